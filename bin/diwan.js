@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+'use strict';
+// The `diwan` command: runs the compiled CLI (built by `npm install` / `npm run build`).
+const path = require('node:path');
+const fs = require('node:fs');
+const main = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+if (!fs.existsSync(main)) {
+  process.stderr.write('Diwan is not built yet: run `npm run build` in ' + path.join(__dirname, '..') + '\n');
+  process.exit(2);
+}
+require(main)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(String(e) + '\n');
+      process.exitCode = 1;
+    },
+  );

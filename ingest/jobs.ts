@@ -1,0 +1,56 @@
+/**
+ * The job queue in PostgreSQL, through pg-boss (the only file that imports it).
+ * A job carries a document id and nothing else. Transient failures are retried
+ * with backoff; after the last retry the document is marked failed with the reason.
+ */
+import PgBoss from 'pg-boss';
+import type { Logger } from '../src/log';
+
+export const PROCESS_QUEUE = 'document-process';
+const RETRY_LIMIT = 5;
+
+export interface JobQueue {
+  start(): Promise<void>;
+  enqueue(documentId: string): Promise<void>;
+  /** Runs `handler` for each job, `concurrency` at a time in this process. */
+  work(
+    concurrency: number,
+    handler: (documentId: string, attempt: { retryCount: number; lastAttempt: boolean }) => Promise<void>,
+  ): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4 });
+  boss.on('error', (e) => log.error('job queue error', { error: String(e) }));
+  return {
+    async start() {
+      await boss.start();
+      await boss.createQueue(PROCESS_QUEUE, {
+        name: PROCESS_QUEUE,
+        retryLimit: RETRY_LIMIT,
+        retryDelay: 2,
+        retryBackoff: true,
+        expireInSeconds: 2 * 60 * 60,
+      });
+    },
+    async enqueue(documentId) {
+      await boss.send(PROCESS_QUEUE, { documentId }, { singletonKey: documentId });
+    },
+    async work(concurrency, handler) {
+      for (let i = 0; i < concurrency; i++) {
+        await boss.work<{ documentId: string }>(
+          PROCESS_QUEUE,
+          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 },
+          async ([job]) => {
+            if (!job) return;
+            await handler(job.data.documentId, { retryCount: job.retryCount, lastAttempt: job.retryCount >= job.retryLimit });
+          },
+        );
+      }
+    },
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 20_000 });
+    },
+  };
+}

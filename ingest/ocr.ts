@@ -1,0 +1,100 @@
+/**
+ * OCR through tesseract.js (the only file that imports it): a small pool of
+ * in-process workers reading Arabic and English. Language data comes from the
+ * @tesseract.js-data npm packages, copied once into the cache dir; nothing is
+ * fetched at run time.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createWorker, OEM, type Worker } from 'tesseract.js';
+import type { OcrWord } from '../storage/documents';
+
+export interface OcrPage {
+  text: string;
+  /** Mean word confidence, 0-100. */
+  confidence: number;
+  words: OcrWord[];
+}
+
+export interface OcrEngine {
+  recognize(image: Buffer): Promise<OcrPage>;
+  close(): Promise<void>;
+}
+
+/** Copies the traineddata of each language from its npm package into `<cacheDir>/tessdata`. */
+export function prepareLanguageData(cacheDir: string, langs: string[]): string {
+  const dir = path.join(cacheDir, 'tessdata');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const lang of langs) {
+    const dest = path.join(dir, `${lang}.traineddata.gz`);
+    if (fs.existsSync(dest)) continue;
+    let pkgDir: string;
+    try {
+      pkgDir = path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`));
+    } catch {
+      throw new Error(`OCR language "${lang}" is not installed: add the npm package @tesseract.js-data/${lang}`);
+    }
+    const src = path.join(pkgDir, '4.0.0_best_int', `${lang}.traineddata.gz`);
+    fs.copyFileSync(src, `${dest}.partial-${process.pid}`);
+    fs.renameSync(`${dest}.partial-${process.pid}`, dest);
+  }
+  return dir;
+}
+
+interface Block {
+  paragraphs?: Array<{ lines?: Array<{ words?: Array<{ text: string; confidence: number; bbox: { x0: number; y0: number; x1: number; y1: number } }> }> }>;
+}
+
+export async function createOcrEngine(opts: { cacheDir: string; langs: string[]; workers: number }): Promise<OcrEngine> {
+  const langPath = prepareLanguageData(opts.cacheDir, opts.langs);
+  const workers: Worker[] = [];
+  for (let i = 0; i < opts.workers; i++) {
+    workers.push(
+      await createWorker(opts.langs, OEM.LSTM_ONLY, {
+        langPath,
+        cachePath: langPath,
+        cacheMethod: 'none',
+        gzip: true,
+      }),
+    );
+  }
+  const idle = [...workers];
+  const waiting: Array<(w: Worker) => void> = [];
+  const acquire = (): Promise<Worker> =>
+    new Promise((resolve) => {
+      const w = idle.pop();
+      if (w) resolve(w);
+      else waiting.push(resolve);
+    });
+  const release = (w: Worker) => {
+    const next = waiting.shift();
+    if (next) next(w);
+    else idle.push(w);
+  };
+
+  return {
+    async recognize(image) {
+      const worker = await acquire();
+      try {
+        const { data } = await worker.recognize(image, {}, { text: true, blocks: true });
+        const words: OcrWord[] = [];
+        for (const block of (data.blocks ?? []) as Block[]) {
+          for (const para of block.paragraphs ?? []) {
+            for (const line of para.lines ?? []) {
+              for (const w of line.words ?? []) {
+                const t = w.text.trim();
+                if (t) words.push([t, w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1, Math.round(w.confidence)]);
+              }
+            }
+          }
+        }
+        return { text: data.text.replace(/[\u200E\u200F]/g, '').trim(), confidence: Math.round(data.confidence), words };
+      } finally {
+        release(worker);
+      }
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The pipeline: the order of stages, in one place, and the runner that takes a
+ * document id through them. The original is registered and stored at upload
+ * (ingest/accept.ts); everything after that happens here, in a worker.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { keys } from '../storage/layout';
+import { appendLedgerOnce } from '../storage/ledger';
+import { composeStage } from './stages/compose';
+import { indexStage } from './stages/index';
+import { ocrStage } from './stages/ocr';
+import { pagesStage } from './stages/pages';
+import { recordStage } from './stages/record';
+import { replicateStage } from './stages/replicate';
+import type { PipelineDeps, Stage, StageContext, StageResult } from './stages/stage';
+
+/** Every stage, in the order a document goes through them. */
+export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, recordStage, indexStage, replicateStage];
+
+export type RunOutcome = 'archived' | 'failed' | 'retry' | 'busy' | 'gone';
+
+/** Thrown to ask the job queue to try again later. */
+export class RetryLater extends Error {}
+
+const LOCK_NAMESPACE = 0x646f63; // "doc"
+
+/**
+ * Takes one document through every stage it has not completed. A session
+ * advisory lock keeps two workers off the same document; it is released when
+ * the connection closes, so a killed worker never holds it.
+ */
+export async function processDocument(documentId: string, deps: PipelineDeps): Promise<RunOutcome> {
+  const lockConn = await deps.db.connect();
+  try {
+    const got = await lockConn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+      LOCK_NAMESPACE,
+      documentId,
+    ]);
+    if (!got.rows[0]?.ok) return 'busy';
+    try {
+      return await runStages(documentId, deps);
+    } finally {
+      await lockConn.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, documentId]);
+    }
+  } finally {
+    lockConn.release();
+  }
+}
+
+async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOutcome> {
+  let doc = await deps.documents.get(documentId);
+  if (!doc) return 'gone';
+  if (doc.status === 'archived') return 'archived';
+  if (doc.status === 'failed') return 'failed';
+  if (doc.status !== 'processing') await deps.documents.setStatus(doc.id, 'processing');
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-doc-'));
+  let originalPath: string | undefined;
+  const loadOriginal = async (d: typeof doc & object) => {
+    if (originalPath) return originalPath;
+    const target = path.join(workDir, `original.${d.originalExt}`);
+    await streamPipeline(await deps.primary.get(keys.original(d, d.originalExt)), fs.createWriteStream(target));
+    originalPath = target;
+    return target;
+  };
+  try {
+    for (const stage of STAGES) {
+      if (doc.stages[stage.id]) continue;
+      const ctx: StageContext = { doc, deps, workDir, original: () => loadOriginal(doc!) };
+      let result: StageResult;
+      try {
+        result = await stage.run(ctx);
+      } catch (e) {
+        result = { kind: 'retry', reason: `${stage.id}: ${(e as Error).message}` };
+      }
+      deps.log.debug('stage', { documentId, stage: stage.id, result: result.kind });
+      switch (result.kind) {
+        case 'done':
+        case 'skipped':
+        case 'duplicate':
+          await deps.documents.markStage(doc.id, stage.id);
+          break;
+        case 'failed':
+          await fail(deps, doc.id, result.code, `${stage.id}: ${result.message}`);
+          return 'failed';
+        case 'retry':
+          throw new RetryLater(result.reason);
+      }
+      doc = (await deps.documents.get(documentId))!;
+    }
+    await deps.documents.setStatus(doc.id, 'archived');
+    return 'archived';
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Marks a document failed for good, with its reason, and records it in the ledger. */
+export async function fail(deps: Pick<PipelineDeps, 'db' | 'documents'>, documentId: string, code: string, message: string): Promise<void> {
+  await deps.documents.setStatus(documentId, 'failed', { code, message });
+  await appendLedgerOnce(deps.db, 'failed', documentId, { code, message });
+}

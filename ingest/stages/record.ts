@@ -1,0 +1,56 @@
+/**
+ * Writes `ocr.json` and the self-describing `manifest.json` (metadata and the
+ * SHA-256 of every stored file), then records the `archived` ledger entry.
+ */
+import { canonicalJson } from '../../storage/hash';
+import { documentPrefix, keys } from '../../storage/layout';
+import { appendLedgerOnce, ledgerForDocument } from '../../storage/ledger';
+import type { Stage } from './stage';
+
+export const recordStage: Stage = {
+  id: 'record',
+  description: 'store ocr.json and manifest.json, record the archived ledger entry',
+  async run(ctx) {
+    const { doc, deps } = ctx;
+    const pages = await deps.documents.pages(doc.id);
+    const ocrJson = Buffer.from(
+      JSON.stringify({
+        registryNo: doc.registryNo,
+        engine: 'tesseract.js (LSTM, ara+eng)',
+        pages: pages.map((p) => ({ n: p.n, width: p.width, height: p.height, confidence: p.confidence, text: p.text, words: p.words })),
+      }),
+    );
+    const ocr = await deps.primary.putBufferOnce(keys.ocrJson(doc), ocrJson, 'application/json');
+    await deps.documents.saveArtefact(doc.id, { kind: 'ocr-json', ...ocr, contentType: 'application/json' });
+
+    const artefacts = await deps.documents.artefacts(doc.id);
+    const registered = (await ledgerForDocument(deps.db, doc.id)).find((e) => e.event === 'registered');
+    const manifest = {
+      format: 'diwan-manifest/1',
+      id: doc.id,
+      registryNo: doc.registryNo,
+      registeredAt: doc.createdAt,
+      metadata: {
+        title: doc.title,
+        docType: doc.docType,
+        department: doc.department,
+        classification: doc.classification,
+        docDate: doc.docDate,
+        originalName: doc.originalName,
+      },
+      pageCount: doc.pageCount,
+      files: artefacts
+        .filter((a) => a.kind !== 'manifest')
+        .map((a) => ({ path: a.key.slice(documentPrefix(doc).length), kind: a.kind, sha256: a.sha256, size: a.size, contentType: a.contentType })),
+      ledger: registered ? { registeredEntryHash: registered.entryHash, registeredSeq: registered.seq } : null,
+    };
+    const stored = await deps.primary.putBufferOnce(keys.manifest(doc), Buffer.from(canonicalJson(manifest)), 'application/json');
+    await deps.documents.saveArtefact(doc.id, { kind: 'manifest', ...stored, contentType: 'application/json' });
+    await appendLedgerOnce(deps.db, 'archived', doc.id, {
+      registryNo: doc.registryNo,
+      manifestSha256: stored.sha256,
+      archiveSha256: artefacts.find((a) => a.kind === 'archive-pdf')?.sha256 ?? null,
+    });
+    return { kind: 'done', detail: { manifestSha256: stored.sha256 } };
+  },
+};

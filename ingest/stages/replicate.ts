@@ -1,0 +1,27 @@
+/**
+ * Copies every stored file of the document to the offsite bucket, reads each
+ * copy back and compares its SHA-256 with the recorded one. Only verified
+ * copies are recorded as replicas.
+ */
+import { appendLedgerOnce } from '../../storage/ledger';
+import type { Stage } from './stage';
+
+export const replicateStage: Stage = {
+  id: 'replicate',
+  description: 'copy to the offsite bucket and verify the copy',
+  async run(ctx) {
+    const { doc, deps } = ctx;
+    const artefacts = await deps.documents.artefacts(doc.id);
+    for (const a of artefacts) {
+      const there = await deps.offsite.stat(a.key);
+      if (!there) await deps.offsite.putStream(a.key, await deps.primary.get(a.key), a.size, a.contentType, a.sha256);
+      const copy = await deps.offsite.hash(a.key);
+      if (copy.sha256 !== a.sha256) {
+        return { kind: 'retry', reason: `offsite copy of ${a.key} has SHA-256 ${copy.sha256}, expected ${a.sha256}` };
+      }
+      await deps.documents.saveReplica(doc.id, { target: deps.offsite.name, key: a.key, sha256: copy.sha256, verifiedAt: new Date().toISOString() });
+    }
+    await appendLedgerOnce(deps.db, 'replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });
+    return { kind: 'done', detail: { files: artefacts.length } };
+  },
+};

@@ -1,0 +1,42 @@
+/** The local Meilisearch (the pinned npm-carried binary), bound to loopback with a generated master key. */
+import path from 'node:path';
+import { ensureBinary, MEILISEARCH } from './binaries';
+import { startManaged, type ManagedProcess } from './managed';
+import { freePort, httpOk } from './util';
+
+export interface LocalMeili {
+  process: ManagedProcess;
+  url: string;
+}
+
+export async function startMeilisearch(opts: { dataDir: string; cacheDir: string; masterKey: string }): Promise<LocalMeili> {
+  const bin = await ensureBinary(MEILISEARCH, opts.cacheDir);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const home = path.join(opts.dataDir, 'meilisearch');
+  const proc = await startManaged({
+    name: 'meilisearch',
+    command: bin,
+    args: [
+      '--db-path',
+      path.join(home, 'data.ms'),
+      '--dump-dir',
+      path.join(home, 'dumps'),
+      '--snapshot-dir',
+      path.join(home, 'snapshots'),
+      '--http-addr',
+      `127.0.0.1:${port}`,
+      '--master-key',
+      opts.masterKey,
+      '--env',
+      'production',
+      '--no-analytics',
+      '--experimental-reduce-indexing-memory-usage',
+    ],
+    env: {},
+    runDir: path.join(opts.dataDir, 'run'),
+    logDir: path.join(opts.dataDir, 'logs'),
+    healthy: () => httpOk(`${url}/health`),
+  });
+  return { process: proc, url };
+}

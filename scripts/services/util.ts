@@ -1,0 +1,71 @@
+/** Small helpers shared by the embedded service launchers. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function randomSecret(bytes = 24): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+/** Generated credentials of the embedded services, kept in <data>/secrets.json (mode 600). */
+export interface EmbeddedSecrets {
+  postgresPassword: string;
+  minioPrimary: { accessKey: string; secretKey: string };
+  minioOffsite: { accessKey: string; secretKey: string };
+  meiliMasterKey: string;
+}
+
+export function loadOrCreateSecrets(dataDir: string): EmbeddedSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as EmbeddedSecrets;
+  const secrets: EmbeddedSecrets = {
+    postgresPassword: randomSecret(),
+    minioPrimary: { accessKey: `diwan${randomSecret(6)}`, secretKey: randomSecret() },
+    minioOffsite: { accessKey: `diwan${randomSecret(6)}`, secretKey: randomSecret() },
+    meiliMasterKey: randomSecret(32),
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+  return secrets;
+}
+
+/** Polls `check` until it resolves true or the deadline passes. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${what} did not become healthy within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export async function httpOk(url: string, headers: Record<string, string> = {}): Promise<boolean> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
+  return res.ok;
+}

@@ -1,0 +1,69 @@
+/**
+ * The HTTP application, built from an explicit dependency object. The server,
+ * the workers and the tests all build it the same way.
+ */
+import express from 'express';
+import type { AcceptDeps } from '../ingest/accept';
+import type { SearchIndex } from '../search/index';
+import type { Db } from '../storage/db';
+import type { ObjectStore } from '../storage/objectStore';
+import { requireToken } from './auth';
+import { DomainError } from './errors';
+import type { Logger } from './log';
+import { documentsRouter } from './http/documents';
+import { errorHandler } from './http/errors';
+import { searchRouter } from './http/search';
+
+export interface AppDeps extends AcceptDeps {
+  db: Db;
+  offsite: ObjectStore;
+  search: SearchIndex;
+  adminToken: string;
+  maxFileBytes: number;
+  log: Logger;
+}
+
+async function check(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000))]);
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const [postgres, minioPrimary, minioOffsite, meilisearch] = await Promise.all([
+      check(() => deps.db.query('SELECT 1')),
+      check(() => deps.primary.ping()),
+      check(() => deps.offsite.ping()),
+      check(async () => {
+        if (!(await deps.search.ping())) throw new Error('unavailable');
+      }),
+    ]);
+    const checks = { postgres, objectStorePrimary: minioPrimary, objectStoreOffsite: minioOffsite, meilisearch };
+    const ready = Object.values(checks).every((v) => v === 'up');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  const api = express.Router();
+  api.use(requireToken(deps.adminToken));
+  api.use(express.json({ limit: '256kb' }));
+  api.use(documentsRouter(deps));
+  api.use(searchRouter(deps.search));
+  api.use((_req, _res, next) => next(new DomainError('not_found')));
+  app.use('/api/v1', api);
+
+  app.use((_req, _res, next) => next(new DomainError('not_found')));
+  app.use(errorHandler(deps.log));
+  return app;
+}

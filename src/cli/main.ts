@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+/**
+ * `diwan`: the command line. `serve` runs the archive; `worker` runs pipeline
+ * workers only; `ingest`, `search` and `show` talk to a running server
+ * (DIWAN_URL, DIWAN_TOKEN). Every command that prints results takes --json,
+ * and the exit status says whether it worked (0 yes, 1 no, 2 bad usage).
+ */
+import { loadConfig, ConfigError, type Config } from '../config';
+import { createLogger } from '../log';
+import { startCore, startServer, startWorkers } from '../runtime';
+import { parseArgs, UsageError } from './args';
+import { ApiError, createClient } from './client';
+
+const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
+
+  diwan serve                          run the archive (API, viewer, workers)
+  diwan worker                         run pipeline workers only
+  diwan ingest FILE... [--wait] [--json] [--title T] [--type T] [--department D]
+                       [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
+  diwan search QUERY [--limit N] [--json]
+  diwan show ID [--json]
+
+Settings come from the environment (see README): DIWAN_URL, DIWAN_TOKEN, DIWAN_DATA_DIR, PORT, ...`;
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${sig}: stopping…\n`);
+    stop()
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(e)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function serve(config: Config): Promise<number> {
+  const t0 = Date.now();
+  const server = await startServer(config, {
+    onAdminToken: (token) => {
+      process.stdout.write(
+        `\nرمز المدير (يُعرض مرة واحدة) / Admin token (shown once, kept in ${config.dataDir}/admin-token):\n  ${token}\n\n`,
+      );
+    },
+  });
+  onSignals(() => server.stop());
+  process.stdout.write(`Diwan is serving at ${server.url} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${config.dataDir})\n`);
+  return new Promise<number>(() => undefined);
+}
+
+async function worker(config: Config): Promise<number> {
+  const core = await startCore(config);
+  const workers = await startWorkers(core);
+  onSignals(async () => {
+    await core.stop();
+    await workers.stop();
+  });
+  process.stdout.write('Diwan worker is running\n');
+  return new Promise<number>(() => undefined);
+}
+
+interface DocView {
+  id: string;
+  registryNo: string;
+  registryNoAr: string;
+  status: string;
+  pageCount: number | null;
+  title: string | null;
+  originalName: string | null;
+  sha256: { original: string; archive: string | null };
+  pages: Array<{ n: number; text: string; confidence: number | null }>;
+  replicas: Array<{ target: string; key: string }>;
+  error: { code: string; message: string } | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ingest(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['wait', 'json'], options: ['title', 'type', 'department', 'classification', 'date'] });
+  if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE');
+  const client = createClient(config);
+  const fields: Record<string, string> = {};
+  const map: Record<string, string> = { title: 'title', type: 'docType', department: 'department', classification: 'classification', date: 'docDate' };
+  for (const [opt, field] of Object.entries(map)) {
+    const v = args.options.get(opt);
+    if (v !== undefined) fields[field] = v;
+  }
+  const results: Array<Record<string, unknown>> = [];
+  let failed = false;
+  for (const file of args.positionals) {
+    try {
+      const { status, body } = await client.upload<{ id: string; registryNo: string; status: string; duplicate?: boolean }>(file, fields);
+      let view: DocView | undefined;
+      if (args.flags.has('wait')) {
+        for (;;) {
+          view = await client.get<DocView>(`/documents/${body.id}`);
+          if (view.status === 'archived' || view.status === 'failed') break;
+          await sleep(500);
+        }
+        if (view.status === 'failed') failed = true;
+      }
+      const r = {
+        file,
+        id: body.id,
+        registryNo: body.registryNo,
+        status: view?.status ?? body.status,
+        duplicate: status === 200 && body.duplicate === true,
+        ...(view ? { pageCount: view.pageCount, sha256: view.sha256, error: view.error } : {}),
+      };
+      results.push(r);
+      if (!args.flags.has('json')) {
+        const dup = r.duplicate ? ' (مكرر / duplicate)' : '';
+        const err = view?.error ? ` — ${view.error.code}: ${view.error.message}` : '';
+        process.stdout.write(`${file}\t${body.registryNo}\t${r.status}${dup}${err}\n`);
+      }
+    } catch (e) {
+      failed = true;
+      const error = e instanceof ApiError ? { status: e.status, code: e.body?.error, message: e.body?.message, messageEn: e.body?.messageEn } : { message: String((e as Error).message) };
+      results.push({ file, status: 'rejected', error });
+      if (!args.flags.has('json')) {
+        process.stdout.write(`${file}\trejected\t${error.message ?? ''}${'messageEn' in error && error.messageEn ? ` / ${error.messageEn}` : ''}\n`);
+      }
+    }
+  }
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  return failed ? 1 : 0;
+}
+
+async function search(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['limit'] });
+  const q = args.positionals.join(' ').trim();
+  if (!q) throw new UsageError('search needs a QUERY');
+  const limit = args.options.get('limit') ?? '20';
+  const res = await createClient(config).get<{ total: number; hits: Array<{ id: string; registryNo: string; title: string; page: number; snippet: string }> }>(
+    `/search?q=${encodeURIComponent(q)}&limit=${encodeURIComponent(limit)}`,
+  );
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+  } else {
+    process.stdout.write(`${res.total} نتيجة / results\n`);
+    for (const h of res.hits) process.stdout.write(`${h.registryNo}\tص ${h.page}\t${h.title}\t${h.snippet}\t${h.id}\n`);
+  }
+  return 0;
+}
+
+async function show(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('show needs an ID');
+  const doc = await createClient(config).get<DocView>(`/documents/${encodeURIComponent(id)}`);
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  } else {
+    process.stdout.write(
+      [
+        `رقم القيد / Registry no.: ${doc.registryNoAr} (${doc.registryNo})`,
+        `الحالة / Status: ${doc.status}`,
+        `العنوان / Title: ${doc.title ?? doc.originalName ?? ''}`,
+        `الصفحات / Pages: ${doc.pageCount ?? '?'}`,
+        `SHA-256 original: ${doc.sha256.original}`,
+        `SHA-256 archive.pdf: ${doc.sha256.archive ?? '—'}`,
+        `نسخ خارجية / Offsite copies: ${doc.replicas.length}`,
+        ...doc.pages.map((p) => `--- ص ${p.n} (${p.confidence ?? '?'}%) ---\n${p.text}`),
+      ].join('\n') + '\n',
+    );
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(config);
+      case 'worker':
+        return await worker(config);
+      case 'ingest':
+        return await ingest(config, rest);
+      case 'search':
+        return await search(config, rest);
+      case 'show':
+        return await show(config, rest);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ApiError) {
+      process.stderr.write(`${e.body?.message ?? ''}\n${e.message}\n`);
+      return 1;
+    }
+    createLogger('info').error('command failed', { command, error: String((e as Error).message ?? e) });
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * Settings, parsed once from the environment before anything starts.
+ * Nothing else in Diwan reads `process.env`; everything receives a `Config`.
+ * Unset external settings (DATABASE_URL, S3_*, OFFSITE_S3_*, MEILI_*) mean
+ * "start the embedded service for me".
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const boolFlag = (dflt: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? dflt : v === '1' || v === 'true' || v === 'yes'));
+
+const envSchema = z.object({
+  /** Where Diwan keeps local state: embedded service data, spool, generated secrets. */
+  DIWAN_DATA_DIR: z.string().default('./data'),
+  /** Where verified service binaries and OCR language data are unpacked; defaults to <data>/cache. */
+  DIWAN_CACHE_DIR: optionalString,
+  /** HTTP port of the API and viewer. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Interface the HTTP server binds to. */
+  DIWAN_HOST: z.string().default('0.0.0.0'),
+  /** Administrator bearer token; generated on first start (and kept in the data dir) when unset. */
+  DIWAN_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'DIWAN_ADMIN_TOKEN must be at least 16 characters',
+  }),
+  /** PostgreSQL connection string; unset starts embedded PostgreSQL. */
+  DATABASE_URL: optionalString,
+  /** Primary object storage (any S3 endpoint); unset starts a local MinIO server. */
+  S3_ENDPOINT: optionalString,
+  S3_ACCESS_KEY: optionalString,
+  S3_SECRET_KEY: optionalString,
+  S3_BUCKET: z.string().default('diwan'),
+  S3_REGION: z.string().default('us-east-1'),
+  /** Offsite copy (any S3 endpoint, ideally another site); unset starts a second local MinIO server. */
+  OFFSITE_S3_ENDPOINT: optionalString,
+  OFFSITE_S3_ACCESS_KEY: optionalString,
+  OFFSITE_S3_SECRET_KEY: optionalString,
+  OFFSITE_S3_BUCKET: z.string().default('diwan-offsite'),
+  OFFSITE_S3_REGION: z.string().default('us-east-1'),
+  /** Meilisearch; unset starts the embedded Meilisearch. */
+  MEILI_URL: optionalString,
+  MEILI_MASTER_KEY: optionalString,
+  /** Name of the Meilisearch index holding one record per page. */
+  MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('pages'),
+  /** Number of in-process tesseract.js workers (each takes one core while it reads a page). */
+  DIWAN_OCR_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Tesseract languages, '+'-joined; data comes from @tesseract.js-data packages. */
+  DIWAN_OCR_LANGS: z.string().regex(/^[a-z_]+(\+[a-z_]+)*$/).default('ara+eng'),
+  /** Largest accepted upload, in megabytes. */
+  DIWAN_MAX_FILE_MB: z.coerce.number().positive().default(200),
+  /** Largest accepted page, in megapixels (sharp's limitInputPixels). */
+  DIWAN_MAX_PAGE_MEGAPIXELS: z.coerce.number().positive().default(100),
+  /** Most pages accepted in one document. */
+  DIWAN_MAX_PAGES: z.coerce.number().int().positive().default(500),
+  /** Whether `diwan serve` also runs pipeline workers in-process. */
+  DIWAN_INPROCESS_WORKERS: boolFlag(true),
+  /** Jobs one worker process runs at once. */
+  DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Server the CLI talks to, and the token it uses (falls back to <data>/admin-token). */
+  DIWAN_URL: z.string().url().default('http://127.0.0.1:8080'),
+  DIWAN_TOKEN: optionalString,
+  /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
+  DIWAN_LOG: z.enum(['info', 'debug', 'silent']).default('info'),
+});
+
+/** An S3 endpoint, already split the way the minio client wants it. */
+export interface S3Target {
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+}
+
+export interface Config {
+  dataDir: string;
+  cacheDir: string;
+  spoolDir: string;
+  port: number;
+  host: string;
+  adminToken: string | undefined;
+  databaseUrl: string | undefined;
+  s3: S3Target | undefined;
+  offsite: S3Target | undefined;
+  s3Bucket: string;
+  offsiteBucket: string;
+  meili: { url: string; key: string } | undefined;
+  meiliIndex: string;
+  ocr: { workers: number; langs: string[] };
+  limits: { maxFileBytes: number; maxPagePixels: number; maxPages: number };
+  inProcessWorkers: boolean;
+  workerConcurrency: number;
+  client: { url: string; token: string | undefined };
+  log: 'info' | 'debug' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+/** Splits an S3 endpoint URL into the minio client's parts. */
+export function parseS3Endpoint(url: string): { endPoint: string; port: number; useSSL: boolean } {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`S3 endpoint must be http(s): ${url}`);
+  const useSSL = u.protocol === 'https:';
+  return { endPoint: u.hostname, port: u.port ? Number(u.port) : useSSL ? 443 : 80, useSSL };
+}
+
+function s3From(
+  prefix: string,
+  endpoint: string | undefined,
+  accessKey: string | undefined,
+  secretKey: string | undefined,
+  bucket: string,
+  region: string,
+): S3Target | undefined {
+  const given = [endpoint, accessKey, secretKey].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given !== 3 || !endpoint || !accessKey || !secretKey) {
+    throw new ConfigError(`${prefix}ENDPOINT, ${prefix}ACCESS_KEY and ${prefix}SECRET_KEY go together: set all three or none`);
+  }
+  return { ...parseS3Endpoint(endpoint), accessKey, secretKey, bucket, region };
+}
+
+/** Parses the environment once; throws ConfigError with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.MEILI_URL === undefined) !== (e.MEILI_MASTER_KEY === undefined)) {
+    throw new ConfigError('MEILI_URL and MEILI_MASTER_KEY go together: set both or neither');
+  }
+  const dataDir = path.resolve(e.DIWAN_DATA_DIR);
+  return {
+    dataDir,
+    cacheDir: path.resolve(e.DIWAN_CACHE_DIR ?? path.join(dataDir, 'cache')),
+    spoolDir: path.join(dataDir, 'spool'),
+    port: e.PORT,
+    host: e.DIWAN_HOST,
+    adminToken: e.DIWAN_ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    s3: s3From('S3_', e.S3_ENDPOINT, e.S3_ACCESS_KEY, e.S3_SECRET_KEY, e.S3_BUCKET, e.S3_REGION),
+    offsite: s3From(
+      'OFFSITE_S3_',
+      e.OFFSITE_S3_ENDPOINT,
+      e.OFFSITE_S3_ACCESS_KEY,
+      e.OFFSITE_S3_SECRET_KEY,
+      e.OFFSITE_S3_BUCKET,
+      e.OFFSITE_S3_REGION,
+    ),
+    s3Bucket: e.S3_BUCKET,
+    offsiteBucket: e.OFFSITE_S3_BUCKET,
+    meili: e.MEILI_URL && e.MEILI_MASTER_KEY ? { url: e.MEILI_URL, key: e.MEILI_MASTER_KEY } : undefined,
+    meiliIndex: e.MEILI_INDEX,
+    ocr: { workers: e.DIWAN_OCR_WORKERS, langs: e.DIWAN_OCR_LANGS.split('+') },
+    limits: {
+      maxFileBytes: Math.floor(e.DIWAN_MAX_FILE_MB * 1024 * 1024),
+      maxPagePixels: Math.floor(e.DIWAN_MAX_PAGE_MEGAPIXELS * 1_000_000),
+      maxPages: e.DIWAN_MAX_PAGES,
+    },
+    inProcessWorkers: e.DIWAN_INPROCESS_WORKERS,
+    workerConcurrency: e.DIWAN_WORKER_CONCURRENCY,
+    client: { url: e.DIWAN_URL, token: e.DIWAN_TOKEN },
+    log: e.DIWAN_LOG,
+  };
+}

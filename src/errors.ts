@@ -1,0 +1,61 @@
+/**
+ * Domain errors: a closed set of codes, each with a message a person reads in
+ * Arabic first and English second. `ingest/`, `search/` and `storage/` throw or
+ * return these; only `src/http/errors.ts` knows which HTTP status each maps to.
+ */
+
+export const ERROR_MESSAGES = {
+  unauthorized: ['مطلوب رمز دخول صالح.', 'A valid access token is required.'],
+  forbidden: ['لا تملك صلاحية هذا الإجراء.', 'You are not allowed to do this.'],
+  not_found: ['غير موجود.', 'Not found.'],
+  bad_request: ['الطلب غير صالح.', 'The request is not valid.'],
+  no_file: ['لم يُرفق أي ملف (الحقل file).', 'No file was attached (field "file").'],
+  empty_file: ['الملف فارغ.', 'The file is empty.'],
+  file_too_large: ['الملف أكبر من الحد المسموح به.', 'The file is larger than allowed.'],
+  unsupported_type: [
+    'نوع الملف غير مدعوم؛ المقبول: JPEG وPNG وWebP وTIFF.',
+    'Unsupported file type; accepted: JPEG, PNG, WebP, TIFF.',
+  ],
+  corrupt_file: ['الملف تالف أو مقطوع ولا يمكن قراءته.', 'The file is corrupt or truncated and cannot be read.'],
+  too_many_pixels: ['أبعاد الصفحة أكبر من الحد المسموح به.', 'The page has more pixels than allowed.'],
+  too_many_pages: ['عدد الصفحات أكبر من الحد المسموح به.', 'The document has more pages than allowed.'],
+  storage_unavailable: ['تعذّر حفظ الملف في التخزين؛ أعد المحاولة.', 'The file could not be stored; try again.'],
+  not_ready: ['الخدمة غير جاهزة بعد.', 'The service is not ready yet.'],
+  internal: ['حدث خطأ داخلي.', 'An internal error occurred.'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+/** An expected failure with a stable code, shown to people in Arabic and English. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly messageAr: string;
+  readonly messageEn: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: { ar?: string; en?: string; details?: Record<string, unknown> }) {
+    const [ar, en] = ERROR_MESSAGES[code];
+    const messageAr = detail?.ar ? `${ar} ${detail.ar}` : ar;
+    const messageEn = detail?.en ? `${en} ${detail.en}` : en;
+    super(messageEn);
+    this.name = 'DomainError';
+    this.code = code;
+    this.messageAr = messageAr;
+    this.messageEn = messageEn;
+    this.details = detail?.details;
+  }
+
+  /** The stable JSON body of an error answer. */
+  toJSON(): { error: ErrorCode; message: string; messageEn: string; details?: Record<string, unknown> } {
+    return {
+      error: this.code,
+      message: this.messageAr,
+      messageEn: this.messageEn,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}

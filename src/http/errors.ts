@@ -1,0 +1,51 @@
+/** The one place where domain errors become HTTP answers. */
+import type { ErrorRequestHandler } from 'express';
+import multer from 'multer';
+import { DomainError, isDomainError, type ErrorCode } from '../errors';
+import type { Logger } from '../log';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  bad_request: 400,
+  no_file: 400,
+  empty_file: 422,
+  file_too_large: 413,
+  unsupported_type: 415,
+  corrupt_file: 422,
+  too_many_pixels: 422,
+  too_many_pages: 422,
+  storage_unavailable: 503,
+  not_ready: 503,
+  internal: 500,
+};
+
+function fromMulter(e: multer.MulterError): DomainError {
+  switch (e.code) {
+    case 'LIMIT_FILE_SIZE':
+      return new DomainError('file_too_large');
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new DomainError('bad_request', { en: `(unexpected file field "${e.field ?? ''}")`, ar: `(حقل ملف غير متوقع "${e.field ?? ''}")` });
+    default:
+      return new DomainError('bad_request', { en: `(${e.message})` });
+  }
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    let e: DomainError;
+    if (isDomainError(err)) e = err;
+    else if (err instanceof multer.MulterError) e = fromMulter(err);
+    else if ((err as { type?: string })?.type === 'entity.parse.failed') e = new DomainError('bad_request');
+    else {
+      log.error('unexpected error', { error: String(err), stack: (err as Error)?.stack });
+      e = new DomainError('internal');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(HTTP_STATUS[e.code]).json(e.toJSON());
+  };
+}

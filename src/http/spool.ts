@@ -1,0 +1,57 @@
+/**
+ * A multer storage engine that streams each uploaded file into the spool dir
+ * under a random name, computing its SHA-256 and keeping its first bytes (for
+ * type sniffing) on the way, so that no file is ever held whole in memory.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import type multer from 'multer';
+import { SNIFF_BYTES } from '../../ingest/sniff';
+import type { SpooledFile } from '../../ingest/accept';
+
+export interface SpooledUpload extends Express.Multer.File {
+  spooled: SpooledFile;
+}
+
+export function spoolStorage(spoolDir: string): multer.StorageEngine {
+  fs.mkdirSync(spoolDir, { recursive: true });
+  return {
+    _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<SpooledUpload>) => void) {
+      const target = path.join(spoolDir, `upload-${crypto.randomUUID()}`);
+      const hash = crypto.createHash('sha256');
+      let size = 0;
+      const head: Buffer[] = [];
+      let headLen = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, next) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (headLen < SNIFF_BYTES) {
+            head.push(chunk.subarray(0, SNIFF_BYTES - headLen));
+            headLen += Math.min(chunk.length, SNIFF_BYTES - headLen);
+          }
+          next(null, chunk);
+        },
+      });
+      pipeline(file.stream, tap, fs.createWriteStream(target, { mode: 0o600 }))
+        .then(() => {
+          const name = file.originalname ? file.originalname.normalize('NFC') : null;
+          cb(null, {
+            path: target,
+            size,
+            spooled: { path: target, size, sha256: hash.digest('hex'), head: Buffer.concat(head), originalName: name },
+          });
+        })
+        .catch((e: unknown) => {
+          fs.rm(target, { force: true }, () => cb(e));
+        });
+    },
+    _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void) {
+      fs.rm(file.path, { force: true }, (e) => cb(e));
+    },
+  };
+}

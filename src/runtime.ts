@@ -1,0 +1,163 @@
+/**
+ * The composition root: connects to (or starts) every service, applies
+ * migrations, and wires the pieces for `serve`, `worker` and the tests.
+ * Shutdown runs in order: HTTP, then workers, then connections, then the
+ * embedded services.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEmbeddedServices } from '../scripts/services/embedded';
+import { resumeUnfinished, type AcceptDeps } from '../ingest/accept';
+import { createJobQueue, type JobQueue } from '../ingest/jobs';
+import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
+import { fail, processDocument, RetryLater } from '../ingest/pipeline';
+import type { PipelineDeps } from '../ingest/stages/stage';
+import { createSearchIndex, type SearchIndex } from '../search/index';
+import { createDb, migrate, type Db } from '../storage/db';
+import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
+import { createObjectStore, type ObjectStore } from '../storage/objectStore';
+import { createApp } from './app';
+import { resolveAdminToken } from './auth';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+
+export interface Core {
+  config: Config;
+  log: Logger;
+  db: Db;
+  documents: DocumentsRepo;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+  search: SearchIndex;
+  queue: JobQueue;
+  stop(): Promise<void>;
+}
+
+/** Connects to every service (starting embedded ones when unconfigured) and prepares schema, buckets and index. */
+export async function startCore(configIn: Config, log: Logger = createLogger(configIn.log)): Promise<Core> {
+  fs.mkdirSync(configIn.dataDir, { recursive: true });
+  const services = await startEmbeddedServices(configIn, log);
+  const config = services.config;
+  const stops: Array<() => Promise<void>> = [services.stop];
+  try {
+    const db = createDb(config.databaseUrl!);
+    stops.unshift(() => db.end());
+    await migrate(db);
+    const primary = createObjectStore('primary', config.s3!);
+    const offsite = createObjectStore('offsite', config.offsite!);
+    await Promise.all([primary.ensureBucket(), offsite.ensureBucket()]);
+    const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
+    await search.ensureIndex();
+    const queue = createJobQueue(config.databaseUrl!, log);
+    await queue.start();
+    stops.unshift(() => queue.stop());
+    return {
+      config,
+      log,
+      db,
+      documents: createDocumentsRepo(db),
+      primary,
+      offsite,
+      search,
+      queue,
+      async stop() {
+        for (const s of stops) await s().catch((e: unknown) => log.warn('shutdown step failed', { error: String(e) }));
+      },
+    };
+  } catch (e) {
+    for (const s of stops) await s().catch(() => undefined);
+    throw e;
+  }
+}
+
+export function acceptDeps(core: Core): AcceptDeps {
+  return {
+    db: core.db,
+    documents: core.documents,
+    primary: core.primary,
+    queue: core.queue,
+    limits: core.config.limits,
+    spoolDir: core.config.spoolDir,
+    log: core.log,
+  };
+}
+
+/** Starts pipeline workers in this process; returns a function that stops the OCR engine. */
+export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop(): Promise<void> }> {
+  const ocr = await createOcrEngine({ cacheDir: core.config.cacheDir, langs: core.config.ocr.langs, workers: core.config.ocr.workers });
+  const deps: PipelineDeps = {
+    config: core.config,
+    db: core.db,
+    documents: core.documents,
+    primary: core.primary,
+    offsite: core.offsite,
+    search: core.search,
+    ocr,
+    log: core.log,
+  };
+  await core.queue.work(Math.max(core.config.workerConcurrency, core.config.ocr.workers), async (documentId, attempt) => {
+    try {
+      const outcome = await processDocument(documentId, deps);
+      core.log.info('document processed', { documentId, outcome });
+    } catch (e) {
+      const message = (e as Error).message;
+      if (attempt.lastAttempt) {
+        await fail(deps, documentId, 'internal', `gave up after ${attempt.retryCount + 1} attempts: ${message}`);
+        core.log.error('document failed', { documentId, error: message });
+        return;
+      }
+      core.log.warn('document will be retried', { documentId, error: message, retry: e instanceof RetryLater });
+      throw e;
+    }
+  });
+  return { ocr, stop: () => ocr.close() };
+}
+
+export interface Server {
+  core: Core;
+  url: string;
+  port: number;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+/** `diwan serve`: the API (and, by default, in-process workers) on the configured port. */
+export async function startServer(config: Config, opts: { log?: Logger; onAdminToken?: (token: string) => void } = {}): Promise<Server> {
+  const core = await startCore(config, opts.log);
+  const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
+  if (generated) opts.onAdminToken?.(token);
+  const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
+  const swept = await resumeUnfinished(acceptDeps(core));
+  if (swept.requeued || swept.lost) core.log.info('resumed unfinished documents', swept);
+
+  const app = createApp({
+    ...acceptDeps(core),
+    offsite: core.offsite,
+    search: core.search,
+    adminToken: token,
+    maxFileBytes: core.config.limits.maxFileBytes,
+    log: core.log,
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(core.config.port, core.config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = core.config.host === '0.0.0.0' ? '127.0.0.1' : core.config.host;
+  return {
+    core,
+    port,
+    url: `http://${shownHost}:${port}`,
+    adminToken: token,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await core.stop();
+      await workers?.stop();
+    },
+  };
+}

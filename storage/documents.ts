@@ -1,0 +1,279 @@
+/**
+ * The documents repository: the SQL that reads and writes document records,
+ * pages, artefacts and replicas. Registration gives each document a per-year
+ * registry number inside the same transaction that inserts it, so a rolled-back
+ * registration (a duplicate) leaves no gap; the UNIQUE constraint on the
+ * original's SHA-256 decides duplicates, never a SELECT beforehand.
+ */
+import { inTransaction, isUniqueViolation, type Db, type Queryable } from './db';
+import { appendLedger } from './ledger';
+import { registryNo, type RegistryRef } from './layout';
+
+export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
+
+export interface DocumentMeta {
+  title: string | null;
+  docType: string | null;
+  department: string | null;
+  classification: string;
+  docDate: string | null;
+}
+
+export interface DocumentRecord extends DocumentMeta, RegistryRef {
+  id: string;
+  registryNo: string;
+  originalName: string | null;
+  originalMime: string;
+  originalExt: string;
+  originalSize: number;
+  originalSha256: string;
+  status: DocumentStatus;
+  pageCount: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stages: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PageRecord {
+  n: number;
+  width: number;
+  height: number;
+  text: string;
+  confidence: number | null;
+  words: OcrWord[];
+}
+
+/** One recognised word: text, box in page pixels (x0, y0, x1, y1), confidence 0-100. */
+export type OcrWord = [string, number, number, number, number, number];
+
+export interface ArtefactRecord {
+  kind: string;
+  key: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+export interface ReplicaRecord {
+  target: string;
+  key: string;
+  sha256: string;
+  verifiedAt: string;
+}
+
+interface DocumentRow {
+  id: string;
+  registry_year: number;
+  registry_seq: number;
+  title: string | null;
+  doc_type: string | null;
+  department: string | null;
+  classification: string;
+  doc_date: string | null;
+  original_name: string | null;
+  original_mime: string;
+  original_ext: string;
+  original_size: string;
+  original_sha256: string;
+  status: DocumentStatus;
+  page_count: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  stages: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
+  to_char(doc_date, 'YYYY-MM-DD') AS doc_date, original_name, original_mime, original_ext, original_size,
+  original_sha256, status, page_count, error_code, error_message, stages, created_at, updated_at`;
+
+function toRecord(r: DocumentRow): DocumentRecord {
+  const ref = { year: r.registry_year, seq: r.registry_seq };
+  return {
+    id: r.id,
+    ...ref,
+    registryNo: registryNo(ref),
+    title: r.title,
+    docType: r.doc_type,
+    department: r.department,
+    classification: r.classification,
+    docDate: r.doc_date,
+    originalName: r.original_name,
+    originalMime: r.original_mime,
+    originalExt: r.original_ext,
+    originalSize: Number(r.original_size),
+    originalSha256: r.original_sha256,
+    status: r.status,
+    pageCount: r.page_count,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    stages: r.stages,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export interface NewDocument extends DocumentMeta {
+  originalName: string | null;
+  originalMime: string;
+  originalExt: string;
+  originalSize: number;
+  originalSha256: string;
+  pageCount: number;
+}
+
+export type RegisterResult = { kind: 'registered'; doc: DocumentRecord } | { kind: 'duplicate'; doc: DocumentRecord };
+
+export function createDocumentsRepo(db: Db) {
+  const get = async (id: string, q: Queryable = db): Promise<DocumentRecord | undefined> => {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const res = await q.query<DocumentRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = $1`, [id]);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  };
+
+  const getBySha256 = async (sha: string): Promise<DocumentRecord | undefined> => {
+    const res = await db.query<DocumentRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE original_sha256 = $1`, [sha]);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  };
+
+  return {
+    get,
+    getBySha256,
+
+    async getByRegistryNo(no: string): Promise<DocumentRecord | undefined> {
+      const m = /^(\d{4})\/(\d{1,9})$/.exec(no);
+      if (!m) return undefined;
+      const res = await db.query<DocumentRow>(
+        `SELECT ${DOC_COLUMNS} FROM documents WHERE registry_year = $1 AND registry_seq = $2`,
+        [Number(m[1]), Number(m[2])],
+      );
+      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    },
+
+    /** Registers a new original, or answers with the document that already holds these bytes. */
+    async register(input: NewDocument, year = new Date().getUTCFullYear()): Promise<RegisterResult> {
+      try {
+        const doc = await inTransaction(db, async (tx) => {
+          const seq = await tx.query<{ last_seq: number }>(
+            `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
+             RETURNING last_seq`,
+            [year],
+          );
+          const ins = await tx.query<DocumentRow>(
+            `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
+               original_name, original_mime, original_ext, original_size, original_sha256, page_count)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             RETURNING ${DOC_COLUMNS}`,
+            [
+              year,
+              seq.rows[0]!.last_seq,
+              input.title,
+              input.docType,
+              input.department,
+              input.classification,
+              input.docDate,
+              input.originalName,
+              input.originalMime,
+              input.originalExt,
+              input.originalSize,
+              input.originalSha256,
+              input.pageCount,
+            ],
+          );
+          const doc = toRecord(ins.rows[0]!);
+          await appendLedger(tx, 'registered', doc.id, {
+            registryNo: doc.registryNo,
+            originalSha256: doc.originalSha256,
+            originalSize: doc.originalSize,
+            originalName: doc.originalName,
+          });
+          return doc;
+        });
+        return { kind: 'registered', doc };
+      } catch (e) {
+        if (!isUniqueViolation(e, 'documents_original_sha256_key')) throw e;
+        const existing = await getBySha256(input.originalSha256);
+        if (!existing) throw e;
+        return { kind: 'duplicate', doc: existing };
+      }
+    },
+
+    async setStatus(id: string, status: DocumentStatus, error?: { code: string; message: string }): Promise<void> {
+      await db.query(
+        `UPDATE documents SET status = $2, error_code = $3, error_message = $4, updated_at = now() WHERE id = $1`,
+        [id, status, error?.code ?? null, error?.message ?? null],
+      );
+    },
+
+    async markStage(id: string, stage: string): Promise<void> {
+      await db.query(
+        `UPDATE documents SET stages = stages || jsonb_build_object($2::text, now()), updated_at = now() WHERE id = $1`,
+        [id, stage],
+      );
+    },
+
+    async setPageCount(id: string, pageCount: number): Promise<void> {
+      await db.query('UPDATE documents SET page_count = $2, updated_at = now() WHERE id = $1', [id, pageCount]);
+    },
+
+    async savePage(id: string, p: PageRecord): Promise<void> {
+      await db.query(
+        `INSERT INTO pages (document_id, n, width, height, text, confidence, words) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (document_id, n) DO UPDATE SET width = $3, height = $4, text = $5, confidence = $6, words = $7`,
+        [id, p.n, p.width, p.height, p.text, p.confidence, JSON.stringify(p.words)],
+      );
+    },
+
+    async pages(id: string): Promise<PageRecord[]> {
+      const res = await db.query<{ n: number; width: number; height: number; text: string; confidence: number | null; words: OcrWord[] }>(
+        'SELECT n, width, height, text, confidence, words FROM pages WHERE document_id = $1 ORDER BY n',
+        [id],
+      );
+      return res.rows;
+    },
+
+    async saveArtefact(id: string, a: ArtefactRecord): Promise<void> {
+      await db.query(
+        `INSERT INTO artefacts (document_id, kind, key, sha256, size, content_type) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (document_id, key) DO NOTHING`,
+        [id, a.kind, a.key, a.sha256, a.size, a.contentType],
+      );
+    },
+
+    async artefacts(id: string): Promise<ArtefactRecord[]> {
+      const res = await db.query<{ kind: string; key: string; sha256: string; size: string; content_type: string }>(
+        'SELECT kind, key, sha256, size, content_type FROM artefacts WHERE document_id = $1 ORDER BY key',
+        [id],
+      );
+      return res.rows.map((r) => ({ kind: r.kind, key: r.key, sha256: r.sha256, size: Number(r.size), contentType: r.content_type }));
+    },
+
+    async saveReplica(id: string, r: ReplicaRecord): Promise<void> {
+      await db.query(
+        `INSERT INTO replicas (document_id, target, key, sha256, verified_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (document_id, target, key) DO UPDATE SET sha256 = $4, verified_at = $5`,
+        [id, r.target, r.key, r.sha256, r.verifiedAt],
+      );
+    },
+
+    async replicas(id: string): Promise<ReplicaRecord[]> {
+      const res = await db.query<{ target: string; key: string; sha256: string; verified_at: Date }>(
+        'SELECT target, key, sha256, verified_at FROM replicas WHERE document_id = $1 ORDER BY target, key',
+        [id],
+      );
+      return res.rows.map((r) => ({ target: r.target, key: r.key, sha256: r.sha256, verifiedAt: r.verified_at.toISOString() }));
+    },
+
+    /** Documents whose pipeline has not finished (for the start-up sweep). */
+    async unfinishedIds(): Promise<string[]> {
+      const res = await db.query<{ id: string }>(`SELECT id FROM documents WHERE status IN ('queued', 'processing') ORDER BY created_at`);
+      return res.rows.map((r) => r.id);
+    },
+  };
+}
+
+export type DocumentsRepo = ReturnType<typeof createDocumentsRepo>;

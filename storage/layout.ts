@@ -1,0 +1,31 @@
+/**
+ * Self-describing object keys, so the archive can be rebuilt from a bucket alone:
+ *   documents/<year>/<registry-seq>/original.<ext> | archive.pdf | ocr.json | pages/NNNN.webp | manifest.json
+ */
+export interface RegistryRef {
+  year: number;
+  seq: number;
+}
+
+export function registryNo(ref: RegistryRef): string {
+  return `${ref.year}/${String(ref.seq).padStart(6, '0')}`;
+}
+
+const ARABIC_INDIC = '٠١٢٣٤٥٦٧٨٩';
+
+/** Latin digits to Arabic-Indic, for text a person reads ("2026/000123" -> "٢٠٢٦/٠٠٠١٢٣"). */
+export function toArabicIndic(s: string): string {
+  return s.replace(/[0-9]/g, (d) => ARABIC_INDIC[Number(d)]!);
+}
+
+export function documentPrefix(ref: RegistryRef): string {
+  return `documents/${ref.year}/${String(ref.seq).padStart(6, '0')}/`;
+}
+
+export const keys = {
+  original: (ref: RegistryRef, ext: string) => `${documentPrefix(ref)}original.${ext}`,
+  archivePdf: (ref: RegistryRef) => `${documentPrefix(ref)}archive.pdf`,
+  ocrJson: (ref: RegistryRef) => `${documentPrefix(ref)}ocr.json`,
+  pageImage: (ref: RegistryRef, n: number) => `${documentPrefix(ref)}pages/${String(n).padStart(4, '0')}.webp`,
+  manifest: (ref: RegistryRef) => `${documentPrefix(ref)}manifest.json`,
+};

@@ -1,0 +1,138 @@
+/**
+ * Object storage behind a small interface; only this file imports `minio`, so
+ * any S3 service works in production. Writes are write-once: putting a key that
+ * already holds the same bytes is a no-op, and putting different bytes under an
+ * existing key is refused.
+ */
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import * as Minio from 'minio';
+import type { S3Target } from '../src/config';
+import { sha256, sha256Stream } from './hash';
+
+export interface StoredObject {
+  key: string;
+  sha256: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  /** A name for logs and replicas ("primary", "offsite"). */
+  readonly name: string;
+  readonly bucket: string;
+  ensureBucket(): Promise<void>;
+  ping(): Promise<boolean>;
+  putFile(key: string, file: string, contentType: string, expectedSha256: string): Promise<StoredObject>;
+  putBuffer(key: string, data: Buffer, contentType: string): Promise<StoredObject>;
+  /**
+   * For derived artefacts made again after a crash: when the key already
+   * exists, keeps what is stored (it may already be fingerprinted) and returns it.
+   */
+  putBufferOnce(key: string, data: Buffer, contentType: string): Promise<StoredObject>;
+  /** Streams from another readable of known size and hash (replication). */
+  putStream(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
+  get(key: string): Promise<Readable>;
+  getBuffer(key: string): Promise<Buffer>;
+  /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
+  stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
+  /** Reads the whole object back and hashes it. */
+  hash(key: string): Promise<StoredObject>;
+  list(prefix: string): Promise<string[]>;
+}
+
+export class ObjectConflictError extends Error {}
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchBucket';
+}
+
+export function createObjectStore(name: string, target: S3Target): ObjectStore {
+  const client = new Minio.Client({
+    endPoint: target.endPoint,
+    port: target.port,
+    useSSL: target.useSSL,
+    accessKey: target.accessKey,
+    secretKey: target.secretKey,
+    region: target.region,
+  });
+  const bucket = target.bucket;
+
+  const stat: ObjectStore['stat'] = async (key) => {
+    try {
+      const s = await client.statObject(bucket, key);
+      const meta = s.metaData as Record<string, string | undefined>;
+      return { size: s.size, sha256: meta['sha256'], contentType: meta['content-type'] };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+
+  /** Write-once check: true when the key already holds these bytes. */
+  const alreadyThere = async (key: string, expectedSha256: string): Promise<boolean> => {
+    const existing = await stat(key);
+    if (!existing) return false;
+    if (existing.sha256 === expectedSha256) return true;
+    throw new ObjectConflictError(`${name}:${bucket}/${key} already holds different bytes (${existing.sha256 ?? 'unknown'})`);
+  };
+
+  const putStream: ObjectStore['putStream'] = async (key, stream, size, contentType, expectedSha256) => {
+    if (await alreadyThere(key, expectedSha256)) {
+      stream.destroy();
+      return { key, sha256: expectedSha256, size };
+    }
+    await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+    return { key, sha256: expectedSha256, size };
+  };
+
+  return {
+    name,
+    bucket,
+    async ensureBucket() {
+      if (await client.bucketExists(bucket)) return;
+      try {
+        // Object Lock can only be switched on when a bucket is made; retention rules come later.
+        await client.makeBucket(bucket, target.region, { ObjectLocking: true });
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
+      }
+    },
+    async ping() {
+      await client.bucketExists(bucket);
+      return true;
+    },
+    putFile: (key, file, contentType, expectedSha256) =>
+      putStream(key, fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
+    async putBuffer(key, data, contentType) {
+      return putStream(key, Readable.from(data), data.length, contentType, sha256(data));
+    },
+    async putBufferOnce(key, data, contentType) {
+      const existing = await stat(key);
+      if (existing?.sha256) return { key, sha256: existing.sha256, size: existing.size };
+      await client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType, sha256: sha256(data) });
+      return { key, sha256: sha256(data), size: data.length };
+    },
+    putStream,
+    get: (key) => client.getObject(bucket, key),
+    async getBuffer(key) {
+      const chunks: Buffer[] = [];
+      for await (const c of await client.getObject(bucket, key)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    },
+    stat,
+    async hash(key) {
+      const h = await sha256Stream(await client.getObject(bucket, key));
+      return { key, ...h };
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+        const k = (item as { name?: string }).name;
+        if (k) keys.push(k);
+      }
+      return keys;
+    },
+  };
+}

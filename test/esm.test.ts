@@ -1,0 +1,2 @@
+import { Meilisearch } from 'meilisearch';
+test('loads', () => { expect(typeof Meilisearch).toBe('function'); });
