@@ -120,7 +120,13 @@ export async function resumeUnfinished(deps: AcceptDeps): Promise<{ requeued: nu
           lost++;
           continue;
         }
-        await deps.documents.saveArtefact(doc.id, { kind: 'original', key, sha256: there.sha256, size: there.size, contentType: doc.originalMime });
+        await deps.documents.saveArtefact(doc.id, {
+          kind: 'original',
+          key,
+          sha256: there.sha256,
+          size: there.size,
+          contentType: doc.originalMime,
+        });
         await deps.documents.markStage(doc.id, STORED);
       } else {
         try {

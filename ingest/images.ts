@@ -42,7 +42,10 @@ export async function inspectImage(file: string, limits: ImageLimits): Promise<I
     });
   }
   if (pages > limits.maxPages) {
-    throw new DomainError('too_many_pages', { en: `(${pages} > ${limits.maxPages})`, details: { pages, maxPages: limits.maxPages } });
+    throw new DomainError('too_many_pages', {
+      en: `(${pages} > ${limits.maxPages})`,
+      details: { pages, maxPages: limits.maxPages },
+    });
   }
   for (let page = 0; page < pages; page++) {
     try {
@@ -97,11 +100,24 @@ function escapeMarkup(s: string): string {
  * (joining, right-to-left, digits), which a PDF library drawing glyphs left to
  * right cannot be trusted to do. Drawn at 4× so it stays sharp when printed.
  */
-export async function renderStamp(lines: string[], opts: { widthPt: number; scale?: number }): Promise<{ png: Buffer; width: number; height: number }> {
+export async function renderStamp(
+  lines: string[],
+  opts: { widthPt: number; scale?: number },
+): Promise<{ png: Buffer; width: number; height: number }> {
   const scale = opts.scale ?? 4;
-  const markup = lines.map((l, i) => `<span foreground="#8c0d0d" size="${i === 0 ? 'large' : 'medium'}">${escapeMarkup(l)}</span>`).join('\n');
+  const markup = lines
+    .map((l, i) => `<span foreground="#8c0d0d" size="${i === 0 ? 'large' : 'medium'}">${escapeMarkup(l)}</span>`)
+    .join('\n');
   const text = await sharp({
-    text: { text: markup, font: 'Amiri 11', fontfile: STAMP_FONT, rgba: true, dpi: 72 * scale, align: 'centre', spacing: 2 * scale },
+    text: {
+      text: markup,
+      font: 'Amiri 11',
+      fontfile: STAMP_FONT,
+      rgba: true,
+      dpi: 72 * scale,
+      align: 'centre',
+      spacing: 2 * scale,
+    },
   })
     .png()
     .toBuffer({ resolveWithObject: true });

@@ -42,7 +42,11 @@ export function prepareLanguageData(cacheDir: string, langs: string[]): string {
 }
 
 interface Block {
-  paragraphs?: Array<{ lines?: Array<{ words?: Array<{ text: string; confidence: number; bbox: { x0: number; y0: number; x1: number; y1: number } }> }> }>;
+  paragraphs?: Array<{
+    lines?: Array<{
+      words?: Array<{ text: string; confidence: number; bbox: { x0: number; y0: number; x1: number; y1: number } }>;
+    }>;
+  }>;
 }
 
 export async function createOcrEngine(opts: { cacheDir: string; langs: string[]; workers: number }): Promise<OcrEngine> {

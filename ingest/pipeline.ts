@@ -99,7 +99,12 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
 }
 
 /** Marks a document failed for good, with its reason, and records it in the ledger. */
-export async function fail(deps: Pick<PipelineDeps, 'db' | 'documents'>, documentId: string, code: string, message: string): Promise<void> {
+export async function fail(
+  deps: Pick<PipelineDeps, 'db' | 'documents'>,
+  documentId: string,
+  code: string,
+  message: string,
+): Promise<void> {
   await deps.documents.setStatus(documentId, 'failed', { code, message });
   await appendLedgerOnce(deps.db, 'failed', documentId, { code, message });
 }

@@ -49,11 +49,17 @@ const envSchema = z.object({
   MEILI_URL: optionalString,
   MEILI_MASTER_KEY: optionalString,
   /** Name of the Meilisearch index holding one record per page. */
-  MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('pages'),
+  MEILI_INDEX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('pages'),
   /** Number of in-process tesseract.js workers (each takes one core while it reads a page). */
   DIWAN_OCR_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Tesseract languages, '+'-joined; data comes from @tesseract.js-data packages. */
-  DIWAN_OCR_LANGS: z.string().regex(/^[a-z_]+(\+[a-z_]+)*$/).default('ara+eng'),
+  DIWAN_OCR_LANGS: z
+    .string()
+    .regex(/^[a-z_]+(\+[a-z_]+)*$/)
+    .default('ara+eng'),
   /** Largest accepted upload, in megabytes. */
   DIWAN_MAX_FILE_MB: z.coerce.number().positive().default(200),
   /** Largest accepted page, in megapixels (sharp's limitInputPixels). */

@@ -85,7 +85,11 @@ export function acceptDeps(core: Core): AcceptDeps {
 
 /** Starts pipeline workers in this process; returns a function that stops the OCR engine. */
 export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop(): Promise<void> }> {
-  const ocr = await createOcrEngine({ cacheDir: core.config.cacheDir, langs: core.config.ocr.langs, workers: core.config.ocr.workers });
+  const ocr = await createOcrEngine({
+    cacheDir: core.config.cacheDir,
+    langs: core.config.ocr.langs,
+    workers: core.config.ocr.workers,
+  });
   const deps: PipelineDeps = {
     config: core.config,
     db: core.db,
@@ -123,7 +127,10 @@ export interface Server {
 }
 
 /** `diwan serve`: the API (and, by default, in-process workers) on the configured port. */
-export async function startServer(config: Config, opts: { log?: Logger; onAdminToken?: (token: string) => void } = {}): Promise<Server> {
+export async function startServer(
+  config: Config,
+  opts: { log?: Logger; onAdminToken?: (token: string) => void } = {},
+): Promise<Server> {
   const core = await startCore(config, opts.log);
   const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
   if (generated) opts.onAdminToken?.(token);

@@ -203,10 +203,12 @@ export function createDocumentsRepo(db: Db) {
     },
 
     async setStatus(id: string, status: DocumentStatus, error?: { code: string; message: string }): Promise<void> {
-      await db.query(
-        `UPDATE documents SET status = $2, error_code = $3, error_message = $4, updated_at = now() WHERE id = $1`,
-        [id, status, error?.code ?? null, error?.message ?? null],
-      );
+      await db.query(`UPDATE documents SET status = $2, error_code = $3, error_message = $4, updated_at = now() WHERE id = $1`, [
+        id,
+        status,
+        error?.code ?? null,
+        error?.message ?? null,
+      ]);
     },
 
     async markStage(id: string, stage: string): Promise<void> {
@@ -229,10 +231,14 @@ export function createDocumentsRepo(db: Db) {
     },
 
     async pages(id: string): Promise<PageRecord[]> {
-      const res = await db.query<{ n: number; width: number; height: number; text: string; confidence: number | null; words: OcrWord[] }>(
-        'SELECT n, width, height, text, confidence, words FROM pages WHERE document_id = $1 ORDER BY n',
-        [id],
-      );
+      const res = await db.query<{
+        n: number;
+        width: number;
+        height: number;
+        text: string;
+        confidence: number | null;
+        words: OcrWord[];
+      }>('SELECT n, width, height, text, confidence, words FROM pages WHERE document_id = $1 ORDER BY n', [id]);
       return res.rows;
     },
 
@@ -249,7 +255,13 @@ export function createDocumentsRepo(db: Db) {
         'SELECT kind, key, sha256, size, content_type FROM artefacts WHERE document_id = $1 ORDER BY key',
         [id],
       );
-      return res.rows.map((r) => ({ kind: r.kind, key: r.key, sha256: r.sha256, size: Number(r.size), contentType: r.content_type }));
+      return res.rows.map((r) => ({
+        kind: r.kind,
+        key: r.key,
+        sha256: r.sha256,
+        size: Number(r.size),
+        contentType: r.content_type,
+      }));
     },
 
     async saveReplica(id: string, r: ReplicaRecord): Promise<void> {
@@ -270,7 +282,9 @@ export function createDocumentsRepo(db: Db) {
 
     /** Documents whose pipeline has not finished (for the start-up sweep). */
     async unfinishedIds(): Promise<string[]> {
-      const res = await db.query<{ id: string }>(`SELECT id FROM documents WHERE status IN ('queued', 'processing') ORDER BY created_at`);
+      const res = await db.query<{ id: string }>(
+        `SELECT id FROM documents WHERE status IN ('queued', 'processing') ORDER BY created_at`,
+      );
       return res.rows.map((r) => r.id);
     },
   };

@@ -23,7 +23,10 @@ export interface LedgerEntry {
   entryHash: string;
 }
 
-export function entryHash(prevHash: string, e: { at: string; event: string; documentId: string | null; payload: unknown }): string {
+export function entryHash(
+  prevHash: string,
+  e: { at: string; event: string; documentId: string | null; payload: unknown },
+): string {
   return sha256(prevHash + canonicalJson({ at: e.at, event: e.event, documentId: e.documentId, payload: e.payload }));
 }
 
@@ -105,7 +108,10 @@ export async function verifyLedgerChain(db: Db): Promise<{ entries: number; brok
   let prev = GENESIS_HASH;
   for (const r of res.rows) {
     const at = r.at.toISOString();
-    if (r.prev_hash !== prev || entryHash(prev, { at, event: r.event, documentId: r.document_id, payload: r.payload }) !== r.entry_hash) {
+    if (
+      r.prev_hash !== prev ||
+      entryHash(prev, { at, event: r.event, documentId: r.document_id, payload: r.payload }) !== r.entry_hash
+    ) {
       return { entries: res.rows.length, brokenAt: Number(r.seq) };
     }
     prev = r.entry_hash;

@@ -17,7 +17,11 @@ export const composeStage: Stage = {
     }
     const date = doc.createdAt.slice(0, 10);
     const stamp = await renderStamp(
-      [`الديوان — رقم القيد ${toArabicIndic(doc.registryNo)}`, `Diwan registry no. ${doc.registryNo}`, `${toArabicIndic(date)} · ${date}`],
+      [
+        `الديوان — رقم القيد ${toArabicIndic(doc.registryNo)}`,
+        `Diwan registry no. ${doc.registryNo}`,
+        `${toArabicIndic(date)} · ${date}`,
+      ],
       { widthPt: 200 },
     );
     const pdf = await composeArchivePdf(pages, stamp, { title: `Diwan ${doc.registryNo}`, date: new Date(doc.createdAt) });

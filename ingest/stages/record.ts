@@ -17,7 +17,14 @@ export const recordStage: Stage = {
       JSON.stringify({
         registryNo: doc.registryNo,
         engine: 'tesseract.js (LSTM, ara+eng)',
-        pages: pages.map((p) => ({ n: p.n, width: p.width, height: p.height, confidence: p.confidence, text: p.text, words: p.words })),
+        pages: pages.map((p) => ({
+          n: p.n,
+          width: p.width,
+          height: p.height,
+          confidence: p.confidence,
+          text: p.text,
+          words: p.words,
+        })),
       }),
     );
     const ocr = await deps.primary.putBufferOnce(keys.ocrJson(doc), ocrJson, 'application/json');
@@ -41,7 +48,13 @@ export const recordStage: Stage = {
       pageCount: doc.pageCount,
       files: artefacts
         .filter((a) => a.kind !== 'manifest')
-        .map((a) => ({ path: a.key.slice(documentPrefix(doc).length), kind: a.kind, sha256: a.sha256, size: a.size, contentType: a.contentType })),
+        .map((a) => ({
+          path: a.key.slice(documentPrefix(doc).length),
+          kind: a.kind,
+          sha256: a.sha256,
+          size: a.size,
+          contentType: a.contentType,
+        })),
       ledger: registered ? { registeredEntryHash: registered.entryHash, registeredSeq: registered.seq } : null,
     };
     const stored = await deps.primary.putBufferOnce(keys.manifest(doc), Buffer.from(canonicalJson(manifest)), 'application/json');

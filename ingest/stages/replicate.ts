@@ -19,7 +19,12 @@ export const replicateStage: Stage = {
       if (copy.sha256 !== a.sha256) {
         return { kind: 'retry', reason: `offsite copy of ${a.key} has SHA-256 ${copy.sha256}, expected ${a.sha256}` };
       }
-      await deps.documents.saveReplica(doc.id, { target: deps.offsite.name, key: a.key, sha256: copy.sha256, verifiedAt: new Date().toISOString() });
+      await deps.documents.saveReplica(doc.id, {
+        target: deps.offsite.name,
+        key: a.key,
+        sha256: copy.sha256,
+        verifiedAt: new Date().toISOString(),
+      });
     }
     await appendLedgerOnce(deps.db, 'replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });
     return { kind: 'done', detail: { files: artefacts.length } };

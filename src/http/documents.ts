@@ -29,7 +29,11 @@ export interface DocumentsRouteDeps extends AcceptDeps {
 
 /** The record a client sees: stable field names, registry number in both digit forms. */
 export async function documentView(doc: DocumentRecord, documents: DocumentsRepo) {
-  const [pages, artefacts, replicas] = await Promise.all([documents.pages(doc.id), documents.artefacts(doc.id), documents.replicas(doc.id)]);
+  const [pages, artefacts, replicas] = await Promise.all([
+    documents.pages(doc.id),
+    documents.artefacts(doc.id),
+    documents.replicas(doc.id),
+  ]);
   const sha = (kind: string) => artefacts.find((a) => a.kind === kind)?.sha256 ?? null;
   return {
     id: doc.id,
@@ -80,7 +84,9 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const parsed = metaSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       fs.rmSync(file.spooled.path, { force: true });
-      throw new DomainError('bad_request', { en: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      throw new DomainError('bad_request', {
+        en: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
     }
     const m = parsed.data;
     const result = await acceptUpload(
@@ -111,7 +117,10 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const stream = await deps.primary.get(keys.original(doc, doc.originalExt));
     res.setHeader('Content-Type', doc.originalMime);
     res.setHeader('Content-Length', String(doc.originalSize));
-    res.setHeader('Content-Disposition', contentDisposition(doc.originalName ?? `${doc.registryNo.replace('/', '-')}.${doc.originalExt}`));
+    res.setHeader(
+      'Content-Disposition',
+      contentDisposition(doc.originalName ?? `${doc.registryNo.replace('/', '-')}.${doc.originalExt}`),
+    );
     res.setHeader('X-Diwan-SHA256', doc.originalSha256);
     stream.pipe(res);
   });

@@ -26,7 +26,10 @@ function fromMulter(e: multer.MulterError): DomainError {
     case 'LIMIT_FILE_SIZE':
       return new DomainError('file_too_large');
     case 'LIMIT_UNEXPECTED_FILE':
-      return new DomainError('bad_request', { en: `(unexpected file field "${e.field ?? ''}")`, ar: `(حقل ملف غير متوقع "${e.field ?? ''}")` });
+      return new DomainError('bad_request', {
+        en: `(unexpected file field "${e.field ?? ''}")`,
+        ar: `(حقل ملف غير متوقع "${e.field ?? ''}")`,
+      });
     default:
       return new DomainError('bad_request', { en: `(${e.message})` });
   }

@@ -1,0 +1,34 @@
+// Lint: typescript-eslint with type information, so floating promises are caught.
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+
+module.exports = tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '*.config.js', 'bin/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'minio', message: 'Only storage/objectStore.ts talks to object storage.' },
+            { name: 'meilisearch', message: 'Only search/index.ts talks to Meilisearch.' },
+            { name: 'tesseract.js', message: 'Only ingest/ocr.ts runs OCR.' },
+            { name: 'pdf-lib', message: 'Only ingest/pdf.ts writes PDFs.' },
+            { name: 'pg-boss', message: 'Only ingest/jobs.ts uses the job queue.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['storage/objectStore.ts', 'search/index.ts', 'ingest/ocr.ts', 'ingest/pdf.ts', 'ingest/jobs.ts', '**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

@@ -1,2 +1,0 @@
-import { Meilisearch } from 'meilisearch';
-test('loads', () => { expect(typeof Meilisearch).toBe('function'); });

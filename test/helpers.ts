@@ -1,0 +1,109 @@
+/**
+ * Test helpers: a Diwan server of its own for each test file, on the shared
+ * real services but with its own database, buckets and index, on port 0.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config';
+import { startServer, type Server } from '../src/runtime';
+
+export const TOKEN = 'test-admin-token-0123456789';
+
+export interface TestServer extends Server {
+  config: Config;
+  api(p: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  upload(file: Buffer, name: string, fields?: Record<string, string>, token?: string | null): Promise<Response>;
+  waitFor(id: string, statuses?: string[], timeoutMs?: number): Promise<DocumentJson>;
+}
+
+export interface DocumentJson {
+  id: string;
+  registryNo: string;
+  registryNoAr: string;
+  status: string;
+  pageCount: number | null;
+  originalName: string | null;
+  sha256: { original: string; archive: string | null; ocr: string | null; manifest: string | null };
+  pages: Array<{ n: number; text: string; confidence: number | null }>;
+  replicas: Array<{ target: string; key: string; sha256: string; verifiedAt: string }>;
+  error: { code: string; message: string } | null;
+}
+
+async function createDatabase(name: string): Promise<string> {
+  const base = process.env.DATABASE_URL!;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Settings for an isolated Diwan on the shared test services. */
+export async function isolatedEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  const id = crypto.randomBytes(4).toString('hex');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-test-'));
+  return {
+    DIWAN_DATA_DIR: dataDir,
+    DIWAN_CACHE_DIR: process.env.DIWAN_CACHE_DIR,
+    DIWAN_HOST: '127.0.0.1',
+    PORT: '0',
+    DIWAN_ADMIN_TOKEN: TOKEN,
+    DIWAN_LOG: 'silent',
+    DATABASE_URL: await createDatabase(`diwan_test_${id}`),
+    S3_ENDPOINT: process.env.S3_ENDPOINT,
+    S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
+    S3_SECRET_KEY: process.env.S3_SECRET_KEY,
+    S3_BUCKET: `t-${id}`,
+    OFFSITE_S3_ENDPOINT: process.env.OFFSITE_S3_ENDPOINT,
+    OFFSITE_S3_ACCESS_KEY: process.env.OFFSITE_S3_ACCESS_KEY,
+    OFFSITE_S3_SECRET_KEY: process.env.OFFSITE_S3_SECRET_KEY,
+    OFFSITE_S3_BUCKET: `t-${id}-offsite`,
+    MEILI_URL: process.env.MEILI_URL,
+    MEILI_MASTER_KEY: process.env.MEILI_MASTER_KEY,
+    MEILI_INDEX: `pages_${id}`,
+    ...extra,
+  };
+}
+
+export async function startTestServer(env?: NodeJS.ProcessEnv): Promise<TestServer> {
+  const config = loadConfig(env ?? (await isolatedEnv()));
+  const server = await startServer(config);
+  const api: TestServer['api'] = (p, init = {}) => {
+    const token = init.token === undefined ? TOKEN : init.token;
+    const headers = new Headers(init.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return fetch(`${server.url}${p}`, { ...init, headers });
+  };
+  return {
+    ...server,
+    config,
+    api,
+    upload(file, name, fields = {}, token) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append('file', new Blob([file]), name);
+      return api('/api/v1/documents', { method: 'POST', body: form, token });
+    },
+    async waitFor(id, statuses = ['archived', 'failed'], timeoutMs = 150_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const doc = (await (await api(`/api/v1/documents/${id}`)).json()) as DocumentJson;
+        if (statuses.includes(doc.status)) return doc;
+        if (Date.now() > deadline) throw new Error(`document ${id} still ${doc.status} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+  };
+}
+
+export function sha256(b: Buffer): string {
+  return crypto.createHash('sha256').update(b).digest('hex');
+}
