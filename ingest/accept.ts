@@ -1,27 +1,31 @@
 /**
- * Accepting an upload: from a spooled file to a registered document whose
- * original is safe in object storage, with a job queued for the rest.
+ * Accepting files at the door: from a spooled upload to a registered document
+ * whose originals are safe in object storage, with a job queued for the rest.
  *
- *   sniff (magic bytes) -> inspect (decode every page, limits) -> register
- *   (registry number; duplicate decided by the UNIQUE constraint) -> store the
- *   original (write-once) -> enqueue
+ *   examine (type from the bytes; every page decoded under the limits)
+ *   -> register (registry number; duplicates decided by a UNIQUE constraint)
+ *   -> store the originals (write-once) -> enqueue
  *
- * A bad file is refused with a DomainError and touches nothing. Between
- * registration and storage the spooled bytes wait under spool/pending/<id>, so
- * a crash there is finished by `resumePendingOriginals` at the next start.
+ * A bad file is refused with a DomainError and touches nothing. In a batch
+ * whose files are pages of one document, each file is examined and staged
+ * (write-once, in object storage) and the document is registered when the
+ * batch is sealed. Between registration and storage the bytes wait in
+ * spool/pending/<id> or in staging, so `resumeUnfinished` can finish the job
+ * after a crash.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../src/errors';
 import type { Logger } from '../src/log';
-import type { DocumentMeta, DocumentRecord, DocumentsRepo } from '../storage/documents';
+import type { BatchesRepo, BatchRecord } from '../storage/batches';
+import type { Db } from '../storage/db';
+import type { DocumentMeta, DocumentRecord, DocumentsRepo, PartRecord } from '../storage/documents';
 import { keys } from '../storage/layout';
 import type { ObjectStore } from '../storage/objectStore';
 import { inspectImage, type ImageLimits } from './images';
 import type { JobQueue } from './jobs';
-import { fail } from './pipeline';
+import { inspectPdf } from './pdfread';
 import { sniff } from './sniff';
-import type { Db } from '../storage/db';
 
 /** A file received into the spool dir, hashed while it streamed in. */
 export interface SpooledFile {
@@ -31,114 +35,243 @@ export interface SpooledFile {
   head: Buffer;
   /** The name the client gave, UTF-8; metadata only, never a path. */
   originalName: string | null;
+  /** The upload went past the size limit; the spooled bytes are incomplete. */
+  tooLarge?: boolean;
 }
 
 export interface AcceptDeps {
   db: Db;
   documents: DocumentsRepo;
+  batches: BatchesRepo;
   primary: ObjectStore;
   queue: JobQueue;
-  limits: ImageLimits;
+  limits: ImageLimits & { maxFileBytes: number };
   spoolDir: string;
   log: Logger;
+}
+
+export interface Examined {
+  mime: string;
+  ext: string;
+  pageCount: number;
+  /** A PDF with its own text layer. */
+  textLayer: boolean;
 }
 
 export type AcceptResult = { kind: 'accepted'; doc: DocumentRecord } | { kind: 'duplicate'; doc: DocumentRecord };
 
 const STORED = 'stored';
 
+/** Decides whether a file can be archived: what it is (by its bytes) and whether every page decodes within the limits. */
+export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): Promise<Examined> {
+  if (file.tooLarge) {
+    throw new DomainError('file_too_large', {
+      ar: `(الحد ${Math.round(limits.maxFileBytes / 1048576)} م.ب)`,
+      en: `(limit ${Math.round(limits.maxFileBytes / 1048576)} MB)`,
+    });
+  }
+  if (file.size === 0) throw new DomainError('empty_file');
+  const type = sniff(file.head);
+  if (!type) throw new DomainError('unsupported_type');
+  if (type.mime === 'application/pdf') {
+    const info = await inspectPdf(file.path, limits);
+    return { ...type, pageCount: info.pages, textLayer: info.hasTextLayer };
+  }
+  const info = await inspectImage(file.path, limits);
+  return { ...type, pageCount: info.pages, textLayer: false };
+}
+
 function pendingPath(spoolDir: string, documentId: string): string {
   return path.join(spoolDir, 'pending', documentId);
 }
 
-export async function acceptUpload(file: SpooledFile, meta: DocumentMeta, deps: AcceptDeps): Promise<AcceptResult> {
-  let keepFile = false;
+/** One file, one document. */
+export async function acceptDocument(
+  file: SpooledFile,
+  examined: Examined,
+  meta: DocumentMeta & { batchId: string | null },
+  deps: AcceptDeps,
+): Promise<AcceptResult> {
+  const reg = await deps.documents.register({
+    ...meta,
+    textLayer: examined.textLayer,
+    parts: [
+      {
+        sha256: file.sha256,
+        size: file.size,
+        mime: examined.mime,
+        ext: examined.ext,
+        originalName: file.originalName,
+        pageCount: examined.pageCount,
+      },
+    ],
+  });
+  if (reg.kind === 'duplicate') return reg;
+  const pending = pendingPath(deps.spoolDir, reg.doc.id);
+  fs.mkdirSync(path.dirname(pending), { recursive: true });
+  fs.renameSync(file.path, pending);
   try {
-    if (file.size === 0) throw new DomainError('empty_file');
-    const type = sniff(file.head);
-    if (!type || type.mime === 'application/pdf') {
-      throw new DomainError('unsupported_type', { details: { detected: type?.mime ?? 'unknown' } });
-    }
-    const info = await inspectImage(file.path, deps.limits);
-    const reg = await deps.documents.register({
-      ...meta,
-      originalName: file.originalName,
-      originalMime: type.mime,
-      originalExt: type.ext,
-      originalSize: file.size,
-      originalSha256: file.sha256,
-      pageCount: info.pages,
-    });
-    if (reg.kind === 'duplicate') return reg;
-
-    const doc = reg.doc;
-    const pending = pendingPath(deps.spoolDir, doc.id);
-    fs.mkdirSync(path.dirname(pending), { recursive: true });
-    fs.renameSync(file.path, pending);
-    keepFile = true;
-    await storeOriginal(doc, pending, deps);
-    keepFile = false;
-    fs.rmSync(pending, { force: true });
-    await deps.queue.enqueue(doc.id);
-    return { kind: 'accepted', doc };
-  } finally {
-    if (!keepFile) fs.rmSync(file.path, { force: true });
+    await storeParts(reg.doc, reg.parts, [pending], deps);
+  } catch (e) {
+    // Registered and kept in the spool: the sweep stores it once storage answers again.
+    deps.log.error('original kept in the spool until storage answers', { documentId: reg.doc.id, error: String(e) });
+    return { kind: 'accepted', doc: reg.doc };
   }
+  fs.rmSync(pending, { force: true });
+  await deps.queue.enqueue(reg.doc.id);
+  return { kind: 'accepted', doc: reg.doc };
 }
 
-async function storeOriginal(doc: DocumentRecord, file: string, deps: AcceptDeps): Promise<void> {
-  const key = keys.original(doc, doc.originalExt);
-  let stored;
+/** One page file of a batch whose files make one document: kept write-once in staging until the batch is sealed. */
+export async function stagePage(file: SpooledFile, examined: Examined, batchId: string, deps: AcceptDeps): Promise<string> {
+  const key = keys.staged(batchId, file.sha256, examined.ext);
   try {
-    stored = await deps.primary.putFile(key, file, doc.originalMime, doc.originalSha256);
+    await deps.primary.putFile(key, file.path, examined.mime, file.sha256);
   } catch (e) {
-    deps.log.error('storing original failed', { documentId: doc.id, error: String(e) });
-    throw new DomainError('storage_unavailable', { details: { registryNo: doc.registryNo } });
+    deps.log.error('staging failed', { batchId, error: String(e) });
+    throw new DomainError('storage_unavailable');
   }
-  await deps.documents.saveArtefact(doc.id, { kind: 'original', ...stored, contentType: doc.originalMime });
+  return key;
+}
+
+/** Registers the one document made of a batch's staged pages, in the order they were received. */
+export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Promise<AcceptResult> {
+  const staged = await deps.batches.stagedFiles(batch.id);
+  if (staged.length === 0) {
+    throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
+  }
+  const pageCount = staged.reduce((n, s) => n + s.pageCount, 0);
+  if (pageCount > deps.limits.maxPages) {
+    throw new DomainError('too_many_pages', { en: `(${pageCount} > ${deps.limits.maxPages})`, details: { pages: pageCount } });
+  }
+  const reg = await deps.documents.register(
+    {
+      title: batch.title ?? batch.name,
+      docType: batch.docType,
+      department: batch.department,
+      classification: batch.classification,
+      docDate: batch.docDate,
+      batchId: batch.id,
+      textLayer: false,
+      parts: staged.map((s) => ({
+        sha256: s.sha256,
+        size: s.size,
+        mime: s.mime,
+        ext: s.stagedKey.slice(s.stagedKey.lastIndexOf('.') + 1),
+        originalName: s.name,
+        pageCount: s.pageCount,
+      })),
+    },
+    { onRegistered: (tx, doc) => deps.batches.sealInto(tx, batch.id, doc.id) },
+  );
+  if (reg.kind === 'duplicate') return reg;
+  await storePartsFromStaging(
+    reg.doc,
+    reg.parts,
+    staged.map((s) => s.stagedKey),
+    deps,
+  );
+  await deps.queue.enqueue(reg.doc.id);
+  return { kind: 'accepted', doc: reg.doc };
+}
+
+async function storeParts(doc: DocumentRecord, parts: PartRecord[], files: string[], deps: AcceptDeps): Promise<void> {
+  for (const [i, part] of parts.entries()) {
+    try {
+      await deps.primary.putFile(part.key, files[i]!, part.mime, part.sha256);
+    } catch (e) {
+      deps.log.error('storing original failed', { documentId: doc.id, error: String(e) });
+      throw new DomainError('storage_unavailable', { details: { registryNo: doc.registryNo } });
+    }
+    await deps.documents.saveArtefact(doc.id, {
+      kind: 'original',
+      key: part.key,
+      sha256: part.sha256,
+      size: part.size,
+      contentType: part.mime,
+    });
+  }
+  await deps.documents.markStage(doc.id, STORED);
+}
+
+async function storePartsFromStaging(
+  doc: DocumentRecord,
+  parts: PartRecord[],
+  stagedKeys: string[],
+  deps: AcceptDeps,
+): Promise<void> {
+  for (const [i, part] of parts.entries()) {
+    const source = stagedKeys[i]!;
+    await deps.primary.putStream(part.key, await deps.primary.get(source), part.size, part.mime, part.sha256);
+    const check = await deps.primary.hash(part.key);
+    if (check.sha256 !== part.sha256) throw new Error(`copy of ${source} to ${part.key} does not match its SHA-256`);
+    await deps.documents.saveArtefact(doc.id, {
+      kind: 'original',
+      key: part.key,
+      sha256: part.sha256,
+      size: part.size,
+      contentType: part.mime,
+    });
+  }
   await deps.documents.markStage(doc.id, STORED);
 }
 
 /**
- * Start-up sweep: stores originals that were registered but not yet stored
- * (from spool/pending), and re-queues every unfinished document.
+ * The sweep, run at start and then periodically by every process: finishes
+ * storing originals that were registered but not stored (from this machine's
+ * spool/pending, or from staging), and re-queues every unfinished document
+ * whose originals are stored. The queue keeps at most one waiting job per
+ * document, so re-queuing is cheap and safe.
  */
-export async function resumeUnfinished(deps: AcceptDeps): Promise<{ requeued: number; lost: number }> {
+export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: number; waiting: number }> {
   let requeued = 0;
-  let lost = 0;
+  let waiting = 0;
   for (const id of await deps.documents.unfinishedIds()) {
     const doc = await deps.documents.get(id);
     if (!doc) continue;
-    if (!doc.stages[STORED]) {
-      const pending = pendingPath(deps.spoolDir, id);
-      if (!fs.existsSync(pending)) {
-        // Registered on a machine whose spool we cannot see, or lost before storage.
-        const key = keys.original(doc, doc.originalExt);
-        const there = await deps.primary.stat(key);
-        if (there?.sha256 !== doc.originalSha256) {
-          await fail(deps, id, 'storage_unavailable', 'the original was not stored before the upload was interrupted');
-          lost++;
-          continue;
-        }
-        await deps.documents.saveArtefact(doc.id, {
-          kind: 'original',
-          key,
-          sha256: there.sha256,
-          size: there.size,
-          contentType: doc.originalMime,
-        });
-        await deps.documents.markStage(doc.id, STORED);
-      } else {
-        try {
-          await storeOriginal(doc, pending, deps);
-          fs.rmSync(pending, { force: true });
-        } catch {
-          continue; // storage still down: try again at the next start
-        }
-      }
+    if (!doc.stages[STORED] && !(await finishStoring(doc, deps))) {
+      waiting++;
+      continue;
     }
     await deps.queue.enqueue(id);
     requeued++;
   }
-  return { requeued, lost };
+  return { requeued, waiting };
+}
+
+async function finishStoring(doc: DocumentRecord, deps: AcceptDeps): Promise<boolean> {
+  const parts = await deps.documents.parts(doc.id);
+  const pending = pendingPath(deps.spoolDir, doc.id);
+  try {
+    if (parts.length === 1 && fs.existsSync(pending)) {
+      await storeParts(doc, parts, [pending], deps);
+      fs.rmSync(pending, { force: true });
+      return true;
+    }
+    const staged = await deps.batches.stagedForDocument(doc.id);
+    if (staged.length === parts.length && staged.length > 0) {
+      await storePartsFromStaging(doc, parts, staged, deps);
+      return true;
+    }
+    // Stored by a process that stopped before saying so?
+    const there = await Promise.all(parts.map((p) => deps.primary.stat(p.key)));
+    if (there.every((t, i) => t?.sha256 === parts[i]!.sha256)) {
+      for (const p of parts) {
+        await deps.documents.saveArtefact(doc.id, {
+          kind: 'original',
+          key: p.key,
+          sha256: p.sha256,
+          size: p.size,
+          contentType: p.mime,
+        });
+      }
+      await deps.documents.markStage(doc.id, STORED);
+      return true;
+    }
+    // Its bytes wait in another machine's spool; that machine's sweep will store them.
+    return false;
+  } catch (e) {
+    deps.log.warn('could not store an original yet; will try again', { documentId: doc.id, error: String(e) });
+    return false;
+  }
 }

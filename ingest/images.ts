@@ -3,8 +3,10 @@
  * settings are made once here: no operation cache (uploads are seen once) and
  * one libvips thread per operation, since OCR workers already use the cores.
  */
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { DomainError } from '../src/errors';
+import { projectScript } from './scripts';
 
 sharp.cache(false);
 sharp.concurrency(1);
@@ -73,14 +75,23 @@ export interface RenderedPage {
   dpi: number;
 }
 
-/** One page, upright (EXIF orientation applied) and in greyscale. */
+/** One page of an image file, upright (EXIF orientation applied) and in greyscale. */
 export async function renderPage(file: string, pageIndex: number, limits: ImageLimits): Promise<RenderedPage> {
   const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S });
   const meta = await base.metadata();
-  const grey = base.clone().rotate().flatten({ background: '#ffffff' }).greyscale();
-  const png = await grey.clone().png({ compressionLevel: 3 }).toBuffer({ resolveWithObject: true });
-  const jpeg = await grey.clone().jpeg({ quality: 85, mozjpeg: true }).toBuffer();
   const dpi = meta.density && meta.density >= 72 && meta.density <= 1200 ? meta.density : 300;
+  return finish(base.clone().rotate(), dpi);
+}
+
+/** A page rasterised elsewhere (a PDF page), normalised like a scan. */
+export async function normalisePage(png: Buffer, dpi: number, limits: ImageLimits): Promise<RenderedPage> {
+  return finish(sharp(png, { limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S }), dpi);
+}
+
+async function finish(img: sharp.Sharp, dpi: number): Promise<RenderedPage> {
+  const grey = img.flatten({ background: '#ffffff' }).greyscale();
+  const png = await grey.clone().png({ compressionLevel: 3 }).toBuffer({ resolveWithObject: true });
+  const jpeg = await sharp(png.data).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
   return { width: png.info.width, height: png.info.height, png: png.data, jpeg, dpi };
 }
 
@@ -135,4 +146,69 @@ export async function renderStamp(
     .png()
     .toBuffer();
   return { png, width: width / scale, height: height / scale };
+}
+
+let pixelWorker: Worker | undefined;
+let nextRequest = 0;
+const pendingPixels = new Map<
+  number,
+  { resolve: (r: { flat: ArrayBuffer; threshold: number }) => void; reject: (e: Error) => void }
+>();
+
+/** The one pixel worker thread of this process, started on first use; it keeps the process alive only while it works. */
+function pixels(): Worker {
+  if (pixelWorker) return pixelWorker;
+  const w = new Worker(projectScript('ingest/pixels.worker.mjs'));
+  w.unref();
+  w.on('message', (m: { id: number; flat?: ArrayBuffer; threshold?: number; error?: string }) => {
+    const p = pendingPixels.get(m.id);
+    pendingPixels.delete(m.id);
+    if (pendingPixels.size === 0) w.unref();
+    if (!p) return;
+    if (m.error || !m.flat || m.threshold === undefined) p.reject(new Error(`pixel worker: ${m.error ?? 'no answer'}`));
+    else p.resolve({ flat: m.flat, threshold: m.threshold });
+  });
+  w.on('error', (e) => {
+    for (const p of pendingPixels.values()) p.reject(e);
+    pendingPixels.clear();
+    pixelWorker = undefined;
+  });
+  pixelWorker = w;
+  return w;
+}
+
+function flattenAndThreshold(grey: Buffer, bg: Buffer): Promise<{ flat: ArrayBuffer; threshold: number }> {
+  // Copies, so the worker can take ownership of the memory.
+  const g = new Uint8Array(grey).buffer;
+  const b = new Uint8Array(bg).buffer;
+  return new Promise((resolve, reject) => {
+    const id = nextRequest++;
+    pendingPixels.set(id, { resolve, reject });
+    const w = pixels();
+    w.ref(); // held only while a page is being worked on
+    w.postMessage({ id, grey: g, bg: b }, [g, b]);
+  });
+}
+
+/**
+ * What the OCR engine sees (never what is archived): speckle removed (3×3
+ * median), the background flattened (each pixel divided by a blurred estimate
+ * of the paper around it, so shadows and uneven grey vanish), then binarised at
+ * Otsu's threshold. Paper grain and uneven grey otherwise send the recogniser
+ * hunting for letters in the noise. The pixel loop runs in a worker thread.
+ */
+export async function prepareForOcr(png: Buffer): Promise<Buffer> {
+  const { data: grey, info } = await sharp(png).greyscale().median(3).raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
+  const bg = await sharp(grey, { raw: { width, height, channels: 1 } })
+    .resize(Math.max(16, Math.round(width / 8)))
+    .blur(4)
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const { flat, threshold } = await flattenAndThreshold(grey, bg);
+  return sharp(Buffer.from(flat), { raw: { width, height, channels: 1 } })
+    .threshold(threshold + 1)
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }

@@ -28,6 +28,9 @@ export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
       await boss.start();
       await boss.createQueue(PROCESS_QUEUE, {
         name: PROCESS_QUEUE,
+        // At most one waiting job per document (running ones do not count, so a job held by a killed
+        // worker never blocks the next): sweeps may re-queue freely.
+        policy: 'short',
         retryLimit: RETRY_LIMIT,
         retryDelay: 2,
         retryBackoff: true,
@@ -35,6 +38,7 @@ export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
       });
     },
     async enqueue(documentId) {
+      // null when a job for this document is already waiting: nothing to do.
       await boss.send(PROCESS_QUEUE, { documentId }, { singletonKey: documentId });
     },
     async work(concurrency, handler) {

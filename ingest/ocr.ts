@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createWorker, OEM, type Worker } from 'tesseract.js';
+import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { OcrWord } from '../storage/documents';
 
 export interface OcrPage {
@@ -49,19 +49,25 @@ interface Block {
   }>;
 }
 
-export async function createOcrEngine(opts: { cacheDir: string; langs: string[]; workers: number }): Promise<OcrEngine> {
+export class OcrTimeout extends Error {}
+
+export async function createOcrEngine(opts: {
+  cacheDir: string;
+  langs: string[];
+  workers: number;
+  pageTimeoutMs?: number;
+}): Promise<OcrEngine> {
   const langPath = prepareLanguageData(opts.cacheDir, opts.langs);
+  const pageTimeoutMs = opts.pageTimeoutMs ?? 120_000;
+  const newWorker = async () => {
+    const w = await createWorker(opts.langs, OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
+    // Pages come normalised; a resolution read from odd file metadata must not change how text is sized.
+    // Automatic page layout: a letter is a few blocks of lines on a mostly empty page, not one uniform block.
+    await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.AUTO });
+    return w;
+  };
   const workers: Worker[] = [];
-  for (let i = 0; i < opts.workers; i++) {
-    workers.push(
-      await createWorker(opts.langs, OEM.LSTM_ONLY, {
-        langPath,
-        cachePath: langPath,
-        cacheMethod: 'none',
-        gzip: true,
-      }),
-    );
-  }
+  for (let i = 0; i < opts.workers; i++) workers.push(await newWorker());
   const idle = [...workers];
   const waiting: Array<(w: Worker) => void> = [];
   const acquire = (): Promise<Worker> =>
@@ -78,9 +84,28 @@ export async function createOcrEngine(opts: { cacheDir: string; langs: string[];
 
   return {
     async recognize(image) {
-      const worker = await acquire();
+      let worker = await acquire();
       try {
-        const { data } = await worker.recognize(image, {}, { text: true, blocks: true });
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new OcrTimeout(`OCR of one page took over ${pageTimeoutMs} ms`)), pageTimeoutMs);
+        });
+        let data;
+        try {
+          ({ data } = await Promise.race([worker.recognize(image, {}, { text: true, blocks: true }), timeout]));
+        } catch (e) {
+          if (e instanceof OcrTimeout) {
+            // A stuck worker is replaced, not reused.
+            const stuck = worker;
+            workers.splice(workers.indexOf(stuck), 1);
+            void stuck.terminate().catch(() => undefined);
+            worker = await newWorker();
+            workers.push(worker);
+          }
+          throw e;
+        } finally {
+          clearTimeout(timer);
+        }
         const words: OcrWord[] = [];
         for (const block of (data.blocks ?? []) as Block[]) {
           for (const para of block.paragraphs ?? []) {

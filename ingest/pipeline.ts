@@ -6,9 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline as streamPipeline } from 'node:stream/promises';
-import { keys } from '../storage/layout';
 import { appendLedgerOnce } from '../storage/ledger';
+import { fetchParts, renderDocumentPage, type LocalPart } from './source';
 import { composeStage } from './stages/compose';
 import { indexStage } from './stages/index';
 import { ocrStage } from './stages/ocr';
@@ -58,18 +57,13 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
   if (doc.status !== 'processing') await deps.documents.setStatus(doc.id, 'processing');
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-doc-'));
-  let originalPath: string | undefined;
-  const loadOriginal = async (d: typeof doc & object) => {
-    if (originalPath) return originalPath;
-    const target = path.join(workDir, `original.${d.originalExt}`);
-    await streamPipeline(await deps.primary.get(keys.original(d, d.originalExt)), fs.createWriteStream(target));
-    originalPath = target;
-    return target;
-  };
+  let local: Promise<LocalPart[]> | undefined;
+  const parts = () => (local ??= deps.documents.parts(documentId).then((p) => fetchParts(p, deps.primary, workDir)));
+  const page = async (n: number) => renderDocumentPage(await parts(), n, deps.config.limits);
   try {
     for (const stage of STAGES) {
       if (doc.stages[stage.id]) continue;
-      const ctx: StageContext = { doc, deps, workDir, original: () => loadOriginal(doc!) };
+      const ctx: StageContext = { doc, deps, workDir, parts, page };
       let result: StageResult;
       try {
         result = await stage.run(ctx);

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../storage/objectStore';
 import { requireToken } from './auth';
 import { DomainError } from './errors';
 import type { Logger } from './log';
+import { batchesRouter } from './http/batches';
 import { documentsRouter } from './http/documents';
 import { errorHandler } from './http/errors';
 import { searchRouter } from './http/search';
@@ -19,7 +20,8 @@ export interface AppDeps extends AcceptDeps {
   offsite: ObjectStore;
   search: SearchIndex;
   adminToken: string;
-  maxFileBytes: number;
+  maxRequestBytes: number;
+  maxFilesPerRequest: number;
   log: Logger;
 }
 
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(requireToken(deps.adminToken));
   api.use(express.json({ limit: '256kb' }));
   api.use(documentsRouter(deps));
+  api.use(batchesRouter(deps));
   api.use(searchRouter(deps.search));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);

@@ -62,6 +62,12 @@ const envSchema = z.object({
     .default('ara+eng'),
   /** Largest accepted upload, in megabytes. */
   DIWAN_MAX_FILE_MB: z.coerce.number().positive().default(200),
+  /** Largest accepted upload request (all files of one request), in megabytes. */
+  DIWAN_MAX_REQUEST_MB: z.coerce.number().positive().default(2048),
+  /** Most files in one upload request. */
+  DIWAN_MAX_FILES_PER_REQUEST: z.coerce.number().int().positive().default(500),
+  /** Seconds between sweeps that re-queue unfinished documents. */
+  DIWAN_SWEEP_SECONDS: z.coerce.number().positive().default(60),
   /** Largest accepted page, in megapixels (sharp's limitInputPixels). */
   DIWAN_MAX_PAGE_MEGAPIXELS: z.coerce.number().positive().default(100),
   /** Most pages accepted in one document. */
@@ -103,7 +109,8 @@ export interface Config {
   meili: { url: string; key: string } | undefined;
   meiliIndex: string;
   ocr: { workers: number; langs: string[] };
-  limits: { maxFileBytes: number; maxPagePixels: number; maxPages: number };
+  limits: { maxFileBytes: number; maxRequestBytes: number; maxFilesPerRequest: number; maxPagePixels: number; maxPages: number };
+  sweepSeconds: number;
   inProcessWorkers: boolean;
   workerConcurrency: number;
   client: { url: string; token: string | undefined };
@@ -172,9 +179,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ocr: { workers: e.DIWAN_OCR_WORKERS, langs: e.DIWAN_OCR_LANGS.split('+') },
     limits: {
       maxFileBytes: Math.floor(e.DIWAN_MAX_FILE_MB * 1024 * 1024),
+      maxRequestBytes: Math.floor(e.DIWAN_MAX_REQUEST_MB * 1024 * 1024),
+      maxFilesPerRequest: e.DIWAN_MAX_FILES_PER_REQUEST,
       maxPagePixels: Math.floor(e.DIWAN_MAX_PAGE_MEGAPIXELS * 1_000_000),
       maxPages: e.DIWAN_MAX_PAGES,
     },
+    sweepSeconds: e.DIWAN_SWEEP_SECONDS,
     inProcessWorkers: e.DIWAN_INPROCESS_WORKERS,
     workerConcurrency: e.DIWAN_WORKER_CONCURRENCY,
     client: { url: e.DIWAN_URL, token: e.DIWAN_TOKEN },

@@ -13,9 +13,15 @@ export const ERROR_MESSAGES = {
   empty_file: ['الملف فارغ.', 'The file is empty.'],
   file_too_large: ['الملف أكبر من الحد المسموح به.', 'The file is larger than allowed.'],
   unsupported_type: [
-    'نوع الملف غير مدعوم؛ المقبول: JPEG وPNG وWebP وTIFF.',
-    'Unsupported file type; accepted: JPEG, PNG, WebP, TIFF.',
+    'نوع الملف غير مدعوم؛ المقبول: JPEG وPNG وWebP وTIFF وPDF.',
+    'Unsupported file type; accepted: JPEG, PNG, WebP, TIFF, PDF.',
   ],
+  encrypted_file: [
+    'الملف محمي بكلمة مرور أو مشفّر؛ أرسل نسخة غير محمية.',
+    'The file is password-protected or encrypted; send an unprotected copy.',
+  ],
+  decode_timeout: ['استغرقت قراءة الملف وقتًا أطول من المسموح به.', 'Reading the file took longer than allowed.'],
+  request_too_large: ['حجم الطلب أكبر من الحد المسموح به.', 'The request is larger than allowed.'],
   corrupt_file: ['الملف تالف أو مقطوع ولا يمكن قراءته.', 'The file is corrupt or truncated and cannot be read.'],
   too_many_pixels: ['أبعاد الصفحة أكبر من الحد المسموح به.', 'The page has more pixels than allowed.'],
   too_many_pages: ['عدد الصفحات أكبر من الحد المسموح به.', 'The document has more pages than allowed.'],

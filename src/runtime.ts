@@ -8,13 +8,14 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmbeddedServices } from '../scripts/services/embedded';
-import { resumeUnfinished, type AcceptDeps } from '../ingest/accept';
+import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import { createJobQueue, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
 import { fail, processDocument, RetryLater } from '../ingest/pipeline';
 import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
 import { createDb, migrate, type Db } from '../storage/db';
+import { createBatchesRepo, type BatchesRepo } from '../storage/batches';
 import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
 import { createApp } from './app';
@@ -27,6 +28,7 @@ export interface Core {
   log: Logger;
   db: Db;
   documents: DocumentsRepo;
+  batches: BatchesRepo;
   primary: ObjectStore;
   offsite: ObjectStore;
   search: SearchIndex;
@@ -57,6 +59,7 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
       log,
       db,
       documents: createDocumentsRepo(db),
+      batches: createBatchesRepo(db),
       primary,
       offsite,
       search,
@@ -77,6 +80,7 @@ export function acceptDeps(core: Core): AcceptDeps {
     documents: core.documents,
     primary: core.primary,
     queue: core.queue,
+    batches: core.batches,
     limits: core.config.limits,
     spoolDir: core.config.spoolDir,
     log: core.log,
@@ -118,6 +122,31 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   return { ocr, stop: () => ocr.close() };
 }
 
+/** Runs the sweep now and then every `sweepSeconds`, one run at a time. */
+export function startSweeper(core: Core): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    running = sweepUnfinished(acceptDeps(core))
+      .then((r) => {
+        if (r.requeued || r.waiting) core.log.info('sweep', r);
+      })
+      .catch((e: unknown) => core.log.warn('sweep failed', { error: String(e) }))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, core.config.sweepSeconds * 1000);
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
 export interface Server {
   core: Core;
   url: string;
@@ -135,15 +164,15 @@ export async function startServer(
   const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
   if (generated) opts.onAdminToken?.(token);
   const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
-  const swept = await resumeUnfinished(acceptDeps(core));
-  if (swept.requeued || swept.lost) core.log.info('resumed unfinished documents', swept);
+  const sweeper = startSweeper(core);
 
   const app = createApp({
     ...acceptDeps(core),
     offsite: core.offsite,
     search: core.search,
     adminToken: token,
-    maxFileBytes: core.config.limits.maxFileBytes,
+    maxRequestBytes: core.config.limits.maxRequestBytes,
+    maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
     log: core.log,
   });
   const server = http.createServer(app);
@@ -163,6 +192,7 @@ export async function startServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await sweeper.stop();
       await core.stop();
       await workers?.stop();
     },

@@ -5,9 +5,10 @@
  * registration (a duplicate) leaves no gap; the UNIQUE constraint on the
  * original's SHA-256 decides duplicates, never a SELECT beforehand.
  */
-import { inTransaction, isUniqueViolation, type Db, type Queryable } from './db';
+import crypto from 'node:crypto';
+import { inTransaction, isUniqueViolation, type Db, type Queryable, type Tx } from './db';
 import { appendLedger } from './ledger';
-import { registryNo, type RegistryRef } from './layout';
+import { keys, registryNo, type RegistryRef } from './layout';
 
 export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
 
@@ -22,6 +23,9 @@ export interface DocumentMeta {
 export interface DocumentRecord extends DocumentMeta, RegistryRef {
   id: string;
   registryNo: string;
+  batchId: string | null;
+  /** A born-digital PDF whose own text layer is kept instead of OCR. */
+  textLayer: boolean;
   originalName: string | null;
   originalMime: string;
   originalExt: string;
@@ -47,6 +51,18 @@ export interface PageRecord {
 
 /** One recognised word: text, box in page pixels (x0, y0, x1, y1), confidence 0-100. */
 export type OcrWord = [string, number, number, number, number, number];
+
+/** One original file of a document (most documents have exactly one). */
+export interface PartRecord {
+  n: number;
+  key: string;
+  sha256: string;
+  size: number;
+  mime: string;
+  ext: string;
+  originalName: string | null;
+  pageCount: number;
+}
 
 export interface ArtefactRecord {
   kind: string;
@@ -82,13 +98,15 @@ interface DocumentRow {
   error_code: string | null;
   error_message: string | null;
   stages: Record<string, string>;
+  batch_id: string | null;
+  text_layer: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
   to_char(doc_date, 'YYYY-MM-DD') AS doc_date, original_name, original_mime, original_ext, original_size,
-  original_sha256, status, page_count, error_code, error_message, stages, created_at, updated_at`;
+  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, created_at, updated_at`;
 
 function toRecord(r: DocumentRow): DocumentRecord {
   const ref = { year: r.registry_year, seq: r.registry_seq };
@@ -96,6 +114,8 @@ function toRecord(r: DocumentRow): DocumentRecord {
     id: r.id,
     ...ref,
     registryNo: registryNo(ref),
+    batchId: r.batch_id,
+    textLayer: r.text_layer,
     title: r.title,
     docType: r.doc_type,
     department: r.department,
@@ -116,16 +136,28 @@ function toRecord(r: DocumentRow): DocumentRecord {
   };
 }
 
+export type NewPart = Omit<PartRecord, 'n' | 'key'>;
+
 export interface NewDocument extends DocumentMeta {
-  originalName: string | null;
-  originalMime: string;
-  originalExt: string;
-  originalSize: number;
-  originalSha256: string;
-  pageCount: number;
+  batchId: string | null;
+  textLayer: boolean;
+  /** The original files, in page order; one for an ordinary upload. */
+  parts: NewPart[];
 }
 
-export type RegisterResult = { kind: 'registered'; doc: DocumentRecord } | { kind: 'duplicate'; doc: DocumentRecord };
+/** The fingerprint that decides duplicates: the file's SHA-256, or for several files, the SHA-256 of their hashes in order. */
+export function documentFingerprint(parts: Array<Pick<NewPart, 'sha256'>>): string {
+  if (parts.length === 1) return parts[0]!.sha256;
+  return crypto
+    .createHash('sha256')
+    .update(parts.map((p) => p.sha256).join('\n'))
+    .digest('hex');
+}
+
+export const MULTIPART_MIME = 'application/x-diwan-pages';
+
+export type RegisterResult =
+  { kind: 'registered'; doc: DocumentRecord; parts: PartRecord[] } | { kind: 'duplicate'; doc: DocumentRecord };
 
 export function createDocumentsRepo(db: Db) {
   const get = async (id: string, q: Queryable = db): Promise<DocumentRecord | undefined> => {
@@ -153,10 +185,18 @@ export function createDocumentsRepo(db: Db) {
       return res.rows[0] ? toRecord(res.rows[0]) : undefined;
     },
 
-    /** Registers a new original, or answers with the document that already holds these bytes. */
-    async register(input: NewDocument, year = new Date().getUTCFullYear()): Promise<RegisterResult> {
+    /** Registers a new document, or answers with the document that already holds these bytes. */
+    async register(
+      input: NewDocument,
+      opts: { year?: number; onRegistered?: (tx: Tx, doc: DocumentRecord, parts: PartRecord[]) => Promise<void> } = {},
+    ): Promise<RegisterResult> {
+      const year = opts.year ?? new Date().getUTCFullYear();
+      if (input.parts.length === 0) throw new Error('a document needs at least one file');
+      const single = input.parts.length === 1 ? input.parts[0]! : undefined;
+      const fingerprint = documentFingerprint(input.parts);
+      const pageCount = input.parts.reduce((n, p) => n + p.pageCount, 0);
       try {
-        const doc = await inTransaction(db, async (tx) => {
+        return await inTransaction(db, async (tx) => {
           const seq = await tx.query<{ last_seq: number }>(
             `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, 1)
              ON CONFLICT (year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
@@ -165,8 +205,8 @@ export function createDocumentsRepo(db: Db) {
           );
           const ins = await tx.query<DocumentRow>(
             `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
-               original_name, original_mime, original_ext, original_size, original_sha256, page_count)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+               original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              RETURNING ${DOC_COLUMNS}`,
             [
               year,
@@ -176,30 +216,74 @@ export function createDocumentsRepo(db: Db) {
               input.department,
               input.classification,
               input.docDate,
-              input.originalName,
-              input.originalMime,
-              input.originalExt,
-              input.originalSize,
-              input.originalSha256,
-              input.pageCount,
+              single ? single.originalName : null,
+              single ? single.mime : MULTIPART_MIME,
+              single ? single.ext : 'pages',
+              input.parts.reduce((n, p) => n + p.size, 0),
+              fingerprint,
+              pageCount,
+              input.batchId,
+              input.textLayer,
             ],
           );
           const doc = toRecord(ins.rows[0]!);
+          const parts: PartRecord[] = input.parts.map((p, i) => ({
+            ...p,
+            n: i + 1,
+            key: single ? keys.original(doc, p.ext) : keys.originalPart(doc, i + 1, p.ext),
+          }));
+          for (const p of parts) {
+            await tx.query(
+              `INSERT INTO document_parts (document_id, n, key, sha256, size, mime, ext, original_name, page_count)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+              [doc.id, p.n, p.key, p.sha256, p.size, p.mime, p.ext, p.originalName, p.pageCount],
+            );
+          }
+          await opts.onRegistered?.(tx, doc, parts);
           await appendLedger(tx, 'registered', doc.id, {
             registryNo: doc.registryNo,
-            originalSha256: doc.originalSha256,
-            originalSize: doc.originalSize,
-            originalName: doc.originalName,
+            fingerprint,
+            files: parts.map((p) => ({
+              path: p.key.slice(p.key.lastIndexOf('/') + 1),
+              sha256: p.sha256,
+              size: p.size,
+              name: p.originalName,
+            })),
           });
-          return doc;
+          return { kind: 'registered' as const, doc, parts };
         });
-        return { kind: 'registered', doc };
       } catch (e) {
         if (!isUniqueViolation(e, 'documents_original_sha256_key')) throw e;
-        const existing = await getBySha256(input.originalSha256);
+        const existing = await getBySha256(fingerprint);
         if (!existing) throw e;
         return { kind: 'duplicate', doc: existing };
       }
+    },
+
+    async parts(id: string): Promise<PartRecord[]> {
+      const res = await db.query<{
+        n: number;
+        key: string;
+        sha256: string;
+        size: string;
+        mime: string;
+        ext: string;
+        original_name: string | null;
+        page_count: number;
+      }>(
+        'SELECT n, key, sha256, size, mime, ext, original_name, page_count FROM document_parts WHERE document_id = $1 ORDER BY n',
+        [id],
+      );
+      return res.rows.map((r) => ({
+        n: r.n,
+        key: r.key,
+        sha256: r.sha256,
+        size: Number(r.size),
+        mime: r.mime,
+        ext: r.ext,
+        originalName: r.original_name,
+        pageCount: r.page_count,
+      }));
     },
 
     async setStatus(id: string, status: DocumentStatus, error?: { code: string; message: string }): Promise<void> {

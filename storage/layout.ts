@@ -24,6 +24,11 @@ export function documentPrefix(ref: RegistryRef): string {
 
 export const keys = {
   original: (ref: RegistryRef, ext: string) => `${documentPrefix(ref)}original.${ext}`,
+  /** One of several originals, when each file of a batch is a page of one document. */
+  originalPart: (ref: RegistryRef, n: number, ext: string) =>
+    `${documentPrefix(ref)}original-${String(n).padStart(4, '0')}.${ext}`,
+  /** Where a page file waits, write-once, until its batch is sealed into one document. */
+  staged: (batchId: string, sha256: string, ext: string) => `staging/${batchId}/${sha256}.${ext}`,
   archivePdf: (ref: RegistryRef) => `${documentPrefix(ref)}archive.pdf`,
   ocrJson: (ref: RegistryRef) => `${documentPrefix(ref)}ocr.json`,
   pageImage: (ref: RegistryRef, n: number) => `${documentPrefix(ref)}pages/${String(n).padStart(4, '0')}.webp`,

@@ -91,4 +91,66 @@ CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only();
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE batches (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name text NOT NULL,
+  -- 'documents': each file is a document; 'pages': each file is a page of one document
+  mode text NOT NULL DEFAULT 'documents' CHECK (mode IN ('documents', 'pages')),
+  title text,
+  doc_type text,
+  department text,
+  classification text NOT NULL DEFAULT 'public',
+  doc_date date,
+  sealed_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per received file. Where the file became (or was found to be) a
+-- document, its live status is the document's; only the outcome at the door is kept here.
+CREATE TABLE batch_files (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  batch_id uuid NOT NULL REFERENCES batches(id),
+  seq int NOT NULL,
+  name text,
+  size bigint NOT NULL,
+  sha256 text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('accepted', 'duplicate', 'rejected', 'staged')),
+  mime text,
+  document_id uuid REFERENCES documents(id),
+  page_count int,
+  error_code text,
+  error_message text,
+  error_message_en text,
+  staged_key text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (batch_id, seq)
+);
+CREATE INDEX batch_files_batch_idx ON batch_files (batch_id, seq);
+
+ALTER TABLE documents ADD COLUMN batch_id uuid REFERENCES batches(id);
+-- Born-digital PDFs keep their own text layer instead of OCR.
+ALTER TABLE documents ADD COLUMN text_layer boolean NOT NULL DEFAULT false;
+
+-- The originals of a document: one file, or several when each file of a batch is one page.
+CREATE TABLE document_parts (
+  document_id uuid NOT NULL REFERENCES documents(id),
+  n int NOT NULL,
+  key text NOT NULL,
+  sha256 text NOT NULL,
+  size bigint NOT NULL,
+  mime text NOT NULL,
+  ext text NOT NULL,
+  original_name text,
+  page_count int NOT NULL,
+  PRIMARY KEY (document_id, n)
+);
+INSERT INTO document_parts (document_id, n, key, sha256, size, mime, ext, original_name, page_count)
+SELECT id, 1, 'documents/' || registry_year || '/' || lpad(registry_seq::text, 6, '0') || '/original.' || original_ext,
+       original_sha256, original_size, original_mime, original_ext, original_name, coalesce(page_count, 1)
+FROM documents;
+`,
+  },
 ];

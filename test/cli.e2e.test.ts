@@ -120,38 +120,56 @@ test('serve, ingest, search, show; stop cleanly; start again and find it all', a
     expect(pids).toHaveLength(4); // postgres, two MinIO servers, Meilisearch
     expect(pids.every(alive)).toBe(true);
 
-    const scanPath = path.join(dataDir, 'مرسوم الأرشفة.jpg');
+    // A folder as a clerk has it: two scans (one in a subfolder) and a file that is not a scan.
+    const folder = path.join(dataDir, 'وارد اليوم');
+    fs.mkdirSync(path.join(folder, 'ملحق'), { recursive: true });
     fs.writeFileSync(
-      scanPath,
+      path.join(folder, 'مرسوم الأرشفة.jpg'),
       await renderArabicScan(['مرسوم بشأن حفظ السجلات', 'تحفظ الوثائق في الديوان الإلكتروني'], { seed: 3 }),
     );
-    const ingested = await cli(['ingest', scanPath, '--wait', '--json']);
-    expect(ingested.stderr).toBe('');
-    expect(ingested.code).toBe(0);
-    const [result] = JSON.parse(ingested.stdout) as Array<{ id: string; registryNo: string; status: string; pageCount: number }>;
-    expect(result).toMatchObject({ status: 'archived', pageCount: 1 });
-    id = result!.id;
-    registryNo = result!.registryNo;
+    fs.writeFileSync(
+      path.join(folder, 'ملحق', 'كشف.png'),
+      await renderArabicScan(['كشف بأسماء اللجان'], { seed: 4, format: 'png' }),
+    );
+    fs.writeFileSync(path.join(folder, 'notes.jpg'), 'ليست صورة');
+    const ingested = await cli(['ingest', folder, '--batch', 'وارد اليوم', '--wait', '--json']);
+    expect(ingested.code).toBe(1); // something was rejected, and the exit status says so
+    const report = JSON.parse(ingested.stdout) as {
+      batchId: string;
+      counts: Record<string, number>;
+      files: Array<{
+        name: string;
+        documentId: string;
+        registryNo: string;
+        status: string;
+        pageCount: number;
+        error: { code: string } | null;
+      }>;
+    };
+    expect(report.counts).toMatchObject({ total: 3, archived: 2, rejected: 1 });
+    const byName = Object.fromEntries(report.files.map((f) => [f.name, f]));
+    expect(byName['مرسوم الأرشفة.jpg']).toMatchObject({ status: 'archived', pageCount: 1 });
+    expect(byName['كشف.png']).toMatchObject({ status: 'archived' });
+    expect(byName['notes.jpg']).toMatchObject({
+      status: 'rejected',
+      error: expect.objectContaining({ code: 'unsupported_type' }),
+    });
+    id = byName['مرسوم الأرشفة.jpg']!.documentId;
+    registryNo = byName['مرسوم الأرشفة.jpg']!.registryNo;
+
+    // Without --json: one line per file and a summary.
+    const human = await cli(['ingest', path.join(folder, 'مرسوم الأرشفة.jpg'), '--quiet']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`مرسوم الأرشفة.jpg\t${registryNo}\tduplicate`);
+    expect(human.stdout).toMatch(/1 مكرر\/duplicates/);
 
     const found = await cli(['search', 'السجلات', '--json']);
     expect(found.code).toBe(0);
     expect((JSON.parse(found.stdout) as { hits: Array<{ id: string }> }).hits.map((h) => h.id)).toContain(id);
 
-    const human = await cli(['search', 'الوثائق']);
-    expect(human.code).toBe(0);
-    expect(human.stdout).toContain(registryNo);
-
-    const notScan = path.join(dataDir, 'notes.jpg');
-    fs.writeFileSync(notScan, 'ليست صورة');
-    const rejected = await cli(['ingest', notScan, '--json']);
-    expect(rejected.code).toBe(1);
-    expect(JSON.parse(rejected.stdout)).toEqual([
-      expect.objectContaining({
-        file: notScan,
-        status: 'rejected',
-        error: expect.objectContaining({ status: 415, code: 'unsupported_type' }),
-      }),
-    ]);
+    const listed = await cli(['search', 'الوثائق']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(registryNo);
   } finally {
     expect(await stop(first.child)).toBe(0);
   }

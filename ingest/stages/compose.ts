@@ -1,6 +1,6 @@
 /** Composes and stores the stamped archival PDF, `archive.pdf`. */
 import { keys, toArabicIndic } from '../../storage/layout';
-import { renderPage, renderStamp } from '../images';
+import { renderStamp } from '../images';
 import { composeArchivePdf, type PdfPage } from '../pdf';
 import type { Stage } from './stage';
 
@@ -9,10 +9,9 @@ export const composeStage: Stage = {
   description: 'compose the stamped archival PDF',
   async run(ctx) {
     const { doc, deps } = ctx;
-    const file = await ctx.original();
     const pages: PdfPage[] = [];
     for (let n = 1; n <= (doc.pageCount ?? 1); n++) {
-      const p = await renderPage(file, n - 1, deps.config.limits);
+      const p = await ctx.page(n);
       pages.push({ jpeg: p.jpeg, width: p.width, height: p.height, dpi: p.dpi });
     }
     const date = doc.createdAt.slice(0, 10);

@@ -1,21 +1,36 @@
-/** Reads every page in Arabic and English; keeps text, words, boxes and confidence per page. */
-import { renderPage } from '../images';
+/**
+ * Reads every page in Arabic and English and keeps text, words, boxes and
+ * confidence per page. A born-digital PDF keeps its own text layer instead.
+ */
+import { prepareForOcr } from '../images';
+import { documentPageText } from '../source';
 import type { Stage } from './stage';
 
 export const ocrStage: Stage = {
   id: 'ocr',
-  description: 'recognise text (ara+eng) on every page',
+  description: 'recognise text (ara+eng) on every page, or keep a PDF text layer',
   async run(ctx) {
     const { doc, deps } = ctx;
-    const file = await ctx.original();
     const count = doc.pageCount ?? 1;
     const done = new Set((await deps.documents.pages(doc.id)).map((p) => p.n));
     for (let n = 1; n <= count; n++) {
       if (done.has(n)) continue; // read before a crash: keep it
-      const page = await renderPage(file, n - 1, deps.config.limits);
-      const result = await deps.ocr.recognize(page.png);
+      if (doc.textLayer) {
+        const t = await documentPageText(await ctx.parts(), n);
+        await deps.documents.savePage(doc.id, {
+          n,
+          width: t.width,
+          height: t.height,
+          text: t.text,
+          confidence: 100,
+          words: t.words,
+        });
+        continue;
+      }
+      const page = await ctx.page(n);
+      const result = await deps.ocr.recognize(await prepareForOcr(page.png));
       await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result });
     }
-    return { kind: 'done', detail: { pages: count } };
+    return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
   },
 };

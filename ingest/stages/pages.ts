@@ -1,6 +1,6 @@
 /** Normalises each page (upright, greyscale) and stores the viewer image `pages/NNNN.webp`. */
 import { keys } from '../../storage/layout';
-import { renderPage, viewerImage } from '../images';
+import { viewerImage } from '../images';
 import type { Stage } from './stage';
 
 export const pagesStage: Stage = {
@@ -8,10 +8,9 @@ export const pagesStage: Stage = {
   description: 'normalise pages and store viewer images',
   async run(ctx) {
     const { doc, deps } = ctx;
-    const file = await ctx.original();
     const count = doc.pageCount ?? 1;
     for (let n = 1; n <= count; n++) {
-      const page = await renderPage(file, n - 1, deps.config.limits);
+      const page = await ctx.page(n);
       const webp = await viewerImage(page.png);
       const stored = await deps.primary.putBufferOnce(keys.pageImage(doc, n), webp, 'image/webp');
       await deps.documents.saveArtefact(doc.id, { kind: 'page-image', ...stored, contentType: 'image/webp' });

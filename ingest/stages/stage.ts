@@ -21,7 +21,9 @@ import type { SearchIndex } from '../../search/index';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import type { Db } from '../../storage/db';
 import type { ObjectStore } from '../../storage/objectStore';
+import type { RenderedPage } from '../images';
 import type { OcrEngine } from '../ocr';
+import type { LocalPart } from '../source';
 
 export type StageResult =
   | { kind: 'done'; detail?: Record<string, unknown> }
@@ -47,8 +49,10 @@ export interface StageContext {
   deps: PipelineDeps;
   /** A private scratch directory, removed after the run. */
   workDir: string;
-  /** Local path of the original, fetched from object storage on first use. */
-  original(): Promise<string>;
+  /** The originals, fetched from object storage on first use. */
+  parts(): Promise<LocalPart[]>;
+  /** Page n (1-based), rendered and normalised. */
+  page(n: number): Promise<RenderedPage>;
 }
 
 export interface Stage {

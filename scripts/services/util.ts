@@ -25,7 +25,8 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 export function randomSecret(bytes = 24): string {
-  return crypto.randomBytes(bytes).toString('base64url');
+  // Hex: safe in URLs, environment variables and command lines (never starts with '-').
+  return crypto.randomBytes(bytes).toString('hex');
 }
 
 /** Generated credentials of the embedded services, kept in <data>/secrets.json (mode 600). */

@@ -1,6 +1,6 @@
 /** The CLI's HTTP client for a running Diwan server. */
 import fs from 'node:fs';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import { adminTokenFile } from '../auth';
 import type { Config } from '../config';
 
@@ -16,7 +16,9 @@ export class ApiError extends Error {
 export interface ApiClient {
   url: string;
   get<T>(p: string): Promise<T>;
-  upload<T>(file: string, fields: Record<string, string>): Promise<{ status: number; body: T }>;
+  post<T>(p: string, json: unknown): Promise<T>;
+  /** Sends a prepared multipart body. */
+  postMultipart<T>(p: string, body: { contentType: string; length: number; stream: Readable }): Promise<T>;
 }
 
 export function createClient(config: Config): ApiClient {
@@ -44,12 +46,22 @@ export function createClient(config: Config): ApiClient {
     async get<T>(p: string) {
       return (await parse(await fetch(`${base}/api/v1${p}`, { headers }))) as T;
     },
-    async upload<T>(file: string, fields: Record<string, string>) {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(fields)) form.append(k, v);
-      form.append('file', await fs.openAsBlob(file), path.basename(file));
-      const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', headers, body: form });
-      return { status: res.status, body: (await parse(res)) as T };
+    async post<T>(p: string, json: unknown) {
+      const res = await fetch(`${base}/api/v1${p}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+      return (await parse(res)) as T;
+    },
+    async postMultipart<T>(p: string, body: { contentType: string; length: number; stream: Readable }) {
+      const res = await fetch(`${base}/api/v1${p}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': body.contentType, 'content-length': String(body.length) },
+        body: Readable.toWeb(body.stream) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      return (await parse(res)) as T;
     },
   };
 }

@@ -7,16 +7,18 @@
  */
 import { loadConfig, ConfigError, type Config } from '../config';
 import { createLogger } from '../log';
-import { startCore, startServer, startWorkers } from '../runtime';
+import { startCore, startServer, startSweeper, startWorkers } from '../runtime';
 import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
+import { ingest } from './ingest';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
   diwan serve                          run the archive (API and workers)
   diwan worker                         run pipeline workers only
-  diwan ingest FILE... [--wait] [--json] [--title T] [--type T] [--department D]
-                       [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
+  diwan ingest FILE_OR_FOLDER... [--batch NAME] [--wait] [--json] [--pages-of-one]
+               [--title T] [--type T] [--department D]
+               [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
   diwan search QUERY [--limit N] [--json]
   diwan show ID [--json]
 
@@ -58,7 +60,9 @@ async function serve(config: Config): Promise<number> {
 async function worker(config: Config): Promise<number> {
   const core = await startCore(config);
   const workers = await startWorkers(core);
+  const sweeper = startSweeper(core);
   onSignals(async () => {
+    await sweeper.stop();
     await core.stop();
     await workers.stop();
   });
@@ -78,73 +82,6 @@ interface DocView {
   pages: Array<{ n: number; text: string; confidence: number | null }>;
   replicas: Array<{ target: string; key: string }>;
   error: { code: string; message: string } | null;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ingest(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['wait', 'json'], options: ['title', 'type', 'department', 'classification', 'date'] });
-  if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE');
-  const client = createClient(config);
-  const fields: Record<string, string> = {};
-  const map: Record<string, string> = {
-    title: 'title',
-    type: 'docType',
-    department: 'department',
-    classification: 'classification',
-    date: 'docDate',
-  };
-  for (const [opt, field] of Object.entries(map)) {
-    const v = args.options.get(opt);
-    if (v !== undefined) fields[field] = v;
-  }
-  const results: Array<Record<string, unknown>> = [];
-  let failed = false;
-  for (const file of args.positionals) {
-    try {
-      const { status, body } = await client.upload<{ id: string; registryNo: string; status: string; duplicate?: boolean }>(
-        file,
-        fields,
-      );
-      let view: DocView | undefined;
-      if (args.flags.has('wait')) {
-        for (;;) {
-          view = await client.get<DocView>(`/documents/${body.id}`);
-          if (view.status === 'archived' || view.status === 'failed') break;
-          await sleep(500);
-        }
-        if (view.status === 'failed') failed = true;
-      }
-      const r = {
-        file,
-        id: body.id,
-        registryNo: body.registryNo,
-        status: view?.status ?? body.status,
-        duplicate: status === 200 && body.duplicate === true,
-        ...(view ? { pageCount: view.pageCount, sha256: view.sha256, error: view.error } : {}),
-      };
-      results.push(r);
-      if (!args.flags.has('json')) {
-        const dup = r.duplicate ? ' (مكرر / duplicate)' : '';
-        const err = view?.error ? ` — ${view.error.code}: ${view.error.message}` : '';
-        process.stdout.write(`${file}\t${body.registryNo}\t${r.status}${dup}${err}\n`);
-      }
-    } catch (e) {
-      failed = true;
-      const error =
-        e instanceof ApiError
-          ? { status: e.status, code: e.body?.error, message: e.body?.message, messageEn: e.body?.messageEn }
-          : { message: String((e as Error).message) };
-      results.push({ file, status: 'rejected', error });
-      if (!args.flags.has('json')) {
-        process.stdout.write(
-          `${file}\trejected\t${error.message ?? ''}${'messageEn' in error && error.messageEn ? ` / ${error.messageEn}` : ''}\n`,
-        );
-      }
-    }
-  }
-  if (args.flags.has('json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  return failed ? 1 : 0;
 }
 
 async function search(config: Config, argv: string[]): Promise<number> {

@@ -2,37 +2,22 @@
 import fs from 'node:fs';
 import { Router, type Request } from 'express';
 import multer from 'multer';
-import { z } from 'zod';
-import { acceptUpload, type AcceptDeps } from '../../ingest/accept';
+import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
-import { keys, toArabicIndic } from '../../storage/layout';
-import type { ObjectStore } from '../../storage/objectStore';
+import { toArabicIndic } from '../../storage/layout';
 import { DomainError } from '../errors';
+import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload } from './spool';
 
-const metaSchema = z.object({
-  title: z.string().trim().max(500).optional(),
-  docType: z.string().trim().max(100).optional(),
-  department: z.string().trim().max(200).optional(),
-  classification: z.enum(['public', 'internal', 'confidential', 'secret']).default('public'),
-  docDate: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
-    .optional(),
-});
-
-export interface DocumentsRouteDeps extends AcceptDeps {
-  documents: DocumentsRepo;
-  primary: ObjectStore;
-  maxFileBytes: number;
-}
+export type DocumentsRouteDeps = AcceptDeps;
 
 /** The record a client sees: stable field names, registry number in both digit forms. */
 export async function documentView(doc: DocumentRecord, documents: DocumentsRepo) {
-  const [pages, artefacts, replicas] = await Promise.all([
+  const [pages, artefacts, replicas, parts] = await Promise.all([
     documents.pages(doc.id),
     documents.artefacts(doc.id),
     documents.replicas(doc.id),
+    documents.parts(doc.id),
   ]);
   const sha = (kind: string) => artefacts.find((a) => a.kind === kind)?.sha256 ?? null;
   return {
@@ -49,6 +34,16 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
     originalMime: doc.originalMime,
     originalSize: doc.originalSize,
     pageCount: doc.pageCount,
+    batchId: doc.batchId,
+    textLayer: doc.textLayer,
+    originals: parts.map((p) => ({
+      n: p.n,
+      name: p.originalName,
+      mime: p.mime,
+      size: p.size,
+      sha256: p.sha256,
+      pages: p.pageCount,
+    })),
     sha256: { original: doc.originalSha256, archive: sha('archive-pdf'), ocr: sha('ocr-json'), manifest: sha('manifest') },
     pages: pages.map((p) => ({ n: p.n, text: p.text, confidence: p.confidence })),
     replicas,
@@ -67,8 +62,8 @@ function contentDisposition(name: string): string {
 export function documentsRouter(deps: DocumentsRouteDeps): Router {
   const router = Router();
   const upload = multer({
-    storage: spoolStorage(deps.spoolDir),
-    limits: { fileSize: deps.maxFileBytes, files: 1, fields: 20, fieldSize: 64 * 1024 },
+    storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
+    limits: { files: 1, fields: 20, fieldSize: 64 * 1024 },
     defParamCharset: 'utf8',
   });
 
@@ -79,33 +74,24 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   };
 
   router.post('/documents', upload.single('file'), async (req, res) => {
-    const file = req.file as SpooledUpload | undefined;
+    const file = (req.file as SpooledUpload | undefined)?.spooled;
     if (!file) throw new DomainError('no_file');
-    const parsed = metaSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      fs.rmSync(file.spooled.path, { force: true });
-      throw new DomainError('bad_request', {
-        en: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      });
+    try {
+      const meta = parseOr400(metaSchema, req.body);
+      const examined = await examine(file, deps.limits);
+      const result = await acceptDocument(file, examined, { ...meta, batchId: null }, deps);
+      const { doc } = result;
+      if (result.kind === 'duplicate') {
+        res.status(200).json({ id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true });
+        return;
+      }
+      res
+        .status(202)
+        .location(`/api/v1/documents/${doc.id}`)
+        .json({ id: doc.id, registryNo: doc.registryNo, status: doc.status });
+    } finally {
+      fs.rmSync(file.path, { force: true });
     }
-    const m = parsed.data;
-    const result = await acceptUpload(
-      file.spooled,
-      {
-        title: m.title ?? null,
-        docType: m.docType ?? null,
-        department: m.department ?? null,
-        classification: m.classification,
-        docDate: m.docDate ?? null,
-      },
-      deps,
-    );
-    const { doc } = result;
-    if (result.kind === 'duplicate') {
-      res.status(200).json({ id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true });
-      return;
-    }
-    res.status(202).location(`/api/v1/documents/${doc.id}`).json({ id: doc.id, registryNo: doc.registryNo, status: doc.status });
   });
 
   router.get('/documents/:id', async (req, res) => {
@@ -114,14 +100,18 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
 
   router.get('/documents/:id/original', async (req, res) => {
     const doc = await load(req);
-    const stream = await deps.primary.get(keys.original(doc, doc.originalExt));
-    res.setHeader('Content-Type', doc.originalMime);
-    res.setHeader('Content-Length', String(doc.originalSize));
+    const parts = await deps.documents.parts(doc.id);
+    const n = req.query.part === undefined ? 1 : Number(req.query.part);
+    const part = parts.find((p) => p.n === n);
+    if (!part) throw new DomainError('not_found');
+    const stream = await deps.primary.get(part.key);
+    res.setHeader('Content-Type', part.mime);
+    res.setHeader('Content-Length', String(part.size));
     res.setHeader(
       'Content-Disposition',
-      contentDisposition(doc.originalName ?? `${doc.registryNo.replace('/', '-')}.${doc.originalExt}`),
+      contentDisposition(part.originalName ?? `${doc.registryNo.replace('/', '-')}-${part.n}.${part.ext}`),
     );
-    res.setHeader('X-Diwan-SHA256', doc.originalSha256);
+    res.setHeader('X-Diwan-SHA256', part.sha256);
     stream.pipe(res);
   });
 

@@ -17,7 +17,8 @@ export interface SpooledUpload extends Express.Multer.File {
   spooled: SpooledFile;
 }
 
-export function spoolStorage(spoolDir: string): multer.StorageEngine {
+/** Files past `maxFileBytes` are not kept: the rest is drained and the file is marked too large, so the batch goes on. */
+export function spoolStorage(spoolDir: string, maxFileBytes: number): multer.StorageEngine {
   fs.mkdirSync(spoolDir, { recursive: true });
   return {
     _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<SpooledUpload>) => void) {
@@ -26,10 +27,16 @@ export function spoolStorage(spoolDir: string): multer.StorageEngine {
       let size = 0;
       const head: Buffer[] = [];
       let headLen = 0;
+      let tooLarge = false;
       const tap = new Transform({
         transform(chunk: Buffer, _enc, next) {
-          hash.update(chunk);
           size += chunk.length;
+          if (tooLarge || size > maxFileBytes) {
+            tooLarge = true;
+            next();
+            return;
+          }
+          hash.update(chunk);
           if (headLen < SNIFF_BYTES) {
             head.push(chunk.subarray(0, SNIFF_BYTES - headLen));
             headLen += Math.min(chunk.length, SNIFF_BYTES - headLen);
@@ -43,7 +50,7 @@ export function spoolStorage(spoolDir: string): multer.StorageEngine {
           cb(null, {
             path: target,
             size,
-            spooled: { path: target, size, sha256: hash.digest('hex'), head: Buffer.concat(head), originalName: name },
+            spooled: { path: target, size, sha256: hash.digest('hex'), head: Buffer.concat(head), originalName: name, tooLarge },
           });
         })
         .catch((e: unknown) => {

@@ -1,0 +1,70 @@
+/**
+ * Receiving the files of a batch. Every file gets an outcome of its own —
+ * accepted, duplicate, staged (a page of the batch's one document) or rejected
+ * with a precise reason — and one file's fate never touches another's.
+ */
+import fs from 'node:fs';
+import { DomainError, isDomainError } from '../src/errors';
+import type { BatchRecord, NewBatchFile } from '../storage/batches';
+import { acceptDocument, examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
+
+export interface ReceivedFile {
+  name: string | null;
+  status: 'queued' | 'duplicate' | 'rejected';
+  documentId: string | null;
+  registryNo: string | null;
+  pageCount: number | null;
+  error: { code: string; message: string; messageEn: string } | null;
+}
+
+export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<ReceivedFile> {
+  const base = { name: file.originalName, size: file.size, sha256: file.sha256 };
+  let row: NewBatchFile;
+  let registryNo: string | null = null;
+  try {
+    if (batch.mode === 'pages' && batch.sealedAt) {
+      throw new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
+    }
+    const examined = await examine(file, deps.limits);
+    if (batch.mode === 'pages') {
+      const stagedKey = await stagePage(file, examined, batch.id, deps);
+      row = { ...base, outcome: 'staged', mime: examined.mime, stagedKey, pageCount: examined.pageCount };
+    } else {
+      const result = await acceptDocument(
+        file,
+        examined,
+        {
+          title: null,
+          docType: batch.docType,
+          department: batch.department,
+          classification: batch.classification,
+          docDate: batch.docDate,
+          batchId: batch.id,
+        },
+        deps,
+      );
+      registryNo = result.doc.registryNo;
+      row = {
+        ...base,
+        outcome: result.kind === 'accepted' ? 'accepted' : 'duplicate',
+        mime: examined.mime,
+        documentId: result.doc.id,
+        pageCount: result.doc.pageCount,
+      };
+    }
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    row = { ...base, outcome: 'rejected', error: { code: e.code, message: e.messageAr, messageEn: e.messageEn } };
+  } finally {
+    fs.rmSync(file.path, { force: true });
+  }
+  await deps.batches.addFile(batch.id, row);
+  return {
+    name: row.name,
+    status: row.outcome === 'duplicate' ? 'duplicate' : row.outcome === 'rejected' ? 'rejected' : 'queued',
+    documentId: row.documentId ?? null,
+    registryNo,
+    pageCount: row.pageCount ?? null,
+    error: row.error ?? null,
+  };
+}

@@ -1,0 +1,24 @@
+import sharp from 'sharp';
+import { prepareForOcr } from './images';
+
+test('OCR input: grain and a grey shadow vanish, ink stays, only black and white remain', async () => {
+  const width = 600;
+  const height = 400;
+  // Paper darkening from left (white) to right (grey), sparse specks, and one block of ink.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g"><stop offset="0" stop-color="#f4f4f4"/><stop offset="1" stop-color="#9a9a9a"/></linearGradient></defs>
+    <rect width="${width}" height="${height}" fill="url(#g)"/>
+    <rect x="420" y="150" width="120" height="40" fill="#202020"/>
+    <rect x="100" y="100" width="1" height="1" fill="#555"/><rect x="300" y="300" width="1" height="1" fill="#555"/>
+  </svg>`;
+  const page = await sharp(Buffer.from(svg)).greyscale().png().toBuffer();
+  const out = await prepareForOcr(page);
+  const { data, info } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([width, height]);
+  const at = (x: number, y: number) => data[y * info.width + x]!;
+  expect(new Set(data).size).toBeLessThanOrEqual(2);
+  expect(at(480, 170)).toBe(0); // ink in the shadowed part stays black
+  expect(at(560, 350)).toBe(255); // the grey paper under the shadow is white
+  expect(at(20, 20)).toBe(255);
+  expect(at(100, 100)).toBe(255); // a speck is gone
+});

@@ -1,0 +1,23 @@
+/**
+ * Finds the plain JavaScript files that run outside the compiled code (child
+ * processes and worker threads): they live in the source tree, next to the
+ * TypeScript, and are found from the sources and from dist/ alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const found = new Map<string, string>();
+
+/** Absolute path of `relative` (e.g. 'ingest/pixels.worker.mjs'), searched upwards from this file. */
+export function projectScript(relative: string): string {
+  const cached = found.get(relative);
+  if (cached) return cached;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) {
+      found.set(relative, candidate);
+      return candidate;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`${relative} not found above ${__dirname}`);
+  }
+}

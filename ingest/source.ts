@@ -1,0 +1,57 @@
+/**
+ * The pages of a document, whatever its originals are: images (JPEG, PNG,
+ * WebP, multi-page TIFF) or PDFs, one file or several. Page n of the document
+ * is found in its part, rendered, and normalised (upright, greyscale) the same
+ * way for every format.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { PartRecord } from '../storage/documents';
+import type { ObjectStore } from '../storage/objectStore';
+import { normalisePage, renderPage, type ImageLimits, type RenderedPage } from './images';
+import { pdfPageText, renderPdfPage } from './pdfread';
+
+/** PDF pages are rasterised at this resolution for OCR and the archive copy. */
+export const PDF_DPI = 300;
+
+export interface LocalPart extends PartRecord {
+  path: string;
+}
+
+/** Fetches the originals into `dir` (once per run). */
+export async function fetchParts(parts: PartRecord[], store: ObjectStore, dir: string): Promise<LocalPart[]> {
+  const out: LocalPart[] = [];
+  for (const p of parts) {
+    const file = path.join(dir, `part-${p.n}.${p.ext}`);
+    if (!fs.existsSync(file)) await pipeline(await store.get(p.key), fs.createWriteStream(file));
+    out.push({ ...p, path: file });
+  }
+  return out;
+}
+
+/** Which part holds document page n (1-based), and the page's index inside it. */
+export function locatePage<T extends Pick<PartRecord, 'pageCount'>>(parts: T[], n: number): { part: T; index: number } {
+  let first = 1;
+  for (const part of parts) {
+    if (n < first + part.pageCount) return { part, index: n - first };
+    first += part.pageCount;
+  }
+  throw new Error(`page ${n} is beyond the document's ${first - 1} pages`);
+}
+
+export async function renderDocumentPage(parts: LocalPart[], n: number, limits: ImageLimits): Promise<RenderedPage> {
+  const { part, index } = locatePage(parts, n);
+  if (part.mime === 'application/pdf') {
+    const png = await renderPdfPage(part.path, index, { dpi: PDF_DPI, maxPagePixels: limits.maxPagePixels });
+    return normalisePage(png, PDF_DPI, limits);
+  }
+  return renderPage(part.path, index, limits);
+}
+
+/** The text layer of a born-digital PDF page, in the pixel space of its rendering. */
+export async function documentPageText(parts: LocalPart[], n: number) {
+  const { part, index } = locatePage(parts, n);
+  if (part.mime !== 'application/pdf') throw new Error(`page ${n} is not from a PDF`);
+  return pdfPageText(part.path, index, PDF_DPI);
+}

@@ -1,0 +1,156 @@
+/** Routes for batches: create, upload many files, seal a page batch, follow progress (also as Server-Sent Events). */
+import { Router, type Request } from 'express';
+import multer from 'multer';
+import { sealPagesBatch, type AcceptDeps } from '../../ingest/accept';
+import { receiveFile, type ReceivedFile } from '../../ingest/batch';
+import type { BatchRecord, BatchesRepo, BatchFileView, FileStatus } from '../../storage/batches';
+import { DomainError } from '../errors';
+import { batchSchema, parseOr400 } from './schemas';
+import { spoolStorage, type SpooledUpload } from './spool';
+
+export interface BatchesRouteDeps extends AcceptDeps {
+  maxRequestBytes: number;
+  maxFilesPerRequest: number;
+}
+
+const STATUSES: FileStatus[] = ['queued', 'processing', 'archived', 'duplicate', 'rejected', 'failed'];
+
+export async function batchView(batch: BatchRecord, batches: BatchesRepo) {
+  const files = await batches.files(batch.id);
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<FileStatus, number>;
+  for (const f of files) counts[f.status]++;
+  const pending = counts.queued + counts.processing;
+  return {
+    ...batch,
+    counts: { total: files.length, ...counts },
+    pages: files.reduce((n, f) => n + (f.status === 'rejected' || f.status === 'duplicate' ? 0 : (f.pageCount ?? 0)), 0),
+    done: pending === 0 && (batch.mode === 'documents' || batch.sealedAt !== null || files.length === 0),
+    files,
+  };
+}
+
+export function batchesRouter(deps: BatchesRouteDeps): Router {
+  const router = Router();
+  const upload = multer({
+    storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
+    limits: { files: deps.maxFilesPerRequest, fields: 20, fieldSize: 64 * 1024 },
+    defParamCharset: 'utf8',
+  });
+
+  const load = async (req: Request): Promise<BatchRecord> => {
+    const batch = await deps.batches.get(String(req.params.id));
+    if (!batch) throw new DomainError('not_found');
+    return batch;
+  };
+
+  router.post('/batches', async (req, res) => {
+    const b = parseOr400(batchSchema, req.body);
+    const batch = await deps.batches.create({
+      name: b.name,
+      mode: b.mode,
+      title: b.title,
+      docType: b.docType,
+      department: b.department,
+      classification: b.classification,
+      docDate: b.docDate,
+    });
+    res.status(201).location(`/api/v1/batches/${batch.id}`).json(batch);
+  });
+
+  router.post(
+    '/batches/:id/files',
+    async (req, _res, next) => {
+      await load(req);
+      const length = Number(req.get('content-length') ?? 0);
+      if (length > deps.maxRequestBytes) {
+        throw new DomainError('request_too_large', {
+          en: `(${length} > ${deps.maxRequestBytes} bytes; send the files in several requests)`,
+          ar: '(أرسل الملفات على عدة طلبات)',
+        });
+      }
+      next();
+    },
+    upload.array('files'),
+    async (req, res) => {
+      const files = ((req.files as SpooledUpload[] | undefined) ?? []).map((f) => f.spooled);
+      if (files.length === 0) throw new DomainError('no_file', { ar: '(الحقل files)', en: '(field "files")' });
+      const batch = await load(req);
+      const results: ReceivedFile[] = [];
+      for (const file of files) results.push(await receiveFile(batch, file, deps));
+      res.status(202).json({ batchId: batch.id, files: results });
+    },
+  );
+
+  router.post('/batches/:id/seal', async (req, res) => {
+    const batch = await load(req);
+    if (batch.mode !== 'pages') {
+      throw new DomainError('bad_request', { ar: '(تُختم دفعات الصفحات فقط)', en: '(only a batch of pages is sealed)' });
+    }
+    if (batch.sealedAt)
+      throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
+    const result = await sealPagesBatch(batch, deps);
+    res.status(result.kind === 'accepted' ? 202 : 200).json({
+      id: result.doc.id,
+      registryNo: result.doc.registryNo,
+      status: result.doc.status,
+      pageCount: result.doc.pageCount,
+      duplicate: result.kind === 'duplicate',
+    });
+  });
+
+  router.get('/batches/:id', async (req, res) => {
+    res.json(await batchView(await load(req), deps.batches));
+  });
+
+  router.get('/batches/:id/files', async (req, res) => {
+    await load(req);
+    res.json(await deps.batches.files(String(req.params.id)));
+  });
+
+  /**
+   * Progress as Server-Sent Events: `batch` with the counts whenever they
+   * change, `file` for each file whose status changed, `done` when nothing is
+   * left queued or processing. Read from the database, so it works whichever
+   * process or machine does the work.
+   */
+  router.get('/batches/:id/events', async (req, res) => {
+    let batch = await load(req);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const seen = new Map<string, string>();
+    let lastCounts = '';
+    let closed = false;
+    req.on('close', () => (closed = true));
+    let idle = 0;
+    while (!closed) {
+      batch = (await deps.batches.get(batch.id)) ?? batch;
+      const view = await batchView(batch, deps.batches);
+      for (const f of view.files as BatchFileView[]) {
+        const sig = `${f.status}|${f.error?.code ?? ''}`;
+        if (seen.get(f.id) !== sig) {
+          seen.set(f.id, sig);
+          send('file', f);
+        }
+      }
+      const counts = JSON.stringify(view.counts);
+      if (counts !== lastCounts) {
+        lastCounts = counts;
+        send('batch', { id: view.id, counts: view.counts, pages: view.pages, done: view.done });
+      }
+      if (view.done && view.files.length > 0) {
+        send('done', { id: view.id, counts: view.counts });
+        break;
+      }
+      if (++idle % 15 === 0) res.write(': keep-alive\n\n');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    res.end();
+  });
+
+  return router;
+}
