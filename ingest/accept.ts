@@ -9,9 +9,9 @@
  * A bad file is refused with a DomainError and touches nothing. In a batch
  * whose files are pages of one document, each file is examined and staged
  * (write-once, in object storage) and the document is registered when the
- * batch is sealed. Between registration and storage the bytes wait in
- * spool/pending/<id> or in staging, so `resumeUnfinished` can finish the job
- * after a crash.
+ * batch is sealed. From just before registration until storage the bytes
+ * wait in spool/pending/<sha256> (or in staging), so `sweepUnfinished` can
+ * finish the job after a crash.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,45 +81,69 @@ export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): 
   return { ...type, pageCount: info.pages, textLayer: false };
 }
 
-function pendingPath(spoolDir: string, documentId: string): string {
-  return path.join(spoolDir, 'pending', documentId);
+/** Queues the document; when the queue cannot be reached the sweep queues it later. */
+async function enqueue(documentId: string, deps: AcceptDeps): Promise<void> {
+  await deps.queue
+    .enqueue(documentId)
+    .catch((e: unknown) => deps.log.warn('enqueue failed; the sweep will queue it', { documentId, error: String(e) }));
 }
 
-/** One file, one document. */
+/** Where an accepted upload waits until it is in object storage, by its fingerprint. */
+function pendingPath(spoolDir: string, sha256: string): string {
+  return path.join(spoolDir, 'pending', sha256);
+}
+
+/**
+ * One file, one document. The bytes move to spool/pending/<sha256> before the
+ * registration commits, so at every instant after it they are either there or
+ * in object storage, and the sweep can finish what a crash interrupted.
+ */
 export async function acceptDocument(
   file: SpooledFile,
   examined: Examined,
   meta: DocumentMeta & { batchId: string | null },
   deps: AcceptDeps,
 ): Promise<AcceptResult> {
-  const reg = await deps.documents.register({
-    ...meta,
-    textLayer: examined.textLayer,
-    parts: [
-      {
-        sha256: file.sha256,
-        size: file.size,
-        mime: examined.mime,
-        ext: examined.ext,
-        originalName: file.originalName,
-        pageCount: examined.pageCount,
-      },
-    ],
-  });
-  if (reg.kind === 'duplicate') return reg;
-  const pending = pendingPath(deps.spoolDir, reg.doc.id);
+  const pending = pendingPath(deps.spoolDir, file.sha256);
   fs.mkdirSync(path.dirname(pending), { recursive: true });
   fs.renameSync(file.path, pending);
   try {
-    await storeParts(reg.doc, reg.parts, [pending], deps);
+    const reg = await deps.documents.register({
+      ...meta,
+      textLayer: examined.textLayer,
+      parts: [
+        {
+          sha256: file.sha256,
+          size: file.size,
+          mime: examined.mime,
+          ext: examined.ext,
+          originalName: file.originalName,
+          pageCount: examined.pageCount,
+        },
+      ],
+    });
+    const doc = reg.doc;
+    if (reg.kind === 'duplicate') {
+      // A duplicate whose first upload never reached storage is finished with these identical bytes.
+      if (doc.stages[STORED]) fs.rmSync(pending, { force: true });
+      else if (await finishStoring(doc, deps)) await enqueue(doc.id, deps);
+      return reg;
+    }
+    try {
+      await storeParts(doc, reg.parts, fromFiles(doc, [pending], deps), deps);
+    } catch (e) {
+      // Registered and kept in the spool: the sweep stores it once storage answers again.
+      deps.log.error('original kept in the spool until storage answers', { documentId: doc.id, error: String(e) });
+      return { kind: 'accepted', doc };
+    }
+    fs.rmSync(pending, { force: true });
+    await enqueue(doc.id, deps);
+    return { kind: 'accepted', doc };
   } catch (e) {
-    // Registered and kept in the spool: the sweep stores it once storage answers again.
-    deps.log.error('original kept in the spool until storage answers', { documentId: reg.doc.id, error: String(e) });
-    return { kind: 'accepted', doc: reg.doc };
+    // Nothing registered (or the registration failed): the bytes are not ours to keep.
+    if (!(await deps.documents.getBySha256(file.sha256).catch(() => undefined))) fs.rmSync(pending, { force: true });
+    throw e;
   }
-  fs.rmSync(pending, { force: true });
-  await deps.queue.enqueue(reg.doc.id);
-  return { kind: 'accepted', doc: reg.doc };
 }
 
 /** One page file of a batch whose files make one document: kept write-once in staging until the batch is sealed. */
@@ -136,84 +160,104 @@ export async function stagePage(file: SpooledFile, examined: Examined, batchId: 
 
 /** Registers the one document made of a batch's staged pages, in the order they were received. */
 export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Promise<AcceptResult> {
-  const staged = await deps.batches.stagedFiles(batch.id);
-  if (staged.length === 0) {
-    throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
-  }
+  const staged = await deps.batches.seal(batch.id);
+  if (!staged) throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
   const pageCount = staged.reduce((n, s) => n + s.pageCount, 0);
-  if (pageCount > deps.limits.maxPages) {
-    throw new DomainError('too_many_pages', { en: `(${pageCount} > ${deps.limits.maxPages})`, details: { pages: pageCount } });
+  let reg;
+  try {
+    if (staged.length === 0) {
+      throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
+    }
+    if (pageCount > deps.limits.maxPages) {
+      throw new DomainError('too_many_pages', { en: `(${pageCount} > ${deps.limits.maxPages})`, details: { pages: pageCount } });
+    }
+    const seqs = staged.map((s) => s.seq);
+    reg = await deps.documents.register(
+      {
+        title: batch.title ?? batch.name,
+        docType: batch.docType,
+        department: batch.department,
+        classification: batch.classification,
+        docDate: batch.docDate,
+        batchId: batch.id,
+        textLayer: false,
+        parts: staged.map((s) => ({
+          sha256: s.sha256,
+          size: s.size,
+          mime: s.mime,
+          ext: s.stagedKey.slice(s.stagedKey.lastIndexOf('.') + 1),
+          originalName: s.name,
+          pageCount: s.pageCount,
+        })),
+      },
+      { onRegistered: (tx, doc) => deps.batches.linkPages(tx, batch.id, seqs, doc.id, 'staged') },
+    );
+    if (reg.kind === 'duplicate') await deps.batches.linkPages(deps.db, batch.id, seqs, reg.doc.id, 'duplicate');
+  } catch (e) {
+    // Nothing registered: the clerk may add pages and seal again.
+    await deps.batches.unseal(batch.id);
+    throw e;
   }
-  const reg = await deps.documents.register(
-    {
-      title: batch.title ?? batch.name,
-      docType: batch.docType,
-      department: batch.department,
-      classification: batch.classification,
-      docDate: batch.docDate,
-      batchId: batch.id,
-      textLayer: false,
-      parts: staged.map((s) => ({
-        sha256: s.sha256,
-        size: s.size,
-        mime: s.mime,
-        ext: s.stagedKey.slice(s.stagedKey.lastIndexOf('.') + 1),
-        originalName: s.name,
-        pageCount: s.pageCount,
-      })),
-    },
-    { onRegistered: (tx, doc) => deps.batches.sealInto(tx, batch.id, doc.id) },
-  );
   if (reg.kind === 'duplicate') return reg;
-  await storePartsFromStaging(
-    reg.doc,
-    reg.parts,
-    staged.map((s) => s.stagedKey),
-    deps,
-  );
-  await deps.queue.enqueue(reg.doc.id);
+  try {
+    await storeParts(
+      reg.doc,
+      reg.parts,
+      fromStaging(
+        staged.map((s) => s.stagedKey),
+        deps,
+      ),
+      deps,
+    );
+  } catch (e) {
+    // Registered, and the pages are safe in staging: the sweep finishes storing them.
+    deps.log.error('sealed pages wait in staging until storage answers', { documentId: reg.doc.id, error: String(e) });
+    return { kind: 'accepted', doc: reg.doc };
+  }
+  await enqueue(reg.doc.id, deps);
   return { kind: 'accepted', doc: reg.doc };
 }
 
-async function storeParts(doc: DocumentRecord, parts: PartRecord[], files: string[], deps: AcceptDeps): Promise<void> {
+/** Puts each part with `put`, records it as an artefact, and marks the originals stored. */
+async function storeParts(
+  doc: DocumentRecord,
+  parts: PartRecord[],
+  put: (part: PartRecord, index: number) => Promise<void>,
+  deps: AcceptDeps,
+): Promise<void> {
   for (const [i, part] of parts.entries()) {
+    await put(part, i);
+    await deps.documents.saveArtefact(doc.id, {
+      kind: 'original',
+      key: part.key,
+      sha256: part.sha256,
+      size: part.size,
+      contentType: part.mime,
+    });
+  }
+  await deps.documents.markStage(doc.id, STORED);
+}
+
+/** From local files (the spool), write-once. */
+function fromFiles(doc: DocumentRecord, files: string[], deps: AcceptDeps) {
+  return async (part: PartRecord, i: number) => {
     try {
       await deps.primary.putFile(part.key, files[i]!, part.mime, part.sha256);
     } catch (e) {
       deps.log.error('storing original failed', { documentId: doc.id, error: String(e) });
       throw new DomainError('storage_unavailable', { details: { registryNo: doc.registryNo } });
     }
-    await deps.documents.saveArtefact(doc.id, {
-      kind: 'original',
-      key: part.key,
-      sha256: part.sha256,
-      size: part.size,
-      contentType: part.mime,
-    });
-  }
-  await deps.documents.markStage(doc.id, STORED);
+  };
 }
 
-async function storePartsFromStaging(
-  doc: DocumentRecord,
-  parts: PartRecord[],
-  stagedKeys: string[],
-  deps: AcceptDeps,
-): Promise<void> {
-  for (const [i, part] of parts.entries()) {
+/** From staging in the same bucket, read back and compared before it counts. */
+function fromStaging(stagedKeys: string[], deps: AcceptDeps) {
+  return async (part: PartRecord, i: number) => {
     const source = stagedKeys[i]!;
     await deps.primary.putStream(part.key, await deps.primary.get(source), part.size, part.mime, part.sha256);
     const check = await deps.primary.hash(part.key);
     if (check.sha256 !== part.sha256) throw new Error(`copy of ${source} to ${part.key} does not match its SHA-256`);
-    await deps.documents.saveArtefact(doc.id, {
-      kind: 'original',
-      key: part.key,
-      sha256: part.sha256,
-      size: part.size,
-      contentType: part.mime,
-    });
-  }
-  await deps.documents.markStage(doc.id, STORED);
+  };
 }
 
 /**
@@ -241,31 +285,22 @@ export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: num
 
 async function finishStoring(doc: DocumentRecord, deps: AcceptDeps): Promise<boolean> {
   const parts = await deps.documents.parts(doc.id);
-  const pending = pendingPath(deps.spoolDir, doc.id);
+  const pending = pendingPath(deps.spoolDir, parts[0]?.sha256 ?? doc.originalSha256);
   try {
     if (parts.length === 1 && fs.existsSync(pending)) {
-      await storeParts(doc, parts, [pending], deps);
+      await storeParts(doc, parts, fromFiles(doc, [pending], deps), deps);
       fs.rmSync(pending, { force: true });
       return true;
     }
     const staged = await deps.batches.stagedForDocument(doc.id);
     if (staged.length === parts.length && staged.length > 0) {
-      await storePartsFromStaging(doc, parts, staged, deps);
+      await storeParts(doc, parts, fromStaging(staged, deps), deps);
       return true;
     }
     // Stored by a process that stopped before saying so?
     const there = await Promise.all(parts.map((p) => deps.primary.stat(p.key)));
     if (there.every((t, i) => t?.sha256 === parts[i]!.sha256)) {
-      for (const p of parts) {
-        await deps.documents.saveArtefact(doc.id, {
-          kind: 'original',
-          key: p.key,
-          sha256: p.sha256,
-          size: p.size,
-          contentType: p.mime,
-        });
-      }
-      await deps.documents.markStage(doc.id, STORED);
+      await storeParts(doc, parts, async () => undefined, deps);
       return true;
     }
     // Its bytes wait in another machine's spool; that machine's sweep will store them.

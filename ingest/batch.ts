@@ -53,12 +53,19 @@ export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: A
       };
     }
   } catch (e) {
-    if (!isDomainError(e)) throw e;
-    row = { ...base, outcome: 'rejected', error: { code: e.code, message: e.messageAr, messageEn: e.messageEn } };
+    // One file's unexpected failure is that file's answer; the rest of the batch goes on.
+    const err = isDomainError(e) ? e : new DomainError('internal', { en: `(${String((e as Error).message ?? e)})` });
+    if (!isDomainError(e)) deps.log.error('receiving a file failed', { batchId: batch.id, error: String(e) });
+    row = { ...base, outcome: 'rejected', error: { code: err.code, message: err.messageAr, messageEn: err.messageEn } };
   } finally {
     fs.rmSync(file.path, { force: true });
   }
-  await deps.batches.addFile(batch.id, row);
+  if (!(await deps.batches.addFile(batch.id, row))) {
+    // The batch was sealed while this page was on its way.
+    const sealed = new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
+    row = { ...base, outcome: 'rejected', error: { code: sealed.code, message: sealed.messageAr, messageEn: sealed.messageEn } };
+    await deps.batches.addFile(batch.id, row);
+  }
   return {
     name: row.name,
     status: row.outcome === 'duplicate' ? 'duplicate' : row.outcome === 'rejected' ? 'rejected' : 'queued',

@@ -22,7 +22,21 @@ export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, rec
 export type RunOutcome = 'archived' | 'failed' | 'retry' | 'busy' | 'gone';
 
 /** Thrown to ask the job queue to try again later. */
-export class RetryLater extends Error {}
+export class RetryLater extends Error {
+  constructor(
+    readonly stage: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Stages whose products can always be made again from what is stored (the
+ * index, the offsite copy): failing them for good would leave a document
+ * unsearchable or without its offsite copy. They are retried by the sweep instead.
+ */
+export const DERIVED_STAGES: ReadonlySet<string> = new Set(['index', 'replicate']);
 
 const LOCK_NAMESPACE = 0x646f63; // "doc"
 
@@ -81,7 +95,7 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
           await fail(deps, doc.id, result.code, `${stage.id}: ${result.message}`);
           return 'failed';
         case 'retry':
-          throw new RetryLater(result.reason);
+          throw new RetryLater(stage.id, result.reason);
       }
       doc = (await deps.documents.get(documentId))!;
     }

@@ -11,7 +11,7 @@ import { startEmbeddedServices } from '../scripts/services/embedded';
 import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import { createJobQueue, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
-import { fail, processDocument, RetryLater } from '../ingest/pipeline';
+import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
 import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
 import { createDb, migrate, type Db } from '../storage/db';
@@ -43,7 +43,8 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
   const config = services.config;
   const stops: Array<() => Promise<void>> = [services.stop];
   try {
-    const db = createDb(config.databaseUrl!);
+    // Each running job holds one connection for its document lock, besides what its stages use.
+    const db = createDb(config.databaseUrl!, 10 + 2 * Math.max(config.workerConcurrency, config.ocr.workers));
     stops.unshift(() => db.end());
     await migrate(db);
     const primary = createObjectStore('primary', config.s3!);
@@ -110,7 +111,8 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
       core.log.info('document processed', { documentId, outcome });
     } catch (e) {
       const message = (e as Error).message;
-      if (attempt.lastAttempt) {
+      // Only a stage that makes the archive's content gives up for good; anything else waits for the sweep.
+      if (attempt.lastAttempt && e instanceof RetryLater && !DERIVED_STAGES.has(e.stage)) {
         await fail(deps, documentId, 'internal', `gave up after ${attempt.retryCount + 1} attempts: ${message}`);
         core.log.error('document failed', { documentId, error: message });
         return;

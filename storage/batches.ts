@@ -3,7 +3,7 @@
  * its outcome at the door. The live status of an accepted file is its
  * document's status, read through a join, never copied.
  */
-import { isUniqueViolation, type Db, type Queryable, type Tx } from './db';
+import { inTransaction, isUniqueViolation, type Db, type Queryable } from './db';
 import { registryNo } from './layout';
 
 export type BatchMode = 'documents' | 'pages';
@@ -95,6 +95,32 @@ function fileStatus(outcome: FileOutcome, docStatus: string | null): FileStatus 
   return (docStatus ?? 'queued') as FileStatus;
 }
 
+/** Staged pages of a batch not yet tied to a document, in order. */
+async function stagedFiles(batchId: string, q: Queryable): Promise<StagedFile[]> {
+  const res = await q.query<{
+    seq: number;
+    name: string | null;
+    size: string;
+    sha256: string;
+    mime: string;
+    staged_key: string;
+    page_count: number;
+  }>(
+    `SELECT seq, name, size, sha256, mime, staged_key, page_count FROM batch_files
+     WHERE batch_id = $1 AND outcome = 'staged' AND document_id IS NULL ORDER BY seq`,
+    [batchId],
+  );
+  return res.rows.map((r) => ({
+    seq: r.seq,
+    name: r.name,
+    size: Number(r.size),
+    sha256: r.sha256,
+    mime: r.mime,
+    stagedKey: r.staged_key,
+    pageCount: r.page_count,
+  }));
+}
+
 export function createBatchesRepo(db: Db) {
   return {
     async create(input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt'>): Promise<BatchRecord> {
@@ -113,15 +139,22 @@ export function createBatchesRepo(db: Db) {
     },
 
     /** Appends a received file under the next sequence number of its batch. */
-    async addFile(batchId: string, f: NewBatchFile): Promise<string> {
+    /**
+     * Appends a received file under the next sequence number of its batch. A
+     * staged page is only added while the batch is open (the row lock waits for
+     * a seal under way); undefined means the batch was sealed first.
+     */
+    async addFile(batchId: string, f: NewBatchFile): Promise<string | undefined> {
       // Two requests into one batch may race for the next seq; the UNIQUE (batch_id, seq) makes one of them try again.
       for (let attempt = 0; ; attempt++) {
         try {
           const res = await db.query<{ id: string }>(
             `INSERT INTO batch_files (batch_id, seq, name, size, sha256, outcome, mime, document_id, page_count,
                error_code, error_message, error_message_en, staged_key)
-             VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM batch_files WHERE batch_id = $1),
-               $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             SELECT $1, (SELECT coalesce(max(seq), 0) + 1 FROM batch_files WHERE batch_id = $1),
+               $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+             FROM batches b WHERE b.id = $1 AND ($5 <> 'staged' OR b.sealed_at IS NULL)
+             FOR SHARE OF b
              RETURNING id`,
             [
               batchId,
@@ -138,7 +171,7 @@ export function createBatchesRepo(db: Db) {
               f.stagedKey ?? null,
             ],
           );
-          return res.rows[0]!.id;
+          return res.rows[0]?.id;
         } catch (e) {
           if (!isUniqueViolation(e) || attempt >= 20) throw e;
         }
@@ -198,38 +231,40 @@ export function createBatchesRepo(db: Db) {
     },
 
     /** Files waiting to become pages of the batch's one document, in order. */
-    async stagedFiles(batchId: string): Promise<StagedFile[]> {
-      const res = await db.query<{
-        seq: number;
-        name: string | null;
-        size: string;
-        sha256: string;
-        mime: string;
-        staged_key: string;
-        page_count: number;
-      }>(
-        `SELECT seq, name, size, sha256, mime, staged_key, page_count FROM batch_files
-         WHERE batch_id = $1 AND outcome = 'staged' AND document_id IS NULL ORDER BY seq`,
-        [batchId],
-      );
-      return res.rows.map((r) => ({
-        seq: r.seq,
-        name: r.name,
-        size: Number(r.size),
-        sha256: r.sha256,
-        mime: r.mime,
-        stagedKey: r.staged_key,
-        pageCount: r.page_count,
-      }));
+    stagedFiles: (batchId: string) => stagedFiles(batchId, db),
+
+    /**
+     * Closes a batch of pages (under a row lock, so no page slips in after) and
+     * returns the staged pages it holds, in order; undefined when already sealed.
+     */
+    async seal(batchId: string): Promise<StagedFile[] | undefined> {
+      return inTransaction(db, async (tx) => {
+        const b = await tx.query<{ sealed_at: Date | null }>('SELECT sealed_at FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+        if (!b.rows[0] || b.rows[0].sealed_at) return undefined;
+        await tx.query('UPDATE batches SET sealed_at = now() WHERE id = $1', [batchId]);
+        return stagedFiles(batchId, tx);
+      });
     },
 
-    /** Ties the staged files to the document they became, and seals the batch (inside the registration). */
-    async sealInto(tx: Tx, batchId: string, documentId: string): Promise<void> {
-      await tx.query(
-        `UPDATE batch_files SET document_id = $2 WHERE batch_id = $1 AND outcome = 'staged' AND document_id IS NULL`,
-        [batchId, documentId],
-      );
-      await tx.query('UPDATE batches SET sealed_at = now() WHERE id = $1', [batchId]);
+    /** Opens a batch again when sealing it failed before a document was registered. */
+    async unseal(batchId: string): Promise<void> {
+      await db.query('UPDATE batches SET sealed_at = NULL WHERE id = $1', [batchId]);
+    },
+
+    /** Ties staged pages to the document they became (`duplicate` when it existed already). */
+    async linkPages(
+      q: Queryable,
+      batchId: string,
+      seqs: number[],
+      documentId: string,
+      outcome: 'staged' | 'duplicate',
+    ): Promise<void> {
+      await q.query(`UPDATE batch_files SET document_id = $3, outcome = $4 WHERE batch_id = $1 AND seq = ANY($2::int[])`, [
+        batchId,
+        seqs,
+        documentId,
+        outcome,
+      ]);
     },
 
     /** Staged sources of a document's parts (for finishing an interrupted seal). */

@@ -70,20 +70,20 @@ export async function appendLedgerOnce(
   });
 }
 
-/** The entries about one document, oldest first. */
-export async function ledgerForDocument(db: Db, documentId: string): Promise<LedgerEntry[]> {
-  const res = await db.query<{
-    seq: string;
-    at: Date;
-    event: string;
-    document_id: string | null;
-    payload: Record<string, unknown>;
-    prev_hash: string;
-    entry_hash: string;
-  }>('SELECT seq, at, event, document_id, payload, prev_hash, entry_hash FROM ledger WHERE document_id = $1 ORDER BY seq', [
-    documentId,
-  ]);
-  return res.rows.map((r) => ({
+interface LedgerRow {
+  seq: string;
+  at: Date;
+  event: string;
+  document_id: string | null;
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  entry_hash: string;
+}
+
+const LEDGER_COLUMNS = 'seq, at, event, document_id, payload, prev_hash, entry_hash';
+
+function toEntry(r: LedgerRow): LedgerEntry {
+  return {
     seq: Number(r.seq),
     at: r.at.toISOString(),
     event: r.event,
@@ -91,30 +91,22 @@ export async function ledgerForDocument(db: Db, documentId: string): Promise<Led
     payload: r.payload,
     prevHash: r.prev_hash,
     entryHash: r.entry_hash,
-  }));
+  };
+}
+
+/** The entries about one document, oldest first. */
+export async function ledgerForDocument(db: Db, documentId: string): Promise<LedgerEntry[]> {
+  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE document_id = $1 ORDER BY seq`, [documentId]);
+  return res.rows.map(toEntry);
 }
 
 /** Re-computes the chain; returns the first broken sequence number, or null when whole. */
 export async function verifyLedgerChain(db: Db): Promise<{ entries: number; brokenAt: number | null }> {
-  const res = await db.query<{
-    seq: string;
-    at: Date;
-    event: string;
-    document_id: string | null;
-    payload: Record<string, unknown>;
-    prev_hash: string;
-    entry_hash: string;
-  }>('SELECT seq, at, event, document_id, payload, prev_hash, entry_hash FROM ledger ORDER BY seq');
+  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq`);
   let prev = GENESIS_HASH;
-  for (const r of res.rows) {
-    const at = r.at.toISOString();
-    if (
-      r.prev_hash !== prev ||
-      entryHash(prev, { at, event: r.event, documentId: r.document_id, payload: r.payload }) !== r.entry_hash
-    ) {
-      return { entries: res.rows.length, brokenAt: Number(r.seq) };
-    }
-    prev = r.entry_hash;
+  for (const e of res.rows.map(toEntry)) {
+    if (e.prevHash !== prev || entryHash(prev, e) !== e.entryHash) return { entries: res.rows.length, brokenAt: e.seq };
+    prev = e.entryHash;
   }
   return { entries: res.rows.length, brokenAt: null };
 }

@@ -77,13 +77,24 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     throw new ObjectConflictError(`${name}:${bucket}/${key} already holds different bytes (${existing.sha256 ?? 'unknown'})`);
   };
 
-  const putStream: ObjectStore['putStream'] = async (key, stream, size, contentType, expectedSha256) => {
-    if (await alreadyThere(key, expectedSha256)) {
+  /** Write-once put from a stream opened only when needed, and always closed. */
+  const putOpened = async (key: string, open: () => Readable, size: number, contentType: string, expectedSha256: string) => {
+    if (await alreadyThere(key, expectedSha256)) return { key, sha256: expectedSha256, size };
+    const stream = open();
+    try {
+      await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+    } finally {
       stream.destroy();
-      return { key, sha256: expectedSha256, size };
     }
-    await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
     return { key, sha256: expectedSha256, size };
+  };
+
+  const putStream: ObjectStore['putStream'] = async (key, stream, size, contentType, expectedSha256) => {
+    try {
+      return await putOpened(key, () => stream, size, contentType, expectedSha256);
+    } finally {
+      stream.destroy();
+    }
   };
 
   return {
@@ -104,7 +115,7 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
       return true;
     },
     putFile: (key, file, contentType, expectedSha256) =>
-      putStream(key, fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
+      putOpened(key, () => fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
     async putBuffer(key, data, contentType) {
       return putStream(key, Readable.from(data), data.length, contentType, sha256(data));
     },

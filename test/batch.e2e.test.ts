@@ -254,7 +254,23 @@ test('a batch of pages becomes one document when sealed', async () => {
   // Part two of the original downloads byte for byte.
   const part2 = Buffer.from(await (await server.api(`/api/v1/documents/${sealed.id}/original?part=2`)).arrayBuffer());
   expect(sha256(part2)).toBe(sha256(pages[1]!));
-  // Sealed means sealed.
-  expect((await sendFiles(batchId, [{ name: '3.jpg', bytes: pages[0]! }])).status).toBe(202);
+  // Sealed means sealed: a late page is refused, a second seal too.
+  const late = (await (await sendFiles(batchId, [{ name: '3.jpg', bytes: pages[0]! }])).json()) as typeof body;
+  expect(late.files.map((f) => [f.status, f.error?.code])).toEqual([['rejected', 'bad_request']]);
   expect((await server.api(`/api/v1/batches/${batchId}/seal`, { method: 'POST' })).status).toBe(400);
+
+  // The same pages in another batch, sealed: the existing document, and that batch is done too.
+  const again = await createBatch({ name: 'نسخة ثانية', mode: 'pages' });
+  await sendFiles(again, [
+    { name: 'a.jpg', bytes: pages[0]! },
+    { name: 'b.jpg', bytes: pages[1]! },
+  ]);
+  const dup = await server.api(`/api/v1/batches/${again}/seal`, { method: 'POST' });
+  expect(dup.status).toBe(200);
+  expect(await dup.json()).toMatchObject({ id: sealed.id, duplicate: true });
+  const againView = await waitForBatch(again, 10_000);
+  expect(againView.files.map((f) => [f.status, f.documentId])).toEqual([
+    ['duplicate', sealed.id],
+    ['duplicate', sealed.id],
+  ]);
 });

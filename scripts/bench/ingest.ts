@@ -50,7 +50,12 @@ async function makeScans(dir: string, totalMb: number): Promise<{ files: string[
     if (!fs.existsSync(file)) {
       // Each page differs by a stamp of pixels, so no two files are duplicates.
       const mark = Buffer.from(`<svg width="400" height="60"><text x="0" y="40" font-size="36">${i}</text></svg>`);
-      await sharp(base).composite([{ input: mark, top: 3300, left: 100 }]).greyscale().tiff({ compression: 'none' }).toFile(file);
+      await sharp(base)
+        .composite([{ input: mark, top: 3300, left: 100 }])
+        .removeAlpha()
+        .toColourspace('b-w')
+        .tiff({ compression: 'none' })
+        .toFile(file);
     }
     bytes += fs.statSync(file).size;
     files.push(file);
@@ -60,7 +65,14 @@ async function makeScans(dir: string, totalMb: number): Promise<{ files: string[
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_INPROCESS_WORKERS: 'false', DIWAN_LOG: 'silent' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DIWAN_DATA_DIR: dataDir,
+      PORT: String(port),
+      DIWAN_INPROCESS_WORKERS: 'false',
+      DIWAN_LOG: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -125,10 +137,18 @@ async function main() {
     const rows = [
       ['', 'seconds', 'MB/s', 'files'],
       ['curl → trivial endpoint (reference)', curlS.toFixed(1), (mb / curlS).toFixed(1), String(files.length)],
-      ['diwan ingest → Diwan (accepted, hashed, checked, stored)', diwanS.toFixed(1), (mb / diwanS).toFixed(1), String(files.length)],
+      [
+        'diwan ingest → Diwan (accepted, hashed, checked, stored)',
+        diwanS.toFixed(1),
+        (mb / diwanS).toFixed(1),
+        String(files.length),
+      ],
     ];
-    process.stdout.write(`\nUpload of ${mb.toFixed(0)} MB (${files.length} uncompressed 300-dpi TIFF pages), ${os.cpus().length} cores\n`);
-    for (const r of rows) process.stdout.write(`${r[0]!.padEnd(58)}${r[1]!.padStart(9)}${r[2]!.padStart(9)}${r[3]!.padStart(7)}\n`);
+    process.stdout.write(
+      `\nUpload of ${mb.toFixed(0)} MB (${files.length} uncompressed 300-dpi TIFF pages), ${os.cpus().length} cores\n`,
+    );
+    for (const r of rows)
+      process.stdout.write(`${r[0]!.padEnd(58)}${r[1]!.padStart(9)}${r[2]!.padStart(9)}${r[3]!.padStart(7)}\n`);
     process.stdout.write(`Diwan at the door is ${(diwanS / curlS).toFixed(2)}× the time of the plain upload.\n`);
     process.stdout.write(
       `Server memory (RSS): ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${after.toFixed(0)} MB after; ` +

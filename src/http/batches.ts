@@ -8,6 +8,14 @@ import { DomainError } from '../errors';
 import { batchSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload } from './spool';
 
+/** What one upload request into a batch has received so far. */
+interface Receipt {
+  batch: BatchRecord;
+  chain: Promise<void>;
+  results: ReceivedFile[];
+  failure: unknown;
+}
+
 export interface BatchesRouteDeps extends AcceptDeps {
   maxRequestBytes: number;
   maxFilesPerRequest: number;
@@ -31,8 +39,36 @@ export async function batchView(batch: BatchRecord, batches: BatchesRepo) {
 
 export function batchesRouter(deps: BatchesRouteDeps): Router {
   const router = Router();
+  /**
+   * Each file is received as soon as it is spooled, while the next one is
+   * still arriving: upload and checking overlap, one file at a time, in order.
+   */
+  const spool = spoolStorage(deps.spoolDir, deps.limits.maxFileBytes);
+  const receiving: multer.StorageEngine = {
+    _handleFile(req, file, cb) {
+      const receipt = (req as Request & { receipt?: Receipt }).receipt!;
+      // The file takes its place in the chain when it starts to arrive, so files are received in upload order.
+      const spooled = new Promise<SpooledUpload['spooled'] | undefined>((resolve) => {
+        spool._handleFile(req, file, (error?: unknown, info?: Partial<SpooledUpload>) => {
+          resolve(error ? undefined : info?.spooled);
+          cb(error, info);
+        });
+      });
+      receipt.chain = receipt.chain.then(async () => {
+        const f = await spooled;
+        if (!f) return; // spooling failed: multer answers for the request
+        try {
+          receipt.results.push(await receiveFile(receipt.batch, f, deps));
+        } catch (e) {
+          receipt.failure ??= e;
+        }
+      });
+    },
+    // Every spooled file is already in the chain, which deletes it once received (even if the request fails).
+    _removeFile: (_req, _file, cb) => cb(null),
+  };
   const upload = multer({
-    storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
+    storage: receiving,
     limits: { files: deps.maxFilesPerRequest, fields: 20, fieldSize: 64 * 1024 },
     defParamCharset: 'utf8',
   });
@@ -60,7 +96,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   router.post(
     '/batches/:id/files',
     async (req, _res, next) => {
-      await load(req);
+      const batch = await load(req);
       const length = Number(req.get('content-length') ?? 0);
       if (length > deps.maxRequestBytes) {
         throw new DomainError('request_too_large', {
@@ -68,16 +104,16 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
           ar: '(أرسل الملفات على عدة طلبات)',
         });
       }
+      (req as Request & { receipt?: Receipt }).receipt = { batch, chain: Promise.resolve(), results: [], failure: undefined };
       next();
     },
     upload.array('files'),
     async (req, res) => {
-      const files = ((req.files as SpooledUpload[] | undefined) ?? []).map((f) => f.spooled);
-      if (files.length === 0) throw new DomainError('no_file', { ar: '(الحقل files)', en: '(field "files")' });
-      const batch = await load(req);
-      const results: ReceivedFile[] = [];
-      for (const file of files) results.push(await receiveFile(batch, file, deps));
-      res.status(202).json({ batchId: batch.id, files: results });
+      const receipt = (req as Request & { receipt?: Receipt }).receipt!;
+      await receipt.chain;
+      if (receipt.failure) throw receipt.failure;
+      if (receipt.results.length === 0) throw new DomainError('no_file', { ar: '(الحقل files)', en: '(field "files")' });
+      res.status(202).json({ batchId: receipt.batch.id, files: receipt.results });
     },
   );
 

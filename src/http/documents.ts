@@ -1,6 +1,8 @@
 /** Routes for documents: upload, record, original and archive PDF. */
 import fs from 'node:fs';
-import { Router, type Request } from 'express';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
@@ -54,6 +56,27 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
   };
 }
 
+/** An object to send; one not stored yet is "not ready", not an internal error. */
+async function openObject(deps: DocumentsRouteDeps, key: string): Promise<Readable> {
+  try {
+    return await deps.primary.get(key);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'NoSuchKey' || code === 'NotFound')
+      throw new DomainError('not_ready', { ar: '(لم يُحفظ الملف بعد)', en: '(not stored yet)' });
+    throw e;
+  }
+}
+
+/** Streams to the client; an abort on either side ends both (no socket is left hanging). */
+async function send(stream: Readable, res: Response): Promise<void> {
+  try {
+    await pipeline(stream, res);
+  } catch {
+    res.destroy();
+  }
+}
+
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
@@ -104,7 +127,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const n = req.query.part === undefined ? 1 : Number(req.query.part);
     const part = parts.find((p) => p.n === n);
     if (!part) throw new DomainError('not_found');
-    const stream = await deps.primary.get(part.key);
+    const stream = await openObject(deps, part.key);
     res.setHeader('Content-Type', part.mime);
     res.setHeader('Content-Length', String(part.size));
     res.setHeader(
@@ -112,19 +135,19 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       contentDisposition(part.originalName ?? `${doc.registryNo.replace('/', '-')}-${part.n}.${part.ext}`),
     );
     res.setHeader('X-Diwan-SHA256', part.sha256);
-    stream.pipe(res);
+    await send(stream, res);
   });
 
   router.get('/documents/:id/archive.pdf', async (req, res) => {
     const doc = await load(req);
     const art = (await deps.documents.artefacts(doc.id)).find((a) => a.kind === 'archive-pdf');
     if (!art) throw new DomainError('not_found', { ar: '(لم يكتمل الأرشفة بعد)', en: '(the archive PDF is not ready yet)' });
-    const stream = await deps.primary.get(art.key);
+    const stream = await openObject(deps, art.key);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Length', String(art.size));
     res.setHeader('Content-Disposition', contentDisposition(`diwan-${doc.registryNo.replace('/', '-')}.pdf`));
     res.setHeader('X-Diwan-SHA256', art.sha256);
-    stream.pipe(res);
+    await send(stream, res);
   });
 
   return router;
