@@ -18,6 +18,8 @@ export interface OcrPage {
 
 export interface OcrEngine {
   recognize(image: Buffer): Promise<OcrPage>;
+  /** Pages read, workers replaced after `recycleAfterPages`, pages that timed out, and the pool's size. */
+  stats(): { pages: number; recycled: number; timeouts: number; workers: number };
   close(): Promise<void>;
 }
 
@@ -51,14 +53,22 @@ interface Block {
 
 export class OcrTimeout extends Error {}
 
+/**
+ * A pool of tesseract.js workers, created once and reused. A worker that
+ * takes longer than `pageTimeoutMs` on a page is terminated and replaced; a
+ * worker is also replaced after `recycleAfterPages` pages, because its
+ * WebAssembly memory grows with use and is never given back.
+ */
 export async function createOcrEngine(opts: {
   cacheDir: string;
   langs: string[];
   workers: number;
   pageTimeoutMs?: number;
+  recycleAfterPages?: number;
 }): Promise<OcrEngine> {
   const langPath = prepareLanguageData(opts.cacheDir, opts.langs);
   const pageTimeoutMs = opts.pageTimeoutMs ?? 120_000;
+  const recycleAfterPages = opts.recycleAfterPages ?? 200;
   const newWorker = async () => {
     const w = await createWorker(opts.langs, OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
     // Pages come normalised; a resolution read from odd file metadata must not change how text is sized.
@@ -67,9 +77,12 @@ export async function createOcrEngine(opts: {
     return w;
   };
   const workers: Worker[] = [];
+  const pagesRead = new Map<Worker, number>();
   for (let i = 0; i < opts.workers; i++) workers.push(await newWorker());
   const idle = [...workers];
   const waiting: Array<(w: Worker) => void> = [];
+  let closed = false;
+  const stats = { pages: 0, recycled: 0, timeouts: 0 };
   const acquire = (): Promise<Worker> =>
     new Promise((resolve) => {
       const w = idle.pop();
@@ -81,8 +94,18 @@ export async function createOcrEngine(opts: {
     if (next) next(w);
     else idle.push(w);
   };
+  /** Terminates `old` and returns a fresh worker in its place in the pool. */
+  const replace = async (old: Worker): Promise<Worker> => {
+    workers.splice(workers.indexOf(old), 1);
+    pagesRead.delete(old);
+    void old.terminate().catch(() => undefined);
+    const fresh = await newWorker();
+    workers.push(fresh);
+    return fresh;
+  };
 
   return {
+    stats: () => ({ ...stats, workers: workers.length }),
     async recognize(image) {
       let worker = await acquire();
       try {
@@ -96,15 +119,19 @@ export async function createOcrEngine(opts: {
         } catch (e) {
           if (e instanceof OcrTimeout) {
             // A stuck worker is replaced, not reused.
-            const stuck = worker;
-            workers.splice(workers.indexOf(stuck), 1);
-            void stuck.terminate().catch(() => undefined);
-            worker = await newWorker();
-            workers.push(worker);
+            stats.timeouts++;
+            worker = await replace(worker);
           }
           throw e;
         } finally {
           clearTimeout(timer);
+        }
+        stats.pages++;
+        const read = (pagesRead.get(worker) ?? 0) + 1;
+        pagesRead.set(worker, read);
+        if (read >= recycleAfterPages && !closed) {
+          stats.recycled++;
+          worker = await replace(worker);
         }
         const words: OcrWord[] = [];
         for (const block of (data.blocks ?? []) as Block[]) {
@@ -123,6 +150,7 @@ export async function createOcrEngine(opts: {
       }
     },
     async close() {
+      closed = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

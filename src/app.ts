@@ -22,6 +22,7 @@ export interface AppDeps extends AcceptDeps {
   adminToken: string;
   maxRequestBytes: number;
   maxFilesPerRequest: number;
+  reviewBelow: number;
   log: Logger;
 }
 

@@ -4,6 +4,7 @@
  * Unset external settings (DATABASE_URL, S3_*, OFFSITE_S3_*, MEILI_*) mean
  * "start the embedded service for me".
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -53,8 +54,12 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('pages'),
-  /** Number of in-process tesseract.js workers (each takes one core while it reads a page). */
-  DIWAN_OCR_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Number of tesseract.js workers per process (each takes one core while it reads a page); default: one per core. */
+  DIWAN_OCR_WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(8, os.availableParallelism())),
+  /** A tesseract.js worker is replaced after this many pages (its memory only grows). */
+  DIWAN_OCR_RECYCLE_PAGES: z.coerce.number().int().min(1).default(200),
+  /** Pages whose mean word confidence is below this are flagged "needs review". */
+  DIWAN_REVIEW_CONFIDENCE: z.coerce.number().min(0).max(100).default(60),
   /** Tesseract languages, '+'-joined; data comes from @tesseract.js-data packages. */
   DIWAN_OCR_LANGS: z
     .string()
@@ -108,7 +113,7 @@ export interface Config {
   offsiteBucket: string;
   meili: { url: string; key: string } | undefined;
   meiliIndex: string;
-  ocr: { workers: number; langs: string[] };
+  ocr: { workers: number; langs: string[]; recycleAfterPages: number; reviewBelow: number };
   limits: { maxFileBytes: number; maxRequestBytes: number; maxFilesPerRequest: number; maxPagePixels: number; maxPages: number };
   sweepSeconds: number;
   inProcessWorkers: boolean;
@@ -176,7 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offsiteBucket: e.OFFSITE_S3_BUCKET,
     meili: e.MEILI_URL && e.MEILI_MASTER_KEY ? { url: e.MEILI_URL, key: e.MEILI_MASTER_KEY } : undefined,
     meiliIndex: e.MEILI_INDEX,
-    ocr: { workers: e.DIWAN_OCR_WORKERS, langs: e.DIWAN_OCR_LANGS.split('+') },
+    ocr: {
+      workers: e.DIWAN_OCR_WORKERS,
+      langs: e.DIWAN_OCR_LANGS.split('+'),
+      recycleAfterPages: e.DIWAN_OCR_RECYCLE_PAGES,
+      reviewBelow: e.DIWAN_REVIEW_CONFIDENCE,
+    },
     limits: {
       maxFileBytes: Math.floor(e.DIWAN_MAX_FILE_MB * 1024 * 1024),
       maxRequestBytes: Math.floor(e.DIWAN_MAX_REQUEST_MB * 1024 * 1024),

@@ -175,6 +175,7 @@ export async function startServer(
     adminToken: token,
     maxRequestBytes: core.config.limits.maxRequestBytes,
     maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
+    reviewBelow: core.config.ocr.reviewBelow,
     log: core.log,
   });
   const server = http.createServer(app);

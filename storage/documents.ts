@@ -364,6 +364,36 @@ export function createDocumentsRepo(db: Db) {
       return res.rows.map((r) => ({ target: r.target, key: r.key, sha256: r.sha256, verifiedAt: r.verified_at.toISOString() }));
     },
 
+    /**
+     * A page of documents, newest first, optionally only those in a status,
+     * in a batch, or with a page whose confidence is below `reviewBelow`.
+     */
+    async list(opts: {
+      status?: DocumentStatus;
+      batchId?: string;
+      reviewBelow?: number;
+      limit: number;
+      offset: number;
+    }): Promise<{ total: number; items: DocumentRecord[] }> {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (opts.status) where.push(`status = $${params.push(opts.status)}`);
+      if (opts.batchId) where.push(`batch_id = $${params.push(opts.batchId)}`);
+      if (opts.reviewBelow !== undefined) {
+        where.push(
+          `EXISTS (SELECT 1 FROM pages p WHERE p.document_id = documents.id AND p.confidence < $${params.push(opts.reviewBelow)})`,
+        );
+      }
+      const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents ${cond}`, params);
+      const rows = await db.query<DocumentRow>(
+        `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC
+         LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
+        params,
+      );
+      return { total: total.rows[0]!.n, items: rows.rows.map(toRecord) };
+    },
+
     /** Documents whose pipeline has not finished (for the start-up sweep). */
     async unfinishedIds(): Promise<string[]> {
       const res = await db.query<{ id: string }>(

@@ -8,13 +8,25 @@ import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import { toArabicIndic } from '../../storage/layout';
 import { DomainError } from '../errors';
+import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload } from './spool';
 
-export type DocumentsRouteDeps = AcceptDeps;
+export interface DocumentsRouteDeps extends AcceptDeps {
+  /** Pages read with a mean confidence below this are flagged for review. */
+  reviewBelow: number;
+}
+
+const listSchema = z.object({
+  status: z.enum(['queued', 'processing', 'archived', 'failed']).optional(),
+  batchId: z.string().uuid().optional(),
+  needsReview: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
 
 /** The record a client sees: stable field names, registry number in both digit forms. */
-export async function documentView(doc: DocumentRecord, documents: DocumentsRepo) {
+export async function documentView(doc: DocumentRecord, documents: DocumentsRepo, reviewBelow: number) {
   const [pages, artefacts, replicas, parts] = await Promise.all([
     documents.pages(doc.id),
     documents.artefacts(doc.id),
@@ -47,7 +59,13 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
       pages: p.pageCount,
     })),
     sha256: { original: doc.originalSha256, archive: sha('archive-pdf'), ocr: sha('ocr-json'), manifest: sha('manifest') },
-    pages: pages.map((p) => ({ n: p.n, text: p.text, confidence: p.confidence })),
+    needsReview: pages.some((p) => p.confidence !== null && p.confidence < reviewBelow),
+    pages: pages.map((p) => ({
+      n: p.n,
+      text: p.text,
+      confidence: p.confidence,
+      needsReview: p.confidence !== null && p.confidence < reviewBelow,
+    })),
     replicas,
     error: doc.errorCode ? { code: doc.errorCode, message: doc.errorMessage } : null,
     stages: doc.stages,
@@ -117,8 +135,31 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     }
   });
 
+  router.get('/documents', async (req, res) => {
+    const q = parseOr400(listSchema, req.query);
+    const page = await deps.documents.list({
+      status: q.status,
+      batchId: q.batchId,
+      reviewBelow: q.needsReview === 'true' ? deps.reviewBelow : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    res.json({
+      total: page.total,
+      items: page.items.map((d) => ({
+        id: d.id,
+        registryNo: d.registryNo,
+        registryNoAr: toArabicIndic(d.registryNo),
+        status: d.status,
+        title: d.title ?? d.originalName,
+        pageCount: d.pageCount,
+        createdAt: d.createdAt,
+      })),
+    });
+  });
+
   router.get('/documents/:id', async (req, res) => {
-    res.json(await documentView(await load(req), deps.documents));
+    res.json(await documentView(await load(req), deps.documents, deps.reviewBelow));
   });
 
   router.get('/documents/:id/original', async (req, res) => {
