@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { prepareForOcr } from './images';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { measureSkew, normalisePage, prepareForOcr } from './images';
 
 test('OCR input: grain and a grey shadow vanish, ink stays, only black and white remain', async () => {
   const width = 600;
@@ -21,4 +22,20 @@ test('OCR input: grain and a grey shadow vanish, ink stays, only black and white
   expect(at(560, 350)).toBe(255); // the grey paper under the shadow is white
   expect(at(20, 20)).toBe(255);
   expect(at(100, 100)).toBe(255); // a speck is gone
+});
+
+test('a page scanned 4° askew comes out level for the recogniser', async () => {
+  const lines = ['وزارة العمل', 'تعميم بشأن ساعات الدوام الرسمي', 'يعتمد الديوان حفظ المراسلات'];
+  const tilted = await normalisePage(await renderArabicScan(lines, { seed: 5, tilt: 4 }), 200, {
+    maxPagePixels: 1e8,
+    maxPages: 1,
+  });
+  const level = await normalisePage(await renderArabicScan(lines, { seed: 5, tilt: 0 }), 200, {
+    maxPagePixels: 1e8,
+    maxPages: 1,
+  });
+  const before = await measureSkew(await sharp(tilted.png).threshold(128).png().toBuffer());
+  expect(Math.abs(before)).toBeGreaterThan(3);
+  expect(Math.abs(await measureSkew(await prepareForOcr(tilted.png)))).toBeLessThan(0.3);
+  expect(Math.abs(await measureSkew(await prepareForOcr(level.png)))).toBeLessThan(0.3);
 });

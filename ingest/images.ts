@@ -150,23 +150,25 @@ export async function renderStamp(
 
 let pixelWorker: Worker | undefined;
 let nextRequest = 0;
-const pendingPixels = new Map<
-  number,
-  { resolve: (r: { flat: ArrayBuffer; threshold: number }) => void; reject: (e: Error) => void }
->();
+interface PixelAnswer {
+  flat?: ArrayBuffer;
+  threshold?: number;
+  angle?: number;
+}
+const pendingPixels = new Map<number, { resolve: (r: PixelAnswer) => void; reject: (e: Error) => void }>();
 
 /** The one pixel worker thread of this process, started on first use; it keeps the process alive only while it works. */
 function pixels(): Worker {
   if (pixelWorker) return pixelWorker;
   const w = new Worker(projectScript('ingest/pixels.worker.mjs'));
   w.unref();
-  w.on('message', (m: { id: number; flat?: ArrayBuffer; threshold?: number; error?: string }) => {
+  w.on('message', (m: PixelAnswer & { id: number; error?: string }) => {
     const p = pendingPixels.get(m.id);
     pendingPixels.delete(m.id);
     if (pendingPixels.size === 0) w.unref();
     if (!p) return;
-    if (m.error || !m.flat || m.threshold === undefined) p.reject(new Error(`pixel worker: ${m.error ?? 'no answer'}`));
-    else p.resolve({ flat: m.flat, threshold: m.threshold });
+    if (m.error) p.reject(new Error(`pixel worker: ${m.error}`));
+    else p.resolve(m);
   });
   w.on('error', (e) => {
     for (const p of pendingPixels.values()) p.reject(e);
@@ -177,25 +179,44 @@ function pixels(): Worker {
   return w;
 }
 
-function flattenAndThreshold(grey: Buffer, bg: Buffer): Promise<{ flat: ArrayBuffer; threshold: number }> {
-  // Copies, so the worker can take ownership of the memory.
-  const g = new Uint8Array(grey).buffer;
-  const b = new Uint8Array(bg).buffer;
+function askPixels(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<PixelAnswer> {
   return new Promise((resolve, reject) => {
     const id = nextRequest++;
     pendingPixels.set(id, { resolve, reject });
     const w = pixels();
     w.ref(); // held only while a page is being worked on
-    w.postMessage({ id, grey: g, bg: b }, [g, b]);
+    w.postMessage({ id, ...message }, transfer);
   });
+}
+
+async function flattenAndThreshold(grey: Buffer, bg: Buffer): Promise<{ flat: ArrayBuffer; threshold: number }> {
+  // Copies, so the worker can take ownership of the memory.
+  const g = new Uint8Array(grey).buffer;
+  const b = new Uint8Array(bg).buffer;
+  const answer = await askPixels({ op: 'flatten', grey: g, bg: b }, [g, b]);
+  if (!answer.flat || answer.threshold === undefined) throw new Error('pixel worker: no answer');
+  return { flat: answer.flat, threshold: answer.threshold };
+}
+
+/** The skew of a binarised page's text lines, in degrees (positive: lines rise to the right). */
+export async function measureSkew(binaryPng: Buffer): Promise<number> {
+  const { data, info } = await sharp(binaryPng)
+    .resize({ width: 800, withoutEnlargement: true })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const ink = new Uint8Array(data).buffer;
+  const answer = await askPixels({ op: 'skew', ink, width: info.width, height: info.height }, [ink]);
+  return answer.angle ?? 0;
 }
 
 /**
  * What the OCR engine sees (never what is archived): speckle removed (3×3
  * median), the background flattened (each pixel divided by a blurred estimate
  * of the paper around it, so shadows and uneven grey vanish), then binarised at
- * Otsu's threshold. Paper grain and uneven grey otherwise send the recogniser
- * hunting for letters in the noise. The pixel loop runs in a worker thread.
+ * Otsu's threshold, then deskewed. Paper grain and uneven grey otherwise send
+ * the recogniser hunting for letters in the noise. The pixel loops run in a
+ * worker thread.
  */
 export async function prepareForOcr(png: Buffer): Promise<Buffer> {
   const { data: grey, info } = await sharp(png).greyscale().median(3).raw().toBuffer({ resolveWithObject: true });
@@ -207,8 +228,12 @@ export async function prepareForOcr(png: Buffer): Promise<Buffer> {
     .raw()
     .toBuffer();
   const { flat, threshold } = await flattenAndThreshold(grey, bg);
-  return sharp(Buffer.from(flat), { raw: { width, height, channels: 1 } })
+  const binary = await sharp(Buffer.from(flat), { raw: { width, height, channels: 1 } })
     .threshold(threshold + 1)
     .png({ compressionLevel: 1 })
     .toBuffer();
+  // Straighten tilted lines: the recogniser reads level lines far better.
+  const skew = await measureSkew(binary);
+  if (Math.abs(skew) < 0.3) return binary;
+  return sharp(binary).rotate(-skew, { background: '#ffffff' }).threshold(128).png({ compressionLevel: 1 }).toBuffer();
 }
