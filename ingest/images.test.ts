@@ -39,3 +39,13 @@ test('a page scanned 4° askew comes out level for the recogniser', async () => 
   expect(Math.abs(await measureSkew(await prepareForOcr(tilted.png)))).toBeLessThan(0.3);
   expect(Math.abs(await measureSkew(await prepareForOcr(level.png)))).toBeLessThan(0.3);
 });
+
+test('OCR input: a page darkening towards the bottom keeps white paper and only its ink black', async () => {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f4f4f4"/><stop offset="1" stop-color="#777"/></linearGradient></defs>
+    <rect width="600" height="800" fill="url(#g)"/><rect x="100" y="700" width="200" height="30" fill="#111"/></svg>`;
+  const out = await prepareForOcr(await sharp(Buffer.from(svg)).png().toBuffer());
+  const { data } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const black = data.reduce((n, v) => n + (v < 128 ? 1 : 0), 0);
+  expect(black / data.length).toBeCloseTo((200 * 30) / (600 * 800), 3);
+});

@@ -219,14 +219,33 @@ export async function measureSkew(binaryPng: Buffer): Promise<number> {
  * worker thread.
  */
 export async function prepareForOcr(png: Buffer): Promise<Buffer> {
-  const { data: grey, info } = await sharp(png).greyscale().median(3).raw().toBuffer({ resolveWithObject: true });
+  const { data: grey, info } = await sharp(png)
+    .flatten({ background: '#ffffff' })
+    .greyscale()
+    .median(3)
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { width, height } = info;
-  const bg = await sharp(grey, { raw: { width, height, channels: 1 } })
+  if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
+  // The paper: a heavily blurred small copy, scaled back up. Separate pipelines, because sharp
+  // applies only the last resize of a chain; one channel out, as the pixel loop expects.
+  const small = await sharp(grey, { raw: { width, height, channels: 1 } })
     .resize(Math.max(16, Math.round(width / 8)))
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const blurred = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 1 } })
     .blur(4)
-    .resize(width, height, { fit: 'fill' })
+    .toColourspace('b-w')
     .raw()
     .toBuffer();
+  const bg = await sharp(blurred, { raw: { width: small.info.width, height: small.info.height, channels: 1 } })
+    .resize(width, height, { fit: 'fill' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
+  if (bg.length !== grey.length) throw new Error(`background estimate has ${bg.length} bytes for ${grey.length} pixels`);
   const { flat, threshold } = await flattenAndThreshold(grey, bg);
   const binary = await sharp(Buffer.from(flat), { raw: { width, height, channels: 1 } })
     .threshold(threshold + 1)
