@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { measureSkew, normalisePage, prepareForOcr } from './images';
+import { measureSkew, normalisePage, prepareForOcr, prepareForOcrWithGeometry, boxOnPage } from './images';
 
 test('OCR input: grain and a grey shadow vanish, ink stays, only black and white remain', async () => {
   const width = 600;
@@ -48,4 +48,42 @@ test('OCR input: a page darkening towards the bottom keeps white paper and only 
   const { data } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
   const black = data.reduce((n, v) => n + (v < 128 ? 1 : 0), 0);
   expect(black / data.length).toBeCloseTo((200 * 30) / (600 * 800), 3);
+});
+
+test("word boxes found on the straightened image land back on the scan's own pixels", async () => {
+  // Text-like bars, and one square far from them whose place we follow.
+  const bars = Array.from(
+    { length: 8 },
+    (_, i) => `<rect x="150" y="${120 + i * 60}" width="900" height="22" fill="#111"/>`,
+  ).join('');
+  const level = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="900"><rect width="1200" height="900" fill="#fff"/>${bars}<rect x="1000" y="760" width="30" height="30" fill="#000"/></svg>`;
+  const scan = await sharp(Buffer.from(level))
+    .rotate(3, { background: '#ffffff' })
+    .flatten({ background: '#ffffff' })
+    .png()
+    .toBuffer();
+  const input = await prepareForOcrWithGeometry(scan);
+  expect(Math.abs(input.turned + 3)).toBeLessThan(0.3);
+
+  /** Centre of the ink inside a window of a greyscale image. */
+  const inkCentre = async (png: Buffer, win: [number, number, number, number]) => {
+    const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const px = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    let sx = 0;
+    let sy = 0;
+    let n = 0;
+    for (let y = win[1]; y < win[3]; y++)
+      for (let x = win[0]; x < win[2]; x++)
+        if (px[y * info.width + x]! < 128) {
+          sx += x;
+          sy += y;
+          n++;
+        }
+    return [sx / n, sy / n] as const;
+  };
+  const onScan = await inkCentre(scan, [900, 700, 1150, 900]);
+  const onTurned = await inkCentre(input.png, [900, 700, Math.min(1150, input.turnedWidth), Math.min(900, input.turnedHeight)]);
+  const [x0, y0, x1, y1] = boxOnPage([onTurned[0] - 15, onTurned[1] - 15, onTurned[0] + 15, onTurned[1] + 15], input);
+  expect(Math.abs((x0 + x1) / 2 - onScan[0])).toBeLessThan(3);
+  expect(Math.abs((y0 + y1) / 2 - onScan[1])).toBeLessThan(3);
 });

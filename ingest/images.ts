@@ -219,6 +219,42 @@ export async function measureSkew(binaryPng: Buffer): Promise<number> {
  * worker thread.
  */
 export async function prepareForOcr(png: Buffer): Promise<Buffer> {
+  return (await prepareForOcrWithGeometry(png)).png;
+}
+
+/** The recogniser's image and how it was turned, so its word boxes can be put back on the page. */
+export interface OcrInput {
+  png: Buffer;
+  /** Degrees the page was turned, clockwise (0 when it was level). */
+  turned: number;
+  width: number;
+  height: number;
+  turnedWidth: number;
+  turnedHeight: number;
+}
+
+/** Maps a box [x0, y0, x1, y1] found on the turned image back onto the page as scanned. */
+export function boxOnPage(box: [number, number, number, number], g: OcrInput): [number, number, number, number] {
+  if (g.turned === 0) return box;
+  const t = (g.turned * Math.PI) / 180;
+  const cos = Math.cos(t);
+  const sin = Math.sin(t);
+  const back = (x: number, y: number): [number, number] => {
+    const dx = x - g.turnedWidth / 2;
+    const dy = y - g.turnedHeight / 2;
+    return [g.width / 2 + dx * cos + dy * sin, g.height / 2 - dx * sin + dy * cos];
+  };
+  const corners = [back(box[0], box[1]), back(box[2], box[1]), back(box[0], box[3]), back(box[2], box[3])];
+  const clamp = (v: number, max: number) => Math.max(0, Math.min(max, Math.round(v)));
+  return [
+    clamp(Math.min(...corners.map((c) => c[0])), g.width),
+    clamp(Math.min(...corners.map((c) => c[1])), g.height),
+    clamp(Math.max(...corners.map((c) => c[0])), g.width),
+    clamp(Math.max(...corners.map((c) => c[1])), g.height),
+  ];
+}
+
+export async function prepareForOcrWithGeometry(png: Buffer): Promise<OcrInput> {
   const { data: grey, info } = await sharp(png)
     .flatten({ background: '#ffffff' })
     .greyscale()
@@ -253,6 +289,12 @@ export async function prepareForOcr(png: Buffer): Promise<Buffer> {
     .toBuffer();
   // Straighten tilted lines: the recogniser reads level lines far better.
   const skew = await measureSkew(binary);
-  if (Math.abs(skew) < 0.3) return binary;
-  return sharp(binary).rotate(-skew, { background: '#ffffff' }).threshold(128).png({ compressionLevel: 1 }).toBuffer();
+  const level = { png: binary, turned: 0, width, height, turnedWidth: width, turnedHeight: height };
+  if (Math.abs(skew) < 0.3) return level;
+  const turned = await sharp(binary)
+    .rotate(-skew, { background: '#ffffff' })
+    .threshold(128)
+    .png({ compressionLevel: 1 })
+    .toBuffer({ resolveWithObject: true });
+  return { ...level, png: turned.data, turned: -skew, turnedWidth: turned.info.width, turnedHeight: turned.info.height };
 }

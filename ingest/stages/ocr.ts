@@ -2,7 +2,8 @@
  * Reads every page in Arabic and English and keeps text, words, boxes and
  * confidence per page. A born-digital PDF keeps its own text layer instead.
  */
-import { prepareForOcr } from '../images';
+import type { OcrWord } from '../../storage/documents';
+import { boxOnPage, prepareForOcrWithGeometry } from '../images';
 import { documentPageText } from '../source';
 import type { Stage } from './stage';
 
@@ -28,8 +29,11 @@ export const ocrStage: Stage = {
         continue;
       }
       const page = await ctx.page(n);
-      const result = await deps.ocr.recognize(await prepareForOcr(page.png));
-      await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result });
+      const input = await prepareForOcrWithGeometry(page.png);
+      const result = await deps.ocr.recognize(input.png);
+      // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
+      const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
+      await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
     }
     return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
   },
