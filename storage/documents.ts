@@ -175,16 +175,6 @@ export function createDocumentsRepo(db: Db) {
     get,
     getBySha256,
 
-    async getByRegistryNo(no: string): Promise<DocumentRecord | undefined> {
-      const m = /^(\d{4})\/(\d{1,9})$/.exec(no);
-      if (!m) return undefined;
-      const res = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents WHERE registry_year = $1 AND registry_seq = $2`,
-        [Number(m[1]), Number(m[2])],
-      );
-      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
-    },
-
     /** Registers a new document, or answers with the document that already holds these bytes. */
     async register(
       input: NewDocument,
@@ -300,10 +290,6 @@ export function createDocumentsRepo(db: Db) {
         `UPDATE documents SET stages = stages || jsonb_build_object($2::text, now()), updated_at = now() WHERE id = $1`,
         [id, stage],
       );
-    },
-
-    async setPageCount(id: string, pageCount: number): Promise<void> {
-      await db.query('UPDATE documents SET page_count = $2, updated_at = now() WHERE id = $1', [id, pageCount]);
     },
 
     async savePage(id: string, p: PageRecord): Promise<void> {

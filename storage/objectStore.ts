@@ -23,7 +23,6 @@ export interface ObjectStore {
   ensureBucket(): Promise<void>;
   ping(): Promise<boolean>;
   putFile(key: string, file: string, contentType: string, expectedSha256: string): Promise<StoredObject>;
-  putBuffer(key: string, data: Buffer, contentType: string): Promise<StoredObject>;
   /**
    * For derived artefacts made again after a crash: when the key already
    * exists, keeps what is stored (it may already be fingerprinted) and returns it.
@@ -116,14 +115,12 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     },
     putFile: (key, file, contentType, expectedSha256) =>
       putOpened(key, () => fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
-    async putBuffer(key, data, contentType) {
-      return putStream(key, Readable.from(data), data.length, contentType, sha256(data));
-    },
     async putBufferOnce(key, data, contentType) {
       const existing = await stat(key);
       if (existing?.sha256) return { key, sha256: existing.sha256, size: existing.size };
-      await client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType, sha256: sha256(data) });
-      return { key, sha256: sha256(data), size: data.length };
+      const hash = sha256(data);
+      await client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType, sha256: hash });
+      return { key, sha256: hash, size: data.length };
     },
     putStream,
     get: (key) => client.getObject(bucket, key),

@@ -16,6 +16,9 @@ interface Receipt {
   failure: unknown;
 }
 
+/** The receipt of each upload request under way (gone with the request). */
+const receipts = new WeakMap<object, Receipt>();
+
 export interface BatchesRouteDeps extends AcceptDeps {
   maxRequestBytes: number;
   maxFilesPerRequest: number;
@@ -46,7 +49,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   const spool = spoolStorage(deps.spoolDir, deps.limits.maxFileBytes);
   const receiving: multer.StorageEngine = {
     _handleFile(req, file, cb) {
-      const receipt = (req as Request & { receipt?: Receipt }).receipt!;
+      const receipt = receipts.get(req)!;
       // The file takes its place in the chain when it starts to arrive, so files are received in upload order.
       const spooled = new Promise<SpooledUpload['spooled'] | undefined>((resolve) => {
         spool._handleFile(req, file, (error?: unknown, info?: Partial<SpooledUpload>) => {
@@ -104,12 +107,12 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
           ar: '(أرسل الملفات على عدة طلبات)',
         });
       }
-      (req as Request & { receipt?: Receipt }).receipt = { batch, chain: Promise.resolve(), results: [], failure: undefined };
+      receipts.set(req, { batch, chain: Promise.resolve(), results: [], failure: undefined });
       next();
     },
     upload.array('files'),
     async (req, res) => {
-      const receipt = (req as Request & { receipt?: Receipt }).receipt!;
+      const receipt = receipts.get(req)!;
       await receipt.chain;
       if (receipt.failure) throw receipt.failure;
       if (receipt.results.length === 0) throw new DomainError('no_file', { ar: '(الحقل files)', en: '(field "files")' });
