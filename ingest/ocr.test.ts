@@ -31,3 +31,30 @@ test('the pool reads known words, and replaces a worker after its page budget wi
     await engine.close();
   }
 });
+
+test('registry numbers in Arabic-Indic digits come out digit for digit, Latin dates stay Latin, lines stay in reading order', async () => {
+  const engine = await createOcrEngine({ cacheDir: process.env.DIWAN_CACHE_DIR!, langs: ['ara', 'eng'], workers: 1 });
+  try {
+    const pages = [
+      { font: 'naskh', lines: ['وزارة العمل', 'رقم القيد: ٢٠٢٤/١٢٣', 'التاريخ: 13/03/2026'], numbers: ['٢٠٢٤/١٢٣'] },
+      { font: 'amiri', lines: ['وزارة العدل', 'رقم القيد: ٢٠٢٥/٠٤٧٩', 'رقم الملف: ١٣٨٦٥'], numbers: ['٢٠٢٥/٠٤٧٩', '١٣٨٦٥'] },
+    ] as const;
+    for (const [i, p] of pages.entries()) {
+      const scan = await renderArabicScan([...p.lines], { font: p.font, seed: 70 + i, width: 1200, height: 700 });
+      const page = await normalisePage(scan, 200, limits);
+      const result = await engine.recognize(await prepareForOcr(page.png));
+      const lines = result.text.split('\n').filter((l) => l.trim() !== '');
+      for (const n of p.numbers) {
+        const line = lines.find((l) => l.includes(n));
+        expect(line).toBeDefined();
+        // The label comes before the number in reading order, as printed.
+        expect(line!.indexOf('رقم')).toBeLessThan(line!.indexOf(n));
+        expect(result.words.some((w) => w[0] === n)).toBe(true);
+      }
+      if (i === 0) expect(result.text).toContain('13/03/2026');
+      expect(result.text).not.toMatch(/[A-Za-z]/); // no English misreadings of Arabic
+    }
+  } finally {
+    await engine.close();
+  }
+});

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { OcrWord } from '../storage/documents';
+import type { InkImage } from './images';
+import { reviseLines, type Line, type LineWord } from './lines';
 
 export interface OcrPage {
   text: string;
@@ -17,7 +19,8 @@ export interface OcrPage {
 }
 
 export interface OcrEngine {
-  recognize(image: Buffer): Promise<OcrPage>;
+  /** Reads a binarised page (see prepareForOcr). */
+  recognize(image: InkImage): Promise<OcrPage>;
   /** Pages read, workers replaced after `recycleAfterPages`, pages that timed out, and the pool's size. */
   stats(): { pages: number; recycled: number; timeouts: number; workers: number };
   close(): Promise<void>;
@@ -46,9 +49,33 @@ export function prepareLanguageData(cacheDir: string, langs: string[]): string {
 interface Block {
   paragraphs?: Array<{
     lines?: Array<{
+      text: string;
       words?: Array<{ text: string; confidence: number; bbox: { x0: number; y0: number; x1: number; y1: number } }>;
     }>;
   }>;
+}
+
+const stripMarks = (s: string) => s.replace(/[\u200E\u200F]/g, '');
+
+/**
+ * The page as a 1-bit PBM file: a few bytes of header and the bits, no
+ * compression to spend time on, and a format the recogniser reads natively.
+ */
+function pbm(ink: InkImage, crop: [number, number, number, number] = [0, 0, ink.width, ink.height]): Buffer {
+  const [x0, y0, x1, y1] = crop;
+  const width = x1 - x0;
+  const height = y1 - y0;
+  const rowBytes = Math.ceil(width / 8);
+  const header = Buffer.from(`P4\n${width} ${height}\n`, 'ascii');
+  const out = Buffer.alloc(header.length + rowBytes * height);
+  header.copy(out);
+  for (let y = 0; y < height; y++) {
+    const src = (y + y0) * ink.width + x0;
+    const dst = header.length + y * rowBytes;
+    for (let x = 0; x < width; x++)
+      if ((ink.data[src + x] as number) < 128) out[dst + (x >> 3)] = (out[dst + (x >> 3)] as number) | (0x80 >> (x & 7));
+  }
+  return out;
 }
 
 export class OcrTimeout extends Error {}
@@ -104,6 +131,47 @@ export async function createOcrEngine(opts: {
     return fresh;
   };
 
+  // One Arabic-only recogniser for second readings of short stretches of a line (lines.ts), started when first needed.
+  let arabic: Promise<Worker> | undefined;
+  let arabicQueue: Promise<unknown> = Promise.resolve();
+  const readArabic = (ink: InkImage, box: [number, number, number, number]): Promise<LineWord[]> => {
+    const run = async (): Promise<LineWord[]> => {
+      arabic ??= (async () => {
+        const w = await createWorker(['ara'], OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
+        await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.SINGLE_LINE });
+        return w;
+      })();
+      const w = await arabic;
+      const pad = Math.round((box[3] - box[1]) * 0.3);
+      const crop: [number, number, number, number] = [
+        Math.max(0, box[0] - pad),
+        Math.max(0, box[1] - pad),
+        Math.min(ink.width, box[2] + pad),
+        Math.min(ink.height, box[3] + pad),
+      ];
+      const { data } = await w.recognize(pbm(ink, crop), {}, { text: false, blocks: true });
+      const words: LineWord[] = [];
+      for (const block of (data.blocks ?? []) as Block[])
+        for (const para of block.paragraphs ?? [])
+          for (const line of para.lines ?? [])
+            for (const word of line.words ?? []) {
+              const t = stripMarks(word.text).trim();
+              if (t) {
+                const b = word.bbox;
+                words.push({
+                  text: t,
+                  box: [b.x0 + crop[0], b.y0 + crop[1], b.x1 + crop[0], b.y1 + crop[1]],
+                  confidence: word.confidence,
+                });
+              }
+            }
+      return words;
+    };
+    const next = arabicQueue.then(run, run);
+    arabicQueue = next.catch(() => undefined);
+    return next;
+  };
+
   return {
     stats: () => ({ ...stats, workers: workers.length }),
     async recognize(image) {
@@ -115,7 +183,7 @@ export async function createOcrEngine(opts: {
         });
         let data;
         try {
-          ({ data } = await Promise.race([worker.recognize(image, {}, { text: true, blocks: true }), timeout]));
+          ({ data } = await Promise.race([worker.recognize(pbm(image), {}, { text: true, blocks: true }), timeout]));
         } catch (e) {
           if (e instanceof OcrTimeout) {
             // A stuck worker is replaced, not reused.
@@ -133,18 +201,26 @@ export async function createOcrEngine(opts: {
           stats.recycled++;
           worker = await replace(worker);
         }
-        const words: OcrWord[] = [];
+        const lines: Line[] = [];
         for (const block of (data.blocks ?? []) as Block[]) {
           for (const para of block.paragraphs ?? []) {
-            for (const line of para.lines ?? []) {
-              for (const w of line.words ?? []) {
-                const t = w.text.trim();
-                if (t) words.push([t, w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1, Math.round(w.confidence)]);
-              }
-            }
+            (para.lines ?? []).forEach((line, i) => {
+              const words = (line.words ?? [])
+                .map((w): LineWord => ({
+                  text: stripMarks(w.text).trim(),
+                  box: [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1],
+                  confidence: w.confidence,
+                }))
+                .filter((w) => w.text !== '');
+              if (words.length > 0) lines.push({ words, text: stripMarks(line.text).trim(), paragraph: i === 0 });
+            });
           }
         }
-        return { text: data.text.replace(/[\u200E\u200F]/g, '').trim(), confidence: Math.round(data.confidence), words };
+        const reread = await reviseLines(image, lines, (box) => readArabic(image, box));
+        const words = reread.flatMap((l) => l.words.map((w): OcrWord => [w.text, ...w.box, Math.round(w.confidence)]));
+        const text = reread.map((l, i) => (l.paragraph && i > 0 ? `\n${l.text}` : l.text)).join('\n');
+        const confidence = words.length === 0 ? 0 : Math.round(words.reduce((s, w) => s + w[5], 0) / words.length);
+        return { text, confidence, words };
       } finally {
         release(worker);
       }
@@ -152,6 +228,7 @@ export async function createOcrEngine(opts: {
     async close() {
       closed = true;
       await Promise.all(workers.map((w) => w.terminate()));
+      if (arabic) await (await arabic).terminate();
     },
   };
 }

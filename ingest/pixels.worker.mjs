@@ -1,8 +1,8 @@
 // Pixel loops for OCR preprocessing, in a worker thread: plain JavaScript run
 // by Node itself, so they are optimised and never block the main event loop.
 // Messages in:
-//   { id, op: 'flatten', grey: ArrayBuffer, bg: ArrayBuffer } (8-bit greyscale page and its
-//     blurred background) -> { id, flat: ArrayBuffer, threshold }
+//   { id, op: 'prepare', grey: ArrayBuffer, bg: ArrayBuffer, width, height } (8-bit greyscale page
+//     and its blurred background) -> { id, ink: ArrayBuffer (0 = ink, 255 = paper), threshold, angle }
 //   { id, op: 'skew', ink: ArrayBuffer, width, height } (8-bit, 0 = ink) -> { id, angle } in degrees
 import { parentPort } from 'node:worker_threads';
 
@@ -70,27 +70,128 @@ function skewAngle(ink, width, height) {
   return bestAngle;
 }
 
-parentPort.on('message', ({ id, op, grey, bg, ink, width, height }) => {
-  if (op === 'skew') {
-    try {
-      parentPort.postMessage({ id, angle: skewAngle(new Uint8Array(ink), width, height) });
-    } catch (e) {
-      parentPort.postMessage({ id, error: String(e) });
+/**
+ * 3×3 median, edges repeated. Each column's three values are sorted once per
+ * row and shared by the three pixels that use them; the median of the nine is
+ * then the median of (largest low, median of middles, smallest high).
+ */
+function median3(src, width, height) {
+  const out = new Uint8Array(src.length);
+  const lo = new Uint8Array(width);
+  const mid = new Uint8Array(width);
+  const hi = new Uint8Array(width);
+  for (let y = 0; y < height; y++) {
+    const up = (y > 0 ? y - 1 : y) * width;
+    const row = y * width;
+    const down = (y < height - 1 ? y + 1 : y) * width;
+    for (let x = 0; x < width; x++) {
+      let a = src[up + x];
+      let b = src[row + x];
+      let c = src[down + x];
+      let t;
+      if (a > b) {
+        t = a;
+        a = b;
+        b = t;
+      }
+      if (b > c) {
+        t = b;
+        b = c;
+        c = t;
+      }
+      if (a > b) {
+        t = a;
+        a = b;
+        b = t;
+      }
+      lo[x] = a;
+      mid[x] = b;
+      hi[x] = c;
     }
-    return;
+    for (let x = 0; x < width; x++) {
+      const l = x > 0 ? x - 1 : x;
+      const r = x < width - 1 ? x + 1 : x;
+      const maxLo = Math.max(lo[l], lo[x], lo[r]);
+      const minHi = Math.min(hi[l], hi[x], hi[r]);
+      let p = mid[l];
+      let q = mid[x];
+      let s = mid[r];
+      let t;
+      if (p > q) {
+        t = p;
+        p = q;
+        q = t;
+      }
+      if (q > s) {
+        t = q;
+        q = s;
+        s = t;
+      }
+      if (p > q) {
+        q = p;
+      }
+      // median of maxLo, q (median of middles), minHi
+      let m1 = maxLo;
+      let m2 = q;
+      let m3 = minHi;
+      if (m1 > m2) {
+        t = m1;
+        m1 = m2;
+        m2 = t;
+      }
+      if (m2 > m3) {
+        m2 = m3;
+      }
+      out[row + x] = m1 > m2 ? m1 : m2;
+    }
   }
-  try {
-    const g = new Uint8Array(grey);
-    const b = new Uint8Array(bg);
-    const flat = new Uint8Array(g.length);
-    const hist = new Uint32Array(256);
-    for (let i = 0; i < g.length; i++) {
-      // Divide by the paper around the pixel: shadows and uneven grey become white.
-      const v = Math.min(255, ((g[i] * 255) / Math.max(b[i], 1)) | 0);
-      flat[i] = v;
-      hist[v]++;
+  return out;
+}
+
+/** Ink of a page shrunk by `f` in both directions (a block is ink when most of it is), for measuring skew. */
+function shrinkInk(ink, width, height, f) {
+  const w = Math.floor(width / f);
+  const h = Math.floor(height / f);
+  const out = new Uint8Array(w * h);
+  const half = (f * f * 255) / 2;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < f; dy++) {
+        const row = (y * f + dy) * width + x * f;
+        for (let dx = 0; dx < f; dx++) sum += ink[row + dx];
+      }
+      out[y * w + x] = sum < half ? 0 : 255;
     }
-    parentPort.postMessage({ id, flat: flat.buffer, threshold: otsu(hist, g.length) }, [flat.buffer]);
+  }
+  return { ink: out, width: w, height: h };
+}
+
+function prepare(grey, bg, width, height) {
+  const g = median3(grey, width, height);
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < g.length; i++) {
+    // Divide by the paper around the pixel: shadows and uneven grey become white.
+    const v = Math.min(255, ((g[i] * 255) / Math.max(bg[i], 1)) | 0);
+    g[i] = v;
+    hist[v]++;
+  }
+  const threshold = otsu(hist, g.length);
+  for (let i = 0; i < g.length; i++) g[i] = g[i] > threshold ? 255 : 0;
+  const small = shrinkInk(g, width, height, Math.max(1, Math.ceil(width / 800)));
+  return { ink: g, threshold, angle: skewAngle(small.ink, small.width, small.height) };
+}
+
+parentPort.on('message', ({ id, op, grey, bg, ink, width, height }) => {
+  try {
+    if (op === 'skew') {
+      parentPort.postMessage({ id, angle: skewAngle(new Uint8Array(ink), width, height) });
+    } else if (op === 'prepare') {
+      const out = prepare(new Uint8Array(grey), new Uint8Array(bg), width, height);
+      parentPort.postMessage({ id, ink: out.ink.buffer, threshold: out.threshold, angle: out.angle }, [out.ink.buffer]);
+    } else {
+      parentPort.postMessage({ id, error: `unknown op ${op}` });
+    }
   } catch (e) {
     parentPort.postMessage({ id, error: String(e) });
   }

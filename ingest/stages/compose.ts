@@ -1,6 +1,6 @@
 /** Composes and stores the stamped archival PDF, `archive.pdf`. */
 import { keys, toArabicIndic } from '../../storage/layout';
-import { renderStamp } from '../images';
+import { archiveJpeg, renderStamp } from '../images';
 import { composeArchivePdf, type PdfPage } from '../pdf';
 import type { Stage } from './stage';
 
@@ -12,7 +12,7 @@ export const composeStage: Stage = {
     const pages: PdfPage[] = [];
     for (let n = 1; n <= (doc.pageCount ?? 1); n++) {
       const p = await ctx.page(n);
-      pages.push({ jpeg: p.jpeg, width: p.width, height: p.height, dpi: p.dpi });
+      pages.push({ jpeg: await archiveJpeg(p.png), width: p.width, height: p.height, dpi: p.dpi });
     }
     const date = doc.createdAt.slice(0, 10);
     const stamp = await renderStamp(

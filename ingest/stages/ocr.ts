@@ -30,7 +30,7 @@ export const ocrStage: Stage = {
       }
       const page = await ctx.page(n);
       const input = await prepareForOcrWithGeometry(page.png);
-      const result = await deps.ocr.recognize(input.png);
+      const result = await deps.ocr.recognize(input.ink);
       // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
       const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
       await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
