@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { OcrWord } from '../storage/documents';
+import type { PageLayout } from '../storage/textVersions';
 import type { InkImage } from './images';
 import { reviseLines, type Line, type LineWord } from './lines';
 
@@ -19,8 +20,8 @@ export interface OcrPage {
 }
 
 export interface OcrEngine {
-  /** Reads a binarised page (see prepareForOcr). */
-  recognize(image: InkImage): Promise<OcrPage>;
+  /** Reads a binarised page (see prepareForOcr), with automatic page layout unless told otherwise. */
+  recognize(image: InkImage, opts?: { layout?: PageLayout }): Promise<OcrPage>;
   /** Pages read, workers replaced after `recycleAfterPages`, pages that timed out, and the pool's size. */
   stats(): { pages: number; recycled: number; timeouts: number; workers: number };
   close(): Promise<void>;
@@ -65,8 +66,10 @@ function pbm(ink: InkImage, crop: [number, number, number, number] = [0, 0, ink.
   const [x0, y0, x1, y1] = crop;
   const width = x1 - x0;
   const height = y1 - y0;
+  // Rows whole bytes wide, padded with paper on the right: the recogniser's PBM reader
+  // misplaces pixels when a row ends inside a byte.
   const rowBytes = Math.ceil(width / 8);
-  const header = Buffer.from(`P4\n${width} ${height}\n`, 'ascii');
+  const header = Buffer.from(`P4\n${rowBytes * 8} ${height}\n`, 'ascii');
   const out = Buffer.alloc(header.length + rowBytes * height);
   header.copy(out);
   for (let y = 0; y < height; y++) {
@@ -76,6 +79,42 @@ function pbm(ink: InkImage, crop: [number, number, number, number] = [0, 0, ink.
       if ((ink.data[src + x] as number) < 128) out[dst + (x >> 3)] = (out[dst + (x >> 3)] as number) | (0x80 >> (x & 7));
   }
   return out;
+}
+
+const SEGMENTATION: Record<PageLayout, PSM> = {
+  auto: PSM.AUTO,
+  column: PSM.SINGLE_COLUMN,
+  block: PSM.SINGLE_BLOCK,
+  sparse: PSM.SPARSE_TEXT,
+};
+
+/** A page read with a mean word confidence below this is read again as one block of text. */
+const RETRY_AS_BLOCK_BELOW = 75;
+
+/** The recogniser's words, line by line, with bidi marks removed. */
+function linesOf(blocks: Block[]): Line[] {
+  const lines: Line[] = [];
+  for (const block of blocks) {
+    for (const para of block.paragraphs ?? []) {
+      (para.lines ?? []).forEach((line, i) => {
+        const words = (line.words ?? [])
+          .map((w): LineWord => ({
+            text: stripMarks(w.text).trim(),
+            box: [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1],
+            confidence: w.confidence,
+          }))
+          .filter((w) => w.text !== '');
+        if (words.length > 0) lines.push({ words, text: stripMarks(line.text).trim(), paragraph: i === 0 });
+      });
+    }
+  }
+  return lines;
+}
+
+/** Mean word confidence, 0 for a page without words. */
+function meanConfidence(lines: Line[]): number {
+  const words = lines.flatMap((l) => l.words);
+  return words.length === 0 ? 0 : words.reduce((s, w) => s + w.confidence, 0) / words.length;
 }
 
 export class OcrTimeout extends Error {}
@@ -174,25 +213,36 @@ export async function createOcrEngine(opts: {
 
   return {
     stats: () => ({ ...stats, workers: workers.length }),
-    async recognize(image) {
+    async recognize(image, opts = {}) {
       let worker = await acquire();
-      try {
+      const layout = opts.layout ?? 'auto';
+      /** One reading with the given layout; a stuck worker is replaced (and the error passed on). */
+      const readWith = async (psm: PSM): Promise<Block[]> => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new OcrTimeout(`OCR of one page took over ${pageTimeoutMs} ms`)), pageTimeoutMs);
         });
-        let data;
         try {
-          ({ data } = await Promise.race([worker.recognize(pbm(image), {}, { text: true, blocks: true }), timeout]));
+          if (psm !== PSM.AUTO) await worker.setParameters({ tessedit_pageseg_mode: psm });
+          const { data } = await Promise.race([worker.recognize(pbm(image), {}, { text: false, blocks: true }), timeout]);
+          if (psm !== PSM.AUTO) await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
+          return (data.blocks ?? []) as Block[];
         } catch (e) {
-          if (e instanceof OcrTimeout) {
-            // A stuck worker is replaced, not reused.
-            stats.timeouts++;
-            worker = await replace(worker);
-          }
+          // A stuck worker, or one whose layout could not be put back, is replaced, not reused.
+          if (e instanceof OcrTimeout) stats.timeouts++;
+          if (e instanceof OcrTimeout || psm !== PSM.AUTO) worker = await replace(worker);
           throw e;
         } finally {
           clearTimeout(timer);
+        }
+      };
+      try {
+        let lines = linesOf(await readWith(SEGMENTATION[layout]));
+        // The automatic layout now and then cuts a line in two or takes a line for a column rule
+        // (the whole page then reads badly); a weak page is read again as one block, and the better reading kept.
+        if (layout === 'auto' && meanConfidence(lines) < RETRY_AS_BLOCK_BELOW) {
+          const block = linesOf(await readWith(PSM.SINGLE_BLOCK));
+          if (meanConfidence(block) > meanConfidence(lines)) lines = block;
         }
         stats.pages++;
         const read = (pagesRead.get(worker) ?? 0) + 1;
@@ -201,26 +251,10 @@ export async function createOcrEngine(opts: {
           stats.recycled++;
           worker = await replace(worker);
         }
-        const lines: Line[] = [];
-        for (const block of (data.blocks ?? []) as Block[]) {
-          for (const para of block.paragraphs ?? []) {
-            (para.lines ?? []).forEach((line, i) => {
-              const words = (line.words ?? [])
-                .map((w): LineWord => ({
-                  text: stripMarks(w.text).trim(),
-                  box: [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1],
-                  confidence: w.confidence,
-                }))
-                .filter((w) => w.text !== '');
-              if (words.length > 0) lines.push({ words, text: stripMarks(line.text).trim(), paragraph: i === 0 });
-            });
-          }
-        }
         const reread = await reviseLines(image, lines, (box) => readArabic(image, box));
         const words = reread.flatMap((l) => l.words.map((w): OcrWord => [w.text, ...w.box, Math.round(w.confidence)]));
         const text = reread.map((l, i) => (l.paragraph && i > 0 ? `\n${l.text}` : l.text)).join('\n');
-        const confidence = words.length === 0 ? 0 : Math.round(words.reduce((s, w) => s + w[5], 0) / words.length);
-        return { text, confidence, words };
+        return { text, confidence: Math.round(meanConfidence(reread)), words };
       } finally {
         release(worker);
       }
