@@ -3,11 +3,9 @@
  * document id through them. The original is registered and stored at upload
  * (ingest/accept.ts); everything after that happens here, in a worker.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { appendLedgerOnce } from '../storage/ledger';
-import { fetchParts, renderDocumentPage, type LocalPart } from './source';
+import { readAgain } from './reocr';
+import { RetryLater } from './retry';
 import { composeStage } from './stages/compose';
 import { indexStage } from './stages/index';
 import { ocrStage } from './stages/ocr';
@@ -15,21 +13,14 @@ import { pagesStage } from './stages/pages';
 import { recordStage } from './stages/record';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps, Stage, StageContext, StageResult } from './stages/stage';
+import { workspace } from './workspace';
 
 /** Every stage, in the order a document goes through them. */
 export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, recordStage, indexStage, replicateStage];
 
 export type RunOutcome = 'archived' | 'failed' | 'retry' | 'busy' | 'gone';
 
-/** Thrown to ask the job queue to try again later. */
-export class RetryLater extends Error {
-  constructor(
-    readonly stage: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
+export { RetryLater } from './retry';
 
 /**
  * Stages whose products can always be made again from what is stored (the
@@ -66,14 +57,15 @@ export async function processDocument(documentId: string, deps: PipelineDeps): P
 async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOutcome> {
   let doc = await deps.documents.get(documentId);
   if (!doc) return 'gone';
-  if (doc.status === 'archived') return 'archived';
+  if (doc.status === 'archived') {
+    // An archived document comes back to a worker only to be read again.
+    await readAgain(doc, deps);
+    return 'archived';
+  }
   if (doc.status === 'failed') return 'failed';
   if (doc.status !== 'processing') await deps.documents.setStatus(doc.id, 'processing');
 
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-doc-'));
-  let local: Promise<LocalPart[]> | undefined;
-  const parts = () => (local ??= deps.documents.parts(documentId).then((p) => fetchParts(p, deps.primary, workDir)));
-  const page = async (n: number) => renderDocumentPage(await parts(), n, deps.config.limits);
+  const { workDir, parts, page, dispose } = workspace(documentId, deps);
   try {
     for (const stage of STAGES) {
       if (doc.stages[stage.id]) continue;
@@ -102,7 +94,7 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
     await deps.documents.setStatus(doc.id, 'archived');
     return 'archived';
   } finally {
-    fs.rmSync(workDir, { recursive: true, force: true });
+    dispose();
   }
 }
 

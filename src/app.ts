@@ -6,6 +6,7 @@ import express from 'express';
 import type { AcceptDeps } from '../ingest/accept';
 import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
+import type { TextVersionsRepo } from '../storage/textVersions';
 import type { ObjectStore } from '../storage/objectStore';
 import { requireToken } from './auth';
 import { DomainError } from './errors';
@@ -23,6 +24,7 @@ export interface AppDeps extends AcceptDeps {
   maxRequestBytes: number;
   maxFilesPerRequest: number;
   reviewBelow: number;
+  textVersions: TextVersionsRepo;
   log: Logger;
 }
 

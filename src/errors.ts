@@ -27,6 +27,15 @@ export const ERROR_MESSAGES = {
   too_many_pages: ['عدد الصفحات أكبر من الحد المسموح به.', 'The document has more pages than allowed.'],
   storage_unavailable: ['تعذّر حفظ الملف في التخزين؛ أعد المحاولة.', 'The file could not be stored; try again.'],
   not_ready: ['الخدمة غير جاهزة بعد.', 'The service is not ready yet.'],
+  not_archived: [
+    'لم تكتمل أرشفة الوثيقة بعد؛ تُعاد قراءتها بعد الأرشفة.',
+    'The document is not archived yet; it can be read again once it is.',
+  ],
+  reocr_pending: ['إعادة قراءة هذه الوثيقة قيد الانتظار بالفعل.', 'A re-reading of this document is already queued.'],
+  has_text_layer: [
+    'هذه الوثيقة ملف PDF رقمي يحتفظ بنصه الأصلي ولا تُعاد قراءته آليًا.',
+    'This document is a born-digital PDF that keeps its own text; it is not read again by OCR.',
+  ],
   internal: ['حدث خطأ داخلي.', 'An internal error occurred.'],
 } as const satisfies Record<string, readonly [string, string]>;
 

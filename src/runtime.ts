@@ -12,11 +12,13 @@ import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import { createJobQueue, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
 import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
+import { giveUpReading } from '../ingest/reocr';
 import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
 import { createDb, migrate, type Db } from '../storage/db';
 import { createBatchesRepo, type BatchesRepo } from '../storage/batches';
 import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
+import { createTextVersionsRepo, type TextVersionsRepo } from '../storage/textVersions';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
 import { createApp } from './app';
 import { resolveAdminToken } from './auth';
@@ -28,6 +30,7 @@ export interface Core {
   log: Logger;
   db: Db;
   documents: DocumentsRepo;
+  textVersions: TextVersionsRepo;
   batches: BatchesRepo;
   primary: ObjectStore;
   offsite: ObjectStore;
@@ -60,6 +63,7 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
       log,
       db,
       documents: createDocumentsRepo(db),
+      textVersions: createTextVersionsRepo(db),
       batches: createBatchesRepo(db),
       primary,
       offsite,
@@ -99,6 +103,7 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
     config: core.config,
     db: core.db,
     documents: core.documents,
+    textVersions: core.textVersions,
     primary: core.primary,
     offsite: core.offsite,
     search: core.search,
@@ -108,9 +113,17 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   await core.queue.work(Math.max(core.config.workerConcurrency, core.config.ocr.workers), async (documentId, attempt) => {
     try {
       const outcome = await processDocument(documentId, deps);
+      // Another worker holds the document (finishing a run, say, while a re-reading was queued):
+      // this job comes back shortly, with backoff, instead of waiting for the sweep.
+      if (outcome === 'busy') throw new Error('document busy in another worker');
       core.log.info('document processed', { documentId, outcome });
     } catch (e) {
       const message = (e as Error).message;
+      if (attempt.lastAttempt && e instanceof RetryLater && e.stage === 'reocr') {
+        await giveUpReading(deps, documentId, message);
+        core.log.error('re-reading failed', { documentId, error: message });
+        return;
+      }
       // Only a stage that makes the archive's content gives up for good; anything else waits for the sweep.
       if (attempt.lastAttempt && e instanceof RetryLater && !DERIVED_STAGES.has(e.stage)) {
         await fail(deps, documentId, 'internal', `gave up after ${attempt.retryCount + 1} attempts: ${message}`);
@@ -176,6 +189,7 @@ export async function startServer(
     maxRequestBytes: core.config.limits.maxRequestBytes,
     maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
     reviewBelow: core.config.ocr.reviewBelow,
+    textVersions: core.textVersions,
     log: core.log,
   });
   const server = http.createServer(app);

@@ -26,6 +26,8 @@ export interface DocumentRecord extends DocumentMeta, RegistryRef {
   batchId: string | null;
   /** A born-digital PDF whose own text layer is kept instead of OCR. */
   textLayer: boolean;
+  /** Which version of the text the pages hold (1 unless the document was read again). */
+  textVersion: number;
   originalName: string | null;
   originalMime: string;
   originalExt: string;
@@ -100,13 +102,14 @@ interface DocumentRow {
   stages: Record<string, string>;
   batch_id: string | null;
   text_layer: boolean;
+  text_version: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
   to_char(doc_date, 'YYYY-MM-DD') AS doc_date, original_name, original_mime, original_ext, original_size,
-  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, created_at, updated_at`;
+  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, created_at, updated_at`;
 
 function toRecord(r: DocumentRow): DocumentRecord {
   const ref = { year: r.registry_year, seq: r.registry_seq };
@@ -116,6 +119,7 @@ function toRecord(r: DocumentRow): DocumentRecord {
     registryNo: registryNo(ref),
     batchId: r.batch_id,
     textLayer: r.text_layer,
+    textVersion: r.text_version,
     title: r.title,
     docType: r.doc_type,
     department: r.department,
@@ -383,7 +387,12 @@ export function createDocumentsRepo(db: Db) {
     /** Documents whose pipeline has not finished (for the start-up sweep). */
     async unfinishedIds(): Promise<string[]> {
       const res = await db.query<{ id: string }>(
-        `SELECT id FROM documents WHERE status IN ('queued', 'processing') ORDER BY created_at`,
+        // Documents on their way through the pipeline, and archived ones waiting to be read again.
+        `SELECT id FROM (
+           SELECT id, created_at FROM documents WHERE status IN ('queued', 'processing')
+           UNION SELECT d.id, d.created_at FROM documents d JOIN text_versions v ON v.document_id = d.id
+             WHERE d.status = 'archived' AND v.status = 'queued'
+         ) u ORDER BY created_at`,
       );
       return res.rows.map((r) => r.id);
     },

@@ -1,6 +1,6 @@
 /**
  * Self-describing object keys, so the archive can be rebuilt from a bucket alone:
- *   documents/<year>/<registry-seq>/original.<ext> | archive.pdf | ocr.json | pages/NNNN.webp | manifest.json
+ *   documents/<year>/<registry-seq>/original.<ext> | archive.pdf | ocr.json | ocr-vN.json | pages/NNNN.webp | manifest.json
  */
 export interface RegistryRef {
   year: number;
@@ -31,6 +31,8 @@ export const keys = {
   staged: (batchId: string, sha256: string, ext: string) => `staging/${batchId}/${sha256}.${ext}`,
   archivePdf: (ref: RegistryRef) => `${documentPrefix(ref)}archive.pdf`,
   ocrJson: (ref: RegistryRef) => `${documentPrefix(ref)}ocr.json`,
+  /** The text of a later reading (re-OCR), version 2 onwards; ocr.json stays the first. */
+  ocrJsonVersion: (ref: RegistryRef, version: number) => `${documentPrefix(ref)}ocr-v${version}.json`,
   pageImage: (ref: RegistryRef, n: number) => `${documentPrefix(ref)}pages/${String(n).padStart(4, '0')}.webp`,
   manifest: (ref: RegistryRef) => `${documentPrefix(ref)}manifest.json`,
 };

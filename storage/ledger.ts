@@ -11,7 +11,7 @@ import { inTransaction, type Db, type Tx } from './db';
 export const GENESIS_HASH = '0'.repeat(64);
 const LEDGER_LOCK = 0x6c656467; // "ledg"
 
-export type LedgerEvent = 'registered' | 'archived' | 'replicated' | 'failed';
+export type LedgerEvent = 'registered' | 'archived' | 'replicated' | 'failed' | 'reocr';
 
 export interface LedgerEntry {
   seq: number;
@@ -62,10 +62,16 @@ export async function appendLedgerOnce(
   event: LedgerEvent,
   documentId: string,
   payload: Record<string, unknown>,
+  /** For events a document may have more than once: the payload fields that tell one from another. */
+  distinctBy: Record<string, unknown> = {},
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_LOCK]);
-    const seen = await tx.query('SELECT 1 FROM ledger WHERE document_id = $1 AND event = $2 LIMIT 1', [documentId, event]);
+    const seen = await tx.query('SELECT 1 FROM ledger WHERE document_id = $1 AND event = $2 AND payload @> $3::jsonb LIMIT 1', [
+      documentId,
+      event,
+      JSON.stringify(distinctBy),
+    ]);
     if (seen.rowCount === 0) await appendLedger(tx, event, documentId, payload);
   });
 }

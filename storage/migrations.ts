@@ -153,4 +153,44 @@ SELECT id, 1, 'documents/' || registry_year || '/' || lpad(registry_seq::text, 6
 FROM documents;
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- Versions of a document's text. Version 1 is what the pipeline read; each
+-- re-OCR adds one, with its settings and reason. The original, the registry
+-- number and the archive PDF never change; pages holds the current version.
+ALTER TABLE documents ADD COLUMN text_version int NOT NULL DEFAULT 1;
+CREATE TABLE text_versions (
+  document_id uuid NOT NULL REFERENCES documents(id),
+  version int NOT NULL,
+  status text NOT NULL CHECK (status IN ('queued', 'done', 'failed')),
+  settings jsonb NOT NULL,
+  reason text,
+  requested_at timestamptz NOT NULL DEFAULT now(),
+  done_at timestamptz,
+  ocr_key text,
+  ocr_sha256 text,
+  error text,
+  PRIMARY KEY (document_id, version)
+);
+CREATE INDEX text_versions_queued_idx ON text_versions (status) WHERE status = 'queued';
+-- Every version's page texts, kept: a re-OCR never overwrites the history.
+CREATE TABLE page_texts (
+  document_id uuid NOT NULL,
+  version int NOT NULL,
+  n int NOT NULL,
+  text text NOT NULL,
+  confidence real,
+  words jsonb NOT NULL,
+  PRIMARY KEY (document_id, version, n),
+  FOREIGN KEY (document_id, version) REFERENCES text_versions (document_id, version)
+);
+CREATE FUNCTION page_texts_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'text versions are kept: % is not allowed on page_texts', TG_OP;
+END $$;
+CREATE TRIGGER page_texts_no_update_delete BEFORE UPDATE OR DELETE ON page_texts
+  FOR EACH ROW EXECUTE FUNCTION page_texts_are_kept();
+`,
+  },
 ];

@@ -2,10 +2,30 @@
  * Writes `ocr.json` and the self-describing `manifest.json` (metadata and the
  * SHA-256 of every stored file), then records the `archived` ledger entry.
  */
+import type { DocumentRecord, PageRecord } from '../../storage/documents';
 import { canonicalJson } from '../../storage/hash';
 import { documentPrefix, keys } from '../../storage/layout';
 import { appendLedgerOnce, ledgerForDocument } from '../../storage/ledger';
 import type { Stage } from './stage';
+
+/** `ocr.json` (and `ocr-vN.json` for later readings): each page's text, words with boxes and confidence. */
+export function ocrFile(doc: DocumentRecord, pages: PageRecord[], version: Record<string, unknown>): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      registryNo: doc.registryNo,
+      engine: 'tesseract.js (LSTM, ara+eng)',
+      textVersion: version,
+      pages: pages.map((p) => ({
+        n: p.n,
+        width: p.width,
+        height: p.height,
+        confidence: p.confidence,
+        text: p.text,
+        words: p.words,
+      })),
+    }),
+  );
+}
 
 export const recordStage: Stage = {
   id: 'record',
@@ -13,20 +33,7 @@ export const recordStage: Stage = {
   async run(ctx) {
     const { doc, deps } = ctx;
     const pages = await deps.documents.pages(doc.id);
-    const ocrJson = Buffer.from(
-      JSON.stringify({
-        registryNo: doc.registryNo,
-        engine: 'tesseract.js (LSTM, ara+eng)',
-        pages: pages.map((p) => ({
-          n: p.n,
-          width: p.width,
-          height: p.height,
-          confidence: p.confidence,
-          text: p.text,
-          words: p.words,
-        })),
-      }),
-    );
+    const ocrJson = ocrFile(doc, pages, { version: 1, source: doc.textLayer ? 'text-layer' : 'ocr' });
     const ocr = await deps.primary.putBufferOnce(keys.ocrJson(doc), ocrJson, 'application/json');
     await deps.documents.saveArtefact(doc.id, { kind: 'ocr-json', ...ocr, contentType: 'application/json' });
 

@@ -20,6 +20,7 @@ import type { Logger } from '../../src/log';
 import type { SearchIndex } from '../../search/index';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import type { Db } from '../../storage/db';
+import type { TextVersionsRepo } from '../../storage/textVersions';
 import type { ObjectStore } from '../../storage/objectStore';
 import type { RenderedPage } from '../images';
 import type { OcrEngine } from '../ocr';
@@ -37,6 +38,7 @@ export interface PipelineDeps {
   config: Pick<Config, 'limits'>;
   db: Db;
   documents: DocumentsRepo;
+  textVersions: TextVersionsRepo;
   primary: ObjectStore;
   offsite: ObjectStore;
   search: SearchIndex;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `diwan`: the command line. `serve` runs the archive; `worker` runs pipeline
- * workers only; `ingest`, `search` and `show` talk to a running server
+ * workers only; `ingest`, `search`, `show` and `reocr` talk to a running server
  * (DIWAN_URL, DIWAN_TOKEN). Every command that prints results takes --json,
  * and the exit status says whether it worked (0 yes, 1 no, 2 bad usage).
  */
@@ -21,6 +21,8 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
   diwan search QUERY [--limit N] [--json]
   diwan show ID [--json]
+  diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
+                                       read a document again (a new text version)
 
 Settings come from the environment (see README): DIWAN_URL, DIWAN_TOKEN, DIWAN_DATA_DIR, PORT, ...`;
 
@@ -126,6 +128,44 @@ async function show(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
+interface TextVersionView {
+  version: number;
+  status: 'queued' | 'done' | 'failed';
+  settings: Record<string, unknown>;
+  reason?: string | null;
+  error?: string | null;
+  ocrSha256?: string | null;
+  current: boolean;
+}
+
+async function reocr(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'wait'], options: ['layout', 'reason'] });
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('reocr needs an ID');
+  const client = createClient(config);
+  const path = `/documents/${encodeURIComponent(id)}`;
+  const body: Record<string, string> = {};
+  for (const name of ['layout', 'reason']) {
+    const value = args.options.get(name);
+    if (value !== undefined) body[name] = value;
+  }
+  let v = await client.post<TextVersionView & { registryNo: string }>(`${path}/reocr`, body);
+  const registryNo = v.registryNo;
+  if (args.flags.has('wait')) {
+    while (v.status === 'queued') {
+      await new Promise((r) => setTimeout(r, 1000));
+      const list = await client.get<{ versions: TextVersionView[] }>(`${path}/text-versions`);
+      v = { ...v, ...(list.versions.find((x) => x.version === v.version) ?? v) };
+    }
+  }
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  else {
+    const state = { queued: 'في الانتظار / queued', done: 'تمت / done', failed: `تعذّرت / failed: ${v.error ?? ''}` }[v.status];
+    process.stdout.write(`${registryNo}\tنسخة النص / text version ${v.version}\t${state}\n`);
+  }
+  return v.status === 'failed' ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help' || command === '-h') {
@@ -154,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
         return await search(config, rest);
       case 'show':
         return await show(config, rest);
+      case 'reocr':
+        return await reocr(config, rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -6,7 +6,8 @@ import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
-import { toArabicIndic } from '../../storage/layout';
+import { keys, toArabicIndic } from '../../storage/layout';
+import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/textVersions';
 import { DomainError } from '../errors';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
@@ -15,7 +16,13 @@ import { spoolStorage, type SpooledUpload } from './spool';
 export interface DocumentsRouteDeps extends AcceptDeps {
   /** Pages read with a mean confidence below this are flagged for review. */
   reviewBelow: number;
+  textVersions: TextVersionsRepo;
 }
+
+const reocrSchema = z.object({
+  layout: z.enum(PAGE_LAYOUTS).default('auto'),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
 
 const listSchema = z.object({
   status: z.enum(['queued', 'processing', 'archived', 'failed']).optional(),
@@ -58,7 +65,16 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
       sha256: p.sha256,
       pages: p.pageCount,
     })),
-    sha256: { original: doc.originalSha256, archive: sha('archive-pdf'), ocr: sha('ocr-json'), manifest: sha('manifest') },
+    sha256: {
+      original: doc.originalSha256,
+      archive: sha('archive-pdf'),
+      // The current text's file: ocr.json, or ocr-vN.json after a re-reading.
+      ocr:
+        artefacts.find((a) => a.key === (doc.textVersion > 1 ? keys.ocrJsonVersion(doc, doc.textVersion) : keys.ocrJson(doc)))
+          ?.sha256 ?? null,
+      manifest: sha('manifest'),
+    },
+    textVersion: doc.textVersion,
     needsReview: pages.some((p) => p.confidence !== null && p.confidence < reviewBelow),
     pages: pages.map((p) => ({
       n: p.n,
@@ -160,6 +176,37 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
 
   router.get('/documents/:id', async (req, res) => {
     res.json(await documentView(await load(req), deps.documents, deps.reviewBelow));
+  });
+
+  // Read the document again with other settings: a new text version; the original and registry number stay.
+  router.post('/documents/:id/reocr', async (req, res) => {
+    const doc = await load(req);
+    const body = parseOr400(reocrSchema, req.body ?? {});
+    if (doc.textLayer) throw new DomainError('has_text_layer');
+    if (doc.status !== 'archived') throw new DomainError('not_archived');
+    let version;
+    try {
+      version = await deps.textVersions.request(doc.id, { layout: body.layout }, body.reason ?? null);
+    } catch (e) {
+      if (e instanceof TextVersionBusy) throw new DomainError('reocr_pending');
+      throw e;
+    }
+    await deps.queue.enqueue(doc.id);
+    res.status(202).json({ documentId: doc.id, registryNo: doc.registryNo, ...version });
+  });
+
+  router.get('/documents/:id/text-versions', async (req, res) => {
+    const doc = await load(req);
+    const versions = await deps.textVersions.list(doc.id);
+    // A document never read again has only its first reading, which is not in the table until then.
+    res.json({
+      documentId: doc.id,
+      current: doc.textVersion,
+      versions:
+        versions.length > 0
+          ? versions
+          : [{ version: 1, status: 'done', settings: { source: doc.textLayer ? 'text-layer' : 'ocr' }, current: true }],
+    });
   });
 
   router.get('/documents/:id/original', async (req, res) => {

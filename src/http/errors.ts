@@ -21,6 +21,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   too_many_pages: 422,
   storage_unavailable: 503,
   not_ready: 503,
+  not_archived: 409,
+  reocr_pending: 409,
+  has_text_layer: 409,
   internal: 500,
 };
 

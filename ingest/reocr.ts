@@ -1,0 +1,97 @@
+/**
+ * Reading a document again (re-OCR) with other settings, when the first
+ * reading was poor. The original, its registry number, the archive PDF and
+ * the manifest stay exactly as they are: the new reading is a new text
+ * version, kept beside the old ones, stored as `ocr-vN.json` (write-once,
+ * copied offsite and verified), recorded in the ledger, and made current for
+ * search and the viewer.
+ *
+ * A request (POST /documents/:id/reocr) queues the version and the document's
+ * job; the worker that picks the job up finds the archived document with a
+ * queued version and comes here. Every step can be repeated after a crash:
+ * pages already read are kept, puts are write-once, the ledger entry is
+ * written once per version.
+ */
+import type { DocumentRecord, OcrWord } from '../storage/documents';
+import { keys } from '../storage/layout';
+import { appendLedgerOnce } from '../storage/ledger';
+import { boxOnPage, prepareForOcrWithGeometry } from './images';
+import { RetryLater } from './retry';
+import { indexStage } from './stages/index';
+import { ocrFile } from './stages/record';
+import { replicateStage } from './stages/replicate';
+import type { PipelineDeps } from './stages/stage';
+import type { TextSettings } from '../storage/textVersions';
+import { workspace } from './workspace';
+
+export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promise<void> {
+  const version = await deps.textVersions.queued(doc.id);
+  if (!version) return;
+  const settings = version.settings as TextSettings;
+  if (doc.textLayer) {
+    await deps.textVersions.fail(doc.id, version.version, 'a born-digital PDF keeps its own text layer');
+    return;
+  }
+  const ws = workspace(doc.id, deps);
+  try {
+    const count = doc.pageCount ?? 1;
+    const done = new Set((await deps.textVersions.pageTexts(doc.id, version.version)).map((p) => p.n));
+    for (let n = 1; n <= count; n++) {
+      if (done.has(n)) continue;
+      const page = await ws.page(n);
+      const input = await prepareForOcrWithGeometry(page.png);
+      const result = await deps.ocr.recognize(input.ink, { layout: settings.layout });
+      const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
+      await deps.textVersions.savePageText(doc.id, version.version, {
+        n,
+        width: page.width,
+        height: page.height,
+        text: result.text,
+        confidence: result.confidence,
+        words,
+      });
+    }
+    const pages = await deps.textVersions.pageTexts(doc.id, version.version);
+    const file = ocrFile(doc, pages, { version: version.version, settings, reason: version.reason });
+    const stored = await deps.primary.putBufferOnce(keys.ocrJsonVersion(doc, version.version), file, 'application/json');
+    await deps.documents.saveArtefact(doc.id, { kind: 'ocr-json', ...stored, contentType: 'application/json' });
+    // Offsite before it counts: the new text is archived like the first.
+    const copied = await replicateStage.run({ doc, deps, ...ws });
+    if (copied.kind === 'retry') throw new RetryLater('replicate', copied.reason);
+
+    const previous = doc.textVersion;
+    await deps.textVersions.finish(doc.id, version.version, stored);
+    const confidences = pages.map((p) => p.confidence ?? 0);
+    await appendLedgerOnce(
+      deps.db,
+      'reocr',
+      doc.id,
+      {
+        registryNo: doc.registryNo,
+        version: version.version,
+        previousVersion: previous,
+        settings,
+        reason: version.reason,
+        ocrKey: stored.key,
+        ocrSha256: stored.sha256,
+        pages: pages.length,
+        meanConfidence: Math.round(confidences.reduce((a, b) => a + b, 0) / Math.max(1, confidences.length)),
+      },
+      { version: version.version },
+    );
+    const current = (await deps.documents.get(doc.id)) ?? doc;
+    const indexed = await indexStage.run({ doc: current, deps, ...ws });
+    if (indexed.kind === 'retry') deps.log.warn('re-read text not indexed yet: run diwan reindex', { documentId: doc.id });
+  } catch (e) {
+    if (e instanceof RetryLater) throw e;
+    throw new RetryLater('reocr', (e as Error).message);
+  } finally {
+    ws.dispose();
+  }
+}
+
+/** After the last retry: the queued reading is marked failed; the document itself stays archived and untouched. */
+export async function giveUpReading(deps: Pick<PipelineDeps, 'textVersions'>, documentId: string, error: string): Promise<void> {
+  const version = await deps.textVersions.queued(documentId);
+  if (version) await deps.textVersions.fail(documentId, version.version, error);
+}
