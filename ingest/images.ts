@@ -3,6 +3,7 @@
  * settings are made once here: no operation cache (uploads are seen once) and
  * one libvips thread per operation, since OCR workers already use the cores.
  */
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { DomainError } from '../src/errors';
@@ -82,6 +83,36 @@ export async function renderPage(file: string, pageIndex: number, limits: ImageL
   return finish(base.clone().rotate(), dpi);
 }
 
+/**
+ * Page `pageIndex` of an image file as the archive PDF shows it: the file's
+ * own bytes when a PDF can carry them as they are (a single upright JPEG in
+ * grey or RGB; a PNG), otherwise its pixels, upright and in their own colours,
+ * as a lossless PNG. Width and height in pixels (upright), resolution in dpi.
+ */
+export async function archiveImage(
+  file: string,
+  pageIndex: number,
+  mime: string,
+  pages: number,
+  limits: ImageLimits,
+): Promise<{ kind: 'jpeg' | 'png'; bytes: Buffer; width: number; height: number; dpi: number }> {
+  const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S });
+  const meta = await base.metadata();
+  const dpi = meta.density && meta.density >= 72 && meta.density <= 1200 ? meta.density : 300;
+  const upright = !meta.orientation || meta.orientation === 1;
+  const width = meta.orientation && meta.orientation >= 5 ? meta.height : meta.width;
+  const height = meta.orientation && meta.orientation >= 5 ? meta.width : meta.height;
+  if (!width || !height) throw new Error('image without a size');
+  if (pages === 1 && upright && mime === 'image/jpeg' && meta.space !== 'cmyk' && (meta.channels === 1 || meta.channels === 3)) {
+    return { kind: 'jpeg', bytes: await fs.promises.readFile(file), width, height, dpi };
+  }
+  if (pages === 1 && mime === 'image/png' && meta.depth === 'uchar' && !meta.isProgressive) {
+    return { kind: 'png', bytes: await fs.promises.readFile(file), width, height, dpi };
+  }
+  const png = await base.clone().rotate().png({ compressionLevel: 6 }).toBuffer();
+  return { kind: 'png', bytes: png, width, height, dpi };
+}
+
 /** A page rasterised elsewhere (a PDF page), normalised like a scan. */
 export async function normalisePage(png: Buffer, dpi: number, limits: ImageLimits): Promise<RenderedPage> {
   return finish(sharp(png, { limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S }), dpi);
@@ -91,11 +122,6 @@ async function finish(img: sharp.Sharp, dpi: number): Promise<RenderedPage> {
   const grey = img.flatten({ background: '#ffffff' }).greyscale();
   const png = await grey.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
   return { width: png.info.width, height: png.info.height, png: png.data, dpi };
-}
-
-/** A page's image in the archive PDF: greyscale JPEG (libjpeg-turbo with optimised Huffman tables; mozjpeg's extra few percent cost seven times the time). */
-export async function archiveJpeg(png: Buffer): Promise<Buffer> {
-  return sharp(png).jpeg({ quality: 85, optimiseCoding: true }).toBuffer();
 }
 
 /** The viewer's image of a page: WebP, at most 2000 px wide. */
@@ -116,11 +142,15 @@ function escapeMarkup(s: string): string {
  */
 export async function renderStamp(
   lines: string[],
-  opts: { widthPt: number; scale?: number },
+  opts: { widthPt: number; scale?: number; /** Index of a line set large and bold (the registry number). */ emphasise?: number },
 ): Promise<{ png: Buffer; width: number; height: number }> {
   const scale = opts.scale ?? 4;
   const markup = lines
-    .map((l, i) => `<span foreground="#8c0d0d" size="${i === 0 ? 'large' : 'medium'}">${escapeMarkup(l)}</span>`)
+    .map((l, i) => {
+      const size = i === 0 || i === opts.emphasise ? 'large' : i === lines.length - 1 ? 'small' : 'medium';
+      const weight = i === opts.emphasise ? ' weight="bold"' : '';
+      return `<span foreground="#8c0d0d" size="${size}"${weight}>${escapeMarkup(l)}</span>`;
+    })
     .join('\n');
   const text = await sharp({
     text: {
@@ -142,13 +172,44 @@ export async function renderStamp(
   const frame = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
       `<rect x="${border / 2}" y="${border / 2}" width="${width - border}" height="${height - border}" rx="${3 * scale}" ` +
-      `fill="white" fill-opacity="0.88" stroke="#8c0d0d" stroke-width="${border}"/></svg>`,
+      `fill="white" stroke="#8c0d0d" stroke-width="${border}"/></svg>`,
   );
   const png = await sharp(frame)
     .composite([{ input: text.data, left: Math.round((width - text.info.width) / 2), top: pad }])
     .png()
     .toBuffer();
   return { png, width: width / scale, height: height / scale };
+}
+
+/** A line of small grey text (the footer of an archive page), shaped by Pango; size in points. */
+export async function renderFooter(text: string, scale = 4): Promise<{ png: Buffer; width: number; height: number }> {
+  const out = await sharp({
+    text: {
+      text: `<span foreground="#555555">${escapeMarkup(text)}</span>`,
+      font: 'Amiri 7',
+      fontfile: STAMP_FONT,
+      rgba: true,
+      dpi: 72 * scale,
+    },
+  })
+    .png()
+    .toBuffer({ resolveWithObject: true });
+  return { png: out.data, width: out.info.width / scale, height: out.info.height / scale };
+}
+
+let iccOnce: Promise<Buffer> | undefined;
+/** The sRGB ICC profile that comes with libvips, for the archive PDF's output intent. */
+export function srgbIccProfile(): Promise<Buffer> {
+  iccOnce ??= (async () => {
+    const probe = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } })
+      .withIccProfile('srgb')
+      .jpeg()
+      .toBuffer();
+    const { icc } = await sharp(probe).metadata();
+    if (!icc) throw new Error('sharp gave no sRGB profile');
+    return icc;
+  })();
+  return iccOnce;
 }
 
 let pixelWorker: Worker | undefined;

@@ -93,13 +93,11 @@ export async function reviseLines(ink: InkImage, lines: Line[], readArabic: Arab
     }
     // A number followed past its word covers the neighbours it took in: the same number found twice, or a stray piece.
     const numbers = read.filter((r) => r.kind === 'number');
+    // Of two readings of one number, the wider one (it followed the number further) stays.
+    const wider = (n: Read, r: Read) =>
+      area(n.box) > area(r.box) || (area(n.box) === area(r.box) && numbers.indexOf(n) < numbers.indexOf(r));
     const covered = (r: { box: [number, number, number, number]; kind?: Kind }) =>
-      numbers.some(
-        (n) =>
-          n !== r &&
-          overlap(n.box, r.box) > 0.4 * area(r.box) &&
-          (r.kind !== 'number' || numbers.indexOf(n) < numbers.indexOf(r as Read)),
-      );
+      numbers.some((n) => n !== r && overlap(n.box, r.box) > 0.4 * area(r.box) && (r.kind !== 'number' || wider(n, r as Read)));
     const insideNumber = (a: LineWord) =>
       numbers.some((n) => n !== a && (a.box[0] + a.box[2]) / 2 > n.box[0] && (a.box[0] + a.box[2]) / 2 < n.box[2]);
     const kept = read.filter((r) => !covered(r) && (r.kind === 'number' || !insideNumber(r)));

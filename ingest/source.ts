@@ -9,7 +9,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PartRecord } from '../storage/documents';
 import type { ObjectStore } from '../storage/objectStore';
-import { normalisePage, renderPage, type ImageLimits, type RenderedPage } from './images';
+import { archiveImage, normalisePage, renderPage, type ImageLimits, type RenderedPage } from './images';
+import type { PageSource } from './pdf';
 import { pdfPageText, renderPdfPage } from './pdfread';
 
 /** PDF pages are rasterised at this resolution for OCR and the archive copy. */
@@ -54,4 +55,18 @@ export async function documentPageText(parts: LocalPart[], n: number) {
   const { part, index } = locatePage(parts, n);
   if (part.mime !== 'application/pdf') throw new Error(`page ${n} is not from a PDF`);
   return pdfPageText(part.path, index, PDF_DPI);
+}
+
+/** Page n as the archive PDF shows it: the original page of a PDF, or the original image (see archiveImage). */
+export async function archivePageSource(parts: LocalPart[], n: number, limits: ImageLimits): Promise<PageSource> {
+  const { part, index } = locatePage(parts, n);
+  if (part.mime === 'application/pdf') {
+    const raster = async () => {
+      const png = await renderPdfPage(part.path, index, { dpi: PDF_DPI, maxPagePixels: limits.maxPagePixels });
+      const page = await normalisePage(png, PDF_DPI, limits);
+      return { png, width: page.width, height: page.height, dpi: PDF_DPI };
+    };
+    return { kind: 'pdf', file: part.path, bytes: () => fs.promises.readFile(part.path), index, raster };
+  }
+  return archiveImage(part.path, index, part.mime, part.pageCount, limits);
 }

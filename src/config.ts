@@ -84,6 +84,25 @@ const envSchema = z.object({
   /** Server the CLI talks to, and the token it uses (falls back to <data>/admin-token). */
   DIWAN_URL: z.string().url().default('http://127.0.0.1:8080'),
   DIWAN_TOKEN: optionalString,
+  /** The name on every registry stamp (Arabic first; the English line follows). */
+  DIWAN_ORG_NAME: z.string().trim().min(1).max(120).default('الديوان الإلكتروني'),
+  DIWAN_ORG_NAME_EN: z.string().trim().min(1).max(120).default('Electronic Registry'),
+  /** The address people reach this archive at: the stamp's QR code points to <url>/verify/... (default: PORT on this host). */
+  DIWAN_PUBLIC_URL: z.string().url().optional(),
+  /** Time zone of the dates on the stamp (an IANA name). */
+  DIWAN_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a time zone known to Intl (for example Asia/Riyadh)'),
+  /** Public verification requests allowed per client address per minute. */
+  DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
   DIWAN_LOG: z.enum(['info', 'debug', 'silent']).default('info'),
 });
@@ -119,6 +138,9 @@ export interface Config {
   inProcessWorkers: boolean;
   workerConcurrency: number;
   client: { url: string; token: string | undefined };
+  /** What the archive copy's stamp says and where its QR code points. */
+  archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
+  verifyPerMinute: number;
   log: 'info' | 'debug' | 'silent';
 }
 
@@ -198,6 +220,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inProcessWorkers: e.DIWAN_INPROCESS_WORKERS,
     workerConcurrency: e.DIWAN_WORKER_CONCURRENCY,
     client: { url: e.DIWAN_URL, token: e.DIWAN_TOKEN },
+    archive: {
+      organisation: e.DIWAN_ORG_NAME,
+      organisationEn: e.DIWAN_ORG_NAME_EN,
+      publicUrl: (e.DIWAN_PUBLIC_URL ?? `http://${e.DIWAN_HOST === '0.0.0.0' ? '127.0.0.1' : e.DIWAN_HOST}:${e.PORT}`).replace(
+        /\/+$/,
+        '',
+      ),
+      timeZone: e.DIWAN_TIMEZONE,
+    },
+    verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
     log: e.DIWAN_LOG,
   };
 }

@@ -53,6 +53,11 @@ export const recordStage: Stage = {
         originalName: doc.originalName,
       },
       pageCount: doc.pageCount,
+      // The two fingerprints a reader checks: the upload as received, and the stamped archive copy.
+      sha256: {
+        original: doc.originalSha256,
+        archivePdf: artefacts.find((a) => a.kind === 'archive-pdf')?.sha256 ?? null,
+      },
       files: artefacts
         .filter((a) => a.kind !== 'manifest')
         .map((a) => ({

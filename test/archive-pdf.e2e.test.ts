@@ -1,0 +1,170 @@
+/**
+ * The archive PDF as a reader meets it: the scan's own pixels, an invisible
+ * text layer that pdf.js and poppler extract in reading order, a registry
+ * stamp that a recogniser reads back, a QR code that leads to the public
+ * verification page, and metadata naming the registry number and fingerprint.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import jsQR from 'jsqr';
+import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
+import sharp from 'sharp';
+import { normalisePage, prepareForOcr } from '../ingest/images';
+import { createOcrEngine } from '../ingest/ocr';
+import { pdfPageText, renderPdfPage } from '../ingest/pdfread';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { bornDigitalPdf } from '../scripts/fixtures/pdfs';
+import { charErrors, normaliseForEval, rate } from '../scripts/eval/metrics';
+import { toArabicIndic } from '../storage/layout';
+import { sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
+
+const run = promisify(execFile);
+const LINES = [
+  'وزارة الشؤون الإدارية',
+  'الموضوع: تعميم بشأن ساعات الدوام الرسمي',
+  'يرجى الالتزام بالمواعيد المحددة اعتباراً من 01/12/2026',
+  'رقم المرجع: ٢٠٢٦/٤٥٧',
+  'Circular on official working hours',
+];
+
+let server: TestServer;
+let scan: Buffer;
+let doc: DocumentJson;
+let pdfBytes: Buffer;
+let pdfFile: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  scan = await renderArabicScan(LINES, { seed: 31 });
+  const res = await server.upload(scan, 'تعميم الدوام.jpg', { title: 'تعميم الدوام' });
+  const { id } = (await res.json()) as { id: string };
+  doc = await server.waitFor(id);
+  expect(doc.status).toBe('archived');
+  pdfBytes = Buffer.from(await (await server.api(`/api/v1/documents/${id}/archive.pdf`)).arrayBuffer());
+  pdfFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-archive-pdf-')), 'archive.pdf');
+  fs.writeFileSync(pdfFile, pdfBytes);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** The character error rate between two texts, after whitespace and bidi marks are set aside. */
+function cer(a: string, b: string): number {
+  return rate(charErrors(normaliseForEval(a), normaliseForEval(b)));
+}
+
+test('the page image is the uploaded JPEG itself, byte for byte, at its pixel size', async () => {
+  const parsed = await PDFDocument.load(pdfBytes);
+  const images = parsed.context
+    .enumerateIndirectObjects()
+    .map(([, o]) => o)
+    .filter((o): o is PDFRawStream => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image'));
+  const meta = await sharp(scan).metadata();
+  const jpeg = images.find((i) => i.dict.get(PDFName.of('Filter')) === PDFName.of('DCTDecode'));
+  expect(jpeg).toBeDefined();
+  expect((jpeg!.dict.get(PDFName.of('Width')) as PDFNumber).asNumber()).toBe(meta.width);
+  expect((jpeg!.dict.get(PDFName.of('Height')) as PDFNumber).asNumber()).toBe(meta.height);
+  expect(sha256(Buffer.from(jpeg!.contents))).toBe(sha256(scan));
+  // And the original object in storage is still the upload.
+  const original = Buffer.from(await (await server.api(`/api/v1/documents/${doc.id}/original`)).arrayBuffer());
+  expect(sha256(original)).toBe(sha256(scan));
+  expect(sha256(pdfBytes)).toBe(doc.sha256.archive);
+});
+
+test('pdf.js extracts the text layer in reading order, as the OCR read it', async () => {
+  const extracted = await pdfPageText(pdfFile, 0);
+  const ocr = doc.pages[0]!.text;
+  expect(cer(ocr, extracted.text)).toBeLessThan(0.02);
+  // Arabic words come out in logical order, not reversed.
+  expect(normaliseForEval(extracted.text)).toContain(normaliseForEval('ساعات الدوام'));
+  expect(extracted.text).not.toContain('ماودلا'); // الدوام reversed
+});
+
+const poppler = fs.existsSync('/usr/bin/pdftotext');
+(poppler ? test : test.skip)('poppler opens the PDF without complaint and extracts the same text', async () => {
+  const info = await run('pdfinfo', [pdfFile]);
+  expect(info.stderr).toBe('');
+  expect(info.stdout).toMatch(/Pages:\s+1/);
+  const { stdout, stderr } = await run('pdftotext', [pdfFile, '-']);
+  expect(stderr).toBe('');
+  expect(cer(doc.pages[0]!.text, stdout)).toBeLessThan(0.05);
+  expect(normaliseForEval(stdout)).toContain(normaliseForEval('ساعات الدوام'));
+});
+
+test('the stamp above the scan reads back: "رقم القيد" and the registry number; its QR code holds the verification address', async () => {
+  const parsed = await PDFDocument.load(pdfBytes);
+  const { width, height } = parsed.getPage(0).getSize();
+  const meta = await sharp(scan).metadata();
+  const scanHeightPt = ((meta.height ?? 0) * 72) / 200;
+  const bandPt = height - scanHeightPt - 20; // 20 pt footer
+  expect(bandPt).toBeGreaterThan(60); // a band of its own: nothing drawn over the scan
+  const dpi = 300;
+  const page = await renderPdfPage(pdfFile, 0, { dpi, maxPagePixels: 100_000_000 });
+  const band = await sharp(page)
+    .extract({ left: 0, top: 0, width: Math.floor((width * dpi) / 72), height: Math.floor((bandPt * dpi) / 72) })
+    .png()
+    .toBuffer();
+
+  const rgba = await sharp(band).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const qr = jsQR(
+    new Uint8ClampedArray(rgba.data.buffer, rgba.data.byteOffset, rgba.data.length),
+    rgba.info.width,
+    rgba.info.height,
+  );
+  expect(qr?.data).toBe(`${server.core.config.archive.publicUrl}/verify/${doc.registryNo}?sha256=${doc.sha256.original}`);
+
+  const engine = await createOcrEngine({ cacheDir: process.env.DIWAN_CACHE_DIR!, langs: ['ara', 'eng'], workers: 1 });
+  try {
+    const read = await engine.recognize(
+      await prepareForOcr((await normalisePage(band, dpi, { maxPagePixels: 1e8, maxPages: 1 })).png),
+    );
+    expect(read.text).toContain('رقم القيد');
+    expect(read.text).toContain(toArabicIndic(doc.registryNo));
+  } finally {
+    await engine.close();
+  }
+});
+
+test('title, registry number, dates and the original fingerprint are in the info dictionary and the XMP', async () => {
+  const parsed = await PDFDocument.load(pdfBytes, { updateMetadata: false });
+  expect(parsed.getTitle()).toBe('تعميم الدوام');
+  expect(parsed.getSubject()).toBe(doc.registryNo);
+  expect(parsed.getKeywords()).toContain(doc.sha256.original);
+  expect(parsed.getCreationDate()?.toISOString().slice(0, 16)).toBe(
+    new Date((doc as unknown as { createdAt: string }).createdAt).toISOString().slice(0, 16),
+  );
+  const catalog = parsed.catalog;
+  const xmp = parsed.context.lookup(catalog.get(PDFName.of('Metadata'))) as PDFRawStream;
+  const xml = Buffer.from(xmp.contents).toString('utf8');
+  expect(xml).toContain('<pdfaid:part>2</pdfaid:part>');
+  expect(xml).toContain(`<diwan:originalSha256>${doc.sha256.original}</diwan:originalSha256>`);
+  expect(xml).toContain(`<dc:identifier>${doc.registryNo}</dc:identifier>`);
+  expect(catalog.get(PDFName.of('OutputIntents'))).toBeDefined();
+  expect(parsed.context.lookup(catalog.get(PDFName.of('Metadata')))).toBeInstanceOf(PDFRawStream);
+  expect(parsed.context.trailerInfo.ID).toBeDefined();
+  expect(catalog).toBeInstanceOf(PDFDict);
+});
+
+test('a born-digital PDF keeps its own pages and text in the archive copy, under the stamp band', async () => {
+  const original = await bornDigitalPdf();
+  const { id } = (await (await server.upload(original, 'قرار رقمي.pdf')).json()) as { id: string };
+  const born = await server.waitFor(id);
+  expect(born.status).toBe('archived');
+  const bytes = Buffer.from(await (await server.api(`/api/v1/documents/${id}/archive.pdf`)).arrayBuffer());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-born-'));
+  fs.writeFileSync(path.join(dir, 'original.pdf'), original);
+  fs.writeFileSync(path.join(dir, 'archive.pdf'), bytes);
+  const parsed = await PDFDocument.load(bytes);
+  expect(parsed.getPageCount()).toBe(2);
+  for (const i of [0, 1]) {
+    const before = await pdfPageText(path.join(dir, 'original.pdf'), i);
+    const after = await pdfPageText(path.join(dir, 'archive.pdf'), i);
+    // The same text, not a second (OCR) copy of it.
+    expect(cer(before.text, after.text)).toBe(0);
+  }
+  expect(parsed.getPage(1).getHeight()).toBeCloseTo((await PDFDocument.load(original)).getPage(1).getHeight() + 20, 0);
+});
