@@ -15,6 +15,7 @@ import { batchesRouter } from './http/batches';
 import { documentsRouter } from './http/documents';
 import { errorHandler } from './http/errors';
 import { searchRouter } from './http/search';
+import { verifyRouter } from './http/verify';
 
 export interface AppDeps extends AcceptDeps {
   db: Db;
@@ -24,6 +25,7 @@ export interface AppDeps extends AcceptDeps {
   maxRequestBytes: number;
   maxFilesPerRequest: number;
   reviewBelow: number;
+  verifyPerMinute: number;
   textVersions: TextVersionsRepo;
   log: Logger;
 }
@@ -59,6 +61,9 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = Object.values(checks).every((v) => v === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
+
+  // Public: where a stamp's QR code leads. No token.
+  app.use(verifyRouter({ documents: deps.documents, perMinute: deps.verifyPerMinute }));
 
   const api = express.Router();
   api.use(requireToken(deps.adminToken));

@@ -36,6 +36,7 @@ export const ERROR_MESSAGES = {
     'هذه الوثيقة ملف PDF رقمي يحتفظ بنصه الأصلي ولا تُعاد قراءته آليًا.',
     'This document is a born-digital PDF that keeps its own text; it is not read again by OCR.',
   ],
+  rate_limited: ['طلبات كثيرة في وقت قصير؛ أعد المحاولة بعد دقيقة.', 'Too many requests; try again in a minute.'],
   internal: ['حدث خطأ داخلي.', 'An internal error occurred.'],
 } as const satisfies Record<string, readonly [string, string]>;
 

@@ -189,6 +189,7 @@ export async function startServer(
     maxRequestBytes: core.config.limits.maxRequestBytes,
     maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
     reviewBelow: core.config.ocr.reviewBelow,
+    verifyPerMinute: core.config.verifyPerMinute,
     textVersions: core.textVersions,
     log: core.log,
   });

@@ -175,9 +175,18 @@ export function createDocumentsRepo(db: Db) {
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   };
 
+  const getByRegistry = async (year: number, seq: number): Promise<DocumentRecord | undefined> => {
+    const res = await db.query<DocumentRow>(
+      `SELECT ${DOC_COLUMNS} FROM documents WHERE registry_year = $1 AND registry_seq = $2`,
+      [year, seq],
+    );
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  };
+
   return {
     get,
     getBySha256,
+    getByRegistry,
 
     /** Registers a new document, or answers with the document that already holds these bytes. */
     async register(

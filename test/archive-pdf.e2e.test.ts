@@ -19,7 +19,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { bornDigitalPdf } from '../scripts/fixtures/pdfs';
 import { charErrors, normaliseForEval, rate } from '../scripts/eval/metrics';
 import { toArabicIndic } from '../storage/layout';
-import { sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { isolatedEnv, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 const run = promisify(execFile);
 const LINES = [
@@ -147,6 +147,66 @@ test('title, registry number, dates and the original fingerprint are in the info
   expect(parsed.context.lookup(catalog.get(PDFName.of('Metadata')))).toBeInstanceOf(PDFRawStream);
   expect(parsed.context.trailerInfo.ID).toBeDefined();
   expect(catalog).toBeInstanceOf(PDFDict);
+});
+
+describe('the public verification page', () => {
+  const verify = (p: string, json = true) => fetch(`${server.url}${p}`, { headers: json ? { accept: 'application/json' } : {} });
+
+  test('names which registered file a fingerprint belongs to, without a login and without anything else of the document', async () => {
+    const base = `/verify/${doc.registryNo}`;
+    const original = (await (await verify(`${base}?sha256=${doc.sha256.original}`)).json()) as Record<string, unknown>;
+    expect(original).toEqual({
+      registryNo: doc.registryNo,
+      registryNoAr: toArabicIndic(doc.registryNo),
+      exists: true,
+      sha256: doc.sha256.original,
+      matches: 'original',
+      authentic: true,
+    });
+    const archive = (await (await verify(`${base}?sha256=${doc.sha256.archive!.toUpperCase()}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(archive).toMatchObject({ matches: 'archive-pdf', authentic: true });
+    const other = (await (await verify(`${base}?sha256=${'0'.repeat(64)}`)).json()) as Record<string, unknown>;
+    expect(other).toMatchObject({ exists: true, matches: null, authentic: false });
+    // Typed in Arabic-Indic digits, it is the same number.
+    const [year, seq] = toArabicIndic(doc.registryNo).split('/').map(encodeURIComponent);
+    const typed = (await (await verify(`/verify/${year}/${seq}`)).json()) as Record<string, unknown>;
+    expect(typed).toMatchObject({ registryNo: doc.registryNo, exists: true, authentic: null });
+    const escaped = (await (await verify(`/verify/${encodeURIComponent(doc.registryNo)}`)).json()) as Record<string, unknown>;
+    expect(escaped).toMatchObject({ registryNo: doc.registryNo, exists: true });
+    const unknown = (await (await verify('/verify/1999/000001')).json()) as Record<string, unknown>;
+    expect(unknown).toMatchObject({ exists: false, authentic: null });
+    expect((await verify(`${base}?sha256=xyz`)).status).toBe(400);
+  });
+
+  test('is an Arabic, right-to-left page with the verdict in both languages', async () => {
+    const res = await verify(`/verify/${doc.registryNo}?sha256=${doc.sha256.original}`, false);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain('أصيل');
+    expect(html).toContain('Authentic');
+    expect(html).not.toContain('تعميم الدوام'); // the title stays private
+    const form = await verify(`/verify?registryNo=${encodeURIComponent(doc.registryNo)}&sha256=${'1'.repeat(64)}`, false);
+    expect(await form.text()).toContain('غير مطابق');
+  });
+});
+
+test('verification is rate-limited per client', async () => {
+  const limited = await startTestServer(await isolatedEnv({ DIWAN_VERIFY_PER_MINUTE: '3' }));
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await fetch(`${limited.url}/verify/2026/000001`, { headers: { accept: 'application/json' } })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const body = (await (await fetch(`${limited.url}/verify/2026/000001`)).json()) as { error: string; message: string };
+    expect(body.error).toBe('rate_limited');
+  } finally {
+    await limited.stop();
+  }
 });
 
 test('a born-digital PDF keeps its own pages and text in the archive copy, under the stamp band', async () => {

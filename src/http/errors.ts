@@ -24,6 +24,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   not_archived: 409,
   reocr_pending: 409,
   has_text_layer: 409,
+  rate_limited: 429,
   internal: 500,
 };
 

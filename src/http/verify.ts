@@ -1,0 +1,172 @@
+/**
+ * The public verification page, where a registry stamp's QR code leads:
+ * `GET /verify/<year>/<seq>?sha256=<hash>`. No login. It says whether the
+ * registry number exists and whether the fingerprint is that of its original
+ * or of its archive PDF, and nothing else about the document. Arabic and
+ * right-to-left first; JSON for `Accept: application/json`. Rate-limited per
+ * client address.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { DocumentsRepo } from '../../storage/documents';
+import { registryNo, toArabicIndic } from '../../storage/layout';
+import { DomainError } from '../errors';
+
+export interface VerifyDeps {
+  documents: DocumentsRepo;
+  perMinute: number;
+}
+
+export interface Verdict {
+  registryNo: string;
+  registryNoAr: string;
+  exists: boolean;
+  /** The fingerprint asked about, if any (lower case). */
+  sha256: string | null;
+  /** Which registered file has that fingerprint: null when none (or none asked). */
+  matches: 'original' | 'archive-pdf' | null;
+  authentic: boolean | null;
+}
+
+/** Latin digits from Arabic-Indic or Persian ones, so a number typed either way is found. */
+function latinDigits(s: string): string {
+  return s
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660))
+    .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
+}
+
+/** At most `perMinute` requests per client address per minute, counted in fixed one-minute windows. */
+function rateLimit(perMinute: number) {
+  const windows = new Map<string, { start: number; count: number }>();
+  return (req: Request, _res: Response, next: (e?: unknown) => void) => {
+    const now = Date.now();
+    const key = req.ip ?? 'unknown';
+    let w = windows.get(key);
+    if (!w || now - w.start >= 60_000) {
+      if (windows.size > 10_000) windows.clear(); // never grows without bound
+      w = { start: now, count: 0 };
+      windows.set(key, w);
+    }
+    w.count++;
+    next(w.count > perMinute ? new DomainError('rate_limited') : undefined);
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function page(v: Verdict | undefined): string {
+  let verdict = '';
+  if (v) {
+    const [cls, ar, en] = !v.exists
+      ? ['bad', `لا توجد وثيقة برقم القيد ${v.registryNoAr}.`, `There is no document with registry number ${v.registryNo}.`]
+      : v.sha256 === null
+        ? [
+            'info',
+            `رقم القيد ${v.registryNoAr} مسجّل. أدخل البصمة للتحقق من الملف.`,
+            `Registry number ${v.registryNo} exists. Enter a fingerprint to check a file.`,
+          ]
+        : v.matches === 'original'
+          ? [
+              'good',
+              `أصيل: البصمة تطابق الأصل المسجّل برقم القيد ${v.registryNoAr}.`,
+              `Authentic: the fingerprint matches the original registered as ${v.registryNo}.`,
+            ]
+          : v.matches === 'archive-pdf'
+            ? [
+                'good',
+                `أصيل: البصمة تطابق النسخة الأرشيفية المختومة لرقم القيد ${v.registryNoAr}.`,
+                `Authentic: the fingerprint matches the stamped archive copy of ${v.registryNo}.`,
+              ]
+            : [
+                'bad',
+                `غير مطابق: البصمة لا تطابق أي ملف مسجّل برقم القيد ${v.registryNoAr}.`,
+                `Not authentic: the fingerprint matches no file registered as ${v.registryNo}.`,
+              ];
+    verdict = `<section class="verdict ${cls}" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>`;
+  }
+  const reg = v ? escapeHtml(v.registryNo) : '';
+  const sha = v?.sha256 ? escapeHtml(v.sha256) : '';
+  return `<!doctype html>
+<html lang="ar" dir="rtl">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>التحقق من وثيقة — Verify a document</title>
+<style>
+body{font-family:"Noto Naskh Arabic","Amiri",serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#222}
+h1{font-size:1.4rem;color:#8c0d0d} label{display:block;margin-top:.8rem} input{width:100%;font-size:1rem;padding:.4rem;direction:ltr}
+button{margin-top:1rem;font-size:1rem;padding:.4rem 1.2rem} .verdict{margin:1.5rem 0;padding:1rem;border-radius:.4rem}
+.good{background:#e7f5e9;border:1px solid #2e7d32}.bad{background:#fdecea;border:1px solid #c62828}.info{background:#eef3fb;border:1px solid #1d4f91}
+[lang=en]{font-family:sans-serif;font-size:.9rem;color:#444}
+</style></head>
+<body>
+<h1>التحقق من وثيقة مسجّلة <span lang="en" dir="ltr">· Verify a registered document</span></h1>
+${verdict}
+<form method="get" action="/verify">
+<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required></label>
+<label>البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}"></label>
+<button type="submit">تحقّق · Verify</button>
+</form>
+</body></html>`;
+}
+
+export function verifyRouter(deps: VerifyDeps): Router {
+  const router = Router();
+  const limited = rateLimit(deps.perMinute);
+
+  const verdict = async (year: number, seq: number, sha: string | undefined): Promise<Verdict> => {
+    const no = registryNo({ year, seq });
+    const doc = await deps.documents.getByRegistry(year, seq);
+    const asked = sha?.toLowerCase() ?? null;
+    let matches: Verdict['matches'] = null;
+    if (doc && asked) {
+      if (asked === doc.originalSha256) matches = 'original';
+      else if ((await deps.documents.artefacts(doc.id)).some((a) => a.kind === 'archive-pdf' && a.sha256 === asked))
+        matches = 'archive-pdf';
+    }
+    return {
+      registryNo: no,
+      registryNoAr: toArabicIndic(no),
+      exists: Boolean(doc),
+      sha256: asked,
+      matches,
+      authentic: asked && doc ? matches !== null : null,
+    };
+  };
+
+  const answer = async (req: Request, res: Response, raw: string | undefined) => {
+    const sha = typeof req.query.sha256 === 'string' && req.query.sha256 !== '' ? req.query.sha256.trim() : undefined;
+    const m = raw === undefined ? null : /^\s*(\d{4})\s*\/\s*(\d{1,9})\s*$/.exec(latinDigits(raw));
+    if (raw !== undefined && !m)
+      throw new DomainError('bad_request', { ar: '(رقم القيد بالشكل ٢٠٢٦/٠٠٠١٢٣)', en: '(registry number as 2026/000123)' });
+    if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) {
+      throw new DomainError('bad_request', {
+        ar: '(البصمة ٦٤ خانة ست عشرية)',
+        en: '(a fingerprint is 64 hexadecimal characters)',
+      });
+    }
+    const v = m ? await verdict(Number(m[1]), Number(m[2]), sha) : undefined;
+    res.set('Cache-Control', 'no-store');
+    if (req.accepts(['html', 'json']) === 'json') {
+      if (!v) throw new DomainError('bad_request', { ar: '(رقم القيد مطلوب)', en: '(a registry number is required)' });
+      res.json(v);
+    } else {
+      res.type('html').send(page(v));
+    }
+  };
+
+  router.get('/verify', limited, async (req, res) => {
+    await answer(
+      req,
+      res,
+      typeof req.query.registryNo === 'string' && req.query.registryNo !== '' ? req.query.registryNo : undefined,
+    );
+  });
+  router.get('/verify/:year/:seq', limited, async (req, res) => {
+    await answer(req, res, `${String(req.params.year)}/${String(req.params.seq)}`);
+  });
+  // The number as one segment, its slash escaped (%2F).
+  router.get('/verify/:registryNo', limited, async (req, res) => {
+    await answer(req, res, String(req.params.registryNo));
+  });
+  return router;
+}
