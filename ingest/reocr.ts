@@ -17,7 +17,7 @@ import { keys } from '../storage/layout';
 import { appendLedgerOnce } from '../storage/ledger';
 import { boxOnPage, prepareForOcrWithGeometry } from './images';
 import { RetryLater } from './retry';
-import { indexStage } from './stages/index';
+import { pageRecords } from '../search/records';
 import { ocrFile } from './stages/record';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps } from './stages/stage';
@@ -59,6 +59,9 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
     const copied = await replicateStage.run({ doc, deps, ...ws });
     if (copied.kind === 'retry') throw new RetryLater('replicate', copied.reason);
 
+    // Searchable before it counts: a reader who sees the new version done finds its words.
+    await deps.search.indexDocument(doc.id, pageRecords(doc, pages, deps.config.ocr.reviewBelow));
+
     const previous = doc.textVersion;
     await deps.textVersions.finish(doc.id, version.version, stored);
     const confidences = pages.map((p) => p.confidence ?? 0);
@@ -79,9 +82,6 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
       },
       { version: version.version },
     );
-    const current = (await deps.documents.get(doc.id)) ?? doc;
-    const indexed = await indexStage.run({ doc: current, deps, ...ws });
-    if (indexed.kind === 'retry') deps.log.warn('re-read text not indexed yet: run diwan reindex', { documentId: doc.id });
   } catch (e) {
     if (e instanceof RetryLater) throw e;
     throw new RetryLater('reocr', (e as Error).message);
