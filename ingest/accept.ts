@@ -179,6 +179,7 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
         department: batch.department,
         classification: batch.classification,
         docDate: batch.docDate,
+        correspondent: batch.correspondent,
         batchId: batch.id,
         textLayer: false,
         parts: staged.map((s) => ({

@@ -39,6 +39,7 @@ export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: A
           department: batch.department,
           classification: batch.classification,
           docDate: batch.docDate,
+          correspondent: batch.correspondent,
           batchId: batch.id,
         },
         deps,

@@ -3,97 +3,249 @@
  * page, with `documentId` as the distinct attribute so that a hit names the
  * best page of each document. It can always be rebuilt from the database.
  * Only this file imports `meilisearch`.
+ *
+ * Matching runs on the stemmed, normalised forms (search/normalize.ts), the
+ * same on both sides; the page's text as read is kept for display.
  */
 import { Meilisearch } from 'meilisearch';
-import { normalizeArabic } from './normalize';
+import { normalizeArabic, stemmedText } from './normalize';
+
+export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'secret'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+/** A classification's rank: a caller cleared to rank r sees pages ranked r and below. */
+export const clearanceRank = (c: string): number => Math.max(0, CLASSIFICATIONS.indexOf(c as Classification));
 
 export interface PageDoc {
   id: string;
   documentId: string;
   registryNo: string;
+  /** Every way to type the registry number: 2026/000123, 2026/123, 000123, 123. */
+  registryKeys: string[];
   title: string;
+  titleStem: string;
   page: number;
   /** The recognised text as read (shown in snippets). */
   text: string;
-  /** The same text normalised for matching. */
-  textNorm: string;
-  titleNorm: string;
+  /** The text normalised and stemmed, for matching. */
+  textStem: string;
+  correspondent: string | null;
+  correspondentStem: string;
   docType: string | null;
   department: string | null;
   classification: string;
-  docDate: string | null;
+  clearance: number;
+  batchId: string | null;
+  needsReview: boolean;
+  /** Milliseconds since 1970 (registrations a second apart still sort). */
+  registeredAt: number;
+  registryYear: number;
+  /** Milliseconds since 1970 at midnight UTC of the document's own date, when it has one. */
+  docDate: number | null;
+}
+
+export interface SearchFilters {
+  docType?: string;
+  department?: string;
+  classification?: string;
+  batchId?: string;
+  needsReview?: boolean;
+  year?: number;
+  /** Registration date range, inclusive, YYYY-MM-DD. */
+  registeredFrom?: string;
+  registeredTo?: string;
+  /** Document date range, inclusive, YYYY-MM-DD. */
+  docDateFrom?: string;
+  docDateTo?: string;
+}
+
+export type SearchSort = 'relevance' | 'newest' | 'oldest' | 'docDateDesc' | 'docDateAsc';
+
+export interface SearchRequest {
+  q: string;
+  filters: SearchFilters;
+  sort: SearchSort;
+  limit: number;
+  offset: number;
+  /** The caller's clearance: pages classified above it do not exist for them. */
+  clearance: Classification;
 }
 
 export interface SearchHit {
-  id: string;
+  documentId: string;
   registryNo: string;
   title: string;
   page: number;
-  snippet: string;
+  text: string;
+  docType: string | null;
+  department: string | null;
+  classification: string;
+  registeredAt: string;
+  docDate: string | null;
+  needsReview: boolean;
 }
 
 export interface SearchResult {
   total: number;
   hits: SearchHit[];
+  facets: { docType: Record<string, number>; department: Record<string, number>; year: Record<string, number> };
+  /** The registry number the query named, when it named one that exists (and is visible). */
+  registryMatch: string | null;
 }
 
 export interface SearchIndex {
+  /** Creates the index and applies its settings (idempotent; run at every start). */
   ensureIndex(): Promise<void>;
   ping(): Promise<boolean>;
   /** Replaces the pages of one document and waits until Meilisearch has applied it. */
   indexDocument(documentId: string, pages: PageDoc[]): Promise<void>;
-  search(query: string, opts: { limit: number; offset?: number }): Promise<SearchResult>;
+  search(req: SearchRequest): Promise<SearchResult>;
+  /** Drops every record (the index is rebuilt from the database after). */
+  clear(): Promise<void>;
+  /** Number of page records. */
+  count(): Promise<number>;
 }
+
+/** A registry number typed any way (٢٠٢٦/١٢٣, 2026/000123, 2026-123), as stored (2026/000123); undefined otherwise. */
+export function asRegistryNo(q: string): string | undefined {
+  const m = /^\s*(\d{4})\s*[/\-\\]\s*(\d{1,6})\s*$/.exec(normalizeArabic(q));
+  return m ? `${m[1]}/${(m[2] as string).padStart(6, '0')}` : undefined;
+}
+
+export function registryKeys(registryNo: string): string[] {
+  const [year, seq] = registryNo.split('/') as [string, string];
+  const short = String(Number(seq));
+  return [...new Set([registryNo, `${year}/${short}`, seq, short])];
+}
+
+const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const DAY_MS = 86_400_000;
+const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The Meilisearch filter for a request: the caller's clearance always, then each filter given. */
+export function filterFor(req: Pick<SearchRequest, 'filters' | 'clearance'>): string[] {
+  const f = req.filters;
+  const out = [`clearance <= ${clearanceRank(req.clearance)}`];
+  if (f.docType) out.push(`docType = ${quote(f.docType)}`);
+  if (f.department) out.push(`department = ${quote(f.department)}`);
+  if (f.classification) out.push(`classification = ${quote(f.classification)}`);
+  if (f.batchId) out.push(`batchId = ${quote(f.batchId)}`);
+  if (f.needsReview !== undefined) out.push(`needsReview = ${f.needsReview}`);
+  if (f.year !== undefined) out.push(`registryYear = ${f.year}`);
+  if (f.registeredFrom) out.push(`registeredAt >= ${day(f.registeredFrom)}`);
+  if (f.registeredTo) out.push(`registeredAt < ${day(f.registeredTo) + DAY_MS}`);
+  if (f.docDateFrom) out.push(`docDate >= ${day(f.docDateFrom)}`);
+  if (f.docDateTo) out.push(`docDate < ${day(f.docDateTo) + DAY_MS}`);
+  return out;
+}
+
+const SORTS: Record<SearchSort, string[] | undefined> = {
+  relevance: undefined,
+  newest: ['registeredAt:desc'],
+  oldest: ['registeredAt:asc'],
+  docDateDesc: ['docDate:desc'],
+  docDateAsc: ['docDate:asc'],
+};
+
+const SETTINGS = {
+  searchableAttributes: ['registryKeys', 'titleStem', 'correspondentStem', 'textStem'],
+  distinctAttribute: 'documentId',
+  filterableAttributes: [
+    'documentId',
+    'registryNo',
+    'docType',
+    'department',
+    'classification',
+    'clearance',
+    'batchId',
+    'needsReview',
+    'registeredAt',
+    'registryYear',
+    'docDate',
+  ],
+  sortableAttributes: ['registeredAt', 'docDate'],
+  // Every word of the query must be there; a word's typos are forgiven only when it is long.
+  typoTolerance: { minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 } },
+  faceting: { maxValuesPerFacet: 100 },
+  pagination: { maxTotalHits: 10_000 },
+};
 
 export function createSearchIndex(opts: { url: string; key: string; index: string }): SearchIndex {
   const client = new Meilisearch({ host: opts.url, apiKey: opts.key });
   const index = client.index<PageDoc>(opts.index);
   const wait = { timeout: 120_000, interval: 50 };
+  const must = (task: { status: string; error?: unknown }, what: string) => {
+    if (task.status !== 'succeeded') throw new Error(`Meilisearch ${what} failed: ${JSON.stringify(task.error)}`);
+  };
 
   return {
     async ensureIndex() {
+      // Creating an index that exists fails its task harmlessly; the settings are what must succeed.
       await client.createIndex(opts.index, { primaryKey: 'id' }).waitTask(wait);
-      const task = await index
-        .updateSettings({
-          searchableAttributes: ['titleNorm', 'textNorm', 'registryNo'],
-          displayedAttributes: ['id', 'documentId', 'registryNo', 'title', 'page', 'text', 'textNorm'],
-          distinctAttribute: 'documentId',
-          filterableAttributes: ['documentId', 'docType', 'department', 'classification', 'docDate'],
-          sortableAttributes: ['docDate'],
-        })
-        .waitTask(wait);
-      if (task.status !== 'succeeded') throw new Error(`Meilisearch settings failed: ${JSON.stringify(task.error)}`);
+      must(await index.updateSettings(SETTINGS).waitTask(wait), 'settings');
     },
     async ping() {
       const h = await client.health();
       return h.status === 'available';
     },
     async indexDocument(documentId, pages) {
-      const del = await index.deleteDocuments({ filter: `documentId = "${documentId}"` }).waitTask(wait);
-      if (del.status !== 'succeeded') throw new Error(`Meilisearch delete failed: ${JSON.stringify(del.error)}`);
+      must(await index.deleteDocuments({ filter: `documentId = ${quote(documentId)}` }).waitTask(wait), 'delete');
       if (pages.length === 0) return;
-      const add = await index.addDocuments(pages).waitTask(wait);
-      if (add.status !== 'succeeded') throw new Error(`Meilisearch indexing failed: ${JSON.stringify(add.error)}`);
+      must(await index.addDocuments(pages).waitTask(wait), 'indexing');
     },
-    async search(query, { limit, offset = 0 }) {
-      const res = await index.search(normalizeArabic(query), {
-        limit,
-        offset,
-        attributesToCrop: ['textNorm'],
-        cropLength: 24,
-        attributesToHighlight: ['textNorm'],
-        highlightPreTag: '«',
-        highlightPostTag: '»',
-      });
+    async clear() {
+      must(await index.deleteAllDocuments().waitTask(wait), 'clear');
+    },
+    async count() {
+      return (await index.getStats()).numberOfDocuments;
+    },
+    async search(req) {
+      const filter = filterFor(req);
+      // A registry number is looked up exactly first; if none has it, it is searched as text.
+      const named = asRegistryNo(req.q);
+      const run = (q: string, extra: string[]) =>
+        index.search(q, {
+          filter: [...filter, ...extra],
+          sort: SORTS[req.sort],
+          limit: req.limit,
+          offset: req.offset,
+          facets: ['docType', 'department', 'registryYear'],
+          matchingStrategy: 'all',
+          attributesToRetrieve: [
+            'documentId',
+            'registryNo',
+            'title',
+            'page',
+            'text',
+            'docType',
+            'department',
+            'classification',
+            'registeredAt',
+            'docDate',
+            'needsReview',
+          ],
+        });
+      let res = named ? await run('', [`registryNo = ${quote(named)}`]) : undefined;
+      const exact = Boolean(res && res.hits.length > 0);
+      if (!res || !exact) res = await run(stemmedText(req.q), []);
+      const f = (res.facetDistribution ?? {}) as Record<string, Record<string, number>>;
       return {
         total: res.estimatedTotalHits ?? res.hits.length,
         hits: res.hits.map((h) => ({
-          id: h.documentId,
+          documentId: h.documentId,
           registryNo: h.registryNo,
           title: h.title,
           page: h.page,
-          snippet: String((h._formatted as Partial<PageDoc> | undefined)?.textNorm ?? h.textNorm).slice(0, 400),
+          text: h.text,
+          docType: h.docType,
+          department: h.department,
+          classification: h.classification,
+          registeredAt: new Date(h.registeredAt).toISOString(),
+          docDate: h.docDate === null ? null : new Date(h.docDate).toISOString().slice(0, 10),
+          needsReview: h.needsReview,
         })),
+        facets: { docType: f.docType ?? {}, department: f.department ?? {}, year: f.registryYear ?? {} },
+        registryMatch: exact ? (named ?? null) : null,
       };
     },
   };

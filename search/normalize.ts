@@ -7,7 +7,17 @@
 
 const DIACRITICS = /[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E8\u06EA-\u06ED]/g;
 const TATWEEL = /\u0640/g;
-const BIDI_MARKS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069\u061C]/g;
+const BIDI_MARKS = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\u061C\uFEFF]/g;
+/** Arabic punctuation to its Latin counterpart (the index splits words on both the same way). */
+const PUNCTUATION: Record<string, string> = {
+  '\u060C': ',',
+  '\u061B': ';',
+  '\u061F': '?',
+  '\u066A': '%',
+  '\u066B': '.',
+  '\u066C': ',',
+  '\u06D4': '.',
+};
 
 const CHAR_MAP: Record<string, string> = {
   '\u0623': '\u0627', // أ -> ا
@@ -27,5 +37,40 @@ export function normalizeArabic(input: string): string {
   s = s.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
   s = s.replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
   s = s.replace(/[\u0622\u0623\u0625\u0671\u0649\u0629\u0624\u0626\u06CC\u06A9]/g, (c) => CHAR_MAP[c] ?? c);
+  s = s.replace(/[\u060C\u061B\u061F\u066A-\u066C\u06D4]/g, (c) => PUNCTUATION[c] ?? c);
   return s.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * Prefixes a word may carry in front of its stem: the article and the
+ * one-letter conjunctions and prepositions (و، ف، ب، ك، ل) alone or before the
+ * article. Longest first; applied to normalised words.
+ */
+const PREFIXES = ['وبال', 'وال', 'فال', 'بال', 'كال', 'ولل', 'لل', 'ال', 'و', 'ف', 'ب', 'ل'];
+
+/**
+ * Light stemming of one normalised word: strips one prefix when at least three
+ * letters remain (والموازنه and بالموازنه become موازنه). A word that merely
+ * begins with such a letter is cut too (وزاره becomes زاره), but the same way
+ * in the index's stemmed field and in the query, so they still meet.
+ */
+export function stemWord(word: string): string {
+  if (!/^[\u0621-\u064A]+$/.test(word)) return word;
+  for (const p of PREFIXES) {
+    if (word.startsWith(p) && word.length - p.length >= 3) return word.slice(p.length);
+  }
+  return word;
+}
+
+/** Normalised words of a text, punctuation around them set aside. */
+export function words(text: string): string[] {
+  return normalizeArabic(text)
+    .split(' ')
+    .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+    .filter((w) => w !== '');
+}
+
+/** The text as the stemmed field holds it: each word normalised and stemmed. */
+export function stemmedText(text: string): string {
+  return words(text).map(stemWord).join(' ');
 }

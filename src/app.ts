@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(express.json({ limit: '256kb' }));
   api.use(documentsRouter(deps));
   api.use(batchesRouter(deps));
-  api.use(searchRouter(deps.search));
+  api.use(searchRouter(deps));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 

@@ -19,6 +19,7 @@ export interface BatchRecord {
   department: string | null;
   classification: string;
   docDate: string | null;
+  correspondent: string | null;
   sealedAt: string | null;
   createdAt: string;
 }
@@ -67,11 +68,12 @@ interface BatchRow {
   department: string | null;
   classification: string;
   doc_date: string | null;
+  correspondent: string | null;
   sealed_at: Date | null;
   created_at: Date;
 }
 
-const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, sealed_at, created_at`;
+const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, sealed_at, created_at`;
 
 function toBatch(r: BatchRow): BatchRecord {
   return {
@@ -83,6 +85,7 @@ function toBatch(r: BatchRow): BatchRecord {
     department: r.department,
     classification: r.classification,
     docDate: r.doc_date,
+    correspondent: r.correspondent,
     sealedAt: r.sealed_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
   };
@@ -125,9 +128,18 @@ export function createBatchesRepo(db: Db) {
   return {
     async create(input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt'>): Promise<BatchRecord> {
       const res = await db.query<BatchRow>(
-        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${BATCH_COLUMNS}`,
-        [input.name, input.mode, input.title, input.docType, input.department, input.classification, input.docDate],
+        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${BATCH_COLUMNS}`,
+        [
+          input.name,
+          input.mode,
+          input.title,
+          input.docType,
+          input.department,
+          input.classification,
+          input.docDate,
+          input.correspondent,
+        ],
       );
       return toBatch(res.rows[0]!);
     },

@@ -18,6 +18,8 @@ export interface DocumentMeta {
   department: string | null;
   classification: string;
   docDate: string | null;
+  /** Who the letter is from or to. */
+  correspondent: string | null;
 }
 
 export interface DocumentRecord extends DocumentMeta, RegistryRef {
@@ -90,6 +92,7 @@ interface DocumentRow {
   department: string | null;
   classification: string;
   doc_date: string | null;
+  correspondent: string | null;
   original_name: string | null;
   original_mime: string;
   original_ext: string;
@@ -108,7 +111,7 @@ interface DocumentRow {
 }
 
 const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
-  to_char(doc_date, 'YYYY-MM-DD') AS doc_date, original_name, original_mime, original_ext, original_size,
+  to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, original_name, original_mime, original_ext, original_size,
   original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, created_at, updated_at`;
 
 function toRecord(r: DocumentRow): DocumentRecord {
@@ -125,6 +128,7 @@ function toRecord(r: DocumentRow): DocumentRecord {
     department: r.department,
     classification: r.classification,
     docDate: r.doc_date,
+    correspondent: r.correspondent,
     originalName: r.original_name,
     originalMime: r.original_mime,
     originalExt: r.original_ext,
@@ -208,8 +212,8 @@ export function createDocumentsRepo(db: Db) {
           );
           const ins = await tx.query<DocumentRow>(
             `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
-               original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+               original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              RETURNING ${DOC_COLUMNS}`,
             [
               year,
@@ -227,6 +231,7 @@ export function createDocumentsRepo(db: Db) {
               pageCount,
               input.batchId,
               input.textLayer,
+              input.correspondent,
             ],
           );
           const doc = toRecord(ins.rows[0]!);
@@ -313,6 +318,17 @@ export function createDocumentsRepo(db: Db) {
       );
     },
 
+    /** The words of several pages at once, keyed "documentId:n" (for search hits). */
+    async pagesOf(which: Array<{ documentId: string; n: number }>): Promise<Map<string, OcrWord[]>> {
+      if (which.length === 0) return new Map();
+      const res = await db.query<{ document_id: string; n: number; words: OcrWord[] }>(
+        `SELECT p.document_id, p.n, p.words FROM pages p
+         JOIN unnest($1::uuid[], $2::int[]) AS w(document_id, n) ON w.document_id = p.document_id AND w.n = p.n`,
+        [which.map((w) => w.documentId), which.map((w) => w.n)],
+      );
+      return new Map(res.rows.map((r) => [`${r.document_id}:${r.n}`, r.words]));
+    },
+
     async pages(id: string): Promise<PageRecord[]> {
       const res = await db.query<{
         n: number;
@@ -394,6 +410,14 @@ export function createDocumentsRepo(db: Db) {
     },
 
     /** Documents whose pipeline has not finished (for the start-up sweep). */
+    /** Every archived document, in registry order. */
+    async archivedIds(): Promise<string[]> {
+      const res = await db.query<{ id: string }>(
+        `SELECT id FROM documents WHERE status = 'archived' ORDER BY registry_year, registry_seq`,
+      );
+      return res.rows.map((r) => r.id);
+    },
+
     async unfinishedIds(): Promise<string[]> {
       const res = await db.query<{ id: string }>(
         // Documents on their way through the pipeline, and archived ones waiting to be read again.

@@ -193,4 +193,12 @@ CREATE TRIGGER page_texts_no_update_delete BEFORE UPDATE OR DELETE ON page_texts
   FOR EACH ROW EXECUTE FUNCTION page_texts_are_kept();
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- Who the letter is from (or to): searchable, shown with the document.
+ALTER TABLE documents ADD COLUMN correspondent text;
+ALTER TABLE batches ADD COLUMN correspondent text;
+`,
+  },
 ];

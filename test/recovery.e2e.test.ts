@@ -28,6 +28,7 @@ async function registerOnly(bytes: Buffer) {
     department: null,
     classification: 'public',
     docDate: null,
+    correspondent: null,
     batchId: null,
     textLayer: false,
     parts: [{ sha256: sha256(bytes), size: bytes.length, mime: 'image/jpeg', ext: 'jpg', originalName: 'x.jpg', pageCount: 1 }],

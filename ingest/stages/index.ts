@@ -1,6 +1,5 @@
 /** Projects the document's pages into the search index and waits until Meilisearch has applied them. */
-import { normalizeArabic } from '../../search/normalize';
-import { pageDocId, type PageDoc } from '../../search/index';
+import { pageRecords } from '../../search/records';
 import type { Stage } from './stage';
 
 export const indexStage: Stage = {
@@ -8,22 +7,7 @@ export const indexStage: Stage = {
   description: 'index every page in Meilisearch',
   async run(ctx) {
     const { doc, deps } = ctx;
-    const pages = await deps.documents.pages(doc.id);
-    const title = doc.title ?? doc.originalName ?? doc.registryNo;
-    const records: PageDoc[] = pages.map((p) => ({
-      id: pageDocId(doc.id, p.n),
-      documentId: doc.id,
-      registryNo: doc.registryNo,
-      title,
-      page: p.n,
-      text: p.text,
-      textNorm: normalizeArabic(p.text),
-      titleNorm: normalizeArabic(title),
-      docType: doc.docType,
-      department: doc.department,
-      classification: doc.classification,
-      docDate: doc.docDate,
-    }));
+    const records = pageRecords(doc, await deps.documents.pages(doc.id), deps.config.ocr.reviewBelow);
     await deps.search.indexDocument(doc.id, records);
     return { kind: 'done', detail: { pages: records.length } };
   },

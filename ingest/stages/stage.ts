@@ -35,7 +35,7 @@ export type StageResult =
 
 /** What the stages use; each stage takes only the parts it needs. */
 export interface PipelineDeps {
-  config: Pick<Config, 'limits' | 'archive'>;
+  config: Pick<Config, 'limits' | 'archive' | 'ocr'>;
   db: Db;
   documents: DocumentsRepo;
   textVersions: TextVersionsRepo;

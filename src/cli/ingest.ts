@@ -70,7 +70,7 @@ function progressLine(enabled: boolean) {
 export async function ingest(config: Config, argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['wait', 'json', 'pages-of-one', 'quiet'],
-    options: ['batch', 'title', 'type', 'department', 'classification', 'date'],
+    options: ['batch', 'title', 'type', 'department', 'classification', 'date', 'correspondent'],
   });
   if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE or FOLDER');
   let paths: string[];
@@ -94,6 +94,7 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
     department: args.options.get('department'),
     classification: args.options.get('classification'),
     docDate: args.options.get('date'),
+    correspondent: args.options.get('correspondent'),
   });
 
   const started = Date.now();

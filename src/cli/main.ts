@@ -19,7 +19,10 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan ingest FILE_OR_FOLDER... [--batch NAME] [--wait] [--json] [--pages-of-one]
                [--title T] [--type T] [--department D]
                [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
-  diwan search QUERY [--limit N] [--json]
+  diwan search [QUERY] [--type T] [--department D] [--classification C] [--batch ID] [--year Y]
+               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--doc-from D] [--doc-to D] [--needs-review]
+               [--sort relevance|newest|oldest|docDateDesc|docDateAsc] [--limit N] [--offset N] [--json]
+  diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
                                        read a document again (a new text version)
@@ -86,21 +89,91 @@ interface DocView {
   error: { code: string; message: string } | null;
 }
 
+/** CLI options of `diwan search`, each passed to the API under its own name. */
+const SEARCH_OPTIONS = [
+  'type',
+  'department',
+  'classification',
+  'batch',
+  'year',
+  'from',
+  'to',
+  'doc-from',
+  'doc-to',
+  'sort',
+  'limit',
+  'offset',
+];
+const SEARCH_PARAM: Record<string, string> = { batch: 'batchId', 'doc-from': 'docFrom', 'doc-to': 'docTo' };
+
+interface SearchHitView {
+  id: string;
+  registryNo: string;
+  title: string;
+  page: number;
+  snippet: string;
+  docType: string | null;
+  registeredAt: string;
+  needsReview: boolean;
+}
+
+/** Text of a snippet for a terminal: marks as »…«, entities back to characters. */
+function plain(html: string): string {
+  return html
+    .replace(/<mark>/g, '»')
+    .replace(/<\/mark>/g, '«')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+}
+
 async function search(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['limit'] });
+  const args = parseArgs(argv, { flags: ['json', 'needs-review'], options: SEARCH_OPTIONS });
   const q = args.positionals.join(' ').trim();
-  if (!q) throw new UsageError('search needs a QUERY');
-  const limit = args.options.get('limit') ?? '20';
-  const res = await createClient(config).get<{
-    total: number;
-    hits: Array<{ id: string; registryNo: string; title: string; page: number; snippet: string }>;
-  }>(`/search?q=${encodeURIComponent(q)}&limit=${encodeURIComponent(limit)}`);
+  const params = new URLSearchParams();
+  if (q) params.set('q', q);
+  for (const name of SEARCH_OPTIONS) {
+    const v = args.options.get(name);
+    if (v !== undefined) params.set(SEARCH_PARAM[name] ?? name, v);
+  }
+  if (args.flags.has('needs-review')) params.set('needsReview', 'true');
+  if (!q && [...params.keys()].every((k) => ['sort', 'limit', 'offset'].includes(k)))
+    throw new UsageError('search needs a QUERY or a filter');
+  const res = await createClient(config).get<{ total: number; registryMatch: string | null; hits: SearchHitView[] }>(
+    `/search?${params}`,
+  );
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify(res, null, 2) + '\n');
-  } else {
-    process.stdout.write(`${res.total} نتيجة / results\n`);
-    for (const h of res.hits) process.stdout.write(`${h.registryNo}\tص ${h.page}\t${h.title}\t${h.snippet}\t${h.id}\n`);
+    return 0;
   }
+  process.stdout.write(
+    `${res.total} نتيجة / results${res.registryMatch ? ` · رقم القيد / registry no. ${res.registryMatch}` : ''}\n`,
+  );
+  const rows = res.hits.map((h) => [
+    h.registryNo,
+    `ص ${h.page}`,
+    h.registeredAt.slice(0, 10),
+    `${h.title}${h.needsReview ? ' (!)' : ''}`,
+    plain(h.snippet).slice(0, 90),
+    h.id,
+  ]);
+  const header = ['رقم القيد', 'صفحة', 'التاريخ', 'العنوان', 'المقتطف', 'id'];
+  const width = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(width[i]!) : c)).join('  ')}\n`);
+  return 0;
+}
+
+async function reindex(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'clear'], options: [] });
+  const report = await createClient(config).post<{ documents: number; pages: number; ms: number }>('/reindex', {
+    clear: args.flags.has('clear'),
+  });
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else
+    process.stdout.write(
+      `أعيدت فهرسة ${report.documents} وثيقة (${report.pages} صفحة) / reindexed ${report.documents} documents, ${report.pages} pages in ${(report.ms / 1000).toFixed(1)} s\n`,
+    );
   return 0;
 }
 
@@ -194,6 +267,8 @@ export async function main(argv: string[]): Promise<number> {
         return await search(config, rest);
       case 'show':
         return await show(config, rest);
+      case 'reindex':
+        return await reindex(config, rest);
       case 'reocr':
         return await reocr(config, rest);
       default:

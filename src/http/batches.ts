@@ -92,6 +92,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       department: b.department,
       classification: b.classification,
       docDate: b.docDate,
+      correspondent: b.correspondent,
     });
     res.status(201).location(`/api/v1/batches/${batch.id}`).json(batch);
   });

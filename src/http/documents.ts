@@ -51,6 +51,7 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
     department: doc.department,
     classification: doc.classification,
     docDate: doc.docDate,
+    correspondent: doc.correspondent,
     originalName: doc.originalName,
     originalMime: doc.originalMime,
     originalSize: doc.originalSize,

@@ -20,6 +20,7 @@ export const metaSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
     .optional()
     .transform((v) => v ?? null),
+  correspondent: optionalText(300),
 });
 
 export const batchSchema = metaSchema.extend({

@@ -1,23 +1,123 @@
-/** The search route: Arabic queries, normalised the same way as the index. */
+/**
+ * GET /api/v1/search: Arabic queries matched the way the index was built
+ * (normalised, lightly stemmed), filters, sort, pagination and facets; each
+ * hit names its page, with a snippet in the original spelling (<mark>ed, safe
+ * in HTML) and the boxes of the matched words on the page image. A query that
+ * is a registry number, in any digit style, finds that document first. The
+ * caller's clearance is applied by the server, never taken from the request.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SearchIndex } from '../../search/index';
+import { CLASSIFICATIONS, type Classification, type SearchIndex } from '../../search/index';
+import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
+import type { DocumentsRepo } from '../../storage/documents';
+import { toArabicIndic } from '../../storage/layout';
+import { reindexAll } from '../../search/reindex';
 import { DomainError } from '../errors';
+import { parseOr400 } from './schemas';
 
-const querySchema = z.object({
-  q: z.string().trim().min(1).max(500),
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().max(500).default(''),
+  type: z.string().trim().min(1).max(100).optional(),
+  department: z.string().trim().min(1).max(200).optional(),
+  classification: z.enum(CLASSIFICATIONS).optional(),
+  batchId: z.string().uuid().optional(),
+  needsReview: z.enum(['true', 'false']).optional(),
+  year: z.coerce.number().int().min(1900).max(2999).optional(),
+  from: date.optional(),
+  to: date.optional(),
+  docFrom: date.optional(),
+  docTo: date.optional(),
+  sort: z.enum(['relevance', 'newest', 'oldest', 'docDateDesc', 'docDateAsc']).default('relevance'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-export function searchRouter(search: SearchIndex): Router {
+export interface SearchRouteDeps {
+  search: SearchIndex;
+  documents: DocumentsRepo;
+  reviewBelow: number;
+}
+
+/** Who is asking, as far as search is concerned. Until users exist, a token holder is the administrator. */
+export function callerClearance(locals: Record<string, unknown>): Classification {
+  const c = (locals.caller as { clearance?: Classification } | undefined)?.clearance;
+  return c ?? 'secret';
+}
+
+export function searchRouter(deps: SearchRouteDeps): Router {
   const router = Router();
   router.get('/search', async (req, res) => {
-    const parsed = querySchema.safeParse(req.query);
-    if (!parsed.success) {
-      throw new DomainError('bad_request', { ar: '(المعامل q مطلوب)', en: '(query parameter q is required)' });
+    const p = parseOr400(searchQuerySchema, req.query);
+    const FILTERS = [
+      'type',
+      'department',
+      'classification',
+      'batchId',
+      'needsReview',
+      'year',
+      'from',
+      'to',
+      'docFrom',
+      'docTo',
+    ] as const;
+    if (!p.q && FILTERS.every((k) => p[k] === undefined)) {
+      throw new DomainError('bad_request', {
+        ar: '(اكتب ما تبحث عنه أو اختر مرشحًا)',
+        en: '(give a query q or at least one filter)',
+      });
     }
-    res.json(await search.search(parsed.data.q, { limit: parsed.data.limit, offset: parsed.data.offset }));
+    const result = await deps.search.search({
+      q: p.q,
+      filters: {
+        docType: p.type,
+        department: p.department,
+        classification: p.classification,
+        batchId: p.batchId,
+        needsReview: p.needsReview === undefined ? undefined : p.needsReview === 'true',
+        year: p.year,
+        registeredFrom: p.from,
+        registeredTo: p.to,
+        docDateFrom: p.docFrom,
+        docDateTo: p.docTo,
+      },
+      sort: p.sort,
+      limit: p.limit,
+      offset: p.offset,
+      clearance: callerClearance(res.locals),
+    });
+    const terms = queryTerms(p.q);
+    const pages = await deps.documents.pagesOf(result.hits.map((h) => ({ documentId: h.documentId, n: h.page })));
+    res.json({
+      total: result.total,
+      limit: p.limit,
+      offset: p.offset,
+      registryMatch: result.registryMatch,
+      facets: result.facets,
+      hits: result.hits.map((h) => ({
+        id: h.documentId,
+        registryNo: h.registryNo,
+        registryNoAr: toArabicIndic(h.registryNo),
+        title: h.title,
+        page: h.page,
+        snippet: snippet(h.text, terms),
+        boxes: matchBoxes(pages.get(`${h.documentId}:${h.page}`) ?? [], terms),
+        docType: h.docType,
+        department: h.department,
+        classification: h.classification,
+        registeredAt: h.registeredAt,
+        docDate: h.docDate,
+        needsReview: h.needsReview,
+      })),
+    });
+  });
+
+  // Rebuild the index from the database (clear=true empties it first). Safe while serving.
+  router.post('/reindex', async (req, res) => {
+    const body = parseOr400(z.object({ clear: z.boolean().default(false) }), req.body ?? {});
+    res.json(await reindexAll(deps, { clear: body.clear }));
   });
   return router;
 }

@@ -1,0 +1,44 @@
+/**
+ * What a hit shows: a snippet of the page in its original spelling with the
+ * matched words in <mark> (escaped, safe to put in HTML), and the boxes of
+ * those words on the page image. A word matches a query term when their
+ * normalised, stemmed forms are equal, or the word's starts with the term
+ * (people type the beginning of a word).
+ */
+import type { OcrWord } from '../storage/documents';
+import { stemWord, words } from './normalize';
+
+/** The query's terms as matching sees them. */
+export function queryTerms(q: string): string[] {
+  return [...new Set(words(q).map(stemWord))];
+}
+
+function form(token: string): string {
+  const w = words(token)[0];
+  return w === undefined ? '' : stemWord(w);
+}
+
+export function matches(token: string, terms: string[]): boolean {
+  const f = form(token);
+  return f !== '' && terms.some((t) => f === t || (t.length >= 3 && f.startsWith(t)));
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** About `width` words of `text` around the first match, matches marked; the start of the page when nothing matches. */
+export function snippet(text: string, terms: string[], width = 16): string {
+  const tokens = text.split(/\s+/).filter((t) => t !== '');
+  const first = tokens.findIndex((t) => matches(t, terms));
+  const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
+  const end = Math.min(tokens.length, start + width);
+  const body = tokens
+    .slice(start, end)
+    .map((t) => (matches(t, terms) ? `<mark>${escapeHtml(t)}</mark>` : escapeHtml(t)))
+    .join(' ');
+  return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
+}
+
+/** Boxes [x0, y0, x1, y1] (page pixels) of the page's words that match. */
+export function matchBoxes(pageWords: OcrWord[], terms: string[]): Array<[number, number, number, number]> {
+  return pageWords.filter((w) => matches(w[0], terms)).map((w) => [w[1], w[2], w[3], w[4]]);
+}
