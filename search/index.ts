@@ -167,6 +167,9 @@ const SETTINGS = {
   // Every word of the query must be there; a word's typos are forgiven only when it is long.
   typoTolerance: { minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 } },
   faceting: { maxValuesPerFacet: 100 },
+  // Arabic, always: left to guess, the tokenizer takes some pages (those with ك, say) for Persian
+  // and normalises them its own way, and then the query (guessed Arabic) no longer meets them.
+  localizedAttributes: [{ attributePatterns: ['*'], locales: ['ara' as const] }],
   pagination: { maxTotalHits: 10_000 },
 };
 
@@ -211,6 +214,7 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
           offset: req.offset,
           facets: ['docType', 'department', 'registryYear'],
           matchingStrategy: 'all',
+          locales: ['ara'],
           attributesToRetrieve: [
             'documentId',
             'registryNo',

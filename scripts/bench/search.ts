@@ -1,0 +1,268 @@
+/**
+ * Benchmark: search latency with a large archive under concurrent readers.
+ *
+ * - Starts the embedded services, then `diwan serve` (workers off) as a child
+ *   process pointed at them.
+ * - Seeds 100,000 pages (10,000 documents of 10 pages, generated Arabic
+ *   text with word boxes) into PostgreSQL, and the same pages into the search
+ *   index as Diwan projects them (search/records.ts).
+ * - 8 clients search for a fixed time through the API (GET /api/v1/search:
+ *   normalise, stem, clearance filter, facets, snippets, word boxes from
+ *   PostgreSQL) and then, in the same run, send the same queries straight to
+ *   Meilisearch (the stemmed query, the same filter and facets).
+ * - Prints p50/p95/p99 latency and throughput of each, and the API's overhead.
+ *
+ * Usage: npm run bench:search [-- --pages 100000 --clients 8 --seconds 20]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Meilisearch } from 'meilisearch';
+import pg from 'pg';
+import { filterFor } from '../../search/index';
+import { stemmedText } from '../../search/normalize';
+import { pageRecords } from '../../search/records';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import type { DocumentRecord, OcrWord } from '../../storage/documents';
+import { registryNo, toArabicIndic } from '../../storage/layout';
+import { LETTERS } from '../eval/corpus';
+import { startEmbeddedServices } from '../services/embedded';
+import { freePort } from '../services/util';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'bin', 'diwan.js');
+const TOKEN = 'bench-search-token-0123456789';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+/** A deterministic generator, so every run searches the same archive. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const VOCABULARY = [
+  ...new Set(
+    LETTERS.flatMap((l) => l.lines.join(' ').split(/\s+/))
+      .filter((w) => /^[\u0621-\u064A]{3,}$/.test(w))
+      .concat(['الموازنة', 'الموظفين', 'إجازة', 'تعميم', 'الدوام', 'المديرية', 'الأرشيف', 'المراسلات', 'اللجنة', 'التقرير']),
+  ),
+];
+
+function pageText(r: () => number): { text: string; words: OcrWord[] } {
+  const words: OcrWord[] = [];
+  const lines: string[] = [];
+  for (let line = 0; line < 8; line++) {
+    const n = 6 + Math.floor(r() * 5);
+    const ws = Array.from({ length: n }, () => VOCABULARY[Math.floor(r() * VOCABULARY.length)]!);
+    let x = 2300;
+    for (const w of ws) {
+      const width = 28 * w.length;
+      words.push([w, x - width, 300 + line * 90, x, 360 + line * 90, 90]);
+      x -= width + 30;
+    }
+    lines.push(ws.join(' '));
+  }
+  return { text: lines.join('\n'), words };
+}
+
+async function startServe(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('serving at')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return child;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** `clients` loops sending queries for `seconds`; latencies in ms. */
+async function load(
+  clients: number,
+  seconds: number,
+  queries: string[],
+  send: (q: string) => Promise<void>,
+): Promise<{ ms: number[]; errors: number }> {
+  const ms: number[] = [];
+  let errors = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = c; Date.now() < until; i += clients) {
+        const q = queries[i % queries.length]!;
+        const t0 = performance.now();
+        try {
+          await send(q);
+          ms.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { ms: ms.sort((a, b) => a - b), errors };
+}
+
+async function main(): Promise<void> {
+  const pages = arg('pages', 100_000);
+  const clients = arg('clients', 8);
+  const seconds = arg('seconds', 20);
+  const perDoc = 10;
+  const docs = Math.ceil(pages / perDoc);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-search-'));
+  fs.chmodSync(dataDir, 0o755);
+  const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent' });
+  const services = await startEmbeddedServices(config, createLogger('silent'));
+  const c = services.config;
+  const port = await freePort();
+  const s3 = (t: typeof c.s3) => `${t!.useSSL ? 'https' : 'http'}://${t!.endPoint}:${t!.port}`;
+  let server: ChildProcess | undefined;
+  try {
+    server = await startServe({
+      DIWAN_DATA_DIR: dataDir,
+      PORT: String(port),
+      DIWAN_ADMIN_TOKEN: TOKEN,
+      DIWAN_INPROCESS_WORKERS: 'false',
+      DIWAN_LOG: 'silent',
+      DATABASE_URL: c.databaseUrl!,
+      S3_ENDPOINT: s3(c.s3),
+      S3_ACCESS_KEY: c.s3!.accessKey,
+      S3_SECRET_KEY: c.s3!.secretKey,
+      OFFSITE_S3_ENDPOINT: s3(c.offsite),
+      OFFSITE_S3_ACCESS_KEY: c.offsite!.accessKey,
+      OFFSITE_S3_SECRET_KEY: c.offsite!.secretKey,
+      MEILI_URL: c.meili!.url,
+      MEILI_MASTER_KEY: c.meili!.key,
+    });
+
+    log(`seeding ${docs} documents × ${perDoc} pages into PostgreSQL and Meilisearch…`);
+    const t0 = Date.now();
+    const db = new pg.Pool({ connectionString: c.databaseUrl!, max: 2 });
+    const meili = new Meilisearch({ host: c.meili!.url, apiKey: c.meili!.key });
+    const index = meili.index(c.meiliIndex);
+    const r = rng(7);
+    const BATCH = 500;
+    for (let first = 1; first <= docs; first += BATCH) {
+      const seqs = Array.from({ length: Math.min(BATCH, docs - first + 1) }, (_, i) => first + i);
+      const rows = await db.query<{ id: string; registry_seq: number; created_at: Date }>(
+        `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, original_name, original_mime,
+           original_ext, original_size, original_sha256, status, page_count)
+         SELECT 2026, s, 'مراسلة ' || s, (ARRAY['letter','circular','decision'])[1 + s % 3], (ARRAY['المالية','الموارد البشرية','الشؤون الإدارية'])[1 + s % 3],
+           (ARRAY['public','internal','confidential','secret'])[1 + s % 4], 'scan.jpg', 'image/jpeg', 'jpg', 0,
+           md5('bench' || s) || md5('search' || s), 'archived', $2
+         FROM unnest($1::int[]) AS s RETURNING id, registry_seq, created_at`,
+        [seqs, perDoc],
+      );
+      const records = [];
+      const pageRows: Array<[string, number, string, string]> = [];
+      for (const row of rows.rows) {
+        const doc = {
+          id: row.id,
+          year: 2026,
+          seq: row.registry_seq,
+          registryNo: registryNo({ year: 2026, seq: row.registry_seq }),
+          title: `مراسلة ${row.registry_seq}`,
+          docType: ['letter', 'circular', 'decision'][row.registry_seq % 3]!,
+          department: ['المالية', 'الموارد البشرية', 'الشؤون الإدارية'][row.registry_seq % 3]!,
+          classification: ['public', 'internal', 'confidential', 'secret'][row.registry_seq % 4]!,
+          docDate: null,
+          correspondent: null,
+          batchId: null,
+          createdAt: row.created_at.toISOString(),
+        } as unknown as DocumentRecord;
+        const pagesOfDoc = Array.from({ length: perDoc }, (_, i) => ({
+          n: i + 1,
+          width: 2480,
+          height: 3508,
+          confidence: 90,
+          ...pageText(r),
+        }));
+        for (const p of pagesOfDoc) pageRows.push([row.id, p.n, p.text, JSON.stringify(p.words)]);
+        records.push(...pageRecords(doc, pagesOfDoc, 60));
+      }
+      await db.query(
+        `INSERT INTO pages (document_id, n, width, height, text, confidence, words)
+         SELECT d, n, 2480, 3508, t, 90, w::jsonb FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS x(d, n, t, w)`,
+        [pageRows.map((p) => p[0]), pageRows.map((p) => p[1]), pageRows.map((p) => p[2]), pageRows.map((p) => p[3])],
+      );
+      const task = await index.addDocuments(records).waitTask({ timeout: 600_000, interval: 200 });
+      if (task.status !== 'succeeded') throw new Error(`indexing failed: ${JSON.stringify(task.error)}`);
+      if ((first - 1) % 2000 === 0) log(`  ${Math.min(docs, first + BATCH - 1)} documents`);
+    }
+    await db.end();
+    log(`seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+    const qr = rng(11);
+    const queries = Array.from({ length: 200 }, (_, i) => {
+      if (i % 10 === 9) return toArabicIndic(registryNo({ year: 2026, seq: 1 + Math.floor(qr() * docs) }));
+      const n = 1 + Math.floor(qr() * 2);
+      return Array.from({ length: n }, () => VOCABULARY[Math.floor(qr() * VOCABULARY.length)]!).join(' ');
+    });
+    const api = async (q: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/search?q=${encodeURIComponent(q)}&limit=20`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      if (!res.ok) throw new Error(String(res.status));
+      await res.arrayBuffer();
+    };
+    const raw = async (q: string) => {
+      await index.search(stemmedText(q), {
+        filter: filterFor({ filters: {}, clearance: 'secret' }),
+        limit: 20,
+        facets: ['docType', 'department', 'registryYear'],
+        matchingStrategy: 'all',
+        locales: ['ara'],
+      });
+    };
+    await load(clients, 3, queries, api); // warm both paths
+    await load(clients, 3, queries, raw);
+    log(`API: ${clients} clients for ${seconds} s`);
+    const a = await load(clients, seconds, queries, api);
+    log(`Meilisearch directly: ${clients} clients for ${seconds} s`);
+    const m = await load(clients, seconds, queries, raw);
+    const row = (label: string, x: { ms: number[]; errors: number }) =>
+      `${label.padEnd(34)} ${percentile(x.ms, 50).toFixed(1).padStart(7)} ${percentile(x.ms, 95).toFixed(1).padStart(7)} ${percentile(x.ms, 99).toFixed(1).padStart(7)} ${(x.ms.length / seconds).toFixed(0).padStart(8)} ${String(x.errors).padStart(6)}`;
+    const overhead = (p: number) => ((percentile(a.ms, p) / percentile(m.ms, p) - 1) * 100).toFixed(0);
+    process.stdout.write(
+      [
+        '',
+        `Search latency, ${pages.toLocaleString('en')} pages indexed, ${clients} concurrent clients, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? ''})`,
+        `${'path'.padEnd(34)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'req/s'.padStart(8)} ${'errors'.padStart(6)}`,
+        row('API (GET /api/v1/search)', a),
+        row('Meilisearch directly (same query)', m),
+        `API overhead: p50 +${overhead(50)}%, p95 +${overhead(95)}%`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await services.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
