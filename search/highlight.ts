@@ -13,9 +13,17 @@ export function queryTerms(q: string): string[] {
   return [...new Set(words(q).map(stemWord))];
 }
 
+/** Each token's matching form, remembered: pages repeat their words, and normalising is the costly part. */
+const forms = new Map<string, string>();
 function form(token: string): string {
-  const w = words(token)[0];
-  return w === undefined ? '' : stemWord(w);
+  let f = forms.get(token);
+  if (f === undefined) {
+    const w = words(token)[0];
+    f = w === undefined ? '' : stemWord(w);
+    if (forms.size >= 100_000) forms.clear(); // bounded
+    forms.set(token, f);
+  }
+  return f;
 }
 
 export function matches(token: string, terms: string[]): boolean {
@@ -28,12 +36,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 /** About `width` words of `text` around the first match, matches marked; the start of the page when nothing matches. */
 export function snippet(text: string, terms: string[], width = 16): string {
   const tokens = text.split(/\s+/).filter((t) => t !== '');
-  const first = tokens.findIndex((t) => matches(t, terms));
+  const hit = tokens.map((t) => matches(t, terms));
+  const first = hit.indexOf(true);
   const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
   const end = Math.min(tokens.length, start + width);
   const body = tokens
     .slice(start, end)
-    .map((t) => (matches(t, terms) ? `<mark>${escapeHtml(t)}</mark>` : escapeHtml(t)))
+    .map((t, i) => (hit[start + i] ? `<mark>${escapeHtml(t)}</mark>` : escapeHtml(t)))
     .join(' ');
   return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
 }
