@@ -4,6 +4,7 @@
  * while the server serves: each document's pages are replaced in one step, so
  * a search sees either the old pages or the new ones.
  */
+import type { Db } from '../storage/db';
 import type { DocumentsRepo } from '../storage/documents';
 import type { SearchIndex } from './index';
 import { pageRecords } from './records';
@@ -12,6 +13,32 @@ export interface ReindexReport {
   documents: number;
   pages: number;
   ms: number;
+}
+
+/**
+ * The format of the index's records. Raise it whenever what pageRecords()
+ * writes changes, and every installation rebuilds its index once after the
+ * upgrade (ensureIndexFormat), in the background, without a command.
+ */
+export const INDEX_FORMAT = 2;
+
+/** Rebuilds the index when it was written in an older format; returns the report, or undefined when it was current. */
+export async function ensureIndexFormat(deps: {
+  db: Db;
+  documents: DocumentsRepo;
+  search: SearchIndex;
+  reviewBelow: number;
+}): Promise<ReindexReport | undefined> {
+  const res = await deps.db.query<{ value: number }>(`SELECT value FROM diwan_state WHERE key = 'search_index_format'`);
+  const current = res.rows[0]?.value;
+  if (current !== undefined && current >= INDEX_FORMAT) return undefined;
+  const report = await reindexAll(deps);
+  await deps.db.query(
+    `INSERT INTO diwan_state (key, value) VALUES ('search_index_format', $1::jsonb)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [JSON.stringify(INDEX_FORMAT)],
+  );
+  return report;
 }
 
 export async function reindexAll(

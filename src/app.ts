@@ -8,6 +8,8 @@ import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
 import type { TextVersionsRepo } from '../storage/textVersions';
 import type { ObjectStore } from '../storage/objectStore';
+import { openFixityProblems, sweepFixity } from '../storage/fixity';
+import { verifyLedgerChain } from '../storage/ledger';
 import { requireToken } from './auth';
 import { DomainError } from './errors';
 import type { Logger } from './log';
@@ -59,7 +61,13 @@ export function createApp(deps: AppDeps): express.Express {
     ]);
     const checks = { postgres, objectStorePrimary: minioPrimary, objectStoreOffsite: minioOffsite, meilisearch };
     const ready = Object.values(checks).every((v) => v === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
+    const damaged = postgres === 'up' ? await openFixityProblems(deps.db).catch(() => null) : null;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not_ready',
+      checks,
+      integrity: { state: damaged === null ? 'unknown' : damaged === 0 ? 'ok' : 'damaged', unrepairedObjects: damaged },
+    });
   });
 
   // Public: where a stamp's QR code leads. No token.
@@ -71,6 +79,15 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(documentsRouter(deps));
   api.use(batchesRouter(deps));
   api.use(searchRouter(deps));
+  // Recompute the ledger's hash chain: the first entry that does not follow from the one before, if any.
+  api.get('/audit/ledger', async (_req, res) => {
+    res.json(await verifyLedgerChain(deps.db));
+  });
+  // Run a fixity sweep now (all archived documents, or ?documentId=): the report names every damaged object.
+  api.post('/fixity', async (req, res) => {
+    const id = typeof req.query.documentId === 'string' ? req.query.documentId : undefined;
+    res.json(await sweepFixity(deps, id ? { documentIds: [id] } : {}));
+  });
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 

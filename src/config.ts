@@ -101,6 +101,10 @@ const envSchema = z.object({
         return false;
       }
     }, 'not a time zone known to Intl (for example Asia/Riyadh)'),
+  /** Hours between scheduled fixity sweeps (0: none; `diwan fixity` runs one at any time). */
+  DIWAN_FIXITY_HOURS: z.coerce.number().min(0).default(24),
+  /** How fast a scheduled sweep reads, in MB/s over both copies (0: unthrottled). */
+  DIWAN_FIXITY_MB_PER_SECOND: z.coerce.number().min(0).default(50),
   /** Public verification requests allowed per client address per minute. */
   DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
@@ -141,6 +145,7 @@ export interface Config {
   /** What the archive copy's stamp says and where its QR code points. */
   archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
   verifyPerMinute: number;
+  fixity: { everyHours: number; bytesPerSecond: number };
   log: 'info' | 'debug' | 'silent';
 }
 
@@ -230,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeZone: e.DIWAN_TIMEZONE,
     },
     verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
+    fixity: { everyHours: e.DIWAN_FIXITY_HOURS, bytesPerSecond: e.DIWAN_FIXITY_MB_PER_SECOND * 1024 * 1024 },
     log: e.DIWAN_LOG,
   };
 }

@@ -12,6 +12,8 @@ import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import { createJobQueue, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
 import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
+import { ensureIndexFormat } from '../search/reindex';
+import { sweepFixity } from '../storage/fixity';
 import { giveUpReading } from '../ingest/reocr';
 import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
@@ -137,6 +139,38 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   return { ocr, stop: () => ocr.close() };
 }
 
+/** A fixity sweep every `everyHours` (the first one an interval after start), paced, one at a time. */
+export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
+  const { everyHours, bytesPerSecond } = core.config.fixity;
+  if (everyHours <= 0) return { stop: async () => undefined };
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      running = running.then(() =>
+        sweepFixity(core, { maxBytesPerSecond: bytesPerSecond })
+          .then((r) => {
+            const log = r.findings.length > 0 ? core.log.warn : core.log.info;
+            log.call(core.log, 'fixity sweep', {
+              documents: r.documents,
+              objects: r.objects,
+              findings: r.findings.length,
+              unrepaired: r.unrepaired,
+            });
+          })
+          .catch((e: unknown) => core.log.warn('fixity sweep failed', { error: String(e) })),
+      );
+    },
+    everyHours * 3600 * 1000,
+  );
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Runs the sweep now and then every `sweepSeconds`, one run at a time. */
 export function startSweeper(core: Core): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -180,6 +214,11 @@ export async function startServer(
   if (generated) opts.onAdminToken?.(token);
   const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
   const sweeper = startSweeper(core);
+  const fixity = startFixitySchedule(core);
+  // After an upgrade that changed the index's records, rebuild it once, in the background.
+  const indexRefresh = ensureIndexFormat({ ...core, reviewBelow: core.config.ocr.reviewBelow })
+    .then((r) => r && core.log.info('search index rebuilt in the current format', { ...r }))
+    .catch((e: unknown) => core.log.warn('search index not rebuilt: run diwan reindex', { error: String(e) }));
 
   const app = createApp({
     ...acceptDeps(core),
@@ -211,6 +250,8 @@ export async function startServer(
         server.closeAllConnections();
       });
       await sweeper.stop();
+      await fixity.stop();
+      await indexRefresh;
       await core.stop();
       await workers?.stop();
     },

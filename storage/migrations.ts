@@ -201,4 +201,28 @@ ALTER TABLE documents ADD COLUMN correspondent text;
 ALTER TABLE batches ADD COLUMN correspondent text;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Small facts about the installation (the search index's record format, say).
+CREATE TABLE diwan_state (
+  key text PRIMARY KEY,
+  value jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The latest fixity check of every stored object on each copy.
+CREATE TABLE fixity (
+  document_id uuid NOT NULL REFERENCES documents(id),
+  target text NOT NULL,
+  key text NOT NULL,
+  expected_sha256 text NOT NULL,
+  found_sha256 text,
+  state text NOT NULL CHECK (state IN ('ok', 'mismatch', 'missing', 'repaired')),
+  checked_at timestamptz NOT NULL,
+  PRIMARY KEY (document_id, target, key)
+);
+CREATE INDEX fixity_problems_idx ON fixity (state) WHERE state IN ('mismatch', 'missing');
+`,
+  },
 ];

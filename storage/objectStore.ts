@@ -36,6 +36,13 @@ export interface ObjectStore {
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
   /** Reads the whole object back and hashes it. */
   hash(key: string): Promise<StoredObject>;
+  /**
+   * Puts known-good bytes over a damaged or missing object (fixity repair):
+   * the one write that may replace what a key holds. With Object Lock the
+   * damaged bytes stay as an older version. Reads the result back and throws
+   * unless it hashes to `expectedSha256`.
+   */
+  repair(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
   list(prefix: string): Promise<string[]>;
 }
 
@@ -96,9 +103,24 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     }
   };
 
+  const hashKey = async (key: string): Promise<StoredObject> => {
+    const h = await sha256Stream(await client.getObject(bucket, key));
+    return { key, ...h };
+  };
+
   return {
     name,
     bucket,
+    async repair(key, stream, size, contentType, expectedSha256) {
+      try {
+        await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+      } finally {
+        stream.destroy();
+      }
+      const back = await hashKey(key);
+      if (back.sha256 !== expectedSha256) throw new Error(`${name}:${bucket}/${key} still hashes to ${back.sha256} after repair`);
+      return back;
+    },
     async ensureBucket() {
       if (await client.bucketExists(bucket)) return;
       try {

@@ -93,6 +93,7 @@ test('after all that the server is up, ready, and nothing was registered', async
   expect(await ready.json()).toEqual({
     status: 'ready',
     checks: { postgres: 'up', objectStorePrimary: 'up', objectStoreOffsite: 'up', meilisearch: 'up' },
+    integrity: { state: 'ok', unrepairedObjects: 0 },
   });
   expect(await documentCount()).toBe(0);
 });

@@ -5,6 +5,7 @@
  */
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { createSearchIndex } from '../search/index';
+import { ensureIndexFormat, INDEX_FORMAT } from '../search/reindex';
 import { main } from '../src/cli/main';
 import { toArabicIndic } from '../storage/layout';
 import { startTestServer, TOKEN, type TestServer } from './helpers';
@@ -198,4 +199,18 @@ test('the index wiped is rebuilt from the database; the CLI searches with filter
   expect(table).toContain(registry.leave);
   expect(table).toContain(registry.budget);
   expect(await index.count()).toBe(3);
+});
+
+test('after an upgrade that changed the index format, the index is rebuilt once, by itself', async () => {
+  const core = server.core;
+  const deps = { ...core, reviewBelow: core.config.ocr.reviewBelow };
+  // This server's start already brought the index to the current format.
+  expect(await ensureIndexFormat(deps)).toBeUndefined();
+  await core.db.query(`UPDATE diwan_state SET value = '1'::jsonb WHERE key = 'search_index_format'`);
+  await core.search.clear();
+  expect(await ensureIndexFormat(deps)).toMatchObject({ documents: 3, pages: 3 });
+  expect(await core.search.count()).toBe(3);
+  const state = await core.db.query<{ value: number }>(`SELECT value FROM diwan_state WHERE key = 'search_index_format'`);
+  expect(state.rows[0]!.value).toBe(INDEX_FORMAT);
+  expect(await ensureIndexFormat(deps)).toBeUndefined();
 });

@@ -22,6 +22,8 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan search [QUERY] [--type T] [--department D] [--classification C] [--batch ID] [--year Y]
                [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--doc-from D] [--doc-to D] [--needs-review]
                [--sort relevance|newest|oldest|docDateDesc|docDateAsc] [--limit N] [--offset N] [--json]
+  diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
+  diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
@@ -177,6 +179,54 @@ async function reindex(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
+interface FixityView {
+  documents: number;
+  objects: number;
+  bytes: number;
+  ms: number;
+  unrepaired: number;
+  findings: Array<{
+    registryNo: string;
+    key: string;
+    target: string;
+    state: string;
+    expected: string;
+    found: string | null;
+    repairedFrom?: string;
+  }>;
+}
+
+async function fixity(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const r = await createClient(config).post<FixityView>('/fixity', {});
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else {
+    process.stdout.write(
+      `فُحص ${r.objects} ملفًا في ${r.documents} وثيقة على النسختين / checked ${r.objects} objects of ${r.documents} documents on both copies` +
+        ` (${(r.bytes / 1048576).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s)\n`,
+    );
+    for (const f of r.findings) {
+      const was =
+        f.state === 'repaired' ? `${f.found === null ? 'missing' : 'mismatch'} -> repaired from ${f.repairedFrom}` : f.state;
+      process.stdout.write(`${f.registryNo}\t${f.target}\t${f.key}\t${was}\n`);
+    }
+    if (r.findings.length === 0) process.stdout.write('كل الملفات سليمة / every object is intact\n');
+  }
+  return r.unrepaired > 0 ? 1 : 0;
+}
+
+async function audit(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger');
+  const args = parseArgs(rest, { flags: ['json'], options: [] });
+  const r = await createClient(config).get<{ entries: number; brokenAt: number | null }>('/audit/ledger');
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else if (r.brokenAt === null)
+    process.stdout.write(`السجل سليم: ${r.entries} قيدًا متسلسلًا / ledger intact: ${r.entries} chained entries\n`);
+  else process.stdout.write(`السجل مكسور عند القيد ${r.brokenAt} / ledger broken at entry ${r.brokenAt} (of ${r.entries})\n`);
+  return r.brokenAt === null ? 0 : 1;
+}
+
 async function show(config: Config, argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: [] });
   const id = args.positionals[0];
@@ -267,6 +317,10 @@ export async function main(argv: string[]): Promise<number> {
         return await search(config, rest);
       case 'show':
         return await show(config, rest);
+      case 'audit':
+        return await audit(config, rest);
+      case 'fixity':
+        return await fixity(config, rest);
       case 'reindex':
         return await reindex(config, rest);
       case 'reocr':

@@ -1,0 +1,131 @@
+/**
+ * Fixity on real storage: a byte changed in an original on the primary, an
+ * archive PDF deleted from the offsite copy, both found by a sweep and
+ * repaired from the other copy, each problem and repair in the ledger; an
+ * object damaged on both copies is reported unrepaired and raised in /readyz.
+ */
+import * as Minio from 'minio';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { main } from '../src/cli/main';
+import type { S3Target } from '../src/config';
+import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
+import { createObjectStore } from '../storage/objectStore';
+import { sha256, startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+
+let server: TestServer;
+let doc: DocumentJson;
+let scan: Buffer;
+
+const client = (t: S3Target) =>
+  new Minio.Client({ endPoint: t.endPoint, port: t.port, useSSL: t.useSSL, accessKey: t.accessKey, secretKey: t.secretKey });
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
+  const out: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  try {
+    return { code: await main(args), out: out.join('') };
+  } finally {
+    write.mockRestore();
+    process.env = saved;
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  scan = await renderArabicScan(['سجل الوارد', 'كتاب بشأن حفظ الوثائق'], { seed: 41, width: 1200, height: 800 });
+  const { id } = (await (await server.upload(scan, 'وارد.jpg')).json()) as { id: string };
+  doc = await server.waitFor(id);
+  expect(doc.status).toBe('archived');
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('a changed byte on the primary and a deleted offsite copy are found, repaired from the other copy, and recorded', async () => {
+  const { s3, offsite } = server.core.config;
+  const prefix = `documents/${doc.registryNo}/`;
+  const original = `${prefix}original.jpg`;
+  const archive = `${prefix}archive.pdf`;
+  const damaged = Buffer.from(scan);
+  damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0xff;
+  await client(s3!).putObject(s3!.bucket, original, damaged, damaged.length, { sha256: doc.sha256.original! });
+  await client(offsite!).removeObject(offsite!.bucket, archive);
+
+  const { code, out } = await cli(['fixity', '--json']);
+  expect(code).toBe(0);
+  const report = JSON.parse(out) as { objects: number; unrepaired: number; findings: Array<Record<string, unknown>> };
+  expect(report.unrepaired).toBe(0);
+  expect(report.findings).toHaveLength(2);
+  expect(report.findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        key: original,
+        target: 'primary',
+        state: 'repaired',
+        found: sha256(damaged),
+        repairedFrom: 'offsite',
+      }),
+      expect.objectContaining({ key: archive, target: 'offsite', state: 'repaired', found: null, repairedFrom: 'primary' }),
+    ]),
+  );
+  expect((await createObjectStore('primary', s3!).hash(original)).sha256).toBe(sha256(scan));
+  expect((await createObjectStore('offsite', offsite!).hash(archive)).sha256).toBe(doc.sha256.archive);
+
+  const entries = await ledgerForDocument(server.core.db, doc.id);
+  expect(
+    entries
+      .filter((e) => e.event === 'fixity-problem')
+      .map((e) => e.payload.state)
+      .sort(),
+  ).toEqual(['mismatch', 'missing']);
+  expect(
+    entries
+      .filter((e) => e.event === 'repaired')
+      .map((e) => e.payload.key)
+      .sort(),
+  ).toEqual([archive, original].sort());
+  expect((await verifyLedgerChain(server.core.db)).brokenAt).toBeNull();
+
+  // A second sweep finds everything intact, and says so.
+  const again = await cli(['fixity']);
+  expect(again.code).toBe(0);
+  expect(again.out).toContain('every object is intact');
+});
+
+test('an object damaged on both copies is reported unrepaired, with a failing exit status, and raised in /readyz', async () => {
+  const { s3, offsite } = server.core.config;
+  const key = `documents/${doc.registryNo}/ocr.json`;
+  for (const t of [s3!, offsite!]) await client(t).putObject(t.bucket, key, Buffer.from('{}'), 2);
+  const { code, out } = await cli(['fixity']);
+  expect(code).toBe(1);
+  expect(out).toMatch(new RegExp(`primary\\t${key}\\tmismatch`));
+  expect(out).toMatch(new RegExp(`offsite\\t${key}\\tmismatch`));
+  const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+    status: string;
+    integrity: { state: string; unrepairedObjects: number };
+  };
+  expect(ready.status).toBe('ready'); // the node still serves
+  expect(ready.integrity).toEqual({ state: 'damaged', unrepairedObjects: 2 });
+});
+
+test("a ledger row changed behind the database's back (triggers disabled by a superuser) is named by verify-ledger", async () => {
+  const db = server.core.db;
+  // Through the application's connection, the database itself refuses.
+  await expect(db.query(`UPDATE ledger SET payload = '{}'::jsonb WHERE document_id = $1`, [doc.id])).rejects.toThrow(
+    /append-only/,
+  );
+  expect((await cli(['audit', 'verify-ledger'])).code).toBe(0);
+  const target = (await ledgerForDocument(db, doc.id)).find((e) => e.event === 'repaired')!;
+  await db.query('ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_delete');
+  try {
+    await db.query(`UPDATE ledger SET payload = jsonb_set(payload, '{from}', '"elsewhere"') WHERE seq = $1`, [target.seq]);
+  } finally {
+    await db.query('ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_delete');
+  }
+  const { code, out } = await cli(['audit', 'verify-ledger', '--json']);
+  expect(code).toBe(1);
+  expect(JSON.parse(out)).toMatchObject({ brokenAt: target.seq });
+});
