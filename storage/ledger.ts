@@ -11,7 +11,8 @@ import { inTransaction, type Db, type Tx } from './db';
 export const GENESIS_HASH = '0'.repeat(64);
 const LEDGER_LOCK = 0x6c656467; // "ledg"
 
-export type LedgerEvent = 'registered' | 'archived' | 'replicated' | 'failed' | 'reocr' | 'fixity-problem' | 'repaired';
+export type LedgerEvent =
+  'registered' | 'archived' | 'replicated' | 'failed' | 'reocr' | 'fixity-problem' | 'repaired' | 'verified';
 
 export interface LedgerEntry {
   seq: number;

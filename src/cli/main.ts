@@ -5,12 +5,14 @@
  * (DIWAN_URL, DIWAN_TOKEN). Every command that prints results takes --json,
  * and the exit status says whether it worked (0 yes, 1 no, 2 bad usage).
  */
+import fs from 'node:fs';
 import { loadConfig, ConfigError, type Config } from '../config';
 import { createLogger } from '../log';
 import { startCore, startServer, startSweeper, startWorkers } from '../runtime';
 import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
 import { ingest } from './ingest';
+import { multipartBody } from './upload';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -22,6 +24,8 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan search [QUERY] [--type T] [--department D] [--classification C] [--batch ID] [--year Y]
                [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--doc-from D] [--doc-to D] [--needs-review]
                [--sort relevance|newest|oldest|docDateDesc|docDateAsc] [--limit N] [--offset N] [--json]
+  diwan verify ID... | --all [--json]    re-hash a document's files on both copies against database, manifest, ledger
+  diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
   diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
@@ -227,6 +231,60 @@ async function audit(config: Config, argv: string[]): Promise<number> {
   return r.brokenAt === null ? 0 : 1;
 }
 
+interface VerdictView {
+  registryNo: string;
+  ok: boolean;
+  files: Array<{ key: string; primary: { state: string }; offsite: { state: string }; manifest: string; ledger: string }>;
+}
+
+async function verify(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'all'], options: [] });
+  const client = createClient(config);
+  let ids = args.positionals;
+  if (args.flags.has('all')) {
+    ids = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = await client.get<{ items: Array<{ id: string }> }>(`/documents?status=archived&limit=200&offset=${offset}`);
+      ids.push(...page.items.map((d) => d.id));
+      if (page.items.length < 200) break;
+    }
+  }
+  if (ids.length === 0) throw new UsageError('verify needs an ID or --all');
+  const verdicts: VerdictView[] = [];
+  for (const id of ids) verdicts.push(await client.get<VerdictView>(`/documents/${encodeURIComponent(id)}/verify`));
+  if (args.flags.has('json'))
+    process.stdout.write(JSON.stringify(args.flags.has('all') ? verdicts : verdicts[0], null, 2) + '\n');
+  else {
+    for (const v of verdicts) {
+      process.stdout.write(`${v.registryNo}\t${v.ok ? 'سليم / intact' : 'غير مطابق / NOT INTACT'}\n`);
+      for (const f of v.files.filter(
+        (x) => x.primary.state !== 'ok' || x.offsite.state !== 'ok' || x.manifest === 'mismatch' || x.ledger === 'mismatch',
+      )) {
+        process.stdout.write(
+          `  ${f.key}\tprimary ${f.primary.state}\toffsite ${f.offsite.state}\tmanifest ${f.manifest}\tledger ${f.ledger}\n`,
+        );
+      }
+    }
+  }
+  return verdicts.every((v) => v.ok) ? 0 : 1;
+}
+
+async function verifyFile(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const file = args.positionals[0];
+  if (!file) throw new UsageError('verify-file needs a PATH');
+  const size = fs.statSync(file).size;
+  const body = multipartBody([{ path: file, size }], 'file', () => undefined);
+  const r = await createClient(config).postMultipart<{
+    sha256: string;
+    matches: Array<{ registryNo: string; kind: string; key: string }>;
+  }>('/verify', body);
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else if (r.matches.length === 0) process.stdout.write(`غير مسجّل / not registered: ${r.sha256}\n`);
+  else for (const m of r.matches) process.stdout.write(`${m.registryNo}\t${m.kind}\t${m.key}\n`);
+  return r.matches.length > 0 ? 0 : 1;
+}
+
 async function show(config: Config, argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: [] });
   const id = args.positionals[0];
@@ -317,6 +375,10 @@ export async function main(argv: string[]): Promise<number> {
         return await search(config, rest);
       case 'show':
         return await show(config, rest);
+      case 'verify':
+        return await verify(config, rest);
+      case 'verify-file':
+        return await verifyFile(config, rest);
       case 'audit':
         return await audit(config, rest);
       case 'fixity':

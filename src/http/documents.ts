@@ -7,7 +7,9 @@ import multer from 'multer';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import { keys, toArabicIndic } from '../../storage/layout';
+import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/textVersions';
+import { identifyFile, verifyDocument } from '../../storage/verify';
 import { DomainError } from '../errors';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
@@ -17,6 +19,7 @@ export interface DocumentsRouteDeps extends AcceptDeps {
   /** Pages read with a mean confidence below this are flagged for review. */
   reviewBelow: number;
   textVersions: TextVersionsRepo;
+  offsite: ObjectStore;
 }
 
 const reocrSchema = z.object({
@@ -194,6 +197,24 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     }
     await deps.queue.enqueue(doc.id);
     res.status(202).json({ documentId: doc.id, registryNo: doc.registryNo, ...version });
+  });
+
+  // Re-hash every stored file on both copies; compare with the database, the manifest and the ledger.
+  router.get('/documents/:id/verify', async (req, res) => {
+    const doc = await load(req);
+    res.json(await verifyDocument(deps, doc));
+  });
+
+  // Which registered file is this? (an original, an archive PDF, another stored file, or none)
+  router.post('/verify', upload.single('file'), async (req, res) => {
+    const file = (req.file as SpooledUpload | undefined)?.spooled;
+    if (!file) throw new DomainError('no_file');
+    try {
+      if (file.tooLarge) throw new DomainError('file_too_large');
+      res.json(await identifyFile(deps.db, file.sha256));
+    } finally {
+      fs.rmSync(file.path, { force: true });
+    }
   });
 
   router.get('/documents/:id/text-versions', async (req, res) => {
