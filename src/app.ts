@@ -8,6 +8,7 @@ import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
 import type { TextVersionsRepo } from '../storage/textVersions';
 import type { ObjectStore } from '../storage/objectStore';
+import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../storage/checkpoints';
 import { openFixityProblems, sweepFixity } from '../storage/fixity';
 import { verifyLedgerChain } from '../storage/ledger';
 import { requireToken } from './auth';
@@ -29,6 +30,7 @@ export interface AppDeps extends AcceptDeps {
   reviewBelow: number;
   verifyPerMinute: number;
   textVersions: TextVersionsRepo;
+  signingKey: SigningKey;
   log: Logger;
 }
 
@@ -70,6 +72,11 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
+  // Public: the key that verifies ledger checkpoints, for anyone who must check them.
+  app.get('/api/v1/audit/public-key', (_req, res) => {
+    res.set('X-Diwan-Key-Id', deps.signingKey.keyId).type('application/x-pem-file').send(deps.signingKey.publicKeyPem);
+  });
+
   // Public: where a stamp's QR code leads. No token.
   app.use(verifyRouter({ documents: deps.documents, perMinute: deps.verifyPerMinute }));
 
@@ -81,7 +88,14 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(searchRouter(deps));
   // Recompute the ledger's hash chain: the first entry that does not follow from the one before, if any.
   api.get('/audit/ledger', async (_req, res) => {
-    res.json(await verifyLedgerChain(deps.db));
+    res.json({ ...(await verifyLedgerChain(deps.db)), ...(await verifyCheckpoints(deps.db, deps.signingKey.publicKeyPem)) });
+  });
+  // Sign the ledger's head now (besides the schedule), and list what was signed.
+  api.post('/audit/checkpoint', async (_req, res) => {
+    res.status(201).json(await makeCheckpoint(deps, deps.signingKey));
+  });
+  api.get('/audit/checkpoints', async (_req, res) => {
+    res.json({ keyId: deps.signingKey.keyId, checkpoints: await listCheckpoints(deps.db) });
   });
   // Run a fixity sweep now (all archived documents, or ?documentId=): the report names every damaged object.
   api.post('/fixity', async (req, res) => {

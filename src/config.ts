@@ -101,6 +101,10 @@ const envSchema = z.object({
         return false;
       }
     }, 'not a time zone known to Intl (for example Asia/Riyadh)'),
+  /** The Ed25519 key that signs ledger checkpoints (PKCS#8 PEM; made on first start). Keep it off the database host's backups. */
+  DIWAN_SIGNING_KEY_FILE: optionalString,
+  /** Hours between scheduled ledger checkpoints (0: only on demand). */
+  DIWAN_CHECKPOINT_HOURS: z.coerce.number().min(0).default(24),
   /** Hours between scheduled fixity sweeps (0: none; `diwan fixity` runs one at any time). */
   DIWAN_FIXITY_HOURS: z.coerce.number().min(0).default(24),
   /** How fast a scheduled sweep reads, in MB/s over both copies (0: unthrottled). */
@@ -146,6 +150,7 @@ export interface Config {
   archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
   verifyPerMinute: number;
   fixity: { everyHours: number; bytesPerSecond: number };
+  checkpoints: { keyFile: string; everyHours: number };
   log: 'info' | 'debug' | 'silent';
 }
 
@@ -236,6 +241,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
     fixity: { everyHours: e.DIWAN_FIXITY_HOURS, bytesPerSecond: e.DIWAN_FIXITY_MB_PER_SECOND * 1024 * 1024 },
+    checkpoints: {
+      keyFile: path.resolve(e.DIWAN_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
+      everyHours: e.DIWAN_CHECKPOINT_HOURS,
+    },
     log: e.DIWAN_LOG,
   };
 }

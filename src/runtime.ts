@@ -13,6 +13,7 @@ import { createJobQueue, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
 import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
 import { ensureIndexFormat } from '../search/reindex';
+import { loadSigningKey, makeCheckpoint, type SigningKey } from '../storage/checkpoints';
 import { sweepFixity } from '../storage/fixity';
 import { giveUpReading } from '../ingest/reocr';
 import type { PipelineDeps } from '../ingest/stages/stage';
@@ -139,6 +140,30 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   return { ocr, stop: () => ocr.close() };
 }
 
+/** A signed ledger checkpoint every `everyHours`. */
+export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { stop(): Promise<void> } {
+  const { everyHours } = core.config.checkpoints;
+  if (everyHours <= 0) return { stop: async () => undefined };
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      running = running.then(() =>
+        makeCheckpoint(core, signingKey)
+          .then((c) => core.log.info('ledger checkpoint', { ledgerSeq: c.body.ledgerSeq, documents: c.body.documents }))
+          .catch((e: unknown) => core.log.warn('ledger checkpoint failed', { error: String(e) })),
+      );
+    },
+    everyHours * 3600 * 1000,
+  );
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** A fixity sweep every `everyHours` (the first one an interval after start), paced, one at a time. */
 export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
   const { everyHours, bytesPerSecond } = core.config.fixity;
@@ -215,6 +240,9 @@ export async function startServer(
   const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
   const sweeper = startSweeper(core);
   const fixity = startFixitySchedule(core);
+  // The signing key is the server's alone (workers on other machines never need it).
+  const signingKey = loadSigningKey(core.config.checkpoints.keyFile);
+  const checkpoints = startCheckpointSchedule(core, signingKey);
   // After an upgrade that changed the index's records, rebuild it once, in the background.
   const indexRefresh = ensureIndexFormat({ ...core, reviewBelow: core.config.ocr.reviewBelow })
     .then((r) => r && core.log.info('search index rebuilt in the current format', { ...r }))
@@ -230,6 +258,7 @@ export async function startServer(
     reviewBelow: core.config.ocr.reviewBelow,
     verifyPerMinute: core.config.verifyPerMinute,
     textVersions: core.textVersions,
+    signingKey,
     log: core.log,
   });
   const server = http.createServer(app);
@@ -251,6 +280,7 @@ export async function startServer(
       });
       await sweeper.stop();
       await fixity.stop();
+      await checkpoints.stop();
       await indexRefresh;
       await core.stop();
       await workers?.stop();

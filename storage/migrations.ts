@@ -225,4 +225,20 @@ CREATE TABLE fixity (
 CREATE INDEX fixity_problems_idx ON fixity (state) WHERE state IN ('mismatch', 'missing');
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- Signed ledger heads (Ed25519; the key lives outside the database). Append-only like the ledger.
+CREATE TABLE checkpoints (
+  id bigserial PRIMARY KEY,
+  body jsonb NOT NULL,
+  signature text NOT NULL,
+  key_id text NOT NULL,
+  ledger_seq bigint NOT NULL,
+  object_key text NOT NULL
+);
+CREATE TRIGGER checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON checkpoints
+  FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only();
+`,
+  },
 ];

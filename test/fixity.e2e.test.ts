@@ -4,10 +4,13 @@
  * repaired from the other copy, each problem and repair in the ledger; an
  * object damaged on both copies is reported unrepaired and raised in /readyz.
  */
+import crypto from 'node:crypto';
 import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { main } from '../src/cli/main';
 import type { S3Target } from '../src/config';
+import { leaf, merkleRoot, type CheckpointBody } from '../storage/checkpoints';
+import { canonicalJson } from '../storage/hash';
 import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
 import { createObjectStore } from '../storage/objectStore';
 import { sha256, startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
@@ -111,6 +114,42 @@ test('an object damaged on both copies is reported unrepaired, with a failing ex
   expect(ready.integrity).toEqual({ state: 'damaged', unrepairedObjects: 2 });
 });
 
+test('a checkpoint signs the ledger head and the fingerprints; anyone can check it with the published key', async () => {
+  const { code, out } = await cli(['audit', 'checkpoint', '--json']);
+  expect(code).toBe(0);
+  const c = JSON.parse(out) as { body: CheckpointBody; signature: string; objectKey: string };
+  const head = await server.core.db.query<{ seq: string; entry_hash: string }>(
+    'SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1',
+  );
+  expect(c.body).toMatchObject({ ledgerSeq: Number(head.rows[0]!.seq), entryHash: head.rows[0]!.entry_hash, documents: 1 });
+  expect(c.body.merkleRoot).toBe(
+    merkleRoot([leaf({ registryNo: doc.registryNo, original: doc.sha256.original!, archivePdf: doc.sha256.archive })]),
+  );
+
+  // The public key needs no token.
+  const res = await fetch(`${server.url}/api/v1/audit/public-key`);
+  expect(res.status).toBe(200);
+  const pem = await res.text();
+  expect(pem).toContain('BEGIN PUBLIC KEY');
+  expect(
+    crypto.verify(null, Buffer.from(canonicalJson(c.body)), crypto.createPublicKey(pem), Buffer.from(c.signature, 'base64')),
+  ).toBe(true);
+  const forged = { ...c.body, documents: 2 };
+  expect(
+    crypto.verify(null, Buffer.from(canonicalJson(forged)), crypto.createPublicKey(pem), Buffer.from(c.signature, 'base64')),
+  ).toBe(false);
+
+  // Written to both buckets, the same bytes, so it outlives a lost database.
+  const { s3, offsite } = server.core.config;
+  const a = await createObjectStore('primary', s3!).getBuffer(c.objectKey);
+  const b = await createObjectStore('offsite', offsite!).getBuffer(c.objectKey);
+  expect(sha256(a)).toBe(sha256(b));
+  expect(JSON.parse(a.toString('utf8'))).toMatchObject({ signature: c.signature, publicKey: pem });
+
+  const verified = await cli(['audit', 'verify-ledger', '--json']);
+  expect(JSON.parse(verified.out)).toMatchObject({ brokenAt: null, checkpoints: 1, badCheckpoint: null });
+});
+
 test("a ledger row changed behind the database's back (triggers disabled by a superuser) is named by verify-ledger", async () => {
   const db = server.core.db;
   // Through the application's connection, the database itself refuses.
@@ -128,4 +167,16 @@ test("a ledger row changed behind the database's back (triggers disabled by a su
   const { code, out } = await cli(['audit', 'verify-ledger', '--json']);
   expect(code).toBe(1);
   expect(JSON.parse(out)).toMatchObject({ brokenAt: target.seq });
+
+  // A checkpoint changed the same way no longer matches its signature.
+  await db.query('ALTER TABLE checkpoints DISABLE TRIGGER checkpoints_no_update_delete');
+  try {
+    await db.query(
+      `UPDATE checkpoints SET body = jsonb_set(body, '{documents}', '7') WHERE id = (SELECT min(id) FROM checkpoints)`,
+    );
+  } finally {
+    await db.query('ALTER TABLE checkpoints ENABLE TRIGGER checkpoints_no_update_delete');
+  }
+  const after = JSON.parse((await cli(['audit', 'verify-ledger', '--json'])).out) as { badCheckpoint: number | null };
+  expect(after.badCheckpoint).not.toBeNull();
 });

@@ -26,6 +26,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                [--sort relevance|newest|oldest|docDateDesc|docDateAsc] [--limit N] [--offset N] [--json]
   diwan verify ID... | --all [--json]    re-hash a document's files on both copies against database, manifest, ledger
   diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
+  diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
   diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
@@ -221,14 +222,40 @@ async function fixity(config: Config, argv: string[]): Promise<number> {
 
 async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger');
   const args = parseArgs(rest, { flags: ['json'], options: [] });
-  const r = await createClient(config).get<{ entries: number; brokenAt: number | null }>('/audit/ledger');
-  if (args.flags.has('json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  else if (r.brokenAt === null)
-    process.stdout.write(`السجل سليم: ${r.entries} قيدًا متسلسلًا / ledger intact: ${r.entries} chained entries\n`);
-  else process.stdout.write(`السجل مكسور عند القيد ${r.brokenAt} / ledger broken at entry ${r.brokenAt} (of ${r.entries})\n`);
-  return r.brokenAt === null ? 0 : 1;
+  const client = createClient(config);
+  const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  if (sub === 'checkpoint') {
+    const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
+      '/audit/checkpoint',
+      {},
+    );
+    if (args.flags.has('json')) json(c);
+    else
+      process.stdout.write(
+        `نقطة تحقق موقّعة / signed checkpoint: ledger entry ${c.body.ledgerSeq}, ${c.body.documents} documents, root ${c.body.merkleRoot} (${c.objectKey})\n`,
+      );
+    return 0;
+  }
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint');
+  const r = await client.get<{ entries: number; brokenAt: number | null; checkpoints: number; badCheckpoint: number | null }>(
+    '/audit/ledger',
+  );
+  const ok = r.brokenAt === null && r.badCheckpoint === null;
+  if (args.flags.has('json')) json(r);
+  else {
+    process.stdout.write(
+      r.brokenAt === null
+        ? `السجل سليم: ${r.entries} قيدًا متسلسلًا / ledger intact: ${r.entries} chained entries\n`
+        : `السجل مكسور عند القيد ${r.brokenAt} / ledger broken at entry ${r.brokenAt} (of ${r.entries})\n`,
+    );
+    process.stdout.write(
+      r.badCheckpoint === null
+        ? `نقاط التحقق سليمة / ${r.checkpoints} checkpoints, every signature valid\n`
+        : `نقطة التحقق ${r.badCheckpoint} لا تطابق / checkpoint ${r.badCheckpoint} fails its signature or the ledger\n`,
+    );
+  }
+  return ok ? 0 : 1;
 }
 
 interface VerdictView {
