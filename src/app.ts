@@ -10,7 +10,7 @@ import type { TextVersionsRepo } from '../storage/textVersions';
 import type { ObjectStore } from '../storage/objectStore';
 import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../storage/checkpoints';
 import { openFixityProblems, sweepFixity } from '../storage/fixity';
-import { verifyLedgerChain } from '../storage/ledger';
+import { allLedgerEntries, verifyLedgerChain } from '../storage/ledger';
 import { requireToken } from './auth';
 import { DomainError } from './errors';
 import type { Logger } from './log';
@@ -93,6 +93,23 @@ export function createApp(deps: AppDeps): express.Express {
   // Sign the ledger's head now (besides the schedule), and list what was signed.
   api.post('/audit/checkpoint', async (_req, res) => {
     res.status(201).json(await makeCheckpoint(deps, deps.signingKey));
+  });
+  // Everything an auditor needs offline: the ledger, the checkpoints, the public key, every manifest as stored.
+  api.get('/audit/export', async (_req, res) => {
+    const manifests = [];
+    for (const id of await deps.documents.archivedIds()) {
+      const m = (await deps.documents.artefacts(id)).find((a) => a.kind === 'manifest');
+      if (m) manifests.push({ key: m.key, sha256: m.sha256, text: (await deps.primary.getBuffer(m.key)).toString('utf8') });
+    }
+    res.json({
+      format: 'diwan-audit-bundle/1',
+      exportedAt: new Date().toISOString(),
+      keyId: deps.signingKey.keyId,
+      publicKey: deps.signingKey.publicKeyPem,
+      ledger: await allLedgerEntries(deps.db),
+      checkpoints: await listCheckpoints(deps.db),
+      manifests,
+    });
   });
   api.get('/audit/checkpoints', async (_req, res) => {
     res.json({ keyId: deps.signingKey.keyId, checkpoints: await listCheckpoints(deps.db) });

@@ -107,6 +107,12 @@ export async function ledgerForDocument(db: Db, documentId: string): Promise<Led
   return res.rows.map(toEntry);
 }
 
+/** The whole ledger, in order (for the audit export). */
+export async function allLedgerEntries(db: Db): Promise<LedgerEntry[]> {
+  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq`);
+  return res.rows.map(toEntry);
+}
+
 /** Re-computes the chain; returns the first broken sequence number, or null when whole. */
 export async function verifyLedgerChain(db: Db): Promise<{ entries: number; brokenAt: number | null }> {
   const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq`);

@@ -6,6 +6,7 @@
  * and the exit status says whether it worked (0 yes, 1 no, 2 bad usage).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../config';
 import { createLogger } from '../log';
 import { startCore, startServer, startSweeper, startWorkers } from '../runtime';
@@ -13,6 +14,7 @@ import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
 import { ingest } from './ingest';
 import { multipartBody } from './upload';
+import { projectScript } from '../../ingest/scripts';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -27,6 +29,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan verify ID... | --all [--json]    re-hash a document's files on both copies against database, manifest, ledger
   diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
   diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
+  diwan audit export DIR                the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
   diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
@@ -220,6 +223,37 @@ async function fixity(config: Config, argv: string[]): Promise<number> {
   return r.unrepaired > 0 ? 1 : 0;
 }
 
+/** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
+async function auditExport(config: Config, dir: string): Promise<number> {
+  const b = await createClient(config).get<{
+    keyId: string;
+    publicKey: string;
+    exportedAt: string;
+    ledger: unknown[];
+    checkpoints: unknown[];
+    manifests: Array<{ key: string; text: string }>;
+  }>('/audit/export');
+  fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ledger.jsonl'), b.ledger.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(b.checkpoints, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'public-key.pem'), b.publicKey);
+  for (const m of b.manifests) {
+    // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
+    const [, year, seq] = m.key.split('/');
+    fs.writeFileSync(path.join(dir, 'manifests', `${year}-${seq}.json`), m.text);
+  }
+  fs.copyFileSync(projectScript('storage/audit-verify.mjs'), path.join(dir, 'verify.mjs'));
+  fs.writeFileSync(
+    path.join(dir, 'README.txt'),
+    `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +
+      `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n`,
+  );
+  process.stdout.write(
+    `${dir}: ${b.ledger.length} ledger entries, ${b.checkpoints.length} checkpoints, ${b.manifests.length} manifests, verify.mjs\n`,
+  );
+  return 0;
+}
+
 async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const args = parseArgs(rest, { flags: ['json'], options: [] });
@@ -237,7 +271,12 @@ async function audit(config: Config, argv: string[]): Promise<number> {
       );
     return 0;
   }
-  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint');
+  if (sub === 'export') {
+    const out = args.positionals[0];
+    if (!out) throw new UsageError('audit export needs a DIR');
+    return auditExport(config, out);
+  }
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint, export DIR');
   const r = await client.get<{ entries: number; brokenAt: number | null; checkpoints: number; badCheckpoint: number | null }>(
     '/audit/ledger',
   );

@@ -1,0 +1,115 @@
+/**
+ * The offline proof: an exported bundle and its standalone verifier, run as an
+ * auditor would (plain `node verify.mjs`, no server), pass untouched files and
+ * name the file, and the ledger entry, that fail.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { main } from '../src/cli/main';
+import { startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+
+const run = promisify(execFile);
+let server: TestServer;
+let doc: DocumentJson;
+let scan: Buffer;
+let work: string;
+
+async function cli(args: string[]): Promise<number> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    return await main(args);
+  } finally {
+    write.mockRestore();
+    process.env = saved;
+  }
+}
+
+/** Runs the bundle's verifier with a bare environment, as on an auditor's machine. */
+async function verify(bundle: string, files: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [path.join(bundle, 'verify.mjs'), bundle, ...files], {
+      env: { PATH: process.env.PATH },
+    });
+    return { code: 0, out: stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, out: err.stdout };
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  scan = await renderArabicScan(['كتاب للتدقيق', 'بشأن الأرشفة'], { seed: 61, width: 1100, height: 700 });
+  const { id } = (await (await server.upload(scan, 'تدقيق.jpg')).json()) as { id: string };
+  doc = await server.waitFor(id);
+  expect(await cli(['audit', 'checkpoint'])).toBe(0);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-audit-'));
+  expect(await cli(['audit', 'export', path.join(work, 'bundle')])).toBe(0);
+  fs.writeFileSync(path.join(work, 'original.jpg'), scan);
+  fs.writeFileSync(
+    path.join(work, 'archive.pdf'),
+    Buffer.from(await (await server.api(`/api/v1/documents/${doc.id}/archive.pdf`)).arrayBuffer()),
+  );
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('the bundle holds the ledger, the checkpoint, the public key, the manifest and verify.mjs', () => {
+  const bundle = path.join(work, 'bundle');
+  expect(fs.readdirSync(bundle).sort()).toEqual([
+    'README.txt',
+    'checkpoints.json',
+    'ledger.jsonl',
+    'manifests',
+    'public-key.pem',
+    'verify.mjs',
+  ]);
+  expect(fs.readdirSync(path.join(bundle, 'manifests'))).toEqual([`${doc.registryNo.replace('/', '-')}.json`]);
+});
+
+test('untouched files pass, and the verifier says what each one is', async () => {
+  const bundle = path.join(work, 'bundle');
+  const { code, out } = await verify(bundle, [path.join(work, 'original.jpg'), path.join(work, 'archive.pdf')]);
+  expect(out).toContain('VERIFIED');
+  expect(code).toBe(0);
+  expect(out).toContain(`original.jpg: original original.jpg of ${doc.registryNo}`);
+  expect(out).toContain(`archive.pdf: archive-pdf archive.pdf of ${doc.registryNo}`);
+  expect(out).toMatch(/checkpoint \d+ .*signature valid/);
+});
+
+test('a tampered file is named, with the ledger entry that registered it', async () => {
+  const bundle = path.join(work, 'bundle');
+  const tampered = path.join(work, 'tampered', 'original.jpg');
+  fs.mkdirSync(path.dirname(tampered));
+  const bytes = Buffer.from(scan);
+  bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 1;
+  fs.writeFileSync(tampered, bytes);
+  const { code, out } = await verify(bundle, [tampered]);
+  expect(code).toBe(1);
+  expect(out).toMatch(
+    new RegExp(
+      `FAIL .*tampered/original.jpg: SHA-256 [0-9a-f]{64} is not the ${doc.sha256.original} registered for original.jpg of ${doc.registryNo} \\(ledger entry \\d+, registered\\)`,
+    ),
+  );
+});
+
+test('a rewritten ledger entry in the bundle is named', async () => {
+  const copy = path.join(work, 'bundle-rewritten');
+  fs.cpSync(path.join(work, 'bundle'), copy, { recursive: true });
+  const lines = fs.readFileSync(path.join(copy, 'ledger.jsonl'), 'utf8').trim().split('\n');
+  const first = JSON.parse(lines[0]!) as { seq: number; payload: Record<string, unknown> };
+  first.payload.registryNo = '1999/000001';
+  lines[0] = JSON.stringify(first);
+  fs.writeFileSync(path.join(copy, 'ledger.jsonl'), lines.join('\n') + '\n');
+  const { code, out } = await verify(copy, []);
+  expect(code).toBe(1);
+  expect(out).toContain(`FAIL ledger entry ${first.seq} (registered) does not follow from the one before`);
+});
