@@ -12,7 +12,17 @@ export const GENESIS_HASH = '0'.repeat(64);
 const LEDGER_LOCK = 0x6c656467; // "ledg"
 
 export type LedgerEvent =
-  'registered' | 'archived' | 'replicated' | 'failed' | 'reocr' | 'fixity-problem' | 'repaired' | 'verified';
+  | 'registered'
+  | 'stamped'
+  | 'archived'
+  | 'indexed'
+  | 'replicated'
+  | 'failed'
+  | 'reocr'
+  | 'fixity-problem'
+  | 'repaired'
+  | 'verified'
+  | 'downloaded';
 
 export interface LedgerEntry {
   seq: number;

@@ -119,12 +119,26 @@ test('the manifest describes the document and fingerprints every file', async ()
   for (const f of manifest.files) expect((await primary.hash(`${prefix}${f.path}`)).sha256).toBe(f.sha256);
 });
 
-test('the ledger chains registration, archiving and replication, and refuses to be rewritten', async () => {
+test('the ledger chains registration, stamping, archiving, indexing, replication and each download, and refuses to be rewritten', async () => {
   const db = createDb(server.core.config.databaseUrl!, 2);
   try {
-    const events = (await ledgerForDocument(db, doc.id)).map((e) => e.event);
-    expect(events).toEqual(['registered', 'archived', 'replicated']);
-    expect(await verifyLedgerChain(db)).toEqual({ entries: 3, brokenAt: null });
+    const entries = await ledgerForDocument(db, doc.id);
+    expect(entries.map((e) => e.event)).toEqual([
+      'registered',
+      'stamped',
+      'archived',
+      'indexed',
+      'replicated',
+      'downloaded',
+      'downloaded',
+    ]);
+    expect(entries.find((e) => e.event === 'stamped')!.payload.archiveSha256).toBe(doc.sha256.archive);
+    expect(entries.filter((e) => e.event === 'downloaded').map((e) => e.payload.sha256)).toEqual([
+      doc.sha256.original,
+      doc.sha256.archive,
+    ]);
+    expect(entries.find((e) => e.event === 'downloaded')!.payload.by).toBe('administrator token');
+    expect(await verifyLedgerChain(db)).toEqual({ entries: 7, brokenAt: null });
     await expect(db.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM ledger')).rejects.toThrow(/append-only/);
     await expect(db.query('TRUNCATE ledger')).rejects.toThrow(/append-only/);

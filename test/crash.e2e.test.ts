@@ -104,8 +104,10 @@ test('killed again and again, every file ends archived exactly once', async () =
   );
   expect(ledger).toEqual([
     { event: 'archived', n: FILES },
+    { event: 'indexed', n: FILES },
     { event: 'registered', n: FILES },
     { event: 'replicated', n: FILES },
+    { event: 'stamped', n: FILES },
   ]);
   const perDoc = await query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ledger GROUP BY document_id, event HAVING count(*) > 1`,

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { keys, toArabicIndic } from '../../storage/layout';
+import { appendLedgerOnce } from '../../storage/ledger';
 import { fontFile } from '../fonts';
 import { renderFooter, renderStamp, srgbIccProfile } from '../images';
 import { composeArchivePdf, type ArchivePage } from '../pdf';
@@ -98,6 +99,12 @@ export const composeStage: Stage = {
     // Made once: after a crash past the put, the stored bytes stay the record.
     const stored = await deps.primary.putBufferOnce(keys.archivePdf(doc), pdf, 'application/pdf');
     await deps.documents.saveArtefact(doc.id, { kind: 'archive-pdf', ...stored, contentType: 'application/pdf' });
+    await appendLedgerOnce(deps.db, 'stamped', doc.id, {
+      registryNo: doc.registryNo,
+      archiveSha256: stored.sha256,
+      pages: count,
+      verifyUrl: url,
+    });
     return { kind: 'done', detail: { sha256: stored.sha256, verifyUrl: url } };
   },
 };

@@ -1,5 +1,6 @@
 /** Projects the document's pages into the search index and waits until Meilisearch has applied them. */
 import { pageRecords } from '../../search/records';
+import { appendLedgerOnce } from '../../storage/ledger';
 import type { Stage } from './stage';
 
 export const indexStage: Stage = {
@@ -9,6 +10,7 @@ export const indexStage: Stage = {
     const { doc, deps } = ctx;
     const records = pageRecords(doc, await deps.documents.pages(doc.id), deps.config.ocr.reviewBelow);
     await deps.search.indexDocument(doc.id, records);
+    await appendLedgerOnce(deps.db, 'indexed', doc.id, { registryNo: doc.registryNo, pages: records.length });
     return { kind: 'done', detail: { pages: records.length } };
   },
 };

@@ -7,6 +7,7 @@ import multer from 'multer';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import { keys, toArabicIndic } from '../../storage/layout';
+import { appendLedger } from '../../storage/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/textVersions';
 import { identifyFile, verifyDocument } from '../../storage/verify';
@@ -122,6 +123,15 @@ function contentDisposition(name: string): string {
 
 export function documentsRouter(deps: DocumentsRouteDeps): Router {
   const router = Router();
+  /** Every download is a ledger entry: who (the caller; the token holder until users exist), what, from where. */
+  const recordDownload = (req: Request, res: Response, doc: DocumentRecord, key: string, sha256: string) =>
+    appendLedger(deps.db, 'downloaded', doc.id, {
+      registryNo: doc.registryNo,
+      key,
+      sha256,
+      by: (res.locals.caller as { name?: string } | undefined)?.name ?? 'administrator token',
+      ip: req.ip ?? null,
+    });
   const upload = multer({
     storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
     limits: { files: 1, fields: 20, fieldSize: 64 * 1024 },
@@ -245,6 +255,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       contentDisposition(part.originalName ?? `${doc.registryNo.replace('/', '-')}-${part.n}.${part.ext}`),
     );
     res.setHeader('X-Diwan-SHA256', part.sha256);
+    await recordDownload(req, res, doc, part.key, part.sha256);
     await send(stream, res);
   });
 
@@ -257,6 +268,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     res.setHeader('Content-Length', String(art.size));
     res.setHeader('Content-Disposition', contentDisposition(`diwan-${doc.registryNo.replace('/', '-')}.pdf`));
     res.setHeader('X-Diwan-SHA256', art.sha256);
+    await recordDownload(req, res, doc, art.key, art.sha256);
     await send(stream, res);
   });
 
