@@ -8,6 +8,7 @@ import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
 import type { TextVersionsRepo } from '../storage/textVersions';
 import type { ObjectStore } from '../storage/objectStore';
+import { auditReport } from '../storage/auditReport';
 import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../storage/checkpoints';
 import { openFixityProblems, sweepFixity } from '../storage/fixity';
 import { allLedgerEntries, verifyLedgerChain } from '../storage/ledger';
@@ -89,6 +90,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Recompute the ledger's hash chain: the first entry that does not follow from the one before, if any.
   api.get('/audit/ledger', async (_req, res) => {
     res.json({ ...(await verifyLedgerChain(deps.db)), ...(await verifyCheckpoints(deps.db, deps.signingKey.publicKeyPem)) });
+  });
+  api.get('/audit/report', async (_req, res) => {
+    res.json(await auditReport(deps.db, deps.signingKey.publicKeyPem));
   });
   // Sign the ledger's head now (besides the schedule), and list what was signed.
   api.post('/audit/checkpoint', async (_req, res) => {

@@ -112,6 +112,24 @@ test('an object damaged on both copies is reported unrepaired, with a failing ex
   };
   expect(ready.status).toBe('ready'); // the node still serves
   expect(ready.integrity).toEqual({ state: 'damaged', unrepairedObjects: 2 });
+
+  // And in the audit report, by registry number, copy and key.
+  const report = await cli(['audit', 'report', '--json']);
+  expect(report.code).toBe(1);
+  const r = JSON.parse(report.out) as {
+    ledger: { brokenAt: number | null };
+    fixity: { damaged: Array<{ registryNo: string; key: string; target: string; state: string }>; repaired: number };
+    replication: { files: number; verifiedOffsite: number };
+    documents: Record<string, number>;
+  };
+  expect(r.ledger.brokenAt).toBeNull();
+  expect(r.fixity.damaged.map((d) => [d.registryNo, d.target, d.key, d.state])).toEqual([
+    [doc.registryNo, 'offsite', key, 'mismatch'],
+    [doc.registryNo, 'primary', key, 'mismatch'],
+  ]);
+  expect(r.replication.files).toBeGreaterThanOrEqual(5);
+  expect(r.replication.verifiedOffsite).toBe(r.replication.files);
+  expect(r.documents).toEqual({ archived: 1 });
 });
 
 test('a checkpoint signs the ledger head and the fingerprints; anyone can check it with the published key', async () => {

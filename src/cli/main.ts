@@ -29,6 +29,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan verify ID... | --all [--json]    re-hash a document's files on both copies against database, manifest, ledger
   diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
   diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
+  diwan audit report [--json]           ledger, checkpoints, fixity (damaged objects named), offsite coverage, documents
   diwan audit export DIR                the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
   diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
@@ -271,12 +272,46 @@ async function audit(config: Config, argv: string[]): Promise<number> {
       );
     return 0;
   }
+  if (sub === 'report') {
+    const r = await client.get<{
+      ledger: {
+        entries: number;
+        brokenAt: number | null;
+        checkpoints: number;
+        badCheckpoint: number | null;
+        lastCheckpoint: { at: string } | null;
+      };
+      fixity: {
+        lastCheckedAt: string | null;
+        objectsChecked: number;
+        ok: number;
+        repaired: number;
+        damaged: Array<{ registryNo: string; key: string; target: string; state: string }>;
+      };
+      replication: { files: number; verifiedOffsite: number; missingOffsite: number };
+      documents: Record<string, number>;
+    }>('/audit/report');
+    if (args.flags.has('json')) json(r);
+    else {
+      const lines = [
+        `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
+        `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
+        ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
+        `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,
+        `الوثائق / documents: ${Object.entries(r.documents)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    return r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.fixity.damaged.length === 0 ? 0 : 1;
+  }
   if (sub === 'export') {
     const out = args.positionals[0];
     if (!out) throw new UsageError('audit export needs a DIR');
     return auditExport(config, out);
   }
-  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint, export DIR');
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint, report, export DIR');
   const r = await client.get<{ entries: number; brokenAt: number | null; checkpoints: number; badCheckpoint: number | null }>(
     '/audit/ledger',
   );
