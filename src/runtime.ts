@@ -140,20 +140,18 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   return { ocr, stop: () => ocr.close() };
 }
 
-/** A signed ledger checkpoint every `everyHours`. */
-export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { stop(): Promise<void> } {
-  const { everyHours } = core.config.checkpoints;
-  if (everyHours <= 0) return { stop: async () => undefined };
-  let running: Promise<unknown> = Promise.resolve();
+/**
+ * Runs `job` every `hours` (the first time one interval after start), one run
+ * at a time, its failures logged and never thrown; none when `hours` is 0.
+ */
+function every(core: Core, hours: number, name: string, job: () => Promise<void>): { stop(): Promise<void> } {
+  if (hours <= 0) return { stop: async () => undefined };
+  let running: Promise<void> = Promise.resolve();
   const timer = setInterval(
     () => {
-      running = running.then(() =>
-        makeCheckpoint(core, signingKey)
-          .then((c) => core.log.info('ledger checkpoint', { ledgerSeq: c.body.ledgerSeq, documents: c.body.documents }))
-          .catch((e: unknown) => core.log.warn('ledger checkpoint failed', { error: String(e) })),
-      );
+      running = running.then(() => job().catch((e: unknown) => core.log.warn(`${name} failed`, { error: String(e) })));
     },
-    everyHours * 3600 * 1000,
+    hours * 3600 * 1000,
   );
   timer.unref();
   return {
@@ -164,36 +162,23 @@ export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { s
   };
 }
 
-/** A fixity sweep every `everyHours` (the first one an interval after start), paced, one at a time. */
+/** A signed ledger checkpoint every DIWAN_CHECKPOINT_HOURS. */
+export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { stop(): Promise<void> } {
+  return every(core, core.config.checkpoints.everyHours, 'ledger checkpoint', async () => {
+    const c = await makeCheckpoint(core, signingKey);
+    core.log.info('ledger checkpoint', { ledgerSeq: c.body.ledgerSeq, documents: c.body.documents });
+  });
+}
+
+/** A paced fixity sweep every DIWAN_FIXITY_HOURS. */
 export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
   const { everyHours, bytesPerSecond } = core.config.fixity;
-  if (everyHours <= 0) return { stop: async () => undefined };
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(
-    () => {
-      running = running.then(() =>
-        sweepFixity(core, { maxBytesPerSecond: bytesPerSecond })
-          .then((r) => {
-            const log = r.findings.length > 0 ? core.log.warn : core.log.info;
-            log.call(core.log, 'fixity sweep', {
-              documents: r.documents,
-              objects: r.objects,
-              findings: r.findings.length,
-              unrepaired: r.unrepaired,
-            });
-          })
-          .catch((e: unknown) => core.log.warn('fixity sweep failed', { error: String(e) })),
-      );
-    },
-    everyHours * 3600 * 1000,
-  );
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return every(core, everyHours, 'fixity sweep', async () => {
+    const r = await sweepFixity(core, { maxBytesPerSecond: bytesPerSecond });
+    const fields = { documents: r.documents, objects: r.objects, findings: r.findings.length, unrepaired: r.unrepaired };
+    if (r.findings.length > 0) core.log.warn('fixity sweep', fields);
+    else core.log.info('fixity sweep', fields);
+  });
 }
 
 /** Runs the sweep now and then every `sweepSeconds`, one run at a time. */

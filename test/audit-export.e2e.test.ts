@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { main } from '../src/cli/main';
-import { startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+import { runCli, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -18,17 +17,7 @@ let doc: DocumentJson;
 let scan: Buffer;
 let work: string;
 
-async function cli(args: string[]): Promise<number> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return await main(args);
-  } finally {
-    write.mockRestore();
-    process.env = saved;
-  }
-}
+const cli = async (args: string[]) => (await runCli(server, args)).code;
 
 /** Runs the bundle's verifier with a bare environment, as on an auditor's machine. */
 async function verify(bundle: string, files: string[]): Promise<{ code: number; out: string }> {

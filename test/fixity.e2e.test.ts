@@ -7,13 +7,12 @@
 import crypto from 'node:crypto';
 import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { main } from '../src/cli/main';
 import type { S3Target } from '../src/config';
 import { leaf, merkleRoot, type CheckpointBody } from '../storage/checkpoints';
 import { canonicalJson } from '../storage/hash';
 import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
 import { createObjectStore } from '../storage/objectStore';
-import { sha256, startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+import { runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 let server: TestServer;
 let doc: DocumentJson;
@@ -22,18 +21,7 @@ let scan: Buffer;
 const client = (t: S3Target) =>
   new Minio.Client({ endPoint: t.endPoint, port: t.port, useSSL: t.useSSL, accessKey: t.accessKey, secretKey: t.secretKey });
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
-  const out: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(args), out: out.join('') };
-  } finally {
-    write.mockRestore();
-    process.env = saved;
-  }
-}
+const cli = (args: string[]) => runCli(server, args);
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config';
 import { startServer, type Server } from '../src/runtime';
+import { main } from '../src/cli/main';
 
 export const TOKEN = 'test-admin-token-0123456789';
 
@@ -106,4 +107,18 @@ export async function startTestServer(env?: NodeJS.ProcessEnv): Promise<TestServ
 
 export function sha256(b: Buffer): string {
   return crypto.createHash('sha256').update(b).digest('hex');
+}
+
+/** Runs the `diwan` CLI in this process against `server`, its standard output captured. */
+export async function runCli(server: TestServer, args: string[]): Promise<{ code: number; out: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
+  const out: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  try {
+    return { code: await main(args), out: out.join('') };
+  } finally {
+    write.mockRestore();
+    process.env = saved;
+  }
 }

@@ -7,27 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { main } from '../src/cli/main';
 import { ledgerForDocument } from '../storage/ledger';
-import { startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+import { runCli, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 let server: TestServer;
 let doc: DocumentJson;
 let scan: Buffer;
 let dir: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
-  const out: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(args), out: out.join('') };
-  } finally {
-    write.mockRestore();
-    process.env = saved;
-  }
-}
+const cli = (args: string[]) => runCli(server, args);
 
 beforeAll(async () => {
   server = await startTestServer();
