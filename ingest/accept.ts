@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../src/errors';
 import type { Logger } from '../src/log';
-import type { BatchesRepo, BatchRecord } from '../storage/batches';
+import { batchMeta, type BatchesRepo, type BatchRecord } from '../storage/batches';
 import type { Db } from '../storage/db';
 import type { DocumentMeta, DocumentRecord, DocumentsRepo, PartRecord } from '../storage/documents';
 import { keys } from '../storage/layout';
@@ -174,13 +174,7 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
     const seqs = staged.map((s) => s.seq);
     reg = await deps.documents.register(
       {
-        title: batch.title ?? batch.name,
-        docType: batch.docType,
-        department: batch.department,
-        classification: batch.classification,
-        docDate: batch.docDate,
-        correspondent: batch.correspondent,
-        batchId: batch.id,
+        ...batchMeta(batch, batch.title ?? batch.name),
         textLayer: false,
         parts: staged.map((s) => ({
           sha256: s.sha256,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { DomainError, isDomainError } from '../src/errors';
-import type { BatchRecord, NewBatchFile } from '../storage/batches';
+import { batchMeta, type BatchRecord, type NewBatchFile } from '../storage/batches';
 import { acceptDocument, examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
 
 export interface ReceivedFile {
@@ -30,20 +30,7 @@ export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: A
       const stagedKey = await stagePage(file, examined, batch.id, deps);
       row = { ...base, outcome: 'staged', mime: examined.mime, stagedKey, pageCount: examined.pageCount };
     } else {
-      const result = await acceptDocument(
-        file,
-        examined,
-        {
-          title: null,
-          docType: batch.docType,
-          department: batch.department,
-          classification: batch.classification,
-          docDate: batch.docDate,
-          correspondent: batch.correspondent,
-          batchId: batch.id,
-        },
-        deps,
-      );
+      const result = await acceptDocument(file, examined, batchMeta(batch, null), deps);
       registryNo = result.doc.registryNo;
       row = {
         ...base,

@@ -4,22 +4,18 @@
  * document's status, read through a join, never copied.
  */
 import { inTransaction, isUniqueViolation, type Db, type Queryable } from './db';
+import type { DocumentMeta } from './documents';
 import { registryNo } from './layout';
 
 export type BatchMode = 'documents' | 'pages';
 export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged';
 export type FileStatus = 'queued' | 'processing' | 'archived' | 'duplicate' | 'rejected' | 'failed';
 
-export interface BatchRecord {
+/** A batch carries the metadata its documents are registered with. */
+export interface BatchRecord extends DocumentMeta {
   id: string;
   name: string;
   mode: BatchMode;
-  title: string | null;
-  docType: string | null;
-  department: string | null;
-  classification: string;
-  docDate: string | null;
-  correspondent: string | null;
   sealedAt: string | null;
   createdAt: string;
 }
@@ -122,6 +118,12 @@ async function stagedFiles(batchId: string, q: Queryable): Promise<StagedFile[]>
     stagedKey: r.staged_key,
     pageCount: r.page_count,
   }));
+}
+
+/** The metadata a document of `batch` is registered with (`title`: its own, or none). */
+export function batchMeta(batch: BatchRecord, title: string | null): DocumentMeta & { batchId: string } {
+  const { docType, department, classification, docDate, correspondent } = batch;
+  return { title, docType, department, classification, docDate, correspondent, batchId: batch.id };
 }
 
 export function createBatchesRepo(db: Db) {

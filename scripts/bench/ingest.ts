@@ -11,7 +11,7 @@
  *
  * Usage: npm run bench:ingest [-- --mb 1024]
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,11 +19,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { freePort } from '../services/util';
+import { CLI, serveChild } from './serve';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'bin', 'diwan.js');
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,27 +62,8 @@ async function makeScans(dir: string, totalMb: number): Promise<{ files: string[
   return { files, bytes };
 }
 
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DIWAN_DATA_DIR: dataDir,
-      PORT: String(port),
-      DIWAN_INPROCESS_WORKERS: 'false',
-      DIWAN_LOG: 'silent',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('serving at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
+function startServer(dataDir: string, port: number): Promise<ChildProcess> {
+  return serveChild({ DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_INPROCESS_WORKERS: 'false', DIWAN_LOG: 'silent' });
 }
 
 /** The trivial endpoint: reads every byte of the request and drops it. */

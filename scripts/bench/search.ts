@@ -14,7 +14,7 @@
  *
  * Usage: npm run bench:search [-- --pages 100000 --clients 8 --seconds 20]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,9 +30,8 @@ import { registryNo, toArabicIndic } from '../../storage/layout';
 import { LETTERS } from '../eval/corpus';
 import { startEmbeddedServices } from '../services/embedded';
 import { freePort } from '../services/util';
+import { serveChild } from './serve';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'bin', 'diwan.js');
 const TOKEN = 'bench-search-token-0123456789';
 
 function arg(name: string, dflt: number): number {
@@ -74,22 +73,6 @@ function pageText(r: () => number): { text: string; words: OcrWord[] } {
     lines.push(ws.join(' '));
   }
   return { text: lines.join('\n'), words };
-}
-
-async function startServe(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('serving at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -138,7 +121,7 @@ async function main(): Promise<void> {
   const s3 = (t: typeof c.s3) => `${t!.useSSL ? 'https' : 'http'}://${t!.endPoint}:${t!.port}`;
   let server: ChildProcess | undefined;
   try {
-    server = await startServe({
+    server = await serveChild({
       DIWAN_DATA_DIR: dataDir,
       PORT: String(port),
       DIWAN_ADMIN_TOKEN: TOKEN,
