@@ -20,22 +20,42 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
-export function createJobQueue(databaseUrl: string, log: Logger): JobQueue {
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4 });
+export const QUEUE_SCHEMA = 'pgboss';
+
+const QUEUE_OPTIONS = {
+  name: PROCESS_QUEUE,
+  // At most one waiting job per document (running ones do not count, so a job held by a killed
+  // worker never blocks the next): sweeps may re-queue freely.
+  policy: 'short',
+  retryLimit: RETRY_LIMIT,
+  retryDelay: 2,
+  retryBackoff: true,
+  expireInSeconds: 2 * 60 * 60,
+} as const;
+
+/**
+ * Creates (or upgrades) the queue's tables and the queue itself, as the schema's
+ * owner: making a queue attaches a table partition, which only the owner may do.
+ */
+export async function installJobQueue(ownerUrl: string, log: Logger): Promise<void> {
+  const boss = new PgBoss({ connectionString: ownerUrl, schema: QUEUE_SCHEMA, max: 2, supervise: false, schedule: false });
+  boss.on('error', (e) => log.error('job queue error', { error: String(e) }));
+  await boss.start();
+  try {
+    await boss.createQueue(PROCESS_QUEUE, QUEUE_OPTIONS);
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+}
+
+/** `installed`: the owner already made the tables and queue (installJobQueue), so this role only uses them. */
+export function createJobQueue(databaseUrl: string, log: Logger, opts: { installed: boolean }): JobQueue {
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: QUEUE_SCHEMA, max: 4, migrate: !opts.installed });
   boss.on('error', (e) => log.error('job queue error', { error: String(e) }));
   return {
     async start() {
       await boss.start();
-      await boss.createQueue(PROCESS_QUEUE, {
-        name: PROCESS_QUEUE,
-        // At most one waiting job per document (running ones do not count, so a job held by a killed
-        // worker never blocks the next): sweeps may re-queue freely.
-        policy: 'short',
-        retryLimit: RETRY_LIMIT,
-        retryDelay: 2,
-        retryBackoff: true,
-        expireInSeconds: 2 * 60 * 60,
-      });
+      await boss.createQueue(PROCESS_QUEUE, QUEUE_OPTIONS);
     },
     async enqueue(documentId) {
       // null when a job for this document is already waiting: nothing to do.

@@ -32,8 +32,14 @@ const envSchema = z.object({
   DIWAN_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'DIWAN_ADMIN_TOKEN must be at least 16 characters',
   }),
-  /** PostgreSQL connection string; unset starts embedded PostgreSQL. */
+  /** PostgreSQL connection string of the application's role; unset starts embedded PostgreSQL. */
   DATABASE_URL: optionalString,
+  /**
+   * The role that owns the schema: migrations run as it, and it grants DATABASE_URL's role only
+   * what the application needs (INSERT and SELECT, never UPDATE or DELETE, on the ledger).
+   * Unset: DATABASE_URL's role migrates and owns everything (the database triggers still refuse changes).
+   */
+  DATABASE_OWNER_URL: optionalString,
   /** Primary object storage (any S3 endpoint); unset starts a local MinIO server. */
   S3_ENDPOINT: optionalString,
   S3_ACCESS_KEY: optionalString,
@@ -134,6 +140,7 @@ export interface Config {
   host: string;
   adminToken: string | undefined;
   databaseUrl: string | undefined;
+  databaseOwnerUrl: string | undefined;
   s3: S3Target | undefined;
   offsite: S3Target | undefined;
   s3Bucket: string;
@@ -191,6 +198,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.MEILI_URL === undefined) !== (e.MEILI_MASTER_KEY === undefined)) {
     throw new ConfigError('MEILI_URL and MEILI_MASTER_KEY go together: set both or neither');
   }
+  if (e.DATABASE_OWNER_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError("DATABASE_OWNER_URL needs DATABASE_URL: the owner migrates, DATABASE_URL's role runs the archive");
+  }
   const dataDir = path.resolve(e.DIWAN_DATA_DIR);
   return {
     dataDir,
@@ -200,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.DIWAN_HOST,
     adminToken: e.DIWAN_ADMIN_TOKEN,
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     s3: s3From('S3_', e.S3_ENDPOINT, e.S3_ACCESS_KEY, e.S3_SECRET_KEY, e.S3_BUCKET, e.S3_REGION),
     offsite: s3From(
       'OFFSITE_S3_',

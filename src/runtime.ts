@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmbeddedServices } from '../scripts/services/embedded';
 import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
-import { createJobQueue, type JobQueue } from '../ingest/jobs';
+import { createJobQueue, installJobQueue, QUEUE_SCHEMA, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
 import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
 import { ensureIndexFormat } from '../search/reindex';
@@ -18,7 +18,7 @@ import { sweepFixity } from '../storage/fixity';
 import { giveUpReading } from '../ingest/reocr';
 import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
-import { createDb, migrate, type Db } from '../storage/db';
+import { createDb, grantAppRole, migrate, type Db } from '../storage/db';
 import { createBatchesRepo, type BatchesRepo } from '../storage/batches';
 import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
 import { createTextVersionsRepo, type TextVersionsRepo } from '../storage/textVersions';
@@ -52,13 +52,13 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
     // Each running job holds one connection for its document lock, besides what its stages use.
     const db = createDb(config.databaseUrl!, 10 + 2 * Math.max(config.workerConcurrency, config.ocr.workers));
     stops.unshift(() => db.end());
-    await migrate(db);
+    const separateOwner = await prepareDatabase(config, db, log);
     const primary = createObjectStore('primary', config.s3!);
     const offsite = createObjectStore('offsite', config.offsite!);
     await Promise.all([primary.ensureBucket(), offsite.ensureBucket()]);
     const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
     await search.ensureIndex();
-    const queue = createJobQueue(config.databaseUrl!, log);
+    const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner });
     await queue.start();
     stops.unshift(() => queue.stop());
     return {
@@ -79,6 +79,30 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
   } catch (e) {
     for (const s of stops) await s().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Migrates the schema. With DATABASE_OWNER_URL the owner migrates, installs the
+ * job queue and grants the application's role (DATABASE_URL) only what it
+ * needs; returns whether it did. Otherwise the application's role migrates itself.
+ */
+async function prepareDatabase(config: Config, db: Db, log: Logger): Promise<boolean> {
+  if (!config.databaseOwnerUrl) {
+    await migrate(db);
+    return false;
+  }
+  const owner = createDb(config.databaseOwnerUrl, 2);
+  try {
+    const app = (await db.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
+    const own = (await owner.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
+    await migrate(owner);
+    if (app === own) return false;
+    await installJobQueue(config.databaseOwnerUrl, log);
+    await grantAppRole(owner, app, QUEUE_SCHEMA);
+    return true;
+  } finally {
+    await owner.end();
   }
 }
 

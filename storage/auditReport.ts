@@ -4,7 +4,7 @@
  * named), the offsite copy's coverage, and the documents by status.
  */
 import { listCheckpoints, verifyCheckpoints } from './checkpoints';
-import type { Db } from './db';
+import { ledgerPrivileges, type Db } from './db';
 import { verifyLedgerChain } from './ledger';
 
 export interface AuditReport {
@@ -15,6 +15,9 @@ export interface AuditReport {
     checkpoints: number;
     badCheckpoint: number | null;
     lastCheckpoint: { ledgerSeq: number; at: string; documents: number } | null;
+    /** The database role the archive runs as, and whether it could change or remove ledger rows (it should not). */
+    appRole: string;
+    appRoleCanAlter: boolean;
   };
   fixity: {
     lastCheckedAt: string | null;
@@ -29,6 +32,7 @@ export interface AuditReport {
 
 export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditReport> {
   const chain = await verifyLedgerChain(db);
+  const privileges = await ledgerPrivileges(db);
   const checks = await verifyCheckpoints(db, publicKeyPem);
   const last = (await listCheckpoints(db)).at(-1);
   const fx = await db.query<{ state: string; n: number; last: Date | null }>(
@@ -65,6 +69,8 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
       ...chain,
       ...checks,
       lastCheckpoint: last ? { ledgerSeq: last.body.ledgerSeq, at: last.body.at, documents: last.body.documents } : null,
+      appRole: privileges.role,
+      appRoleCanAlter: privileges.canUpdateOrDelete,
     },
     fixity: {
       lastCheckedAt: lastChecked?.toISOString() ?? null,

@@ -54,6 +54,52 @@ export async function migrate(db: Db): Promise<number> {
   });
 }
 
+/** Tables whose rows are never changed or removed: the application's role may only add and read. */
+export const APPEND_ONLY_TABLES = ['ledger', 'checkpoints', 'page_texts'] as const;
+
+/**
+ * Run as the schema's owner after migrating: gives `role` (the role the archive
+ * runs as) what it needs and nothing more. It reads and writes the working
+ * tables, only adds to and reads the append-only ones, never touches the
+ * migration record, and uses the job queue's schema. Safe to repeat at every start.
+ */
+export async function grantAppRole(db: Db, role: string, queueSchema: string): Promise<void> {
+  const r = quoteIdent(role);
+  const q = quoteIdent(queueSchema);
+  await inTransaction(db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`GRANT USAGE ON SCHEMA public TO ${r}`);
+    await tx.query(`REVOKE CREATE ON SCHEMA public FROM ${r}`);
+    await tx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`);
+    await tx.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
+    await tx.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${APPEND_ONLY_TABLES.join(', ')} FROM ${r}`);
+    await tx.query(`REVOKE ALL ON schema_migrations FROM ${r}`);
+    await tx.query(`GRANT SELECT ON schema_migrations TO ${r}`);
+    await tx.query(`GRANT USAGE ON SCHEMA ${q} TO ${r}`);
+    await tx.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${q} TO ${r}`);
+    await tx.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${q} TO ${r}`);
+    await tx.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${q} TO ${r}`);
+  });
+}
+
+/** What the connected role may do to the ledger: the audit report shows it. */
+export async function ledgerPrivileges(db: Queryable): Promise<{ role: string; canInsert: boolean; canUpdateOrDelete: boolean }> {
+  const { rows } = await db.query<{ role: string; ins: boolean; upd: boolean; del: boolean; own: boolean }>(
+    `SELECT current_user AS role,
+            has_table_privilege('ledger', 'INSERT') AS ins,
+            has_table_privilege('ledger', 'UPDATE') AS upd,
+            has_table_privilege('ledger', 'DELETE') AS del,
+            pg_has_role((SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'ledger'), 'USAGE') AS own`,
+  );
+  const row = rows[0]!;
+  // An owner can switch the triggers off; that counts as being able to change rows.
+  return { role: row.role, canInsert: row.ins, canUpdateOrDelete: row.upd || row.del || row.own };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** True when the error is PostgreSQL's unique-constraint violation on `constraint`. */
 export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   const err = e as { code?: string; constraint?: string };

@@ -139,11 +139,22 @@ test('the ledger chains registration, stamping, archiving, indexing, replication
     ]);
     expect(entries.find((e) => e.event === 'downloaded')!.payload.by).toBe('administrator token');
     expect(await verifyLedgerChain(db)).toEqual({ entries: 7, brokenAt: null });
-    await expect(db.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(db.query('DELETE FROM ledger')).rejects.toThrow(/append-only/);
-    await expect(db.query('TRUNCATE ledger')).rejects.toThrow(/append-only/);
+    // The archive's own role may only add: the database refuses anything else.
+    await expect(db.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/permission denied/);
+    await expect(db.query('DELETE FROM ledger')).rejects.toThrow(/permission denied/);
+    await expect(db.query('TRUNCATE ledger')).rejects.toThrow(/permission denied/);
   } finally {
     await db.end();
+  }
+  // Even the schema's owner is refused by the ledger's triggers.
+  const owner = createDb(server.core.config.databaseOwnerUrl!, 1);
+  try {
+    await expect(owner.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(owner.query('DELETE FROM ledger')).rejects.toThrow(/append-only/);
+    await expect(owner.query('TRUNCATE ledger')).rejects.toThrow(/append-only/);
+    expect((await owner.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n).toBe(7);
+  } finally {
+    await owner.end();
   }
 });
 

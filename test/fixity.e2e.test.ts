@@ -11,6 +11,7 @@ import type { S3Target } from '../src/config';
 import { leaf, merkleRoot, type CheckpointBody } from '../storage/checkpoints';
 import { canonicalJson } from '../storage/hash';
 import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
+import { createDb, type Db } from '../storage/db';
 import { createObjectStore } from '../storage/objectStore';
 import { runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
@@ -105,12 +106,13 @@ test('an object damaged on both copies is reported unrepaired, with a failing ex
   const report = await cli(['audit', 'report', '--json']);
   expect(report.code).toBe(1);
   const r = JSON.parse(report.out) as {
-    ledger: { brokenAt: number | null };
+    ledger: { brokenAt: number | null; appRole: string; appRoleCanAlter: boolean };
     fixity: { damaged: Array<{ registryNo: string; key: string; target: string; state: string }>; repaired: number };
     replication: { files: number; verifiedOffsite: number };
     documents: Record<string, number>;
   };
   expect(r.ledger.brokenAt).toBeNull();
+  expect(r.ledger).toMatchObject({ appRole: 'diwan_app', appRoleCanAlter: false });
   expect(r.fixity.damaged.map((d) => [d.registryNo, d.target, d.key, d.state])).toEqual([
     [doc.registryNo, 'offsite', key, 'mismatch'],
     [doc.registryNo, 'primary', key, 'mismatch'],
@@ -157,8 +159,25 @@ test('a checkpoint signs the ledger head and the fingerprints; anyone can check 
 });
 
 test("a ledger row changed behind the database's back (triggers disabled by a superuser) is named by verify-ledger", async () => {
-  const db = server.core.db;
-  // Through the application's connection, the database itself refuses.
+  const app = server.core.db;
+  // The application's role holds no UPDATE, DELETE or TRUNCATE on the ledger: the database refuses it.
+  await expect(app.query(`UPDATE ledger SET payload = '{}'::jsonb WHERE document_id = $1`, [doc.id])).rejects.toThrow(
+    /permission denied/,
+  );
+  await expect(app.query(`DELETE FROM ledger WHERE document_id = $1`, [doc.id])).rejects.toThrow(/permission denied/);
+  await expect(app.query(`TRUNCATE checkpoints`)).rejects.toThrow(/permission denied/);
+  await expect(app.query(`DELETE FROM page_texts`)).rejects.toThrow(/permission denied/);
+  await expect(app.query('ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_delete')).rejects.toThrow(/must be owner/);
+  // The owner is refused too, by the triggers, unless it switches them off first.
+  const db = createDb(server.config.databaseOwnerUrl!, 1);
+  try {
+    await tamperAsOwner(db);
+  } finally {
+    await db.end();
+  }
+});
+
+async function tamperAsOwner(db: Db): Promise<void> {
   await expect(db.query(`UPDATE ledger SET payload = '{}'::jsonb WHERE document_id = $1`, [doc.id])).rejects.toThrow(
     /append-only/,
   );
@@ -185,4 +204,4 @@ test("a ledger row changed behind the database's back (triggers disabled by a su
   }
   const after = JSON.parse((await cli(['audit', 'verify-ledger', '--json'])).out) as { badCheckpoint: number | null };
   expect(after.badCheckpoint).not.toBeNull();
-});
+}

@@ -33,23 +33,27 @@ export interface DocumentJson {
   error: { code: string; message: string } | null;
 }
 
-async function createDatabase(name: string): Promise<string> {
-  const base = process.env.DATABASE_URL!;
-  const admin = new pg.Client({ connectionString: base });
+/** A new database on the shared server: its owner's address and the application role's. */
+async function createDatabase(name: string): Promise<{ owner: string; app: string }> {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_OWNER_URL! });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
+  const within = (base: string) => {
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  return { owner: within(process.env.DATABASE_OWNER_URL!), app: within(process.env.DATABASE_URL!) };
 }
 
 /** Settings for an isolated Diwan on the shared test services. */
 export async function isolatedEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const id = crypto.randomBytes(4).toString('hex');
+  const database = await createDatabase(`diwan_test_${id}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-test-'));
   return {
     DIWAN_DATA_DIR: dataDir,
@@ -58,7 +62,8 @@ export async function isolatedEnv(extra: Record<string, string> = {}): Promise<N
     PORT: '0',
     DIWAN_ADMIN_TOKEN: TOKEN,
     DIWAN_LOG: 'silent',
-    DATABASE_URL: await createDatabase(`diwan_test_${id}`),
+    DATABASE_URL: database.app,
+    DATABASE_OWNER_URL: database.owner,
     S3_ENDPOINT: process.env.S3_ENDPOINT,
     S3_ACCESS_KEY: process.env.S3_ACCESS_KEY,
     S3_SECRET_KEY: process.env.S3_SECRET_KEY,

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent' });
   const services = await startEmbeddedServices(config, createLogger('silent'));
   const c = services.config;
-  const db = createDb(c.databaseUrl!, 4);
+  const db = createDb(c.databaseOwnerUrl ?? c.databaseUrl!, 4);
   try {
     await migrate(db);
     const primary = createObjectStore('primary', c.s3!);

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       DIWAN_INPROCESS_WORKERS: 'false',
       DIWAN_LOG: 'silent',
       DATABASE_URL: c.databaseUrl!,
+      DATABASE_OWNER_URL: c.databaseOwnerUrl!,
       S3_ENDPOINT: s3(c.s3),
       S3_ACCESS_KEY: c.s3!.accessKey,
       S3_SECRET_KEY: c.s3!.secretKey,

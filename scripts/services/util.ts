@@ -32,6 +32,8 @@ export function randomSecret(bytes = 24): string {
 /** Generated credentials of the embedded services, kept in <data>/secrets.json (mode 600). */
 export interface EmbeddedSecrets {
   postgresPassword: string;
+  /** Password of `diwan_app`, the role the archive runs as (no UPDATE or DELETE on the ledger). */
+  postgresAppPassword: string;
   minioPrimary: { accessKey: string; secretKey: string };
   minioOffsite: { accessKey: string; secretKey: string };
   meiliMasterKey: string;
@@ -39,9 +41,19 @@ export interface EmbeddedSecrets {
 
 export function loadOrCreateSecrets(dataDir: string): EmbeddedSecrets {
   const file = path.join(dataDir, 'secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as EmbeddedSecrets;
+  if (fs.existsSync(file)) {
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<EmbeddedSecrets> &
+      Omit<EmbeddedSecrets, 'postgresAppPassword'>;
+    if (kept.postgresAppPassword) return kept as EmbeddedSecrets;
+    // A data dir from before the application had a role of its own: add its password, keep the rest.
+    const upgraded: EmbeddedSecrets = { ...kept, postgresAppPassword: randomSecret() };
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+    return upgraded;
+  }
   const secrets: EmbeddedSecrets = {
     postgresPassword: randomSecret(),
+    postgresAppPassword: randomSecret(),
     minioPrimary: { accessKey: `diwan${randomSecret(6)}`, secretKey: randomSecret() },
     minioOffsite: { accessKey: `diwan${randomSecret(6)}`, secretKey: randomSecret() },
     meiliMasterKey: randomSecret(32),

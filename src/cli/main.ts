@@ -280,6 +280,8 @@ async function audit(config: Config, argv: string[]): Promise<number> {
         checkpoints: number;
         badCheckpoint: number | null;
         lastCheckpoint: { at: string } | null;
+        appRole: string;
+        appRoleCanAlter: boolean;
       };
       fixity: {
         lastCheckedAt: string | null;
@@ -295,6 +297,7 @@ async function audit(config: Config, argv: string[]): Promise<number> {
     else {
       const lines = [
         `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
+        `صلاحيات قاعدة البيانات / database role ${r.ledger.appRole}: ${r.ledger.appRoleCanAlter ? 'CAN change or remove ledger rows (set DATABASE_OWNER_URL so the archive runs as a role that cannot)' : 'can only add to the ledger'}`,
         `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
         ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
         `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,

@@ -24,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
     DIWAN_TEST_SERVICES_DIR: dataDir,
     DIWAN_CACHE_DIR: TEST_CACHE_DIR,
     DATABASE_URL: c.databaseUrl!,
+    DATABASE_OWNER_URL: c.databaseOwnerUrl!,
     S3_ENDPOINT: s3(c.s3!),
     S3_ACCESS_KEY: c.s3!.accessKey,
     S3_SECRET_KEY: c.s3!.secretKey,
