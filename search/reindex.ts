@@ -32,7 +32,15 @@ export async function ensureIndexFormat(deps: {
   const res = await deps.db.query<{ value: number }>(`SELECT value FROM diwan_state WHERE key = 'search_index_format'`);
   const current = res.rows[0]?.value;
   if (current !== undefined && current >= INDEX_FORMAT) return undefined;
-  const report = await reindexAll(deps);
+  return rebuildIndex(deps);
+}
+
+/** Rebuilds the index from the database in the current format, and records that it is current. */
+export async function rebuildIndex(
+  deps: { db: Db; documents: DocumentsRepo; search: SearchIndex; reviewBelow: number },
+  opts: { clear?: boolean } = {},
+): Promise<ReindexReport> {
+  const report = await reindexAll(deps, opts);
   await deps.db.query(
     `INSERT INTO diwan_state (key, value) VALUES ('search_index_format', $1::jsonb)
      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,

@@ -3,7 +3,7 @@
  * the workers and the tests all build it the same way.
  */
 import express from 'express';
-import type { AcceptDeps } from '../ingest/accept';
+import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
 import type { TextVersionsRepo } from '../storage/textVersions';
@@ -12,7 +12,9 @@ import { auditReport } from '../storage/auditReport';
 import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../storage/checkpoints';
 import { openFixityProblems, sweepFixity } from '../storage/fixity';
 import { allLedgerEntries, verifyLedgerChain } from '../storage/ledger';
+import { replicationStatus } from '../storage/replication';
 import { requireToken } from './auth';
+import { createMetrics } from './metrics';
 import { DomainError } from './errors';
 import type { Logger } from './log';
 import { batchesRouter } from './http/batches';
@@ -46,6 +48,7 @@ async function check(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
@@ -63,14 +66,30 @@ export function createApp(deps: AppDeps): express.Express {
       }),
     ]);
     const checks = { postgres, objectStorePrimary: minioPrimary, objectStoreOffsite: minioOffsite, meilisearch };
-    const ready = Object.values(checks).every((v) => v === 'up');
+    // The offsite copy being away does not stop this node taking uploads and serving: its work waits in the
+    // queue and catches up. The node says it is degraded, and the lag below grows until the copy returns.
+    const ready = postgres === 'up' && minioPrimary === 'up' && meilisearch === 'up';
     // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
     const damaged = postgres === 'up' ? await openFixityProblems(deps.db).catch(() => null) : null;
+    const replication = postgres === 'up' ? await replicationStatus(deps.db, deps.offsite.name).catch(() => null) : null;
     res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not_ready',
+      status: ready ? (minioOffsite === 'up' ? 'ready' : 'degraded') : 'not_ready',
       checks,
       integrity: { state: damaged === null ? 'unknown' : damaged === 0 ? 'ok' : 'damaged', unrepairedObjects: damaged },
+      replication: replication && {
+        pending: replication.pending,
+        oldestPendingSeconds: replication.oldestPendingSeconds,
+        bytesPending: replication.bytesPending,
+      },
     });
+  });
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(metrics.contentType).send(await metrics.render());
+    } catch (e) {
+      next(e);
+    }
   });
 
   // Public: the key that verifies ledger checkpoints, for anyone who must check them.
@@ -114,6 +133,19 @@ export function createApp(deps: AppDeps): express.Express {
       checkpoints: await listCheckpoints(deps.db),
       manifests,
     });
+  });
+  // How far the offsite copy is behind, and whether each bucket keeps objects under Object Lock.
+  api.get('/replication', async (_req, res) => {
+    const [status, primaryLock, offsiteLock] = await Promise.all([
+      replicationStatus(deps.db, deps.offsite.name),
+      deps.primary.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
+      deps.offsite.objectLock().catch((e: unknown) => ({ enabled: false, detail: `unreachable: ${String(e)}` })),
+    ]);
+    res.json({ ...status, target: deps.offsite.name, objectLock: { primary: primaryLock, offsite: offsiteLock } });
+  });
+  // Queue every document whose offsite copy is not complete (besides the periodic sweep).
+  api.post('/replication/catch-up', async (_req, res) => {
+    res.json(await sweepUnfinished(deps));
   });
   api.get('/audit/checkpoints', async (_req, res) => {
     res.json({ keyId: deps.signingKey.keyId, checkpoints: await listCheckpoints(deps.db) });

@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(c.inProcessWorkers).toBe(false);
   });
 
+  test('Object Lock retention: years by default, minutes for a drill; the owner URL needs the application URL', () => {
+    expect(loadConfig({}).retentionMs).toBe(10 * 365.25 * 24 * 3600_000);
+    expect(loadConfig({ DIWAN_RETENTION: '5m' }).retentionMs).toBe(300_000);
+    expect(loadConfig({ DIWAN_RETENTION: '90d' }).retentionMs).toBe(90 * 24 * 3600_000);
+    expect(() => loadConfig({ DIWAN_RETENTION: 'forever' })).toThrow(/DIWAN_RETENTION: a number and a unit/);
+    expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://o:p@db/diwan' })).toThrow(/DATABASE_OWNER_URL needs DATABASE_URL/);
+  });
+
   test('half-set services and bad values fail fast with a clear message', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'http://x:9000' })).toThrow(
       /S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY go together/,

@@ -115,6 +115,15 @@ const envSchema = z.object({
   DIWAN_FIXITY_HOURS: z.coerce.number().min(0).default(24),
   /** How fast a scheduled sweep reads, in MB/s over both copies (0: unthrottled). */
   DIWAN_FIXITY_MB_PER_SECOND: z.coerce.number().min(0).default(50),
+  /**
+   * S3 Object Lock COMPLIANCE retention of every kept object (originals, archive PDFs, manifests,
+   * checkpoints, ledger segments): a number and a unit, y(ears), d(ays), h(ours) or m(inutes).
+   */
+  DIWAN_RETENTION: z
+    .string()
+    .trim()
+    .regex(/^[0-9]+(y|d|h|m)$/, 'a number and a unit: 10y, 90d, 12h, 5m')
+    .default('10y'),
   /** Public verification requests allowed per client address per minute. */
   DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
@@ -156,6 +165,8 @@ export interface Config {
   /** What the archive copy's stamp says and where its QR code points. */
   archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
   verifyPerMinute: number;
+  /** Object Lock retention of kept objects, in milliseconds. */
+  retentionMs: number;
   fixity: { everyHours: number; bytesPerSecond: number };
   checkpoints: { keyFile: string; everyHours: number };
   log: 'info' | 'debug' | 'silent';
@@ -185,6 +196,14 @@ function s3From(
     throw new ConfigError(`${prefix}ENDPOINT, ${prefix}ACCESS_KEY and ${prefix}SECRET_KEY go together: set all three or none`);
   }
   return { ...parseS3Endpoint(endpoint), accessKey, secretKey, bucket, region };
+}
+
+const UNIT_MS = { y: 365.25 * 24 * 3600_000, d: 24 * 3600_000, h: 3600_000, m: 60_000 } as const;
+
+/** '10y' -> milliseconds. */
+export function durationMs(s: string): number {
+  const unit = s.slice(-1) as keyof typeof UNIT_MS;
+  return Number(s.slice(0, -1)) * UNIT_MS[unit];
 }
 
 /** Parses the environment once; throws ConfigError with every problem listed. */
@@ -251,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeZone: e.DIWAN_TIMEZONE,
     },
     verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
+    retentionMs: durationMs(e.DIWAN_RETENTION),
     fixity: { everyHours: e.DIWAN_FIXITY_HOURS, bytesPerSecond: e.DIWAN_FIXITY_MB_PER_SECOND * 1024 * 1024 },
     checkpoints: {
       keyFile: path.resolve(e.DIWAN_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),

@@ -23,6 +23,7 @@ import { createBatchesRepo, type BatchesRepo } from '../storage/batches';
 import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
 import { createTextVersionsRepo, type TextVersionsRepo } from '../storage/textVersions';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
+import { isKept } from '../storage/layout';
 import { createApp } from './app';
 import { resolveAdminToken } from './auth';
 import type { Config } from './config';
@@ -53,9 +54,16 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
     const db = createDb(config.databaseUrl!, 10 + 2 * Math.max(config.workerConcurrency, config.ocr.workers));
     stops.unshift(() => db.end());
     const separateOwner = await prepareDatabase(config, db, log);
-    const primary = createObjectStore('primary', config.s3!);
-    const offsite = createObjectStore('offsite', config.offsite!);
-    await Promise.all([primary.ensureBucket(), offsite.ensureBucket()]);
+    const retention = { ms: config.retentionMs, applies: isKept };
+    const primary = createObjectStore('primary', config.s3!, retention);
+    const offsite = createObjectStore('offsite', config.offsite!, retention);
+    await primary.ensureBucket();
+    // An offsite copy that is away does not keep the archive from starting: replication waits for it.
+    await offsite
+      .ensureBucket()
+      .catch((e: unknown) =>
+        log.warn('offsite storage unreachable at start: documents will wait for their offsite copy', { error: String(e) }),
+      );
     const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
     await search.ensureIndex();
     const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner });

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db';
+import { exportLedgerSegments } from './ledgerExport';
 import { canonicalJson, sha256 } from './hash';
 import type { ObjectStore } from './objectStore';
 
@@ -107,6 +108,8 @@ export async function makeCheckpoint(
   deps: { db: Db; primary: ObjectStore; offsite: ObjectStore },
   key: SigningKey,
 ): Promise<Checkpoint> {
+  // The signed head is in storage as a ledger segment too.
+  await exportLedgerSegments(deps.db, [deps.primary, deps.offsite]);
   const head = await deps.db.query<{ seq: string; entry_hash: string }>(
     'SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1',
   );

@@ -6,6 +6,7 @@
  * is a ledger entry, and the latest state of every object is kept in the
  * `fixity` table (for /readyz and the audit report).
  */
+import type { Readable } from 'node:stream';
 import type { Db } from './db';
 import type { DocumentsRepo } from './documents';
 import { appendLedger } from './ledger';
@@ -101,18 +102,18 @@ export async function sweepFixity(
           found: c.sha256,
           state,
         });
-        const healthy = copies.find((other) => other !== store && seen.get(other)?.sha256 === a.sha256);
-        if (healthy) {
-          await store.repair(a.key, await healthy.get(a.key), a.size, a.contentType, a.sha256);
+        const source = await healthySource(copies, store, a.key, a.sha256, seen);
+        if (source) {
+          await store.repair(a.key, await source.open(), a.size, a.contentType, a.sha256);
           await appendLedger(deps.db, 'repaired', id, {
             key: a.key,
             target: store.name,
-            from: healthy.name,
+            from: source.name,
             sha256: a.sha256,
             found: c.sha256,
           });
           finding.state = 'repaired';
-          finding.repairedFrom = healthy.name;
+          finding.repairedFrom = source.name;
           seen.set(store, { sha256: a.sha256, size: a.size });
         } else {
           report.unrepaired++;
@@ -124,6 +125,27 @@ export async function sweepFixity(
   }
   report.ms = Date.now() - t0;
   return report;
+}
+
+/**
+ * Where good bytes for a damaged object can come from: the other copy when it is
+ * healthy, else a version kept by Object Lock (in this copy or the other) that
+ * still holds the recorded fingerprint.
+ */
+async function healthySource(
+  copies: ObjectStore[],
+  damaged: ObjectStore,
+  key: string,
+  sha256: string,
+  seen: Map<ObjectStore, { sha256: string | null } | undefined>,
+): Promise<{ name: string; open(): Promise<Readable> } | undefined> {
+  const other = copies.find((c) => c !== damaged && seen.get(c)?.sha256 === sha256);
+  if (other) return { name: other.name, open: () => other.get(key) };
+  for (const store of [damaged, ...copies.filter((c) => c !== damaged)]) {
+    const kept = await store.keptVersion(key, sha256).catch(() => undefined);
+    if (kept) return { name: `${store.name} (locked version ${kept.versionId})`, open: kept.open };
+  }
+  return undefined;
 }
 
 async function record(

@@ -36,3 +36,8 @@ export const keys = {
   pageImage: (ref: RegistryRef, n: number) => `${documentPrefix(ref)}pages/${String(n).padStart(4, '0')}.webp`,
   manifest: (ref: RegistryRef) => `${documentPrefix(ref)}manifest.json`,
 };
+
+/** Working files (staged page uploads) are not kept under Object Lock; everything else the archive stores is. */
+export function isKept(key: string): boolean {
+  return !key.startsWith('staging/');
+}

@@ -6,7 +6,7 @@
  * advisory lock so the chain never forks.
  */
 import { canonicalJson, sha256 } from './hash';
-import { inTransaction, type Db, type Tx } from './db';
+import { inTransaction, type Db, type Queryable, type Tx } from './db';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const LEDGER_LOCK = 0x6c656467; // "ledg"
@@ -117,9 +117,12 @@ export async function ledgerForDocument(db: Db, documentId: string): Promise<Led
   return res.rows.map(toEntry);
 }
 
-/** The whole ledger, in order (for the audit export). */
-export async function allLedgerEntries(db: Db): Promise<LedgerEntry[]> {
-  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq`);
+/** The whole ledger, or the entries after `after` up to `upTo`, in order (for the audit export and ledger segments). */
+export async function allLedgerEntries(db: Queryable, range: { after?: number; upTo?: number } = {}): Promise<LedgerEntry[]> {
+  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [
+    range.after ?? 0,
+    range.upTo ?? Number.MAX_SAFE_INTEGER,
+  ]);
   return res.rows.map(toEntry);
 }
 

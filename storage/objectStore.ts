@@ -44,6 +44,21 @@ export interface ObjectStore {
    */
   repair(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
   list(prefix: string): Promise<string[]>;
+  /**
+   * An older version of `key` that still holds `sha256` (kept by Object Lock when
+   * the current one was overwritten), opened for reading; undefined when none does.
+   */
+  keptVersion(key: string, sha256: string): Promise<{ versionId: string; open(): Promise<Readable> } | undefined>;
+  /** Whether the bucket has S3 Object Lock, so that retained objects cannot be removed or replaced. */
+  objectLock(): Promise<{ enabled: boolean; detail: string }>;
+}
+
+/** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
+export interface RetentionPolicy {
+  /** How long each kept object is retained, in milliseconds from its writing. */
+  ms: number;
+  /** Which keys are kept (others, like staged uploads, are working files). */
+  applies(key: string): boolean;
 }
 
 export class ObjectConflictError extends Error {}
@@ -53,7 +68,7 @@ function isNotFound(e: unknown): boolean {
   return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchBucket';
 }
 
-export function createObjectStore(name: string, target: S3Target): ObjectStore {
+export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
   const client = new Minio.Client({
     endPoint: target.endPoint,
     port: target.port,
@@ -63,6 +78,32 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     region: target.region,
   });
   const bucket = target.bucket;
+  let lockEnabled: Promise<boolean> | undefined;
+
+  /** Writes one object and, where the bucket has Object Lock, retains the version just written. */
+  const write = async (key: string, body: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
+    const put = await client.putObject(bucket, key, body, size, meta);
+    if (!retention?.applies(key)) return;
+    lockEnabled ??= objectLockOf().then((l) => l.enabled);
+    if (!(await lockEnabled)) return;
+    await client.putObjectRetention(bucket, key, {
+      mode: Minio.RETENTION_MODES.COMPLIANCE,
+      retainUntilDate: new Date(Date.now() + retention.ms).toISOString(),
+      versionId: put.versionId ?? '', // empty: the current version
+    });
+  };
+
+  const objectLockOf = async (): Promise<{ enabled: boolean; detail: string }> => {
+    try {
+      // The typings' overloads pick the callback form; the call returns a promise.
+      const c = await (client.getObjectLockConfig(bucket) as unknown as Promise<{ objectLockEnabled?: string } | undefined>);
+      const enabled = c?.objectLockEnabled === 'Enabled';
+      return { enabled, detail: enabled ? 'Object Lock enabled' : 'Object Lock not enabled on this bucket' };
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      return { enabled: false, detail: `Object Lock not available: ${err.code ?? err.message ?? String(e)}` };
+    }
+  };
 
   const stat: ObjectStore['stat'] = async (key) => {
     try {
@@ -88,7 +129,7 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     if (await alreadyThere(key, expectedSha256)) return { key, sha256: expectedSha256, size };
     const stream = open();
     try {
-      await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+      await write(key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
     } finally {
       stream.destroy();
     }
@@ -113,7 +154,7 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     bucket,
     async repair(key, stream, size, contentType, expectedSha256) {
       try {
-        await client.putObject(bucket, key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+        await write(key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
       } finally {
         stream.destroy();
       }
@@ -141,7 +182,7 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
       const existing = await stat(key);
       if (existing?.sha256) return { key, sha256: existing.sha256, size: existing.size };
       const hash = sha256(data);
-      await client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType, sha256: hash });
+      await write(key, data, data.length, { 'Content-Type': contentType, sha256: hash });
       return { key, sha256: hash, size: data.length };
     },
     putStream,
@@ -155,6 +196,21 @@ export function createObjectStore(name: string, target: S3Target): ObjectStore {
     async hash(key) {
       const h = await sha256Stream(await client.getObject(bucket, key));
       return { key, ...h };
+    },
+    objectLock: objectLockOf,
+    async keptVersion(key, expected) {
+      const versions: string[] = [];
+      const stream = client.listObjects(bucket, key, false, { IncludeVersion: true });
+      for await (const item of stream) {
+        const v = item as { name?: string; versionId?: string | null; isDeleteMarker?: boolean };
+        if (v.name === key && v.versionId && v.versionId !== 'null' && !v.isDeleteMarker) versions.push(v.versionId);
+      }
+      for (const versionId of versions) {
+        const open = () => client.getObject(bucket, key, { versionId });
+        const h = await sha256Stream(await open()).catch(() => undefined);
+        if (h?.sha256 === expected) return { versionId, open };
+      }
+      return undefined;
     },
     async list(prefix) {
       const keys: string[] = [];

@@ -8,7 +8,7 @@
  */
 import type { Db } from './db';
 import type { DocumentRecord, DocumentsRepo } from './documents';
-import { documentPrefix } from './layout';
+import { documentPrefix, keys } from './layout';
 import { appendLedger, ledgerForDocument } from './ledger';
 import type { ObjectStore } from './objectStore';
 
@@ -63,10 +63,15 @@ export async function verifyDocument(
       // An unreadable manifest shows as its own mismatch below.
     }
   }
-  const registered = (await ledgerForDocument(deps.db, doc.id)).find((e) => e.event === 'registered');
+  const entries = await ledgerForDocument(deps.db, doc.id);
+  const registered = entries.find((e) => e.event === 'registered');
   const ledgerFiles = new Map(
     ((registered?.payload.files ?? []) as Array<{ path: string; sha256: string }>).map((f) => [`${prefix}${f.path}`, f.sha256]),
   );
+  // Later readings are written after the manifest: their 'reocr' entries vouch for them.
+  for (const e of entries.filter((x) => x.event === 'reocr')) {
+    ledgerFiles.set(keys.ocrJsonVersion(doc, Number(e.payload.version)), String(e.payload.ocrSha256));
+  }
   const files: FileVerdict[] = [];
   for (const a of artefacts) {
     const inManifest = listed.get(a.key);
@@ -78,7 +83,7 @@ export async function verifyDocument(
       primary: await copy(deps.primary, a.key, a.sha256),
       offsite: await copy(deps.offsite, a.key, a.sha256),
       manifest: inManifest === undefined ? 'absent' : inManifest === a.sha256 ? 'ok' : 'mismatch',
-      ledger: a.kind !== 'original' ? 'n/a' : inLedger === a.sha256 ? 'ok' : 'mismatch',
+      ledger: inLedger === undefined && a.kind !== 'original' ? 'n/a' : inLedger === a.sha256 ? 'ok' : 'mismatch',
     });
   }
   const ok = files.every(
@@ -87,7 +92,7 @@ export async function verifyDocument(
       f.offsite.state === 'ok' &&
       f.manifest !== 'mismatch' &&
       f.ledger !== 'mismatch' &&
-      (f.kind === 'manifest' || f.manifest === 'ok'),
+      (f.kind === 'manifest' || f.manifest === 'ok' || f.ledger === 'ok'),
   );
   const verdict = { documentId: doc.id, registryNo: doc.registryNo, verifiedAt: new Date().toISOString(), ok, files };
   await appendLedger(deps.db, 'verified', doc.id, {

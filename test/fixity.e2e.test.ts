@@ -3,6 +3,9 @@
  * archive PDF deleted from the offsite copy, both found by a sweep and
  * repaired from the other copy, each problem and repair in the ledger; an
  * object damaged on both copies is reported unrepaired and raised in /readyz.
+ * This archive's buckets were made beforehand without Object Lock (as on a
+ * storage service that lacks it): that is detected and reported, and with no
+ * locked version to fall back on, damage to both copies cannot be undone.
  */
 import crypto from 'node:crypto';
 import * as Minio from 'minio';
@@ -13,7 +16,8 @@ import { canonicalJson } from '../storage/hash';
 import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
 import { createDb, type Db } from '../storage/db';
 import { createObjectStore } from '../storage/objectStore';
-import { runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { loadConfig } from '../src/config';
+import { isolatedEnv, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 let server: TestServer;
 let doc: DocumentJson;
@@ -25,7 +29,10 @@ const client = (t: S3Target) =>
 const cli = (args: string[]) => runCli(server, args);
 
 beforeAll(async () => {
-  server = await startTestServer();
+  const env = await isolatedEnv();
+  const config = loadConfig(env);
+  for (const t of [config.s3!, config.offsite!]) await client(t).makeBucket(t.bucket, t.region);
+  server = await startTestServer(env);
   scan = await renderArabicScan(['سجل الوارد', 'كتاب بشأن حفظ الوثائق'], { seed: 41, width: 1200, height: 800 });
   const { id } = (await (await server.upload(scan, 'وارد.jpg')).json()) as { id: string };
   doc = await server.waitFor(id);
@@ -34,6 +41,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+});
+
+test('buckets without Object Lock are reported: replicate --status names them and fails', async () => {
+  const { code, out } = await cli(['replicate', '--status', '--json']);
+  expect(code).toBe(1);
+  const status = JSON.parse(out) as { objectLock: Record<string, { enabled: boolean; detail: string }> };
+  expect(status.objectLock.primary).toMatchObject({ enabled: false });
+  expect(status.objectLock.offsite).toMatchObject({ enabled: false });
+  expect(status.objectLock.primary!.detail).toMatch(/Object Lock/);
 });
 
 test('a changed byte on the primary and a deleted offsite copy are found, repaired from the other copy, and recorded', async () => {

@@ -34,7 +34,7 @@ export interface DocumentJson {
 }
 
 /** A new database on the shared server: its owner's address and the application role's. */
-async function createDatabase(name: string): Promise<{ owner: string; app: string }> {
+export async function createDatabase(name: string): Promise<{ owner: string; app: string }> {
   const admin = new pg.Client({ connectionString: process.env.DATABASE_OWNER_URL! });
   await admin.connect();
   try {
@@ -62,6 +62,8 @@ export async function isolatedEnv(extra: Record<string, string> = {}): Promise<N
     PORT: '0',
     DIWAN_ADMIN_TOKEN: TOKEN,
     DIWAN_LOG: 'silent',
+    // Kept objects are locked for minutes, not years, in tests.
+    DIWAN_RETENTION: '10m',
     DATABASE_URL: database.app,
     DATABASE_OWNER_URL: database.owner,
     S3_ENDPOINT: process.env.S3_ENDPOINT,
@@ -118,6 +120,20 @@ export function sha256(b: Buffer): string {
 export async function runCli(server: TestServer, args: string[]): Promise<{ code: number; out: string }> {
   const saved = { ...process.env };
   Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
+  const out: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  try {
+    return { code: await main(args), out: out.join('') };
+  } finally {
+    write.mockRestore();
+    process.env = saved;
+  }
+}
+
+/** Runs the `diwan` CLI in this process with `env` as its settings (commands that start the archive themselves, like restore). */
+export async function runCliWith(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; out: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
   const out: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
   try {

@@ -4,6 +4,7 @@
  * copies are recorded as replicas.
  */
 import { appendLedgerOnce } from '../../storage/ledger';
+import { exportLedgerSegments } from '../../storage/ledgerExport';
 import type { Stage } from './stage';
 
 export const replicateStage: Stage = {
@@ -11,6 +12,8 @@ export const replicateStage: Stage = {
   description: 'copy to the offsite bucket and verify the copy',
   async run(ctx) {
     const { doc, deps } = ctx;
+    // The offsite bucket may not exist yet when the copy was away while the archive started.
+    await deps.offsite.ensureBucket();
     const artefacts = await deps.documents.artefacts(doc.id);
     for (const a of artefacts) {
       const there = await deps.offsite.stat(a.key);
@@ -27,6 +30,11 @@ export const replicateStage: Stage = {
       });
     }
     await appendLedgerOnce(deps.db, 'replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });
+    // The ledger up to here goes to storage too, so a bucket alone holds this document's history.
+    // A failure here loses nothing: the next export writes what this one did not.
+    await exportLedgerSegments(deps.db, [deps.primary, deps.offsite]).catch((e: unknown) =>
+      deps.log.warn('ledger segment not exported yet', { error: String(e) }),
+    );
     return { kind: 'done', detail: { files: artefacts.length } };
   },
 };

@@ -15,9 +15,11 @@ export async function startMinio(opts: {
   cacheDir: string;
   accessKey: string;
   secretKey: string;
+  /** A fixed port (to start the same server again); default: a free one. */
+  port?: number;
 }): Promise<LocalMinio> {
   const bin = await ensureBinary(MINIO, opts.cacheDir);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const consolePort = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = await startManaged({

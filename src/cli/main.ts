@@ -15,6 +15,8 @@ import { ApiError, createClient } from './client';
 import { ingest } from './ingest';
 import { multipartBody } from './upload';
 import { projectScript } from '../../ingest/scripts';
+import { rebuildIndex } from '../../search/reindex';
+import { restoreArchive, RestoreRefused } from '../../storage/restore';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -32,6 +34,11 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan audit report [--json]           ledger, checkpoints, fixity (damaged objects named), offsite coverage, documents
   diwan audit export DIR                the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
   diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
+  diwan replicate [--status] [--json]    offsite lag (pending documents, oldest, bytes) and Object Lock; without
+                                       --status, queue every document whose offsite copy is incomplete
+  diwan restore --from offsite|primary [--json]
+                                       rebuild the database and the search index from one bucket alone (into an
+                                       empty database; fills the other bucket; restartable)
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
   diwan show ID [--json]
@@ -224,6 +231,95 @@ async function fixity(config: Config, argv: string[]): Promise<number> {
   return r.unrepaired > 0 ? 1 : 0;
 }
 
+function json(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}
+
+interface ReplicationView {
+  pending: number;
+  oldestPendingSeconds: number;
+  bytesPending: number;
+  objectsPending: number;
+  objectsReplicated: number;
+  lastVerifiedAt: string | null;
+  target: string;
+  objectLock: Record<string, { enabled: boolean; detail: string }>;
+}
+
+async function replicate(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'status'], options: [] });
+  const client = createClient(config);
+  if (!args.flags.has('status')) {
+    const r = await client.post<{ requeued: number; waiting: number }>('/replication/catch-up', {});
+    if (args.flags.has('json')) json(r);
+    else
+      process.stdout.write(
+        `أعيدت ${r.requeued} وثيقة إلى الطابور / queued ${r.requeued} documents (${r.waiting} waiting for their upload)\n`,
+      );
+    return 0;
+  }
+  const r = await client.get<ReplicationView>('/replication');
+  if (args.flags.has('json')) json(r);
+  else {
+    const lock = Object.entries(r.objectLock)
+      .map(([k, v]) => `${k}: ${v.enabled ? 'locked (COMPLIANCE retention)' : `NOT locked (${v.detail})`}`)
+      .join('; ');
+    process.stdout.write(
+      [
+        `النسخة الخارجية / offsite (${r.target}): ${r.pending} documents pending, ${r.objectsPending} files, ${(r.bytesPending / 1048576).toFixed(1)} MB; oldest ${r.oldestPendingSeconds} s`,
+        `نُسخ وتُحقق منه / verified: ${r.objectsReplicated} files, last ${r.lastVerifiedAt ?? 'never'}`,
+        `الحفظ غير القابل للتعديل / Object Lock: ${lock}`,
+      ].join('\n') + '\n',
+    );
+  }
+  return Object.values(r.objectLock).every((l) => l.enabled) ? 0 : 1;
+}
+
+/** Rebuilds the archive from one bucket, in this process (no server needs to run). */
+async function restore(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['from'] });
+  const from = args.options.get('from') ?? 'offsite';
+  if (from !== 'offsite' && from !== 'primary') throw new UsageError('restore --from takes offsite or primary');
+  const core = await startCore(config, createLogger(args.flags.has('json') ? 'silent' : config.log));
+  try {
+    const [source, other] = from === 'offsite' ? [core.offsite, core.primary] : [core.primary, core.offsite];
+    const report = await restoreArchive({
+      db: core.db,
+      source,
+      other,
+      offsiteName: core.offsite.name,
+      onProgress: (done, total) => {
+        if (!args.flags.has('json') && (done % 100 === 0 || done === total)) process.stderr.write(`  ${done}/${total}\r`);
+      },
+    });
+    const index = await rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { clear: true });
+    const ok = report.documents.failed === 0 && report.ledger.brokenAt === null;
+    if (args.flags.has('json')) json({ ...report, index, ok });
+    else {
+      process.stdout.write(
+        [
+          `استُعيد الأرشيف من ${from} / restored from ${from} in ${(report.ms / 1000).toFixed(1)} s`,
+          `الوثائق / documents: ${report.documents.restored} restored, ${report.documents.alreadyPresent} already present, ${report.documents.failed} failed (of ${report.documents.found})`,
+          `الملفات / objects: ${report.objects.verified} verified (${(report.objects.bytes / 1048576).toFixed(1)} MB), ${report.objects.copiedToOther} copied to ${other.name}, ${report.objects.repairedInSource} repaired in ${source.name}`,
+          `السجل / ledger: ${report.ledger.entries} entries, ${report.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${report.ledger.brokenAt}`}; ${report.checkpoints} checkpoints`,
+          `أرقام القيد / registry: ${report.registry.map((r) => `${r.year}: ${r.lastSeq}`).join(', ') || 'none'}`,
+          `الفهرس / index: ${index.pages} pages of ${index.documents} documents`,
+          ...report.problems.map((p) => `  ! ${p}`),
+        ].join('\n') + '\n',
+      );
+    }
+    return ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof RestoreRefused) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await core.stop();
+  }
+}
+
 /** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
 async function auditExport(config: Config, dir: string): Promise<number> {
   const b = await createClient(config).get<{
@@ -259,7 +355,6 @@ async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const args = parseArgs(rest, { flags: ['json'], options: [] });
   const client = createClient(config);
-  const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
   if (sub === 'checkpoint') {
     const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
       '/audit/checkpoint',
@@ -485,6 +580,10 @@ export async function main(argv: string[]): Promise<number> {
         return await verifyFile(config, rest);
       case 'audit':
         return await audit(config, rest);
+      case 'replicate':
+        return await replicate(config, rest);
+      case 'restore':
+        return await restore(config, rest);
       case 'fixity':
         return await fixity(config, rest);
       case 'reindex':
