@@ -41,6 +41,24 @@ module.exports = tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The viewer's small browser script, served as it is.
+    files: ['src/web/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false },
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        XMLHttpRequest: 'readonly',
+        EventSource: 'readonly',
+        Map: 'readonly',
+      },
+    },
+  },
+  {
     // Plain JavaScript run by Node itself (the PDF reader's child process).
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -9,6 +9,8 @@ import { batchMeta, type BatchRecord, type NewBatchFile } from '../storage/batch
 import { acceptDocument, examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
 
 export interface ReceivedFile {
+  /** The file's row in the batch (the id its progress events carry). */
+  id: string | null;
   name: string | null;
   status: 'queued' | 'duplicate' | 'rejected';
   documentId: string | null;
@@ -48,13 +50,15 @@ export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: A
   } finally {
     fs.rmSync(file.path, { force: true });
   }
-  if (!(await deps.batches.addFile(batch.id, row))) {
+  let id = await deps.batches.addFile(batch.id, row);
+  if (!id) {
     // The batch was sealed while this page was on its way.
     const sealed = new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
     row = { ...base, outcome: 'rejected', error: { code: sealed.code, message: sealed.messageAr, messageEn: sealed.messageEn } };
-    await deps.batches.addFile(batch.id, row);
+    id = await deps.batches.addFile(batch.id, row);
   }
   return {
+    id: id ?? null,
     name: row.name,
     status: row.outcome === 'duplicate' ? 'duplicate' : row.outcome === 'rejected' ? 'rejected' : 'queued',
     documentId: row.documentId ?? null,

@@ -129,6 +129,11 @@ export async function viewerImage(png: Buffer): Promise<Buffer> {
   return sharp(png).resize({ width: 2000, withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
 }
 
+/** A result list's thumbnail of a viewer image: 192 pixels wide. */
+export async function thumbnail(webp: Buffer): Promise<Buffer> {
+  return sharp(webp).resize({ width: 192, withoutEnlargement: true }).webp({ quality: 70 }).toBuffer();
+}
+
 const STAMP_FONT = fontFile('amiri').file;
 
 function escapeMarkup(s: string): string {

@@ -47,6 +47,14 @@ export function snippet(text: string, terms: string[], width = 16): string {
   return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
 }
 
+/** The whole text, safe in HTML, every matching word marked; line breaks kept. */
+export function markText(text: string, terms: string[]): string {
+  return text
+    .split(/(\s+)/)
+    .map((part) => (/^\s*$/.test(part) ? part : matches(part, terms) ? `<mark>${escapeHtml(part)}</mark>` : escapeHtml(part)))
+    .join('');
+}
+
 /** Boxes [x0, y0, x1, y1] (page pixels) of the page's words that match. */
 export function matchBoxes(pageWords: OcrWord[], terms: string[]): Array<[number, number, number, number]> {
   return pageWords.filter((w) => matches(w[0], terms)).map((w) => [w[1], w[2], w[3], w[4]]);

@@ -99,6 +99,8 @@ export interface SearchIndex {
   ping(): Promise<boolean>;
   /** Replaces the pages of one document and waits until Meilisearch has applied it. */
   indexDocument(documentId: string, pages: PageDoc[]): Promise<void>;
+  /** Adds page records of many documents in one task (into a cleared index: nothing is removed first). */
+  addPages(pages: PageDoc[]): Promise<void>;
   search(req: SearchRequest): Promise<SearchResult>;
   /** Drops every record (the index is rebuilt from the database after). */
   clear(): Promise<void>;
@@ -195,6 +197,9 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
       must(await index.deleteDocuments({ filter: `documentId = ${quote(documentId)}` }).waitTask(wait), 'delete');
       if (pages.length === 0) return;
       must(await index.addDocuments(pages).waitTask(wait), 'indexing');
+    },
+    async addPages(pages) {
+      if (pages.length > 0) must(await index.addDocuments(pages).waitTask(wait), 'indexing');
     },
     async clear() {
       must(await index.deleteAllDocuments().waitTask(wait), 'clear');

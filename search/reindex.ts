@@ -58,13 +58,24 @@ export async function reindexAll(
   if (opts.clear) await deps.search.clear();
   let documents = 0;
   let pages = 0;
+  // Into an empty index, many documents go in one task; otherwise each document's pages are replaced in one step.
+  let pending: Awaited<ReturnType<typeof pageRecords>> = [];
   for (const id of await deps.documents.archivedIds()) {
     const doc = await deps.documents.get(id);
     if (!doc) continue;
     const records = pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow);
-    await deps.search.indexDocument(id, records);
+    if (opts.clear) {
+      pending.push(...records);
+      if (pending.length >= 2000) {
+        await deps.search.addPages(pending);
+        pending = [];
+      }
+    } else {
+      await deps.search.indexDocument(id, records);
+    }
     documents++;
     pages += records.length;
   }
+  await deps.search.addPages(pending);
   return { documents, pages, ms: Date.now() - t0 };
 }

@@ -14,6 +14,8 @@ import { openFixityProblems, sweepFixity } from '../storage/fixity';
 import { allLedgerEntries, verifyLedgerChain } from '../storage/ledger';
 import { replicationStatus } from '../storage/replication';
 import { requireToken } from './auth';
+import type { Config } from './config';
+import { viewerRouter } from './web/router';
 import { createMetrics } from './metrics';
 import { DomainError } from './errors';
 import type { Logger } from './log';
@@ -34,6 +36,8 @@ export interface AppDeps extends AcceptDeps {
   verifyPerMinute: number;
   textVersions: TextVersionsRepo;
   signingKey: SigningKey;
+  /** What the stamp says and where its QR code points (the viewer shows it). */
+  archive: Config['archive'];
   log: Logger;
 }
 
@@ -157,6 +161,23 @@ export function createApp(deps: AppDeps): express.Express {
   });
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
+
+  // The viewer: search, documents, upload, audit (Arabic first, signed in with the access token).
+  app.use(
+    viewerRouter({
+      adminToken: deps.adminToken,
+      db: deps.db,
+      documents: deps.documents,
+      batches: deps.batches,
+      search: deps.search,
+      primary: deps.primary,
+      offsite: deps.offsite,
+      archive: deps.archive,
+      signingKeyPem: deps.signingKey.publicKeyPem,
+      spoolDir: deps.spoolDir,
+      maxFileBytes: deps.limits.maxFileBytes,
+    }),
+  );
 
   app.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use(errorHandler(deps.log));

@@ -276,6 +276,7 @@ export async function startServer(
     verifyPerMinute: core.config.verifyPerMinute,
     textVersions: core.textVersions,
     signingKey,
+    archive: core.config.archive,
     log: core.log,
   });
   const server = http.createServer(app);

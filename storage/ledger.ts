@@ -22,7 +22,8 @@ export type LedgerEvent =
   | 'fixity-problem'
   | 'repaired'
   | 'verified'
-  | 'downloaded';
+  | 'downloaded'
+  | 'viewed';
 
 export interface LedgerEntry {
   seq: number;

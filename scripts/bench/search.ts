@@ -11,6 +11,12 @@
  *   PostgreSQL) and then, in the same run, send the same queries straight to
  *   Meilisearch (the stemmed query, the same filter and facets).
  * - Prints p50/p95/p99 latency and throughput of each, and the API's overhead.
+ * - Then the viewer on the same archive (10,000 documents by default): Debian's
+ *   Chromium (playwright-core) signs in and loads the search page, result pages
+ *   for several queries, documents opened from them (their page images stored),
+ *   the upload and audit pages, each several times; prints the median and worst
+ *   time to the load event (images and fonts included) beside the server's own
+ *   time for the same HTML (fetch, no browser). Skipped without Chromium.
  *
  * Usage: npm run bench:search [-- --pages 100000 --clients 8 --seconds 20]
  */
@@ -31,6 +37,12 @@ import { LETTERS } from '../eval/corpus';
 import { startEmbeddedServices } from '../services/embedded';
 import { freePort } from '../services/util';
 import { serveChild } from './serve';
+import sharp from 'sharp';
+import { chromium } from 'playwright-core';
+import type { Config } from '../../src/config';
+import { keys } from '../../storage/layout';
+import { createObjectStore } from '../../storage/objectStore';
+import { renderArabicScan } from '../fixtures/arabicScan';
 
 const TOKEN = 'bench-search-token-0123456789';
 
@@ -104,6 +116,73 @@ async function load(
     }),
   );
   return { ms: ms.sort((a, b) => a - b), errors };
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Page loads in a real browser on the seeded archive: median and worst to the load event, beside the server's HTML time. */
+async function viewerLoads(base: string, c: Config, docs: number): Promise<string[]> {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const words = ['الموازنة', 'الأرشيف', 'اللجنة', 'التقرير', 'المراسلات'];
+  // The documents the searches lead to get their page image stored, as archived documents have.
+  const primary = createObjectStore('primary', c.s3!);
+  const image = await sharp(await renderArabicScan(['مراسلة', 'الأرشيف'], { seed: 9 }))
+    .resize({ width: 2000 })
+    .webp({ quality: 80 })
+    .toBuffer();
+  const opened: string[] = [];
+  for (const w of words) {
+    const res = (await (await fetch(`${base}/api/v1/search?q=${encodeURIComponent(w)}&limit=20`, { headers: auth })).json()) as {
+      hits: Array<{ id: string; registryNo: string; page: number }>;
+    };
+    for (const h of res.hits) {
+      const [year, seq] = h.registryNo.split('/').map(Number) as [number, number];
+      await primary.putBufferOnce(keys.pageImage({ year, seq }, h.page), image, 'image/webp');
+    }
+    opened.push(`/documents/${res.hits[0]!.id}?page=${res.hits[0]!.page}&q=${encodeURIComponent(w)}`);
+  }
+  const targets: Array<[string, string[]]> = [
+    ['search page, latest documents', ['/search']],
+    ['search results (20 hits, thumbnails)', words.map((w) => `/search?q=${encodeURIComponent(w)}`)],
+    ['document page (image, boxes, text)', opened],
+    ['upload page', ['/upload']],
+    ['audit page', ['/audit']],
+  ];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  const lines = [
+    `Viewer page loads, ${docs.toLocaleString('en')} documents archived, Chromium headless, ${os.cpus().length} cores`,
+    `${'page'.padEnd(40)} ${'load p50'.padStart(9)} ${'load max'.padStart(9)} ${'HTML p50'.padStart(9)}`,
+  ];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    const cookie = (await context.cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
+    for (const [label, paths] of targets) {
+      const loads: number[] = [];
+      const html: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const p of paths) {
+          const t0 = performance.now();
+          await page.goto(`${base}${p}`, { waitUntil: 'load' });
+          loads.push(performance.now() - t0);
+          const t1 = performance.now();
+          await (await fetch(`${base}${p}`, { headers: { cookie } })).text();
+          html.push(performance.now() - t1);
+        }
+      }
+      loads.sort((a, b) => a - b);
+      html.sort((a, b) => a - b);
+      lines.push(
+        `${label.padEnd(40)} ${percentile(loads, 50).toFixed(0).padStart(6)} ms ${loads.at(-1)!.toFixed(0).padStart(6)} ms ${percentile(html, 50).toFixed(0).padStart(6)} ms`,
+      );
+    }
+  } finally {
+    await browser.close();
+  }
+  return lines;
 }
 
 async function main(): Promise<void> {
@@ -227,6 +306,9 @@ async function main(): Promise<void> {
     const row = (label: string, x: { ms: number[]; errors: number }) =>
       `${label.padEnd(34)} ${percentile(x.ms, 50).toFixed(1).padStart(7)} ${percentile(x.ms, 95).toFixed(1).padStart(7)} ${percentile(x.ms, 99).toFixed(1).padStart(7)} ${(x.ms.length / seconds).toFixed(0).padStart(8)} ${String(x.errors).padStart(6)}`;
     const overhead = (p: number) => ((percentile(a.ms, p) / percentile(m.ms, p) - 1) * 100).toFixed(0);
+    const viewer = fs.existsSync(CHROMIUM)
+      ? await viewerLoads(`http://127.0.0.1:${port}`, c, docs)
+      : ['(viewer page loads skipped: no Chromium at /usr/bin/chromium)'];
     process.stdout.write(
       [
         '',
@@ -235,6 +317,8 @@ async function main(): Promise<void> {
         row('API (GET /api/v1/search)', a),
         row('Meilisearch directly (same query)', m),
         `API overhead: p50 +${overhead(50)}%, p95 +${overhead(95)}%`,
+        '',
+        ...viewer,
         '',
       ].join('\n'),
     );

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
+import { thumbnail } from '../../ingest/images';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
 import { keys, toArabicIndic } from '../../storage/layout';
 import { appendLedger } from '../../storage/ledger';
@@ -272,5 +273,36 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     await send(stream, res);
   });
 
+  // A page as the viewer shows it (pages/NNNN.webp), and a small thumbnail of it for result lists.
+  const pageKey = async (req: Request) => {
+    const doc = await load(req);
+    const n = Number(req.params.n);
+    if (!Number.isInteger(n) || n < 1 || n > (doc.pageCount ?? 0)) throw new DomainError('not_found');
+    return keys.pageImage(doc, n);
+  };
+  router.get('/documents/:id/pages/:n/image', async (req, res) => {
+    const stream = await openObject(deps, await pageKey(req));
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Cache-Control', 'private, max-age=86400');
+    await send(stream, res);
+  });
+  router.get('/documents/:id/pages/:n/thumb', async (req, res) => {
+    const key = await pageKey(req);
+    let thumb = thumbs.get(key);
+    if (!thumb) {
+      const chunks: Buffer[] = [];
+      for await (const c of await openObject(deps, key)) chunks.push(c as Buffer);
+      thumb = await thumbnail(Buffer.concat(chunks));
+      if (thumbs.size >= 2000) thumbs.delete(thumbs.keys().next().value!);
+      thumbs.set(key, thumb);
+    }
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Cache-Control', 'private, max-age=86400');
+    res.end(thumb);
+  });
+
   return router;
 }
+
+/** Thumbnails already made, by object key (stored pages never change). */
+const thumbs = new Map<string, Buffer>();

@@ -91,21 +91,19 @@ function page(v: Verdict | undefined): string {
 <html lang="ar" dir="rtl">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>التحقق من وثيقة — Verify a document</title>
-<style>
-body{font-family:"Noto Naskh Arabic","Amiri",serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#222}
-h1{font-size:1.4rem;color:#8c0d0d} label{display:block;margin-top:.8rem} input{width:100%;font-size:1rem;padding:.4rem;direction:ltr}
-button{margin-top:1rem;font-size:1rem;padding:.4rem 1.2rem} .verdict{margin:1.5rem 0;padding:1rem;border-radius:.4rem}
-.good{background:#e7f5e9;border:1px solid #2e7d32}.bad{background:#fdecea;border:1px solid #c62828}.info{background:#eef3fb;border:1px solid #1d4f91}
-[lang=en]{font-family:sans-serif;font-size:.9rem;color:#444}
-</style></head>
+<link rel="stylesheet" href="/assets/viewer.css"><link rel="icon" href="/assets/icon.svg" type="image/svg+xml"></head>
 <body>
+<header class="top"><span class="brand">الديوان الإلكتروني <span lang="en" dir="ltr">· Diwan</span></span></header>
+<main class="verify-page card">
 <h1>التحقق من وثيقة مسجّلة <span lang="en" dir="ltr">· Verify a registered document</span></h1>
+<p class="muted">لا يُعرض هنا شيء من محتوى الوثيقة. <span lang="en" dir="ltr">Nothing of the document's content is shown here.</span></p>
 ${verdict}
 <form method="get" action="/verify">
-<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required></label>
-<label>البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}"></label>
-<button type="submit">تحقّق · Verify</button>
+<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required inputmode="numeric"></label>
+<label>البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}" class="ltr"></label>
+<button class="primary" type="submit">تحقّق · Verify</button>
 </form>
+</main>
 </body></html>`;
 }
 

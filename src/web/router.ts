@@ -1,0 +1,349 @@
+/**
+ * The viewer: server-rendered pages for clerks, officials and auditors, from
+ * the same Express app as the API. Sign-in takes the access token and keeps it
+ * in an http-only, same-site cookie; every page is Arabic and right-to-left
+ * unless English is asked for. A strict Content-Security-Policy: only this
+ * origin's stylesheet, script, fonts and images. Everything is served locally.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { stampLines, verifyUrl } from '../../ingest/stages/compose';
+import { fontFile } from '../../ingest/fonts';
+import { matchBoxes, markText, queryTerms, snippet } from '../../search/highlight';
+import type { SearchIndex } from '../../search/index';
+import { auditReport } from '../../storage/auditReport';
+import type { BatchesRepo } from '../../storage/batches';
+import type { Db } from '../../storage/db';
+import type { DocumentsRepo } from '../../storage/documents';
+import { appendLedger, ledgerForDocument } from '../../storage/ledger';
+import type { ObjectStore } from '../../storage/objectStore';
+import { replicationStatus } from '../../storage/replication';
+import { identifyFile, verifyDocument } from '../../storage/verify';
+import { authOf, CSRF_COOKIE, csrfOk, SESSION_COOKIE, tokenMatches } from '../auth';
+import type { Config } from '../config';
+import { DomainError } from '../errors';
+import { spoolStorage, type SpooledUpload } from '../http/spool';
+import { searchQuerySchema, callerClearance } from '../http/search';
+import { cookies, langOf, type Lang } from './i18n';
+import { auditPage, documentPage, loginPage, notFoundPage, searchPage, uploadPage, type PageCtx } from './pages';
+
+export interface ViewerDeps {
+  adminToken: string;
+  db: Db;
+  documents: DocumentsRepo;
+  batches: BatchesRepo;
+  search: SearchIndex;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+  archive: Config['archive'];
+  signingKeyPem: string;
+  spoolDir: string;
+  maxFileBytes: number;
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/** The viewer's files: beside this module when built, or in the source tree. */
+function assetsDir(): string {
+  const candidates = [path.join(__dirname, 'assets'), path.resolve(__dirname, '..', '..', '..', 'src', 'web', 'assets')];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'viewer.css')))!;
+}
+
+/** Only a path on this site may be a sign-in's destination. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/search';
+}
+
+export function viewerRouter(deps: ViewerDeps): Router {
+  const router = Router();
+  const assets = assetsDir();
+  const fonts: Record<string, string> = {
+    'sans-regular.ttf': fontFile('sans').file,
+    'sans-bold.ttf': fontFile('sans-bold').file,
+  };
+
+  router.use((_req, res, next) => {
+    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'same-origin');
+    next();
+  });
+  router.get('/assets/fonts/:file', (req, res, next) => {
+    const file = fonts[String(req.params.file)];
+    if (!file) return next(new DomainError('not_found'));
+    res.set('Cache-Control', 'public, max-age=604800');
+    res.type('font/ttf').sendFile(file);
+  });
+  router.get('/favicon.ico', (_req, res) => res.redirect(301, '/assets/icon.svg'));
+  router.use('/assets', express.static(assets, { maxAge: '1h', index: false, fallthrough: false }));
+
+  /** The page context: language, CSRF token (made when missing), what this person may do. */
+  const ctxOf = (req: Request, res: Response, signedIn: boolean): PageCtx => {
+    const lang: Lang = langOf(req, res);
+    let csrf = cookies(req)[CSRF_COOKIE];
+    if (!csrf || csrf.length < 16) {
+      csrf = crypto.randomBytes(18).toString('base64url');
+      res.cookie(CSRF_COOKIE, csrf, { sameSite: 'strict', secure: req.secure, path: '/' });
+    }
+    // One role for now (the administrator's token); the pages ask per action, so roles slot in.
+    return {
+      lang,
+      csrf,
+      url: req.originalUrl,
+      signedIn,
+      can: { search: true, upload: true, audit: true },
+      timeZone: deps.archive.timeZone,
+    };
+  };
+
+  router.get('/login', (req, res) => {
+    res.type('html').send(loginPage(ctxOf(req, res, false), safeNext(req.query.next), req.query.failed === '1'));
+  });
+  router.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res) => {
+    const body = req.body as { token?: string; next?: string };
+    const next = safeNext(body.next);
+    if (!tokenMatches(deps.adminToken, body.token)) {
+      res.redirect(303, `/login?failed=1&next=${encodeURIComponent(next)}`);
+      return;
+    }
+    const secure = req.secure;
+    res.cookie(SESSION_COOKIE, body.token!, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: 12 * 3600_000 });
+    res.cookie(CSRF_COOKIE, crypto.randomBytes(18).toString('base64url'), { sameSite: 'strict', secure, path: '/' });
+    res.redirect(303, next);
+  });
+
+  // Everything below needs a signed-in person.
+  router.use((req, res, next) => {
+    if (!['/', '/search', '/upload', '/audit', '/logout'].includes(req.path) && !req.path.startsWith('/documents/')) {
+      next();
+      return;
+    }
+    if (!authOf(deps.adminToken, req)) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    next();
+  });
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+  const checkCsrf = (req: Request) => {
+    if (!csrfOk(req)) throw new DomainError('forbidden', { ar: '(رمز CSRF مفقود أو خاطئ)', en: '(missing or wrong CSRF token)' });
+  };
+
+  router.post('/logout', form, (req, res) => {
+    checkCsrf(req);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/login');
+  });
+
+  router.get('/', (_req, res) => res.redirect(302, '/search'));
+
+  router.get('/search', async (req, res) => {
+    const ctx = ctxOf(req, res, true);
+    const parsed = searchQuerySchema.safeParse(req.query);
+    const p = parsed.success ? parsed.data : searchQuerySchema.parse({ q: typeof req.query.q === 'string' ? req.query.q : '' });
+    const filters = {
+      type: p.type,
+      department: p.department,
+      year: p.year,
+      from: p.from,
+      to: p.to,
+      needsReview: p.needsReview === 'true' ? true : undefined,
+    };
+    const result = await deps.search.search({
+      q: p.q,
+      filters: {
+        docType: p.type,
+        department: p.department,
+        year: p.year,
+        registeredFrom: p.from,
+        registeredTo: p.to,
+        needsReview: filters.needsReview,
+      },
+      sort: p.q ? p.sort : 'newest',
+      limit: p.limit,
+      offset: p.offset,
+      clearance: callerClearance(res.locals),
+    });
+    const terms = queryTerms(p.q);
+    res.type('html').send(
+      searchPage(ctx, {
+        q: p.q,
+        filters,
+        result,
+        offset: p.offset,
+        limit: p.limit,
+        hits: result.hits.map((h) => ({
+          id: h.documentId,
+          registryNo: h.registryNo,
+          title: h.title,
+          page: h.page,
+          snippet: snippet(h.text, terms, 24),
+          docType: h.docType,
+          department: h.department,
+          registeredAt: h.registeredAt,
+          docDate: h.docDate,
+          needsReview: h.needsReview,
+        })),
+      }),
+    );
+  });
+
+  router.get('/documents/:id', async (req, res) => {
+    const ctx = ctxOf(req, res, true);
+    const id = String(req.params.id);
+    const doc = /^[0-9a-f-]{36}$/i.test(id) ? await deps.documents.get(id) : undefined;
+    if (!doc) {
+      res.status(404).type('html').send(notFoundPage(ctx));
+      return;
+    }
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 500) : '';
+    const terms = queryTerms(q);
+    const pages = await deps.documents.pages(doc.id);
+    const asked = Number(req.query.page);
+    const page = pages.find((p) => p.n === asked) ??
+      pages.find((p) => terms.length > 0 && matchBoxes(p.words, terms).length > 0) ??
+      pages[0] ?? { n: 1, width: 1, height: 1, text: '', confidence: null, words: [] };
+    const artefacts = await deps.documents.artefacts(doc.id);
+    const replicas = await deps.documents.replicas(doc.id);
+    const archive = artefacts.find((a) => a.kind === 'archive-pdf');
+    const offsiteOk = artefacts.filter((a) => replicas.some((r) => r.key === a.key && r.sha256 === a.sha256));
+    const damaged = await deps.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM fixity WHERE document_id = $1 AND state IN ('mismatch', 'missing')`,
+      [doc.id],
+    );
+    const entries = await ledgerForDocument(deps.db, doc.id);
+    const lastVerified = entries.filter((e) => e.event === 'verified').at(-1);
+    const batch = doc.batchId ? await deps.batches.get(doc.batchId) : undefined;
+    // A person looked at this document: that is a ledger entry (who, when, which page).
+    await appendLedger(deps.db, 'viewed', doc.id, {
+      registryNo: doc.registryNo,
+      page: page.n,
+      by: (res.locals.caller as { name?: string } | undefined)?.name ?? 'administrator (viewer)',
+      ip: req.ip ?? null,
+    });
+    const verified = req.query.verified;
+    res.type('html').send(
+      documentPage(ctx, {
+        doc: {
+          id: doc.id,
+          registryNo: doc.registryNo,
+          title: doc.title,
+          status: doc.status,
+          docType: doc.docType,
+          department: doc.department,
+          classification: doc.classification,
+          correspondent: doc.correspondent,
+          docDate: doc.docDate,
+          registeredAt: doc.createdAt,
+          pageCount: Math.max(doc.pageCount ?? 0, pages.length, 1),
+          batchName: batch?.name ?? null,
+          originalName: doc.originalName,
+        },
+        page: { n: page.n, width: page.width, height: page.height, text: page.text },
+        textHtml: markText(page.text, terms),
+        boxes: matchBoxes(page.words, terms),
+        q,
+        sha256: { original: doc.originalSha256, archive: archive?.sha256 ?? null },
+        stamp:
+          doc.status === 'archived'
+            ? {
+                lines: stampLines({
+                  organisation: deps.archive.organisation,
+                  organisationEn: deps.archive.organisationEn,
+                  registryNo: doc.registryNo,
+                  registeredAt: new Date(doc.createdAt),
+                  timeZone: deps.archive.timeZone,
+                  sha256: doc.originalSha256,
+                }),
+                verifyUrl: verifyUrl(deps.archive.publicUrl, doc.registryNo, doc.originalSha256),
+              }
+            : null,
+        copies: {
+          files: artefacts.length,
+          offsiteVerified: offsiteOk.length,
+          lastOffsiteVerifiedAt:
+            replicas
+              .map((r) => r.verifiedAt)
+              .sort()
+              .at(-1) ?? null,
+          damaged: damaged.rows[0]!.n,
+        },
+        lastVerification: lastVerified ? { ok: lastVerified.payload.ok === true, at: lastVerified.at } : null,
+        justVerified: verified === 'ok' || verified === 'bad' ? verified : null,
+        canVerify: ctx.can.audit,
+      }),
+    );
+  });
+
+  router.post('/documents/:id/verify', form, async (req, res) => {
+    checkCsrf(req);
+    const doc = await deps.documents.get(String(req.params.id));
+    if (!doc) throw new DomainError('not_found');
+    const verdict = await verifyDocument(deps, doc);
+    res.redirect(303, `/documents/${encodeURIComponent(doc.id)}?verified=${verdict.ok ? 'ok' : 'bad'}#integrity`);
+  });
+
+  router.get('/upload', (req, res) => {
+    res.type('html').send(uploadPage(ctxOf(req, res, true)));
+  });
+
+  const audit = async (req: Request, res: Response, identified: Parameters<typeof auditPage>[1]['identified']) => {
+    const [report, replication, primaryLock, offsiteLock] = await Promise.all([
+      auditReport(deps.db, deps.signingKeyPem),
+      replicationStatus(deps.db, deps.offsite.name),
+      deps.primary.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
+      deps.offsite.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
+    ]);
+    res.type('html').send(
+      auditPage(ctxOf(req, res, true), {
+        report,
+        replication,
+        objectLock: { [deps.primary.name]: primaryLock, [deps.offsite.name]: offsiteLock },
+        identified,
+      }),
+    );
+  };
+  router.get('/audit', (req, res) => audit(req, res, null));
+
+  const upload = multer({
+    storage: spoolStorage(deps.spoolDir, deps.maxFileBytes),
+    limits: { files: 1, fields: 5, fieldSize: 1024 },
+    defParamCharset: 'utf8',
+  });
+  router.post(
+    '/audit/verify-file',
+    (req, _res, next) => {
+      if (!authOf(deps.adminToken, req)) return next(new DomainError('unauthorized'));
+      checkCsrf(req);
+      next();
+    },
+    upload.single('file'),
+    async (req, res) => {
+      const file = (req.file as SpooledUpload | undefined)?.spooled;
+      if (!file) throw new DomainError('no_file');
+      try {
+        if (file.tooLarge) throw new DomainError('file_too_large');
+        const found = await identifyFile(deps.db, file.sha256);
+        await audit(req, res, { name: req.file?.originalname ?? '', sha256: found.sha256, matches: found.matches });
+      } finally {
+        fs.rmSync(file.path, { force: true });
+      }
+    },
+  );
+
+  return router;
+}
