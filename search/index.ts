@@ -69,6 +69,8 @@ export interface SearchRequest {
   offset: number;
   /** The caller's clearance: pages classified above it do not exist for them. */
   clearance: Classification;
+  /** The caller's departments, when scoped to some: other departments' pages do not exist for them. */
+  departments?: string[];
 }
 
 export interface SearchHit {
@@ -125,9 +127,12 @@ const DAY_MS = 86_400_000;
 const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The Meilisearch filter for a request: the caller's clearance always, then each filter given. */
-export function filterFor(req: Pick<SearchRequest, 'filters' | 'clearance'>): string[] {
+export function filterFor(req: Pick<SearchRequest, 'filters' | 'clearance' | 'departments'>): string[] {
   const f = req.filters;
   const out = [`clearance <= ${clearanceRank(req.clearance)}`];
+  // A person scoped to departments sees only theirs.
+  if (req.departments)
+    out.push(req.departments.length ? `department IN [${req.departments.map(quote).join(', ')}]` : 'department IN []');
   if (f.docType) out.push(`docType = ${quote(f.docType)}`);
   if (f.department) out.push(`department = ${quote(f.department)}`);
   if (f.classification) out.push(`classification = ${quote(f.classification)}`);

@@ -3,6 +3,7 @@
  * the workers and the tests all build it the same way.
  */
 import express from 'express';
+import helmet from 'helmet';
 import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import type { SearchIndex } from '../search/index';
 import type { Db } from '../storage/db';
@@ -13,9 +14,12 @@ import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } f
 import { openFixityProblems, sweepFixity } from '../storage/fixity';
 import { allLedgerEntries, verifyLedgerChain } from '../storage/ledger';
 import { replicationStatus } from '../storage/replication';
-import { requireToken } from './auth';
+import { authenticate } from './auth';
+import { authorize } from './http/policy';
+import { usersRouter } from './http/users';
+import type { UsersRepo } from '../storage/users';
 import type { Config } from './config';
-import { viewerRouter } from './web/router';
+import { CSP_DIRECTIVES, viewerRouter } from './web/router';
 import { createMetrics } from './metrics';
 import { DomainError } from './errors';
 import type { Logger } from './log';
@@ -30,6 +34,7 @@ export interface AppDeps extends AcceptDeps {
   offsite: ObjectStore;
   search: SearchIndex;
   adminToken: string;
+  users: UsersRepo;
   maxRequestBytes: number;
   maxFilesPerRequest: number;
   reviewBelow: number;
@@ -54,6 +59,14 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name });
   app.disable('x-powered-by');
+  // Security headers everywhere, with the viewer's strict Content-Security-Policy (API answers are JSON).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+      crossOriginEmbedderPolicy: false,
+      strictTransportSecurity: false, // TLS is ended in front of Diwan; the proxy sets HSTS
+    }),
+  );
   app.set('query parser', 'simple');
 
   app.get('/healthz', (_req, res) => {
@@ -105,8 +118,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(verifyRouter({ documents: deps.documents, perMinute: deps.verifyPerMinute }));
 
   const api = express.Router();
-  api.use(requireToken(deps.adminToken));
+  api.use(authenticate(deps.adminToken, deps.users));
   api.use(express.json({ limit: '256kb' }));
+  api.use(authorize(deps.users));
+  api.use(usersRouter(deps.users));
   api.use(documentsRouter(deps));
   api.use(batchesRouter(deps));
   api.use(searchRouter(deps));
@@ -166,6 +181,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     viewerRouter({
       adminToken: deps.adminToken,
+      users: deps.users,
       db: deps.db,
       documents: deps.documents,
       batches: deps.batches,

@@ -26,8 +26,8 @@ const envSchema = z.object({
   DIWAN_CACHE_DIR: optionalString,
   /** HTTP port of the API and viewer. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Interface the HTTP server binds to. */
-  DIWAN_HOST: z.string().default('0.0.0.0'),
+  /** Interface the HTTP server binds to: loopback unless told otherwise (0.0.0.0 for every interface, behind TLS). */
+  DIWAN_HOST: z.string().default('127.0.0.1'),
   /** Administrator bearer token; generated on first start (and kept in the data dir) when unset. */
   DIWAN_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'DIWAN_ADMIN_TOKEN must be at least 16 characters',

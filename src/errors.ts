@@ -8,6 +8,7 @@ export const ERROR_MESSAGES = {
   unauthorized: ['مطلوب رمز دخول صالح.', 'A valid access token is required.'],
   forbidden: ['لا تملك صلاحية هذا الإجراء.', 'You are not allowed to do this.'],
   not_found: ['غير موجود.', 'Not found.'],
+  method_not_allowed: ['هذا الإجراء غير متاح.', 'This action is not available.'],
   bad_request: ['الطلب غير صالح.', 'The request is not valid.'],
   no_file: ['لم يُرفق أي ملف (الحقل file).', 'No file was attached (field "file").'],
   empty_file: ['الملف فارغ.', 'The file is empty.'],

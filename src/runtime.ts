@@ -20,6 +20,7 @@ import type { PipelineDeps } from '../ingest/stages/stage';
 import { createSearchIndex, type SearchIndex } from '../search/index';
 import { createDb, grantAppRole, migrate, type Db } from '../storage/db';
 import { createBatchesRepo, type BatchesRepo } from '../storage/batches';
+import { createUsersRepo, generatePassword, type UsersRepo } from '../storage/users';
 import { createDocumentsRepo, type DocumentsRepo } from '../storage/documents';
 import { createTextVersionsRepo, type TextVersionsRepo } from '../storage/textVersions';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
@@ -36,6 +37,7 @@ export interface Core {
   documents: DocumentsRepo;
   textVersions: TextVersionsRepo;
   batches: BatchesRepo;
+  users: UsersRepo;
   primary: ObjectStore;
   offsite: ObjectStore;
   search: SearchIndex;
@@ -76,6 +78,7 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
       documents: createDocumentsRepo(db),
       textVersions: createTextVersionsRepo(db),
       batches: createBatchesRepo(db),
+      users: createUsersRepo(db),
       primary,
       offsite,
       search,
@@ -249,11 +252,28 @@ export interface Server {
 /** `diwan serve`: the API (and, by default, in-process workers) on the configured port. */
 export async function startServer(
   config: Config,
-  opts: { log?: Logger; onAdminToken?: (token: string) => void } = {},
+  opts: {
+    log?: Logger;
+    onAdminToken?: (token: string) => void;
+    /** The first start makes an administrator for the viewer; its password is given here, once. */
+    onFirstAdmin?: (username: string, password: string) => void;
+  } = {},
 ): Promise<Server> {
   const core = await startCore(config, opts.log);
   const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
   if (generated) opts.onAdminToken?.(token);
+  if ((await core.users.count()) === 0) {
+    const password = generatePassword();
+    await core.users.add({
+      username: 'admin',
+      displayName: 'مدير النظام',
+      role: 'admin',
+      clearance: 'secret',
+      departments: null,
+      password,
+    });
+    opts.onFirstAdmin?.('admin', password);
+  }
   const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
   const sweeper = startSweeper(core);
   const fixity = startFixitySchedule(core);
@@ -270,6 +290,7 @@ export async function startServer(
     offsite: core.offsite,
     search: core.search,
     adminToken: token,
+    users: core.users,
     maxRequestBytes: core.config.limits.maxRequestBytes,
     maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
     reviewBelow: core.config.ocr.reviewBelow,

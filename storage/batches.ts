@@ -16,6 +16,8 @@ export interface BatchRecord extends DocumentMeta {
   id: string;
   name: string;
   mode: BatchMode;
+  /** Who sent it (null for the installation's administrator token). */
+  createdBy: string | null;
   sealedAt: string | null;
   createdAt: string;
 }
@@ -65,11 +67,12 @@ interface BatchRow {
   classification: string;
   doc_date: string | null;
   correspondent: string | null;
+  created_by: string | null;
   sealed_at: Date | null;
   created_at: Date;
 }
 
-const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, sealed_at, created_at`;
+const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, created_by, sealed_at, created_at`;
 
 function toBatch(r: BatchRow): BatchRecord {
   return {
@@ -82,6 +85,7 @@ function toBatch(r: BatchRow): BatchRecord {
     classification: r.classification,
     docDate: r.doc_date,
     correspondent: r.correspondent,
+    createdBy: r.created_by,
     sealedAt: r.sealed_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
   };
@@ -123,15 +127,15 @@ async function stagedFiles(batchId: string, q: Queryable): Promise<StagedFile[]>
 /** The metadata a document of `batch` is registered with (`title`: its own, or none). */
 export function batchMeta(batch: BatchRecord, title: string | null): DocumentMeta & { batchId: string } {
   const { docType, department, classification, docDate, correspondent } = batch;
-  return { title, docType, department, classification, docDate, correspondent, batchId: batch.id };
+  return { title, docType, department, classification, docDate, correspondent, batchId: batch.id, uploadedBy: batch.createdBy };
 }
 
 export function createBatchesRepo(db: Db) {
   return {
     async create(input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt'>): Promise<BatchRecord> {
       const res = await db.query<BatchRow>(
-        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${BATCH_COLUMNS}`,
+        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${BATCH_COLUMNS}`,
         [
           input.name,
           input.mode,
@@ -141,6 +145,7 @@ export function createBatchesRepo(db: Db) {
           input.classification,
           input.docDate,
           input.correspondent,
+          input.createdBy,
         ],
       );
       return toBatch(res.rows[0]!);

@@ -20,10 +20,13 @@ export interface DocumentMeta {
   docDate: string | null;
   /** Who the letter is from or to. */
   correspondent: string | null;
+  /** The person who sent it (null for the installation's administrator token, and before people existed). */
+  uploadedBy?: string | null;
 }
 
 export interface DocumentRecord extends DocumentMeta, RegistryRef {
   id: string;
+  uploadedBy: string | null;
   registryNo: string;
   batchId: string | null;
   /** A born-digital PDF whose own text layer is kept instead of OCR. */
@@ -106,13 +109,14 @@ interface DocumentRow {
   batch_id: string | null;
   text_layer: boolean;
   text_version: number;
+  uploaded_by: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
   to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, original_name, original_mime, original_ext, original_size,
-  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, created_at, updated_at`;
+  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, uploaded_by, created_at, updated_at`;
 
 function toRecord(r: DocumentRow): DocumentRecord {
   const ref = { year: r.registry_year, seq: r.registry_seq };
@@ -121,6 +125,7 @@ function toRecord(r: DocumentRow): DocumentRecord {
     ...ref,
     registryNo: registryNo(ref),
     batchId: r.batch_id,
+    uploadedBy: r.uploaded_by,
     textLayer: r.text_layer,
     textVersion: r.text_version,
     title: r.title,
@@ -212,8 +217,9 @@ export function createDocumentsRepo(db: Db) {
           );
           const ins = await tx.query<DocumentRow>(
             `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
-               original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+               original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent,
+               uploaded_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              RETURNING ${DOC_COLUMNS}`,
             [
               year,
@@ -232,6 +238,7 @@ export function createDocumentsRepo(db: Db) {
               input.batchId,
               input.textLayer,
               input.correspondent,
+              input.uploadedBy ?? null,
             ],
           );
           const doc = toRecord(ins.rows[0]!);
@@ -387,11 +394,16 @@ export function createDocumentsRepo(db: Db) {
       status?: DocumentStatus;
       batchId?: string;
       reviewBelow?: number;
+      /** Classifications the caller may see, and their departments when scoped. */
+      classifications?: string[];
+      departments?: string[] | null;
       limit: number;
       offset: number;
     }): Promise<{ total: number; items: DocumentRecord[] }> {
       const where: string[] = [];
       const params: unknown[] = [];
+      if (opts.classifications) where.push(`classification = ANY($${params.push(opts.classifications)})`);
+      if (opts.departments) where.push(`department = ANY($${params.push(opts.departments)})`);
       if (opts.status) where.push(`status = $${params.push(opts.status)}`);
       if (opts.batchId) where.push(`batch_id = $${params.push(opts.batchId)}`);
       if (opts.reviewBelow !== undefined) {

@@ -241,4 +241,61 @@ CREATE TRIGGER checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON checkpoin
   FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only();
 `,
   },
+  {
+    version: 7,
+    sql: `
+-- People and what they may do. A role says which actions; a clearance how secret a document they may
+-- read; departments (NULL: all) which departments' documents. Passwords are scrypt hashes.
+CREATE TABLE users (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  username text NOT NULL UNIQUE CHECK (username ~ '^[A-Za-z0-9._@-]{2,64}$'),
+  display_name text NOT NULL,
+  role text NOT NULL CHECK (role IN ('clerk', 'official', 'auditor', 'admin')),
+  clearance text NOT NULL DEFAULT 'public' CHECK (clearance IN ('public', 'internal', 'confidential', 'secret')),
+  departments text[],
+  password_hash text NOT NULL,
+  disabled_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Sign-in sessions of the viewer: only a hash of the cookie's secret is kept.
+CREATE TABLE sessions (
+  id_hash text PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  ended_at timestamptz
+);
+
+-- Tokens for the command line and integrations: shown once, kept as a hash, revocable.
+CREATE TABLE api_tokens (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users(id),
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  role text NOT NULL CHECK (role IN ('clerk', 'official', 'auditor', 'admin')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+
+-- Failed sign-ins and refused requests.
+CREATE TABLE access_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  kind text NOT NULL CHECK (kind IN ('login-failed', 'denied', 'unauthenticated')),
+  username text,
+  ip text,
+  method text,
+  path text,
+  reason text
+);
+CREATE INDEX access_log_at_idx ON access_log (at);
+
+-- Who sent a batch or a document (a clerk sees their own).
+ALTER TABLE batches ADD COLUMN created_by uuid REFERENCES users(id);
+ALTER TABLE documents ADD COLUMN uploaded_by uuid REFERENCES users(id);
+`,
+  },
 ];

@@ -156,8 +156,15 @@ async function viewerLoads(base: string, c: Config, docs: number): Promise<strin
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
+    const password = 'bench-viewer-password-0123';
+    await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench', role: 'admin', clearance: 'secret', password }),
+    });
     await page.goto(`${base}/login`);
-    await page.fill('input[name=token]', TOKEN);
+    await page.fill('input[name=username]', 'bench');
+    await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
     const cookie = (await context.cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
     for (const [label, paths] of targets) {

@@ -80,10 +80,17 @@ async function main(): Promise<void> {
     await fetch(`${base}/api/v1/audit/checkpoint`, { method: 'POST', headers: auth });
     await fetch(`${base}/api/v1/fixity`, { method: 'POST', headers: auth });
 
+    const password = 'كلمة-مرور-للصور-التوضيحية';
+    await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'amina', displayName: 'أمينة', role: 'admin', clearance: 'secret', password }),
+    });
     const laptop = await browser.newPage({ viewport: { width: 1366, height: 900 }, deviceScaleFactor: 1 });
     await laptop.goto(`${base}/login`);
+    await laptop.fill('input[name=username]', 'amina');
     await laptop.screenshot({ path: path.join(OUT, 'login.png') });
-    await laptop.fill('input[name=token]', token);
+    await laptop.fill('input[name=password]', password);
     await laptop.click('button[type=submit]');
     await laptop.goto(`${base}/search?q=${encodeURIComponent('الأرشيف')}`);
     await laptop.screenshot({ path: path.join(OUT, 'search.png'), fullPage: true });

@@ -154,6 +154,7 @@ function fakeDocument(d: EvalDoc, i: number): DocumentRecord {
     seq,
     registryNo: d.registryNo,
     batchId: null,
+    uploadedBy: null,
     textLayer: false,
     textVersion: 1,
     title: d.title,

@@ -40,6 +40,11 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                                        rebuild the database and the search index from one bucket alone (into an
                                        empty database; fills the other bucket; restartable)
   diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
+  diwan users add USERNAME --role clerk|official|auditor|admin [--clearance C] [--departments A,B] [--name N] [--json]
+  diwan users list [--json] | disable USERNAME | enable USERNAME
+                                       people of the viewer (a new user's password is printed once)
+  diwan tokens create --user USERNAME --name NAME [--role R] [--json] | list [--json] | revoke ID
+                                       API tokens for the command line and integrations (printed once)
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
@@ -70,6 +75,11 @@ async function serve(config: Config): Promise<number> {
     onAdminToken: (token) => {
       process.stdout.write(
         `\nرمز المدير (يُعرض مرة واحدة) / Admin token (shown once, kept in ${config.dataDir}/admin-token):\n  ${token}\n\n`,
+      );
+    },
+    onFirstAdmin: (username, password) => {
+      process.stdout.write(
+        `\nمدير العارض (تُعرض كلمة المرور مرة واحدة) / Viewer administrator (password shown once): ${username} / ${password}\n\n`,
       );
     },
   });
@@ -273,6 +283,110 @@ async function replicate(config: Config, argv: string[]): Promise<number> {
     );
   }
   return Object.values(r.objectLock).every((l) => l.enabled) ? 0 : 1;
+}
+
+interface UserView {
+  username: string;
+  displayName: string;
+  role: string;
+  clearance: string;
+  departments: string[] | null;
+  disabled: boolean;
+}
+
+async function users(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { flags: ['json'], options: ['role', 'clearance', 'departments', 'name'] });
+  const client = createClient(config);
+  if (sub === 'add') {
+    const username = args.positionals[0];
+    const role = args.options.get('role');
+    if (!username || !role) throw new UsageError('users add needs USERNAME and --role');
+    const departments = args.options
+      .get('departments')
+      ?.split(',')
+      .map((d) => d.trim())
+      .filter(Boolean);
+    const r = await client.post<{ user: UserView; password?: string }>('/users', {
+      username,
+      role,
+      clearance: args.options.get('clearance') ?? 'public',
+      displayName: args.options.get('name'),
+      departments,
+    });
+    if (args.flags.has('json')) json(r);
+    else
+      process.stdout.write(
+        `أُضيف ${r.user.username} (${r.user.role}, ${r.user.clearance}) / added ${r.user.username}\nكلمة المرور (تُعرض مرة واحدة) / password (shown once): ${r.password}\n`,
+      );
+    return 0;
+  }
+  if (sub === 'list') {
+    const r = await client.get<{ users: UserView[] }>('/users');
+    if (args.flags.has('json')) json(r.users);
+    else
+      for (const u of r.users)
+        process.stdout.write(
+          `${u.username}\t${u.role}\t${u.clearance}\t${u.departments?.join(',') ?? '*'}\t${u.disabled ? 'disabled' : 'active'}\n`,
+        );
+    return 0;
+  }
+  if (sub === 'disable' || sub === 'enable') {
+    const username = args.positionals[0];
+    if (!username) throw new UsageError(`users ${sub} needs USERNAME`);
+    const r = await client.post<{ user: UserView }>(`/users/${encodeURIComponent(username)}/${sub}`, {});
+    if (args.flags.has('json')) json(r.user);
+    else
+      process.stdout.write(`${r.user.username}: ${r.user.disabled ? 'disabled (sessions ended, tokens revoked)' : 'active'}\n`);
+    return 0;
+  }
+  throw new UsageError('users takes: add, list, disable, enable');
+}
+
+async function tokens(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { flags: ['json'], options: ['user', 'name', 'role'] });
+  const client = createClient(config);
+  if (sub === 'create') {
+    const user = args.options.get('user');
+    const name = args.options.get('name');
+    if (!user || !name) throw new UsageError('tokens create needs --user and --name');
+    const r = await client.post<{ token: string; id: string; role: string }>('/tokens', {
+      username: user,
+      name,
+      role: args.options.get('role'),
+    });
+    if (args.flags.has('json')) json(r);
+    else process.stdout.write(`الرمز (يُعرض مرة واحدة) / token (shown once), ${r.role}, id ${r.id}:\n  ${r.token}\n`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const r = await client.get<{
+      tokens: Array<{
+        id: string;
+        username: string;
+        name: string;
+        role: string;
+        lastUsedAt: string | null;
+        revokedAt: string | null;
+      }>;
+    }>('/tokens');
+    if (args.flags.has('json')) json(r.tokens);
+    else
+      for (const t of r.tokens)
+        process.stdout.write(
+          `${t.id}\t${t.username}\t${t.name}\t${t.role}\tlast used ${t.lastUsedAt ?? 'never'}\t${t.revokedAt ? 'revoked' : 'active'}\n`,
+        );
+    return 0;
+  }
+  if (sub === 'revoke') {
+    const id = args.positionals[0];
+    if (!id) throw new UsageError('tokens revoke needs ID');
+    await client.post(`/tokens/${encodeURIComponent(id)}/revoke`, {});
+    process.stdout.write(`أُلغي / revoked ${id}\n`);
+    return 0;
+  }
+  throw new UsageError('tokens takes: create, list, revoke');
 }
 
 /** Rebuilds the archive from one bucket, in this process (no server needs to run). */
@@ -584,6 +698,10 @@ export async function main(argv: string[]): Promise<number> {
         return await replicate(config, rest);
       case 'restore':
         return await restore(config, rest);
+      case 'users':
+        return await users(config, rest);
+      case 'tokens':
+        return await tokens(config, rest);
       case 'fixity':
         return await fixity(config, rest);
       case 'reindex':

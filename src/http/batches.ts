@@ -1,10 +1,11 @@
 /** Routes for batches: create, upload many files, seal a page batch, follow progress (also as Server-Sent Events). */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { sealPagesBatch, type AcceptDeps } from '../../ingest/accept';
 import { receiveFile, type ReceivedFile } from '../../ingest/batch';
 import type { BatchRecord, BatchesRepo, BatchFileView, FileStatus } from '../../storage/batches';
 import { DomainError } from '../errors';
+import { callerOf } from '../auth';
 import { batchSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload } from './spool';
 
@@ -76,9 +77,12 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
     defParamCharset: 'utf8',
   });
 
-  const load = async (req: Request): Promise<BatchRecord> => {
-    const batch = await deps.batches.get(String(req.params.id));
-    if (!batch) throw new DomainError('not_found');
+  /** The batch, when it is the caller's own (an administrator sees every batch). */
+  const load = async (req: Request, res: Response): Promise<BatchRecord> => {
+    const id = String(req.params.id);
+    const batch = /^[0-9a-f-]{36}$/i.test(id) ? await deps.batches.get(id) : undefined;
+    const caller = callerOf(res.locals);
+    if (!batch || (caller.role !== 'admin' && batch.createdBy !== caller.userId)) throw new DomainError('not_found');
     return batch;
   };
 
@@ -93,14 +97,15 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       classification: b.classification,
       docDate: b.docDate,
       correspondent: b.correspondent,
+      createdBy: callerOf(res.locals).userId,
     });
     res.status(201).location(`/api/v1/batches/${batch.id}`).json(batch);
   });
 
   router.post(
     '/batches/:id/files',
-    async (req, _res, next) => {
-      const batch = await load(req);
+    async (req, res, next) => {
+      const batch = await load(req, res);
       const length = Number(req.get('content-length') ?? 0);
       if (length > deps.maxRequestBytes) {
         throw new DomainError('request_too_large', {
@@ -122,7 +127,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   );
 
   router.post('/batches/:id/seal', async (req, res) => {
-    const batch = await load(req);
+    const batch = await load(req, res);
     if (batch.mode !== 'pages') {
       throw new DomainError('bad_request', { ar: '(تُختم دفعات الصفحات فقط)', en: '(only a batch of pages is sealed)' });
     }
@@ -139,11 +144,11 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   });
 
   router.get('/batches/:id', async (req, res) => {
-    res.json(await batchView(await load(req), deps.batches));
+    res.json(await batchView(await load(req, res), deps.batches));
   });
 
   router.get('/batches/:id/files', async (req, res) => {
-    await load(req);
+    await load(req, res);
     res.json(await deps.batches.files(String(req.params.id)));
   });
 
@@ -154,7 +159,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
    * process or machine does the work.
    */
   router.get('/batches/:id/events', async (req, res) => {
-    let batch = await load(req);
+    let batch = await load(req, res);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',

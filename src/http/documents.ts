@@ -13,6 +13,8 @@ import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/textVersions';
 import { identifyFile, verifyDocument } from '../../storage/verify';
 import { DomainError } from '../errors';
+import { callerOf, canSee } from '../auth';
+import { CLASSIFICATIONS, clearanceRank } from '../../search/index';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload } from './spool';
@@ -130,7 +132,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       registryNo: doc.registryNo,
       key,
       sha256,
-      by: (res.locals.caller as { name?: string } | undefined)?.name ?? 'administrator token',
+      by: callerOf(res.locals).name,
       ip: req.ip ?? null,
     });
   const upload = multer({
@@ -140,8 +142,19 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   const load = async (req: Request): Promise<DocumentRecord> => {
-    const doc = await deps.documents.get(String(req.params.id));
+    const doc = /^[0-9a-f-]{36}$/i.test(String(req.params.id)) ? await deps.documents.get(String(req.params.id)) : undefined;
     if (!doc) throw new DomainError('not_found');
+    return doc;
+  };
+  /** The document, when the caller may see its content (clearance, department, or a clerk's own upload). */
+  const loadVisible = async (req: Request, res: Response): Promise<DocumentRecord> => {
+    const doc = await load(req);
+    if (!canSee(callerOf(res.locals), doc)) {
+      throw new DomainError('forbidden', {
+        ar: '(الوثيقة فوق درجة اطلاعك)',
+        en: '(the document is above your clearance or outside your departments)',
+      });
+    }
     return doc;
   };
 
@@ -151,7 +164,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     try {
       const meta = parseOr400(metaSchema, req.body);
       const examined = await examine(file, deps.limits);
-      const result = await acceptDocument(file, examined, { ...meta, batchId: null }, deps);
+      const result = await acceptDocument(
+        file,
+        examined,
+        { ...meta, batchId: null, uploadedBy: callerOf(res.locals).userId },
+        deps,
+      );
       const { doc } = result;
       if (result.kind === 'duplicate') {
         res.status(200).json({ id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true });
@@ -168,7 +186,10 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
 
   router.get('/documents', async (req, res) => {
     const q = parseOr400(listSchema, req.query);
+    const caller = callerOf(res.locals);
     const page = await deps.documents.list({
+      classifications: CLASSIFICATIONS.filter((c) => clearanceRank(c) <= clearanceRank(caller.clearance)),
+      departments: caller.departments,
       status: q.status,
       batchId: q.batchId,
       reviewBelow: q.needsReview === 'true' ? deps.reviewBelow : undefined,
@@ -190,12 +211,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id', async (req, res) => {
-    res.json(await documentView(await load(req), deps.documents, deps.reviewBelow));
+    res.json(await documentView(await loadVisible(req, res), deps.documents, deps.reviewBelow));
   });
 
   // Read the document again with other settings: a new text version; the original and registry number stay.
   router.post('/documents/:id/reocr', async (req, res) => {
-    const doc = await load(req);
+    const doc = await loadVisible(req, res);
     const body = parseOr400(reocrSchema, req.body ?? {});
     if (doc.textLayer) throw new DomainError('has_text_layer');
     if (doc.status !== 'archived') throw new DomainError('not_archived');
@@ -229,7 +250,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id/text-versions', async (req, res) => {
-    const doc = await load(req);
+    const doc = await loadVisible(req, res);
     const versions = await deps.textVersions.list(doc.id);
     // A document never read again has only its first reading, which is not in the table until then.
     res.json({
@@ -243,7 +264,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id/original', async (req, res) => {
-    const doc = await load(req);
+    const doc = await loadVisible(req, res);
     const parts = await deps.documents.parts(doc.id);
     const n = req.query.part === undefined ? 1 : Number(req.query.part);
     const part = parts.find((p) => p.n === n);
@@ -261,7 +282,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id/archive.pdf', async (req, res) => {
-    const doc = await load(req);
+    const doc = await loadVisible(req, res);
     const art = (await deps.documents.artefacts(doc.id)).find((a) => a.kind === 'archive-pdf');
     if (!art) throw new DomainError('not_found', { ar: '(لم يكتمل الأرشفة بعد)', en: '(the archive PDF is not ready yet)' });
     const stream = await openObject(deps, art.key);
@@ -274,20 +295,20 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   // A page as the viewer shows it (pages/NNNN.webp), and a small thumbnail of it for result lists.
-  const pageKey = async (req: Request) => {
-    const doc = await load(req);
+  const pageKey = async (req: Request, res: Response) => {
+    const doc = await loadVisible(req, res);
     const n = Number(req.params.n);
     if (!Number.isInteger(n) || n < 1 || n > (doc.pageCount ?? 0)) throw new DomainError('not_found');
     return keys.pageImage(doc, n);
   };
   router.get('/documents/:id/pages/:n/image', async (req, res) => {
-    const stream = await openObject(deps, await pageKey(req));
+    const stream = await openObject(deps, await pageKey(req, res));
     res.setHeader('Content-Type', 'image/webp');
     res.setHeader('Cache-Control', 'private, max-age=86400');
     await send(stream, res);
   });
   router.get('/documents/:id/pages/:n/thumb', async (req, res) => {
-    const key = await pageKey(req);
+    const key = await pageKey(req, res);
     let thumb = thumbs.get(key);
     if (!thumb) {
       const chunks: Buffer[] = [];

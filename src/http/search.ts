@@ -8,12 +8,13 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { CLASSIFICATIONS, type Classification, type SearchIndex } from '../../search/index';
+import { CLASSIFICATIONS, type SearchIndex } from '../../search/index';
 import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
 import type { DocumentsRepo } from '../../storage/documents';
 import { toArabicIndic } from '../../storage/layout';
 import { reindexAll } from '../../search/reindex';
 import { DomainError } from '../errors';
+import { callerOf } from '../auth';
 import { parseOr400 } from './schemas';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -39,12 +40,6 @@ export interface SearchRouteDeps {
   search: SearchIndex;
   documents: DocumentsRepo;
   reviewBelow: number;
-}
-
-/** Who is asking, as far as search is concerned. Until users exist, a token holder is the administrator. */
-export function callerClearance(locals: Record<string, unknown>): Classification {
-  const c = (locals.caller as { clearance?: Classification } | undefined)?.clearance;
-  return c ?? 'secret';
 }
 
 export function searchRouter(deps: SearchRouteDeps): Router {
@@ -86,7 +81,8 @@ export function searchRouter(deps: SearchRouteDeps): Router {
       sort: p.sort,
       limit: p.limit,
       offset: p.offset,
-      clearance: callerClearance(res.locals),
+      clearance: callerOf(res.locals).clearance,
+      departments: callerOf(res.locals).departments ?? undefined,
     });
     const terms = queryTerms(p.q);
     const pages = await deps.documents.pagesOf(result.hits.map((h) => ({ documentId: h.documentId, n: h.page })));

@@ -10,6 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import type { DocumentsRepo } from '../../storage/documents';
 import { registryNo, toArabicIndic } from '../../storage/layout';
 import { DomainError } from '../errors';
+import { rateLimit } from './rateLimit';
 
 export interface VerifyDeps {
   documents: DocumentsRepo;
@@ -32,23 +33,6 @@ function latinDigits(s: string): string {
   return s
     .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660))
     .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
-}
-
-/** At most `perMinute` requests per client address per minute, counted in fixed one-minute windows. */
-function rateLimit(perMinute: number) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req: Request, _res: Response, next: (e?: unknown) => void) => {
-    const now = Date.now();
-    const key = req.ip ?? 'unknown';
-    let w = windows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      if (windows.size > 10_000) windows.clear(); // never grows without bound
-      w = { start: now, count: 0 };
-      windows.set(key, w);
-    }
-    w.count++;
-    next(w.count > perMinute ? new DomainError('rate_limited') : undefined);
-  };
 }
 
 function escapeHtml(s: string): string {

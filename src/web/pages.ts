@@ -93,10 +93,12 @@ export function loginPage(ctx: PageCtx, next: string, failed: boolean): string {
     t(lang, 'signIn'),
     `<div class="card login">
   <h1>${t(lang, 'signIn')}</h1>
-  ${failed ? `<p class="verdict bad" role="alert">${t(lang, 'badToken')}</p>` : ''}
+  ${failed ? `<p class="verdict bad" role="alert">${t(lang, 'badLogin')}</p>` : ''}
   <form method="post" action="/login">
     <input type="hidden" name="next" value="${esc(next)}">
-    <label>${t(lang, 'token')}<input type="password" name="token" autocomplete="current-password" required autofocus></label>
+    <input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">
+    <label>${t(lang, 'username')}<input type="text" name="username" autocomplete="username" required autofocus dir="ltr"></label>
+    <label>${t(lang, 'password')}<input type="password" name="password" autocomplete="current-password" required dir="ltr"></label>
     <button class="primary" type="submit">${t(lang, 'signIn')}</button>
   </form>
 </div>`,
@@ -435,6 +437,10 @@ export function auditPage(ctx: PageCtx, d: AuditPageData): string {
   </form>
 </section>`,
   );
+}
+
+export function forbiddenPage(ctx: PageCtx): string {
+  return layout(ctx, 'document', t(ctx.lang, 'notAllowed'), `<p class="card verdict bad">${t(ctx.lang, 'notAllowed')}</p>`);
 }
 
 export function notFoundPage(ctx: PageCtx): string {

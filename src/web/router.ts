@@ -22,16 +22,30 @@ import { appendLedger, ledgerForDocument } from '../../storage/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
 import { replicationStatus } from '../../storage/replication';
 import { identifyFile, verifyDocument } from '../../storage/verify';
-import { authOf, CSRF_COOKIE, csrfOk, SESSION_COOKIE, tokenMatches } from '../auth';
+import {
+  can,
+  canSee,
+  callerOf,
+  CSRF_COOKIE,
+  csrfOk,
+  identify,
+  SESSION_ABSOLUTE_MS,
+  SESSION_COOKIE,
+  type Caller,
+  type Permission,
+} from '../auth';
+import type { UsersRepo } from '../../storage/users';
+import { rateLimit } from '../http/rateLimit';
 import type { Config } from '../config';
 import { DomainError } from '../errors';
 import { spoolStorage, type SpooledUpload } from '../http/spool';
-import { searchQuerySchema, callerClearance } from '../http/search';
+import { searchQuerySchema } from '../http/search';
 import { cookies, langOf, type Lang } from './i18n';
-import { auditPage, documentPage, loginPage, notFoundPage, searchPage, uploadPage, type PageCtx } from './pages';
+import { auditPage, documentPage, forbiddenPage, loginPage, notFoundPage, searchPage, uploadPage, type PageCtx } from './pages';
 
 export interface ViewerDeps {
   adminToken: string;
+  users: UsersRepo;
   db: Db;
   documents: DocumentsRepo;
   batches: BatchesRepo;
@@ -44,18 +58,19 @@ export interface ViewerDeps {
   maxFileBytes: number;
 }
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ');
+/** Only this origin's files; no inline script or style, no framing, no plugins. */
+export const CSP_DIRECTIVES: Record<string, string[]> = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'"],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+  'object-src': ["'none'"],
+};
 
 /** The viewer's files: beside this module when built, or in the source tree. */
 function assetsDir(): string {
@@ -76,12 +91,6 @@ export function viewerRouter(deps: ViewerDeps): Router {
     'sans-bold.ttf': fontFile('sans-bold').file,
   };
 
-  router.use((_req, res, next) => {
-    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'same-origin');
-    next();
-  });
   router.get('/assets/fonts/:file', (req, res, next) => {
     const file = fonts[String(req.params.file)];
     if (!file) return next(new DomainError('not_found'));
@@ -92,67 +101,108 @@ export function viewerRouter(deps: ViewerDeps): Router {
   router.use('/assets', express.static(assets, { maxAge: '1h', index: false, fallthrough: false }));
 
   /** The page context: language, CSRF token (made when missing), what this person may do. */
-  const ctxOf = (req: Request, res: Response, signedIn: boolean): PageCtx => {
+  const ctxOf = (req: Request, res: Response, caller: Caller | undefined): PageCtx => {
     const lang: Lang = langOf(req, res);
     let csrf = cookies(req)[CSRF_COOKIE];
     if (!csrf || csrf.length < 16) {
       csrf = crypto.randomBytes(18).toString('base64url');
       res.cookie(CSRF_COOKIE, csrf, { sameSite: 'strict', secure: req.secure, path: '/' });
     }
-    // One role for now (the administrator's token); the pages ask per action, so roles slot in.
+    // Each page shows only the actions of this person's role.
     return {
       lang,
       csrf,
       url: req.originalUrl,
-      signedIn,
-      can: { search: true, upload: true, audit: true },
+      signedIn: caller !== undefined,
+      can: {
+        search: caller !== undefined && can(caller, 'search'),
+        upload: caller !== undefined && can(caller, 'upload'),
+        audit: caller !== undefined && can(caller, 'audit'),
+      },
       timeZone: deps.archive.timeZone,
     };
   };
 
   router.get('/login', (req, res) => {
-    res.type('html').send(loginPage(ctxOf(req, res, false), safeNext(req.query.next), req.query.failed === '1'));
-  });
-  router.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res) => {
-    const body = req.body as { token?: string; next?: string };
-    const next = safeNext(body.next);
-    if (!tokenMatches(deps.adminToken, body.token)) {
-      res.redirect(303, `/login?failed=1&next=${encodeURIComponent(next)}`);
-      return;
-    }
-    const secure = req.secure;
-    res.cookie(SESSION_COOKIE, body.token!, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: 12 * 3600_000 });
-    res.cookie(CSRF_COOKIE, crypto.randomBytes(18).toString('base64url'), { sameSite: 'strict', secure, path: '/' });
-    res.redirect(303, next);
-  });
-
-  // Everything below needs a signed-in person.
-  router.use((req, res, next) => {
-    if (!['/', '/search', '/upload', '/audit', '/logout'].includes(req.path) && !req.path.startsWith('/documents/')) {
-      next();
-      return;
-    }
-    if (!authOf(deps.adminToken, req)) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    next();
+    res.type('html').send(loginPage(ctxOf(req, res, undefined), safeNext(req.query.next), req.query.failed === '1'));
   });
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const checkCsrf = (req: Request) => {
     if (!csrfOk(req)) throw new DomainError('forbidden', { ar: '(رمز CSRF مفقود أو خاطئ)', en: '(missing or wrong CSRF token)' });
   };
-
-  router.post('/logout', form, (req, res) => {
+  router.post('/login', rateLimit(10), form, async (req, res) => {
     checkCsrf(req);
+    const body = req.body as { username?: string; password?: string; next?: string };
+    const next = safeNext(body.next);
+    const username = String(body.username ?? '').slice(0, 64);
+    const user =
+      username && body.password ? await deps.users.authenticate(username, String(body.password).slice(0, 200)) : undefined;
+    if (!user) {
+      await deps.users.logAccess({ kind: 'login-failed', username, ip: req.ip, method: 'POST', path: '/login' });
+      res.redirect(303, `/login?failed=1&next=${encodeURIComponent(next)}`);
+      return;
+    }
+    const secret = await deps.users.startSession(user.id, SESSION_ABSOLUTE_MS);
+    const secure = req.secure;
+    res.cookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: SESSION_ABSOLUTE_MS });
+    res.cookie(CSRF_COOKIE, crypto.randomBytes(18).toString('base64url'), { sameSite: 'strict', secure, path: '/' });
+    res.redirect(303, next);
+  });
+
+  // Everything below needs a signed-in person.
+  const PAGES = ['/', '/search', '/upload', '/audit', '/logout', '/audit/verify-file'];
+  router.use((req, res, next) => {
+    if (!PAGES.includes(req.path) && !req.path.startsWith('/documents/')) {
+      next();
+      return;
+    }
+    identify(deps.adminToken, deps.users, req)
+      .then((caller) => {
+        if (!caller) {
+          res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+          return;
+        }
+        res.locals.caller = caller;
+        next();
+      })
+      .catch(next);
+  });
+  /** A page this person's role does not have: said plainly, and logged. */
+  const allowed = async (req: Request, res: Response, need: Permission): Promise<boolean> => {
+    const caller = callerOf(res.locals);
+    if (can(caller, need)) return true;
+    await deps.users.logAccess({
+      kind: 'denied',
+      username: caller.name,
+      ip: req.ip,
+      method: req.method,
+      path: req.originalUrl,
+      reason: `needs ${need}`,
+    });
+    res
+      .status(403)
+      .type('html')
+      .send(forbiddenPage(ctxOf(req, res, caller)));
+    return false;
+  };
+
+  router.post('/logout', form, async (req, res) => {
+    checkCsrf(req);
+    const secret = cookies(req)[SESSION_COOKIE];
+    if (secret) await deps.users.endSession(secret);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/login');
   });
 
-  router.get('/', (_req, res) => res.redirect(302, '/search'));
+  router.get('/', (_req, res) => {
+    const caller = callerOf(res.locals);
+    res.redirect(302, can(caller, 'search') ? '/search' : can(caller, 'upload') ? '/upload' : '/audit');
+  });
 
   router.get('/search', async (req, res) => {
-    const ctx = ctxOf(req, res, true);
+    if (!(await allowed(req, res, 'search'))) return;
+    const caller = callerOf(res.locals);
+    const ctx = ctxOf(req, res, caller);
     const parsed = searchQuerySchema.safeParse(req.query);
     const p = parsed.success ? parsed.data : searchQuerySchema.parse({ q: typeof req.query.q === 'string' ? req.query.q : '' });
     const filters = {
@@ -176,7 +226,8 @@ export function viewerRouter(deps: ViewerDeps): Router {
       sort: p.q ? p.sort : 'newest',
       limit: p.limit,
       offset: p.offset,
-      clearance: callerClearance(res.locals),
+      clearance: caller.clearance,
+      departments: caller.departments ?? undefined,
     });
     const terms = queryTerms(p.q);
     res.type('html').send(
@@ -203,11 +254,24 @@ export function viewerRouter(deps: ViewerDeps): Router {
   });
 
   router.get('/documents/:id', async (req, res) => {
-    const ctx = ctxOf(req, res, true);
+    const caller = callerOf(res.locals);
+    const ctx = ctxOf(req, res, caller);
     const id = String(req.params.id);
     const doc = /^[0-9a-f-]{36}$/i.test(id) ? await deps.documents.get(id) : undefined;
     if (!doc) {
       res.status(404).type('html').send(notFoundPage(ctx));
+      return;
+    }
+    if (!canSee(caller, doc)) {
+      await deps.users.logAccess({
+        kind: 'denied',
+        username: caller.name,
+        ip: req.ip,
+        method: 'GET',
+        path: req.originalUrl,
+        reason: 'clearance',
+      });
+      res.status(403).type('html').send(forbiddenPage(ctx));
       return;
     }
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 500) : '';
@@ -232,7 +296,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
     await appendLedger(deps.db, 'viewed', doc.id, {
       registryNo: doc.registryNo,
       page: page.n,
-      by: (res.locals.caller as { name?: string } | undefined)?.name ?? 'administrator (viewer)',
+      by: caller.name,
       ip: req.ip ?? null,
     });
     const verified = req.query.verified;
@@ -291,14 +355,16 @@ export function viewerRouter(deps: ViewerDeps): Router {
 
   router.post('/documents/:id/verify', form, async (req, res) => {
     checkCsrf(req);
+    if (!(await allowed(req, res, 'audit'))) return;
     const doc = await deps.documents.get(String(req.params.id));
     if (!doc) throw new DomainError('not_found');
     const verdict = await verifyDocument(deps, doc);
     res.redirect(303, `/documents/${encodeURIComponent(doc.id)}?verified=${verdict.ok ? 'ok' : 'bad'}#integrity`);
   });
 
-  router.get('/upload', (req, res) => {
-    res.type('html').send(uploadPage(ctxOf(req, res, true)));
+  router.get('/upload', async (req, res) => {
+    if (!(await allowed(req, res, 'upload'))) return;
+    res.type('html').send(uploadPage(ctxOf(req, res, callerOf(res.locals))));
   });
 
   const audit = async (req: Request, res: Response, identified: Parameters<typeof auditPage>[1]['identified']) => {
@@ -309,7 +375,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
       deps.offsite.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
     ]);
     res.type('html').send(
-      auditPage(ctxOf(req, res, true), {
+      auditPage(ctxOf(req, res, callerOf(res.locals)), {
         report,
         replication,
         objectLock: { [deps.primary.name]: primaryLock, [deps.offsite.name]: offsiteLock },
@@ -317,7 +383,9 @@ export function viewerRouter(deps: ViewerDeps): Router {
       }),
     );
   };
-  router.get('/audit', (req, res) => audit(req, res, null));
+  router.get('/audit', async (req, res) => {
+    if (await allowed(req, res, 'audit')) await audit(req, res, null);
+  });
 
   const upload = multer({
     storage: spoolStorage(deps.spoolDir, deps.maxFileBytes),
@@ -326,10 +394,11 @@ export function viewerRouter(deps: ViewerDeps): Router {
   });
   router.post(
     '/audit/verify-file',
-    (req, _res, next) => {
-      if (!authOf(deps.adminToken, req)) return next(new DomainError('unauthorized'));
+    (req, res, next) => {
       checkCsrf(req);
-      next();
+      allowed(req, res, 'audit')
+        .then((ok) => ok && next())
+        .catch(next);
     },
     upload.single('file'),
     async (req, res) => {

@@ -1,0 +1,76 @@
+/**
+ * Which permission each API call needs: one table, read top to bottom, the
+ * first match wins. A call not in the table needs 'admin' (nothing is open by
+ * accident). Per-document checks (clearance, department, who uploaded it) are
+ * made where the document is loaded; this table decides only the action.
+ * There is no call that deletes a document: DELETE answers 405 to everyone.
+ */
+import type { RequestHandler } from 'express';
+import type { UsersRepo } from '../../storage/users';
+import { can, callerOf, type Permission } from '../auth';
+import { DomainError } from '../errors';
+
+type Rule = [method: string, path: RegExp, need: Permission | 'signed-in'];
+
+const DOC = '/documents/[^/]+';
+
+export const POLICY: readonly Rule[] = [
+  ['GET', /^\/me$/, 'signed-in'],
+  ['POST', /^\/documents$/, 'upload'],
+  ['GET', /^\/documents$/, 'read'],
+  // Readable by whoever may see the document (a clerk: what they sent); checked per document.
+  ['GET', new RegExp(`^${DOC}(/original|/archive\\.pdf|/text-versions|/pages/\\d+/(image|thumb))?$`), 'signed-in'],
+  ['GET', new RegExp(`^${DOC}/verify$`), 'audit'],
+  ['POST', new RegExp(`^${DOC}/reocr$`), 'reocr'],
+  ['POST', /^\/verify$/, 'audit'],
+  ['POST', /^\/batches$/, 'upload'],
+  ['POST', /^\/batches\/[^/]+\/(files|seal)$/, 'upload'],
+  ['GET', /^\/batches\/[^/]+(\/files|\/events)?$/, 'upload'],
+  ['GET', /^\/search$/, 'search'],
+  ['GET', /^\/audit\/(ledger|report|export|checkpoints)$/, 'audit'],
+  ['POST', /^\/audit\/checkpoint$/, 'audit'],
+  ['POST', /^\/fixity$/, 'audit'],
+  ['GET', /^\/replication$/, 'audit'],
+  ['POST', /^\/replication\/catch-up$/, 'audit'],
+  ['POST', /^\/reindex$/, 'admin'],
+  ['GET', /^\/users$/, 'admin'],
+  ['POST', /^\/users$/, 'admin'],
+  ['POST', /^\/users\/[^/]+\/(disable|enable)$/, 'admin'],
+  ['GET', /^\/tokens$/, 'admin'],
+  ['POST', /^\/tokens$/, 'admin'],
+  ['POST', /^\/tokens\/[^/]+\/revoke$/, 'admin'],
+];
+
+export function requiredPermission(method: string, path: string): Permission | 'signed-in' {
+  const m = method === 'HEAD' ? 'GET' : method;
+  return POLICY.find(([rm, re]) => rm === m && re.test(path))?.[2] ?? 'admin';
+}
+
+/** After authentication: refuses (403, logged) what the caller's role does not allow. */
+export function authorize(users: UsersRepo): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'DELETE') {
+      next(
+        new DomainError('method_not_allowed', { ar: '(لا يُحذف شيء من الأرشيف)', en: '(nothing is deleted from the archive)' }),
+      );
+      return;
+    }
+    const caller = callerOf(res.locals);
+    const need = requiredPermission(req.method, req.path);
+    if (need === 'signed-in' || can(caller, need)) {
+      next();
+      return;
+    }
+    users
+      .logAccess({
+        kind: 'denied',
+        username: caller.name,
+        ip: req.ip,
+        method: req.method,
+        path: req.originalUrl,
+        reason: `needs ${need}`,
+      })
+      .catch(() => undefined)
+      .finally(() => next(new DomainError('forbidden', { en: `(needs the ${need} permission)`, ar: `(يلزم إذن ${need})` })));
+  };
+}
