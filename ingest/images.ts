@@ -75,12 +75,32 @@ export interface RenderedPage {
   dpi: number;
 }
 
+/**
+ * Decoding as the door does (examineImage): a scan with damage the decoder can
+ * read past (a bad Huffman code, a short strip) is read as it is, like any
+ * viewer shows it; only a file cut short is refused.
+ */
+const DECODE = { failOn: 'truncated' } as const;
+
+/** A decoder's complaint about the file's own bytes: the file is damaged, and reading it again will not help. */
+export function asCorruptFile(e: unknown): unknown {
+  const m = String((e as Error)?.message ?? '');
+  if (e instanceof DomainError || !/Vips|tiff2vips|jpeg|png|webp|Corrupt|decode|Input (file|buffer)/i.test(m)) return e;
+  return new DomainError('corrupt_file', { en: `(${m.split('\n')[0]})` });
+}
+
 /** One page of an image file, upright (EXIF orientation applied) and in greyscale. */
 export async function renderPage(file: string, pageIndex: number, limits: ImageLimits): Promise<RenderedPage> {
-  const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S });
-  const meta = await base.metadata();
-  const dpi = meta.density && meta.density >= 72 && meta.density <= 1200 ? meta.density : 300;
-  return finish(base.clone().rotate(), dpi);
+  try {
+    const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels, ...DECODE }).timeout({
+      seconds: DECODE_TIMEOUT_S,
+    });
+    const meta = await base.metadata();
+    const dpi = meta.density && meta.density >= 72 && meta.density <= 1200 ? meta.density : 300;
+    return await finish(base.clone().rotate(), dpi);
+  } catch (e) {
+    throw asCorruptFile(e);
+  }
 }
 
 /**
@@ -96,7 +116,9 @@ export async function archiveImage(
   pages: number,
   limits: ImageLimits,
 ): Promise<{ kind: 'jpeg' | 'png'; bytes: Buffer; width: number; height: number; dpi: number }> {
-  const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels }).timeout({ seconds: DECODE_TIMEOUT_S });
+  const base = sharp(file, { page: pageIndex, limitInputPixels: limits.maxPagePixels, ...DECODE }).timeout({
+    seconds: DECODE_TIMEOUT_S,
+  });
   const meta = await base.metadata();
   const dpi = meta.density && meta.density >= 72 && meta.density <= 1200 ? meta.density : 300;
   const upright = !meta.orientation || meta.orientation === 1;
@@ -109,7 +131,12 @@ export async function archiveImage(
   if (pages === 1 && mime === 'image/png' && meta.depth === 'uchar' && !meta.isProgressive) {
     return { kind: 'png', bytes: await fs.promises.readFile(file), width, height, dpi };
   }
-  const png = await base.clone().rotate().png({ compressionLevel: 6 }).toBuffer();
+  const png = await base
+    .clone()
+    .rotate()
+    .png({ compressionLevel: 6 })
+    .toBuffer()
+    .catch((e: unknown) => Promise.reject(asCorruptFile(e)));
   return { kind: 'png', bytes: png, width, height, dpi };
 }
 

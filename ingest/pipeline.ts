@@ -4,6 +4,7 @@
  * (ingest/accept.ts); everything after that happens here, in a worker.
  */
 import { appendLedgerOnce } from '../storage/ledger';
+import { DomainError } from '../src/errors';
 import { readAgain } from './reocr';
 import { RetryLater } from './retry';
 import { composeStage } from './stages/compose';
@@ -14,6 +15,9 @@ import { recordStage } from './stages/record';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps, Stage, StageContext, StageResult } from './stages/stage';
 import { workspace } from './workspace';
+
+/** Errors about the file itself: retrying cannot help. */
+const PERMANENT: ReadonlySet<string> = new Set(['corrupt_file', 'too_many_pixels', 'too_many_pages', 'encrypted_file', 'unsupported_type']);
 
 /** Every stage, in the order a document goes through them. */
 export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, recordStage, indexStage, replicateStage];
@@ -74,7 +78,11 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
       try {
         result = await stage.run(ctx);
       } catch (e) {
-        result = { kind: 'retry', reason: `${stage.id}: ${(e as Error).message}` };
+        // A file whose own bytes cannot be read will not read better next time: it fails now, with its reason.
+        result =
+          e instanceof DomainError && PERMANENT.has(e.code)
+            ? { kind: 'failed', code: e.code, message: e.messageEn }
+            : { kind: 'retry', reason: `${stage.id}: ${(e as Error).message}` };
       }
       deps.log.debug('stage', { documentId, stage: stage.id, result: result.kind });
       switch (result.kind) {

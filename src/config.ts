@@ -124,6 +124,8 @@ const envSchema = z.object({
     .trim()
     .regex(/^[0-9]+(y|d|h|m)$/, 'a number and a unit: 10y, 90d, 12h, 5m')
     .default('10y'),
+  /** A request must arrive whole within this many seconds (a stalled or trickling upload is cut off). */
+  DIWAN_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(3600),
   /** Public verification requests allowed per client address per minute. */
   DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
@@ -165,6 +167,7 @@ export interface Config {
   /** What the archive copy's stamp says and where its QR code points. */
   archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
   verifyPerMinute: number;
+  requestTimeoutMs: number;
   /** Object Lock retention of kept objects, in milliseconds. */
   retentionMs: number;
   fixity: { everyHours: number; bytesPerSecond: number };
@@ -270,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeZone: e.DIWAN_TIMEZONE,
     },
     verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
+    requestTimeoutMs: Math.round(e.DIWAN_REQUEST_TIMEOUT_SECONDS * 1000),
     retentionMs: durationMs(e.DIWAN_RETENTION),
     fixity: { everyHours: e.DIWAN_FIXITY_HOURS, bytesPerSecond: e.DIWAN_FIXITY_MB_PER_SECOND * 1024 * 1024 },
     checkpoints: {

@@ -300,7 +300,15 @@ export async function startServer(
     archive: core.config.archive,
     log: core.log,
   });
-  const server = http.createServer(app);
+  // A client that trickles or stalls is cut off; the headers must come within a minute (or the whole timeout, when shorter).
+  const server = http.createServer(
+    {
+      requestTimeout: core.config.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, core.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(500, core.config.requestTimeoutMs / 4)),
+    },
+    app,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(core.config.port, core.config.host, () => resolve());

@@ -38,10 +38,18 @@ function fromMulter(e: multer.MulterError): DomainError {
         en: `(unexpected file field "${e.field ?? ''}")`,
         ar: `(حقل ملف غير متوقع "${e.field ?? ''}")`,
       });
+    case 'LIMIT_FILE_COUNT':
+      return new DomainError('request_too_large', {
+        ar: '(ملفات أكثر من المسموح في طلب واحد)',
+        en: '(more files than allowed in one request)',
+      });
     default:
       return new DomainError('bad_request', { en: `(${e.message})` });
   }
 }
+
+/** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */
+const MALFORMED_MULTIPART = /Unexpected end of (form|multipart)|Boundary not found|Malformed part header|Multipart: /i;
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
@@ -49,7 +57,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (isDomainError(err)) e = err;
     else if (err instanceof multer.MulterError) e = fromMulter(err);
     else if ((err as { type?: string })?.type === 'entity.parse.failed') e = new DomainError('bad_request');
-    else {
+    else if ((err as { type?: string })?.type === 'entity.too.large') e = new DomainError('request_too_large');
+    else if (MALFORMED_MULTIPART.test(String((err as Error)?.message ?? ''))) {
+      e = new DomainError('bad_request', { ar: '(نموذج متعدد الأجزاء تالف)', en: '(malformed multipart body)' });
+    } else {
       log.error('unexpected error', { error: String(err), stack: (err as Error)?.stack });
       e = new DomainError('internal');
     }

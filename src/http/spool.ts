@@ -17,6 +17,24 @@ export interface SpooledUpload extends Express.Multer.File {
   spooled: SpooledFile;
 }
 
+/**
+ * The name a file is kept and shown under: the last part of whatever path the
+ * client sent (no `..`, no folders), without control characters or the
+ * invisible direction overrides that make `‮gpj.exe` look like `exe.jpg`,
+ * NFC-normalised, at most 200 characters; null when nothing is left.
+ */
+export function safeFileName(raw: string | undefined | null): string | null {
+  if (!raw) return null;
+  const base = raw.normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const clean = base
+    // C0 and C1 controls, and the bidirectional embeddings, overrides and isolates.
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
+    .trim()
+    .replace(/^\.+$/, '');
+  return clean ? [...clean].slice(0, 200).join('') : null;
+}
+
 /** Files past `maxFileBytes` are not kept: the rest is drained and the file is marked too large, so the batch goes on. */
 export function spoolStorage(spoolDir: string, maxFileBytes: number): multer.StorageEngine {
   fs.mkdirSync(spoolDir, { recursive: true });
@@ -46,7 +64,7 @@ export function spoolStorage(spoolDir: string, maxFileBytes: number): multer.Sto
       });
       pipeline(file.stream, tap, fs.createWriteStream(target, { mode: 0o600 }))
         .then(() => {
-          const name = file.originalname ? file.originalname.normalize('NFC') : null;
+          const name = safeFileName(file.originalname);
           cb(null, {
             path: target,
             size,
