@@ -17,7 +17,13 @@ import type { PipelineDeps, Stage, StageContext, StageResult } from './stages/st
 import { workspace } from './workspace';
 
 /** Errors about the file itself: retrying cannot help. */
-const PERMANENT: ReadonlySet<string> = new Set(['corrupt_file', 'too_many_pixels', 'too_many_pages', 'encrypted_file', 'unsupported_type']);
+const PERMANENT: ReadonlySet<string> = new Set([
+  'corrupt_file',
+  'too_many_pixels',
+  'too_many_pages',
+  'encrypted_file',
+  'unsupported_type',
+]);
 
 /** Every stage, in the order a document goes through them. */
 export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, recordStage, indexStage, replicateStage];
