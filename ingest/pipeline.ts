@@ -81,6 +81,7 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
       if (doc.stages[stage.id]) continue;
       const ctx: StageContext = { doc, deps, workDir, parts, page };
       let result: StageResult;
+      const started = performance.now();
       try {
         result = await stage.run(ctx);
       } catch (e) {
@@ -91,6 +92,7 @@ async function runStages(documentId: string, deps: PipelineDeps): Promise<RunOut
             : { kind: 'retry', reason: `${stage.id}: ${(e as Error).message}` };
       }
       deps.log.debug('stage', { documentId, stage: stage.id, result: result.kind });
+      deps.metrics?.stage(stage.id, result.kind, (performance.now() - started) / 1000, doc.pageCount ?? 0);
       switch (result.kind) {
         case 'done':
         case 'skipped':

@@ -20,7 +20,9 @@ import { usersRouter } from './http/users';
 import type { UsersRepo } from '../storage/users';
 import type { Config } from './config';
 import { CSP_DIRECTIVES, viewerRouter } from './web/router';
-import { createMetrics } from './metrics';
+import { createMetrics, observeHttp } from './metrics';
+import crypto from 'node:crypto';
+import { STAGES } from '../ingest/pipeline';
 import { DomainError } from './errors';
 import type { Logger } from './log';
 import { batchesRouter } from './http/batches';
@@ -43,6 +45,8 @@ export interface AppDeps extends AcceptDeps {
   signingKey: SigningKey;
   /** What the stamp says and where its QR code points (the viewer shows it). */
   archive: Config['archive'];
+  /** Express's `trust proxy`, so rate limits and logs see the client behind the TLS proxy. */
+  trustProxy?: string | number;
   log: Logger;
 }
 
@@ -57,8 +61,37 @@ async function check(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
-  const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name });
+  const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name, stages: STAGES.map((s) => s.id) });
   app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  // Every request gets an id (the caller's X-Request-Id when it is sane), one log line and a latency sample.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+    res.set('X-Request-Id', id);
+    res.locals.log = deps.log.child({ reqId: id });
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const seconds = (performance.now() - t0) / 1000;
+      const route = req.route
+        ? `${req.baseUrl}${String(req.route.path)}`
+        : res.statusCode === 404
+          ? 'unmatched'
+          : req.baseUrl || 'other';
+      observeHttp(req.method, route, res.statusCode, seconds);
+      const caller = (res.locals.caller as { name?: string } | undefined)?.name;
+      const quiet = req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics';
+      (res.locals.log as Logger)[quiet ? 'debug' : 'info']('request', {
+        method: req.method,
+        path: req.path,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000),
+        ...(caller ? { caller } : {}),
+      });
+    });
+    next();
+  });
   // Security headers everywhere, with the viewer's strict Content-Security-Policy (API answers are JSON).
   app.use(
     helmet({

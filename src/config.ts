@@ -85,6 +85,8 @@ const envSchema = z.object({
   DIWAN_MAX_PAGES: z.coerce.number().int().positive().default(500),
   /** Whether `diwan serve` also runs pipeline workers in-process. */
   DIWAN_INPROCESS_WORKERS: boolFlag(true),
+  /** `diwan worker` answers GET /metrics and /healthz on this port when set (the API server has /metrics itself). */
+  DIWAN_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Jobs one worker process runs at once. */
   DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Server the CLI talks to, and the token it uses (falls back to <data>/admin-token). */
@@ -126,6 +128,11 @@ const envSchema = z.object({
     .default('10y'),
   /** A request must arrive whole within this many seconds (a stalled or trickling upload is cut off). */
   DIWAN_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(3600),
+  /**
+   * Behind a proxy that ends TLS: which proxies to trust for the client's address (Express's `trust proxy`:
+   * `loopback`, an address or subnet, or a number of hops). Unset: none, req.ip is the connecting peer.
+   */
+  DIWAN_TRUST_PROXY: optionalString,
   /** Public verification requests allowed per client address per minute. */
   DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
@@ -163,11 +170,13 @@ export interface Config {
   sweepSeconds: number;
   inProcessWorkers: boolean;
   workerConcurrency: number;
+  metricsPort: number | undefined;
   client: { url: string; token: string | undefined };
   /** What the archive copy's stamp says and where its QR code points. */
   archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
   verifyPerMinute: number;
   requestTimeoutMs: number;
+  trustProxy: string | number | undefined;
   /** Object Lock retention of kept objects, in milliseconds. */
   retentionMs: number;
   fixity: { everyHours: number; bytesPerSecond: number };
@@ -262,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepSeconds: e.DIWAN_SWEEP_SECONDS,
     inProcessWorkers: e.DIWAN_INPROCESS_WORKERS,
     workerConcurrency: e.DIWAN_WORKER_CONCURRENCY,
+    metricsPort: e.DIWAN_METRICS_PORT,
     client: { url: e.DIWAN_URL, token: e.DIWAN_TOKEN },
     archive: {
       organisation: e.DIWAN_ORG_NAME,
@@ -274,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     verifyPerMinute: e.DIWAN_VERIFY_PER_MINUTE,
     requestTimeoutMs: Math.round(e.DIWAN_REQUEST_TIMEOUT_SECONDS * 1000),
+    trustProxy: e.DIWAN_TRUST_PROXY && /^\d+$/.test(e.DIWAN_TRUST_PROXY) ? Number(e.DIWAN_TRUST_PROXY) : e.DIWAN_TRUST_PROXY,
     retentionMs: durationMs(e.DIWAN_RETENTION),
     fixity: { everyHours: e.DIWAN_FIXITY_HOURS, bytesPerSecond: e.DIWAN_FIXITY_MB_PER_SECOND * 1024 * 1024 },
     checkpoints: {

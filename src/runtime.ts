@@ -11,7 +11,7 @@ import { startEmbeddedServices } from '../scripts/services/embedded';
 import { sweepUnfinished, type AcceptDeps } from '../ingest/accept';
 import { createJobQueue, installJobQueue, QUEUE_SCHEMA, type JobQueue } from '../ingest/jobs';
 import { createOcrEngine, type OcrEngine } from '../ingest/ocr';
-import { DERIVED_STAGES, fail, processDocument, RetryLater } from '../ingest/pipeline';
+import { DERIVED_STAGES, fail, processDocument, RetryLater, STAGES } from '../ingest/pipeline';
 import { ensureIndexFormat } from '../search/reindex';
 import { loadSigningKey, makeCheckpoint, type SigningKey } from '../storage/checkpoints';
 import { sweepFixity } from '../storage/fixity';
@@ -29,6 +29,7 @@ import { createApp } from './app';
 import { resolveAdminToken } from './auth';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
+import { createMetrics, pipelineMetrics } from './metrics';
 
 export interface Core {
   config: Config;
@@ -147,6 +148,7 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
     search: core.search,
     ocr,
     log: core.log,
+    metrics: pipelineMetrics,
   };
   await core.queue.work(Math.max(core.config.workerConcurrency, core.config.ocr.workers), async (documentId, attempt) => {
     try {
@@ -241,6 +243,30 @@ export function startSweeper(core: Core): { stop(): Promise<void> } {
   };
 }
 
+/** A worker's own /metrics (and /healthz) on `port`, bound like the API. */
+export async function serveMetrics(core: Core, port: number): Promise<{ stop(): Promise<void> }> {
+  const metrics = createMetrics({ db: core.db, offsiteName: core.offsite.name, stages: STAGES.map((s) => s.id) });
+  const server = http.createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics
+      .render()
+      .then((body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body))
+      .catch(() => res.writeHead(503).end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, core.config.host, () => resolve());
+  });
+  return { stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 export interface Server {
   core: Core;
   url: string;
@@ -298,6 +324,7 @@ export async function startServer(
     textVersions: core.textVersions,
     signingKey,
     archive: core.config.archive,
+    trustProxy: core.config.trustProxy,
     log: core.log,
   });
   // A client that trickles or stalls is cut off; the headers must come within a minute (or the whole timeout, when shorter).

@@ -34,6 +34,7 @@ export const ocrStage: Stage = {
       // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
       const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
       await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
+      if (result.confidence !== null) deps.metrics?.ocrConfidence(result.confidence);
     }
     return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
   },

@@ -44,6 +44,15 @@ export interface PipelineDeps {
   search: SearchIndex;
   ocr: OcrEngine;
   log: Logger;
+  /** Counts and timings for /metrics (absent in tools that run stages by hand). */
+  metrics?: PipelineMetrics;
+}
+
+export interface PipelineMetrics {
+  /** A stage ran on a document of `pages` pages, with this result, in this many seconds. */
+  stage(stage: string, result: string, seconds: number, pages: number): void;
+  /** The mean word confidence of one page the OCR read. */
+  ocrConfidence(confidence: number): void;
 }
 
 export interface StageContext {

@@ -9,13 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../config';
 import { createLogger } from '../log';
-import { startCore, startServer, startSweeper, startWorkers } from '../runtime';
+import { serveMetrics, startCore, startServer, startSweeper, startWorkers } from '../runtime';
 import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
 import { ingest } from './ingest';
 import { multipartBody } from './upload';
 import { projectScript } from '../../ingest/scripts';
 import { rebuildIndex } from '../../search/reindex';
+import { runDoctor } from '../doctor';
 import { restoreArchive, RestoreRefused } from '../../storage/restore';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
@@ -45,6 +46,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                                        people of the viewer (a new user's password is printed once)
   diwan tokens create --user USERNAME --name NAME [--role R] [--json] | list [--json] | revoke ID
                                        API tokens for the command line and integrations (printed once)
+  diwan doctor [--json]                 check the settings and every service they point at; say what to fix
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
@@ -58,6 +60,11 @@ function onSignals(stop: () => Promise<void>): void {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`\n${sig}: stopping…\n`);
+    // In-flight jobs get their time (the queue waits up to 20 s for them, then hands them back), but not forever.
+    setTimeout(() => {
+      process.stderr.write('shutdown took longer than 60 s: exiting; unfinished jobs are picked up again\n');
+      process.exit(1);
+    }, 60_000).unref();
     stop()
       .then(() => process.exit(0))
       .catch((e: unknown) => {
@@ -94,12 +101,15 @@ async function worker(config: Config): Promise<number> {
   const core = await startCore(config);
   const workers = await startWorkers(core);
   const sweeper = startSweeper(core);
+  const metrics = config.metricsPort ? await serveMetrics(core, config.metricsPort) : undefined;
+  // Stop taking jobs and let the running ones finish (or hand them back), then close connections.
   onSignals(async () => {
+    await metrics?.stop();
     await sweeper.stop();
     await core.stop();
     await workers.stop();
   });
-  process.stdout.write('Diwan worker is running\n');
+  process.stdout.write(`Diwan worker is running${config.metricsPort ? ` (metrics on :${config.metricsPort})` : ''}\n`);
   return new Promise<number>(() => undefined);
 }
 
@@ -387,6 +397,19 @@ async function tokens(config: Config, argv: string[]): Promise<number> {
     return 0;
   }
   throw new UsageError('tokens takes: create, list, revoke');
+}
+
+async function doctor(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const checks = await runDoctor(config);
+  if (args.flags.has('json')) json(checks);
+  else {
+    const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
+    for (const c of checks) {
+      process.stdout.write(`${mark[c.state]} ${c.name}: ${c.detail}\n${c.fix ? `    → ${c.fix}\n` : ''}`);
+    }
+  }
+  return checks.some((c) => c.state === 'fail') ? 1 : 0;
 }
 
 /** Rebuilds the archive from one bucket, in this process (no server needs to run). */
@@ -698,6 +721,8 @@ export async function main(argv: string[]): Promise<number> {
         return await replicate(config, rest);
       case 'restore':
         return await restore(config, rest);
+      case 'doctor':
+        return await doctor(config, rest);
       case 'users':
         return await users(config, rest);
       case 'tokens':

@@ -61,7 +61,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (MALFORMED_MULTIPART.test(String((err as Error)?.message ?? ''))) {
       e = new DomainError('bad_request', { ar: '(نموذج متعدد الأجزاء تالف)', en: '(malformed multipart body)' });
     } else {
-      log.error('unexpected error', { error: String(err), stack: (err as Error)?.stack });
+      ((res.locals.log as Logger | undefined) ?? log).error('unexpected error', {
+        error: String(err),
+        stack: (err as Error)?.stack,
+      });
       e = new DomainError('internal');
     }
     if (res.headersSent) {

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: every benchmark under scripts/bench/, one after the other
+ * (each starts its own services, so none disturbs another), and one report,
+ * docs/benchmarks.md: the machine it ran on, then each benchmark's table as it
+ * printed it, with its reference measured in the same run beside each figure.
+ *
+ * Usage: npm run bench [-- --only ocr,search] [-- --out FILE]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const BENCHES: Array<{ id: string; title: string; reference: string; args: string[] }> = [
+  {
+    id: 'ingest',
+    title: 'Upload (the door)',
+    reference: 'curl sending the same bytes to an endpoint that only reads them',
+    args: [],
+  },
+  { id: 'ocr', title: 'Arabic OCR', reference: 'native Tesseract (Debian tesseract-ocr) on the same scans', args: [] },
+  { id: 'search', title: 'Search and viewer', reference: 'the same queries sent straight to Meilisearch', args: [] },
+  { id: 'load', title: 'Search under ingest', reference: 'the same searchers with nothing else running', args: [] },
+  { id: 'fixity', title: 'Fixity re-hashing', reference: 'sha256sum over the same bytes on local disk', args: [] },
+  { id: 'restore', title: 'Restore and replication lag', reference: 'a raw bucket copy; one document processed alone', args: [] },
+];
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function run(file: string, args: string[]): Promise<{ code: number; out: string; seconds: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stdout.write(d);
+    });
+    child.on('exit', (code) => resolve({ code: code ?? 1, out, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+async function main(): Promise<void> {
+  const only = option('only')?.split(',');
+  const out = path.resolve(option('out') ?? path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md'));
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
+  const sections: string[] = [];
+  let failed = 0;
+  for (const b of BENCHES.filter((x) => !only || only.includes(x.id))) {
+    process.stderr.write(`\n=== ${b.id} ===\n`);
+    const r = await run(path.join(__dirname, `${b.id}.js`), b.args);
+    if (r.code !== 0) failed++;
+    sections.push(
+      [
+        `## ${b.title} (\`npm run bench:${b.id}\`)`,
+        '',
+        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s.` : `**Failed (exit ${r.code}).**`}`,
+        '',
+        '```',
+        r.out.trim(),
+        '```',
+        '',
+      ].join('\n'),
+    );
+  }
+  const report = [
+    '# Diwan benchmarks',
+    '',
+    'Written by `npm run bench`, which runs every script under `scripts/bench/`. Each figure stands beside a',
+    'reference measured in the same run on the same machine, so the comparison holds even where the machine is',
+    'slow. Timed assertions are never used in the tests; these are the numbers to read.',
+    '',
+    `- Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
+    `- Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    ...sections,
+  ].join('\n');
+  fs.writeFileSync(out, report);
+  process.stderr.write(`\nwrote ${out}${failed ? ` (${failed} benchmark(s) failed)` : ''}\n`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
