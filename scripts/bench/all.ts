@@ -4,6 +4,9 @@
  * docs/benchmarks.md: the machine it ran on, then each benchmark's table as it
  * printed it, with its reference measured in the same run beside each figure.
  *
+ * With --only, the named benchmarks run and replace their own sections of an
+ * existing report; the others stay as they were.
+ *
  * Usage: npm run bench [-- --only ocr,search] [-- --out FILE]
  */
 import { spawn } from 'node:child_process';
@@ -47,13 +50,14 @@ async function main(): Promise<void> {
   const only = option('only')?.split(',');
   const out = path.resolve(option('out') ?? path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md'));
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
-  const sections: string[] = [];
+  const sections = new Map<string, string>();
   let failed = 0;
   for (const b of BENCHES.filter((x) => !only || only.includes(x.id))) {
     process.stderr.write(`\n=== ${b.id} ===\n`);
     const r = await run(path.join(__dirname, `${b.id}.js`), b.args);
     if (r.code !== 0) failed++;
-    sections.push(
+    sections.set(
+      b.id,
       [
         `## ${b.title} (\`npm run bench:${b.id}\`)`,
         '',
@@ -66,6 +70,14 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
+  // With --only, keep the other benchmarks' sections of the existing report.
+  if (only && fs.existsSync(out)) {
+    for (const part of fs.readFileSync(out, 'utf8').split('\n## ').slice(1)) {
+      const id = /`npm run bench:([a-z]+)`/.exec(part)?.[1];
+      if (id && !sections.has(id)) sections.set(id, `## ${part.trimEnd()}\n`);
+    }
+  }
+  const ordered = BENCHES.map((b) => sections.get(b.id)).filter((x): x is string => x !== undefined);
   const report = [
     '# Diwan benchmarks',
     '',
@@ -76,7 +88,7 @@ async function main(): Promise<void> {
     `- Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    ...sections,
+    ...ordered,
   ].join('\n');
   fs.writeFileSync(out, report);
   process.stderr.write(`\nwrote ${out}${failed ? ` (${failed} benchmark(s) failed)` : ''}\n`);

@@ -15,6 +15,7 @@
  *
  * Usage: npm run bench:ocr [-- --pages 48] [--pool-pages 500] [--workers N]
  */
+import { aptInstall } from '../eval/apt';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -115,7 +116,10 @@ async function main(): Promise<void> {
   const diwanMs = await lanes(files, workers, async (f) => void (await diwanRead(engine, f)));
   const diwanPeak = peak;
 
-  const version = await nativeAvailable();
+  // The reference is native Tesseract: installed from Debian's packages when missing (as root), like eval:ocr does.
+  const version =
+    (await nativeAvailable()) ??
+    ((await aptInstall(['tesseract-ocr', 'tesseract-ocr-ara', 'tesseract-ocr-eng'])) ? await nativeAvailable() : undefined);
   let nativeMs: number | undefined;
   let nativePrepMs: number | undefined;
   if (version) {

@@ -17,6 +17,7 @@
  * With a directory (default: a new temp dir) the results go to DIR/results.json;
  * the generated pages, ground truth and both readings are kept beside them in pages/.
  */
+import { aptInstall } from './apt';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,27 +58,6 @@ function parseArgs(argv: string[]): Options {
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
-}
-
-/** Installs Debian packages when running as root; tries `apt-get update` once if the first attempt fails. */
-async function aptInstall(packages: string[]): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env, timeout: 600_000 });
-  log(`installing ${packages.join(' ')} with apt-get…`);
-  try {
-    await install();
-    return true;
-  } catch {
-    try {
-      await run('apt-get', ['update'], { env, timeout: 600_000 });
-      await install();
-      return true;
-    } catch (e) {
-      log(`apt-get failed: ${String((e as Error).message).split('\n')[0]}`);
-      return false;
-    }
-  }
 }
 
 async function faces(notes: string[]): Promise<FontFace[]> {
