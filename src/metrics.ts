@@ -78,6 +78,7 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
   const oldest = gauge('diwan_replication_oldest_pending_seconds', 'Age of the oldest file not yet verified offsite');
   const bytes = gauge('diwan_replication_pending_bytes', 'Bytes not yet verified offsite');
   const damaged = gauge('diwan_fixity_unrepaired_objects', 'Stored objects found damaged or missing and not yet repaired');
+  const fixity = gauge('diwan_fixity_objects', "Stored objects by their latest fixity check's result", ['state']);
   const documents = gauge('diwan_documents', 'Documents by status', ['status']);
   const queue = gauge('diwan_queue_depth', 'Unfinished documents by the stage they wait for', ['stage']);
   return {
@@ -88,6 +89,12 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
       oldest.set(r.oldestPendingSeconds);
       bytes.set(r.bytesPending);
       damaged.set(await openFixityProblems(deps.db));
+      const checked = await deps.db.query<{ state: string; n: number }>(
+        'SELECT state, count(*)::int AS n FROM fixity GROUP BY state',
+      );
+      fixity.reset();
+      for (const state of ['ok', 'mismatch', 'missing', 'repaired']) fixity.set({ state }, 0);
+      for (const row of checked.rows) fixity.set({ state: row.state }, row.n);
       const byStatus = await deps.db.query<{ status: string; n: number }>(
         'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
       );

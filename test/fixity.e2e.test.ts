@@ -117,6 +117,11 @@ test('an object damaged on both copies is reported unrepaired, with a failing ex
   };
   expect(ready.status).toBe('ready'); // the node still serves
   expect(ready.integrity).toEqual({ state: 'damaged', unrepairedObjects: 2 });
+  // And in the metrics a monitoring system scrapes: the latest result of every object's check.
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toMatch(/^diwan_fixity_unrepaired_objects 2$/m);
+  expect(metrics).toMatch(/^diwan_fixity_objects\{state="mismatch"\} 2$/m);
+  expect(metrics).toMatch(/^diwan_fixity_objects\{state="ok"\} [1-9]/m);
 
   // And in the audit report, by registry number, copy and key.
   const report = await cli(['audit', 'report', '--json']);
