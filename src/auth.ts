@@ -120,6 +120,11 @@ const fromUser = (u: User, role: Role, via: Caller['via'], name = u.username): C
   via,
 });
 
+/** A refused request goes to the access log: who, from where, what, and the permission it lacked. */
+export async function logDenied(users: UsersRepo, req: Request, caller: Caller, reason: string): Promise<void> {
+  await users.logAccess({ kind: 'denied', username: caller.name, ip: req.ip, method: req.method, path: req.originalUrl, reason });
+}
+
 /** Who sent the request, or undefined. Touches the session or token it used. */
 export async function identify(adminToken: string, users: UsersRepo, req: Request): Promise<Caller | undefined> {
   const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');

@@ -17,7 +17,7 @@ import { documentPrefix, keys, registryNo } from './layout';
 import { entryHash, verifyLedgerChain, type LedgerEntry } from './ledger';
 import { LEDGER_PREFIX, mergeSegments } from './ledgerExport';
 import type { ObjectStore } from './objectStore';
-import type { OcrWord } from './documents';
+import type { OcrWord, PartRecord } from './documents';
 import { sha256 } from './hash';
 
 const STATE_KEY = 'restore';
@@ -61,16 +61,8 @@ interface Manifest {
     originalName: string | null;
   };
   original?: { mime: string; ext: string; size: number; sha256: string };
-  parts?: Array<{
-    n: number;
-    key: string;
-    sha256: string;
-    size: number;
-    mime: string;
-    ext: string;
-    originalName: string | null;
-    pageCount: number;
-  }>;
+  /** The originals, with keys relative to the document's folder. */
+  parts?: PartRecord[];
   batch?: {
     id: string;
     name: string;

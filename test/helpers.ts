@@ -117,17 +117,8 @@ export function sha256(b: Buffer): string {
 }
 
 /** Runs the `diwan` CLI in this process against `server`, its standard output captured. */
-export async function runCli(server: TestServer, args: string[]): Promise<{ code: number; out: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN });
-  const out: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(args), out: out.join('') };
-  } finally {
-    write.mockRestore();
-    process.env = saved;
-  }
+export function runCli(server: TestServer, args: string[]): Promise<{ code: number; out: string }> {
+  return runCliWith({ DIWAN_URL: server.url, DIWAN_TOKEN: TOKEN }, args);
 }
 
 /** Runs the `diwan` CLI in this process with `env` as its settings (commands that start the archive themselves, like restore). */

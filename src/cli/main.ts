@@ -17,6 +17,7 @@ import { multipartBody } from './upload';
 import { projectScript } from '../../ingest/scripts';
 import { rebuildIndex } from '../../search/reindex';
 import { runDoctor } from '../doctor';
+import type { ReplicationStatus } from '../../storage/replication';
 import { restoreArchive, RestoreRefused } from '../../storage/restore';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
@@ -255,13 +256,7 @@ function json(v: unknown): void {
   process.stdout.write(JSON.stringify(v, null, 2) + '\n');
 }
 
-interface ReplicationView {
-  pending: number;
-  oldestPendingSeconds: number;
-  bytesPending: number;
-  objectsPending: number;
-  objectsReplicated: number;
-  lastVerifiedAt: string | null;
+interface ReplicationView extends ReplicationStatus {
   target: string;
   objectLock: Record<string, { enabled: boolean; detail: string }>;
 }

@@ -7,7 +7,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { UsersRepo } from '../../storage/users';
-import { can, callerOf, type Permission } from '../auth';
+import { can, callerOf, logDenied, type Permission } from '../auth';
 import { DomainError } from '../errors';
 
 type Rule = [method: string, path: RegExp, need: Permission | 'signed-in'];
@@ -61,15 +61,7 @@ export function authorize(users: UsersRepo): RequestHandler {
       next();
       return;
     }
-    users
-      .logAccess({
-        kind: 'denied',
-        username: caller.name,
-        ip: req.ip,
-        method: req.method,
-        path: req.originalUrl,
-        reason: `needs ${need}`,
-      })
+    logDenied(users, req, caller, `needs ${need}`)
       .catch(() => undefined)
       .finally(() => next(new DomainError('forbidden', { en: `(needs the ${need} permission)`, ar: `(يلزم إذن ${need})` })));
   };

@@ -29,6 +29,7 @@ import {
   CSRF_COOKIE,
   csrfOk,
   identify,
+  logDenied,
   SESSION_ABSOLUTE_MS,
   SESSION_COOKIE,
   type Caller,
@@ -171,14 +172,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
   const allowed = async (req: Request, res: Response, need: Permission): Promise<boolean> => {
     const caller = callerOf(res.locals);
     if (can(caller, need)) return true;
-    await deps.users.logAccess({
-      kind: 'denied',
-      username: caller.name,
-      ip: req.ip,
-      method: req.method,
-      path: req.originalUrl,
-      reason: `needs ${need}`,
-    });
+    await logDenied(deps.users, req, caller, `needs ${need}`);
     res
       .status(403)
       .type('html')
@@ -263,14 +257,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
       return;
     }
     if (!canSee(caller, doc)) {
-      await deps.users.logAccess({
-        kind: 'denied',
-        username: caller.name,
-        ip: req.ip,
-        method: 'GET',
-        path: req.originalUrl,
-        reason: 'clearance',
-      });
+      await logDenied(deps.users, req, caller, 'clearance');
       res.status(403).type('html').send(forbiddenPage(ctx));
       return;
     }
