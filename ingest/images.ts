@@ -175,7 +175,7 @@ function escapeMarkup(s: string): string {
 export async function renderStamp(
   lines: string[],
   opts: { widthPt: number; scale?: number; /** Index of a line set large and bold (the registry number). */ emphasise?: number },
-): Promise<{ png: Buffer; width: number; height: number }> {
+): Promise<{ png: Buffer; width: number; height: number; lines: string[] }> {
   const scale = opts.scale ?? 4;
   const markup = lines
     .map((l, i) => {
@@ -210,11 +210,14 @@ export async function renderStamp(
     .composite([{ input: text.data, left: Math.round((width - text.info.width) / 2), top: pad }])
     .png()
     .toBuffer();
-  return { png, width: width / scale, height: height / scale };
+  return { png, width: width / scale, height: height / scale, lines };
 }
 
 /** A line of small grey text (the footer of an archive page), shaped by Pango; size in points. */
-export async function renderFooter(text: string, scale = 4): Promise<{ png: Buffer; width: number; height: number }> {
+export async function renderFooter(
+  text: string,
+  scale = 4,
+): Promise<{ png: Buffer; width: number; height: number; lines: string[] }> {
   const out = await sharp({
     text: {
       text: `<span foreground="#555555">${escapeMarkup(text)}</span>`,
@@ -226,7 +229,7 @@ export async function renderFooter(text: string, scale = 4): Promise<{ png: Buff
   })
     .png()
     .toBuffer({ resolveWithObject: true });
-  return { png: out.data, width: out.info.width / scale, height: out.info.height / scale };
+  return { png: out.data, width: out.info.width / scale, height: out.info.height / scale, lines: [text] };
 }
 
 let iccOnce: Promise<Buffer> | undefined;

@@ -19,28 +19,9 @@
  *   output intent and a document ID.
  */
 import fontkit from '@pdf-lib/fontkit';
-import {
-  beginText,
-  endText,
-  PDFDict,
-  PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFOperator,
-  PDFString,
-  popGraphicsState,
-  pushGraphicsState,
-  rgb,
-  setCharacterSqueeze,
-  setFontAndSize,
-  setTextMatrix,
-  setTextRenderingMode,
-  showText,
-  TextRenderingMode,
-  type PDFFont,
-  type PDFPage,
-} from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { OcrWord } from '../storage/documents';
+import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 
 /** Where a page's picture comes from. */
 export type PageSource =
@@ -66,6 +47,8 @@ export interface PlacedImage {
   png: Buffer;
   width: number;
   height: number;
+  /** The lines the image shows, top to bottom: written over it as invisible text, so readers find them. */
+  lines?: string[];
 }
 
 export interface ArchiveInfo {
@@ -85,21 +68,6 @@ export interface ArchiveInfo {
 export const FOOTER_PT = 20;
 const PAD = 8;
 
-const ARABIC_LETTER = /[\u0621-\u064A\u0671-\u06D3\u0640]/;
-
-/** Text of one line, as the text layer writes it: words in visual order (left to right), each in visual order. */
-function visualLine(words: OcrWord[]): { text: string[]; starts: number[]; ends: number[] } {
-  const sorted = [...words].sort((a, b) => a[1] - b[1]);
-  return {
-    text: sorted.map((w) => {
-      const chars = [...w[0]];
-      return (ARABIC_LETTER.test(w[0]) ? chars.reverse() : chars).join('');
-    }),
-    starts: sorted.map((w) => w[1]),
-    ends: sorted.map((w) => w[3]),
-  };
-}
-
 /** Words of a page, in the order they were read, cut into lines (a line: words whose boxes overlap vertically). */
 export function linesOfWords(words: OcrWord[]): OcrWord[][] {
   const lines: OcrWord[][] = [];
@@ -113,54 +81,20 @@ export function linesOfWords(words: OcrWord[]): OcrWord[][] {
   return lines;
 }
 
-interface TextFont {
-  font: PDFFont;
-  key: PDFName;
-  has(c: string): boolean;
-}
-
 /**
- * Writes the invisible text of one page. Coordinates: pixels at `dpi` from the
- * top left of the scan, which sits at (left, bottom) in points on the page.
+ * The lines of a picture of known text (the stamp, a footer) as invisible
+ * text over it: the picture's height shared equally between its lines.
  */
-function textLayer(
-  pdf: PDFDocument,
-  page: PDFPage,
-  f: TextFont,
-  words: OcrWord[],
-  dpi: number,
-  at: { left: number; bottom: number; height: number },
-): void {
-  const pt = (px: number) => (px * 72) / dpi;
-  const ops: PDFOperator[] = [pushGraphicsState(), beginText(), setTextRenderingMode(TextRenderingMode.Invisible)];
-  for (const line of linesOfWords(words)) {
-    const v = visualLine(line);
-    const top = Math.min(...line.map((w) => w[2]));
-    const bottom = Math.max(...line.map((w) => w[4]));
-    const size = Math.max(1, pt(bottom - top) * 0.8);
-    const encode = (s: string) =>
-      [...s]
-        .filter((c) => f.has(c))
-        .map((c) => f.font.encodeText(c).toString().slice(1, -1))
-        .join('');
-    const width = (s: string) => [...s].filter((c) => f.has(c)).reduce((n, c) => n + f.font.widthOfTextAtSize(c, size), 0);
-    // One run per line: words in visual order, a space between them, and one horizontal scale that
-    // stretches the run from the first word's left edge to the last word's right edge. (Moving each
-    // word into place inside the run would be closer, but readers then cut the run apart and lose
-    // the order and the spaces.)
-    const run = v.text.join(' ');
-    const natural = width(run);
-    const span = pt((v.ends[v.ends.length - 1] as number) - (v.starts[0] as number));
-    const scale = natural > 0 ? Math.min(400, Math.max(10, (span / natural) * 100)) : 100;
-    ops.push(
-      setFontAndSize(f.key, size),
-      setCharacterSqueeze(scale),
-      setTextMatrix(1, 0, 0, 1, at.left + pt(v.starts[0] as number), at.bottom + at.height - pt(bottom) + size * 0.2),
-      showText(PDFHexString.of(encode(run))),
-    );
-  }
-  ops.push(endText(), popGraphicsState());
-  page.pushOperators(...ops);
+function linesOver(f: TextFont, lines: string[], box: { x: number; y: number; width: number; height: number }): PlacedLine[] {
+  const pitch = box.height / Math.max(1, lines.length);
+  return lines.map((text, i) =>
+    placeTextLine(text, f, {
+      x0: box.x,
+      x1: box.x + box.width,
+      baseline: box.y + box.height - (i + 1) * pitch + pitch * 0.25,
+      size: pitch * 0.7,
+    }),
+  );
 }
 
 /** The QR code's dark modules as filled squares: crisp at any zoom, and no image to decode. */
@@ -299,32 +233,27 @@ export async function composeArchivePdf(
     const page = pdf.addPage([pageW, FOOTER_PT + scanH + bandH]);
     const left = (pageW - scanW) / 2;
     draw(page, left, FOOTER_PT);
-    if (p.words.length > 0) {
-      font ??= await pdf.embedFont(textFont, { subset: true, features: off });
-      const key = page.node.newFontDictionary(font.name, font.ref);
-      const f = font;
-      textLayer(
-        pdf,
-        page,
-        { font: f, key, has: (c) => c === ' ' || kit.hasGlyphForCodePoint(c.codePointAt(0) ?? 0) },
-        p.words,
-        p.wordsDpi,
-        {
-          left,
-          bottom: FOOTER_PT,
-          height: scanH,
-        },
-      );
-    }
+    // The page's invisible text: the OCR words over the scan, the stamp's and the footer's lines over their pictures.
+    const lines: PlacedLine[] = [];
+    font ??= await pdf.embedFont(textFont, { subset: true, features: off });
+    const f: TextFont = {
+      font,
+      key: page.node.newFontDictionary(font.name, font.ref),
+      has: (c) => c === ' ' || kit.hasGlyphForCodePoint(c.codePointAt(0) ?? 0),
+    };
+    for (const line of linesOfWords(p.words))
+      lines.push(placeOcrLine(line, p.wordsDpi, { left, bottom: FOOTER_PT, height: scanH }));
     if (first) {
       const y = FOOTER_PT + scanH + PAD;
       // Stamp text at the right (Arabic reads from there), the QR code at the left.
-      page.drawImage(stampImage, {
+      const at = {
         x: pageW - PAD - stamp.text.width,
         y: y + (bandH - 2 * PAD - stamp.text.height) / 2,
         width: stamp.text.width,
         height: stamp.text.height,
-      });
+      };
+      page.drawImage(stampImage, at);
+      lines.push(...linesOver(f, stamp.text.lines ?? [], at));
       drawQr(page, stamp.qr, PAD, y + (bandH - 2 * PAD - qrSize) / 2, qrSize);
       page.drawLine({
         start: { x: 0, y: y - PAD / 2 },
@@ -335,13 +264,16 @@ export async function composeArchivePdf(
     }
     if (footer) {
       const image = await pdf.embedPng(footer.png);
-      page.drawImage(image, {
+      const at = {
         x: (pageW - footer.width) / 2,
         y: (FOOTER_PT - footer.height) / 2,
         width: footer.width,
         height: footer.height,
-      });
+      };
+      page.drawImage(image, at);
+      lines.push(...linesOver(f, footer.lines ?? [], at));
     }
+    page.pushOperators(...writeInvisibleLines(pdf, f, lines));
   }
 
   // PDF/A identification: XMP metadata, an sRGB output intent and a document ID.

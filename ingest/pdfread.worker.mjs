@@ -168,12 +168,30 @@ function wordsOf(content, viewport) {
   return words;
 }
 
+/**
+ * The page's text, items in content order. Where two items on a line stand
+ * apart by more than a fifth of the text's height, a space goes between them:
+ * many writers leave the space as a gap rather than a glyph, and a text layer
+ * that writes right-to-left letters one by one has no other word break pdf.js
+ * keeps.
+ */
 function textOf(content) {
   let text = '';
+  let prev;
   for (const item of content.items) {
     if (typeof item.str !== 'string') continue;
+    const x0 = item.transform[4];
+    const box = { x0, x1: x0 + item.width, y: item.transform[5], height: Math.abs(item.height || item.transform[3]) };
+    if (prev && item.str.trim()) {
+      const gap = Math.max(prev.x0 - box.x1, box.x0 - prev.x1);
+      const sameLine = Math.abs(prev.y - box.y) < 0.5 * Math.max(prev.height, box.height);
+      if (sameLine && gap > 0.2 * Math.max(prev.height, box.height)) text += ' ';
+    }
     text += normalise(item.str);
-    if (item.hasEOL) text += '\n';
+    if (item.hasEOL) {
+      text += '\n';
+      prev = undefined;
+    } else if (item.str.trim()) prev = box;
   }
   return text
     .split('\n')

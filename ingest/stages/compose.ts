@@ -54,6 +54,14 @@ export function stampLines(opts: {
   ];
 }
 
+/** The line under every page of the archive PDF: registry number and page, in Arabic then English. */
+export function footerText(registryNo: string, n: number, count: number): string {
+  return (
+    `رقم القيد ${toArabicIndic(registryNo)} — صفحة ${toArabicIndic(String(n))} من ${toArabicIndic(String(count))}` +
+    `   ·   ${registryNo} — page ${n} of ${count}`
+  );
+}
+
 export const composeStage: Stage = {
   id: 'compose',
   description: 'compose the stamped archival PDF',
@@ -72,14 +80,7 @@ export const composeStage: Stage = {
     const lines = stampLines({ ...archive, registryNo: doc.registryNo, registeredAt, sha256: doc.originalSha256 });
     const stamp = await renderStamp(lines, { widthPt: 220, emphasise: 1 });
     const footers = [];
-    for (let n = 1; n <= count; n++) {
-      footers.push(
-        await renderFooter(
-          `رقم القيد ${toArabicIndic(doc.registryNo)} — صفحة ${toArabicIndic(String(n))} من ${toArabicIndic(String(count))}` +
-            `   ·   ${doc.registryNo} — page ${n} of ${count}`,
-        ),
-      );
-    }
+    for (let n = 1; n <= count; n++) footers.push(await renderFooter(footerText(doc.registryNo, n, count)));
     const url = verifyUrl(archive.publicUrl, doc.registryNo, doc.originalSha256);
     const pdf = await composeArchivePdf(
       pages,
