@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '*.config.js', 'bin/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '*.config.js', 'bin/', 'scripts/train/out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
