@@ -44,7 +44,6 @@ const FACES = {
 } satisfies Record<string, () => Face>;
 
 export type FaceId = keyof typeof FACES;
-export const FACE_IDS = Object.keys(FACES) as FaceId[];
 
 export function fontFile(face: FaceId): Face {
   return FACES[face]();

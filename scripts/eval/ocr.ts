@@ -2,18 +2,25 @@
  * OCR evaluation: how well does Diwan read registry letters, and how does
  * that compare with plain Tesseract on the same pages?
  *
- * 1. Renders synthetic ministry letters (scripts/eval/corpus.ts) in several
+ * 1. Renders synthetic ministry letters (scripts/eval/corpus.ts) in twelve
  *    faces at 10-16 pt, 300 dpi, and degrades them at three levels (light,
  *    medium, heavy: tilt, blur, grain, uneven lighting, JPEG quality), seeded.
+ *    Half the faces are tuning faces (the only ones anything may be fitted
+ *    to), half are held out (scripts/train/faces.ts keeps the split); every
+ *    figure is reported for each half, and the targets are on the held-out.
  * 2. Reads each page as the pipeline does: normalisePage -> prepareForOcr ->
- *    the tesseract.js engine (ara+eng, 2 workers).
+ *    the tesseract.js engine (ara+eng, 2 workers), composes its archive PDF
+ *    and extracts that PDF's text with pdftotext and mutool.
  * 3. Reads the same JPEGs with the native `tesseract` CLI (ara+eng, --psm 3,
  *    no preprocessing, two processes of one thread each), installing the
  *    Debian packages first if it is missing and we are root.
- * 4. Prints CER, WER, the exact-number rate and pages per minute per level
- *    and overall, and writes every page's result as JSON.
+ * 4. Reads the real scanned lines of ../shared/ocr-real (never tuned on) with
+ *    Diwan and with native Tesseract (--psm 7, ara) in the same run.
+ * 5. Prints CER, WER, the exact-number rate and pages per minute per level
+ *    and overall, writes every page's result as JSON, and the report as
+ *    docs/ocr-evaluation.md (or `--report FILE`).
  *
- * Usage: npm run eval:ocr [-- --pages 24] [--seed 1] [--out DIR | --out FILE.json]
+ * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE]
  * With a directory (default: a new temp dir) the results go to DIR/results.json;
  * the generated pages, ground truth and both readings are kept beside them in pages/.
  */
@@ -23,11 +30,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { normalisePage, prepareForOcr } from '../../ingest/images';
+import { normalisePage, prepareForOcrWithGeometry } from '../../ingest/images';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr';
-import { FONTS } from '../fixtures/arabicScan';
+import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
 import { LETTERS } from './corpus';
-import { charErrors, matchNumbers, rate, wordErrors, type ErrorCount } from './metrics';
+import { extractors, extractTextLayer, type ExtractedText } from './pdfText';
+import { loadRealLines, realLinesDir, scoreLine, summariseLines, type LineScore, type RealLine } from './real';
+import { writeReport, type Split } from './report';
+import { score, summarise, table, type Row, type Scores, type Summary } from './summary';
 import { degradation, degrade, LEVELS, renderLetter, type Degradation, type FontFace, type Level } from './pages';
 
 const run = promisify(execFile);
@@ -35,39 +45,56 @@ const run = promisify(execFile);
 const WORKERS = 2;
 const LIMITS = { maxPagePixels: 100_000_000, maxPages: 500 };
 const SIZES_PT = [12, 10, 14, 16, 11, 13, 15];
-const KUFI: FontFace = { id: 'kacst-office', family: 'KacstOffice', file: '/usr/share/fonts/truetype/kacst/KacstOffice.ttf' };
+/** Debian's packages of the faces not carried by npm. */
+const FONT_PACKAGES = ['fonts-kacst', 'fonts-arabeyes', 'fonts-noto-core', 'fonts-dejavu-core'];
 
 interface Options {
   pages: number;
   seed: number;
   out: string;
+  real: string;
+  report: string;
 }
+
+type EvalFace = FontFace & { split: Split };
 
 function parseArgs(argv: string[]): Options {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const pages = Number(value('pages') ?? 24);
+  const pages = Number(value('pages') ?? 36);
   const seed = Number(value('seed') ?? 1);
   if (!Number.isInteger(pages) || pages < 1) throw new Error('--pages must be a positive integer');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   const out = value('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-ocr-eval-'));
-  return { pages, seed, out: path.resolve(out) };
+  const root = path.resolve(__dirname, '..', '..', '..');
+  return {
+    pages,
+    seed,
+    out: path.resolve(out),
+    real: realLinesDir(value('real'), root),
+    report: path.resolve(value('report') ?? path.join(root, 'docs', 'ocr-evaluation.md')),
+  };
 }
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
-async function faces(notes: string[]): Promise<FontFace[]> {
-  const list: FontFace[] = [
-    { id: 'naskh', ...FONTS.naskh },
-    { id: 'amiri', ...FONTS.amiri },
+/** The tuning faces, then the held-out ones chosen for measuring; Debian's font packages installed when missing. */
+async function faces(notes: string[]): Promise<EvalFace[]> {
+  const wanted = [
+    ...FACE_SPLIT.training.map((f) => ({ f, split: 'tuning' as const })),
+    ...EVALUATION_FACE_IDS.map((id) => ({ f: FACE_SPLIT.heldOut.find((h) => h.id === id), split: 'held-out' as const })),
   ];
-  if (!fs.existsSync(KUFI.file)) await aptInstall(['fonts-kacst']);
-  if (fs.existsSync(KUFI.file)) list.push(KUFI);
-  else notes.push('KacstOffice (fonts-kacst) unavailable: evaluated with Naskh and Amiri only');
+  if (wanted.some(({ f }) => f && !faceFile(f))) await aptInstall(FONT_PACKAGES);
+  const list: EvalFace[] = [];
+  for (const { f, split } of wanted) {
+    const file = f && faceFile(f);
+    if (f && file) list.push({ id: f.id, family: f.family, file, split });
+    else notes.push(`face ${f?.family ?? '?'} (${split}) is not installed: left out`);
+  }
   return list;
 }
 
@@ -93,6 +120,7 @@ interface PageSpec {
   name: string;
   letter: string;
   font: string;
+  split: Split;
   sizePt: number;
   degradation: Degradation;
   truth: string;
@@ -104,13 +132,13 @@ interface PageSpec {
  * and a point size, and fonts rotate across both, so any multiple of three
  * pages is balanced over levels and every face meets every level.
  */
-async function generate(opts: Options, fonts: FontFace[], dir: string): Promise<PageSpec[]> {
+async function generate(opts: Options, fonts: EvalFace[], dir: string): Promise<PageSpec[]> {
   const specs: PageSpec[] = [];
   for (let n = 0; n < opts.pages; n++) {
     const levelIndex = n % LEVELS.length;
     const group = Math.floor(n / LEVELS.length);
     const level = LEVELS[levelIndex] as Level;
-    const face = fonts[(group + levelIndex) % fonts.length] as FontFace;
+    const face = fonts[(group + levelIndex) % fonts.length] as EvalFace;
     const letter = LETTERS[(group + levelIndex * 4 + opts.seed) % LETTERS.length];
     const sizePt = SIZES_PT[group % SIZES_PT.length] as number;
     if (!letter) throw new Error('empty corpus');
@@ -122,7 +150,7 @@ async function generate(opts: Options, fonts: FontFace[], dir: string): Promise<
     const clean = await renderLetter(letter.lines, face, sizePt);
     fs.writeFileSync(file, await degrade(clean, d, pageSeed));
     fs.writeFileSync(path.join(dir, `${name}.gt.txt`), `${truth}\n`);
-    specs.push({ n: n + 1, name, letter: letter.id, font: face.id, sizePt, degradation: d, truth, file });
+    specs.push({ n: n + 1, name, letter: letter.id, font: face.id, split: face.split, sizePt, degradation: d, truth, file });
   }
   return specs;
 }
@@ -131,6 +159,8 @@ interface Reading {
   text: string;
   ms: number;
   error?: string;
+  /** The archive PDF's text as extractors read it (Diwan's readings only). */
+  pdf?: ExtractedText;
 }
 
 /** Runs `read` over items with at most `limit` in flight, keeping order. */
@@ -147,22 +177,45 @@ async function pool<T, R>(items: T[], limit: number, read: (item: T) => Promise<
   return results;
 }
 
-async function timed(read: () => Promise<string>): Promise<Reading> {
+async function timed(read: () => Promise<string | Omit<Reading, 'ms'>>): Promise<Reading> {
   const t0 = performance.now();
   try {
-    const text = await read();
-    return { text, ms: Math.round(performance.now() - t0) };
+    const r = await read();
+    return { ...(typeof r === 'string' ? { text: r } : r), ms: Math.round(performance.now() - t0) };
   } catch (e) {
     return { text: '', ms: Math.round(performance.now() - t0), error: String((e as Error).message) };
   }
 }
 
-function diwanReader(engine: OcrEngine) {
-  return (spec: PageSpec) =>
-    timed(async () => {
-      const page = await normalisePage(fs.readFileSync(spec.file), 300, LIMITS);
-      return (await engine.recognize(await prepareForOcr(page.png))).text;
+/** Diwan's reading of a page; with `tools`, also its archive PDF's text (not timed: composing is not reading). */
+function diwanReader(engine: OcrEngine, tools?: { pdftotext: boolean; mutool: boolean }) {
+  return async (spec: PageSpec) => {
+    let page: Awaited<ReturnType<typeof normalisePage>> | undefined;
+    let geometry: Awaited<ReturnType<typeof prepareForOcrWithGeometry>> | undefined;
+    let ocr: Awaited<ReturnType<OcrEngine['recognize']>> | undefined;
+    const reading = await timed(async () => {
+      page = await normalisePage(fs.readFileSync(spec.file), 300, LIMITS);
+      geometry = await prepareForOcrWithGeometry(page.png);
+      ocr = await engine.recognize(geometry.ink);
+      return ocr.text;
     });
+    if (tools && page && geometry && ocr)
+      reading.pdf = await extractTextLayer(page, geometry, ocr, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools);
+    return reading;
+  };
+}
+
+/** Native Tesseract on each real line (`--psm 7`, Arabic), `WORKERS` single-threaded processes at a time. */
+async function nativeLines(lines: RealLine[]): Promise<Map<string, LineScore>> {
+  const scores = new Map<string, LineScore>();
+  await pool(lines, WORKERS, async (line) => {
+    const { stdout } = await run('tesseract', [line.file, '-', '-l', 'ara', '--psm', '7'], {
+      env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+      timeout: 120_000,
+    });
+    scores.set(line.id, scoreLine(line.truth, stdout.trim()));
+  });
+  return scores;
 }
 
 function nativeReader(spec: PageSpec): Promise<Reading> {
@@ -175,74 +228,6 @@ function nativeReader(spec: PageSpec): Promise<Reading> {
     return stdout.trim();
   });
 }
-
-interface Scores {
-  chars: ErrorCount;
-  words: ErrorCount;
-  numbers: { total: number; exact: number; reversed: number };
-  /** Registry numbers (Arabic-Indic digits in the letter) and the rest (Latin digits), separately. */
-  arabicIndicNumbers: { total: number; exact: number };
-  latinNumbers: { total: number; exact: number };
-}
-
-function score(truth: string, text: string): Scores & { missedNumbers: string[] } {
-  const lines = truth.split('\n');
-  const indic = lines.filter((l) => /[\u0660-\u0669]/.test(l)).join('\n');
-  const latin = lines.filter((l) => !/[\u0660-\u0669]/.test(l)).join('\n');
-  const all = matchNumbers(truth, text);
-  const a = matchNumbers(indic, text);
-  const l = matchNumbers(latin, text);
-  return {
-    chars: charErrors(truth, text),
-    words: wordErrors(truth, text),
-    numbers: { total: all.total, exact: all.exact, reversed: all.reversed },
-    arabicIndicNumbers: { total: a.total, exact: a.exact },
-    latinNumbers: { total: l.total, exact: l.exact },
-    missedNumbers: all.missed,
-  };
-}
-
-interface Summary {
-  pages: number;
-  cer: number;
-  wer: number;
-  numbersExact: number;
-  numbersReversed: number;
-  arabicIndicNumbersExact: number;
-  latinNumbersExact: number;
-  pagesPerMinute: number;
-  failedPages: number;
-}
-
-function summarise(scores: Scores[], wallMs: number, failed: number): Summary {
-  const sum = (f: (s: Scores) => number) => scores.reduce((acc, s) => acc + f(s), 0);
-  const frac = (a: number, b: number) => (b === 0 ? 0 : a / b);
-  return {
-    pages: scores.length,
-    cer: rate({ errors: sum((s) => s.chars.errors), length: sum((s) => s.chars.length) }),
-    wer: rate({ errors: sum((s) => s.words.errors), length: sum((s) => s.words.length) }),
-    numbersExact: frac(
-      sum((s) => s.numbers.exact),
-      sum((s) => s.numbers.total),
-    ),
-    numbersReversed: frac(
-      sum((s) => s.numbers.reversed),
-      sum((s) => s.numbers.total),
-    ),
-    arabicIndicNumbersExact: frac(
-      sum((s) => s.arabicIndicNumbers.exact),
-      sum((s) => s.arabicIndicNumbers.total),
-    ),
-    latinNumbersExact: frac(
-      sum((s) => s.latinNumbers.exact),
-      sum((s) => s.latinNumbers.total),
-    ),
-    pagesPerMinute: wallMs > 0 ? (scores.length * 60_000) / wallMs : 0,
-    failedPages: failed,
-  };
-}
-
-type Row = Level | 'overall';
 
 /** Reads every level's pages in turn (so pages/min is per level), `WORKERS` at a time. */
 async function evaluate(
@@ -276,22 +261,6 @@ async function evaluate(
   return { readings, summary };
 }
 
-function table(diwan: Record<Row, Summary>, native: Record<Row, Summary> | undefined): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const cells = (s: Summary | undefined) =>
-    s ? [pct(s.cer), pct(s.wer), pct(s.numbersExact), s.pagesPerMinute.toFixed(1)] : ['n/a', 'n/a', 'n/a', 'n/a'];
-  const header = ['level', 'pages', 'Diwan CER', 'WER', 'numbers', 'pages/min', 'tesseract CER', 'WER', 'numbers', 'pages/min'];
-  const rows: string[][] = (['light', 'medium', 'heavy', 'overall'] as const).map((row) => [
-    row,
-    String(diwan[row].pages),
-    ...cells(diwan[row]),
-    ...cells(native?.[row]),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const resultsFile = opts.out.endsWith('.json') ? opts.out : path.join(opts.out, 'results.json');
@@ -307,6 +276,9 @@ async function main(): Promise<void> {
   const specs = await generate(opts, fonts, pagesDir);
   const generateMs = Math.round(performance.now() - t0);
 
+  const tools = await extractors();
+  if (!tools.pdftotext || !tools.mutool) await aptInstall(['poppler-utils', 'mupdf-tools']);
+  Object.assign(tools, await extractors());
   log(`Diwan OCR (normalisePage -> prepareForOcr -> tesseract.js ara+eng, ${WORKERS} workers)`);
   const s0 = performance.now();
   const engine = await createOcrEngine({
@@ -316,8 +288,16 @@ async function main(): Promise<void> {
   });
   const engineStartMs = Math.round(performance.now() - s0);
   let diwan;
+  const realLines = loadRealLines(opts.real);
+  const realDiwan = new Map<string, LineScore>();
   try {
-    diwan = await evaluate(specs, diwanReader(engine), pagesDir, 'diwan');
+    diwan = await evaluate(specs, diwanReader(engine, tools), pagesDir, 'diwan');
+    log(`real lines: ${realLines.length} from ${opts.real}`);
+    await pool(realLines, WORKERS, async (line) => {
+      const page = await normalisePage(fs.readFileSync(line.file), 300, LIMITS);
+      const { text } = await engine.recognize((await prepareForOcrWithGeometry(page.png)).ink);
+      realDiwan.set(line.id, scoreLine(line.truth, text));
+    });
   } finally {
     await engine.close();
   }
@@ -327,6 +307,7 @@ async function main(): Promise<void> {
     log(`native ${tesseract} (ara+eng, --psm 3, no preprocessing, ${WORKERS} single-threaded processes)`);
     native = await evaluate(specs, nativeReader, pagesDir, 'native');
   }
+  const realNative = tesseract ? await nativeLines(realLines) : undefined;
 
   const results = {
     createdAt: new Date().toISOString(),
@@ -345,6 +326,31 @@ async function main(): Promise<void> {
   };
   fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 
+  writeReport(opts.report, {
+    createdAt: results.createdAt,
+    pages: specs.map((s) => ({
+      font: s.font,
+      split: s.split,
+      level: s.degradation.level,
+      truth: s.truth,
+      diwan: diwan.readings.get(s.n)?.text ?? '',
+      native: native?.readings.get(s.n)?.text,
+      pdftotext: diwan.readings.get(s.n)?.pdf?.pdftotext,
+      mutool: diwan.readings.get(s.n)?.pdf?.mutool,
+    })),
+    real: {
+      dir: opts.real,
+      diwan: summariseLines(realLines, realDiwan),
+      native: realNative ? summariseLines(realLines, realNative) : null,
+    },
+    speed: {
+      diwanPagesPerMinute: diwan.summary.overall.pagesPerMinute,
+      nativePagesPerMinute: native?.summary.overall.pagesPerMinute ?? null,
+    },
+    nativeVersion: tesseract ?? null,
+    notes,
+  });
+
   const o = diwan.summary.overall;
   const n = native?.summary.overall;
   const both = (f: (s: Summary) => number) =>
@@ -359,6 +365,7 @@ async function main(): Promise<void> {
       `numbers read with their parts reversed (e.g. 2019/634): ${both((s) => s.numbersReversed)}`,
       `fonts: ${fonts.map((f) => f.family).join(', ')}; sizes 10-16 pt at 300 dpi; engine start ${engineStartMs} ms (not in pages/min)`,
       ...notes.map((x) => `note: ${x}`),
+      `report:  ${opts.report}`,
       `results: ${resultsFile}`,
       `pages:   ${pagesDir}`,
       '',
