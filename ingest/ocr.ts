@@ -1,16 +1,17 @@
 /**
  * OCR through tesseract.js (the only file that imports it): a small pool of
  * in-process workers reading Arabic and English. Language data comes from the
- * @tesseract.js-data npm packages, copied once into the cache dir; nothing is
- * fetched at run time.
+ * project's own models (ingest/models/<lang>.traineddata.gz, made by
+ * `npm run train:ocr`) or from the @tesseract.js-data npm packages, copied once
+ * into the cache dir; nothing is fetched at run time.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { OcrWord } from '../storage/documents';
 import type { PageLayout } from '../storage/textVersions';
 import type { InkImage } from './images';
 import { reviseLines, type Line, type LineWord } from './lines';
+import { findTextLines, type Box, type TextLine } from './segment';
+import { prepareLanguageData } from './languages';
 
 export interface OcrPage {
   text: string;
@@ -25,26 +26,6 @@ export interface OcrEngine {
   /** Pages read, workers replaced after `recycleAfterPages`, pages that timed out, and the pool's size. */
   stats(): { pages: number; recycled: number; timeouts: number; workers: number };
   close(): Promise<void>;
-}
-
-/** Copies the traineddata of each language from its npm package into `<cacheDir>/tessdata`. */
-export function prepareLanguageData(cacheDir: string, langs: string[]): string {
-  const dir = path.join(cacheDir, 'tessdata');
-  fs.mkdirSync(dir, { recursive: true });
-  for (const lang of langs) {
-    const dest = path.join(dir, `${lang}.traineddata.gz`);
-    if (fs.existsSync(dest)) continue;
-    let pkgDir: string;
-    try {
-      pkgDir = path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`));
-    } catch {
-      throw new Error(`OCR language "${lang}" is not installed: add the npm package @tesseract.js-data/${lang}`);
-    }
-    const src = path.join(pkgDir, '4.0.0_best_int', `${lang}.traineddata.gz`);
-    fs.copyFileSync(src, `${dest}.partial-${process.pid}`);
-    fs.renameSync(`${dest}.partial-${process.pid}`, dest);
-  }
-  return dir;
 }
 
 interface Block {
@@ -88,11 +69,8 @@ const SEGMENTATION: Record<PageLayout, PSM> = {
   sparse: PSM.SPARSE_TEXT,
 };
 
-/** A page read with a mean word confidence below this is read again as one block of text. */
-const RETRY_AS_BLOCK_BELOW = 75;
-
-/** The recogniser's words, line by line, with bidi marks removed. */
-function linesOf(blocks: Block[]): Line[] {
+/** The recogniser's words, line by line, with bidi marks removed; boxes moved by (dx, dy) when a crop was read. */
+function linesOf(blocks: Block[], dx = 0, dy = 0): Line[] {
   const lines: Line[] = [];
   for (const block of blocks) {
     for (const para of block.paragraphs ?? []) {
@@ -100,7 +78,7 @@ function linesOf(blocks: Block[]): Line[] {
         const words = (line.words ?? [])
           .map((w): LineWord => ({
             text: stripMarks(w.text).trim(),
-            box: [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1],
+            box: [w.bbox.x0 + dx, w.bbox.y0 + dy, w.bbox.x1 + dx, w.bbox.y1 + dy],
             confidence: w.confidence,
           }))
           .filter((w) => w.text !== '');
@@ -118,6 +96,47 @@ function meanConfidence(lines: Line[]): number {
 }
 
 export class OcrTimeout extends Error {}
+
+/**
+ * Mends the automatic layout's reading with the lines found in the page's ink
+ * (segment.ts). The automatic layout reads a page in context and mostly well,
+ * but now and then cuts one line into several, reads the pieces out of order
+ * or reads a word twice. Each found line that the layout read as more than one
+ * line is read again on its own, as one line (a tall region as a block), and
+ * that reading takes the pieces' place. Lines the layout read whole stay.
+ */
+async function mendSplitLines(
+  image: InkImage,
+  lines: Line[],
+  readWith: (psm: PSM, crop: Box) => Promise<Block[]>,
+): Promise<Line[]> {
+  const found = findTextLines(image);
+  const home = (l: Line): number => {
+    const ys = l.words.map((w) => (w.box[1] + w.box[3]) / 2).sort((a, b) => a - b);
+    const y = ys[Math.floor(ys.length / 2)] as number;
+    return found.findIndex((f) => y >= f.box[1] && y < f.box[3]);
+  };
+  const homes = lines.map(home);
+  const count = new Map<number, number>();
+  for (const h of homes) if (h >= 0) count.set(h, (count.get(h) ?? 0) + 1);
+  const out: Line[] = [];
+  const done = new Set<number>();
+  for (const [i, line] of lines.entries()) {
+    const h = homes[i] as number;
+    if (h < 0 || (count.get(h) ?? 0) < 2) {
+      out.push(line);
+      continue;
+    }
+    if (done.has(h)) continue;
+    done.add(h);
+    const t = found[h] as TextLine;
+    const read = linesOf(await readWith(t.block ? PSM.SINGLE_BLOCK : PSM.SINGLE_LINE, t.box), t.box[0], t.box[1]);
+    if (t.block) out.push(...read.map((l, k) => ({ ...l, paragraph: k === 0 ? line.paragraph : l.paragraph })));
+    else if (read.length > 0)
+      out.push({ words: read.flatMap((l) => l.words), text: read.map((l) => l.text).join(' '), paragraph: line.paragraph });
+  }
+  return out;
+}
 
 /**
  * A pool of tesseract.js workers, created once and reused. A worker that
@@ -138,12 +157,13 @@ export async function createOcrEngine(opts: {
   const newWorker = async () => {
     const w = await createWorker(opts.langs, OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
     // Pages come normalised; a resolution read from odd file metadata must not change how text is sized.
-    // Automatic page layout: a letter is a few blocks of lines on a mostly empty page, not one uniform block.
-    await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.AUTO });
+    await w.setParameters({ user_defined_dpi: '300' });
     return w;
   };
   const workers: Worker[] = [];
   const pagesRead = new Map<Worker, number>();
+  /** The page layout each worker is set to, so that it is set only when it changes. */
+  const layoutOf = new Map<Worker, PSM>();
   for (let i = 0; i < opts.workers; i++) workers.push(await newWorker());
   const idle = [...workers];
   const waiting: Array<(w: Worker) => void> = [];
@@ -216,21 +236,26 @@ export async function createOcrEngine(opts: {
     async recognize(image, opts = {}) {
       let worker = await acquire();
       const layout = opts.layout ?? 'auto';
-      /** One reading with the given layout; a stuck worker is replaced (and the error passed on). */
-      const readWith = async (psm: PSM): Promise<Block[]> => {
+      /** One reading of the page, or of `crop`, with the given layout; a stuck worker is replaced (and the error passed on). */
+      const readWith = async (psm: PSM, crop?: Box): Promise<Block[]> => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new OcrTimeout(`OCR of one page took over ${pageTimeoutMs} ms`)), pageTimeoutMs);
         });
         try {
-          if (psm !== PSM.AUTO) await worker.setParameters({ tessedit_pageseg_mode: psm });
-          const { data } = await Promise.race([worker.recognize(pbm(image), {}, { text: false, blocks: true }), timeout]);
-          if (psm !== PSM.AUTO) await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
+          if (layoutOf.get(worker) !== psm) {
+            layoutOf.delete(worker);
+            await worker.setParameters({ tessedit_pageseg_mode: psm });
+            layoutOf.set(worker, psm);
+          }
+          const { data } = await Promise.race([worker.recognize(pbm(image, crop), {}, { text: false, blocks: true }), timeout]);
           return (data.blocks ?? []) as Block[];
         } catch (e) {
-          // A stuck worker, or one whose layout could not be put back, is replaced, not reused.
-          if (e instanceof OcrTimeout) stats.timeouts++;
-          if (e instanceof OcrTimeout || psm !== PSM.AUTO) worker = await replace(worker);
+          // A stuck worker is replaced, not reused.
+          if (e instanceof OcrTimeout) {
+            stats.timeouts++;
+            worker = await replace(worker);
+          }
           throw e;
         } finally {
           clearTimeout(timer);
@@ -238,12 +263,7 @@ export async function createOcrEngine(opts: {
       };
       try {
         let lines = linesOf(await readWith(SEGMENTATION[layout]));
-        // The automatic layout now and then cuts a line in two or takes a line for a column rule
-        // (the whole page then reads badly); a weak page is read again as one block, and the better reading kept.
-        if (layout === 'auto' && meanConfidence(lines) < RETRY_AS_BLOCK_BELOW) {
-          const block = linesOf(await readWith(PSM.SINGLE_BLOCK));
-          if (meanConfidence(block) > meanConfidence(lines)) lines = block;
-        }
+        if (layout === 'auto') lines = await mendSplitLines(image, lines, readWith);
         stats.pages++;
         const read = (pagesRead.get(worker) ?? 0) + 1;
         pagesRead.set(worker, read);

@@ -1,7 +1,7 @@
 /**
- * Finds the plain JavaScript files that run outside the compiled code (child
- * processes and worker threads): they live in the source tree, next to the
- * TypeScript, and are found from the sources and from dist/ alike.
+ * Finds the files that live in the source tree and are used as they are, outside
+ * the compiled code (worker scripts for child processes and threads, OCR models):
+ * found from the sources and from dist/ alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';

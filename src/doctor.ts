@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createDb, ledgerPrivileges } from '../storage/db';
 import { MIGRATIONS } from '../storage/migrations';
 import { createObjectStore } from '../storage/objectStore';
+import { languageSource } from '../ingest/languages';
 import type { Config, S3Target } from './config';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
@@ -134,17 +135,15 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   }
 
   for (const lang of config.ocr.langs) {
-    try {
-      require.resolve(`@tesseract.js-data/${lang}/package.json`);
-      add(`OCR language ${lang}`, 'ok', `@tesseract.js-data/${lang}`);
-    } catch {
+    const source = languageSource(lang);
+    if (source) add(`OCR language ${lang}`, 'ok', path.relative(process.cwd(), source));
+    else
       add(
         `OCR language ${lang}`,
         'fail',
-        `no @tesseract.js-data/${lang} package`,
+        `no ingest/models/${lang}.traineddata.gz and no @tesseract.js-data/${lang} package`,
         `npm install @tesseract.js-data/${lang}, or change DIWAN_OCR_LANGS`,
       );
-    }
   }
 
   const key = config.checkpoints.keyFile;

@@ -20,7 +20,7 @@
  *    and overall, writes every page's result as JSON, and the report as
  *    docs/ocr-evaluation.md (or `--report FILE`).
  *
- * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE]
+ * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE] [--langs ara+eng]
  * With a directory (default: a new temp dir) the results go to DIR/results.json;
  * the generated pages, ground truth and both readings are kept beside them in pages/.
  */
@@ -32,6 +32,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { normalisePage, prepareForOcrWithGeometry } from '../../ingest/images';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr';
+import { loadConfig } from '../../src/config';
 import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
 import { LETTERS } from './corpus';
 import { extractors, extractTextLayer, type ExtractedText } from './pdfText';
@@ -54,6 +55,8 @@ interface Options {
   out: string;
   real: string;
   report: string;
+  /** The engine's languages, '+'-joined (default: the archive's default, DIWAN_OCR_LANGS). */
+  langs: string[];
 }
 
 type EvalFace = FontFace & { split: Split };
@@ -75,6 +78,7 @@ function parseArgs(argv: string[]): Options {
     out: path.resolve(out),
     real: realLinesDir(value('real'), root),
     report: path.resolve(value('report') ?? path.join(root, 'docs', 'ocr-evaluation.md')),
+    langs: (value('langs') ?? loadConfig({}).ocr.langs.join('+')).split('+'),
   };
 }
 
@@ -279,11 +283,11 @@ async function main(): Promise<void> {
   const tools = await extractors();
   if (!tools.pdftotext || !tools.mutool) await aptInstall(['poppler-utils', 'mupdf-tools']);
   Object.assign(tools, await extractors());
-  log(`Diwan OCR (normalisePage -> prepareForOcr -> tesseract.js ara+eng, ${WORKERS} workers)`);
+  log(`Diwan OCR (normalisePage -> prepareForOcr -> tesseract.js ${opts.langs.join('+')}, ${WORKERS} workers)`);
   const s0 = performance.now();
   const engine = await createOcrEngine({
     cacheDir: path.join(os.tmpdir(), 'diwan-ocr-eval-cache'),
-    langs: ['ara', 'eng'],
+    langs: opts.langs,
     workers: WORKERS,
   });
   const engineStartMs = Math.round(performance.now() - s0);
