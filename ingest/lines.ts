@@ -4,7 +4,9 @@
  * a registry number in Arabic-Indic digits comes out as "Y-YO LAV", a stacked
  * Amiri ligature as "LE, Blk)". Inside a line that is otherwise Arabic such
  * words are misreadings, so:
- * 1. each is first read as an Arabic-Indic number (digits.ts);
+ * 1. each is first read as a number: by the number model, which reads the
+ *    whole line once (a model fine-tuned on many faces by `npm run train:ocr`),
+ *    else by matching its marks against digit shapes (digits.ts);
  * 2. runs of the rest are read again by an Arabic-only recogniser;
  * and the lines that changed are rewritten in logical (reading) order.
  * Lines that did not change keep the recogniser's own text.
@@ -26,8 +28,8 @@ export interface Line {
   paragraph: boolean;
 }
 
-/** Reads a region of the page with Arabic only; words come back in page coordinates. */
-export type ArabicReader = (box: [number, number, number, number]) => Promise<LineWord[]>;
+/** Reads a region of the page with one recogniser (Arabic only, or the number model); words come back in page coordinates. */
+export type RegionReader = (box: [number, number, number, number]) => Promise<LineWord[]>;
 
 const ARABIC_LETTER = /[\u0621-\u064A\u0671-\u06D3]/;
 const LATIN_LETTER = /[A-Za-z]/;
@@ -75,7 +77,30 @@ const area = (b: [number, number, number, number]) => Math.max(1, (b[2] - b[0]) 
 const overlap = (a: [number, number, number, number], b: [number, number, number, number]) =>
   Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
 
-export async function reviseLines(ink: InkImage, lines: Line[], readArabic: ArabicReader): Promise<Line[]> {
+/** A number as a reader gave it: digits of one script, joined by `/`, `-` or `.`. */
+const NUMBER = /^(?:[0-9]+(?:[/.-][0-9]+)*|[\u0660-\u0669]+(?:[/.-][\u0660-\u0669]+)*)$/;
+
+/**
+ * The number the number model reads where `w` stands: the model reads the
+ * whole line once (numbers read better in their line than cut out alone), and
+ * its number-shaped word over `w` is taken.
+ */
+function numberOver(w: LineWord, modelWords: LineWord[] | undefined): LineWord | undefined {
+  let best: LineWord | undefined;
+  for (const m of modelWords ?? []) {
+    if (!NUMBER.test(m.text)) continue;
+    const o = overlap(m.box, w.box);
+    if (o > 0.3 * Math.min(area(m.box), area(w.box)) && (!best || o > overlap(best.box, w.box))) best = m;
+  }
+  return best;
+}
+
+export async function reviseLines(
+  ink: InkImage,
+  lines: Line[],
+  readArabic: RegionReader,
+  readNumber?: RegionReader,
+): Promise<Line[]> {
   const out: Line[] = [];
   for (const line of lines) {
     const kinds = line.words.map(kind);
@@ -86,9 +111,10 @@ export async function reviseLines(ink: InkImage, lines: Line[], readArabic: Arab
     // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
     type Read = LineWord & { kind: Kind };
     const read: Read[] = [];
+    const modelWords = readNumber && (await readNumber(union(line.words.map((w) => w.box))));
     for (const [i, w] of line.words.entries()) {
       const k = kinds[i] as Kind;
-      const n = k === 'suspect' ? await readArabicIndicNumber(ink, w.box) : undefined;
+      const n = k === 'suspect' ? (numberOver(w, modelWords) ?? (await readArabicIndicNumber(ink, w.box))) : undefined;
       read.push(n ? { text: n.text, box: n.box, confidence: n.confidence, kind: 'number' } : { ...w, kind: k });
     }
     // A number followed past its word covers the neighbours it took in: the same number found twice, or a stray piece.

@@ -1,4 +1,7 @@
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { matchNumbers } from '../scripts/eval/metrics';
+import { degradation, degrade, renderLetter } from '../scripts/eval/pages';
+import { fontFile } from './fonts';
 import { normalizeArabic } from '../search/normalize';
 import { normalisePage, prepareForOcr } from './images';
 import { createOcrEngine } from './ocr';
@@ -53,6 +56,30 @@ test('registry numbers in Arabic-Indic digits come out digit for digit, Latin da
       }
       if (i === 0) expect(result.text).toContain('13/03/2026');
       expect(result.text).not.toMatch(/[A-Za-z]/); // no English misreadings of Arabic
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
+test('numbers read right on faces nothing was fitted to (Noto Kufi Arabic, Scheherazade New), with the number model', async () => {
+  // Held-out faces (scripts/train/faces.ts): neither the digit shapes nor the number model saw them.
+  const engine = await createOcrEngine({
+    cacheDir: process.env.DIWAN_CACHE_DIR!,
+    langs: ['ara', 'eng'],
+    numberLang: 'diwan_ara',
+    workers: 1,
+  });
+  try {
+    const lines = ['وزارة العمل', 'رقم القيد: ٢٠٢٥/٧١٣١', 'رقم الملف: ٢٠٢٤/٤٠٩٦', 'التاريخ: 14/03/2025'];
+    for (const face of ['kufi', 'scheherazade'] as const) {
+      const clean = await renderLetter(lines, { id: face, ...fontFile(face) }, 13);
+      const scan = await degrade(clean, degradation('light', 7), 7);
+      const page = await normalisePage(scan, 300, limits);
+      const result = await engine.recognize(await prepareForOcr(page.png));
+      const numbers = matchNumbers(lines.join('\n'), result.text);
+      expect({ face, exact: numbers.exact, missed: numbers.missed }).toEqual({ face, exact: 3, missed: [] });
+      expect(result.text).toContain('٢٠٢٥/٧١٣١');
     }
   } finally {
     await engine.close();

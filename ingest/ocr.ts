@@ -150,8 +150,10 @@ export async function createOcrEngine(opts: {
   workers: number;
   pageTimeoutMs?: number;
   recycleAfterPages?: number;
+  /** A model that reads numbers (digits of both scripts, `/`), for a second reading of the words that look like numbers. */
+  numberLang?: string;
 }): Promise<OcrEngine> {
-  const langPath = prepareLanguageData(opts.cacheDir, opts.langs);
+  const langPath = prepareLanguageData(opts.cacheDir, [...opts.langs, ...(opts.numberLang ? [opts.numberLang] : [])]);
   const pageTimeoutMs = opts.pageTimeoutMs ?? 120_000;
   const recycleAfterPages = opts.recycleAfterPages ?? 200;
   const newWorker = async () => {
@@ -190,46 +192,42 @@ export async function createOcrEngine(opts: {
     return fresh;
   };
 
-  // One Arabic-only recogniser for second readings of short stretches of a line (lines.ts), started when first needed.
-  let arabic: Promise<Worker> | undefined;
-  let arabicQueue: Promise<unknown> = Promise.resolve();
-  const readArabic = (ink: InkImage, box: [number, number, number, number]): Promise<LineWord[]> => {
-    const run = async (): Promise<LineWord[]> => {
-      arabic ??= (async () => {
-        const w = await createWorker(['ara'], OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
-        await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.SINGLE_LINE });
-        return w;
-      })();
-      const w = await arabic;
-      const pad = Math.round((box[3] - box[1]) * 0.3);
-      const crop: [number, number, number, number] = [
-        Math.max(0, box[0] - pad),
-        Math.max(0, box[1] - pad),
-        Math.min(ink.width, box[2] + pad),
-        Math.min(ink.height, box[3] + pad),
-      ];
-      const { data } = await w.recognize(pbm(ink, crop), {}, { text: false, blocks: true });
-      const words: LineWord[] = [];
-      for (const block of (data.blocks ?? []) as Block[])
-        for (const para of block.paragraphs ?? [])
-          for (const line of para.lines ?? [])
-            for (const word of line.words ?? []) {
-              const t = stripMarks(word.text).trim();
-              if (t) {
-                const b = word.bbox;
-                words.push({
-                  text: t,
-                  box: [b.x0 + crop[0], b.y0 + crop[1], b.x1 + crop[0], b.y1 + crop[1]],
-                  confidence: word.confidence,
-                });
-              }
-            }
-      return words;
+  /**
+   * A recogniser of one language for second readings of short stretches of a
+   * line (lines.ts): one worker, started when first needed, one reading at a time.
+   */
+  const secondReader = (lang: string) => {
+    let worker: Promise<Worker> | undefined;
+    let queue: Promise<unknown> = Promise.resolve();
+    const read = (ink: InkImage, box: Box): Promise<LineWord[]> => {
+      const run = async (): Promise<LineWord[]> => {
+        worker ??= (async () => {
+          const w = await createWorker([lang], OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
+          await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.SINGLE_LINE });
+          return w;
+        })();
+        const w = await worker;
+        const pad = Math.round((box[3] - box[1]) * 0.3);
+        const crop: Box = [
+          Math.max(0, box[0] - pad),
+          Math.max(0, box[1] - pad),
+          Math.min(ink.width, box[2] + pad),
+          Math.min(ink.height, box[3] + pad),
+        ];
+        const { data } = await w.recognize(pbm(ink, crop), {}, { text: false, blocks: true });
+        return linesOf((data.blocks ?? []) as Block[], crop[0], crop[1]).flatMap((l) => l.words);
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
     };
-    const next = arabicQueue.then(run, run);
-    arabicQueue = next.catch(() => undefined);
-    return next;
+    const close = async () => {
+      if (worker) await (await worker).terminate();
+    };
+    return { read, close };
   };
+  const arabic = secondReader('ara');
+  const numbers = opts.numberLang ? secondReader(opts.numberLang) : undefined;
 
   return {
     stats: () => ({ ...stats, workers: workers.length }),
@@ -271,7 +269,12 @@ export async function createOcrEngine(opts: {
           stats.recycled++;
           worker = await replace(worker);
         }
-        const reread = await reviseLines(image, lines, (box) => readArabic(image, box));
+        const reread = await reviseLines(
+          image,
+          lines,
+          (box) => arabic.read(image, box),
+          numbers && ((box) => numbers.read(image, box)),
+        );
         const words = reread.flatMap((l) => l.words.map((w): OcrWord => [w.text, ...w.box, Math.round(w.confidence)]));
         const text = reread.map((l, i) => (l.paragraph && i > 0 ? `\n${l.text}` : l.text)).join('\n');
         return { text, confidence: Math.round(meanConfidence(reread)), words };
@@ -282,7 +285,8 @@ export async function createOcrEngine(opts: {
     async close() {
       closed = true;
       await Promise.all(workers.map((w) => w.terminate()));
-      if (arabic) await (await arabic).terminate();
+      await arabic.close();
+      await numbers?.close();
     },
   };
 }

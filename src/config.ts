@@ -71,6 +71,14 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z_]+(\+[a-z_]+)*$/)
     .default('ara+eng'),
+  /**
+   * The model that reads numbers again where the page's reading looks wrong (Arabic-Indic registry
+   * numbers, dates): the project's own, fine-tuned by `npm run train:ocr` (ingest/models); empty: none.
+   */
+  DIWAN_OCR_NUMBER_LANG: z
+    .string()
+    .regex(/^[a-z_]*$/)
+    .default('diwan_ara'),
   /** Largest accepted upload, in megabytes. */
   DIWAN_MAX_FILE_MB: z.coerce.number().positive().default(200),
   /** Largest accepted upload request (all files of one request), in megabytes. */
@@ -165,7 +173,7 @@ export interface Config {
   offsiteBucket: string;
   meili: { url: string; key: string } | undefined;
   meiliIndex: string;
-  ocr: { workers: number; langs: string[]; recycleAfterPages: number; reviewBelow: number };
+  ocr: { workers: number; langs: string[]; numberLang?: string; recycleAfterPages: number; reviewBelow: number };
   limits: { maxFileBytes: number; maxRequestBytes: number; maxFilesPerRequest: number; maxPagePixels: number; maxPages: number };
   sweepSeconds: number;
   inProcessWorkers: boolean;
@@ -258,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ocr: {
       workers: e.DIWAN_OCR_WORKERS,
       langs: e.DIWAN_OCR_LANGS.split('+'),
+      numberLang: e.DIWAN_OCR_NUMBER_LANG || undefined,
       recycleAfterPages: e.DIWAN_OCR_RECYCLE_PAGES,
       reviewBelow: e.DIWAN_REVIEW_CONFIDENCE,
     },

@@ -134,7 +134,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     }
   }
 
-  for (const lang of config.ocr.langs) {
+  for (const lang of [...config.ocr.langs, ...(config.ocr.numberLang ? [config.ocr.numberLang] : [])]) {
     const source = languageSource(lang);
     if (source) add(`OCR language ${lang}`, 'ok', path.relative(process.cwd(), source));
     else

@@ -136,6 +136,7 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   const ocr = await createOcrEngine({
     cacheDir: core.config.cacheDir,
     langs: core.config.ocr.langs,
+    numberLang: core.config.ocr.numberLang,
     workers: core.config.ocr.workers,
   });
   const deps: PipelineDeps = {

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fontFile } from '../../ingest/fonts';
 import { inkPng, prepareForOcrWithGeometry, renderPage, type ImageLimits } from '../../ingest/images';
+import { loadConfig } from '../../src/config';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr';
 import { LETTERS } from '../eval/corpus';
 import { degradation, degrade, LEVELS, renderLetter, type FontFace } from '../eval/pages';
@@ -108,7 +109,8 @@ async function main(): Promise<void> {
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 100);
   const t0 = performance.now();
-  const engine = await createOcrEngine({ cacheDir: path.join(dir, 'cache'), langs: ['ara', 'eng'], workers });
+  const { langs, numberLang } = loadConfig({}).ocr;
+  const engine = await createOcrEngine({ cacheDir: path.join(dir, 'cache'), langs, numberLang, workers });
   const startMs = performance.now() - t0;
   const afterStart = rssMb();
   log(`Diwan: ${workers} workers, ${files.length} pages`);
