@@ -20,7 +20,7 @@
  *    and overall, writes every page's result as JSON, and the report as
  *    docs/ocr-evaluation.md (or `--report FILE`).
  *
- * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE] [--langs ara+eng]
+ * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE] [--langs ara+eng] [--number-lang diwan_ara|none]
  * With a directory (default: a new temp dir) the results go to DIR/results.json;
  * the generated pages, ground truth and both readings are kept beside them in pages/.
  */
@@ -57,6 +57,8 @@ interface Options {
   report: string;
   /** The engine's languages, '+'-joined (default: the archive's default, DIWAN_OCR_LANGS). */
   langs: string[];
+  /** The number model (default: the archive's, DIWAN_OCR_NUMBER_LANG; `--number-lang none` for none). */
+  numberLang?: string;
 }
 
 type EvalFace = FontFace & { split: Split };
@@ -79,6 +81,7 @@ function parseArgs(argv: string[]): Options {
     real: realLinesDir(value('real'), root),
     report: path.resolve(value('report') ?? path.join(root, 'docs', 'ocr-evaluation.md')),
     langs: (value('langs') ?? loadConfig({}).ocr.langs.join('+')).split('+'),
+    numberLang: value('number-lang') === 'none' ? undefined : (value('number-lang') ?? loadConfig({}).ocr.numberLang),
   };
 }
 
@@ -191,8 +194,16 @@ async function timed(read: () => Promise<string | Omit<Reading, 'ms'>>): Promise
   }
 }
 
-/** Diwan's reading of a page; with `tools`, also its archive PDF's text (not timed: composing is not reading). */
-function diwanReader(engine: OcrEngine, tools?: { pdftotext: boolean; mutool: boolean }) {
+/**
+ * Diwan's reading of a page. With `tools`, what it takes to compose the page's
+ * archive PDF and extract its text is kept in `later`, run after the timed
+ * reading (composing is not reading, and must not slow the figure down).
+ */
+function diwanReader(
+  engine: OcrEngine,
+  tools?: { pdftotext: boolean; mutool: boolean },
+  later?: Map<number, () => Promise<ExtractedText>>,
+) {
   return async (spec: PageSpec) => {
     let page: Awaited<ReturnType<typeof normalisePage>> | undefined;
     let geometry: Awaited<ReturnType<typeof prepareForOcrWithGeometry>> | undefined;
@@ -203,8 +214,9 @@ function diwanReader(engine: OcrEngine, tools?: { pdftotext: boolean; mutool: bo
       ocr = await engine.recognize(geometry.ink);
       return ocr.text;
     });
-    if (tools && page && geometry && ocr)
-      reading.pdf = await extractTextLayer(page, geometry, ocr, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools);
+    const [p, g, o] = [page, geometry, ocr];
+    if (tools && later && p && g && o)
+      later.set(spec.n, () => extractTextLayer(p, g, o, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools));
     return reading;
   };
 }
@@ -283,11 +295,14 @@ async function main(): Promise<void> {
   const tools = await extractors();
   if (!tools.pdftotext || !tools.mutool) await aptInstall(['poppler-utils', 'mupdf-tools']);
   Object.assign(tools, await extractors());
-  log(`Diwan OCR (normalisePage -> prepareForOcr -> tesseract.js ${opts.langs.join('+')}, ${WORKERS} workers)`);
+  log(
+    `Diwan OCR (normalisePage -> prepareForOcr -> tesseract.js ${opts.langs.join('+')}, numbers ${opts.numberLang ?? 'by shape'}, ${WORKERS} workers)`,
+  );
   const s0 = performance.now();
   const engine = await createOcrEngine({
     cacheDir: path.join(os.tmpdir(), 'diwan-ocr-eval-cache'),
     langs: opts.langs,
+    numberLang: opts.numberLang,
     workers: WORKERS,
   });
   const engineStartMs = Math.round(performance.now() - s0);
@@ -295,7 +310,13 @@ async function main(): Promise<void> {
   const realLines = loadRealLines(opts.real);
   const realDiwan = new Map<string, LineScore>();
   try {
-    diwan = await evaluate(specs, diwanReader(engine, tools), pagesDir, 'diwan');
+    const later = new Map<number, () => Promise<ExtractedText>>();
+    diwan = await evaluate(specs, diwanReader(engine, tools, later), pagesDir, 'diwan');
+    log(`archive PDFs: composing ${later.size} and extracting their text`);
+    for (const [n, compose] of later) {
+      const reading = diwan.readings.get(n);
+      if (reading) reading.pdf = await compose();
+    }
     log(`real lines: ${realLines.length} from ${opts.real}`);
     await pool(realLines, WORKERS, async (line) => {
       const page = await normalisePage(fs.readFileSync(line.file), 300, LIMITS);
@@ -343,7 +364,7 @@ async function main(): Promise<void> {
       mutool: diwan.readings.get(s.n)?.pdf?.mutool,
     })),
     real: {
-      dir: opts.real,
+      dir: path.relative(path.resolve(__dirname, '..', '..', '..'), opts.real),
       diwan: summariseLines(realLines, realDiwan),
       native: realNative ? summariseLines(realLines, realNative) : null,
     },
