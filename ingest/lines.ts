@@ -8,8 +8,10 @@
  *    whole line once (a model fine-tuned on many faces by `npm run train:ocr`),
  *    else by matching its marks against digit shapes (digits.ts);
  * 2. runs of the rest are read again by an Arabic-only recogniser;
- * and the lines that changed are rewritten in logical (reading) order.
- * Lines that did not change keep the recogniser's own text.
+ * and the lines that changed are rewritten in logical (reading) order. Every
+ * other line with Arabic words is written in reading order from its words'
+ * places too, since the recogniser sometimes orders a line holding a number
+ * left to right.
  */
 import { readArabicIndicNumber } from './digits';
 import type { InkImage } from './images';
@@ -104,8 +106,16 @@ export async function reviseLines(
   const out: Line[] = [];
   for (const line of lines) {
     const kinds = line.words.map(kind);
-    if (!kinds.includes('arabic') || !kinds.includes('suspect')) {
+    if (!kinds.includes('arabic')) {
       out.push(line);
+      continue;
+    }
+    if (!kinds.includes('suspect')) {
+      // The recogniser now and then writes an Arabic line holding a number left to right
+      // («09/01/2026 التاريخ:»): the line's text is written again from its words' places.
+      const ordered = logicalOrder(line.words);
+      const text = ordered.map((w) => w.text).join(' ');
+      out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
       continue;
     }
     // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
