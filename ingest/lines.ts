@@ -13,6 +13,7 @@
  * places too, since the recogniser sometimes orders a line holding a number
  * left to right.
  */
+import { isRtlWord, logicalOrder } from './bidi';
 import { readArabicIndicNumber } from './digits';
 import type { InkImage } from './images';
 
@@ -48,24 +49,10 @@ function kind(w: LineWord): Kind {
   return 'other';
 }
 
-/** A right-to-left line's words in logical order: right to left, but runs of Latin words keep their left-to-right order. */
-function logicalOrder(words: LineWord[]): LineWord[] {
-  const rtl = [...words].sort((a, b) => b.box[2] - a.box[2]);
-  const out: LineWord[] = [];
-  let run: LineWord[] = [];
-  const flush = () => {
-    out.push(...run.reverse());
-    run = [];
-  };
-  for (const w of rtl) {
-    if (LATIN_LETTER.test(w.text) && !ARABIC_LETTER.test(w.text)) run.push(w);
-    else {
-      flush();
-      out.push(w);
-    }
-  }
-  flush();
-  return out;
+/** A right-to-left line's words in reading order, from their boxes (bidi.ts). */
+function readingOrder(words: LineWord[]): LineWord[] {
+  const placed = words.map((w) => ({ w, x0: w.box[0], x1: w.box[2], rtl: isRtlWord(w.text, true) }));
+  return logicalOrder(placed, true).map((p) => p.w);
 }
 
 const union = (boxes: Array<[number, number, number, number]>): [number, number, number, number] => [
@@ -113,7 +100,7 @@ export async function reviseLines(
     if (!kinds.includes('suspect')) {
       // The recogniser now and then writes an Arabic line holding a number left to right
       // («09/01/2026 التاريخ:»): the line's text is written again from its words' places.
-      const ordered = logicalOrder(line.words);
+      const ordered = readingOrder(line.words);
       const text = ordered.map((w) => w.text).join(' ');
       out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
       continue;
@@ -166,7 +153,7 @@ export async function reviseLines(
       words.push(...(better ? again.filter((a) => !covered(a) && !insideNumber(a)) : run));
       i = j;
     }
-    const ordered = logicalOrder(words.map(({ text, box, confidence }) => ({ text, box, confidence })));
+    const ordered = readingOrder(words.map(({ text, box, confidence }) => ({ text, box, confidence })));
     const text = ordered.map((w) => w.text).join(' ');
     out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
   }
