@@ -186,6 +186,7 @@ export async function createOcrEngine(opts: {
   const replace = async (old: Worker): Promise<Worker> => {
     workers.splice(workers.indexOf(old), 1);
     pagesRead.delete(old);
+    layoutOf.delete(old);
     void old.terminate().catch(() => undefined);
     const fresh = await newWorker();
     workers.push(fresh);

@@ -1,8 +1,8 @@
 /**
- * Text lines of a cleaned page, found from its ink: the recogniser then reads
- * each line on its own (one line, one reading), instead of guessing the
- * page's layout. Its automatic layout now and then cuts a line in two, reads
- * the halves out of order, or reads a word twice; a line found here cannot be.
+ * Text lines of a cleaned page, found from its ink. The recogniser's automatic
+ * layout now and then cuts a line in two, reads the halves out of order, or
+ * reads a word twice; a line found here is whole, and a line the layout cut
+ * apart is read again from it (ocr.ts, mendSplitLines).
  *
  * Rows with ink make bands; the dots and marks above and below Arabic letters
  * make thin bands of their own, which join the line they belong to. Each
@@ -26,7 +26,6 @@ const ROW_INK = 0.0015;
 interface Band {
   y0: number;
   y1: number; // exclusive
-  ink: number;
 }
 
 function rowInk(ink: InkImage): Uint32Array {
@@ -61,7 +60,7 @@ function joinMarks(bands: Band[]): Band[] {
       const j = gapPrev <= gapNext ? i - 1 : i + 1;
       if (Math.min(gapPrev, gapNext) > 0.6 * lineHeight) continue;
       const other = out[j] as Band;
-      const merged = { y0: Math.min(b.y0, other.y0), y1: Math.max(b.y1, other.y1), ink: b.ink + other.ink };
+      const merged = { y0: Math.min(b.y0, other.y0), y1: Math.max(b.y1, other.y1) };
       out = [...out.slice(0, Math.min(i, j)), merged, ...out.slice(Math.max(i, j) + 1)];
       changed = true;
       break;
@@ -93,10 +92,8 @@ export function findTextLines(ink: InkImage): TextLine[] {
   for (let y = 0; y < ink.height; y++) {
     if ((rows[y] as number) < threshold) continue;
     const last = bands[bands.length - 1];
-    if (last && last.y1 === y) {
-      last.y1 = y + 1;
-      last.ink += rows[y] as number;
-    } else bands.push({ y0: y, y1: y + 1, ink: rows[y] as number });
+    if (last && last.y1 === y) last.y1 = y + 1;
+    else bands.push({ y0: y, y1: y + 1 });
   }
   const joined = joinMarks(bands);
   const lineHeight = median(joined.map((b) => b.y1 - b.y0));

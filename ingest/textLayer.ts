@@ -93,7 +93,7 @@ export function placeTextLine(
 }
 
 /** The line cut into runs of right-to-left characters and runs of anything else, in logical order. */
-export function directionRuns(text: string): Array<{ text: string; rtl: boolean }> {
+function directionRuns(text: string): Array<{ text: string; rtl: boolean }> {
   const runs: Array<{ text: string; rtl: boolean }> = [];
   for (const c of text) {
     const rtl = RTL_CHAR.test(c);

@@ -184,11 +184,10 @@ async function pool<T, R>(items: T[], limit: number, read: (item: T) => Promise<
   return results;
 }
 
-async function timed(read: () => Promise<string | Omit<Reading, 'ms'>>): Promise<Reading> {
+async function timed(read: () => Promise<string>): Promise<Reading> {
   const t0 = performance.now();
   try {
-    const r = await read();
-    return { ...(typeof r === 'string' ? { text: r } : r), ms: Math.round(performance.now() - t0) };
+    return { text: await read(), ms: Math.round(performance.now() - t0) };
   } catch (e) {
     return { text: '', ms: Math.round(performance.now() - t0), error: String((e as Error).message) };
   }

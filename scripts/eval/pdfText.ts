@@ -37,6 +37,10 @@ export async function extractors(): Promise<{ pdftotext: boolean; mutool: boolea
   return { pdftotext: await has('pdftotext'), mutool: await has('mutool') };
 }
 
+/** The stamp and footer pictures, the same on every page: drawn once. */
+let pictures:
+  Promise<{ stamp: Awaited<ReturnType<typeof renderStamp>>; footer: Awaited<ReturnType<typeof renderFooter>> }> | undefined;
+
 /** Composes the page as the pipeline would, writes it as `<file>` and extracts its text with each tool present. */
 export async function extractTextLayer(
   page: { png: Buffer; width: number; height: number; dpi: number },
@@ -49,8 +53,10 @@ export async function extractTextLayer(
     const [x0, y0, x1, y1] = boxOnPage([w[1], w[2], w[3], w[4]], geometry);
     return [w[0], x0, y0, x1, y1, w[5]];
   });
-  const stamp = await renderStamp(['Diwan'], { widthPt: 220 });
-  const footer = await renderFooter('Diwan');
+  const { stamp, footer } = await (pictures ??= (async () => ({
+    stamp: await renderStamp(['Diwan'], { widthPt: 220 }),
+    footer: await renderFooter('Diwan'),
+  }))());
   const pdf = await composeArchivePdf(
     [
       {
