@@ -90,3 +90,45 @@ test("word boxes found on the straightened image land back on the scan's own pix
   expect(Math.abs((x0 + x1) / 2 - onScan[0])).toBeLessThan(3);
   expect(Math.abs((y0 + y1) / 2 - onScan[1])).toBeLessThan(3);
 });
+
+test('OCR input: a grainy page with little, faint text keeps its text as ink and its grain as paper', async () => {
+  const width = 1240;
+  const height = 1754;
+  const text = await sharp({
+    text: {
+      text: '<span foreground="#606060">وزارة التربية والتعليم\nرقم القيد ٢٠٢٤/٣٣٠\nالموضوع معادلة الشهادة\nقرار رقم 318/2017</span>',
+      dpi: 150,
+      font: 'sans 12',
+      rgba: true,
+    },
+  })
+    .png()
+    .toBuffer({ resolveWithObject: true });
+  const box = { top: 120, left: width - 120 - text.info.width, width: text.info.width, height: text.info.height };
+  // Faint, slightly blurred text on grey paper, then heavy grain (σ 22 grey levels), as a poor scanner gives.
+  const clean = await sharp({ create: { width, height, channels: 3, background: '#d8d8d8' } })
+    .composite([{ input: text.data, top: box.top, left: box.left }])
+    .blur(1.3)
+    .greyscale()
+    .raw()
+    .toBuffer();
+  let seed = 7;
+  const uniform = () => ((seed = (seed * 1103515245 + 12345) >>> 0) + 1) / 4294967297;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  for (let i = 0; i < clean.length; i++) clean[i] = Math.max(0, Math.min(255, Math.round(clean[i]! + 22 * normal())));
+  const page = await sharp(clean, { raw: { width, height, channels: 1 } })
+    .jpeg({ quality: 35 })
+    .toBuffer();
+  const { data } = await prepareForOcr(page);
+  let ink = 0;
+  let inkInText = 0;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      if (data[y * width + x]! >= 128) continue;
+      ink++;
+      if (y >= box.top && y < box.top + box.height && x >= box.left && x < box.left + box.width) inkInText++;
+    }
+  expect(ink / data.length).toBeLessThan(0.02); // not the grain itself taken for ink
+  expect(inkInText / ink).toBeGreaterThan(0.9); // what is ink is the text
+  expect(inkInText).toBeGreaterThan(1500);
+});

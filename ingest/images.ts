@@ -151,9 +151,29 @@ async function finish(img: sharp.Sharp, dpi: number): Promise<RenderedPage> {
   return { width: png.info.width, height: png.info.height, png: png.data, dpi };
 }
 
-/** The viewer's image of a page: WebP, at most 2000 px wide. */
+/**
+ * A PDF page's scanned JPEG (pdfscans.mjs), decoded as it is stored (a PDF
+ * ignores EXIF orientation) and brought to `size`, the page's size in pixels
+ * when drawn at 300 dpi, as pdf.js would draw it.
+ */
+export async function scannedPage(
+  file: string,
+  size: { width: number; height: number },
+  limits: ImageLimits,
+): Promise<RenderedPage> {
+  try {
+    let img = sharp(file, { limitInputPixels: limits.maxPagePixels, ...DECODE }).timeout({ seconds: DECODE_TIMEOUT_S });
+    const meta = await img.metadata();
+    if (meta.width !== size.width || meta.height !== size.height) img = img.resize(size.width, size.height, { fit: 'fill' });
+    return await finish(img, 300);
+  } catch (e) {
+    throw asCorruptFile(e);
+  }
+}
+
+/** The viewer's image of a page: WebP, at most 2000 px wide (effort 2: half the time of the default for 3% more bytes). */
 export async function viewerImage(png: Buffer): Promise<Buffer> {
-  return sharp(png).resize({ width: 2000, withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+  return sharp(png).resize({ width: 2000, withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
 }
 
 /** A result list's thumbnail of a viewer image: 192 pixels wide. */

@@ -97,6 +97,15 @@ function meanConfidence(lines: Line[]): number {
 
 export class OcrTimeout extends Error {}
 
+/** Taller than this (in pixels, about two inches at 300 dpi) and most of the page, a found region is no line but grain or a picture. */
+const TALLEST_REGION = 600;
+
+/** False for a region that covers most of a page: reading it again alone would cost much and mend nothing. */
+function plausibleRegion(box: Box, image: InkImage): boolean {
+  const h = box[3] - box[1];
+  return !(h > TALLEST_REGION && h > 0.5 * image.height);
+}
+
 /**
  * Mends the automatic layout's reading with the lines found in the page's ink
  * (segment.ts). The automatic layout reads a page in context and mostly well,
@@ -123,7 +132,7 @@ async function mendSplitLines(
   const done = new Set<number>();
   for (const [i, line] of lines.entries()) {
     const h = homes[i] as number;
-    if (h < 0 || (count.get(h) ?? 0) < 2) {
+    if (h < 0 || (count.get(h) ?? 0) < 2 || !plausibleRegion((found[h] as TextLine).box, image)) {
       out.push(line);
       continue;
     }

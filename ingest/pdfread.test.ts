@@ -3,13 +3,19 @@
  * Arabic text layer), a scan, a password-protected file, a corrupt file and
  * hostile ones, each of which must end in its own DomainError, quickly.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { renderArabicScan, SAMPLE_LINES } from '../scripts/fixtures/arabicScan';
 import { BORN_DIGITAL_PAGES, bornDigitalPdf, corruptPdf, encryptedPdf, pdfBomb, scannedPdf } from '../scripts/fixtures/pdfs';
-import { inspectPdf, pdfPageText, renderPdfPage } from './pdfread';
+import { degrees, PDFDocument } from 'pdf-lib';
+import { normalisePage } from './images';
+import { inspectPdf, pdfPageText, pdfScans, renderPdfPage } from './pdfread';
+import { renderDocumentPage, type LocalPart } from './source';
+
+const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
 const LIMITS = { maxPages: 500, maxPagePixels: 100_000_000 };
 let dir: string;
@@ -94,8 +100,9 @@ describe('born-digital PDF', () => {
 
 describe('scanned PDF', () => {
   let file: string;
+  let scans: Buffer[];
   beforeAll(async () => {
-    const scans = [await renderArabicScan(SAMPLE_LINES), await renderArabicScan(SAMPLE_LINES.slice(0, 2), { seed: 2 })];
+    scans = [await renderArabicScan(SAMPLE_LINES), await renderArabicScan(SAMPLE_LINES.slice(0, 2), { seed: 2 })];
     file = await save('scan.pdf', scannedPdf(scans, 200));
   });
 
@@ -123,6 +130,47 @@ describe('scanned PDF', () => {
   test('refuses to render past the pixel limit', async () => {
     const r = await refusal(renderPdfPage(file, 0, { dpi: 300, maxPagePixels: 2_000_000 }));
     expect(r.code).toBe('too_many_pixels');
+  });
+
+  test("gives each page's scanned JPEG byte for byte, and the page decoded from it is the page pdf.js draws", async () => {
+    const out = fs.mkdtempSync(path.join(dir, 'scans-'));
+    const found = await pdfScans(file, out, { maxPagePixels: LIMITS.maxPagePixels });
+    expect(found).toHaveLength(2);
+    for (const [i, jpeg] of scans.entries()) {
+      expect(found[i]).toMatchObject({ width: 1654, height: 2339 });
+      expect(sha256(fs.readFileSync(found[i]!.file))).toBe(sha256(jpeg));
+    }
+    const part: LocalPart = { n: 1, pageCount: 2, mime: 'application/pdf', path: file } as LocalPart;
+    const decoded = await renderDocumentPage([part], 2, LIMITS);
+    const drawn = await normalisePage(
+      await renderPdfPage(file, 1, { dpi: 300, maxPagePixels: LIMITS.maxPagePixels }),
+      300,
+      LIMITS,
+    );
+    expect([decoded.width, decoded.height]).toEqual([drawn.width, drawn.height]);
+    const a = await sharp(decoded.png).raw().toBuffer();
+    const b = await sharp(drawn.png).raw().toBuffer();
+    let diff = 0;
+    for (let k = 0; k < a.length; k++) diff += Math.abs(a[k]! - b[k]!);
+    expect(diff / a.length).toBeLessThan(2); // grey levels out of 255: resampling differs, the picture does not
+  });
+
+  test('draws every page that is more than one scan: text over it, a turned page, a born-digital page, too many pixels', async () => {
+    const pdf = await PDFDocument.create();
+    for (const extra of ['text', 'rotate'] as const) {
+      const image = await pdf.embedJpg(scans[0]!);
+      const page = pdf.addPage([595, 842]);
+      page.drawImage(image, { x: 0, y: 0, width: 595, height: 842 });
+      if (extra === 'text') page.drawText('invisible words', { x: 50, y: 50, size: 12, opacity: 0 });
+      else page.setRotation(degrees(90));
+    }
+    const mixed = path.join(dir, 'mixed.pdf');
+    fs.writeFileSync(mixed, await pdf.save());
+    const out = fs.mkdtempSync(path.join(dir, 'scans-'));
+    expect(await pdfScans(mixed, out, { maxPagePixels: LIMITS.maxPagePixels })).toEqual([null, null]);
+    const born = await save('born-scans.pdf', bornDigitalPdf());
+    expect((await pdfScans(born, out, { maxPagePixels: LIMITS.maxPagePixels })).every((p) => p === null)).toBe(true);
+    expect(await pdfScans(file, out, { maxPagePixels: 1_000_000 })).toEqual([null, null]);
   });
 });
 

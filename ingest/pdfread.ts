@@ -104,10 +104,39 @@ export async function renderPdfPage(
   return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }
 
+/** A PDF page that is one scanned JPEG over the whole page, copied out to `file` (see pdfscans.mjs). */
+export interface ScannedPdfPage {
+  file: string;
+  /** The image, in pixels, and its colour components (1 or 3). */
+  width: number;
+  height: number;
+  components: number;
+  /** The page, in points. */
+  widthPt: number;
+  heightPt: number;
+}
+
+/**
+ * For each page of the PDF, its scanned JPEG copied into `outDir` when the page
+ * is nothing but that scan, or null when the page must be drawn (renderPdfPage).
+ * An empty list when the file cannot be read that way at all.
+ */
+export async function pdfScans(
+  file: string,
+  outDir: string,
+  opts: { maxPagePixels: number } & PdfCallLimits,
+): Promise<Array<ScannedPdfPage | null>> {
+  return runWorker<Array<ScannedPdfPage | null>>(
+    { op: 'scans', file: path.resolve(file), outDir: path.resolve(outDir), maxPagePixels: opts.maxPagePixels },
+    opts,
+  );
+}
+
 type WorkerRequest =
   | { op: 'inspect'; file: string; limits: { maxPages: number; maxPagePixels: number } }
   | { op: 'text'; file: string; index: number; dpi: number }
-  | { op: 'render'; file: string; index: number; dpi: number; maxPagePixels: number };
+  | { op: 'render'; file: string; index: number; dpi: number; maxPagePixels: number }
+  | { op: 'scans'; file: string; outDir: string; maxPagePixels: number };
 
 type WorkerAnswer =
   | { ok: true; result: unknown }

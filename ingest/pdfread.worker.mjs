@@ -2,7 +2,7 @@
  * Runs pdf.js for ingest/pdfread.ts in a child process, one request per
  * process: plain JavaScript loaded by Node itself, because pdf.js is an ES
  * module and the rest of the project is CommonJS. The request is the JSON in
- * argv[2] ({ op: 'inspect' | 'text' | 'render', file, ... }); the answer is one
+ * argv[2] ({ op: 'inspect' | 'text' | 'render' | 'scans', file, ... }); the answer is one
  * IPC message, `{ ok: true, result }` or `{ ok: false, code?, en?, details?, message }`
  * where `code` is a DomainError code, after which the process exits. Fonts,
  * CMaps and decoders come from the installed pdfjs-dist package; nothing is fetched.
@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { scans } from './pdfscans.mjs';
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
@@ -219,7 +220,16 @@ async function render({ file, index, dpi, maxPagePixels }) {
   return canvas.toBuffer('image/png');
 }
 
-const OPS = { inspect, text: pageText, render };
+/** The pages that are one scanned JPEG each, copied out (pdfscans.mjs); a file pdf-lib cannot open has none. */
+async function scanPages({ file, outDir, maxPagePixels }) {
+  try {
+    return await scans({ file, outDir, maxPagePixels });
+  } catch {
+    return [];
+  }
+}
+
+const OPS = { inspect, text: pageText, render, scans: scanPages };
 
 async function answer(request) {
   try {

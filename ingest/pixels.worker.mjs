@@ -9,12 +9,12 @@ import { parentPort } from 'node:worker_threads';
 /** Otsu's threshold: the level that best splits ink from paper. */
 function otsu(hist, total) {
   let sum = 0;
-  for (let i = 0; i < 256; i++) sum += i * hist[i];
+  for (let i = 0; i < hist.length; i++) sum += i * hist[i];
   let sumB = 0;
   let wB = 0;
   let best = 0;
   let threshold = 128;
-  for (let t = 0; t < 256; t++) {
+  for (let t = 0; t < hist.length; t++) {
     wB += hist[t];
     if (wB === 0) continue;
     const wF = total - wB;
@@ -167,6 +167,27 @@ function shrinkInk(ink, width, height, f) {
   return { ink: out, width: w, height: h };
 }
 
+/** Above this share of the page in ink, a split is taken to lie inside the paper's own grain. */
+const MOST_INK = 0.15;
+
+/**
+ * The ink/paper threshold: Otsu's, unless it leaves most of the page as ink,
+ * which happens on a grainy page with little text (the grain's own spread is
+ * then the widest split); the split is then sought again among the darker
+ * levels only, at most twice.
+ */
+function inkThreshold(hist, total) {
+  let threshold = otsu(hist, total);
+  for (let round = 0; round < 2; round++) {
+    let ink = 0;
+    for (let v = 0; v <= threshold; v++) ink += hist[v];
+    if (ink <= MOST_INK * total || threshold === 0) break;
+    const darker = hist.slice(0, threshold + 1);
+    threshold = otsu(darker, ink);
+  }
+  return threshold;
+}
+
 function prepare(grey, bg, width, height) {
   const g = median3(grey, width, height);
   const hist = new Uint32Array(256);
@@ -176,7 +197,7 @@ function prepare(grey, bg, width, height) {
     g[i] = v;
     hist[v]++;
   }
-  const threshold = otsu(hist, g.length);
+  const threshold = inkThreshold(hist, g.length);
   for (let i = 0; i < g.length; i++) g[i] = g[i] > threshold ? 255 : 0;
   const small = shrinkInk(g, width, height, Math.max(1, Math.ceil(width / 800)));
   return { ink: g, threshold, angle: skewAngle(small.ink, small.width, small.height) };

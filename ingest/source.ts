@@ -9,9 +9,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PartRecord } from '../storage/documents';
 import type { ObjectStore } from '../storage/objectStore';
-import { archiveImage, normalisePage, renderPage, type ImageLimits, type RenderedPage } from './images';
+import { archiveImage, normalisePage, renderPage, scannedPage, type ImageLimits, type RenderedPage } from './images';
 import type { PageSource } from './pdf';
-import { pdfPageText, renderPdfPage } from './pdfread';
+import { pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './pdfread';
 
 /** PDF pages are rasterised at this resolution for OCR and the archive copy. */
 export const PDF_DPI = 300;
@@ -41,9 +41,35 @@ export function locatePage<T extends Pick<PartRecord, 'pageCount'>>(parts: T[], 
   throw new Error(`page ${n} is beyond the document's ${first - 1} pages`);
 }
 
+/** Each PDF part's scanned pages (pdfScans), looked for once per part and run. */
+const scansOf = new WeakMap<LocalPart, Promise<Array<ScannedPdfPage | null>>>();
+
+function scannedPages(part: LocalPart, limits: ImageLimits): Promise<Array<ScannedPdfPage | null>> {
+  let found = scansOf.get(part);
+  if (!found) {
+    const dir = fs.mkdtempSync(path.join(path.dirname(part.path), `scans-${part.n}-`));
+    found = pdfScans(part.path, dir, { maxPagePixels: limits.maxPagePixels }).catch(() => []);
+    scansOf.set(part, found);
+  }
+  return found;
+}
+
+/**
+ * Page n, upright and in greyscale. A PDF page that is one scanned JPEG is
+ * decoded from the JPEG's own bytes and brought to the size pdf.js would draw
+ * it at (PDF_DPI); any other PDF page is drawn by pdf.js.
+ */
 export async function renderDocumentPage(parts: LocalPart[], n: number, limits: ImageLimits): Promise<RenderedPage> {
   const { part, index } = locatePage(parts, n);
   if (part.mime === 'application/pdf') {
+    const scan = (await scannedPages(part, limits))[index];
+    if (scan) {
+      const size = {
+        width: Math.max(1, Math.round((scan.widthPt * PDF_DPI) / 72)),
+        height: Math.max(1, Math.round((scan.heightPt * PDF_DPI) / 72)),
+      };
+      return scannedPage(scan.file, size, limits);
+    }
     const png = await renderPdfPage(part.path, index, { dpi: PDF_DPI, maxPagePixels: limits.maxPagePixels });
     return normalisePage(png, PDF_DPI, limits);
   }

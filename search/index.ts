@@ -199,9 +199,12 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
       return h.status === 'available';
     },
     async indexDocument(documentId, pages) {
-      must(await index.deleteDocuments({ filter: `documentId = ${quote(documentId)}` }).waitTask(wait), 'delete');
-      if (pages.length === 0) return;
-      must(await index.addDocuments(pages).waitTask(wait), 'indexing');
+      // Both tasks are queued at once: Meilisearch applies one index's tasks in order, so the old pages go first.
+      const removal = index.deleteDocuments({ filter: `documentId = ${quote(documentId)}` });
+      await removal;
+      const adding = pages.length > 0 ? index.addDocuments(pages) : undefined;
+      must(await removal.waitTask(wait), 'delete');
+      if (adding) must(await adding.waitTask(wait), 'indexing');
     },
     async addPages(pages) {
       if (pages.length > 0) must(await index.addDocuments(pages).waitTask(wait), 'indexing');

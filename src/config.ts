@@ -96,7 +96,7 @@ const envSchema = z.object({
   /** `diwan worker` answers GET /metrics and /healthz on this port when set (the API server has /metrics itself). */
   DIWAN_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Jobs one worker process runs at once. */
-  DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Server the CLI talks to, and the token it uses (falls back to <data>/admin-token). */
   DIWAN_URL: z.string().url().default('http://127.0.0.1:8080'),
   DIWAN_TOKEN: optionalString,

@@ -1,11 +1,32 @@
 /**
  * Reads every page in Arabic and English and keeps text, words, boxes and
  * confidence per page. A born-digital PDF keeps its own text layer instead.
+ *
+ * Pages are read as many at a time as the OCR pool has workers, so one long
+ * document uses every core; each page is saved as soon as it is read, so a
+ * crash keeps what was read before it.
  */
 import type { OcrWord } from '../../storage/documents';
 import { boxOnPage, prepareForOcrWithGeometry } from '../images';
 import { documentPageText } from '../source';
-import type { Stage } from './stage';
+import { inLanes } from './lanes';
+import type { Stage, StageContext } from './stage';
+
+async function readPage(ctx: StageContext, n: number): Promise<void> {
+  const { doc, deps } = ctx;
+  if (doc.textLayer) {
+    const t = await documentPageText(await ctx.parts(), n);
+    await deps.documents.savePage(doc.id, { n, width: t.width, height: t.height, text: t.text, confidence: 100, words: t.words });
+    return;
+  }
+  const page = await ctx.page(n);
+  const input = await prepareForOcrWithGeometry(page.png);
+  const result = await deps.ocr.recognize(input.ink);
+  // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
+  const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
+  await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
+  if (result.confidence !== null) deps.metrics?.ocrConfidence(result.confidence);
+}
 
 export const ocrStage: Stage = {
   id: 'ocr',
@@ -14,28 +35,9 @@ export const ocrStage: Stage = {
     const { doc, deps } = ctx;
     const count = doc.pageCount ?? 1;
     const done = new Set((await deps.documents.pages(doc.id)).map((p) => p.n));
-    for (let n = 1; n <= count; n++) {
-      if (done.has(n)) continue; // read before a crash: keep it
-      if (doc.textLayer) {
-        const t = await documentPageText(await ctx.parts(), n);
-        await deps.documents.savePage(doc.id, {
-          n,
-          width: t.width,
-          height: t.height,
-          text: t.text,
-          confidence: 100,
-          words: t.words,
-        });
-        continue;
-      }
-      const page = await ctx.page(n);
-      const input = await prepareForOcrWithGeometry(page.png);
-      const result = await deps.ocr.recognize(input.ink);
-      // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
-      const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
-      await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
-      if (result.confidence !== null) deps.metrics?.ocrConfidence(result.confidence);
-    }
+    const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !done.has(n)); // read before a crash: keep it
+    // A text layer is read from the PDF in one process per page: one at a time.
+    await inLanes(todo, doc.textLayer ? 1 : deps.ocr.stats().workers, (n) => readPage(ctx, n));
     return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
   },
 };

@@ -1,6 +1,7 @@
 /** Normalises each page (upright, greyscale) and stores the viewer image `pages/NNNN.webp`. */
 import { keys } from '../../storage/layout';
 import { viewerImage } from '../images';
+import { inLanes } from './lanes';
 import type { Stage } from './stage';
 
 export const pagesStage: Stage = {
@@ -9,12 +10,14 @@ export const pagesStage: Stage = {
   async run(ctx) {
     const { doc, deps } = ctx;
     const count = doc.pageCount ?? 1;
-    for (let n = 1; n <= count; n++) {
+    const pages = Array.from({ length: count }, (_, i) => i + 1);
+    // As many pages at once as the OCR reads: a long document uses every core here too.
+    await inLanes(pages, deps.ocr.stats().workers, async (n) => {
       const page = await ctx.page(n);
       const webp = await viewerImage(page.png);
       const stored = await deps.primary.putBufferOnce(keys.pageImage(doc, n), webp, 'image/webp');
       await deps.documents.saveArtefact(doc.id, { kind: 'page-image', ...stored, contentType: 'image/webp' });
-    }
+    });
     return { kind: 'done', detail: { pages: count } };
   },
 };

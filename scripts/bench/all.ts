@@ -21,7 +21,12 @@ const BENCHES: Array<{ id: string; title: string; reference: string; args: strin
     reference: 'curl sending the same bytes to an endpoint that only reads them',
     args: [],
   },
-  { id: 'ocr', title: 'Arabic OCR', reference: 'native Tesseract (Debian tesseract-ocr) on the same scans', args: [] },
+  {
+    id: 'ocr',
+    title: 'Arabic OCR, end to end and alone',
+    reference: 'native Tesseract (Debian tesseract-ocr, models loaded once per process) on the same pages, each with its CER',
+    args: [],
+  },
   { id: 'search', title: 'Search and viewer', reference: 'the same queries sent straight to Meilisearch', args: [] },
   { id: 'load', title: 'Search under ingest', reference: 'the same searchers with nothing else running', args: [] },
   { id: 'fixity', title: 'Fixity re-hashing', reference: 'sha256sum over the same bytes on local disk', args: [] },

@@ -1,19 +1,21 @@
 /**
- * Benchmark: how many pages a minute does Diwan's OCR read, end to end
- * (decode and normalise the scan, preprocess, recognise, second look at
- * numbers and misread words), with every worker busy, and what does it cost
- * in memory?
+ * Benchmark: how many pages a minute does Diwan read, and how well, beside
+ * native Tesseract on the same pages in the same run (2 cores).
  *
- * In the same run, on the same pages:
- * - native `tesseract` (ara+eng, --psm 3) on the scans as they are, two
- *   single-threaded processes at a time;
- * - native `tesseract` on Diwan's preprocessed pages, the preprocessing timed
- *   in, the nearest like-for-like reference.
- * Then a long run (default 500 pages, the generated pages read over and over)
- * checks that the pool never grows past its size, that workers are recycled,
- * and how the process's memory behaves from the first hundred pages to the last.
+ * - end to end: realistic A4 letters (tuning and held-out faces, light to
+ *   heavy scan damage, 300 dpi) uploaded to a running archive as 3-page
+ *   scanned PDFs, timed from the first upload to the last document archived
+ *   (pages, OCR, archive PDF, both copies, index); the archived text scored;
+ * - one 50-page document alone, with the share of both cores it used;
+ * - OCR only: Diwan's reader (decode, preprocess, tesseract.js, second looks)
+ *   with as many lanes as cores, in this process;
+ * - native `tesseract` 5 (ara+eng, --psm 3), one process per core, each
+ *   loading its models once and reading its share of the pages from a list;
+ * - a long run (default 200 pages) that checks the OCR pool never grows past
+ *   its size while workers are recycled, and the memory it takes.
+ * Each throughput has its CER (character error rate against the pages' text) beside it.
  *
- * Usage: npm run bench:ocr [-- --pages 48] [--pool-pages 500] [--workers N]
+ * Usage: npm run bench:ocr [-- --pages 48] [--long-pages 50] [--pool-pages 200] [--workers N]
  */
 import { aptInstall } from '../eval/apt';
 import { execFile } from 'node:child_process';
@@ -21,15 +23,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fontFile } from '../../ingest/fonts';
-import { inkPng, prepareForOcrWithGeometry, renderPage, type ImageLimits } from '../../ingest/images';
+import { prepareForOcrWithGeometry, renderPage, type ImageLimits } from '../../ingest/images';
 import { loadConfig } from '../../src/config';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr';
 import { LETTERS } from '../eval/corpus';
+import { charErrors, rate } from '../eval/metrics';
 import { degradation, degrade, LEVELS, renderLetter, type FontFace } from '../eval/pages';
+import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
+import { endToEnd, type BenchPage } from './ocrEndToEnd';
 
 const run = promisify(execFile);
 const LIMITS: ImageLimits = { maxPagePixels: 100_000_000, maxPages: 500 };
+const SIZES_PT = [12, 10, 14, 11, 13];
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,7 +46,7 @@ function arg(name: string, dflt: number): number {
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const rssMb = () => process.memoryUsage.rss() / 1024 / 1024;
 
-/** Runs `work` over items with `lanes` in flight. */
+/** Runs `work` over items with `count` in flight; returns the wall time in ms. */
 async function lanes<T>(items: T[], count: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
@@ -56,29 +61,48 @@ async function lanes<T>(items: T[], count: number, work: (item: T, i: number) =>
   return performance.now() - t0;
 }
 
-async function generate(dir: string, pages: number): Promise<string[]> {
-  const faces: FontFace[] = (['naskh', 'amiri', 'sans'] as const).map((id) => ({ id, ...fontFile(id) }));
-  const files: string[] = [];
-  for (let n = 0; n < pages; n++) {
+/** CER of a set of readings against the pages' text, summed over characters. */
+function cerOf(pages: BenchPage[], texts: string[]): number {
+  let errors = 0;
+  let length = 0;
+  pages.forEach((p, i) => {
+    const c = charErrors(p.truth, texts[i] ?? '');
+    errors += c.errors;
+    length += c.length;
+  });
+  return rate({ errors, length });
+}
+
+/** Letters in every installed tuning and held-out face in turn, at every level, 10-14 pt. */
+async function generate(dir: string, count: number): Promise<BenchPage[]> {
+  const faces: FontFace[] = [
+    ...FACE_SPLIT.training,
+    ...EVALUATION_FACE_IDS.map((id) => FACE_SPLIT.heldOut.find((f) => f.id === id)!),
+  ].flatMap((f) => {
+    const file = faceFile(f);
+    return file ? [{ id: f.id, family: f.family, file }] : [];
+  });
+  const pages: BenchPage[] = [];
+  for (let n = 0; n < count; n++) {
     const level = LEVELS[n % LEVELS.length]!;
-    const face = faces[Math.floor(n / LEVELS.length) % faces.length]!;
-    const letter = LETTERS[n % LETTERS.length]!;
+    const face = faces[Math.floor(n / LEVELS.length + n) % faces.length]!;
+    const letter = LETTERS[(n * 5 + 3) % LETTERS.length]!;
     const seed = (n * 104729 + 17) >>> 0;
     const file = path.join(dir, `${String(n + 1).padStart(3, '0')}-${level}-${face.id}.jpg`);
-    fs.writeFileSync(file, await degrade(await renderLetter(letter.lines, face, 12), degradation(level, seed), seed));
-    files.push(file);
+    const clean = await renderLetter(letter.lines, face, SIZES_PT[n % SIZES_PT.length]!);
+    fs.writeFileSync(file, await degrade(clean, degradation(level, seed), seed));
+    pages.push({ file, truth: letter.lines.join('\n') });
   }
-  return files;
+  return pages;
 }
 
-async function diwanRead(engine: OcrEngine, file: string): Promise<number> {
+async function diwanRead(engine: OcrEngine, file: string): Promise<string> {
   const page = await renderPage(file, 0, LIMITS);
   const input = await prepareForOcrWithGeometry(page.png);
-  const result = await engine.recognize(input.ink);
-  return result.text.length;
+  return (await engine.recognize(input.ink)).text;
 }
 
-async function nativeAvailable(): Promise<string | undefined> {
+async function nativeVersion(): Promise<string | undefined> {
   try {
     const { stdout, stderr } = await run('tesseract', ['--version']);
     const langs = await run('tesseract', ['--list-langs']);
@@ -89,21 +113,44 @@ async function nativeAvailable(): Promise<string | undefined> {
   }
 }
 
-async function native(file: string): Promise<void> {
-  await run('tesseract', [file, '-', '-l', 'ara+eng', '--psm', '3'], {
-    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 300_000,
-  });
+/**
+ * Native Tesseract at its best: `processes` single-threaded processes, each
+ * loading ara+eng once and reading its share of the pages from a list file
+ * (one page after another, text separated by form feeds).
+ */
+async function native(pages: BenchPage[], processes: number, dir: string): Promise<{ ms: number; texts: string[] }> {
+  const texts: string[] = new Array<string>(pages.length).fill('');
+  const shares = Array.from({ length: processes }, (_, k) => pages.map((_, i) => i).filter((i) => i % processes === k));
+  const t0 = performance.now();
+  await Promise.all(
+    shares.map(async (share, k) => {
+      const list = path.join(dir, `native-${k}.txt`);
+      fs.writeFileSync(list, share.map((i) => pages[i]!.file).join('\n') + '\n');
+      const { stdout } = await run('tesseract', [list, '-', '-l', 'ara+eng', '--psm', '3'], {
+        env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 1_800_000,
+      });
+      stdout.split('\f').forEach((t, j) => {
+        if (j < share.length) texts[share[j]!] = t;
+      });
+    }),
+  );
+  return { ms: performance.now() - t0, texts };
 }
 
 async function main(): Promise<void> {
-  const pages = arg('pages', 48);
-  const poolPages = arg('pool-pages', 500);
+  const count = arg('pages', 48);
+  const longPages = arg('long-pages', 50);
+  const poolPages = arg('pool-pages', 200);
   const workers = arg('workers', os.availableParallelism());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-ocr-'));
-  log(`generating ${pages} A4 pages at 300 dpi (Naskh, Amiri, Noto Sans Arabic; light, medium, heavy) in ${dir}`);
-  const files = await generate(dir, pages);
+  log(`generating ${count} A4 pages at 300 dpi (tuning and held-out faces; light, medium, heavy) in ${dir}`);
+  const pages = await generate(dir, count);
+  const files = pages.map((p) => p.file);
+
+  log(`end to end: ${count} pages as ${Math.ceil(count / 3)} documents of 3 pages, then one of ${longPages} pages`);
+  const e2e = await endToEnd(pages, { perDocument: 3, longPages, maxSeconds: 1800 });
 
   const baseline = rssMb();
   let peak = baseline;
@@ -113,50 +160,40 @@ async function main(): Promise<void> {
   const engine = await createOcrEngine({ cacheDir: path.join(dir, 'cache'), langs, numberLang, workers });
   const startMs = performance.now() - t0;
   const afterStart = rssMb();
-  log(`Diwan: ${workers} workers, ${files.length} pages`);
-  await diwanRead(engine, files[0]!); // warm-up: first-page allocations and the digit shapes, not in the figure
-  const diwanMs = await lanes(files, workers, async (f) => void (await diwanRead(engine, f)));
-  const diwanPeak = peak;
+  log(`OCR only: ${workers} workers, ${count} pages`);
+  await diwanRead(engine, files[0]!); // warm-up: first-page allocations, not in the figure
+  const ocrTexts: string[] = new Array<string>(count).fill('');
+  const ocrMs = await lanes(files, workers, async (f, i) => void (ocrTexts[i] = await diwanRead(engine, f)));
+  const ocrPeak = peak;
 
   // The reference is native Tesseract: installed from Debian's packages when missing (as root), like eval:ocr does.
   const version =
-    (await nativeAvailable()) ??
-    ((await aptInstall(['tesseract-ocr', 'tesseract-ocr-ara', 'tesseract-ocr-eng'])) ? await nativeAvailable() : undefined);
-  let nativeMs: number | undefined;
-  let nativePrepMs: number | undefined;
+    (await nativeVersion()) ??
+    ((await aptInstall(['tesseract-ocr', 'tesseract-ocr-ara', 'tesseract-ocr-eng'])) ? await nativeVersion() : undefined);
+  let nat: { ms: number; texts: string[] } | undefined;
   if (version) {
-    log(`native ${version}: ${files.length} pages, as scanned`);
-    nativeMs = await lanes(files, workers, native);
-    log(`native ${version}: ${files.length} pages, after Diwan's preprocessing`);
-    nativePrepMs = await lanes(files, workers, async (f) => {
-      const page = await renderPage(f, 0, LIMITS);
-      const input = await prepareForOcrWithGeometry(page.png);
-      const png = `${f}.prepared.png`;
-      fs.writeFileSync(png, await inkPng(input.ink));
-      await native(png);
-    });
-  } else
-    log('native tesseract with Arabic is not installed (apt-get install tesseract-ocr tesseract-ocr-ara): no reference figures');
+    log(`native ${version}: ${count} pages, ${workers} processes`);
+    nat = await native(pages, workers, dir);
+  } else log('native tesseract with Arabic is not installed (apt-get install tesseract-ocr tesseract-ocr-ara): no reference');
 
   // The long run: the pool must stay at its size while workers are recycled.
   let maxWorkers = 0;
   const rssByHundred: number[] = [];
   if (poolPages > 0) {
     log(`pool check: ${poolPages} pages`);
-    const long = Array.from({ length: poolPages }, (_, i) => files[i % files.length]!);
+    const longRun = Array.from({ length: poolPages }, (_, i) => files[i % files.length]!);
     let done = 0;
     let windowPeak = 0;
     const watch = setInterval(() => {
       maxWorkers = Math.max(maxWorkers, engine.stats().workers);
       windowPeak = Math.max(windowPeak, rssMb());
     }, 100);
-    await lanes(long, workers, async (f) => {
+    await lanes(longRun, workers, async (f) => {
       await diwanRead(engine, f);
       done++;
       if (done % 100 === 0 || done === poolPages) {
         rssByHundred.push(Math.round(windowPeak));
         windowPeak = 0;
-        log(`  ${done} pages, ${engine.stats().recycled} workers recycled`);
       }
     });
     clearInterval(watch);
@@ -165,29 +202,52 @@ async function main(): Promise<void> {
   const stats = engine.stats();
   await engine.close();
 
-  const perMin = (ms: number | undefined) => (ms === undefined ? 'n/a' : ((files.length * 60_000) / ms).toFixed(1));
-  const rows = [
-    ['Diwan (decode, preprocess, tesseract.js, number and word second look)', perMin(diwanMs)],
-    [`native ${version ?? 'tesseract'}, scans as they are`, perMin(nativeMs)],
-    [`native ${version ?? 'tesseract'}, after Diwan's preprocessing (timed in)`, perMin(nativePrepMs)],
+  const perMin = (ms: number) => ((count * 60_000) / ms).toFixed(1);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const nativePerMin = nat ? (count * 60_000) / nat.ms : undefined;
+  const rows: string[][] = [
+    [
+      'Diwan end to end (upload → archived: pages, OCR, PDF, both copies, index)',
+      e2e.batch.pagesPerMinute.toFixed(1),
+      pct(cerOf(pages, e2e.batch.texts)),
+    ],
+    ['Diwan OCR only (decode, preprocess, tesseract.js, second looks)', perMin(ocrMs), pct(cerOf(pages, ocrTexts))],
+    [
+      `native ${version ?? 'tesseract'} (ara+eng, models loaded once per process)`,
+      nat ? perMin(nat.ms) : 'n/a',
+      nat ? pct(cerOf(pages, nat.texts)) : 'n/a',
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0]!.length));
-  const perWorker = (diwanPeak - baseline) / (workers + 1);
   const lines = [
     '',
-    `OCR speed on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${files.length} pages, ${workers} lanes each`,
-    `${'reader'.padEnd(width)}  pages/min`,
-    ...rows.map((r) => `${r[0]!.padEnd(width)}  ${r[1]!.padStart(9)}`),
+    `OCR speed and accuracy on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${count} pages, ${workers} lanes each`,
+    `${'reader'.padEnd(width)}  pages/min       CER`,
+    ...rows.map((r) => `${r[0]!.padEnd(width)}  ${r[1]!.padStart(9)} ${r[2]!.padStart(9)}`),
     '',
-    `memory: process ${baseline.toFixed(0)} MB before the pool, ${afterStart.toFixed(0)} MB after starting ${workers} workers (${startMs.toFixed(0)} ms),` +
-      ` peak ${diwanPeak.toFixed(0)} MB reading; about ${perWorker.toFixed(0)} MB per worker (${workers} page workers + 1 Arabic re-reader)`,
+    `end to end: ${e2e.batch.documents} documents in ${e2e.batch.seconds.toFixed(0)} s; ${e2e.batch.flagged} of ${count} pages flagged for review` +
+      (nativePerMin ? `; ${(e2e.batch.pagesPerMinute / nativePerMin).toFixed(2)}× native OCR-only throughput` : ''),
   ];
-  if (poolPages > 0) {
+  lines.push(
+    `time in each stage over the batch (documents overlap): ${Object.entries(e2e.batch.stageSeconds)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}`,
+  );
+  if (e2e.long)
+    lines.push(
+      `one ${e2e.long.pages}-page document: archived in ${e2e.long.seconds.toFixed(0)} s (${e2e.long.pagesPerMinute.toFixed(1)} pages/min),` +
+        ` server process used ${e2e.long.coresUsed.toFixed(2)} of ${os.cpus().length} cores`,
+    );
+  const perWorker = (ocrPeak - baseline) / (workers + 2);
+  lines.push(
+    `memory: process ${baseline.toFixed(0)} MB before the pool, ${afterStart.toFixed(0)} MB after starting ${workers} workers (${startMs.toFixed(0)} ms),` +
+      ` peak ${ocrPeak.toFixed(0)} MB reading; about ${perWorker.toFixed(0)} MB per worker (${workers} page workers + Arabic and number re-readers)`,
+  );
+  if (poolPages > 0)
     lines.push(
       `pool over ${poolPages} pages: at most ${maxWorkers} workers (size ${workers}), ${stats.recycled} recycled, ${stats.timeouts} timed out;` +
         ` peak memory per hundred pages: ${rssByHundred.map((m) => `${m} MB`).join(', ')}`,
     );
-  }
   process.stdout.write(`${lines.join('\n')}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
   if (maxWorkers > workers) {

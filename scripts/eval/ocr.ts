@@ -168,6 +168,9 @@ interface Reading {
   error?: string;
   /** The archive PDF's text as extractors read it (Diwan's readings only). */
   pdf?: ExtractedText;
+  /** The page's confidence as the archive records it, 0-100, and the words' own (Diwan's readings only). */
+  confidence?: number;
+  wordConfidences?: number[];
 }
 
 /** Runs `read` over items with at most `limit` in flight, keeping order. */
@@ -214,6 +217,7 @@ function diwanReader(
       return ocr.text;
     });
     const [p, g, o] = [page, geometry, ocr];
+    if (o) Object.assign(reading, { confidence: o.confidence, wordConfidences: o.words.map((w) => w[5]) });
     if (tools && later && p && g && o)
       later.set(spec.n, () => extractTextLayer(p, g, o, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools));
     return reading;
@@ -361,6 +365,7 @@ async function main(): Promise<void> {
       native: native?.readings.get(s.n)?.text,
       pdftotext: diwan.readings.get(s.n)?.pdf?.pdftotext,
       mutool: diwan.readings.get(s.n)?.pdf?.mutool,
+      confidence: diwan.readings.get(s.n)?.confidence,
     })),
     real: {
       dir: path.relative(path.resolve(__dirname, '..', '..', '..'), opts.real),
@@ -372,6 +377,7 @@ async function main(): Promise<void> {
       nativePagesPerMinute: native?.summary.overall.pagesPerMinute ?? null,
     },
     nativeVersion: tesseract ?? null,
+    reviewBelow: loadConfig({}).ocr.reviewBelow,
     notes,
   });
 

@@ -18,6 +18,8 @@ export interface PageResult {
   native?: string;
   pdftotext?: string;
   mutool?: string;
+  /** The page's confidence as the archive records it (0-100). */
+  confidence?: number;
 }
 
 export interface LineRow {
@@ -33,6 +35,8 @@ export interface ReportInput {
   real: { diwan: LineRow[]; native: LineRow[] | null; dir: string };
   speed: { diwanPagesPerMinute: number; nativePagesPerMinute: number | null };
   nativeVersion: string | null;
+  /** The archive's review threshold: pages read with a lower confidence are flagged for review. */
+  reviewBelow: number;
   notes: string[];
 }
 
@@ -95,6 +99,32 @@ function faceRows(pages: PageResult[]): string[][] {
   });
 }
 
+/** Bad pages (CER over 5%) should be flagged; good pages (CER 2% or less) should not. */
+const BAD_PAGE = 0.05;
+const GOOD_PAGE = 0.02;
+
+function reviewRows(pages: PageResult[], reviewBelow: number): string[][] {
+  return (['held-out', 'tuning'] as const).map((split) => {
+    const ps = pages.filter((p) => p.split === split && p.confidence !== undefined);
+    const cerOf = (p: PageResult) => summaryOf([p], (x) => x.diwan)?.cer ?? 0;
+    const flagged = (p: PageResult) => (p.confidence as number) < reviewBelow;
+    const bad = ps.filter((p) => cerOf(p) > BAD_PAGE);
+    const good = ps.filter((p) => cerOf(p) <= GOOD_PAGE);
+    const share = (xs: PageResult[]) => (xs.length === 0 ? 'none' : `${xs.filter(flagged).length} of ${xs.length}`);
+    const flaggedPages = ps.filter(flagged);
+    const unflagged = ps.filter((p) => !flagged(p));
+    return [
+      split,
+      String(ps.length),
+      String(flaggedPages.length),
+      share(bad),
+      share(good),
+      pct(flaggedPages.length ? summaryOf(flaggedPages, (p) => p.diwan)?.cer : undefined),
+      pct(unflagged.length ? summaryOf(unflagged, (p) => p.diwan)?.cer : undefined),
+    ];
+  });
+}
+
 export function renderReport(r: ReportInput): string {
   const nativeByBook = new Map((r.real.native ?? []).map((x) => [x.book, x]));
   return [
@@ -131,6 +161,16 @@ export function renderReport(r: ReportInput): string {
     '',
     table(['face', 'split', 'pages', 'Diwan CER', 'native CER'], faceRows(r.pages)),
     '',
+    '## The review flag',
+    '',
+    `A page read with a confidence below ${r.reviewBelow} (\`DIWAN_REVIEW_CONFIDENCE\`) is flagged for a person to check.`,
+    `Bad pages (CER over ${BAD_PAGE * 100}%) should be flagged; good pages (${GOOD_PAGE * 100}% or less) should not.`,
+    '',
+    table(
+      ['faces', 'pages', 'flagged', 'bad pages flagged', 'good pages flagged', 'CER of flagged', 'CER of the rest'],
+      reviewRows(r.pages, r.reviewBelow),
+    ),
+    '',
     '## Real scanned lines',
     '',
     `Printed-book lines with double-checked transcriptions, read from \`${r.real.dir}\` (not in the`,
@@ -153,7 +193,8 @@ export function renderReport(r: ReportInput): string {
     `Diwan ${r.speed.diwanPagesPerMinute.toFixed(1)} pages/min (cleaning the scan included); native Tesseract (2 single-threaded processes) ${
       r.speed.nativePagesPerMinute === null ? 'n/a' : `${r.speed.nativePagesPerMinute.toFixed(1)} pages/min`
     } on the scans as they are, at the native CER above: it returns little or nothing for most medium and heavy`,
-    'pages, which is part of its speed. `npm run bench:ocr` also times native Tesseract on cleaned pages.',
+    'pages, which is part of its speed. `npm run bench:ocr` times Diwan end to end (upload to archived) beside',
+    'native Tesseract with its models loaded once, each with its CER.',
     '',
     ...(r.notes.length ? ['## Notes', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');

@@ -1,0 +1,183 @@
+/**
+ * The end-to-end half of `bench:ocr`: pages uploaded to a running archive
+ * (`diwan serve`, embedded services, in-process workers) as multi-page scanned
+ * PDFs, timed from the first byte sent to the last document archived (pages,
+ * OCR, archive PDF, both copies, index), and the archived text scored against
+ * the pages' ground truth.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { scannedPdf } from '../fixtures/pdfs';
+import { freePort } from '../services/util';
+import { serveChild } from './serve';
+
+export interface BenchPage {
+  file: string;
+  truth: string;
+}
+
+export interface EndToEnd {
+  /** Pages per minute from the first upload to the last document archived. */
+  pagesPerMinute: number;
+  seconds: number;
+  documents: number;
+  /** The archived text of each page, in the order of `pages`. */
+  texts: string[];
+  /** Pages the server read with confidence below its review threshold. */
+  flagged: number;
+  /** Seconds spent in each pipeline stage over the batch (summed over documents; stages of two documents overlap). */
+  stageSeconds: Record<string, number>;
+}
+
+export interface LongDocument {
+  pages: number;
+  seconds: number;
+  pagesPerMinute: number;
+  /** The server process's CPU time over the wall time: 2 means both cores busy throughout. */
+  coresUsed: number;
+}
+
+/** Seconds spent so far in each pipeline stage, from the server's /metrics. */
+async function stageSeconds(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^diwan_pipeline_stage_duration_seconds_sum\{stage="([a-z]+)"\} ([0-9.e+-]+)$/gm))
+    out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** CPU seconds (user + system) of a process, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+}
+
+interface Api {
+  json<T>(method: string, url: string, body?: unknown): Promise<T>;
+  upload(batchId: string, name: string, bytes: Buffer): Promise<void>;
+}
+
+function api(base: string, token: string): Api {
+  const auth = { authorization: `Bearer ${token}` };
+  return {
+    async json<T>(method: string, url: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    async upload(batchId, name, bytes) {
+      const form = new FormData();
+      form.append('files', new Blob([bytes], { type: 'application/pdf' }), name);
+      const res = await fetch(`${base}/api/v1/batches/${batchId}/files`, { method: 'POST', body: form, headers: auth });
+      if (!res.ok) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+    },
+  };
+}
+
+interface BatchView {
+  done: boolean;
+  counts: Record<string, number>;
+  files: Array<{ documentId: string | null; status: string }>;
+}
+interface DocumentView {
+  pages: Array<{ n: number; text: string; needsReview: boolean }>;
+}
+
+/** Uploads each document (a list of JPEG pages) to one new batch and waits until every one is archived. */
+async function archive(
+  client: Api,
+  name: string,
+  documents: Buffer[][],
+  maxSeconds: number,
+): Promise<{ seconds: number; batch: BatchView }> {
+  const pdfs = await Promise.all(documents.map((pages) => scannedPdf(pages, 300)));
+  const t0 = performance.now();
+  const { id } = await client.json<{ id: string }>('POST', '/api/v1/batches', { name });
+  for (const [i, pdf] of pdfs.entries()) await client.upload(id, `${name}-${i + 1}.pdf`, pdf);
+  for (;;) {
+    const batch = await client.json<BatchView>('GET', `/api/v1/batches/${id}`);
+    const seconds = (performance.now() - t0) / 1000;
+    if (batch.done) {
+      if (batch.counts.archived !== documents.length)
+        throw new Error(`${name}: not all archived: ${JSON.stringify(batch.counts)}`);
+      return { seconds, batch };
+    }
+    if (seconds > maxSeconds) throw new Error(`${name}: not archived within ${maxSeconds} s: ${JSON.stringify(batch.counts)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Runs a fresh archive, sends `pages` in documents of `perDocument` pages,
+ * then (with `longPages` > 0) one document of that many pages alone, with the
+ * server's CPU use measured while it is read.
+ */
+export async function endToEnd(
+  pages: BenchPage[],
+  opts: { perDocument: number; longPages: number; maxSeconds: number },
+): Promise<{ batch: EndToEnd; long?: LongDocument }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-e2e-'));
+  fs.chmodSync(dataDir, 0o755);
+  const port = await freePort();
+  const token = crypto.randomBytes(16).toString('hex');
+  let server: ChildProcess | undefined;
+  try {
+    server = await serveChild({ DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_ADMIN_TOKEN: token, DIWAN_LOG: 'silent' });
+    const client = api(`http://127.0.0.1:${port}`, token);
+    const jpegs = pages.map((p) => fs.readFileSync(p.file));
+
+    // Warm-up: one page through every stage, so model loading and first-use costs stay out of the figure.
+    await archive(client, 'warm-up', [[jpegs[0]!]], 300);
+
+    const documents: Buffer[][] = [];
+    for (let i = 0; i < jpegs.length; i += opts.perDocument) documents.push(jpegs.slice(i, i + opts.perDocument));
+    const before = await stageSeconds(`http://127.0.0.1:${port}`);
+    const { seconds, batch } = await archive(client, 'pages', documents, opts.maxSeconds);
+    const after = await stageSeconds(`http://127.0.0.1:${port}`);
+    const spent = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    const texts: string[] = [];
+    let flagged = 0;
+    for (const f of batch.files) {
+      const doc = await client.json<DocumentView>('GET', `/api/v1/documents/${f.documentId}`);
+      for (const p of [...doc.pages].sort((a, b) => a.n - b.n)) {
+        texts.push(p.text);
+        if (p.needsReview) flagged++;
+      }
+    }
+    const result: { batch: EndToEnd; long?: LongDocument } = {
+      batch: {
+        pagesPerMinute: (pages.length * 60) / seconds,
+        seconds,
+        documents: documents.length,
+        texts,
+        flagged,
+        stageSeconds: spent,
+      },
+    };
+    if (opts.longPages > 0) {
+      const long = Array.from({ length: opts.longPages }, (_, i) => jpegs[i % jpegs.length]!);
+      const cpu0 = cpuSeconds(server.pid!);
+      const run = await archive(client, 'long', [long], opts.maxSeconds);
+      const cpu = cpuSeconds(server.pid!) - cpu0;
+      result.long = {
+        pages: opts.longPages,
+        seconds: run.seconds,
+        pagesPerMinute: (opts.longPages * 60) / run.seconds,
+        coresUsed: cpu / run.seconds,
+      };
+    }
+    return result;
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((r) => (server && server.exitCode === null ? server.once('exit', r) : r(undefined)));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
