@@ -116,14 +116,14 @@ async function archive(
 }
 
 /**
- * Runs a fresh archive, sends `pages` in documents of `perDocument` pages,
- * then (with `longPages` > 0) one document of that many pages alone, with the
+ * Runs a fresh archive, sends `pages` in documents of `perDocument` pages
+ * (`runs` times, grouped differently each time), then (with `longPages` > 0) one document of that many pages alone, with the
  * server's CPU use measured while it is read.
  */
 export async function endToEnd(
   pages: BenchPage[],
-  opts: { perDocument: number; longPages: number; maxSeconds: number },
-): Promise<{ batch: EndToEnd; long?: LongDocument }> {
+  opts: { perDocument: number; runs: number; longPages: number; maxSeconds: number },
+): Promise<{ batches: EndToEnd[]; long?: LongDocument }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-e2e-'));
   fs.chmodSync(dataDir, 0o755);
   const port = await freePort();
@@ -137,31 +137,39 @@ export async function endToEnd(
     // Warm-up: one page through every stage, so model loading and first-use costs stay out of the figure.
     await archive(client, 'warm-up', [[jpegs[0]!]], 300);
 
-    const documents: Buffer[][] = [];
-    for (let i = 0; i < jpegs.length; i += opts.perDocument) documents.push(jpegs.slice(i, i + opts.perDocument));
-    const before = await stageSeconds(`http://127.0.0.1:${port}`);
-    const { seconds, batch } = await archive(client, 'pages', documents, opts.maxSeconds);
-    const after = await stageSeconds(`http://127.0.0.1:${port}`);
-    const spent = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-    const texts: string[] = [];
-    let flagged = 0;
-    for (const f of batch.files) {
-      const doc = await client.json<DocumentView>('GET', `/api/v1/documents/${f.documentId}`);
-      for (const p of [...doc.pages].sort((a, b) => a.n - b.n)) {
-        texts.push(p.text);
-        if (p.needsReview) flagged++;
+    // Each run groups the pages differently (shifted by the run's number), so no document repeats an earlier one.
+    const runs: EndToEnd[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const order = pages.map((_, i) => (i + r) % pages.length);
+      const groups: number[][] = [];
+      for (let i = 0; i < order.length; i += opts.perDocument) groups.push(order.slice(i, i + opts.perDocument));
+      const before = await stageSeconds(`http://127.0.0.1:${port}`);
+      const { seconds, batch } = await archive(
+        client,
+        `pages-${r + 1}`,
+        groups.map((g) => g.map((i) => jpegs[i]!)),
+        opts.maxSeconds,
+      );
+      const after = await stageSeconds(`http://127.0.0.1:${port}`);
+      const texts: string[] = new Array<string>(pages.length).fill('');
+      let flagged = 0;
+      for (const [d, f] of batch.files.entries()) {
+        const doc = await client.json<DocumentView>('GET', `/api/v1/documents/${f.documentId}`);
+        for (const p of doc.pages) {
+          texts[groups[d]![p.n - 1]!] = p.text;
+          if (p.needsReview) flagged++;
+        }
       }
-    }
-    const result: { batch: EndToEnd; long?: LongDocument } = {
-      batch: {
+      runs.push({
         pagesPerMinute: (pages.length * 60) / seconds,
         seconds,
-        documents: documents.length,
+        documents: groups.length,
         texts,
         flagged,
-        stageSeconds: spent,
-      },
-    };
+        stageSeconds: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
+      });
+    }
+    const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
     if (opts.longPages > 0) {
       const long = Array.from({ length: opts.longPages }, (_, i) => jpegs[i % jpegs.length]!);
       const cpu0 = cpuSeconds(server.pid!);
