@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { boxOnPage, inkPng, measureSkew, normalisePage, prepareForOcr, prepareForOcrWithGeometry } from './images';
+import { boxOnPage, inkPng, measureSkew, normalisePage, pagePng, prepareForOcr, prepareForOcrWithGeometry } from './images';
 
 test('OCR input: grain and a grey shadow vanish, ink stays, only black and white remain', async () => {
   const width = 600;
@@ -33,10 +33,15 @@ test('a page scanned 4° askew comes out level for the recogniser', async () => 
     maxPagePixels: 1e8,
     maxPages: 1,
   });
-  const before = await measureSkew(await sharp(tilted.png).threshold(128).png().toBuffer());
+  const before = await measureSkew(
+    await sharp(await pagePng(tilted))
+      .threshold(128)
+      .png()
+      .toBuffer(),
+  );
   expect(Math.abs(before)).toBeGreaterThan(3);
-  expect(Math.abs(await measureSkew(await prepareForOcr(tilted.png)))).toBeLessThan(0.3);
-  expect(Math.abs(await measureSkew(await prepareForOcr(level.png)))).toBeLessThan(0.3);
+  expect(Math.abs(await measureSkew(await prepareForOcr(tilted)))).toBeLessThan(0.3);
+  expect(Math.abs(await measureSkew(await prepareForOcr(level)))).toBeLessThan(0.3);
 });
 
 test('OCR input: a page darkening towards the bottom keeps white paper and only its ink black', async () => {

@@ -69,8 +69,8 @@ export async function inspectImage(file: string, limits: ImageLimits): Promise<I
 export interface RenderedPage {
   width: number;
   height: number;
-  /** Greyscale PNG (lightly compressed: it is an intermediate, never stored). */
-  png: Buffer;
+  /** Greyscale pixels, one byte each, row after row: an intermediate, never stored, so never encoded. */
+  grey: Buffer;
   /** Effective resolution, in dots per inch (300 when the file does not say). */
   dpi: number;
 }
@@ -146,9 +146,24 @@ export async function normalisePage(png: Buffer, dpi: number, limits: ImageLimit
 }
 
 async function finish(img: sharp.Sharp, dpi: number): Promise<RenderedPage> {
-  const grey = img.flatten({ background: '#ffffff' }).greyscale();
-  const png = await grey.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
-  return { width: png.info.width, height: png.info.height, png: png.data, dpi };
+  const { data, info } = await img
+    .flatten({ background: '#ffffff' })
+    .greyscale()
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
+  return { width: info.width, height: info.height, grey: data, dpi };
+}
+
+/** A rendered page's pixels as sharp's input. */
+function pixelsOf(page: RenderedPage): sharp.Sharp {
+  return sharp(page.grey, { raw: { width: page.width, height: page.height, channels: 1 } });
+}
+
+/** A rendered page as a PNG file's bytes (to keep it as a file, or to embed it in a PDF). */
+export function pagePng(page: RenderedPage): Promise<Buffer> {
+  return pixelsOf(page).png({ compressionLevel: 1 }).toBuffer();
 }
 
 /**
@@ -172,8 +187,8 @@ export async function scannedPage(
 }
 
 /** The viewer's image of a page: WebP, at most 2000 px wide (effort 2: half the time of the default for 3% more bytes). */
-export async function viewerImage(png: Buffer): Promise<Buffer> {
-  return sharp(png).resize({ width: 2000, withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
+export async function viewerImage(page: RenderedPage): Promise<Buffer> {
+  return pixelsOf(page).resize({ width: 2000, withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
 }
 
 /** A result list's thumbnail of a viewer image: 192 pixels wide. */
@@ -329,8 +344,8 @@ export async function measureSkew(binary: Buffer | InkImage): Promise<number> {
  * the recogniser hunting for letters in the noise. The pixel loops run in a
  * worker thread.
  */
-export async function prepareForOcr(png: Buffer): Promise<InkImage> {
-  return (await prepareForOcrWithGeometry(png)).ink;
+export async function prepareForOcr(page: Buffer | RenderedPage): Promise<InkImage> {
+  return (await prepareForOcrWithGeometry(page)).ink;
 }
 
 /** A binarised page as the recogniser and the number reader take it: one byte per pixel, 0 ink, 255 paper. */
@@ -379,15 +394,9 @@ export function boxOnPage(box: [number, number, number, number], g: OcrInput): [
   ];
 }
 
-export async function prepareForOcrWithGeometry(png: Buffer): Promise<OcrInput> {
-  const { data: grey, info } = await sharp(png)
-    .flatten({ background: '#ffffff' })
-    .greyscale()
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const { width, height } = info;
-  if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
+/** Prepares a rendered page, or an image file's bytes (any format sharp reads). */
+export async function prepareForOcrWithGeometry(page: Buffer | RenderedPage): Promise<OcrInput> {
+  const { grey, width, height } = Buffer.isBuffer(page) ? await finish(sharp(page), 300) : page;
   // The paper: a heavily blurred small copy, scaled back up. Separate pipelines, because sharp
   // applies only the last resize of a chain; one channel out, as the pixel loop expects.
   const small = await sharp(grey, { raw: { width, height, channels: 1 } })

@@ -23,7 +23,7 @@ test('the pool reads known words, and replaces a worker after its page budget wi
     for (const [i, l] of lines.entries()) {
       const scan = await renderArabicScan(l, { seed: 50 + i, width: 1000, height: 700 });
       const page = await normalisePage(scan, 200, limits);
-      const result = await engine.recognize(await prepareForOcr(page.png));
+      const result = await engine.recognize(await prepareForOcr(page));
       const text = normalizeArabic(result.text);
       for (const line of l) for (const word of normalizeArabic(line).split(' ')) expect(text).toContain(word);
       expect(result.words.length).toBeGreaterThanOrEqual(4);
@@ -45,7 +45,7 @@ test('registry numbers in Arabic-Indic digits come out digit for digit, Latin da
     for (const [i, p] of pages.entries()) {
       const scan = await renderArabicScan([...p.lines], { font: p.font, seed: 70 + i, width: 1200, height: 700 });
       const page = await normalisePage(scan, 200, limits);
-      const result = await engine.recognize(await prepareForOcr(page.png));
+      const result = await engine.recognize(await prepareForOcr(page));
       const lines = result.text.split('\n').filter((l) => l.trim() !== '');
       for (const n of p.numbers) {
         const line = lines.find((l) => l.includes(n));
@@ -76,7 +76,7 @@ test('numbers read right on faces nothing was fitted to (Noto Kufi Arabic, Scheh
       const clean = await renderLetter(lines, { id: face, ...fontFile(face) }, 13);
       const scan = await degrade(clean, degradation('light', 7), 7);
       const page = await normalisePage(scan, 300, limits);
-      const result = await engine.recognize(await prepareForOcr(page.png));
+      const result = await engine.recognize(await prepareForOcr(page));
       const numbers = matchNumbers(lines.join('\n'), result.text);
       expect({ face, exact: numbers.exact, missed: numbers.missed }).toEqual({ face, exact: 3, missed: [] });
       expect(result.text).toContain('٢٠٢٥/٧١٣١');

@@ -39,7 +39,7 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
     for (let n = 1; n <= count; n++) {
       if (done.has(n)) continue;
       const page = await ws.page(n);
-      const input = await prepareForOcrWithGeometry(page.png);
+      const input = await prepareForOcrWithGeometry(page);
       const result = await deps.ocr.recognize(input.ink, { layout: settings.layout });
       const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
       await deps.textVersions.savePageText(doc.id, version.version, {

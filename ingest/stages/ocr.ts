@@ -20,7 +20,7 @@ async function readPage(ctx: StageContext, n: number): Promise<void> {
     return;
   }
   const page = await ctx.page(n);
-  const input = await prepareForOcrWithGeometry(page.png);
+  const input = await prepareForOcrWithGeometry(page);
   const result = await deps.ocr.recognize(input.ink);
   // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
   const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);

@@ -14,7 +14,7 @@ export const pagesStage: Stage = {
     // As many pages at once as the OCR reads: a long document uses every core here too.
     await inLanes(pages, deps.ocr.stats().workers, async (n) => {
       const page = await ctx.page(n);
-      const webp = await viewerImage(page.png);
+      const webp = await viewerImage(page);
       const stored = await deps.primary.putBufferOnce(keys.pageImage(doc, n), webp, 'image/webp');
       await deps.documents.saveArtefact(doc.id, { kind: 'page-image', ...stored, contentType: 'image/webp' });
     });

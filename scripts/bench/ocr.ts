@@ -106,7 +106,7 @@ async function generate(dir: string, count: number): Promise<BenchPage[]> {
 
 async function diwanRead(engine: OcrEngine, file: string): Promise<string> {
   const page = await renderPage(file, 0, LIMITS);
-  const input = await prepareForOcrWithGeometry(page.png);
+  const input = await prepareForOcrWithGeometry(page);
   return (await engine.recognize(input.ink)).text;
 }
 

@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { normalisePage, prepareForOcrWithGeometry } from '../../ingest/images';
+import { normalisePage, pagePng, prepareForOcrWithGeometry } from '../../ingest/images';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr';
 import { loadConfig } from '../../src/config';
 import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
@@ -212,14 +212,16 @@ function diwanReader(
     let ocr: Awaited<ReturnType<OcrEngine['recognize']>> | undefined;
     const reading = await timed(async () => {
       page = await normalisePage(fs.readFileSync(spec.file), 300, LIMITS);
-      geometry = await prepareForOcrWithGeometry(page.png);
+      geometry = await prepareForOcrWithGeometry(page);
       ocr = await engine.recognize(geometry.ink);
       return ocr.text;
     });
     const [p, g, o] = [page, geometry, ocr];
     if (o) Object.assign(reading, { confidence: o.confidence, wordConfidences: o.words.map((w) => w[5]) });
     if (tools && later && p && g && o)
-      later.set(spec.n, () => extractTextLayer(p, g, o, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools));
+      later.set(spec.n, async () =>
+        extractTextLayer({ ...p, png: await pagePng(p) }, g, o, spec.file.replace(/\.jpg$/, '.archive.pdf'), tools),
+      );
     return reading;
   };
 }
@@ -323,7 +325,7 @@ async function main(): Promise<void> {
     log(`real lines: ${realLines.length} from ${opts.real}`);
     await pool(realLines, WORKERS, async (line) => {
       const page = await normalisePage(fs.readFileSync(line.file), 300, LIMITS);
-      const { text } = await engine.recognize((await prepareForOcrWithGeometry(page.png)).ink);
+      const { text } = await engine.recognize((await prepareForOcrWithGeometry(page)).ink);
       realDiwan.set(line.id, scoreLine(line.truth, text));
     });
   } finally {
