@@ -106,8 +106,8 @@ export async function renderPage(file: string, pageIndex: number, limits: ImageL
 /**
  * Page `pageIndex` of an image file as the archive PDF shows it: the file's
  * own bytes when a PDF can carry them as they are (a single upright JPEG in
- * grey or RGB; a PNG), otherwise its pixels, upright and in their own colours,
- * as a lossless PNG. Width and height in pixels (upright), resolution in dpi.
+ * grey or RGB; an 8-bit grey or RGB PNG), otherwise its pixels, upright, in
+ * their own colours (over white where transparent), as a lossless PNG. Width and height in pixels (upright), resolution in dpi.
  */
 export async function archiveImage(
   file: string,
@@ -128,12 +128,15 @@ export async function archiveImage(
   if (pages === 1 && upright && mime === 'image/jpeg' && meta.space !== 'cmyk' && (meta.channels === 1 || meta.channels === 3)) {
     return { kind: 'jpeg', bytes: await fs.promises.readFile(file), width, height, dpi };
   }
-  if (pages === 1 && mime === 'image/png' && meta.depth === 'uchar' && !meta.isProgressive) {
+  // A plain 8-bit grey or colour PNG goes into the PDF as it is (pdf.ts); others are written as one.
+  if (pages === 1 && mime === 'image/png' && meta.depth === 'uchar' && !meta.isProgressive && !meta.hasAlpha && !meta.isPalette) {
     return { kind: 'png', bytes: await fs.promises.readFile(file), width, height, dpi };
   }
+  // Transparency, if any, over white paper, as a page is seen.
   const png = await base
     .clone()
     .rotate()
+    .flatten({ background: '#ffffff' })
     .png({ compressionLevel: 6 })
     .toBuffer()
     .catch((e: unknown) => Promise.reject(asCorruptFile(e)));

@@ -19,7 +19,21 @@
  *   output intent and a document ID.
  */
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import {
+  concatTransformationMatrix,
+  drawObject,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFString,
+  popGraphicsState,
+  pushGraphicsState,
+  rgb,
+  type PDFFont,
+  type PDFPage,
+  type PDFRef,
+} from 'pdf-lib';
 import type { OcrWord } from '../storage/documents';
 import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 
@@ -221,10 +235,15 @@ export async function composeArchivePdf(
       }
     } else {
       const src = p.source;
-      const image = src.kind === 'jpeg' ? await pdf.embedJpg(src.bytes) : await pdf.embedPng(src.bytes);
       scanW = (src.width * 72) / src.dpi;
       scanH = (src.height * 72) / src.dpi;
-      draw = (page, x, y) => page.drawImage(image, { x, y, width: scanW, height: scanH });
+      const [w, h] = [scanW, scanH];
+      const asIs = src.kind === 'png' ? pngAsIs(pdf, src.bytes) : undefined;
+      if (asIs) draw = (page, x, y) => drawXObject(page, asIs, x, y, w, h);
+      else {
+        const image = src.kind === 'jpeg' ? await pdf.embedJpg(src.bytes) : await pdf.embedPng(src.bytes);
+        draw = (page, x, y) => page.drawImage(image, { x, y, width: w, height: h });
+      }
     }
     const first = i === 0;
     const qrSize = Math.max(72, stamp.text.height);
@@ -292,4 +311,60 @@ export async function composeArchivePdf(
   const id = PDFHexString.of(info.originalSha256.slice(0, 32));
   pdf.context.trailerInfo.ID = pdf.context.obj([id, id]);
   return Buffer.from(await pdf.save({ useObjectStreams: false }));
+}
+
+/**
+ * A PNG's compressed pixels (its IDAT stream) as a PDF image as they are: a
+ * PDF decodes Flate with PNG's own row filters, so nothing is decoded or
+ * compressed again (pdf-lib's embedPng spends seconds of this thread on a
+ * 300-dpi page). Only an 8-bit, non-interlaced grey or RGB PNG qualifies;
+ * undefined for any other, which is embedded the slow way.
+ */
+function pngAsIs(pdf: PDFDocument, png: Buffer): PDFRef | undefined {
+  const SIGNATURE = '89504e470d0a1a0a';
+  if (png.length < 33 || png.subarray(0, 8).toString('hex') !== SIGNATURE) return undefined;
+  const idat: Buffer[] = [];
+  let header: { width: number; height: number; depth: number; colour: number; interlace: number } | undefined;
+  for (let at = 8; at + 12 <= png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const data = png.subarray(at + 8, at + 8 + length);
+    if (data.length !== length) return undefined;
+    if (type === 'IHDR')
+      header = {
+        width: data.readUInt32BE(0),
+        height: data.readUInt32BE(4),
+        depth: data[8]!,
+        colour: data[9]!,
+        interlace: data[12]!,
+      };
+    else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  if (!header || idat.length === 0 || header.depth !== 8 || header.interlace !== 0) return undefined;
+  const colours = header.colour === 0 ? 1 : header.colour === 2 ? 3 : 0;
+  if (colours === 0) return undefined; // palette or alpha
+  const stream = pdf.context.stream(Buffer.concat(idat), {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: header.width,
+    Height: header.height,
+    ColorSpace: colours === 1 ? 'DeviceGray' : 'DeviceRGB',
+    BitsPerComponent: 8,
+    Filter: 'FlateDecode',
+    DecodeParms: { Predictor: 15, Colors: colours, BitsPerComponent: 8, Columns: header.width },
+  });
+  return pdf.context.register(stream);
+}
+
+/** Draws an image XObject at (x, y), `width` × `height` points. */
+function drawXObject(page: PDFPage, ref: PDFRef, x: number, y: number, width: number, height: number): void {
+  const name = page.node.newXObject('Image', ref);
+  page.pushOperators(
+    pushGraphicsState(),
+    concatTransformationMatrix(width, 0, 0, height, x, y),
+    drawObject(name),
+    popGraphicsState(),
+  );
 }

@@ -298,3 +298,44 @@ test('a born-digital PDF keeps its own pages and text in the archive copy, under
   }
   expect(parsed.getPage(1).getHeight()).toBeCloseTo((await PDFDocument.load(original)).getPage(1).getHeight() + 20, 0);
 });
+
+test('a PNG or TIFF scan is carried into the archive PDF losslessly, its compressed pixels as they are', async () => {
+  const grey = await sharp(await renderArabicScan(LINES.slice(0, 2), { seed: 33, format: 'png' }))
+    .greyscale()
+    .removeAlpha()
+    .png()
+    .toBuffer();
+  const tiff = await renderArabicScan(LINES.slice(2, 4), { seed: 34, format: 'tiff' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-lossless-'));
+  for (const [name, upload] of [
+    ['مسح.png', grey],
+    ['مسح.tiff', tiff],
+  ] as const) {
+    const { id } = (await (await server.upload(upload, name)).json()) as { id: string };
+    expect((await server.waitFor(id)).status).toBe('archived');
+    const file = path.join(dir, `${id}.pdf`);
+    fs.writeFileSync(file, Buffer.from(await (await server.api(`/api/v1/documents/${id}/archive.pdf`)).arrayBuffer()));
+    const parsed = await PDFDocument.load(fs.readFileSync(file));
+    const scanImage = parsed.context
+      .enumerateIndirectObjects()
+      .map(([, o]) => o)
+      .find(
+        (o): o is PDFRawStream =>
+          o instanceof PDFRawStream && (o.dict.get(PDFName.of('Width')) as PDFNumber | undefined)?.asNumber() === 1654,
+      );
+    expect(scanImage?.dict.get(PDFName.of('Filter'))).toBe(PDFName.of('FlateDecode'));
+    if (name.endsWith('.png')) {
+      // The PNG's own compressed rows (its IDAT chunks), byte for byte.
+      const idat: Buffer[] = [];
+      for (let at = 8; at < grey.length; at += 12 + grey.readUInt32BE(at))
+        if (grey.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(grey.subarray(at + 8, at + 8 + grey.readUInt32BE(at)));
+      expect(sha256(Buffer.from(scanImage!.contents))).toBe(sha256(Buffer.concat(idat)));
+    }
+    // A PDF reader decodes exactly the scan's pixels.
+    await run('pdfimages', ['-png', file, path.join(dir, id)]);
+    const extracted = fs.readdirSync(dir).filter((f) => f.startsWith(id) && f.endsWith('.png'));
+    const pixels = async (b: Buffer | string) => (await sharp(b).greyscale().raw().toBuffer()).toString('base64');
+    const decoded = await Promise.all(extracted.map((f) => pixels(path.join(dir, f))));
+    expect(decoded).toContain(await pixels(upload));
+  }
+});
