@@ -10,11 +10,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { scans } from './pdfscans.mjs';
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
-const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+/** pdf.js, loaded by the operations that use it (copying scans out does not). */
+let pdfjs;
 
 /** A failure the caller turns into a DomainError. */
 class Refusal extends Error {
@@ -60,6 +60,7 @@ function readFile(file) {
 }
 
 async function open(file) {
+  pdfjs ??= await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = pdfjs.getDocument({
     data: readFile(file),
     standardFontDataUrl: `${pdfjsRoot}/standard_fonts/`,
@@ -223,6 +224,7 @@ async function render({ file, index, dpi, maxPagePixels }) {
 /** The pages that are one scanned JPEG each, copied out (pdfscans.mjs); a file pdf-lib cannot open has none. */
 async function scanPages({ file, outDir, maxPagePixels }) {
   try {
+    const { scans } = await import('./pdfscans.mjs');
     return await scans({ file, outDir, maxPagePixels });
   } catch {
     return [];

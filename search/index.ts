@@ -101,7 +101,7 @@ export interface SearchIndex {
   ping(): Promise<boolean>;
   /** Replaces the pages of one document and waits until Meilisearch has applied it. */
   indexDocument(documentId: string, pages: PageDoc[]): Promise<void>;
-  /** Adds page records of many documents in one task (into a cleared index: nothing is removed first). */
+  /** Adds page records (of one new document, or of many into a cleared index) in one task; nothing is removed first. */
   addPages(pages: PageDoc[]): Promise<void>;
   search(req: SearchRequest): Promise<SearchResult>;
   /** Drops every record (the index is rebuilt from the database after). */

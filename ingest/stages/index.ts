@@ -9,7 +9,10 @@ export const indexStage: Stage = {
   async run(ctx) {
     const { doc, deps } = ctx;
     const records = pageRecords(doc, await deps.documents.pages(doc.id), deps.config.ocr.reviewBelow);
-    await deps.search.indexDocument(doc.id, records);
+    // A document reaches this stage once, with pages that will not change: adding is enough (a run
+    // again after a crash replaces the same page ids). Leaving out the removal of older pages, which
+    // only a re-reading has, lets Meilisearch index several documents' additions in one batch.
+    await deps.search.addPages(records);
     await appendLedgerOnce(deps.db, 'indexed', doc.id, { registryNo: doc.registryNo, pages: records.length });
     return { kind: 'done', detail: { pages: records.length } };
   },

@@ -249,6 +249,15 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
       .join(', ')}`,
   );
+  lines.push(
+    `CPU over the batch, ${(Object.values(batch.cpuSeconds).reduce((a, b) => a + b, 0) / count).toFixed(2)} s a page: ${Object.entries(
+      batch.cpuSeconds,
+    )
+      .filter(([, v]) => v >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}`,
+  );
   if (e2e.long)
     lines.push(
       `one ${e2e.long.pages}-page document: archived in ${e2e.long.seconds.toFixed(0)} s (${e2e.long.pagesPerMinute.toFixed(1)} pages/min),` +

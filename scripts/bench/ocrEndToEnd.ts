@@ -30,6 +30,8 @@ export interface EndToEnd {
   flagged: number;
   /** Seconds spent in each pipeline stage over the batch (summed over documents; stages of two documents overlap). */
   stageSeconds: Record<string, number>;
+  /** CPU seconds over the batch by process kind (the server, its PDF reader processes, each embedded service). */
+  cpuSeconds: Record<string, number>;
 }
 
 export interface LongDocument {
@@ -49,11 +51,65 @@ async function stageSeconds(base: string): Promise<Record<string, number>> {
   return out;
 }
 
-/** CPU seconds (user + system) of a process, from /proc (Linux). */
+/** A process's name, parent, and CPU seconds: its own (user + system) and its reaped children's, from /proc (Linux). */
+function procStat(pid: number): { name: string; parent: number; own: number; children: number } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields from state on: ppid is the 2nd, utime/stime the 12th/13th, cutime/cstime the 14th/15th; 100 ticks a second.
+    return {
+      name,
+      parent: Number(f[1]),
+      own: (Number(f[11]) + Number(f[12])) / 100,
+      children: (Number(f[13]) + Number(f[14])) / 100,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+  return procStat(pid)?.own ?? 0;
+}
+
+/**
+ * CPU seconds so far of the server and every process under it, by kind: the
+ * server itself, the PDF reader processes it forked and has reaped, and each
+ * embedded service (with the children each has reaped).
+ */
+function cpuByKind(serverPid: number): Record<string, number> {
+  const all = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    const st = Number.isInteger(pid) ? procStat(pid) : undefined;
+    if (st) all.set(pid, st);
+  }
+  const under = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+      if (p === serverPid) return true;
+      p = all.get(p)?.parent ?? 0;
+    }
+    return false;
+  };
+  const out: Record<string, number> = {};
+  const add = (kind: string, v: number) => (out[kind] = (out[kind] ?? 0) + v);
+  for (const [pid, st] of all) {
+    if (pid === serverPid) {
+      add('diwan (API, workers, OCR)', st.own);
+      add('short-lived helpers (PDF reader)', st.children);
+    } else if (under(pid)) {
+      const kind = /^postgres/.test(st.name)
+        ? 'PostgreSQL'
+        : /^minio/.test(st.name)
+          ? 'MinIO (both)'
+          : /^meili/.test(st.name)
+            ? 'Meilisearch'
+            : st.name;
+      add(kind, st.own + st.children);
+    }
+  }
+  return out;
 }
 
 interface Api {
@@ -144,6 +200,7 @@ export async function endToEnd(
       const groups: number[][] = [];
       for (let i = 0; i < order.length; i += opts.perDocument) groups.push(order.slice(i, i + opts.perDocument));
       const before = await stageSeconds(`http://127.0.0.1:${port}`);
+      const cpuBefore = cpuByKind(server.pid!);
       const { seconds, batch } = await archive(
         client,
         `pages-${r + 1}`,
@@ -151,6 +208,7 @@ export async function endToEnd(
         opts.maxSeconds,
       );
       const after = await stageSeconds(`http://127.0.0.1:${port}`);
+      const cpuAfter = cpuByKind(server.pid!);
       const texts: string[] = new Array<string>(pages.length).fill('');
       let flagged = 0;
       for (const [d, f] of batch.files.entries()) {
@@ -167,6 +225,7 @@ export async function endToEnd(
         texts,
         flagged,
         stageSeconds: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
+        cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
       });
     }
     const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
