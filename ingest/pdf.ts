@@ -35,6 +35,7 @@ import {
   type PDFRef,
 } from 'pdf-lib';
 import type { OcrWord } from '../storage/documents';
+import { textLayerFont } from './textFont';
 import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 
 /** Where a page's picture comes from. */
@@ -164,16 +165,16 @@ function xmp(info: ArchiveInfo, producer: string): string {
 }
 
 /**
- * Composes the archive PDF. `footers[i]` is page i's footer image; `textFont`
- * is the TrueType font of the text layer (it must hold Arabic and Latin letters).
+ * Composes the archive PDF. `footers[i]` is page i's footer image; the text
+ * layer is written in the glyphless font of textFont.ts.
  */
 export async function composeArchivePdf(
   pages: ArchivePage[],
   stamp: { text: PlacedImage; qr: boolean[][] },
   footers: PlacedImage[],
   info: ArchiveInfo,
-  textFont: Buffer,
 ): Promise<Buffer> {
+  const textFont = textLayerFont();
   const producer = 'Diwan';
   const pdf = await PDFDocument.create({ updateMetadata: false });
   pdf.registerFontkit(fontkit);

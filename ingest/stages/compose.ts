@@ -3,10 +3,8 @@
  * the original pages, the invisible OCR text, the registry stamp with its QR
  * code on a band above the first page, a footer under every page.
  */
-import fs from 'node:fs';
 import { keys, toArabicIndic } from '../../storage/layout';
 import { appendLedgerOnce } from '../../storage/ledger';
-import { fontFile } from '../fonts';
 import { renderFooter, renderStamp, srgbIccProfile } from '../images';
 import { composeArchivePdf, type ArchivePage } from '../pdf';
 import { qrModules } from '../qr';
@@ -82,21 +80,15 @@ export const composeStage: Stage = {
     const footers = [];
     for (let n = 1; n <= count; n++) footers.push(await renderFooter(footerText(doc.registryNo, n, count)));
     const url = verifyUrl(archive.publicUrl, doc.registryNo, doc.originalSha256);
-    const pdf = await composeArchivePdf(
-      pages,
-      { text: stamp, qr: qrModules(url) },
-      footers,
-      {
-        title: doc.title ?? doc.originalName ?? `${archive.organisation} ${doc.registryNo}`,
-        registryNo: doc.registryNo,
-        registeredAt,
-        originalSha256: doc.originalSha256,
-        organisation: archive.organisation,
-        verifyUrl: url,
-        iccProfile: await srgbIccProfile(),
-      },
-      fs.readFileSync(fontFile('amiri').file),
-    );
+    const pdf = await composeArchivePdf(pages, { text: stamp, qr: qrModules(url) }, footers, {
+      title: doc.title ?? doc.originalName ?? `${archive.organisation} ${doc.registryNo}`,
+      registryNo: doc.registryNo,
+      registeredAt,
+      originalSha256: doc.originalSha256,
+      organisation: archive.organisation,
+      verifyUrl: url,
+      iccProfile: await srgbIccProfile(),
+    });
     // Made once: after a crash past the put, the stored bytes stay the record.
     const stored = await deps.primary.putBufferOnce(keys.archivePdf(doc), pdf, 'application/pdf');
     await deps.documents.saveArtefact(doc.id, { kind: 'archive-pdf', ...stored, contentType: 'application/pdf' });

@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { fontFile } from '../../ingest/fonts';
 import { renderFooter, renderStamp, srgbIccProfile } from '../../ingest/images';
 import { composeArchivePdf } from '../../ingest/pdf';
 import { renderPdfPage } from '../../ingest/pdfread';
@@ -51,7 +50,6 @@ async function main(): Promise<void> {
       verifyUrl: url,
       iccProfile: await srgbIccProfile(),
     },
-    fs.readFileSync(fontFile('amiri').file),
   );
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-stamp-')), 'stamp.pdf');
   fs.writeFileSync(file, pdf);

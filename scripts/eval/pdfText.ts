@@ -10,7 +10,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fontFile } from '../../ingest/fonts';
 import { boxOnPage, renderFooter, renderStamp, srgbIccProfile, type OcrInput } from '../../ingest/images';
 import type { OcrPage } from '../../ingest/ocr';
 import { composeArchivePdf } from '../../ingest/pdf';
@@ -76,7 +75,6 @@ export async function extractTextLayer(
       verifyUrl: 'https://diwan.invalid/verify',
       iccProfile: await srgbIccProfile(),
     },
-    fs.readFileSync(fontFile('amiri').file),
   );
   fs.writeFileSync(file, pdf);
   const out: ExtractedText = {};
