@@ -413,7 +413,7 @@ export async function prepareForOcrWithGeometry(page: Buffer | RenderedPage): Pr
     .raw()
     .toBuffer();
   const bg = await sharp(blurred, { raw: { width: small.info.width, height: small.info.height, channels: 1 } })
-    .resize(width, height, { fit: 'fill' })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' }) // a smooth background: linear is as good as lanczos, and a third faster
     .toColourspace('b-w')
     .raw()
     .toBuffer();
