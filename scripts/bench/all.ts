@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       [
         `## ${b.title} (\`npm run bench:${b.id}\`)`,
         '',
-        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s.` : `**Failed (exit ${r.code}).**`}`,
+        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s` : `**Failed (exit ${r.code})**`}, on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
         '',
         '```',
         r.out.trim(),
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     'slow. Timed assertions are never used in the tests; these are the numbers to read.',
     '',
     `- Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
-    `- Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `- Node.js ${process.version}; written on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (each section says when it ran: \`--only\` runs some and keeps the others)`,
     '',
     ...ordered,
   ].join('\n');
