@@ -11,6 +11,4 @@ test('training lines never repeat a line of the evaluation letters, and hold num
   const numbers = lines.flatMap(numbersIn);
   expect(numbers.some((n) => /[٠-٩]/.test(n))).toBe(true);
   expect(numbers.some((n) => /[0-9]/.test(n))).toBe(true);
-  // Labels with a colon before their number, as letter headers write them.
-  expect(lines.filter((l) => /: [0-9٠-٩]/.test(l)).length).toBeGreaterThan(500);
 });

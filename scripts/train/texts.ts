@@ -73,21 +73,6 @@ const TEMPLATES = [
   'نسبة الإنجاز {small} بالمئة حتى {date}',
   'تم تدقيق {small} معاملة خلال شهر {month}',
   'مسودة {open} بخصوص {subject}',
-  // A label, a colon, then its value: how a letter's header gives its numbers and dates.
-  'الرقم: {reg}',
-  'رقم الكتاب: {reg}',
-  'تاريخ الكتاب: {date}',
-  'رقم الوارد: {reg} تاريخ الورود: {date}',
-  'المرجع: {en} {reg}',
-  'رقم المعاملة: {num}',
-  'رقم الملف: {reg}',
-  'المبلغ: {amount} {currency}',
-  'الهاتف: {phone}',
-  'عدد المرفقات: {small}',
-  'الجلسة: {small} لعام {year}',
-  'الإشارة: {open} رقم {reg} تاريخ {date}',
-  'صدر في: {date}',
-  'الموضوع: {open} بشأن {subject}',
 ];
 
 const MONTHS = ['كانون الثاني', 'شباط', 'آذار', 'نيسان', 'أيار', 'حزيران', 'تموز', 'آب', 'أيلول', 'تشرين الأول'];
