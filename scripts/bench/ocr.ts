@@ -11,13 +11,13 @@
  *   with as many lanes as cores, in this process;
  * - native `tesseract` 5 (ara+eng, --psm 3), one process per core, each
  *   loading its models once and reading its share of the pages from a list;
- * - a long run (default 200 pages) that checks the OCR pool never grows past
+ * - a long run (default 500 pages) that checks the OCR pool never grows past
  *   its size while workers are recycled, and the memory it takes.
  * Each throughput has its CER (character error rate against the pages' text) beside it.
  *
  * Every throughput is the median of --runs runs (default 3).
  *
- * Usage: npm run bench:ocr [-- --pages 48] [--runs 3] [--long-pages 50] [--pool-pages 200] [--workers N]
+ * Usage: npm run bench:ocr [-- --pages 48] [--runs 3] [--long-pages 50] [--pool-pages 500] [--workers N]
  */
 import { aptInstall } from '../eval/apt';
 import { execFile } from 'node:child_process';
@@ -150,7 +150,7 @@ async function native(pages: BenchPage[], processes: number, dir: string): Promi
 async function main(): Promise<void> {
   const count = arg('pages', 48);
   const longPages = arg('long-pages', 50);
-  const poolPages = arg('pool-pages', 200);
+  const poolPages = arg('pool-pages', 500);
   const runs = Math.max(1, arg('runs', 3));
   const workers = arg('workers', os.availableParallelism());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-ocr-'));
