@@ -10,22 +10,25 @@ export function workspace(documentId: string, deps: PipelineDeps): Omit<StageCon
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-doc-'));
   let local: Promise<LocalPart[]> | undefined;
   const parts = () => (local ??= deps.documents.parts(documentId).then((p) => fetchParts(p, deps.primary, workDir)));
-  // Each page is drawn once per run and its pixels kept on disk in workDir: the stages after the first read them back.
+  // Each page is drawn once per run and its pixels kept on disk in workDir: the stages after the first
+  // read them back, the one that drew it keeps what it drew.
   const drawn = new Map<number, Promise<Omit<RenderedPage, 'grey'> & { file: string }>>();
   const page = async (n: number): Promise<RenderedPage> => {
-    let kept = drawn.get(n);
-    if (!kept) {
-      kept = (async () => {
-        const { grey, ...rest } = await renderDocumentPage(await parts(), n, deps.config.limits);
-        const file = path.join(workDir, `page-${n}.grey`);
-        await fs.promises.writeFile(file, grey);
-        return { ...rest, file };
-      })();
-      drawn.set(n, kept);
-      kept.catch(() => drawn.delete(n));
+    const kept = drawn.get(n);
+    if (kept) {
+      const { file, ...rest } = await kept;
+      return { ...rest, grey: await fs.promises.readFile(file) };
     }
-    const { file, ...rest } = await kept;
-    return { ...rest, grey: await fs.promises.readFile(file) };
+    const rendering = parts().then((p) => renderDocumentPage(p, n, deps.config.limits));
+    const file = path.join(workDir, `page-${n}.grey`);
+    const keeping = rendering.then(async ({ grey, ...rest }) => {
+      await fs.promises.writeFile(file, grey);
+      return { ...rest, file };
+    });
+    drawn.set(n, keeping);
+    keeping.catch(() => drawn.delete(n));
+    await keeping;
+    return rendering;
   };
   return { workDir, parts, page, dispose: () => fs.rmSync(workDir, { recursive: true, force: true }) };
 }

@@ -5,14 +5,9 @@
  * OCR, archive PDF, both copies, index), and the archived text scored against
  * the pages' ground truth.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { scannedPdf } from '../fixtures/pdfs';
-import { freePort } from '../services/util';
-import { serveChild } from './serve';
+import { withServer } from './serve';
 
 export interface BenchPage {
   file: string;
@@ -180,14 +175,8 @@ export async function endToEnd(
   pages: BenchPage[],
   opts: { perDocument: number; runs: number; longPages: number; maxSeconds: number },
 ): Promise<{ batches: EndToEnd[]; long?: LongDocument }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-e2e-'));
-  fs.chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const token = crypto.randomBytes(16).toString('hex');
-  let server: ChildProcess | undefined;
-  try {
-    server = await serveChild({ DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_ADMIN_TOKEN: token, DIWAN_LOG: 'silent' });
-    const client = api(`http://127.0.0.1:${port}`, token);
+  return withServer('diwan-bench-e2e-', async ({ base, token, pid }) => {
+    const client = api(base, token);
     const jpegs = pages.map((p) => fs.readFileSync(p.file));
 
     // Warm-up: one page through every stage, so model loading and first-use costs stay out of the figure.
@@ -199,16 +188,16 @@ export async function endToEnd(
       const order = pages.map((_, i) => (i + r) % pages.length);
       const groups: number[][] = [];
       for (let i = 0; i < order.length; i += opts.perDocument) groups.push(order.slice(i, i + opts.perDocument));
-      const before = await stageSeconds(`http://127.0.0.1:${port}`);
-      const cpuBefore = cpuByKind(server.pid!);
+      const before = await stageSeconds(base);
+      const cpuBefore = cpuByKind(pid);
       const { seconds, batch } = await archive(
         client,
         `pages-${r + 1}`,
         groups.map((g) => g.map((i) => jpegs[i]!)),
         opts.maxSeconds,
       );
-      const after = await stageSeconds(`http://127.0.0.1:${port}`);
-      const cpuAfter = cpuByKind(server.pid!);
+      const after = await stageSeconds(base);
+      const cpuAfter = cpuByKind(pid);
       const texts: string[] = new Array<string>(pages.length).fill('');
       let flagged = 0;
       for (const [d, f] of batch.files.entries()) {
@@ -231,9 +220,9 @@ export async function endToEnd(
     const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
     if (opts.longPages > 0) {
       const long = Array.from({ length: opts.longPages }, (_, i) => jpegs[i % jpegs.length]!);
-      const cpu0 = cpuSeconds(server.pid!);
+      const cpu0 = cpuSeconds(pid);
       const run = await archive(client, 'long', [long], opts.maxSeconds);
-      const cpu = cpuSeconds(server.pid!) - cpu0;
+      const cpu = cpuSeconds(pid) - cpu0;
       result.long = {
         pages: opts.longPages,
         seconds: run.seconds,
@@ -242,9 +231,5 @@ export async function endToEnd(
       };
     }
     return result;
-  } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => (server && server.exitCode === null ? server.once('exit', r) : r(undefined)));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -25,7 +25,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { buildManifest, ocrFile } from '../../ingest/stages/record';
 import { loadConfig } from '../../src/config';
@@ -42,8 +41,7 @@ import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
 import { restoreArchive } from '../../storage/restore';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 import { startEmbeddedServices } from '../services/embedded';
-import { freePort } from '../services/util';
-import { serveChild } from './serve';
+import { withServer } from './serve';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -207,14 +205,7 @@ interface ReadyBody {
 }
 
 async function lagBench(ingestSeconds: number, every: number): Promise<string[]> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-lag-'));
-  fs.chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const token = crypto.randomBytes(16).toString('hex');
-  let server: ChildProcess | undefined;
-  try {
-    server = await serveChild({ DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_ADMIN_TOKEN: token, DIWAN_LOG: 'silent' });
-    const base = `http://127.0.0.1:${port}`;
+  return withServer('diwan-bench-lag-', async ({ base, token }) => {
     const auth = { authorization: `Bearer ${token}` };
     const upload = async (i: number): Promise<string> => {
       const form = new FormData();
@@ -272,11 +263,7 @@ async function lagBench(ingestSeconds: number, every: number): Promise<string[]>
       `${pad('catch-up after the last upload', 58)} ${drainS.toFixed(1).padStart(8)}`,
       `most documents pending at once: ${Math.max(...samples.map((s) => s.pending))}`,
     ];
-  } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => server?.once('exit', r) ?? r(undefined));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(): Promise<void> {
