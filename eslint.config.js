@@ -1,6 +1,69 @@
-// Lint: typescript-eslint with type information, so floating promises are caught.
+// Lint: typescript-eslint with type information (floating promises are caught), and the
+// rules that keep the floors: which folder may import which, and which file talks to which library.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+
+/** The one file (or folder) allowed to use each outside library; anywhere else is an error. */
+const ADAPTERS = {
+  minio: { files: ['storage/objectStore.ts'], why: 'Only storage/objectStore.ts talks to object storage.' },
+  meilisearch: { files: ['search/searchIndex.ts'], why: 'Only search/searchIndex.ts talks to Meilisearch.' },
+  'tesseract.js': { files: ['ingest/ocr/engine.ts'], why: 'Only ingest/ocr/engine.ts runs OCR.' },
+  'pdf-lib': {
+    files: ['ingest/adapters/pdf.ts', 'ingest/adapters/textLayer.ts', 'ingest/adapters/pdfscans.mjs'],
+    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, textLayer.ts, pdfscans.mjs) handle PDF structure.',
+  },
+  'pg-boss': { files: ['ingest/adapters/queue.ts'], why: 'Only ingest/adapters/queue.ts uses the job queue.' },
+  sharp: {
+    files: ['ingest/adapters/sharp.ts'],
+    why: 'sharp comes configured from ingest/adapters/sharp.ts, for the image adapters (images, ocrImage, stampImage).',
+  },
+  pg: { files: ['storage/**', 'src/runtime/services/postgres.ts'], why: 'Only storage/ talks to PostgreSQL.' },
+  multer: { files: ['src/http/uploads.ts'], why: 'Only src/http/uploads.ts receives multipart uploads.' },
+};
+
+/** Floors, lowest first: a folder may import only from the floors below it. */
+const FLOORS = [
+  { files: ['kernel/**'], forbid: /^\.\.\//, why: 'kernel/ imports nothing of the project.' },
+  { files: ['storage/**'], forbid: /^(\.\.\/)+(src|scripts|ingest|search|test)\//, why: 'storage/ imports only kernel/.' },
+  { files: ['search/**'], forbid: /^(\.\.\/)+(src|scripts|ingest|test)\//, why: 'search/ imports only kernel/ and storage/.' },
+  { files: ['ingest/**'], forbid: /^(\.\.\/)+(src|scripts|test)\//, why: 'ingest/ never imports src/ or scripts/.' },
+  { files: ['src/**'], forbid: /^(\.\.\/)+(scripts|test)\//, why: 'Production code never imports scripts/ (tools) or test/.' },
+];
+
+const PRODUCT = ['kernel/**', 'src/**', 'ingest/**', 'search/**', 'storage/**'];
+const matches = (file, globs) => globs.some((g) => (g.endsWith('/**') ? file.startsWith(g.slice(0, -2)) : file === g));
+
+/** The restriction list for one source file, from its place in the tree. */
+function restrictionsFor(file) {
+  const paths = Object.entries(ADAPTERS)
+    .filter(([, a]) => !matches(file, a.files))
+    .map(([name, a]) => ({ name, message: a.why }));
+  const patterns = FLOORS.filter((f) => matches(file, f.files)).map((f) => ({ regex: f.forbid.source, message: f.why }));
+  return { paths, patterns };
+}
+
+/** One config block per product file group, so each carries its own list (ESLint does not merge rule options). */
+function floorBlocks() {
+  const groups = new Map();
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const walk = (dir) =>
+    fs.readdirSync(path.join(__dirname, dir), { withFileTypes: true }).flatMap((e) => {
+      const p = path.posix.join(dir, e.name);
+      if (e.isDirectory()) return e.name === 'node_modules' ? [] : walk(p);
+      return /\.(ts|mjs)$/.test(e.name) && !e.name.endsWith('.test.ts') ? [p] : [];
+    });
+  for (const top of ['kernel', 'src', 'ingest', 'search', 'storage']) {
+    if (!fs.existsSync(path.join(__dirname, top))) continue;
+    for (const file of walk(top)) {
+      const r = restrictionsFor(file);
+      const key = JSON.stringify(r);
+      if (!groups.has(key)) groups.set(key, { r, files: [] });
+      groups.get(key).files.push(file);
+    }
+  }
+  return [...groups.values()].map(({ r, files }) => ({ files, rules: { 'no-restricted-imports': ['error', r] } }));
+}
 
 module.exports = tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '*.config.js', 'bin/', 'scripts/train/out/'] },
@@ -13,38 +76,22 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  ...floorBlocks(),
+  {
+    // Unit tests beside the code keep the floors too, but may build fixtures with any library.
+    files: PRODUCT.map((g) => g.replace('/**', '/**/*.test.ts')),
+    rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'minio', message: 'Only storage/objectStore.ts talks to object storage.' },
-            { name: 'meilisearch', message: 'Only search/index.ts talks to Meilisearch.' },
-            { name: 'tesseract.js', message: 'Only ingest/ocr.ts runs OCR.' },
-            {
-              name: 'pdf-lib',
-              message:
-                'Only ingest/pdf.ts and its text layer, ingest/textLayer.ts, write PDFs; ingest/pdfscans.mjs copies scans out of them.',
-            },
-            { name: 'pg-boss', message: 'Only ingest/jobs.ts uses the job queue.' },
+          patterns: [
+            { regex: /^(\.\.\/)+src\//.source, message: 'Unit tests below src/ never import src/; fixtures come from scripts/.' },
           ],
         },
       ],
     },
-  },
-  {
-    // The adapters themselves, tests, and fixture generators (which build test files directly).
-    files: [
-      'storage/objectStore.ts',
-      'search/index.ts',
-      'ingest/ocr.ts',
-      'ingest/pdf.ts',
-      'ingest/textLayer.ts',
-      'ingest/pdfscans.mjs',
-      'ingest/jobs.ts',
-      '**/*.test.ts',
-      'scripts/**',
-    ],
-    rules: { 'no-restricted-imports': 'off' },
   },
   {
     // The viewer's small browser script, served as it is.

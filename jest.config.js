@@ -6,7 +6,15 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/ingest', '<rootDir>/search', '<rootDir>/storage', '<rootDir>/scripts', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/kernel',
+    '<rootDir>/src',
+    '<rootDir>/ingest',
+    '<rootDir>/search',
+    '<rootDir>/storage',
+    '<rootDir>/scripts',
+    '<rootDir>/test',
+  ],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],

@@ -3,12 +3,12 @@
  * document id through them. The original is registered and stored at upload
  * (ingest/accept.ts); everything after that happens here, in a worker.
  */
-import { appendLedgerOnce } from '../storage/ledger';
-import { DomainError } from '../src/errors';
+import { appendLedgerOnce } from '../storage/integrity/ledger';
+import { DomainError } from '../kernel/errors';
 import { readAgain } from './reocr';
 import { RetryLater } from './retry';
 import { composeStage } from './stages/compose';
-import { indexStage } from './stages/index';
+import { indexStage } from './stages/indexing';
 import { ocrStage } from './stages/ocr';
 import { pagesStage } from './stages/pages';
 import { recordStage } from './stages/record';

@@ -12,16 +12,16 @@
  * pages already read are kept, puts are write-once, the ledger entry is
  * written once per version.
  */
-import type { DocumentRecord, OcrWord } from '../storage/documents';
+import type { DocumentRecord, OcrWord } from '../storage/repos/documents';
 import { keys } from '../storage/layout';
-import { appendLedgerOnce } from '../storage/ledger';
-import { boxOnPage, prepareForOcrWithGeometry } from './images';
+import { appendLedgerOnce } from '../storage/integrity/ledger';
+import { boxOnPage, prepareForOcrWithGeometry } from './adapters/ocrImage';
 import { RetryLater } from './retry';
 import { pageRecords } from '../search/records';
 import { ocrFile } from './stages/record';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps } from './stages/stage';
-import type { TextSettings } from '../storage/textVersions';
+import type { TextSettings } from '../storage/repos/textVersions';
 import { workspace } from './workspace';
 
 export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promise<void> {

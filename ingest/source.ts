@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { PartRecord } from '../storage/documents';
+import type { PartRecord } from '../storage/repos/documents';
 import type { ObjectStore } from '../storage/objectStore';
-import { archiveImage, normalisePage, renderPage, scannedPage, type ImageLimits, type RenderedPage } from './images';
-import type { PageSource } from './pdf';
-import { pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './pdfread';
+import { archiveImage, normalisePage, renderPage, scannedPage, type ImageLimits, type RenderedPage } from './adapters/images';
+import type { PageSource } from './adapters/pdf';
+import { pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './adapters/pdfread';
 
 /** PDF pages are rasterised at this resolution for OCR and the archive copy. */
 export const PDF_DPI = 300;

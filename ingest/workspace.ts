@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RenderedPage } from './images';
+import type { RenderedPage } from './adapters/images';
 import { fetchParts, renderDocumentPage, type LocalPart } from './source';
 import type { PipelineDeps, StageContext } from './stages/stage';
 

@@ -1,6 +1,6 @@
-import type { OcrWord } from '../storage/documents';
+import type { OcrWord } from '../storage/repos/documents';
 import { matchBoxes, queryTerms, snippet } from './highlight';
-import { asRegistryNo, filterFor, registryKeys } from './index';
+import { asRegistryNo, filterFor, registryKeys } from './searchIndex';
 
 test('snippets mark the words as printed, however the query spelled them, and are safe in HTML', () => {
   const text = 'يرجى الموافقة على طلب الإجازة السنوية <script>alert(1)</script> للموظف';

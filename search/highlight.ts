@@ -5,7 +5,7 @@
  * normalised, stemmed forms are equal, or the word's starts with the term
  * (people type the beginning of a word).
  */
-import type { OcrWord } from '../storage/documents';
+import type { OcrWord } from '../storage/repos/documents';
 import { stemWord, words } from './normalize';
 
 /** The query's terms as matching sees them. */

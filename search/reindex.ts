@@ -5,8 +5,8 @@
  * a search sees either the old pages or the new ones.
  */
 import type { Db } from '../storage/db';
-import type { DocumentsRepo } from '../storage/documents';
-import type { SearchIndex } from './index';
+import type { DocumentsRepo } from '../storage/repos/documents';
+import type { SearchIndex } from './searchIndex';
 import { pageRecords } from './records';
 
 export interface ReindexReport {

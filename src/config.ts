@@ -7,6 +7,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ArchiveSettings, IntakeLimits, OcrSettings } from '../ingest/stages/stage';
+import type { S3Target } from '../storage/objectStore';
+
+export type { S3Target };
 
 const optionalString = z
   .string()
@@ -151,17 +155,6 @@ const envSchema = z.object({
   DIWAN_LOG: z.enum(['info', 'debug', 'silent']).default('info'),
 });
 
-/** An S3 endpoint, already split the way the minio client wants it. */
-export interface S3Target {
-  endPoint: string;
-  port: number;
-  useSSL: boolean;
-  accessKey: string;
-  secretKey: string;
-  bucket: string;
-  region: string;
-}
-
 export interface Config {
   dataDir: string;
   cacheDir: string;
@@ -177,15 +170,14 @@ export interface Config {
   offsiteBucket: string;
   meili: { url: string; key: string } | undefined;
   meiliIndex: string;
-  ocr: { workers: number; langs: string[]; numberLang?: string; recycleAfterPages: number; reviewBelow: number };
-  limits: { maxFileBytes: number; maxRequestBytes: number; maxFilesPerRequest: number; maxPagePixels: number; maxPages: number };
+  ocr: OcrSettings;
+  limits: IntakeLimits;
   sweepSeconds: number;
   inProcessWorkers: boolean;
   workerConcurrency: number;
   metricsPort: number | undefined;
   client: { url: string; token: string | undefined };
-  /** What the archive copy's stamp says and where its QR code points. */
-  archive: { organisation: string; organisationEn: string; publicUrl: string; timeZone: string };
+  archive: ArchiveSettings;
   verifyPerMinute: number;
   requestTimeoutMs: number;
   trustProxy: string | number | undefined;

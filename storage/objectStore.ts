@@ -7,8 +7,18 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import type { S3Target } from '../src/config';
 import { sha256, sha256Stream } from './hash';
+
+/** An S3 endpoint, already split the way the minio client wants it. */
+export interface S3Target {
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+}
 
 export interface StoredObject {
   key: string;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { normalizeArabic } from '../search/normalize';
 import { createDb } from '../storage/db';
-import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
+import { ledgerForDocument, verifyLedgerChain } from '../storage/integrity/ledger';
 import { createObjectStore } from '../storage/objectStore';
 import { sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../scripts/services/util';
+import { freePort } from '../src/runtime/services/util';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
  * and a wrong key or an unmigrated schema is named with what to do about it.
  */
 import { isolatedEnv, runCliWith, startTestServer } from './helpers';
-import type { Check } from '../src/doctor';
+import type { Check } from '../src/runtime/doctor';
 
 jest.setTimeout(300_000);
 

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { hostileFiles, hostileRequests, mutate, type HostileFile } from '../scripts/fixtures/hostile';
 import { scannedPdf } from '../scripts/fixtures/pdfs';
-import { safeFileName } from '../src/http/spool';
+import { safeFileName } from '../src/http/uploads';
 import { TOKEN, isolatedEnv, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(900_000);

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { startMinio, type LocalMinio } from '../scripts/services/minio';
-import { freePort } from '../scripts/services/util';
+import { startMinio, type LocalMinio } from '../src/runtime/services/minio';
+import { freePort } from '../src/runtime/services/util';
 import { isolatedEnv, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(600_000);

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sweepUnfinished } from '../ingest/accept';
-import { acceptDeps } from '../src/runtime';
+import { sweepUnfinished } from '../ingest/intake/accept';
+import { acceptDeps } from '../src/runtime/runtime';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { sha256, startTestServer, type TestServer } from './helpers';
 

@@ -8,7 +8,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { main } from '../src/cli/main';
 import { createDb } from '../storage/db';
 import { keys } from '../storage/layout';
-import { ledgerForDocument, verifyLedgerChain } from '../storage/ledger';
+import { ledgerForDocument, verifyLedgerChain } from '../storage/integrity/ledger';
 import { createObjectStore } from '../storage/objectStore';
 import { startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
 

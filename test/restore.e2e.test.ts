@@ -10,8 +10,8 @@
 import crypto from 'node:crypto';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
-import { startCore } from '../src/runtime';
-import { restoreArchive } from '../storage/restore';
+import { startCore } from '../src/runtime/runtime';
+import { restoreArchive } from '../storage/restore/restore';
 import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(600_000);

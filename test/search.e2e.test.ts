@@ -4,7 +4,7 @@
  * boxes, the caller's clearance, and a rebuild after the index is wiped.
  */
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { createSearchIndex } from '../search/index';
+import { createSearchIndex } from '../search/searchIndex';
 import { ensureIndexFormat, INDEX_FORMAT } from '../search/reindex';
 import { main } from '../src/cli/main';
 import { toArabicIndic } from '../storage/layout';

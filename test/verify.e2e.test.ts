@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { ledgerForDocument } from '../storage/ledger';
+import { ledgerForDocument } from '../storage/integrity/ledger';
 import { runCli, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 let server: TestServer;

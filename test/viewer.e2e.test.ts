@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { matches, queryTerms } from '../search/highlight';
-import { ledgerForDocument } from '../storage/ledger';
+import { ledgerForDocument } from '../storage/integrity/ledger';
 import { sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(600_000);

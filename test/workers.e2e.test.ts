@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { freePort } from '../scripts/services/util';
+import { freePort } from '../src/runtime/services/util';
 import { isolatedEnv, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(900_000);

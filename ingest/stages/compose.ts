@@ -4,10 +4,10 @@
  * code on a band above the first page, a footer under every page.
  */
 import { keys, toArabicIndic } from '../../storage/layout';
-import { appendLedgerOnce } from '../../storage/ledger';
-import { renderFooter, renderStamp, srgbIccProfile } from '../images';
-import { composeArchivePdf, type ArchivePage } from '../pdf';
-import { qrModules } from '../qr';
+import { appendLedgerOnce } from '../../storage/integrity/ledger';
+import { renderFooter, renderStamp, srgbIccProfile } from '../adapters/stampImage';
+import { composeArchivePdf, type ArchivePage } from '../adapters/pdf';
+import { qrModules } from '../adapters/qr';
 import { archivePageSource, PDF_DPI } from '../source';
 import type { Stage } from './stage';
 

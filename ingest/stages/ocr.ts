@@ -6,8 +6,8 @@
  * document uses every core; each page is saved as soon as it is read, so a
  * crash keeps what was read before it.
  */
-import type { OcrWord } from '../../storage/documents';
-import { boxOnPage, prepareForOcrWithGeometry } from '../images';
+import type { OcrWord } from '../../storage/repos/documents';
+import { boxOnPage, prepareForOcrWithGeometry } from '../adapters/ocrImage';
 import { documentPageText } from '../source';
 import { inLanes } from './lanes';
 import type { Stage, StageContext } from './stage';

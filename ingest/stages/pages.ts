@@ -1,6 +1,6 @@
 /** Normalises each page (upright, greyscale) and stores the viewer image `pages/NNNN.webp`. */
 import { keys } from '../../storage/layout';
-import { viewerImage } from '../images';
+import { viewerImage } from '../adapters/images';
 import { inLanes } from './lanes';
 import type { Stage } from './stage';
 

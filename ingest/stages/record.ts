@@ -2,11 +2,11 @@
  * Writes `ocr.json` and the self-describing `manifest.json` (metadata and the
  * SHA-256 of every stored file), then records the `archived` ledger entry.
  */
-import { createBatchesRepo, type BatchRecord } from '../../storage/batches';
-import type { ArtefactRecord, DocumentRecord, PageRecord, PartRecord } from '../../storage/documents';
+import { createBatchesRepo, type BatchRecord } from '../../storage/repos/batches';
+import type { ArtefactRecord, DocumentRecord, PageRecord, PartRecord } from '../../storage/repos/documents';
 import { canonicalJson } from '../../storage/hash';
 import { documentPrefix, keys } from '../../storage/layout';
-import { appendLedgerOnce, ledgerForDocument, type LedgerEntry } from '../../storage/ledger';
+import { appendLedgerOnce, ledgerForDocument, type LedgerEntry } from '../../storage/integrity/ledger';
 import type { Stage } from './stage';
 
 /** `ocr.json` (and `ocr-vN.json` for later readings): each page's text, words with boxes and confidence. */

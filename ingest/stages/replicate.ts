@@ -3,8 +3,8 @@
  * copy back and compares its SHA-256 with the recorded one. Only verified
  * copies are recorded as replicas.
  */
-import { appendLedgerOnce } from '../../storage/ledger';
-import { exportLedgerSegments } from '../../storage/ledgerExport';
+import { appendLedgerOnce } from '../../storage/integrity/ledger';
+import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
 import type { Stage } from './stage';
 
 export const replicateStage: Stage = {

@@ -15,15 +15,14 @@
  * - Stages receive ids and reload what they need (the document, its pages,
  *   its original from object storage): jobs carry ids only.
  */
-import type { Config } from '../../src/config';
-import type { Logger } from '../../src/log';
-import type { SearchIndex } from '../../search/index';
-import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
+import type { Logger } from '../../kernel/log';
+import type { SearchIndex } from '../../search/searchIndex';
+import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import type { Db } from '../../storage/db';
-import type { TextVersionsRepo } from '../../storage/textVersions';
+import type { TextVersionsRepo } from '../../storage/repos/textVersions';
 import type { ObjectStore } from '../../storage/objectStore';
-import type { RenderedPage } from '../images';
-import type { OcrEngine } from '../ocr';
+import type { RenderedPage } from '../adapters/images';
+import type { OcrEngine } from '../ocr/engine';
 import type { LocalPart } from '../source';
 
 export type StageResult =
@@ -33,9 +32,42 @@ export type StageResult =
   | { kind: 'failed'; code: string; message: string }
   | { kind: 'retry'; reason: string };
 
+/** How many and how large: what is accepted, and what one page may be. */
+export interface IntakeLimits {
+  maxFileBytes: number;
+  maxRequestBytes: number;
+  maxFilesPerRequest: number;
+  maxPagePixels: number;
+  maxPages: number;
+}
+
+/** How pages are read. */
+export interface OcrSettings {
+  workers: number;
+  langs: string[];
+  numberLang?: string;
+  recycleAfterPages: number;
+  reviewBelow: number;
+}
+
+/** What the archive copy's stamp says and where its QR code points. */
+export interface ArchiveSettings {
+  organisation: string;
+  organisationEn: string;
+  publicUrl: string;
+  timeZone: string;
+}
+
+/** The settings the stages read (parsed once by the runtime's config). */
+export interface PipelineSettings {
+  limits: IntakeLimits;
+  archive: ArchiveSettings;
+  ocr: OcrSettings;
+}
+
 /** What the stages use; each stage takes only the parts it needs. */
 export interface PipelineDeps {
-  config: Pick<Config, 'limits' | 'archive' | 'ocr'>;
+  config: PipelineSettings;
   db: Db;
   documents: DocumentsRepo;
   textVersions: TextVersionsRepo;

@@ -20,13 +20,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../kernel/log';
 import { createDb, migrate } from '../../storage/db';
-import { createDocumentsRepo } from '../../storage/documents';
-import { sweepFixity } from '../../storage/fixity';
+import { createDocumentsRepo } from '../../storage/repos/documents';
+import { sweepFixity } from '../../storage/integrity/fixity';
 import { sha256OfFile } from '../../storage/hash';
 import { createObjectStore } from '../../storage/objectStore';
-import { startEmbeddedServices } from '../services/embedded';
+import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 
 const run = promisify(execFile);
 const OBJECT_MB = 8;

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { freePort } from '../services/util';
+import { freePort } from '../../src/runtime/services/util';
 import { CLI, serveChild } from './serve';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 

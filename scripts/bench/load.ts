@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
-import { freePort } from '../services/util';
+import { freePort } from '../../src/runtime/services/util';
 import { serveChild } from './serve';
 
 function arg(name: string, dflt: number): number {

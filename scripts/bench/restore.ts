@@ -28,19 +28,19 @@ import path from 'node:path';
 import pg from 'pg';
 import { buildManifest, ocrFile } from '../../ingest/stages/record';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../kernel/log';
 import { rebuildIndex } from '../../search/reindex';
-import { createSearchIndex } from '../../search/index';
+import { createSearchIndex } from '../../search/searchIndex';
 import { createDb, migrate, type Db } from '../../storage/db';
-import { createDocumentsRepo } from '../../storage/documents';
+import { createDocumentsRepo } from '../../storage/repos/documents';
 import { canonicalJson, sha256 } from '../../storage/hash';
 import { keys } from '../../storage/layout';
-import { appendLedger, ledgerForDocument } from '../../storage/ledger';
-import { exportLedgerSegments } from '../../storage/ledgerExport';
+import { appendLedger, ledgerForDocument } from '../../storage/integrity/ledger';
+import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
 import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
-import { restoreArchive } from '../../storage/restore';
+import { restoreArchive } from '../../storage/restore/restore';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
-import { startEmbeddedServices } from '../services/embedded';
+import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { withServer } from './serve';
 
 function arg(name: string, dflt: number): number {

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../services/util';
+import { freePort } from '../../src/runtime/services/util';
 
 export const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'diwan.js');
 

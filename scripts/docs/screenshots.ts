@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort } from '../services/util';
+import { freePort } from '../../src/runtime/services/util';
 import { renderArabicScan } from '../fixtures/arabicScan';
 import { serveChild } from '../bench/serve';
 

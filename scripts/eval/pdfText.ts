@@ -10,10 +10,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { boxOnPage, renderFooter, renderStamp, srgbIccProfile, type OcrInput } from '../../ingest/images';
-import type { OcrPage } from '../../ingest/ocr';
-import { composeArchivePdf } from '../../ingest/pdf';
-import { qrModules } from '../../ingest/qr';
+import { boxOnPage, type OcrInput } from '../../ingest/adapters/ocrImage';
+import { renderFooter, renderStamp, srgbIccProfile } from '../../ingest/adapters/stampImage';
+import type { OcrPage } from '../../ingest/ocr/engine';
+import { composeArchivePdf } from '../../ingest/adapters/pdf';
+import { qrModules } from '../../ingest/adapters/qr';
 
 const run = promisify(execFile);
 

@@ -23,13 +23,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Meilisearch } from 'meilisearch';
-import { createSearchIndex, pageDocId } from '../../search/index';
+import { createSearchIndex, pageDocId } from '../../search/searchIndex';
 import { normalizeArabic } from '../../search/normalize';
-import type { DocumentRecord } from '../../storage/documents';
+import type { DocumentRecord } from '../../storage/repos/documents';
 import { registryNo, toArabicIndic } from '../../storage/layout';
 import { pageRecords } from '../../search/records';
-import { startMeilisearch } from '../services/meilisearch';
-import { randomSecret } from '../services/util';
+import { startMeilisearch } from '../../src/runtime/services/meilisearch';
+import { randomSecret } from '../../src/runtime/services/util';
 import { LETTERS } from './corpus';
 
 const MINISTRIES = [

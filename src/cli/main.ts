@@ -8,17 +8,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../config';
-import { createLogger } from '../log';
-import { serveMetrics, startCore, startServer, startSweeper, startWorkers } from '../runtime';
+import { createLogger } from '../../kernel/log';
+import { serveMetrics, startCore, startServer, startSweeper, startWorkers } from '../runtime/runtime';
 import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
 import { ingest } from './ingest';
 import { multipartBody } from './upload';
-import { projectScript } from '../../ingest/scripts';
+import { projectScript } from '../../ingest/adapters/files';
 import { rebuildIndex } from '../../search/reindex';
-import { runDoctor } from '../doctor';
-import type { ReplicationStatus } from '../../storage/replication';
-import { restoreArchive, RestoreRefused } from '../../storage/restore';
+import { runDoctor } from '../runtime/doctor';
+import type { ReplicationStatus } from '../../storage/integrity/replication';
+import { restoreArchive, RestoreRefused } from '../../storage/restore/restore';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -471,7 +471,7 @@ async function auditExport(config: Config, dir: string): Promise<number> {
     const [, year, seq] = m.key.split('/');
     fs.writeFileSync(path.join(dir, 'manifests', `${year}-${seq}.json`), m.text);
   }
-  fs.copyFileSync(projectScript('storage/audit-verify.mjs'), path.join(dir, 'verify.mjs'));
+  fs.copyFileSync(projectScript('storage/integrity/audit-verify.mjs'), path.join(dir, 'verify.mjs'));
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +

@@ -1,13 +1,12 @@
 /** Routes for batches: create, upload many files, seal a page batch, follow progress (also as Server-Sent Events). */
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
-import { sealPagesBatch, type AcceptDeps } from '../../ingest/accept';
-import { receiveFile, type ReceivedFile } from '../../ingest/batch';
-import type { BatchRecord, BatchesRepo, BatchFileView, FileStatus } from '../../storage/batches';
-import { DomainError } from '../errors';
+import { sealPagesBatch, type AcceptDeps } from '../../ingest/intake/accept';
+import { receiveFile, type ReceivedFile } from '../../ingest/intake/batch';
+import type { BatchRecord, BatchesRepo, BatchFileView, FileStatus } from '../../storage/repos/batches';
+import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
 import { batchSchema, parseOr400 } from './schemas';
-import { spoolStorage, type SpooledUpload } from './spool';
+import { spoolStorage, type SpooledUpload, uploadParser, type StorageEngine } from './uploads';
 
 /** What one upload request into a batch has received so far. */
 interface Receipt {
@@ -48,7 +47,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
    * still arriving: upload and checking overlap, one file at a time, in order.
    */
   const spool = spoolStorage(deps.spoolDir, deps.limits.maxFileBytes);
-  const receiving: multer.StorageEngine = {
+  const receiving: StorageEngine = {
     _handleFile(req, file, cb) {
       const receipt = receipts.get(req)!;
       // The file takes its place in the chain when it starts to arrive, so files are received in upload order.
@@ -71,10 +70,11 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
     // Every spooled file is already in the chain, which deletes it once received (even if the request fails).
     _removeFile: (_req, _file, cb) => cb(null),
   };
-  const upload = multer({
+  const upload = uploadParser({
     storage: receiving,
-    limits: { files: deps.maxFilesPerRequest, fields: 20, fieldSize: 64 * 1024 },
-    defParamCharset: 'utf8',
+    files: deps.maxFilesPerRequest,
+    fields: 20,
+    fieldSize: 64 * 1024,
   });
 
   /** The batch, when it is the caller's own (an administrator sees every batch). */

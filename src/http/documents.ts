@@ -3,21 +3,20 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
-import { acceptDocument, examine, type AcceptDeps } from '../../ingest/accept';
-import { thumbnail } from '../../ingest/images';
-import type { DocumentRecord, DocumentsRepo } from '../../storage/documents';
+import { acceptDocument, examine, type AcceptDeps } from '../../ingest/intake/accept';
+import { thumbnail } from '../../ingest/adapters/images';
+import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import { keys, toArabicIndic } from '../../storage/layout';
-import { appendLedger } from '../../storage/ledger';
+import { appendLedger } from '../../storage/integrity/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
-import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/textVersions';
-import { identifyFile, verifyDocument } from '../../storage/verify';
-import { DomainError } from '../errors';
+import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/repos/textVersions';
+import { identifyFile, verifyDocument } from '../../storage/integrity/verify';
+import { DomainError } from '../../kernel/errors';
 import { callerOf, canSee } from '../auth';
-import { CLASSIFICATIONS, clearanceRank } from '../../search/index';
+import { CLASSIFICATIONS, clearanceRank } from '../../search/searchIndex';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
-import { spoolStorage, type SpooledUpload } from './spool';
+import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
 
 export interface DocumentsRouteDeps extends AcceptDeps {
   /** Pages read with a mean confidence below this are flagged for review. */
@@ -135,10 +134,11 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       by: callerOf(res.locals).name,
       ip: req.ip ?? null,
     });
-  const upload = multer({
+  const upload = uploadParser({
     storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
-    limits: { files: 1, fields: 20, fieldSize: 64 * 1024 },
-    defParamCharset: 'utf8',
+    files: 1,
+    fields: 20,
+    fieldSize: 64 * 1024,
   });
 
   const load = async (req: Request): Promise<DocumentRecord> => {

@@ -1,8 +1,8 @@
 /** The one place where domain errors become HTTP answers. */
 import type { ErrorRequestHandler } from 'express';
-import multer from 'multer';
-import { DomainError, isDomainError, type ErrorCode } from '../errors';
-import type { Logger } from '../log';
+import { DomainError, isDomainError, type ErrorCode } from '../../kernel/errors';
+import type { Logger } from '../../kernel/log';
+import { multerError } from './uploads';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
@@ -29,25 +29,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-function fromMulter(e: multer.MulterError): DomainError {
-  switch (e.code) {
-    case 'LIMIT_FILE_SIZE':
-      return new DomainError('file_too_large');
-    case 'LIMIT_UNEXPECTED_FILE':
-      return new DomainError('bad_request', {
-        en: `(unexpected file field "${e.field ?? ''}")`,
-        ar: `(حقل ملف غير متوقع "${e.field ?? ''}")`,
-      });
-    case 'LIMIT_FILE_COUNT':
-      return new DomainError('request_too_large', {
-        ar: '(ملفات أكثر من المسموح في طلب واحد)',
-        en: '(more files than allowed in one request)',
-      });
-    default:
-      return new DomainError('bad_request', { en: `(${e.message})` });
-  }
-}
-
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */
 const MALFORMED_MULTIPART = /Unexpected end of (form|multipart)|Boundary not found|Malformed part header|Multipart: /i;
 
@@ -55,7 +36,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     let e: DomainError;
     if (isDomainError(err)) e = err;
-    else if (err instanceof multer.MulterError) e = fromMulter(err);
+    else if (multerError(err)) e = multerError(err)!;
     else if ((err as { type?: string })?.type === 'entity.parse.failed') e = new DomainError('bad_request');
     else if ((err as { type?: string })?.type === 'entity.too.large') e = new DomainError('request_too_large');
     else if (MALFORMED_MULTIPART.test(String((err as Error)?.message ?? ''))) {

@@ -6,9 +6,9 @@
  * There is no call that deletes a document: DELETE answers 405 to everyone.
  */
 import type { RequestHandler } from 'express';
-import type { UsersRepo } from '../../storage/users';
+import type { UsersRepo } from '../../storage/repos/users';
 import { can, callerOf, logDenied, type Permission } from '../auth';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 
 type Rule = [method: string, path: RegExp, need: Permission | 'signed-in'];
 

@@ -1,6 +1,6 @@
 /** A small per-client rate limit (public verification, sign-in). Behind a proxy, set Express's `trust proxy` so req.ip is the client's. */
 import type { Request, Response } from 'express';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 
 /** At most `perMinute` requests per client address per minute, counted in fixed one-minute windows. */
 export function rateLimit(perMinute: number) {

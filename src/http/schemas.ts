@@ -1,6 +1,6 @@
 /** Request schemas shared by the routes. */
 import { z } from 'zod';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 
 const optionalText = (max: number) =>
   z

@@ -8,12 +8,12 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { CLASSIFICATIONS, type SearchIndex } from '../../search/index';
+import { CLASSIFICATIONS, type SearchIndex } from '../../search/searchIndex';
 import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
-import type { DocumentsRepo } from '../../storage/documents';
+import type { DocumentsRepo } from '../../storage/repos/documents';
 import { toArabicIndic } from '../../storage/layout';
 import { reindexAll } from '../../search/reindex';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
 import { parseOr400 } from './schemas';
 

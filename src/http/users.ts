@@ -1,10 +1,10 @@
 /** People and tokens (administrators only, by the policy table), and `GET /me` for anyone signed in. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { CLASSIFICATIONS } from '../../search/index';
-import { generatePassword, ROLES, UsernameTaken, type UsersRepo } from '../../storage/users';
+import { CLASSIFICATIONS } from '../../search/searchIndex';
+import { generatePassword, ROLES, UsernameTaken, type UsersRepo } from '../../storage/repos/users';
 import { callerOf } from '../auth';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 import { parseOr400 } from './schemas';
 
 const newUser = z.object({

@@ -7,9 +7,9 @@
  * client address.
  */
 import { Router, type Request, type Response } from 'express';
-import type { DocumentsRepo } from '../../storage/documents';
+import type { DocumentsRepo } from '../../storage/repos/documents';
 import { registryNo, toArabicIndic } from '../../storage/layout';
-import { DomainError } from '../errors';
+import { DomainError } from '../../kernel/errors';
 import { rateLimit } from './rateLimit';
 
 export interface VerifyDeps {

@@ -5,9 +5,9 @@
  * are shown with an SVG layer on top whose boxes are the OCR word boxes, in
  * the page's own pixel coordinates.
  */
-import type { AuditReport } from '../../storage/auditReport';
-import type { SearchResult } from '../../search/index';
-import type { ReplicationStatus } from '../../storage/replication';
+import type { AuditReport } from '../../storage/integrity/auditReport';
+import type { SearchResult } from '../../search/searchIndex';
+import type { ReplicationStatus } from '../../storage/integrity/replication';
 import { date, num, statusWord, t, type Key, type Lang } from './i18n';
 
 export const esc = (s: unknown): string =>

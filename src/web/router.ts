@@ -9,19 +9,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import { stampLines, verifyUrl } from '../../ingest/stages/compose';
-import { fontFile } from '../../ingest/fonts';
+import { fontFile } from '../../ingest/adapters/fonts';
 import { matchBoxes, markText, queryTerms, snippet } from '../../search/highlight';
-import type { SearchIndex } from '../../search/index';
-import { auditReport } from '../../storage/auditReport';
-import type { BatchesRepo } from '../../storage/batches';
+import type { SearchIndex } from '../../search/searchIndex';
+import { auditReport } from '../../storage/integrity/auditReport';
+import type { BatchesRepo } from '../../storage/repos/batches';
 import type { Db } from '../../storage/db';
-import type { DocumentsRepo } from '../../storage/documents';
-import { appendLedger, ledgerForDocument } from '../../storage/ledger';
+import type { DocumentsRepo } from '../../storage/repos/documents';
+import { appendLedger, ledgerForDocument } from '../../storage/integrity/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
-import { replicationStatus } from '../../storage/replication';
-import { identifyFile, verifyDocument } from '../../storage/verify';
+import { replicationStatus } from '../../storage/integrity/replication';
+import { identifyFile, verifyDocument } from '../../storage/integrity/verify';
 import {
   can,
   canSee,
@@ -35,11 +34,11 @@ import {
   type Caller,
   type Permission,
 } from '../auth';
-import type { UsersRepo } from '../../storage/users';
+import type { UsersRepo } from '../../storage/repos/users';
 import { rateLimit } from '../http/rateLimit';
 import type { Config } from '../config';
-import { DomainError } from '../errors';
-import { spoolStorage, type SpooledUpload } from '../http/spool';
+import { DomainError } from '../../kernel/errors';
+import { spoolStorage, type SpooledUpload, uploadParser } from '../http/uploads';
 import { searchQuerySchema } from '../http/search';
 import { cookies, langOf, type Lang } from './i18n';
 import { auditPage, documentPage, forbiddenPage, loginPage, notFoundPage, searchPage, uploadPage, type PageCtx } from './pages';
@@ -374,10 +373,11 @@ export function viewerRouter(deps: ViewerDeps): Router {
     if (await allowed(req, res, 'audit')) await audit(req, res, null);
   });
 
-  const upload = multer({
+  const upload = uploadParser({
     storage: spoolStorage(deps.spoolDir, deps.maxFileBytes),
-    limits: { files: 1, fields: 5, fieldSize: 1024 },
-    defParamCharset: 'utf8',
+    files: 1,
+    fields: 5,
+    fieldSize: 1024,
   });
   router.post(
     '/audit/verify-file',

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
-import { startEmbeddedServices } from '../../scripts/services/embedded';
+import { createLogger } from '../../kernel/log';
+import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 
 export const TEST_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'diwan-test');
 

@@ -1,0 +1,161 @@
+/**
+ * A second look at the recogniser's lines. With Arabic and English loaded
+ * together, Tesseract sometimes reads a piece of an Arabic line as English:
+ * a registry number in Arabic-Indic digits comes out as "Y-YO LAV", a stacked
+ * Amiri ligature as "LE, Blk)". Inside a line that is otherwise Arabic such
+ * words are misreadings, so:
+ * 1. each is first read as a number: by the number model, which reads the
+ *    whole line once (a model fine-tuned on many faces by `npm run train:ocr`),
+ *    else by matching its marks against digit shapes (digits.ts);
+ * 2. runs of the rest are read again by an Arabic-only recogniser;
+ * and the lines that changed are rewritten in logical (reading) order. Every
+ * other line with Arabic words is written in reading order from its words'
+ * places too, since the recogniser sometimes orders a line holding a number
+ * left to right.
+ */
+import { isRtlWord, logicalOrder } from './bidi';
+import { readArabicIndicNumber } from './digits';
+import type { InkImage } from '../adapters/ocrImage';
+
+export interface LineWord {
+  text: string;
+  box: [number, number, number, number];
+  confidence: number;
+}
+
+export interface Line {
+  words: LineWord[];
+  /** The line as the recogniser wrote it, in logical order. */
+  text: string;
+  /** True when this line starts a new paragraph. */
+  paragraph: boolean;
+}
+
+/** Reads a region of the page with one recogniser (Arabic only, or the number model); words come back in page coordinates. */
+export type RegionReader = (box: [number, number, number, number]) => Promise<LineWord[]>;
+
+const ARABIC_LETTER = /[\u0621-\u064A\u0671-\u06D3]/;
+const LATIN_LETTER = /[A-Za-z]/;
+const ANY_DIGIT = /[0-9\u0660-\u0669\u06F0-\u06F9]/;
+/** Below this confidence a Latin-digit word inside an Arabic line is more likely a misread word than a number. */
+const DOUBTFUL_NUMBER = 60;
+
+type Kind = 'arabic' | 'number' | 'suspect' | 'other';
+
+function kind(w: LineWord): Kind {
+  if (LATIN_LETTER.test(w.text)) return 'suspect';
+  if (ANY_DIGIT.test(w.text)) return w.confidence < DOUBTFUL_NUMBER || /[\u0660-\u0669]/.test(w.text) ? 'suspect' : 'number';
+  if (ARABIC_LETTER.test(w.text)) return 'arabic';
+  return 'other';
+}
+
+/** A right-to-left line's words in reading order, from their boxes (bidi.ts). */
+function readingOrder(words: LineWord[]): LineWord[] {
+  const placed = words.map((w) => ({ w, x0: w.box[0], x1: w.box[2], rtl: isRtlWord(w.text, true) }));
+  return logicalOrder(placed, true).map((p) => p.w);
+}
+
+const union = (boxes: Array<[number, number, number, number]>): [number, number, number, number] => [
+  Math.min(...boxes.map((b) => b[0])),
+  Math.min(...boxes.map((b) => b[1])),
+  Math.max(...boxes.map((b) => b[2])),
+  Math.max(...boxes.map((b) => b[3])),
+];
+
+const area = (b: [number, number, number, number]) => Math.max(1, (b[2] - b[0]) * (b[3] - b[1]));
+const overlap = (a: [number, number, number, number], b: [number, number, number, number]) =>
+  Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+
+/** A number as a reader gave it: digits of one script, joined by `/`, `-` or `.`. */
+const NUMBER = /^(?:[0-9]+(?:[/.-][0-9]+)*|[\u0660-\u0669]+(?:[/.-][\u0660-\u0669]+)*)$/;
+
+/**
+ * The number the number model reads where `w` stands: the model reads the
+ * whole line once (numbers read better in their line than cut out alone), and
+ * its number-shaped word over `w` is taken.
+ */
+function numberOver(w: LineWord, modelWords: LineWord[] | undefined): LineWord | undefined {
+  let best: LineWord | undefined;
+  for (const m of modelWords ?? []) {
+    if (!NUMBER.test(m.text)) continue;
+    const o = overlap(m.box, w.box);
+    if (o > 0.3 * Math.min(area(m.box), area(w.box)) && (!best || o > overlap(best.box, w.box))) best = m;
+  }
+  return best;
+}
+
+export async function reviseLines(
+  ink: InkImage,
+  lines: Line[],
+  readArabic: RegionReader,
+  readNumber?: RegionReader,
+): Promise<Line[]> {
+  const out: Line[] = [];
+  for (const line of lines) {
+    const kinds = line.words.map(kind);
+    if (!kinds.includes('arabic')) {
+      out.push(line);
+      continue;
+    }
+    if (!kinds.includes('suspect')) {
+      // The recogniser now and then writes an Arabic line holding a number left to right
+      // («09/01/2026 التاريخ:»): the line's text is written again from its words' places.
+      const ordered = readingOrder(line.words);
+      const text = ordered.map((w) => w.text).join(' ');
+      out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
+      continue;
+    }
+    // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
+    type Read = LineWord & { kind: Kind };
+    const read: Read[] = [];
+    const modelWords = readNumber && (await readNumber(union(line.words.map((w) => w.box))));
+    for (const [i, w] of line.words.entries()) {
+      const k = kinds[i] as Kind;
+      const n = k === 'suspect' ? (numberOver(w, modelWords) ?? (await readArabicIndicNumber(ink, w.box))) : undefined;
+      read.push(n ? { text: n.text, box: n.box, confidence: n.confidence, kind: 'number' } : { ...w, kind: k });
+    }
+    // A number followed past its word covers the neighbours it took in: the same number found twice, or a stray piece.
+    const numbers = read.filter((r) => r.kind === 'number');
+    // Of two readings of one number, the wider one (it followed the number further) stays.
+    const wider = (n: Read, r: Read) =>
+      area(n.box) > area(r.box) || (area(n.box) === area(r.box) && numbers.indexOf(n) < numbers.indexOf(r));
+    const covered = (r: { box: [number, number, number, number]; kind?: Kind }) =>
+      numbers.some((n) => n !== r && overlap(n.box, r.box) > 0.4 * area(r.box) && (r.kind !== 'number' || wider(n, r as Read)));
+    const insideNumber = (a: LineWord) =>
+      numbers.some((n) => n !== a && (a.box[0] + a.box[2]) / 2 > n.box[0] && (a.box[0] + a.box[2]) / 2 < n.box[2]);
+    const kept = read.filter((r) => !covered(r) && (r.kind === 'number' || !insideNumber(r)));
+    const visual: Read[] = [];
+    for (const w of [...kept].sort((a, b) => a.box[0] - b.box[0])) {
+      const prev = visual[visual.length - 1];
+      const height = w.box[3] - w.box[1];
+      const bothIndic = prev && /^[\u0660-\u0669/]+$/.test(prev.text) && /^[\u0660-\u0669/]+$/.test(w.text);
+      if (prev && bothIndic && w.box[0] - prev.box[2] < height * 0.8) {
+        prev.text += w.text;
+        prev.box = union([prev.box, w.box]);
+        prev.confidence = Math.min(prev.confidence, w.confidence);
+      } else visual.push({ ...w, box: [...w.box] });
+    }
+    // 2. What is still suspect, run by run (neighbours in the line), read again in Arabic only.
+    const words: LineWord[] = [];
+    for (let i = 0; i < visual.length;) {
+      const w = visual[i] as Read;
+      if (w.kind !== 'suspect') {
+        words.push(w);
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < visual.length && (visual[j] as Read).kind === 'suspect') j++;
+      const run = visual.slice(i, j);
+      const again = await readArabic(union(run.map((r) => r.box)));
+      const better =
+        again.length > 0 && again.every((a) => !LATIN_LETTER.test(a.text)) && again.some((a) => ARABIC_LETTER.test(a.text));
+      words.push(...(better ? again.filter((a) => !covered(a) && !insideNumber(a)) : run));
+      i = j;
+    }
+    const ordered = readingOrder(words.map(({ text, box, confidence }) => ({ text, box, confidence })));
+    const text = ordered.map((w) => w.text).join(' ');
+    out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
+  }
+  return out;
+}

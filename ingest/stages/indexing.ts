@@ -1,0 +1,19 @@
+/** Projects the document's pages into the search index and waits until Meilisearch has applied them. */
+import { pageRecords } from '../../search/records';
+import { appendLedgerOnce } from '../../storage/integrity/ledger';
+import type { Stage } from './stage';
+
+export const indexStage: Stage = {
+  id: 'index',
+  description: 'index every page in Meilisearch',
+  async run(ctx) {
+    const { doc, deps } = ctx;
+    const records = pageRecords(doc, await deps.documents.pages(doc.id), deps.config.ocr.reviewBelow);
+    // A document reaches this stage once, with pages that will not change: adding is enough (a run
+    // again after a crash replaces the same page ids). Leaving out the removal of older pages, which
+    // only a re-reading has, lets Meilisearch index several documents' additions in one batch.
+    await deps.search.addPages(records);
+    await appendLedgerOnce(deps.db, 'indexed', doc.id, { registryNo: doc.registryNo, pages: records.length });
+    return { kind: 'done', detail: { pages: records.length } };
+  },
+};

@@ -1,0 +1,175 @@
+/**
+ * `diwan doctor`: checks the settings and every dependency the settings point
+ * at, and says for each what is wrong and what to do. Embedded services (the
+ * settings left unset) are started by `diwan serve` itself and are only named.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDb, ledgerPrivileges } from '../../storage/db';
+import { MIGRATIONS } from '../../storage/migrations';
+import { createObjectStore } from '../../storage/objectStore';
+import { languageSource } from '../../ingest/ocr/languages';
+import type { Config, S3Target } from '../config';
+
+export type CheckState = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  state: CheckState;
+  detail: string;
+  /** What to do about it (empty when nothing). */
+  fix: string;
+}
+
+const timeout = <T>(p: Promise<T>, ms = 5000): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+function versionAtLeast(v: string, min: [number, number]): boolean {
+  const [a = 0, b = 0] = v.split('.').map((x) => Number.parseInt(x, 10));
+  return a > min[0] || (a === min[0] && b >= min[1]);
+}
+
+export async function runDoctor(config: Config): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, state: CheckState, detail: string, fix = '') => checks.push({ name, state, detail, fix });
+
+  // The data folder: the upload spool lives here, and the embedded services' data.
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.accessSync(config.dataDir, fs.constants.W_OK);
+    const st = fs.statfsSync(config.dataDir);
+    const freeGb = (st.bavail * st.bsize) / 1024 ** 3;
+    if (freeGb < 2)
+      add('data folder', 'warn', `${config.dataDir}: ${freeGb.toFixed(1)} GB free`, 'free disk space: uploads are spooled here');
+    else add('data folder', 'ok', `${config.dataDir}: writable, ${freeGb.toFixed(0)} GB free`);
+  } catch (e) {
+    add('data folder', 'fail', `${config.dataDir}: ${(e as Error).message}`, 'set DIWAN_DATA_DIR to a writable folder');
+  }
+
+  if (!config.databaseUrl)
+    add('PostgreSQL', 'ok', `embedded (started by diwan serve in ${path.join(config.dataDir, 'postgres')})`);
+  else {
+    const db = createDb(config.databaseUrl, 1);
+    try {
+      const v = await timeout(db.query<{ v: string }>('SHOW server_version'));
+      const m = await db
+        .query<{ n: number }>('SELECT coalesce(max(version), 0)::int AS n FROM schema_migrations')
+        .catch(() => ({ rows: [{ n: 0 }] }));
+      const latest = MIGRATIONS.at(-1)!.version;
+      if (m.rows[0]!.n < latest) {
+        add(
+          'PostgreSQL',
+          'warn',
+          `${v.rows[0]!.v}; schema at version ${m.rows[0]!.n} of ${latest}`,
+          'start diwan serve once (as DATABASE_OWNER_URL) to migrate',
+        );
+      } else {
+        const p = await ledgerPrivileges(db);
+        if (p.canUpdateOrDelete) {
+          add(
+            'PostgreSQL',
+            'warn',
+            `${v.rows[0]!.v}; the archive runs as ${p.role}, which could change ledger rows`,
+            'set DATABASE_OWNER_URL to the owner and DATABASE_URL to a role of its own (docs/production.md)',
+          );
+        } else add('PostgreSQL', 'ok', `${v.rows[0]!.v}; schema current; runs as ${p.role}, which can only add to the ledger`);
+      }
+    } catch (e) {
+      add('PostgreSQL', 'fail', (e as Error).message, 'check DATABASE_URL (host, port, role, password, database)');
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  }
+
+  const s3 = async (label: string, target: S3Target | undefined, prefix: string) => {
+    if (!target) {
+      add(label, 'ok', 'embedded MinIO (started by diwan serve, loopback only)');
+      return;
+    }
+    const store = createObjectStore(label, target);
+    try {
+      await timeout(store.ping());
+      const lock = await timeout(store.objectLock());
+      if (lock.enabled) add(label, 'ok', `${target.endPoint}:${target.port}/${target.bucket}: reachable, Object Lock on`);
+      else
+        add(
+          label,
+          'warn',
+          `${target.endPoint}:${target.port}/${target.bucket}: ${lock.detail}`,
+          'make the bucket with Object Lock (mc mb --with-lock) before the first document',
+        );
+    } catch (e) {
+      add(
+        label,
+        'fail',
+        `${target.endPoint}:${target.port}: ${(e as Error).message}`,
+        `check ${prefix}ENDPOINT, ${prefix}ACCESS_KEY, ${prefix}SECRET_KEY and ${prefix}BUCKET`,
+      );
+    }
+  };
+  await s3('primary storage', config.s3, 'S3_');
+  await s3('offsite storage', config.offsite, 'OFFSITE_S3_');
+  if (config.s3 && config.offsite && config.s3.endPoint === config.offsite.endPoint && config.s3.port === config.offsite.port) {
+    add(
+      'offsite storage',
+      'warn',
+      'the offsite copy is on the same server as the primary',
+      'point OFFSITE_S3_ENDPOINT at storage in another building',
+    );
+  }
+
+  if (!config.meili) add('Meilisearch', 'ok', 'embedded (started by diwan serve, loopback only)');
+  else {
+    try {
+      const res = await timeout(
+        fetch(`${config.meili.url}/version`, { headers: { authorization: `Bearer ${config.meili.key}` } }),
+      );
+      if (res.status === 401 || res.status === 403) throw new Error('the key was refused');
+      const v = ((await res.json()) as { pkgVersion?: string }).pkgVersion ?? '?';
+      if (!versionAtLeast(v, [1, 10]))
+        add('Meilisearch', 'fail', `version ${v}`, 'Diwan needs Meilisearch 1.10 or newer (localised attributes)');
+      else add('Meilisearch', 'ok', `version ${v}`);
+    } catch (e) {
+      add('Meilisearch', 'fail', (e as Error).message, 'check MEILI_URL and MEILI_MASTER_KEY');
+    }
+  }
+
+  for (const lang of [...config.ocr.langs, ...(config.ocr.numberLang ? [config.ocr.numberLang] : [])]) {
+    const source = languageSource(lang);
+    if (source) add(`OCR language ${lang}`, 'ok', path.relative(process.cwd(), source));
+    else
+      add(
+        `OCR language ${lang}`,
+        'fail',
+        `no ingest/models/${lang}.traineddata.gz and no @tesseract.js-data/${lang} package`,
+        `npm install @tesseract.js-data/${lang}, or change DIWAN_OCR_LANGS`,
+      );
+  }
+
+  const key = config.checkpoints.keyFile;
+  if (!fs.existsSync(key))
+    add('signing key', 'warn', `${key} does not exist yet`, 'it is made at first start; keep a copy in the key safe and offsite');
+  else {
+    const mode = fs.statSync(key).mode & 0o777;
+    if (mode & 0o077) add('signing key', 'warn', `${key} is readable by others (mode ${mode.toString(8)})`, `chmod 600 ${key}`);
+    else add('signing key', 'ok', `${key} (mode ${mode.toString(8)})`);
+  }
+
+  if (config.archive.publicUrl.startsWith('http://127.0.0.1') || config.archive.publicUrl.startsWith('http://localhost')) {
+    add(
+      'public address',
+      'warn',
+      `stamps point at ${config.archive.publicUrl}`,
+      'set DIWAN_PUBLIC_URL to the address people reach (stamps are permanent)',
+    );
+  } else add('public address', 'ok', config.archive.publicUrl);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && config.trustProxy === undefined) {
+    add(
+      'listening',
+      'warn',
+      `on ${config.host}:${config.port} with no proxy trusted`,
+      'put TLS in front and set DIWAN_TRUST_PROXY (docs/production.md)',
+    );
+  } else add('listening', 'ok', `${config.host}:${config.port}`);
+  return checks;
+}

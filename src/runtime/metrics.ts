@@ -1,0 +1,115 @@
+/**
+ * Prometheus metrics (prom-client; only this file imports it), one registry
+ * per process. Counters and timings are this process's own: HTTP latencies,
+ * pipeline stages run and their durations, pages, OCR confidence. Gauges of
+ * the archive's state are read from the database when scraped, so any process
+ * reports them: queue depth by stage, replication lag, fixity, documents by
+ * status. `diwan serve` answers at /metrics; `diwan worker` on DIWAN_METRICS_PORT.
+ */
+import client from 'prom-client';
+import type { PipelineMetrics } from '../../ingest/stages/stage';
+import type { Db } from '../../storage/db';
+import { openFixityProblems } from '../../storage/integrity/fixity';
+import { replicationStatus } from '../../storage/integrity/replication';
+
+const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'diwan_process_' });
+
+const httpDuration = new client.Histogram({
+  name: 'diwan_http_request_duration_seconds',
+  help: 'HTTP requests by method, route and status',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+const stagesRun = new client.Counter({
+  name: 'diwan_pipeline_stages_total',
+  help: 'Pipeline stages run, by stage and result (done, skipped, duplicate, retry, failed)',
+  labelNames: ['stage', 'result'],
+  registers: [registry],
+});
+const stageSeconds = new client.Histogram({
+  name: 'diwan_pipeline_stage_duration_seconds',
+  help: 'Time a stage took on one document',
+  labelNames: ['stage'],
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+  registers: [registry],
+});
+const pagesDone = new client.Counter({
+  name: 'diwan_pipeline_pages_total',
+  help: 'Pages that went through a stage',
+  labelNames: ['stage'],
+  registers: [registry],
+});
+const ocrConfidence = new client.Histogram({
+  name: 'diwan_ocr_page_confidence',
+  help: 'Mean word confidence of each page read by OCR (0-100)',
+  buckets: [10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100],
+  registers: [registry],
+});
+
+/** What the pipeline reports into this process's registry. */
+export const pipelineMetrics: PipelineMetrics = {
+  stage(stage, result, seconds, pages) {
+    stagesRun.inc({ stage, result });
+    stageSeconds.observe({ stage }, seconds);
+    if (result === 'done' || result === 'skipped') pagesDone.inc({ stage }, pages);
+  },
+  ocrConfidence(c) {
+    ocrConfidence.observe(c);
+  },
+};
+
+export function observeHttp(method: string, route: string, status: number, seconds: number): void {
+  httpDuration.observe({ method, route, status: String(status) }, seconds);
+}
+
+export interface Metrics {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+/** The registry, with the database-read gauges refreshed on each scrape. */
+export function createMetrics(deps: { db: Db; offsiteName: string; stages: readonly string[] }): Metrics {
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    (registry.getSingleMetric(name) as client.Gauge | undefined) ??
+    new client.Gauge({ name, help, labelNames, registers: [registry] });
+  const pending = gauge('diwan_replication_pending_documents', 'Documents with a file not yet verified offsite');
+  const oldest = gauge('diwan_replication_oldest_pending_seconds', 'Age of the oldest file not yet verified offsite');
+  const bytes = gauge('diwan_replication_pending_bytes', 'Bytes not yet verified offsite');
+  const damaged = gauge('diwan_fixity_unrepaired_objects', 'Stored objects found damaged or missing and not yet repaired');
+  const fixity = gauge('diwan_fixity_objects', "Stored objects by their latest fixity check's result", ['state']);
+  const documents = gauge('diwan_documents', 'Documents by status', ['status']);
+  const queue = gauge('diwan_queue_depth', 'Unfinished documents by the stage they wait for', ['stage']);
+  return {
+    contentType: registry.contentType,
+    async render() {
+      const r = await replicationStatus(deps.db, deps.offsiteName);
+      pending.set(r.pending);
+      oldest.set(r.oldestPendingSeconds);
+      bytes.set(r.bytesPending);
+      damaged.set(await openFixityProblems(deps.db));
+      const checked = await deps.db.query<{ state: string; n: number }>(
+        'SELECT state, count(*)::int AS n FROM fixity GROUP BY state',
+      );
+      fixity.reset();
+      for (const state of ['ok', 'mismatch', 'missing', 'repaired']) fixity.set({ state }, 0);
+      for (const row of checked.rows) fixity.set({ state: row.state }, row.n);
+      const byStatus = await deps.db.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
+      );
+      documents.reset();
+      for (const row of byStatus.rows) documents.set({ status: row.status }, row.n);
+      const unfinished = await deps.db.query<{ stages: Record<string, string> }>(
+        `SELECT stages FROM documents WHERE status IN ('queued', 'processing')`,
+      );
+      queue.reset();
+      for (const s of deps.stages) queue.set({ stage: s }, 0);
+      for (const row of unfinished.rows) {
+        const next = deps.stages.find((s) => !row.stages[s]);
+        if (next) queue.inc({ stage: next });
+      }
+      return registry.metrics();
+    },
+  };
+}

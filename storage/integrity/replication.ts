@@ -1,0 +1,50 @@
+/**
+ * How far the offsite copy is behind: every stored file of a document that is
+ * not failed counts until a copy with the same SHA-256 has been read back and
+ * verified on the target. Reported in /readyz, /metrics and `diwan replicate --status`.
+ */
+import type { Queryable } from '../db';
+
+export interface ReplicationStatus {
+  /** Documents with at least one file not yet verified offsite. */
+  pending: number;
+  /** Age of the oldest such file (0 when none). */
+  oldestPendingSeconds: number;
+  /** Bytes still to copy. */
+  bytesPending: number;
+  objectsPending: number;
+  /** Files verified on the target. */
+  objectsReplicated: number;
+  /** When the latest copy was verified. */
+  lastVerifiedAt: string | null;
+}
+
+export async function replicationStatus(db: Queryable, target: string): Promise<ReplicationStatus> {
+  const { rows } = await db.query<{
+    pending: number;
+    objects: number;
+    bytes: string;
+    oldest: number | null;
+  }>(
+    `SELECT count(DISTINCT a.document_id)::int AS pending, count(*)::int AS objects, coalesce(sum(a.size), 0)::text AS bytes,
+            extract(epoch FROM now() - min(a.created_at))::float8 AS oldest
+     FROM artefacts a
+     JOIN documents d ON d.id = a.document_id AND d.status <> 'failed'
+     LEFT JOIN replicas r ON r.document_id = a.document_id AND r.target = $1 AND r.key = a.key AND r.sha256 = a.sha256
+     WHERE r.key IS NULL`,
+    [target],
+  );
+  const done = await db.query<{ n: number; last: Date | null }>(
+    'SELECT count(*)::int AS n, max(verified_at) AS last FROM replicas WHERE target = $1',
+    [target],
+  );
+  const r = rows[0]!;
+  return {
+    pending: r.pending,
+    oldestPendingSeconds: Math.max(0, Math.round(r.oldest ?? 0)),
+    bytesPending: Number(r.bytes),
+    objectsPending: r.objects,
+    objectsReplicated: done.rows[0]!.n,
+    lastVerifiedAt: done.rows[0]!.last?.toISOString() ?? null,
+  };
+}

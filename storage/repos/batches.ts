@@ -1,0 +1,300 @@
+/**
+ * The batches repository: a batch, and one row per file received into it with
+ * its outcome at the door. The live status of an accepted file is its
+ * document's status, read through a join, never copied.
+ */
+import { inTransaction, isUniqueViolation, type Db, type Queryable } from '../db';
+import type { DocumentMeta } from './documents';
+import { registryNo } from '../layout';
+
+export type BatchMode = 'documents' | 'pages';
+export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged';
+export type FileStatus = 'queued' | 'processing' | 'archived' | 'duplicate' | 'rejected' | 'failed';
+
+/** A batch carries the metadata its documents are registered with. */
+export interface BatchRecord extends DocumentMeta {
+  id: string;
+  name: string;
+  mode: BatchMode;
+  /** Who sent it (null for the installation's administrator token). */
+  createdBy: string | null;
+  sealedAt: string | null;
+  createdAt: string;
+}
+
+export interface BatchFileView {
+  id: string;
+  seq: number;
+  name: string | null;
+  size: number;
+  sha256: string;
+  status: FileStatus;
+  documentId: string | null;
+  registryNo: string | null;
+  pageCount: number | null;
+  error: { code: string; message: string; messageEn: string } | null;
+}
+
+export interface NewBatchFile {
+  name: string | null;
+  size: number;
+  sha256: string;
+  outcome: FileOutcome;
+  mime?: string | null;
+  documentId?: string | null;
+  pageCount?: number | null;
+  error?: { code: string; message: string; messageEn: string } | null;
+  stagedKey?: string | null;
+}
+
+export interface StagedFile {
+  seq: number;
+  name: string | null;
+  size: number;
+  sha256: string;
+  mime: string;
+  stagedKey: string;
+  pageCount: number;
+}
+
+interface BatchRow {
+  id: string;
+  name: string;
+  mode: BatchMode;
+  title: string | null;
+  doc_type: string | null;
+  department: string | null;
+  classification: string;
+  doc_date: string | null;
+  correspondent: string | null;
+  created_by: string | null;
+  sealed_at: Date | null;
+  created_at: Date;
+}
+
+const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, created_by, sealed_at, created_at`;
+
+function toBatch(r: BatchRow): BatchRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    mode: r.mode,
+    title: r.title,
+    docType: r.doc_type,
+    department: r.department,
+    classification: r.classification,
+    docDate: r.doc_date,
+    correspondent: r.correspondent,
+    createdBy: r.created_by,
+    sealedAt: r.sealed_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** The status a clerk sees: the document's while it lives, the door's outcome otherwise. */
+function fileStatus(outcome: FileOutcome, docStatus: string | null): FileStatus {
+  if (outcome === 'duplicate' || outcome === 'rejected') return outcome;
+  if (outcome === 'staged' && !docStatus) return 'queued';
+  return (docStatus ?? 'queued') as FileStatus;
+}
+
+/** Staged pages of a batch not yet tied to a document, in order. */
+async function stagedFiles(batchId: string, q: Queryable): Promise<StagedFile[]> {
+  const res = await q.query<{
+    seq: number;
+    name: string | null;
+    size: string;
+    sha256: string;
+    mime: string;
+    staged_key: string;
+    page_count: number;
+  }>(
+    `SELECT seq, name, size, sha256, mime, staged_key, page_count FROM batch_files
+     WHERE batch_id = $1 AND outcome = 'staged' AND document_id IS NULL ORDER BY seq`,
+    [batchId],
+  );
+  return res.rows.map((r) => ({
+    seq: r.seq,
+    name: r.name,
+    size: Number(r.size),
+    sha256: r.sha256,
+    mime: r.mime,
+    stagedKey: r.staged_key,
+    pageCount: r.page_count,
+  }));
+}
+
+/** The metadata a document of `batch` is registered with (`title`: its own, or none). */
+export function batchMeta(batch: BatchRecord, title: string | null): DocumentMeta & { batchId: string } {
+  const { docType, department, classification, docDate, correspondent } = batch;
+  return { title, docType, department, classification, docDate, correspondent, batchId: batch.id, uploadedBy: batch.createdBy };
+}
+
+export function createBatchesRepo(db: Db) {
+  return {
+    async create(input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt'>): Promise<BatchRecord> {
+      const res = await db.query<BatchRow>(
+        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${BATCH_COLUMNS}`,
+        [
+          input.name,
+          input.mode,
+          input.title,
+          input.docType,
+          input.department,
+          input.classification,
+          input.docDate,
+          input.correspondent,
+          input.createdBy,
+        ],
+      );
+      return toBatch(res.rows[0]!);
+    },
+
+    async get(id: string, q: Queryable = db): Promise<BatchRecord | undefined> {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      const res = await q.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1`, [id]);
+      return res.rows[0] ? toBatch(res.rows[0]) : undefined;
+    },
+
+    /** Appends a received file under the next sequence number of its batch. */
+    /**
+     * Appends a received file under the next sequence number of its batch. A
+     * staged page is only added while the batch is open (the row lock waits for
+     * a seal under way); undefined means the batch was sealed first.
+     */
+    async addFile(batchId: string, f: NewBatchFile): Promise<string | undefined> {
+      // Two requests into one batch may race for the next seq; the UNIQUE (batch_id, seq) makes one of them try again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await db.query<{ id: string }>(
+            `INSERT INTO batch_files (batch_id, seq, name, size, sha256, outcome, mime, document_id, page_count,
+               error_code, error_message, error_message_en, staged_key)
+             SELECT $1, (SELECT coalesce(max(seq), 0) + 1 FROM batch_files WHERE batch_id = $1),
+               $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+             FROM batches b WHERE b.id = $1 AND ($5 <> 'staged' OR b.sealed_at IS NULL)
+             FOR SHARE OF b
+             RETURNING id`,
+            [
+              batchId,
+              f.name,
+              f.size,
+              f.sha256,
+              f.outcome,
+              f.mime ?? null,
+              f.documentId ?? null,
+              f.pageCount ?? null,
+              f.error?.code ?? null,
+              f.error?.message ?? null,
+              f.error?.messageEn ?? null,
+              f.stagedKey ?? null,
+            ],
+          );
+          return res.rows[0]?.id;
+        } catch (e) {
+          if (!isUniqueViolation(e) || attempt >= 20) throw e;
+        }
+      }
+    },
+
+    async files(batchId: string): Promise<BatchFileView[]> {
+      const res = await db.query<{
+        id: string;
+        seq: number;
+        name: string | null;
+        size: string;
+        sha256: string;
+        outcome: FileOutcome;
+        document_id: string | null;
+        page_count: number | null;
+        error_code: string | null;
+        error_message: string | null;
+        error_message_en: string | null;
+        doc_status: string | null;
+        doc_error_code: string | null;
+        doc_error_message: string | null;
+        registry_year: number | null;
+        registry_seq: number | null;
+      }>(
+        `SELECT f.id, f.seq, f.name, f.size, f.sha256, f.outcome, f.document_id, f.page_count,
+                f.error_code, f.error_message, f.error_message_en,
+                d.status AS doc_status, d.error_code AS doc_error_code, d.error_message AS doc_error_message,
+                d.registry_year, d.registry_seq
+         FROM batch_files f LEFT JOIN documents d ON d.id = f.document_id
+         WHERE f.batch_id = $1 ORDER BY f.seq`,
+        [batchId],
+      );
+      return res.rows.map((r) => {
+        const status = fileStatus(r.outcome, r.doc_status);
+        const error = r.error_code
+          ? { code: r.error_code, message: r.error_message ?? '', messageEn: r.error_message_en ?? '' }
+          : status === 'failed' && r.doc_error_code
+            ? { code: r.doc_error_code, message: r.doc_error_message ?? '', messageEn: r.doc_error_message ?? '' }
+            : null;
+        return {
+          id: r.id,
+          seq: r.seq,
+          name: r.name,
+          size: Number(r.size),
+          sha256: r.sha256,
+          status,
+          documentId: r.document_id,
+          registryNo:
+            r.registry_year !== null && r.registry_seq !== null
+              ? registryNo({ year: r.registry_year, seq: r.registry_seq })
+              : null,
+          pageCount: r.page_count,
+          error,
+        };
+      });
+    },
+
+    /** Files waiting to become pages of the batch's one document, in order. */
+    stagedFiles: (batchId: string) => stagedFiles(batchId, db),
+
+    /**
+     * Closes a batch of pages (under a row lock, so no page slips in after) and
+     * returns the staged pages it holds, in order; undefined when already sealed.
+     */
+    async seal(batchId: string): Promise<StagedFile[] | undefined> {
+      return inTransaction(db, async (tx) => {
+        const b = await tx.query<{ sealed_at: Date | null }>('SELECT sealed_at FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+        if (!b.rows[0] || b.rows[0].sealed_at) return undefined;
+        await tx.query('UPDATE batches SET sealed_at = now() WHERE id = $1', [batchId]);
+        return stagedFiles(batchId, tx);
+      });
+    },
+
+    /** Opens a batch again when sealing it failed before a document was registered. */
+    async unseal(batchId: string): Promise<void> {
+      await db.query('UPDATE batches SET sealed_at = NULL WHERE id = $1', [batchId]);
+    },
+
+    /** Ties staged pages to the document they became (`duplicate` when it existed already). */
+    async linkPages(
+      q: Queryable,
+      batchId: string,
+      seqs: number[],
+      documentId: string,
+      outcome: 'staged' | 'duplicate',
+    ): Promise<void> {
+      await q.query(`UPDATE batch_files SET document_id = $3, outcome = $4 WHERE batch_id = $1 AND seq = ANY($2::int[])`, [
+        batchId,
+        seqs,
+        documentId,
+        outcome,
+      ]);
+    },
+
+    /** Staged sources of a document's parts (for finishing an interrupted seal). */
+    async stagedForDocument(documentId: string): Promise<string[]> {
+      const res = await db.query<{ staged_key: string }>(
+        `SELECT staged_key FROM batch_files WHERE document_id = $1 AND outcome = 'staged' ORDER BY seq`,
+        [documentId],
+      );
+      return res.rows.map((r) => r.staged_key);
+    },
+  };
+}
+
+export type BatchesRepo = ReturnType<typeof createBatchesRepo>;

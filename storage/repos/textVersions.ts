@@ -1,0 +1,180 @@
+/**
+ * Versions of a document's text. The pipeline's reading is version 1; a
+ * re-OCR (ingest/reocr.ts) adds the next one with its settings and reason.
+ * Every version's page texts are kept in `page_texts` (the database refuses
+ * to change or delete them); `pages` holds the current one, which search and
+ * the viewer use.
+ */
+import { inTransaction, type Db } from '../db';
+import type { OcrWord, PageRecord } from './documents';
+
+/** How a page is segmented: Tesseract's automatic layout, one column, one uniform block, or sparse text (forms, tables). */
+export const PAGE_LAYOUTS = ['auto', 'column', 'block', 'sparse'] as const;
+export type PageLayout = (typeof PAGE_LAYOUTS)[number];
+
+export interface TextSettings {
+  layout: PageLayout;
+}
+
+export type TextVersionStatus = 'queued' | 'done' | 'failed';
+
+export interface TextVersion {
+  version: number;
+  status: TextVersionStatus;
+  settings: TextSettings | { source: string };
+  reason: string | null;
+  requestedAt: string;
+  doneAt: string | null;
+  ocrKey: string | null;
+  ocrSha256: string | null;
+  error: string | null;
+  current: boolean;
+}
+
+interface Row {
+  version: number;
+  status: TextVersionStatus;
+  settings: TextSettings | { source: string };
+  reason: string | null;
+  requested_at: Date;
+  done_at: Date | null;
+  ocr_key: string | null;
+  ocr_sha256: string | null;
+  error: string | null;
+  current: boolean;
+}
+
+const toVersion = (r: Row): TextVersion => ({
+  version: r.version,
+  status: r.status,
+  settings: r.settings,
+  reason: r.reason,
+  requestedAt: r.requested_at.toISOString(),
+  doneAt: r.done_at?.toISOString() ?? null,
+  ocrKey: r.ocr_key,
+  ocrSha256: r.ocr_sha256,
+  error: r.error,
+  current: r.current,
+});
+
+export class TextVersionBusy extends Error {}
+
+export interface TextVersionsRepo {
+  /**
+   * Queues the next version. The first time, the pipeline's reading is kept
+   * as version 1 first. Refused (TextVersionBusy) while another is queued.
+   */
+  request(documentId: string, settings: TextSettings, reason: string | null): Promise<TextVersion>;
+  list(documentId: string): Promise<TextVersion[]>;
+  get(documentId: string, version: number): Promise<TextVersion | undefined>;
+  /** The oldest queued version of the document, if any. */
+  queued(documentId: string): Promise<TextVersion | undefined>;
+  /** The page texts already read for a version. */
+  pageTexts(documentId: string, version: number): Promise<PageRecord[]>;
+  savePageText(documentId: string, version: number, page: PageRecord): Promise<void>;
+  /** Makes the version current: its texts go into `pages`, the document points at it. */
+  finish(documentId: string, version: number, ocr: { key: string; sha256: string }): Promise<void>;
+  fail(documentId: string, version: number, error: string): Promise<void>;
+}
+
+export function createTextVersionsRepo(db: Db): TextVersionsRepo {
+  const select = `SELECT v.version, v.status, v.settings, v.reason, v.requested_at, v.done_at, v.ocr_key, v.ocr_sha256, v.error,
+                         (d.text_version = v.version) AS current
+                  FROM text_versions v JOIN documents d ON d.id = v.document_id`;
+  return {
+    async request(documentId, settings, reason) {
+      return inTransaction(db, async (tx) => {
+        const doc = await tx.query<{ text_version: number; text_layer: boolean }>(
+          'SELECT text_version, text_layer FROM documents WHERE id = $1 FOR UPDATE',
+          [documentId],
+        );
+        const d = doc.rows[0];
+        if (!d) throw new Error(`no document ${documentId}`);
+        const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
+        if (pending.rowCount) throw new TextVersionBusy('a re-reading of this document is already queued');
+        const first = await tx.query('SELECT 1 FROM text_versions WHERE document_id = $1 AND version = 1', [documentId]);
+        if (first.rowCount === 0) {
+          await tx.query(
+            `INSERT INTO text_versions (document_id, version, status, settings, requested_at, done_at)
+             SELECT id, 1, 'done', $2, created_at, updated_at FROM documents WHERE id = $1`,
+            [documentId, JSON.stringify({ source: d.text_layer ? 'text-layer' : 'ocr' })],
+          );
+          await tx.query(
+            `INSERT INTO page_texts (document_id, version, n, text, confidence, words)
+             SELECT document_id, 1, n, text, confidence, words FROM pages WHERE document_id = $1`,
+            [documentId],
+          );
+        }
+        const res = await tx.query<Row>(
+          `INSERT INTO text_versions (document_id, version, status, settings, reason)
+           SELECT $1, max(version) + 1, 'queued', $2, $3 FROM text_versions WHERE document_id = $1
+           RETURNING version, status, settings, reason, requested_at, done_at, ocr_key, ocr_sha256, error, false AS current`,
+          [documentId, JSON.stringify(settings), reason],
+        );
+        return toVersion(res.rows[0]!);
+      });
+    },
+
+    async list(documentId) {
+      const res = await db.query<Row>(`${select} WHERE v.document_id = $1 ORDER BY v.version`, [documentId]);
+      return res.rows.map(toVersion);
+    },
+
+    async get(documentId, version) {
+      const res = await db.query<Row>(`${select} WHERE v.document_id = $1 AND v.version = $2`, [documentId, version]);
+      return res.rows[0] && toVersion(res.rows[0]);
+    },
+
+    async queued(documentId) {
+      const res = await db.query<Row>(`${select} WHERE v.document_id = $1 AND v.status = 'queued' ORDER BY v.version LIMIT 1`, [
+        documentId,
+      ]);
+      return res.rows[0] && toVersion(res.rows[0]);
+    },
+
+    async pageTexts(documentId, version) {
+      const res = await db.query<{ n: number; text: string; confidence: number | null; words: OcrWord[] }>(
+        'SELECT n, text, confidence, words FROM page_texts WHERE document_id = $1 AND version = $2 ORDER BY n',
+        [documentId, version],
+      );
+      // Sizes live on pages (they do not change between versions).
+      const sizes = await db.query<{ n: number; width: number; height: number }>(
+        'SELECT n, width, height FROM pages WHERE document_id = $1',
+        [documentId],
+      );
+      const size = new Map(sizes.rows.map((r) => [r.n, r]));
+      return res.rows.map((r) => ({ ...r, width: size.get(r.n)?.width ?? 0, height: size.get(r.n)?.height ?? 0 }));
+    },
+
+    async savePageText(documentId, version, p) {
+      await db.query(
+        `INSERT INTO page_texts (document_id, version, n, text, confidence, words) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING`,
+        [documentId, version, p.n, p.text, p.confidence, JSON.stringify(p.words)],
+      );
+    },
+
+    async finish(documentId, version, ocr) {
+      await inTransaction(db, async (tx) => {
+        await tx.query(
+          `UPDATE pages p SET text = t.text, confidence = t.confidence, words = t.words
+           FROM page_texts t WHERE t.document_id = p.document_id AND t.n = p.n AND t.document_id = $1 AND t.version = $2`,
+          [documentId, version],
+        );
+        await tx.query('UPDATE documents SET text_version = $2, updated_at = now() WHERE id = $1', [documentId, version]);
+        await tx.query(
+          `UPDATE text_versions SET status = 'done', done_at = now(), ocr_key = $3, ocr_sha256 = $4
+           WHERE document_id = $1 AND version = $2`,
+          [documentId, version, ocr.key, ocr.sha256],
+        );
+      });
+    },
+
+    async fail(documentId, version, error) {
+      await db.query(
+        `UPDATE text_versions SET status = 'failed', done_at = now(), error = $3 WHERE document_id = $1 AND version = $2 AND status = 'queued'`,
+        [documentId, version, error],
+      );
+    },
+  };
+}
