@@ -7,6 +7,7 @@
  */
 import type { OcrWord } from '../storage/repos/documents';
 import { stemWord, words } from './normalize';
+import { escapeHtml } from '../kernel/text';
 
 /** The query's terms as matching sees them. */
 export function queryTerms(q: string): string[] {
@@ -30,8 +31,6 @@ export function matches(token: string, terms: string[]): boolean {
   const f = form(token);
   return f !== '' && terms.some((t) => f === t || (t.length >= 3 && f.startsWith(t)));
 }
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** About `width` words of `text` around the first match, matches marked; the start of the page when nothing matches. */
 export function snippet(text: string, terms: string[], width = 16): string {

@@ -1,3 +1,4 @@
+import { toLatinDigits } from '../kernel/text';
 /**
  * Arabic normalisation, applied the same way to indexed text and to queries,
  * so that people find a word however they type it: with or without hamza on
@@ -34,8 +35,7 @@ const CHAR_MAP: Record<string, string> = {
 
 export function normalizeArabic(input: string): string {
   let s = input.normalize('NFC').replace(BIDI_MARKS, '').replace(DIACRITICS, '').replace(TATWEEL, '');
-  s = s.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
-  s = s.replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
+  s = toLatinDigits(s);
   s = s.replace(/[\u0622\u0623\u0625\u0671\u0649\u0629\u0624\u0626\u06CC\u06A9]/g, (c) => CHAR_MAP[c] ?? c);
   s = s.replace(/[\u060C\u061B\u061F\u066A-\u066C\u06D4]/g, (c) => PUNCTUATION[c] ?? c);
   return s.replace(/\s+/g, ' ').trim().toLowerCase();

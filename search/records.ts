@@ -1,6 +1,7 @@
 /** What the index holds for a document: one record per page, built from the database (so it can always be built again). */
 import type { DocumentRecord, PageRecord } from '../storage/repos/documents';
-import { clearanceRank, pageDocId, registryKeys, type PageDoc } from './searchIndex';
+import { clearanceRank } from '../kernel/clearance';
+import { pageDocId, registryKeys, type PageDoc } from './searchIndex';
 import { stemmedText } from './normalize';
 
 export function pageRecords(doc: DocumentRecord, pages: PageRecord[], reviewBelow: number): PageDoc[] {

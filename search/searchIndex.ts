@@ -9,12 +9,7 @@
  */
 import { Meilisearch } from 'meilisearch';
 import { normalizeArabic, stemmedText } from './normalize';
-
-export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'secret'] as const;
-export type Classification = (typeof CLASSIFICATIONS)[number];
-
-/** A classification's rank: a caller cleared to rank r sees pages ranked r and below. */
-export const clearanceRank = (c: string): number => Math.max(0, CLASSIFICATIONS.indexOf(c as Classification));
+import { clearanceRank, type Classification } from '../kernel/clearance';
 
 export interface PageDoc {
   id: string;

@@ -14,10 +14,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
-import { clearanceRank, type Classification } from '../search/searchIndex';
 import type { Role, User, UsersRepo } from '../storage/repos/users';
 import { cookies } from './web/i18n';
 import { DomainError } from '../kernel/errors';
+import { clearanceRank, type Classification } from '../kernel/clearance';
 
 export function adminTokenFile(dataDir: string): string {
   return path.join(dataDir, 'admin-token');

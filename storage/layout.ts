@@ -2,21 +2,7 @@
  * Self-describing object keys, so the archive can be rebuilt from a bucket alone:
  *   documents/<year>/<registry-seq>/original.<ext> | archive.pdf | ocr.json | ocr-vN.json | pages/NNNN.webp | manifest.json
  */
-export interface RegistryRef {
-  year: number;
-  seq: number;
-}
-
-export function registryNo(ref: RegistryRef): string {
-  return `${ref.year}/${String(ref.seq).padStart(6, '0')}`;
-}
-
-const ARABIC_INDIC = '٠١٢٣٤٥٦٧٨٩';
-
-/** Latin digits to Arabic-Indic, for text a person reads ("2026/000123" -> "٢٠٢٦/٠٠٠١٢٣"). */
-export function toArabicIndic(s: string): string {
-  return s.replace(/[0-9]/g, (d) => ARABIC_INDIC[Number(d)]!);
-}
+import type { RegistryRef } from '../kernel/registry';
 
 export function documentPrefix(ref: RegistryRef): string {
   return `documents/${ref.year}/${String(ref.seq).padStart(6, '0')}/`;

@@ -21,8 +21,8 @@ import { pdfPageText, renderPdfPage } from '../ingest/adapters/pdfread';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { bornDigitalPdf } from '../scripts/fixtures/pdfs';
 import { charErrors, normaliseForEval, rate } from '../scripts/eval/metrics';
-import { footerText, stampLines } from '../ingest/stages/compose';
-import { toArabicIndic } from '../storage/layout';
+import { footerText, stampLines } from '../ingest/stamp';
+import { toArabicIndic } from '../kernel/text';
 import { isolatedEnv, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { createSearchIndex } from '../search/searchIndex';
 import { ensureIndexFormat, INDEX_FORMAT } from '../search/reindex';
 import { main } from '../src/cli/main';
-import { toArabicIndic } from '../storage/layout';
+import { toArabicIndic } from '../kernel/text';
 import { startTestServer, TOKEN, type TestServer } from './helpers';
 
 let server: TestServer;

@@ -37,6 +37,7 @@ import {
 import type { OcrWord } from '../../storage/repos/documents';
 import { textLayerFont } from './textFont';
 import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
+import { escapeHtml } from '../../kernel/text';
 
 /** Where a page's picture comes from. */
 export type PageSource =
@@ -133,7 +134,6 @@ function drawQr(page: PDFPage, modules: boolean[][], x: number, y: number, size:
 }
 
 function xmp(info: ArchiveInfo, producer: string): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const date = info.registeredAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -145,18 +145,18 @@ function xmp(info: ArchiveInfo, producer: string): string {
     xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
     xmlns:diwan="https://diwan.invalid/ns/1.0/">
    <dc:format>application/pdf</dc:format>
-   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">${esc(info.title)}</rdf:li></rdf:Alt></dc:title>
-   <dc:creator><rdf:Seq><rdf:li>${esc(info.organisation)}</rdf:li></rdf:Seq></dc:creator>
-   <dc:identifier>${esc(info.registryNo)}</dc:identifier>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">${escapeHtml(info.title)}</rdf:li></rdf:Alt></dc:title>
+   <dc:creator><rdf:Seq><rdf:li>${escapeHtml(info.organisation)}</rdf:li></rdf:Seq></dc:creator>
+   <dc:identifier>${escapeHtml(info.registryNo)}</dc:identifier>
    <xmp:CreateDate>${date}</xmp:CreateDate>
    <xmp:ModifyDate>${date}</xmp:ModifyDate>
    <xmp:MetadataDate>${date}</xmp:MetadataDate>
    <xmp:CreatorTool>${producer}</xmp:CreatorTool>
    <pdf:Producer>${producer}</pdf:Producer>
-   <pdf:Keywords>${esc(`${info.registryNo} sha256:${info.originalSha256}`)}</pdf:Keywords>
+   <pdf:Keywords>${escapeHtml(`${info.registryNo} sha256:${info.originalSha256}`)}</pdf:Keywords>
    <pdfaid:part>2</pdfaid:part>
    <pdfaid:conformance>B</pdfaid:conformance>
-   <diwan:registryNo>${esc(info.registryNo)}</diwan:registryNo>
+   <diwan:registryNo>${escapeHtml(info.registryNo)}</diwan:registryNo>
    <diwan:originalSha256>${info.originalSha256}</diwan:originalSha256>
   </rdf:Description>
  </rdf:RDF>

@@ -4,12 +4,9 @@
  */
 import { fontFile } from './fonts';
 import { sharp } from './sharp';
+import { escapeHtml } from '../../kernel/text';
 
 const STAMP_FONT = fontFile('amiri').file;
-
-function escapeMarkup(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /**
  * The registry stamp as a PNG: Pango shapes and orders the Arabic text
@@ -25,7 +22,7 @@ export async function renderStamp(
     .map((l, i) => {
       const size = i === 0 || i === opts.emphasise ? 'large' : i === lines.length - 1 ? 'small' : 'medium';
       const weight = i === opts.emphasise ? ' weight="bold"' : '';
-      return `<span foreground="#8c0d0d" size="${size}"${weight}>${escapeMarkup(l)}</span>`;
+      return `<span foreground="#8c0d0d" size="${size}"${weight}>${escapeHtml(l)}</span>`;
     })
     .join('\n');
   const text = await sharp({
@@ -64,7 +61,7 @@ export async function renderFooter(
 ): Promise<{ png: Buffer; width: number; height: number; lines: string[] }> {
   const out = await sharp({
     text: {
-      text: `<span foreground="#555555">${escapeMarkup(text)}</span>`,
+      text: `<span foreground="#555555">${escapeHtml(text)}</span>`,
       font: 'Amiri 7',
       fontfile: STAMP_FONT,
       rgba: true,

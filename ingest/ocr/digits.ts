@@ -12,9 +12,10 @@
 import fs from 'node:fs';
 import { fontFile, type FaceId } from '../adapters/fonts';
 import { renderTextInk, type InkImage } from '../adapters/ocrImage';
+import { ARABIC_INDIC_DIGITS } from '../../kernel/text';
 
 const GRID = 16;
-const ARABIC_INDIC = '٠١٢٣٤٥٦٧٨٩';
+const ARABIC_INDIC = ARABIC_INDIC_DIGITS;
 const LATIN = '0123456789';
 
 interface Component {

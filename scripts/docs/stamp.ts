@@ -13,8 +13,8 @@ import { renderFooter, renderStamp, srgbIccProfile } from '../../ingest/adapters
 import { composeArchivePdf } from '../../ingest/adapters/pdf';
 import { renderPdfPage } from '../../ingest/adapters/pdfread';
 import { qrModules } from '../../ingest/adapters/qr';
-import { stampLines, verifyUrl } from '../../ingest/stages/compose';
-import { toArabicIndic } from '../../storage/layout';
+import { stampLines, verifyUrl } from '../../ingest/stamp';
+import { toArabicIndic } from '../../kernel/text';
 import { renderArabicScan } from '../fixtures/arabicScan';
 
 async function main(): Promise<void> {

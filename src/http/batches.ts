@@ -7,6 +7,7 @@ import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
 import { batchSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser, type StorageEngine } from './uploads';
+import { isUuid } from '../../kernel/text';
 
 /** What one upload request into a batch has received so far. */
 interface Receipt {
@@ -80,7 +81,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   /** The batch, when it is the caller's own (an administrator sees every batch). */
   const load = async (req: Request, res: Response): Promise<BatchRecord> => {
     const id = String(req.params.id);
-    const batch = /^[0-9a-f-]{36}$/i.test(id) ? await deps.batches.get(id) : undefined;
+    const batch = isUuid(id) ? await deps.batches.get(id) : undefined;
     const caller = callerOf(res.locals);
     if (!batch || (caller.role !== 'admin' && batch.createdBy !== caller.userId)) throw new DomainError('not_found');
     return batch;

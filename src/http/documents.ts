@@ -6,17 +6,19 @@ import { Router, type Request, type Response } from 'express';
 import { acceptDocument, examine, type AcceptDeps } from '../../ingest/intake/accept';
 import { thumbnail } from '../../ingest/adapters/images';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
-import { keys, toArabicIndic } from '../../storage/layout';
+import { keys } from '../../storage/layout';
+import { toArabicIndic } from '../../kernel/text';
 import { appendLedger } from '../../storage/integrity/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/repos/textVersions';
 import { identifyFile, verifyDocument } from '../../storage/integrity/verify';
 import { DomainError } from '../../kernel/errors';
 import { callerOf, canSee } from '../auth';
-import { CLASSIFICATIONS, clearanceRank } from '../../search/searchIndex';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
+import { CLASSIFICATIONS, clearanceRank } from '../../kernel/clearance';
+import { isUuid } from '../../kernel/text';
 
 export interface DocumentsRouteDeps extends AcceptDeps {
   /** Pages read with a mean confidence below this are flagged for review. */
@@ -142,7 +144,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   const load = async (req: Request): Promise<DocumentRecord> => {
-    const doc = /^[0-9a-f-]{36}$/i.test(String(req.params.id)) ? await deps.documents.get(String(req.params.id)) : undefined;
+    const doc = isUuid(String(req.params.id)) ? await deps.documents.get(String(req.params.id)) : undefined;
     if (!doc) throw new DomainError('not_found');
     return doc;
   };

@@ -8,14 +8,15 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { CLASSIFICATIONS, type SearchIndex } from '../../search/searchIndex';
+import { type SearchIndex } from '../../search/searchIndex';
 import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
 import type { DocumentsRepo } from '../../storage/repos/documents';
-import { toArabicIndic } from '../../storage/layout';
+import { toArabicIndic } from '../../kernel/text';
 import { reindexAll } from '../../search/reindex';
 import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
 import { parseOr400 } from './schemas';
+import { CLASSIFICATIONS } from '../../kernel/clearance';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 

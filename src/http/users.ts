@@ -1,11 +1,12 @@
 /** People and tokens (administrators only, by the policy table), and `GET /me` for anyone signed in. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { CLASSIFICATIONS } from '../../search/searchIndex';
 import { generatePassword, ROLES, UsernameTaken, type UsersRepo } from '../../storage/repos/users';
 import { callerOf } from '../auth';
 import { DomainError } from '../../kernel/errors';
 import { parseOr400 } from './schemas';
+import { CLASSIFICATIONS } from '../../kernel/clearance';
+import { isUuid } from '../../kernel/text';
 
 const newUser = z.object({
   username: z.string().regex(/^[A-Za-z0-9._@-]{2,64}$/),
@@ -86,7 +87,7 @@ export function usersRouter(users: UsersRepo): Router {
 
   router.post('/tokens/:id/revoke', async (req, res) => {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/i.test(id) || !(await users.revokeToken(id))) throw new DomainError('not_found');
+    if (!isUuid(id) || !(await users.revokeToken(id))) throw new DomainError('not_found');
     res.json({ id, revoked: true });
   });
 

@@ -8,9 +8,11 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { DocumentsRepo } from '../../storage/repos/documents';
-import { registryNo, toArabicIndic } from '../../storage/layout';
+import { registryNo } from '../../kernel/registry';
+import { toArabicIndic } from '../../kernel/text';
 import { DomainError } from '../../kernel/errors';
 import { rateLimit } from './rateLimit';
+import { escapeHtml, toLatinDigits } from '../../kernel/text';
 
 export interface VerifyDeps {
   documents: DocumentsRepo;
@@ -26,17 +28,6 @@ export interface Verdict {
   /** Which registered file has that fingerprint: null when none (or none asked). */
   matches: 'original' | 'archive-pdf' | null;
   authentic: boolean | null;
-}
-
-/** Latin digits from Arabic-Indic or Persian ones, so a number typed either way is found. */
-function latinDigits(s: string): string {
-  return s
-    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660))
-    .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function page(v: Verdict | undefined): string {
@@ -117,7 +108,7 @@ export function verifyRouter(deps: VerifyDeps): Router {
 
   const answer = async (req: Request, res: Response, raw: string | undefined) => {
     const sha = typeof req.query.sha256 === 'string' && req.query.sha256 !== '' ? req.query.sha256.trim() : undefined;
-    const m = raw === undefined ? null : /^\s*(\d{4})\s*\/\s*(\d{1,9})\s*$/.exec(latinDigits(raw));
+    const m = raw === undefined ? null : /^\s*(\d{4})\s*\/\s*(\d{1,9})\s*$/.exec(toLatinDigits(raw));
     if (raw !== undefined && !m)
       throw new DomainError('bad_request', { ar: '(رقم القيد بالشكل ٢٠٢٦/٠٠٠١٢٣)', en: '(registry number as 2026/000123)' });
     if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) {

@@ -4,7 +4,7 @@
  * cookie), then the cookie; Arabic by default.
  */
 import type { Request, Response } from 'express';
-import { toArabicIndic } from '../../storage/layout';
+import { toArabicIndic } from '../../kernel/text';
 
 export type Lang = 'ar' | 'en';
 

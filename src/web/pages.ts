@@ -9,14 +9,9 @@ import type { AuditReport } from '../../storage/integrity/auditReport';
 import type { SearchResult } from '../../search/searchIndex';
 import type { ReplicationStatus } from '../../storage/integrity/replication';
 import { date, num, statusWord, t, type Key, type Lang } from './i18n';
+import { escapeHtml } from '../../kernel/text';
 
-export const esc = (s: unknown): string =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+export const esc = escapeHtml;
 
 /** What the signed-in person may do: each page shows only its own role's actions. */
 export interface Abilities {

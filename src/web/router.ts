@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { stampLines, verifyUrl } from '../../ingest/stages/compose';
+import { stampLines, verifyUrl } from '../../ingest/stamp';
 import { fontFile } from '../../ingest/adapters/fonts';
 import { matchBoxes, markText, queryTerms, snippet } from '../../search/highlight';
 import type { SearchIndex } from '../../search/searchIndex';
@@ -42,6 +42,7 @@ import { spoolStorage, type SpooledUpload, uploadParser } from '../http/uploads'
 import { searchQuerySchema } from '../http/search';
 import { cookies, langOf, type Lang } from './i18n';
 import { auditPage, documentPage, forbiddenPage, loginPage, notFoundPage, searchPage, uploadPage, type PageCtx } from './pages';
+import { isUuid } from '../../kernel/text';
 
 export interface ViewerDeps {
   adminToken: string;
@@ -250,7 +251,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
     const caller = callerOf(res.locals);
     const ctx = ctxOf(req, res, caller);
     const id = String(req.params.id);
-    const doc = /^[0-9a-f-]{36}$/i.test(id) ? await deps.documents.get(id) : undefined;
+    const doc = isUuid(id) ? await deps.documents.get(id) : undefined;
     if (!doc) {
       res.status(404).type('html').send(notFoundPage(ctx));
       return;

@@ -1,6 +1,8 @@
 import { canonicalJson, sha256 } from '../hash';
 import { entryHash, GENESIS_HASH } from './ledger';
-import { registryNo, toArabicIndic, keys } from '../layout';
+import { keys } from '../layout';
+import { registryNo } from '../../kernel/registry';
+import { toArabicIndic } from '../../kernel/text';
 
 describe('canonicalJson', () => {
   test('sorts keys at every level and drops undefined', () => {

@@ -5,7 +5,8 @@
  */
 import { inTransaction, isUniqueViolation, type Db, type Queryable } from '../db';
 import type { DocumentMeta } from './documents';
-import { registryNo } from '../layout';
+import { registryNo } from '../../kernel/registry';
+import { isUuid } from '../../kernel/text';
 
 export type BatchMode = 'documents' | 'pages';
 export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged';
@@ -152,7 +153,7 @@ export function createBatchesRepo(db: Db) {
     },
 
     async get(id: string, q: Queryable = db): Promise<BatchRecord | undefined> {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      if (!isUuid(id)) return undefined;
       const res = await q.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1`, [id]);
       return res.rows[0] ? toBatch(res.rows[0]) : undefined;
     },

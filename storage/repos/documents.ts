@@ -8,7 +8,9 @@
 import crypto from 'node:crypto';
 import { inTransaction, isUniqueViolation, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger } from '../integrity/ledger';
-import { keys, registryNo, type RegistryRef } from '../layout';
+import { keys } from '../layout';
+import { registryNo, type RegistryRef } from '../../kernel/registry';
+import { isUuid } from '../../kernel/text';
 
 export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
 
@@ -174,7 +176,7 @@ export type RegisterResult =
 
 export function createDocumentsRepo(db: Db) {
   const get = async (id: string, q: Queryable = db): Promise<DocumentRecord | undefined> => {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const res = await q.query<DocumentRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = $1`, [id]);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   };

@@ -13,7 +13,8 @@
  * again after an interruption finishes the work.
  */
 import { inTransaction, type Db, type Tx } from '../db';
-import { documentPrefix, keys, registryNo } from '../layout';
+import { documentPrefix, keys } from '../layout';
+import { registryNo } from '../../kernel/registry';
 import { entryHash, verifyLedgerChain, type LedgerEntry } from '../integrity/ledger';
 import { LEDGER_PREFIX, mergeSegments } from '../integrity/ledgerExport';
 import type { ObjectStore } from '../objectStore';
