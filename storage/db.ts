@@ -105,3 +105,24 @@ export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   const err = e as { code?: string; constraint?: string };
   return err?.code === '23505' && (constraint === undefined || err.constraint === constraint);
 }
+
+/**
+ * On a cluster Diwan runs itself (the embedded server): the database and the
+ * role the archive runs as, made when missing. The role logs in and has only
+ * what the owner grants it at migration. `adminUrl` is a superuser's.
+ */
+export async function ensureDatabaseAndRole(adminUrl: string, database: string, role: string, password: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${quoteIdent(database)}`);
+    const found = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    if (found.rowCount === 0) await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN`);
+    await admin.query(
+      `ALTER ROLE ${quoteIdent(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${admin.escapeLiteral(password)}`,
+    );
+  } finally {
+    await admin.end();
+  }
+}

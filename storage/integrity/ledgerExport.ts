@@ -5,6 +5,7 @@
  * ledger, chain and all, from a bucket alone.
  */
 import { inTransaction, type Db } from '../db';
+import { readState, writeState } from '../state';
 import { allLedgerEntries, entryHash, GENESIS_HASH, type LedgerEntry } from './ledger';
 import type { ObjectStore } from '../objectStore';
 
@@ -15,6 +16,11 @@ export const LEDGER_PREFIX = 'ledger/';
 
 export function segmentKey(first: number, last: number): string {
   return `${LEDGER_PREFIX}${String(first).padStart(12, '0')}-${String(last).padStart(12, '0')}.jsonl`;
+}
+
+/** The ledger segments kept in `store`, in order. */
+export async function segmentKeys(store: ObjectStore): Promise<string[]> {
+  return (await store.list(LEDGER_PREFIX)).filter((k) => k.endsWith('.jsonl')).sort();
 }
 
 export function segmentBytes(entries: LedgerEntry[]): Buffer {
@@ -28,8 +34,7 @@ export function segmentBytes(entries: LedgerEntry[]): Buffer {
 export async function exportLedgerSegments(db: Db, stores: ObjectStore[]): Promise<string[]> {
   return inTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [EXPORT_LOCK]);
-    const state = await tx.query<{ value: number }>('SELECT value FROM diwan_state WHERE key = $1', [STATE_KEY]);
-    let after = Number(state.rows[0]?.value ?? 0);
+    let after = Number((await readState<number>(tx, STATE_KEY)) ?? 0);
     const written: string[] = [];
     for (;;) {
       const rows = await tx.query<{ seq: string }>('SELECT seq FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2', [
@@ -44,11 +49,7 @@ export async function exportLedgerSegments(db: Db, stores: ObjectStore[]): Promi
       for (const store of stores) await store.putBufferOnce(key, bytes, 'application/x-ndjson');
       written.push(key);
       after = last;
-      await tx.query(
-        `INSERT INTO diwan_state (key, value) VALUES ($1, $2::jsonb)
-         ON CONFLICT (key) DO UPDATE SET value = $2::jsonb, updated_at = now()`,
-        [STATE_KEY, JSON.stringify(after)],
-      );
+      await writeState(tx, STATE_KEY, after);
     }
     return written;
   });

@@ -9,6 +9,7 @@
 import type { Db } from '../db';
 import type { DocumentRecord, DocumentsRepo } from '../repos/documents';
 import { documentPrefix, keys } from '../layout';
+import { listedFiles, parseManifest } from '../manifest';
 import { appendLedger, ledgerForDocument } from './ledger';
 import type { ObjectStore } from '../objectStore';
 
@@ -55,10 +56,7 @@ export async function verifyDocument(
   let listed = new Map<string, string>();
   if (manifestFile) {
     try {
-      const m = JSON.parse((await deps.primary.getBuffer(manifestFile.key)).toString('utf8')) as {
-        files?: Array<{ path: string; sha256: string }>;
-      };
-      listed = new Map((m.files ?? []).map((f) => [`${prefix}${f.path}`, f.sha256]));
+      listed = listedFiles(parseManifest(await deps.primary.getBuffer(manifestFile.key)), prefix);
     } catch {
       // An unreadable manifest shows as its own mismatch below.
     }

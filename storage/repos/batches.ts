@@ -158,7 +158,6 @@ export function createBatchesRepo(db: Db) {
       return res.rows[0] ? toBatch(res.rows[0]) : undefined;
     },
 
-    /** Appends a received file under the next sequence number of its batch. */
     /**
      * Appends a received file under the next sequence number of its batch. A
      * staged page is only added while the batch is open (the row lock waits for
@@ -299,3 +298,27 @@ export function createBatchesRepo(db: Db) {
 }
 
 export type BatchesRepo = ReturnType<typeof createBatchesRepo>;
+
+/** A batch as a document's manifest describes it. */
+export type RestoredBatch = Omit<BatchRecord, 'createdBy' | 'uploadedBy'>;
+
+/** Puts back a batch (restore); its other documents may have brought it back already. */
+export async function restoreBatch(q: Queryable, b: RestoredBatch): Promise<void> {
+  await q.query(
+    `INSERT INTO batches (id, name, mode, title, doc_type, department, classification, doc_date, correspondent, sealed_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+    [
+      b.id,
+      b.name,
+      b.mode,
+      b.title,
+      b.docType,
+      b.department,
+      b.classification,
+      b.docDate,
+      b.correspondent,
+      b.sealedAt,
+      b.createdAt,
+    ],
+  );
+}

@@ -5,7 +5,7 @@
  * to change or delete them); `pages` holds the current one, which search and
  * the viewer use.
  */
-import { inTransaction, type Db } from '../db';
+import { inTransaction, type Db, type Queryable } from '../db';
 import type { OcrWord, PageRecord } from './documents';
 
 /** How a page is segmented: Tesseract's automatic layout, one column, one uniform block, or sparse text (forms, tables). */
@@ -58,6 +58,44 @@ const toVersion = (r: Row): TextVersion => ({
 });
 
 export class TextVersionBusy extends Error {}
+
+/** A finished reading as the bucket holds it, to be put back (restore). */
+export interface RestoredTextVersion {
+  version: number;
+  settings: unknown;
+  reason: string | null;
+  /** When it was asked for and done (restore knows only the registration time). */
+  at: string;
+  /** Its `ocr-vN.json` (none for version 1, whose text is `ocr.json`). */
+  ocrKey: string | null;
+  ocrSha256: string | null;
+}
+
+/** Puts back a finished reading (restore); one already there is an error. */
+export async function restoreTextVersion(q: Queryable, documentId: string, v: RestoredTextVersion): Promise<void> {
+  await q.query(
+    `INSERT INTO text_versions (document_id, version, status, settings, reason, requested_at, done_at, ocr_key, ocr_sha256)
+     VALUES ($1, $2, 'done', $3, $4, $5, $5, $6, $7)`,
+    [documentId, v.version, JSON.stringify(v.settings), v.reason, v.at, v.ocrKey, v.ocrSha256],
+  );
+}
+
+/** Puts back one page's text of a reading (restore); one already there is an error. */
+export async function restorePageText(
+  q: Queryable,
+  documentId: string,
+  version: number,
+  p: Pick<PageRecord, 'n' | 'text' | 'confidence' | 'words'>,
+): Promise<void> {
+  await q.query(`INSERT INTO page_texts (document_id, version, n, text, confidence, words) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    documentId,
+    version,
+    p.n,
+    p.text,
+    p.confidence,
+    JSON.stringify(p.words),
+  ]);
+}
 
 export interface TextVersionsRepo {
   /**

@@ -1,0 +1,275 @@
+/**
+ * The document record itself (the `documents` table): its shape, reading one
+ * or a page of them, moving it through the pipeline, and putting back a row
+ * read from a bucket by `diwan restore`.
+ */
+import type { Db, Queryable } from '../db';
+import { registryNo, type RegistryRef } from '../../kernel/registry';
+import { isUuid } from '../../kernel/text';
+
+export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
+
+export interface DocumentMeta {
+  title: string | null;
+  docType: string | null;
+  department: string | null;
+  classification: string;
+  docDate: string | null;
+  /** Who the letter is from or to. */
+  correspondent: string | null;
+  /** The person who sent it (null for the installation's administrator token, and before people existed). */
+  uploadedBy?: string | null;
+}
+
+export interface DocumentRecord extends DocumentMeta, RegistryRef {
+  id: string;
+  uploadedBy: string | null;
+  registryNo: string;
+  batchId: string | null;
+  /** A born-digital PDF whose own text layer is kept instead of OCR. */
+  textLayer: boolean;
+  /** Which version of the text the pages hold (1 unless the document was read again). */
+  textVersion: number;
+  originalName: string | null;
+  originalMime: string;
+  originalExt: string;
+  originalSize: number;
+  originalSha256: string;
+  status: DocumentStatus;
+  pageCount: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stages: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DocumentRow {
+  id: string;
+  registry_year: number;
+  registry_seq: number;
+  title: string | null;
+  doc_type: string | null;
+  department: string | null;
+  classification: string;
+  doc_date: string | null;
+  correspondent: string | null;
+  original_name: string | null;
+  original_mime: string;
+  original_ext: string;
+  original_size: string;
+  original_sha256: string;
+  status: DocumentStatus;
+  page_count: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  stages: Record<string, string>;
+  batch_id: string | null;
+  text_layer: boolean;
+  text_version: number;
+  uploaded_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
+  to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, original_name, original_mime, original_ext, original_size,
+  original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, uploaded_by, created_at, updated_at`;
+
+export function toRecord(r: DocumentRow): DocumentRecord {
+  const ref = { year: r.registry_year, seq: r.registry_seq };
+  return {
+    id: r.id,
+    ...ref,
+    registryNo: registryNo(ref),
+    batchId: r.batch_id,
+    uploadedBy: r.uploaded_by,
+    textLayer: r.text_layer,
+    textVersion: r.text_version,
+    title: r.title,
+    docType: r.doc_type,
+    department: r.department,
+    classification: r.classification,
+    docDate: r.doc_date,
+    correspondent: r.correspondent,
+    originalName: r.original_name,
+    originalMime: r.original_mime,
+    originalExt: r.original_ext,
+    originalSize: Number(r.original_size),
+    originalSha256: r.original_sha256,
+    status: r.status,
+    pageCount: r.page_count,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    stages: r.stages,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** The document with these bytes (its fingerprint), if any. */
+export async function documentBySha256(db: Queryable, sha: string): Promise<DocumentRecord | undefined> {
+  const res = await db.query<DocumentRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE original_sha256 = $1`, [sha]);
+  return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+}
+
+export function createDocumentRecords(db: Db) {
+  return {
+    async get(id: string, q: Queryable = db): Promise<DocumentRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      const res = await q.query<DocumentRow>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = $1`, [id]);
+      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    },
+
+    getBySha256: (sha: string): Promise<DocumentRecord | undefined> => documentBySha256(db, sha),
+
+    async getByRegistry(year: number, seq: number): Promise<DocumentRecord | undefined> {
+      const res = await db.query<DocumentRow>(
+        `SELECT ${DOC_COLUMNS} FROM documents WHERE registry_year = $1 AND registry_seq = $2`,
+        [year, seq],
+      );
+      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    },
+
+    async setStatus(id: string, status: DocumentStatus, error?: { code: string; message: string }): Promise<void> {
+      await db.query(`UPDATE documents SET status = $2, error_code = $3, error_message = $4, updated_at = now() WHERE id = $1`, [
+        id,
+        status,
+        error?.code ?? null,
+        error?.message ?? null,
+      ]);
+    },
+
+    async markStage(id: string, stage: string): Promise<void> {
+      await db.query(
+        `UPDATE documents SET stages = stages || jsonb_build_object($2::text, now()), updated_at = now() WHERE id = $1`,
+        [id, stage],
+      );
+    },
+
+    /**
+     * A page of documents, newest first, optionally only those in a status,
+     * in a batch, or with a page whose confidence is below `reviewBelow`.
+     */
+    async list(opts: {
+      status?: DocumentStatus;
+      batchId?: string;
+      reviewBelow?: number;
+      /** Classifications the caller may see, and their departments when scoped. */
+      classifications?: string[];
+      departments?: string[] | null;
+      limit: number;
+      offset: number;
+    }): Promise<{ total: number; items: DocumentRecord[] }> {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (opts.classifications) where.push(`classification = ANY($${params.push(opts.classifications)})`);
+      if (opts.departments) where.push(`department = ANY($${params.push(opts.departments)})`);
+      if (opts.status) where.push(`status = $${params.push(opts.status)}`);
+      if (opts.batchId) where.push(`batch_id = $${params.push(opts.batchId)}`);
+      if (opts.reviewBelow !== undefined) {
+        where.push(
+          `EXISTS (SELECT 1 FROM pages p WHERE p.document_id = documents.id AND p.confidence < $${params.push(opts.reviewBelow)})`,
+        );
+      }
+      const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents ${cond}`, params);
+      const rows = await db.query<DocumentRow>(
+        `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC
+         LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
+        params,
+      );
+      return { total: total.rows[0]!.n, items: rows.rows.map(toRecord) };
+    },
+
+    /** Every archived document, in registry order. */
+    async archivedIds(): Promise<string[]> {
+      const res = await db.query<{ id: string }>(
+        `SELECT id FROM documents WHERE status = 'archived' ORDER BY registry_year, registry_seq`,
+      );
+      return res.rows.map((r) => r.id);
+    },
+
+    /** Documents whose pipeline has not finished (for the start-up sweep). */
+    async unfinishedIds(): Promise<string[]> {
+      const res = await db.query<{ id: string }>(
+        // Documents on their way through the pipeline, and archived ones waiting to be read again.
+        `SELECT id FROM (
+           SELECT id, created_at FROM documents WHERE status IN ('queued', 'processing')
+           UNION SELECT d.id, d.created_at FROM documents d JOIN text_versions v ON v.document_id = d.id
+             WHERE d.status = 'archived' AND v.status = 'queued'
+         ) u ORDER BY created_at`,
+      );
+      return res.rows.map((r) => r.id);
+    },
+  };
+}
+
+/** Whether a document with this id is recorded (any text is asked about as it is: a malformed id is the database's error). */
+export async function documentExists(q: Queryable, id: string): Promise<boolean> {
+  const res = await q.query('SELECT 1 FROM documents WHERE id = $1', [id]);
+  return Boolean(res.rowCount);
+}
+
+/** How many documents are recorded. */
+export async function documentCount(q: Queryable): Promise<number> {
+  const res = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM documents');
+  return res.rows[0]!.n;
+}
+
+/** An archived document as a bucket describes it, to be put back as it was. */
+export type RestoredDocument = Pick<
+  DocumentRecord,
+  | 'id'
+  | 'year'
+  | 'seq'
+  | 'title'
+  | 'docType'
+  | 'department'
+  | 'classification'
+  | 'docDate'
+  | 'originalName'
+  | 'originalMime'
+  | 'originalExt'
+  | 'originalSize'
+  | 'originalSha256'
+  | 'pageCount'
+  | 'stages'
+  | 'createdAt'
+  | 'batchId'
+  | 'textLayer'
+  | 'textVersion'
+  | 'correspondent'
+>;
+
+/** Puts back an archived document's row (restore); a document already there is an error. */
+export async function restoreDocumentRow(q: Queryable, d: RestoredDocument): Promise<void> {
+  await q.query(
+    `INSERT INTO documents (id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
+       original_name, original_mime, original_ext, original_size, original_sha256, status, page_count, stages,
+       created_at, updated_at, batch_id, text_layer, text_version, correspondent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'archived', $14, $15, $16, now(), $17, $18, $19, $20)`,
+    [
+      d.id,
+      d.year,
+      d.seq,
+      d.title,
+      d.docType,
+      d.department,
+      d.classification,
+      d.docDate,
+      d.originalName,
+      d.originalMime,
+      d.originalExt,
+      d.originalSize,
+      d.originalSha256,
+      d.pageCount,
+      JSON.stringify(d.stages),
+      d.createdAt,
+      d.batchId,
+      d.textLayer,
+      d.textVersion,
+      d.correspondent,
+    ],
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Counts and probes over the database for /readyz, /metrics, the viewer and
+ * `diwan doctor`: small read-only queries, kept here with the rest of the SQL.
+ */
+import type { Queryable } from './db';
+
+/** Answers when the database does (a readiness probe). */
+export async function pingDb(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
+/** The role a connection runs as. */
+export async function currentRole(db: Queryable): Promise<string> {
+  return (await db.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
+}
+
+/** The server's version string. */
+export async function serverVersion(db: Queryable): Promise<string> {
+  return (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+}
+
+/** The newest migration applied (0 when none, or when the record cannot be read). */
+export async function appliedSchemaVersion(db: Queryable): Promise<number> {
+  const r = await db
+    .query<{ n: number }>('SELECT coalesce(max(version), 0)::int AS n FROM schema_migrations')
+    .catch(() => ({ rows: [{ n: 0 }] }));
+  return r.rows[0]!.n;
+}
+
+/** How many fixity rows are in each state. */
+export async function fixityStateCounts(db: Queryable): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM fixity GROUP BY state');
+  return new Map(rows.map((r) => [r.state, r.n]));
+}
+
+/** How many of one document's stored files the last fixity check found damaged or missing. */
+export async function documentFixityProblems(db: Queryable, documentId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM fixity WHERE document_id = $1 AND state IN ('mismatch', 'missing')`,
+    [documentId],
+  );
+  return rows[0]!.n;
+}
+
+/** How many documents are in each status. */
+export async function documentStatusCounts(db: Queryable): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+/** The completed stages of every document still in the pipeline. */
+export async function unfinishedStages(db: Queryable): Promise<Record<string, string>[]> {
+  const { rows } = await db.query<{ stages: Record<string, string> }>(
+    `SELECT stages FROM documents WHERE status IN ('queued', 'processing')`,
+  );
+  return rows.map((r) => r.stages);
+}
