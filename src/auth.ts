@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import type { Role, User, UsersRepo } from '../storage/repos/users';
-import { cookies } from './web/i18n';
+import { cookies } from './http/cookies';
 import { DomainError } from '../kernel/errors';
 import { clearanceRank, type Classification } from '../kernel/clearance';
 

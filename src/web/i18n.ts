@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { toArabicIndic } from '../../kernel/text';
+import { cookies } from '../http/cookies';
 
 export type Lang = 'ar' | 'en';
 
@@ -149,18 +150,4 @@ export function langOf(req: Request, res: Response): Lang {
     return asked;
   }
   return cookies(req).diwan_lang === 'en' ? 'en' : 'ar';
-}
-
-export function cookies(req: Request): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    try {
-      out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-    } catch {
-      // A malformed cookie is ignored.
-    }
-  }
-  return out;
 }

@@ -1,0 +1,157 @@
+/**
+ * The search page: the search bar, the filters and facets beside the
+ * results, one result per matching page (thumbnail, title, details, the
+ * snippet with the matched words marked), and the pager.
+ */
+import type { SearchResult } from '../../../search/searchIndex';
+import { escapeHtml as esc } from '../../../kernel/text';
+import { date, num, t, type Lang } from '../i18n';
+import { layout, queryString, type PageCtx, type QueryParams } from '../layout';
+
+export interface SearchFilters {
+  type?: string;
+  department?: string;
+  year?: number;
+  from?: string;
+  to?: string;
+  needsReview?: boolean;
+}
+
+/** One matching page, as the results list shows it. */
+export interface SearchHitView {
+  id: string;
+  registryNo: string;
+  title: string | null;
+  page: number;
+  /** The page's text around the matches, with the matched words marked (safe HTML). */
+  snippet: string;
+  docType: string | null;
+  department: string | null;
+  registeredAt: string;
+  docDate: string | null;
+  needsReview: boolean;
+}
+
+export interface SearchPageData {
+  q: string;
+  filters: SearchFilters;
+  result: SearchResult;
+  offset: number;
+  limit: number;
+  hits: SearchHitView[];
+}
+
+/** The query and filters every link on the page keeps (a facet or the pager changes one of them). */
+function baseQuery(d: SearchPageData): QueryParams {
+  const f = d.filters;
+  return {
+    q: d.q,
+    type: f.type,
+    department: f.department,
+    year: f.year,
+    from: f.from,
+    to: f.to,
+    needsReview: f.needsReview,
+  };
+}
+
+/** The eight commonest values of one facet, each a link that filters by it. */
+function facetLinks(lang: Lang, base: QueryParams, name: 'type' | 'department' | 'year', counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(
+      ([value, n]) =>
+        `<div class="facet"><a href="/search${esc(queryString({ ...base, [name]: value, offset: undefined }))}">${esc(name === 'year' ? num(lang, value) : value)}</a><span class="muted">${num(lang, n)}</span></div>`,
+    )
+    .join('');
+}
+
+/** A filter's choices: any, then every value the results have, in order. */
+function filterOptions(lang: Lang, counts: Record<string, number>, current: string | undefined): string {
+  return [`<option value="">${t(lang, 'any')}</option>`]
+    .concat(
+      Object.keys(counts)
+        .sort()
+        .map((v) => `<option value="${esc(v)}"${v === current ? ' selected' : ''}>${esc(v)}</option>`),
+    )
+    .join('');
+}
+
+function filtersAside(lang: Lang, d: SearchPageData, base: QueryParams): string {
+  const f = d.filters;
+  const facets = d.result.facets;
+  return `<aside class="card filters">
+      <h2>${t(lang, 'filters')}</h2>
+      <label>${t(lang, 'from')}<input type="date" name="from" value="${esc(f.from ?? '')}"></label>
+      <label>${t(lang, 'to')}<input type="date" name="to" value="${esc(f.to ?? '')}"></label>
+      <label>${t(lang, 'type')}<select name="type">${filterOptions(lang, facets.docType, f.type)}</select></label>
+      <label>${t(lang, 'department')}<select name="department">${filterOptions(lang, facets.department, f.department)}</select></label>
+      <label>${t(lang, 'year')}<input type="number" name="year" min="1900" max="2999" value="${esc(f.year ?? '')}"></label>
+      <label><input type="checkbox" name="needsReview" value="true"${f.needsReview ? ' checked' : ''}> ${t(lang, 'needsReview')}</label>
+      <button class="secondary" type="submit">${t(lang, 'apply')}</button>
+      <h2>${t(lang, 'type')}</h2>${facetLinks(lang, base, 'type', facets.docType)}
+      <h2>${t(lang, 'department')}</h2>${facetLinks(lang, base, 'department', facets.department)}
+      <h2>${t(lang, 'year')}</h2>${facetLinks(lang, base, 'year', facets.year)}
+    </aside>`;
+}
+
+function hitItem(ctx: PageCtx, h: SearchHitView, q: string): string {
+  const { lang } = ctx;
+  const href = `/documents/${encodeURIComponent(h.id)}${queryString({ page: h.page, q })}`;
+  return `<li class="hit" data-registry-no="${esc(h.registryNo)}">
+  <a href="${esc(href)}"><img src="/api/v1/documents/${encodeURIComponent(h.id)}/pages/${h.page}/thumb" alt="" loading="lazy" width="96" height="128"></a>
+  <div>
+    <a class="title" href="${esc(href)}"><bdi>${esc(h.title ?? num(lang, h.registryNo))}</bdi></a>
+    <div class="meta"><span>${t(lang, 'registryNo')}: <bdi>${num(lang, h.registryNo)}</bdi></span><span>${date(lang, h.registeredAt, false, ctx.timeZone)}</span>${h.docType ? `<span class="badge">${esc(h.docType)}</span>` : ''}${h.department ? `<span>${esc(h.department)}</span>` : ''}<span>${t(lang, 'page')} ${num(lang, h.page)}</span>${h.needsReview ? `<span class="badge warn">${t(lang, 'needsReview')}</span>` : ''}</div>
+    <p class="snippet">${h.snippet}</p>
+  </div>
+</li>`;
+}
+
+/** Previous and next links around "1–20 of 45". */
+function pager(lang: Lang, d: SearchPageData, base: QueryParams): string {
+  const prev =
+    d.offset > 0
+      ? `<a href="/search${esc(queryString({ ...base, offset: Math.max(0, d.offset - d.limit) }))}" rel="prev">${t(lang, 'previous')}</a>`
+      : '';
+  const next =
+    d.offset + d.limit < d.result.total
+      ? `<a href="/search${esc(queryString({ ...base, offset: d.offset + d.limit }))}" rel="next">${t(lang, 'next')}</a>`
+      : '';
+  return `<div class="pager">${prev}<span class="muted">${num(lang, d.offset + 1)}–${num(lang, Math.min(d.result.total, d.offset + d.limit))} ${t(lang, 'of')} ${num(lang, d.result.total)}</span>${next}</div>`;
+}
+
+function resultsSection(ctx: PageCtx, d: SearchPageData, base: QueryParams): string {
+  const { lang } = ctx;
+  const heading =
+    d.q || Object.values(d.filters).some((v) => v !== undefined)
+      ? `${num(lang, d.result.total)} ${t(lang, 'results')}`
+      : t(lang, 'recent');
+  const hits = d.hits.map((h) => hitItem(ctx, h, d.q)).join('\n');
+  return `<section class="card">
+      <h1 id="result-count">${heading}</h1>
+      ${d.hits.length === 0 ? `<p class="muted">${t(lang, 'noResults')}</p>` : `<ol class="hits">${hits}</ol>`}
+      ${pager(lang, d, base)}
+    </section>`;
+}
+
+export function searchPage(ctx: PageCtx, d: SearchPageData): string {
+  const { lang } = ctx;
+  const base = baseQuery(d);
+  return layout(
+    ctx,
+    'search',
+    d.q || t(lang, 'search'),
+    `<form method="get" action="/search" role="search">
+  <div class="searchbar">
+    <input type="search" name="q" value="${esc(d.q)}" placeholder="${esc(t(lang, 'searchPlaceholder'))}" aria-label="${esc(t(lang, 'search'))}" autofocus>
+    <button class="primary" type="submit">${t(lang, 'go')}</button>
+  </div>
+  <div class="layout">
+    ${filtersAside(lang, d, base)}
+    ${resultsSection(ctx, d, base)}
+  </div>
+</form>`,
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The upload page: a batch's name and the details its documents share, the
+ * files or a folder to send, and the progress of each file as the browser
+ * script sends them (its words come in a JSON block, not inline script).
+ */
+import { CLASSIFICATIONS } from '../../../kernel/clearance';
+import { num, t, type Lang } from '../i18n';
+import { layout, type PageCtx } from '../layout';
+
+/** The words the browser script shows for each file's state, as JSON safe inside a script element. */
+function scriptWords(lang: Lang): string {
+  const words = Object.fromEntries(
+    (['queued', 'processing', 'archived', 'duplicate', 'rejected', 'failed', 'uploading'] as const).map((k) => [k, t(lang, k)]),
+  );
+  return JSON.stringify({ ...words, batchDone: lang === 'ar' ? 'اكتملت الدفعة.' : 'The batch is complete.' }).replace(
+    /</g,
+    '\\u003c',
+  );
+}
+
+export function uploadPage(ctx: PageCtx): string {
+  const { lang } = ctx;
+  return layout(
+    ctx,
+    'upload',
+    t(lang, 'uploadTitle'),
+    `<h1>${t(lang, 'uploadTitle')}</h1>
+<form id="upload-form" class="card">
+  <div class="grid-form">
+    <label>${t(lang, 'batchName')}<input type="text" name="name" required maxlength="200"></label>
+    <label>${t(lang, 'title')}<input type="text" name="title" maxlength="500"></label>
+    <label>${t(lang, 'type')}<input type="text" name="docType" maxlength="100"></label>
+    <label>${t(lang, 'department')}<input type="text" name="department" maxlength="200"></label>
+    <label>${t(lang, 'correspondent')}<input type="text" name="correspondent" maxlength="200"></label>
+    <label>${t(lang, 'docDate')}<input type="date" name="docDate"></label>
+    <label>${t(lang, 'classification')}<select name="classification">${CLASSIFICATIONS.map((c) => `<option value="${c}">${c}</option>`).join('')}</select></label>
+    <label>${t(lang, 'mode')}<select name="mode"><option value="documents">${t(lang, 'modeDocuments')}</option><option value="pages">${t(lang, 'modePages')}</option></select></label>
+  </div>
+  <div class="dropzone" id="dropzone">
+    <p>${t(lang, 'dropHere')}</p>
+    <label class="secondary">${t(lang, 'chooseFiles')} <input type="file" id="files" multiple accept="image/jpeg,image/png,image/webp,image/tiff,application/pdf"></label>
+    <label class="secondary">${t(lang, 'chooseFolder')} <input type="file" id="folder" webkitdirectory multiple></label>
+    <p class="muted"><span id="chosen-count">${num(lang, 0)}</span></p>
+  </div>
+  <p><button class="primary" type="submit" id="start">${t(lang, 'start')}</button> <span id="upload-state" role="status"></span></p>
+  <h2>${t(lang, 'batchProgress')} <span id="batch-text" class="muted"></span></h2>
+  <progress id="batch-progress" value="0" max="1"></progress>
+  <table class="files"><tbody id="file-rows"></tbody></table>
+</form>
+<script type="application/json" id="i18n">${scriptWords(lang)}</script>`,
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * The document page's routes. Viewing shows the asked page (or the first
+ * that matches the search, or the first), within the person's clearance, and
+ * records in the ledger who looked at which page; "verify now" checks every
+ * copy against its recorded fingerprint and comes back with the verdict.
+ */
+import type { Request, Response } from 'express';
+import { stampLines, verifyUrl } from '../../../ingest/stamp';
+import { matchBoxes, markText, queryTerms } from '../../../search/highlight';
+import type { DocumentRecord, PageRecord } from '../../../storage/repos/documents';
+import { appendLedger, ledgerForDocument } from '../../../storage/integrity/ledger';
+import { documentFixityProblems } from '../../../storage/stats';
+import { verifyDocument } from '../../../storage/integrity/verify';
+import { DomainError } from '../../../kernel/errors';
+import { isUuid } from '../../../kernel/text';
+import { callerOf, canSee, logDenied } from '../../auth';
+import { documentPage, type CopiesSummary, type DocumentPageData, type DocumentSummary } from '../pages/document';
+import { forbiddenPage, notFoundPage } from '../pages/errors';
+import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
+
+/** A document with no pages yet is shown as one blank page. */
+const BLANK_PAGE: PageRecord = { n: 1, width: 1, height: 1, text: '', confidence: null, words: [] };
+
+/** The asked page if it exists; else the first page where the searched words are found; else the first. */
+function pickPage(pages: PageRecord[], asked: number, terms: string[]): PageRecord {
+  return (
+    pages.find((p) => p.n === asked) ??
+    pages.find((p) => terms.length > 0 && matchBoxes(p.words, terms).length > 0) ??
+    pages[0] ??
+    BLANK_PAGE
+  );
+}
+
+function summary(doc: DocumentRecord, pagesFound: number, batchName: string | null): DocumentSummary {
+  return {
+    id: doc.id,
+    registryNo: doc.registryNo,
+    title: doc.title,
+    status: doc.status,
+    docType: doc.docType,
+    department: doc.department,
+    classification: doc.classification,
+    correspondent: doc.correspondent,
+    docDate: doc.docDate,
+    registeredAt: doc.createdAt,
+    pageCount: Math.max(doc.pageCount ?? 0, pagesFound, 1),
+    batchName,
+    originalName: doc.originalName,
+  };
+}
+
+/** The document's stored files: the archive copy's fingerprint, and how the copies stand. */
+async function storedFiles(
+  deps: ViewerDeps,
+  documentId: string,
+): Promise<{ archiveSha256: string | null; copies: CopiesSummary }> {
+  const artefacts = await deps.documents.artefacts(documentId);
+  const replicas = await deps.documents.replicas(documentId);
+  const archive = artefacts.find((a) => a.kind === 'archive-pdf');
+  const offsiteOk = artefacts.filter((a) => replicas.some((r) => r.key === a.key && r.sha256 === a.sha256));
+  const damaged = await documentFixityProblems(deps.db, documentId);
+  const lastOffsiteVerifiedAt =
+    replicas
+      .map((r) => r.verifiedAt)
+      .sort()
+      .at(-1) ?? null;
+  return {
+    archiveSha256: archive?.sha256 ?? null,
+    copies: { files: artefacts.length, offsiteVerified: offsiteOk.length, lastOffsiteVerifiedAt, damaged },
+  };
+}
+
+/** The stamp's words and verification link, once the document is archived. */
+function stampOf(deps: ViewerDeps, doc: DocumentRecord): DocumentPageData['stamp'] {
+  if (doc.status !== 'archived') return null;
+  const lines = stampLines({
+    organisation: deps.archive.organisation,
+    organisationEn: deps.archive.organisationEn,
+    registryNo: doc.registryNo,
+    registeredAt: new Date(doc.createdAt),
+    timeZone: deps.archive.timeZone,
+    sha256: doc.originalSha256,
+  });
+  return { lines, verifyUrl: verifyUrl(deps.archive.publicUrl, doc.registryNo, doc.originalSha256) };
+}
+
+/** The last "verified" entry of the document's ledger, as the integrity panel shows it. */
+async function lastVerification(deps: ViewerDeps, documentId: string): Promise<DocumentPageData['lastVerification']> {
+  const entries = await ledgerForDocument(deps.db, documentId);
+  const last = entries.filter((e) => e.event === 'verified').at(-1);
+  return last ? { ok: last.payload.ok === true, at: last.at } : null;
+}
+
+export async function showDocument(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
+  const caller = callerOf(res.locals);
+  const ctx = pageCtx(deps, req, res, caller);
+  const id = String(req.params.id);
+  const doc = isUuid(id) ? await deps.documents.get(id) : undefined;
+  if (!doc) {
+    res.status(404).type('html').send(notFoundPage(ctx));
+    return;
+  }
+  if (!canSee(caller, doc)) {
+    await logDenied(deps.users, req, caller, 'clearance');
+    res.status(403).type('html').send(forbiddenPage(ctx));
+    return;
+  }
+  const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 500) : '';
+  const terms = queryTerms(q);
+  const pages = await deps.documents.pages(doc.id);
+  const page = pickPage(pages, Number(req.query.page), terms);
+  const files = await storedFiles(deps, doc.id);
+  const verification = await lastVerification(deps, doc.id);
+  const batch = doc.batchId ? await deps.batches.get(doc.batchId) : undefined;
+  // A person looked at this document: that is a ledger entry (who, when, which page).
+  await appendLedger(deps.db, 'viewed', doc.id, {
+    registryNo: doc.registryNo,
+    page: page.n,
+    by: caller.name,
+    ip: req.ip ?? null,
+  });
+  const verified = req.query.verified;
+  res.type('html').send(
+    documentPage(ctx, {
+      doc: summary(doc, pages.length, batch?.name ?? null),
+      page: { n: page.n, width: page.width, height: page.height, text: page.text },
+      textHtml: markText(page.text, terms),
+      boxes: matchBoxes(page.words, terms),
+      q,
+      sha256: { original: doc.originalSha256, archive: files.archiveSha256 },
+      stamp: stampOf(deps, doc),
+      copies: files.copies,
+      lastVerification: verification,
+      justVerified: verified === 'ok' || verified === 'bad' ? verified : null,
+      canVerify: ctx.can.audit,
+    }),
+  );
+}
+
+export async function verifyNow(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
+  checkCsrf(req);
+  if (!(await allowed(deps, req, res, 'audit'))) return;
+  const doc = await deps.documents.get(String(req.params.id));
+  if (!doc) throw new DomainError('not_found');
+  const verdict = await verifyDocument(deps, doc);
+  res.redirect(303, `/documents/${encodeURIComponent(doc.id)}?verified=${verdict.ok ? 'ok' : 'bad'}#integrity`);
+}

@@ -1,0 +1,78 @@
+/**
+ * What every viewer route uses: the services it reads from, the page context
+ * (language, CSRF token, what this person may do), the CSRF check for forms,
+ * and the refusal of a page this person's role does not have.
+ */
+import crypto from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import type { BatchesRepo } from '../../../storage/repos/batches';
+import type { Db } from '../../../storage/db';
+import type { DocumentsRepo } from '../../../storage/repos/documents';
+import type { ObjectStore } from '../../../storage/objectStore';
+import type { UsersRepo } from '../../../storage/repos/users';
+import type { SearchIndex } from '../../../search/searchIndex';
+import { DomainError } from '../../../kernel/errors';
+import { can, callerOf, CSRF_COOKIE, csrfOk, logDenied, type Caller, type Permission } from '../../auth';
+import type { Config } from '../../config';
+import { cookies } from '../../http/cookies';
+import { langOf, type Lang } from '../i18n';
+import type { PageCtx } from '../layout';
+import { forbiddenPage } from '../pages/errors';
+
+export interface ViewerDeps {
+  adminToken: string;
+  users: UsersRepo;
+  db: Db;
+  documents: DocumentsRepo;
+  batches: BatchesRepo;
+  search: SearchIndex;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+  archive: Config['archive'];
+  signingKeyPem: string;
+  spoolDir: string;
+  maxFileBytes: number;
+}
+
+/** A small urlencoded form (sign-in, sign-out, verify). */
+export const formBody = express.urlencoded({ extended: false, limit: '8kb' });
+
+/** The page context: language, CSRF token (made when missing), what this person may do. */
+export function pageCtx(deps: ViewerDeps, req: Request, res: Response, caller: Caller | undefined): PageCtx {
+  const lang: Lang = langOf(req, res);
+  let csrf = cookies(req)[CSRF_COOKIE];
+  if (!csrf || csrf.length < 16) {
+    csrf = crypto.randomBytes(18).toString('base64url');
+    res.cookie(CSRF_COOKIE, csrf, { sameSite: 'strict', secure: req.secure, path: '/' });
+  }
+  // Each page shows only the actions of this person's role.
+  return {
+    lang,
+    csrf,
+    url: req.originalUrl,
+    signedIn: caller !== undefined,
+    can: {
+      search: caller !== undefined && can(caller, 'search'),
+      upload: caller !== undefined && can(caller, 'upload'),
+      audit: caller !== undefined && can(caller, 'audit'),
+    },
+    timeZone: deps.archive.timeZone,
+  };
+}
+
+/** A form that changes something must carry the CSRF token. */
+export function checkCsrf(req: Request): void {
+  if (!csrfOk(req)) throw new DomainError('forbidden', { ar: '(رمز CSRF مفقود أو خاطئ)', en: '(missing or wrong CSRF token)' });
+}
+
+/** Whether the signed-in person's role has `need`; if not, the refusal is sent and logged. */
+export async function allowed(deps: ViewerDeps, req: Request, res: Response, need: Permission): Promise<boolean> {
+  const caller = callerOf(res.locals);
+  if (can(caller, need)) return true;
+  await logDenied(deps.users, req, caller, `needs ${need}`);
+  res
+    .status(403)
+    .type('html')
+    .send(forbiddenPage(pageCtx(deps, req, res, caller)));
+  return false;
+}
