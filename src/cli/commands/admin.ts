@@ -1,0 +1,125 @@
+/**
+ * Commands for an administrator, through the API (admin permission): `users`,
+ * `tokens` and `reindex`.
+ */
+import type { Config } from '../../config';
+import { parseArgs, UsageError } from '../args';
+import { createClient } from '../client';
+import { json } from '../output';
+
+interface UserView {
+  username: string;
+  displayName: string;
+  role: string;
+  clearance: string;
+  departments: string[] | null;
+  disabled: boolean;
+}
+
+export async function users(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { flags: ['json'], options: ['role', 'clearance', 'departments', 'name'] });
+  const client = createClient(config);
+  if (sub === 'add') {
+    const username = args.positionals[0];
+    const role = args.options.get('role');
+    if (!username || !role) throw new UsageError('users add needs USERNAME and --role');
+    const departments = args.options
+      .get('departments')
+      ?.split(',')
+      .map((d) => d.trim())
+      .filter(Boolean);
+    const r = await client.post<{ user: UserView; password?: string }>('/users', {
+      username,
+      role,
+      clearance: args.options.get('clearance') ?? 'public',
+      displayName: args.options.get('name'),
+      departments,
+    });
+    if (args.flags.has('json')) json(r);
+    else
+      process.stdout.write(
+        `أُضيف ${r.user.username} (${r.user.role}, ${r.user.clearance}) / added ${r.user.username}\nكلمة المرور (تُعرض مرة واحدة) / password (shown once): ${r.password}\n`,
+      );
+    return 0;
+  }
+  if (sub === 'list') {
+    const r = await client.get<{ users: UserView[] }>('/users');
+    if (args.flags.has('json')) json(r.users);
+    else
+      for (const u of r.users)
+        process.stdout.write(
+          `${u.username}\t${u.role}\t${u.clearance}\t${u.departments?.join(',') ?? '*'}\t${u.disabled ? 'disabled' : 'active'}\n`,
+        );
+    return 0;
+  }
+  if (sub === 'disable' || sub === 'enable') {
+    const username = args.positionals[0];
+    if (!username) throw new UsageError(`users ${sub} needs USERNAME`);
+    const r = await client.post<{ user: UserView }>(`/users/${encodeURIComponent(username)}/${sub}`, {});
+    if (args.flags.has('json')) json(r.user);
+    else
+      process.stdout.write(`${r.user.username}: ${r.user.disabled ? 'disabled (sessions ended, tokens revoked)' : 'active'}\n`);
+    return 0;
+  }
+  throw new UsageError('users takes: add, list, disable, enable');
+}
+
+export async function tokens(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { flags: ['json'], options: ['user', 'name', 'role'] });
+  const client = createClient(config);
+  if (sub === 'create') {
+    const user = args.options.get('user');
+    const name = args.options.get('name');
+    if (!user || !name) throw new UsageError('tokens create needs --user and --name');
+    const r = await client.post<{ token: string; id: string; role: string }>('/tokens', {
+      username: user,
+      name,
+      role: args.options.get('role'),
+    });
+    if (args.flags.has('json')) json(r);
+    else process.stdout.write(`الرمز (يُعرض مرة واحدة) / token (shown once), ${r.role}, id ${r.id}:\n  ${r.token}\n`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const r = await client.get<{
+      tokens: Array<{
+        id: string;
+        username: string;
+        name: string;
+        role: string;
+        lastUsedAt: string | null;
+        revokedAt: string | null;
+      }>;
+    }>('/tokens');
+    if (args.flags.has('json')) json(r.tokens);
+    else
+      for (const t of r.tokens)
+        process.stdout.write(
+          `${t.id}\t${t.username}\t${t.name}\t${t.role}\tlast used ${t.lastUsedAt ?? 'never'}\t${t.revokedAt ? 'revoked' : 'active'}\n`,
+        );
+    return 0;
+  }
+  if (sub === 'revoke') {
+    const id = args.positionals[0];
+    if (!id) throw new UsageError('tokens revoke needs ID');
+    await client.post(`/tokens/${encodeURIComponent(id)}/revoke`, {});
+    process.stdout.write(`أُلغي / revoked ${id}\n`);
+    return 0;
+  }
+  throw new UsageError('tokens takes: create, list, revoke');
+}
+
+export async function reindex(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'clear'], options: [] });
+  const report = await createClient(config).post<{ documents: number; pages: number; ms: number }>('/reindex', {
+    clear: args.flags.has('clear'),
+  });
+  if (args.flags.has('json')) json(report);
+  else
+    process.stdout.write(
+      `أعيدت فهرسة ${report.documents} وثيقة (${report.pages} صفحة) / reindexed ${report.documents} documents, ${report.pages} pages in ${(report.ms / 1000).toFixed(1)} s\n`,
+    );
+  return 0;
+}

@@ -1,0 +1,246 @@
+/**
+ * Commands for an auditor, through the API (audit permission): `verify`,
+ * `verify-file`, `audit`, `fixity` and `replicate`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectScript } from '../../../ingest/adapters/files';
+import type { ReplicationStatus } from '../../../storage/integrity/replication';
+import type { Config } from '../../config';
+import { parseArgs, UsageError } from '../args';
+import { createClient } from '../client';
+import { json } from '../output';
+import { multipartBody } from '../upload';
+
+interface VerdictView {
+  registryNo: string;
+  ok: boolean;
+  files: Array<{ key: string; primary: { state: string }; offsite: { state: string }; manifest: string; ledger: string }>;
+}
+
+export async function verify(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'all'], options: [] });
+  const client = createClient(config);
+  let ids = args.positionals;
+  if (args.flags.has('all')) {
+    ids = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = await client.get<{ items: Array<{ id: string }> }>(`/documents?status=archived&limit=200&offset=${offset}`);
+      ids.push(...page.items.map((d) => d.id));
+      if (page.items.length < 200) break;
+    }
+  }
+  if (ids.length === 0) throw new UsageError('verify needs an ID or --all');
+  const verdicts: VerdictView[] = [];
+  for (const id of ids) verdicts.push(await client.get<VerdictView>(`/documents/${encodeURIComponent(id)}/verify`));
+  if (args.flags.has('json')) json(args.flags.has('all') ? verdicts : verdicts[0]);
+  else {
+    for (const v of verdicts) {
+      process.stdout.write(`${v.registryNo}\t${v.ok ? 'سليم / intact' : 'غير مطابق / NOT INTACT'}\n`);
+      for (const f of v.files.filter(
+        (x) => x.primary.state !== 'ok' || x.offsite.state !== 'ok' || x.manifest === 'mismatch' || x.ledger === 'mismatch',
+      )) {
+        process.stdout.write(
+          `  ${f.key}\tprimary ${f.primary.state}\toffsite ${f.offsite.state}\tmanifest ${f.manifest}\tledger ${f.ledger}\n`,
+        );
+      }
+    }
+  }
+  return verdicts.every((v) => v.ok) ? 0 : 1;
+}
+
+export async function verifyFile(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const file = args.positionals[0];
+  if (!file) throw new UsageError('verify-file needs a PATH');
+  const size = fs.statSync(file).size;
+  const body = multipartBody([{ path: file, size }], 'file', () => undefined);
+  const r = await createClient(config).postMultipart<{
+    sha256: string;
+    matches: Array<{ registryNo: string; kind: string; key: string }>;
+  }>('/verify', body);
+  if (args.flags.has('json')) json(r);
+  else if (r.matches.length === 0) process.stdout.write(`غير مسجّل / not registered: ${r.sha256}\n`);
+  else for (const m of r.matches) process.stdout.write(`${m.registryNo}\t${m.kind}\t${m.key}\n`);
+  return r.matches.length > 0 ? 0 : 1;
+}
+
+/** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
+async function auditExport(config: Config, dir: string): Promise<number> {
+  const b = await createClient(config).get<{
+    keyId: string;
+    publicKey: string;
+    exportedAt: string;
+    ledger: unknown[];
+    checkpoints: unknown[];
+    manifests: Array<{ key: string; text: string }>;
+  }>('/audit/export');
+  fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ledger.jsonl'), b.ledger.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(b.checkpoints, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'public-key.pem'), b.publicKey);
+  for (const m of b.manifests) {
+    // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
+    const [, year, seq] = m.key.split('/');
+    fs.writeFileSync(path.join(dir, 'manifests', `${year}-${seq}.json`), m.text);
+  }
+  fs.copyFileSync(projectScript('storage/integrity/audit-verify.mjs'), path.join(dir, 'verify.mjs'));
+  fs.writeFileSync(
+    path.join(dir, 'README.txt'),
+    `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +
+      `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n`,
+  );
+  process.stdout.write(
+    `${dir}: ${b.ledger.length} ledger entries, ${b.checkpoints.length} checkpoints, ${b.manifests.length} manifests, verify.mjs\n`,
+  );
+  return 0;
+}
+
+export async function audit(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { flags: ['json'], options: [] });
+  const client = createClient(config);
+  if (sub === 'checkpoint') {
+    const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
+      '/audit/checkpoint',
+      {},
+    );
+    if (args.flags.has('json')) json(c);
+    else
+      process.stdout.write(
+        `نقطة تحقق موقّعة / signed checkpoint: ledger entry ${c.body.ledgerSeq}, ${c.body.documents} documents, root ${c.body.merkleRoot} (${c.objectKey})\n`,
+      );
+    return 0;
+  }
+  if (sub === 'report') {
+    const r = await client.get<{
+      ledger: {
+        entries: number;
+        brokenAt: number | null;
+        checkpoints: number;
+        badCheckpoint: number | null;
+        lastCheckpoint: { at: string } | null;
+        appRole: string;
+        appRoleCanAlter: boolean;
+      };
+      fixity: {
+        lastCheckedAt: string | null;
+        objectsChecked: number;
+        ok: number;
+        repaired: number;
+        damaged: Array<{ registryNo: string; key: string; target: string; state: string }>;
+      };
+      replication: { files: number; verifiedOffsite: number; missingOffsite: number };
+      documents: Record<string, number>;
+    }>('/audit/report');
+    if (args.flags.has('json')) json(r);
+    else {
+      const lines = [
+        `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
+        `صلاحيات قاعدة البيانات / database role ${r.ledger.appRole}: ${r.ledger.appRoleCanAlter ? 'CAN change or remove ledger rows (set DATABASE_OWNER_URL so the archive runs as a role that cannot)' : 'can only add to the ledger'}`,
+        `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
+        ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
+        `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,
+        `الوثائق / documents: ${Object.entries(r.documents)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    return r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.fixity.damaged.length === 0 ? 0 : 1;
+  }
+  if (sub === 'export') {
+    const out = args.positionals[0];
+    if (!out) throw new UsageError('audit export needs a DIR');
+    return auditExport(config, out);
+  }
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint, report, export DIR');
+  const r = await client.get<{ entries: number; brokenAt: number | null; checkpoints: number; badCheckpoint: number | null }>(
+    '/audit/ledger',
+  );
+  const ok = r.brokenAt === null && r.badCheckpoint === null;
+  if (args.flags.has('json')) json(r);
+  else {
+    process.stdout.write(
+      r.brokenAt === null
+        ? `السجل سليم: ${r.entries} قيدًا متسلسلًا / ledger intact: ${r.entries} chained entries\n`
+        : `السجل مكسور عند القيد ${r.brokenAt} / ledger broken at entry ${r.brokenAt} (of ${r.entries})\n`,
+    );
+    process.stdout.write(
+      r.badCheckpoint === null
+        ? `نقاط التحقق سليمة / ${r.checkpoints} checkpoints, every signature valid\n`
+        : `نقطة التحقق ${r.badCheckpoint} لا تطابق / checkpoint ${r.badCheckpoint} fails its signature or the ledger\n`,
+    );
+  }
+  return ok ? 0 : 1;
+}
+
+interface FixityView {
+  documents: number;
+  objects: number;
+  bytes: number;
+  ms: number;
+  unrepaired: number;
+  findings: Array<{
+    registryNo: string;
+    key: string;
+    target: string;
+    state: string;
+    expected: string;
+    found: string | null;
+    repairedFrom?: string;
+  }>;
+}
+
+export async function fixity(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const r = await createClient(config).post<FixityView>('/fixity', {});
+  if (args.flags.has('json')) json(r);
+  else {
+    process.stdout.write(
+      `فُحص ${r.objects} ملفًا في ${r.documents} وثيقة على النسختين / checked ${r.objects} objects of ${r.documents} documents on both copies` +
+        ` (${(r.bytes / 1048576).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s)\n`,
+    );
+    for (const f of r.findings) {
+      const was =
+        f.state === 'repaired' ? `${f.found === null ? 'missing' : 'mismatch'} -> repaired from ${f.repairedFrom}` : f.state;
+      process.stdout.write(`${f.registryNo}\t${f.target}\t${f.key}\t${was}\n`);
+    }
+    if (r.findings.length === 0) process.stdout.write('كل الملفات سليمة / every object is intact\n');
+  }
+  return r.unrepaired > 0 ? 1 : 0;
+}
+
+interface ReplicationView extends ReplicationStatus {
+  target: string;
+  objectLock: Record<string, { enabled: boolean; detail: string }>;
+}
+
+export async function replicate(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'status'], options: [] });
+  const client = createClient(config);
+  if (!args.flags.has('status')) {
+    const r = await client.post<{ requeued: number; waiting: number }>('/replication/catch-up', {});
+    if (args.flags.has('json')) json(r);
+    else
+      process.stdout.write(
+        `أعيدت ${r.requeued} وثيقة إلى الطابور / queued ${r.requeued} documents (${r.waiting} waiting for their upload)\n`,
+      );
+    return 0;
+  }
+  const r = await client.get<ReplicationView>('/replication');
+  if (args.flags.has('json')) json(r);
+  else {
+    const lock = Object.entries(r.objectLock)
+      .map(([k, v]) => `${k}: ${v.enabled ? 'locked (COMPLIANCE retention)' : `NOT locked (${v.detail})`}`)
+      .join('; ');
+    process.stdout.write(
+      [
+        `النسخة الخارجية / offsite (${r.target}): ${r.pending} documents pending, ${r.objectsPending} files, ${(r.bytesPending / 1048576).toFixed(1)} MB; oldest ${r.oldestPendingSeconds} s`,
+        `نُسخ وتُحقق منه / verified: ${r.objectsReplicated} files, last ${r.lastVerifiedAt ?? 'never'}`,
+        `الحفظ غير القابل للتعديل / Object Lock: ${lock}`,
+      ].join('\n') + '\n',
+    );
+  }
+  return Object.values(r.objectLock).every((l) => l.enabled) ? 0 : 1;
+}
