@@ -17,7 +17,7 @@ const ADAPTERS = {
     files: ['ingest/adapters/sharp.ts'],
     why: 'sharp comes configured from ingest/adapters/sharp.ts, for the image adapters (images, ocrImage, stampImage).',
   },
-  pg: { files: ['storage/**', 'src/runtime/services/postgres.ts'], why: 'Only storage/ talks to PostgreSQL.' },
+  pg: { files: ['storage/**'], why: 'Only storage/ talks to PostgreSQL.' },
   multer: { files: ['src/http/uploads.ts'], why: 'Only src/http/uploads.ts receives multipart uploads.' },
 };
 

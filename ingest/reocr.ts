@@ -12,12 +12,11 @@
  * pages already read are kept, puts are write-once, the ledger entry is
  * written once per version.
  */
-import type { DocumentRecord, OcrWord } from '../storage/repos/documents';
+import type { DocumentRecord } from '../storage/repos/documents';
 import { keys } from '../storage/layout';
-import { appendLedgerOnce } from '../storage/integrity/ledger';
-import { boxOnPage, prepareForOcrWithGeometry } from './adapters/ocrImage';
-import { RetryLater } from './retry';
+import { RetryLater } from './stages/stage';
 import { pageRecords } from '../search/records';
+import { readScan } from './stages/ocr';
 import { ocrFile } from './stages/record';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps } from './stages/stage';
@@ -38,18 +37,8 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
     const done = new Set((await deps.textVersions.pageTexts(doc.id, version.version)).map((p) => p.n));
     for (let n = 1; n <= count; n++) {
       if (done.has(n)) continue;
-      const page = await ws.page(n);
-      const input = await prepareForOcrWithGeometry(page);
-      const result = await deps.ocr.recognize(input.ink, { layout: settings.layout });
-      const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
-      await deps.textVersions.savePageText(doc.id, version.version, {
-        n,
-        width: page.width,
-        height: page.height,
-        text: result.text,
-        confidence: result.confidence,
-        words,
-      });
+      const read = await readScan(await ws.page(n), deps.ocr, { layout: settings.layout });
+      await deps.textVersions.savePageText(doc.id, version.version, { n, ...read });
     }
     const pages = await deps.textVersions.pageTexts(doc.id, version.version);
     const file = ocrFile(doc, pages, { version: version.version, settings, reason: version.reason });
@@ -65,8 +54,7 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
     const previous = doc.textVersion;
     await deps.textVersions.finish(doc.id, version.version, stored);
     const confidences = pages.map((p) => p.confidence ?? 0);
-    await appendLedgerOnce(
-      deps.db,
+    await deps.ledger.recordOnce(
       'reocr',
       doc.id,
       {

@@ -43,6 +43,24 @@ export const ERROR_MESSAGES = {
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
 
+/**
+ * Codes that say the file itself is at fault: reading it again cannot help, so
+ * a document whose file raises one fails for good, with that code. Every
+ * other code is a refusal at the door or a passing fault.
+ */
+const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'corrupt_file',
+  'too_many_pixels',
+  'too_many_pages',
+  'encrypted_file',
+  'unsupported_type',
+]);
+
+/** Whether an error with this code is permanent (see PERMANENT_CODES). */
+export function isPermanent(code: ErrorCode): boolean {
+  return PERMANENT_CODES.has(code);
+}
+
 /** An expected failure with a stable code, shown to people in Arabic and English. */
 export class DomainError extends Error {
   readonly code: ErrorCode;

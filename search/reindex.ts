@@ -5,6 +5,7 @@
  * a search sees either the old pages or the new ones.
  */
 import type { Db } from '../storage/db';
+import { readState, writeState } from '../storage/state';
 import type { DocumentsRepo } from '../storage/repos/documents';
 import type { SearchIndex } from './searchIndex';
 import { pageRecords } from './records';
@@ -21,6 +22,7 @@ export interface ReindexReport {
  * upgrade (ensureIndexFormat), in the background, without a command.
  */
 export const INDEX_FORMAT = 2;
+const INDEX_FORMAT_KEY = 'search_index_format';
 
 /** Rebuilds the index when it was written in an older format; returns the report, or undefined when it was current. */
 export async function ensureIndexFormat(deps: {
@@ -29,8 +31,7 @@ export async function ensureIndexFormat(deps: {
   search: SearchIndex;
   reviewBelow: number;
 }): Promise<ReindexReport | undefined> {
-  const res = await deps.db.query<{ value: number }>(`SELECT value FROM diwan_state WHERE key = 'search_index_format'`);
-  const current = res.rows[0]?.value;
+  const current = await readState<number>(deps.db, INDEX_FORMAT_KEY);
   if (current !== undefined && current >= INDEX_FORMAT) return undefined;
   return rebuildIndex(deps);
 }
@@ -41,11 +42,7 @@ export async function rebuildIndex(
   opts: { clear?: boolean } = {},
 ): Promise<ReindexReport> {
   const report = await reindexAll(deps, opts);
-  await deps.db.query(
-    `INSERT INTO diwan_state (key, value) VALUES ('search_index_format', $1::jsonb)
-     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [JSON.stringify(INDEX_FORMAT)],
-  );
+  await writeState(deps.db, INDEX_FORMAT_KEY, INDEX_FORMAT);
   return report;
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config';
-import { startServer, type Server } from '../src/runtime/runtime';
+import { startServer, type Server } from '../src/runtime/server';
 import { main } from '../src/cli/main';
 
 export const TOKEN = 'test-admin-token-0123456789';

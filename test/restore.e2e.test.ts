@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
-import { startCore } from '../src/runtime/runtime';
+import { startCore } from '../src/runtime/core';
 import { restoreArchive } from '../storage/restore/restore';
 import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 

@@ -1,6 +1,5 @@
 /** Projects the document's pages into the search index and waits until Meilisearch has applied them. */
 import { pageRecords } from '../../search/records';
-import { appendLedgerOnce } from '../../storage/integrity/ledger';
 import type { Stage } from './stage';
 
 export const indexStage: Stage = {
@@ -13,7 +12,7 @@ export const indexStage: Stage = {
     // again after a crash replaces the same page ids). Leaving out the removal of older pages, which
     // only a re-reading has, lets Meilisearch index several documents' additions in one batch.
     await deps.search.addPages(records);
-    await appendLedgerOnce(deps.db, 'indexed', doc.id, { registryNo: doc.registryNo, pages: records.length });
+    await deps.ledger.recordOnce('indexed', doc.id, { registryNo: doc.registryNo, pages: records.length });
     return { kind: 'done', detail: { pages: records.length } };
   },
 };

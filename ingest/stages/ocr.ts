@@ -10,7 +10,10 @@ import type { OcrWord } from '../../storage/repos/documents';
 import { boxOnPage, prepareForOcrWithGeometry } from '../adapters/ocrImage';
 import { documentPageText } from '../source';
 import { inLanes } from './lanes';
-import type { Stage, StageContext } from './stage';
+import type { RenderedPage } from '../adapters/images';
+import type { OcrEngine } from '../ocr/engine';
+import type { PageLayout } from '../../storage/repos/textVersions';
+import { failedOrThrow, type Stage, type StageContext, type StageResult } from './stage';
 
 async function readPage(ctx: StageContext, n: number): Promise<void> {
   const { doc, deps } = ctx;
@@ -20,24 +23,39 @@ async function readPage(ctx: StageContext, n: number): Promise<void> {
     return;
   }
   const page = await ctx.page(n);
+  const read = await readScan(page, deps.ocr);
+  await deps.documents.savePage(doc.id, { n, ...read });
+  if (read.confidence !== null) deps.metrics?.ocrConfidence(read.confidence);
+}
+
+/**
+ * One scanned page read by the OCR engine (the first reading here, and any
+ * later reading, ingest/reocr.ts): its text, confidence, and words with boxes
+ * in the scan's own pixels, where the viewer and the PDF text layer use them.
+ */
+export async function readScan(
+  page: RenderedPage,
+  ocr: OcrEngine,
+  settings?: { layout?: PageLayout },
+): Promise<{ width: number; height: number; text: string; confidence: number | null; words: OcrWord[] }> {
   const input = await prepareForOcrWithGeometry(page);
-  const result = await deps.ocr.recognize(input.ink);
-  // Boxes are kept in the scan's own pixels, where the viewer and the PDF text layer use them.
+  const result = await ocr.recognize(input.ink, settings);
   const words = result.words.map(([t, x0, y0, x1, y1, c]): OcrWord => [t, ...boxOnPage([x0, y0, x1, y1], input), c]);
-  await deps.documents.savePage(doc.id, { n, width: page.width, height: page.height, ...result, words });
-  if (result.confidence !== null) deps.metrics?.ocrConfidence(result.confidence);
+  return { width: page.width, height: page.height, text: result.text, confidence: result.confidence, words };
 }
 
 export const ocrStage: Stage = {
   id: 'ocr',
   description: 'recognise text (ara+eng) on every page, or keep a PDF text layer',
-  async run(ctx) {
-    const { doc, deps } = ctx;
-    const count = doc.pageCount ?? 1;
-    const done = new Set((await deps.documents.pages(doc.id)).map((p) => p.n));
-    const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !done.has(n)); // read before a crash: keep it
-    // A text layer is read from the PDF in one process per page: one at a time.
-    await inLanes(todo, doc.textLayer ? 1 : deps.ocr.stats().workers, (n) => readPage(ctx, n));
-    return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
-  },
+  run: (ctx) => readPages(ctx).catch(failedOrThrow),
 };
+
+async function readPages(ctx: StageContext): Promise<StageResult> {
+  const { doc, deps } = ctx;
+  const count = doc.pageCount ?? 1;
+  const done = new Set((await deps.documents.pages(doc.id)).map((p) => p.n));
+  const todo = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !done.has(n)); // read before a crash: keep it
+  // A text layer is read from the PDF in one process per page: one at a time.
+  await inLanes(todo, doc.textLayer ? 1 : deps.ocr.stats().workers, (n) => readPage(ctx, n));
+  return { kind: 'done', detail: { pages: count, source: doc.textLayer ? 'text-layer' : 'ocr' } };
+}

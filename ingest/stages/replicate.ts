@@ -3,8 +3,6 @@
  * copy back and compares its SHA-256 with the recorded one. Only verified
  * copies are recorded as replicas.
  */
-import { appendLedgerOnce } from '../../storage/integrity/ledger';
-import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
 import type { Stage } from './stage';
 
 export const replicateStage: Stage = {
@@ -29,12 +27,12 @@ export const replicateStage: Stage = {
         verifiedAt: new Date().toISOString(),
       });
     }
-    await appendLedgerOnce(deps.db, 'replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });
+    await deps.ledger.recordOnce('replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });
     // The ledger up to here goes to storage too, so a bucket alone holds this document's history.
     // A failure here loses nothing: the next export writes what this one did not.
-    await exportLedgerSegments(deps.db, [deps.primary, deps.offsite]).catch((e: unknown) =>
-      deps.log.warn('ledger segment not exported yet', { error: String(e) }),
-    );
+    await deps.ledger
+      .exportSegments([deps.primary, deps.offsite])
+      .catch((e: unknown) => deps.log.warn('ledger segment not exported yet', { error: String(e) }));
     return { kind: 'done', detail: { files: artefacts.length } };
   },
 };

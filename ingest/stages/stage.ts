@@ -9,16 +9,20 @@
  * - It returns a closed result instead of throwing for expected outcomes:
  *     done     the work is complete;
  *     skipped  nothing to do (recorded as complete all the same);
- *     failed   permanent: the document is marked failed with this code;
+ *     failed   permanent: the document is marked failed with this code
+ *              (a stage that reads the file turns a permanent domain error
+ *              into this result with `failedOrThrow`);
  *     retry    transient: the job is retried later with backoff.
- *   Anything thrown is unexpected and treated as `retry` by the runner.
+ *   Anything thrown is a passing fault, treated as `retry` by the runner.
  * - Stages receive ids and reload what they need (the document, its pages,
  *   its original from object storage): jobs carry ids only.
  */
+import { isDomainError, isPermanent } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
 import type { SearchIndex } from '../../search/searchIndex';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import type { Db } from '../../storage/db';
+import type { DocumentLedger } from '../../storage/integrity/documentLedger';
 import type { TextVersionsRepo } from '../../storage/repos/textVersions';
 import type { ObjectStore } from '../../storage/objectStore';
 import type { RenderedPage } from '../adapters/images';
@@ -69,6 +73,7 @@ export interface PipelineSettings {
 export interface PipelineDeps {
   config: PipelineSettings;
   db: Db;
+  ledger: DocumentLedger;
   documents: DocumentsRepo;
   textVersions: TextVersionsRepo;
   primary: ObjectStore;
@@ -103,4 +108,24 @@ export interface Stage {
   /** One line on what the stage does, for logs and docs. */
   readonly description: string;
   run(ctx: StageContext): Promise<StageResult>;
+}
+
+/**
+ * A stage's answer to an error: a permanent fault in the file itself (its
+ * error code says so) fails the document with that code; anything else is
+ * thrown on, to be retried.
+ */
+export function failedOrThrow(e: unknown): StageResult {
+  if (isDomainError(e) && isPermanent(e.code)) return { kind: 'failed', code: e.code, message: e.messageEn };
+  throw e;
+}
+
+/** Thrown to ask the job queue to try again later; `stage` names the step that could not finish. */
+export class RetryLater extends Error {
+  constructor(
+    readonly stage: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
 }

@@ -10,9 +10,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { type SearchIndex } from '../../search/searchIndex';
 import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
+import type { Db } from '../../storage/db';
 import type { DocumentsRepo } from '../../storage/repos/documents';
 import { toArabicIndic } from '../../kernel/text';
-import { reindexAll } from '../../search/reindex';
+import { rebuildIndex } from '../../search/reindex';
 import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
 import { parseOr400 } from './schemas';
@@ -38,6 +39,7 @@ export const searchQuerySchema = z.object({
 });
 
 export interface SearchRouteDeps {
+  db: Db;
   search: SearchIndex;
   documents: DocumentsRepo;
   reviewBelow: number;
@@ -114,7 +116,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
   // Rebuild the index from the database (clear=true empties it first). Safe while serving.
   router.post('/reindex', async (req, res) => {
     const body = parseOr400(z.object({ clear: z.boolean().default(false) }), req.body ?? {});
-    res.json(await reindexAll(deps, { clear: body.clear }));
+    res.json(await rebuildIndex(deps, { clear: body.clear }));
   });
   return router;
 }

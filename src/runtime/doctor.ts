@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../../storage/migrations';
 import { createObjectStore } from '../../storage/objectStore';
 import { languageSource } from '../../ingest/ocr/languages';
 import type { Config, S3Target } from '../config';
+import { appliedSchemaVersion, serverVersion } from '../../storage/stats';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
 
@@ -51,16 +52,14 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   else {
     const db = createDb(config.databaseUrl, 1);
     try {
-      const v = await timeout(db.query<{ v: string }>('SHOW server_version'));
-      const m = await db
-        .query<{ n: number }>('SELECT coalesce(max(version), 0)::int AS n FROM schema_migrations')
-        .catch(() => ({ rows: [{ n: 0 }] }));
+      const version = await timeout(serverVersion(db));
+      const applied = await appliedSchemaVersion(db);
       const latest = MIGRATIONS.at(-1)!.version;
-      if (m.rows[0]!.n < latest) {
+      if (applied < latest) {
         add(
           'PostgreSQL',
           'warn',
-          `${v.rows[0]!.v}; schema at version ${m.rows[0]!.n} of ${latest}`,
+          `${version}; schema at version ${applied} of ${latest}`,
           'start diwan serve once (as DATABASE_OWNER_URL) to migrate',
         );
       } else {
@@ -69,10 +68,10 @@ export async function runDoctor(config: Config): Promise<Check[]> {
           add(
             'PostgreSQL',
             'warn',
-            `${v.rows[0]!.v}; the archive runs as ${p.role}, which could change ledger rows`,
+            `${version}; the archive runs as ${p.role}, which could change ledger rows`,
             'set DATABASE_OWNER_URL to the owner and DATABASE_URL to a role of its own (docs/production.md)',
           );
-        } else add('PostgreSQL', 'ok', `${v.rows[0]!.v}; schema current; runs as ${p.role}, which can only add to the ledger`);
+        } else add('PostgreSQL', 'ok', `${version}; schema current; runs as ${p.role}, which can only add to the ledger`);
       }
     } catch (e) {
       add('PostgreSQL', 'fail', (e as Error).message, 'check DATABASE_URL (host, port, role, password, database)');

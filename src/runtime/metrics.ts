@@ -11,6 +11,7 @@ import type { PipelineMetrics } from '../../ingest/stages/stage';
 import type { Db } from '../../storage/db';
 import { openFixityProblems } from '../../storage/integrity/fixity';
 import { replicationStatus } from '../../storage/integrity/replication';
+import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../../storage/stats';
 
 const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'diwan_process_' });
@@ -89,24 +90,18 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
       oldest.set(r.oldestPendingSeconds);
       bytes.set(r.bytesPending);
       damaged.set(await openFixityProblems(deps.db));
-      const checked = await deps.db.query<{ state: string; n: number }>(
-        'SELECT state, count(*)::int AS n FROM fixity GROUP BY state',
-      );
+      const checked = await fixityStateCounts(deps.db);
       fixity.reset();
       for (const state of ['ok', 'mismatch', 'missing', 'repaired']) fixity.set({ state }, 0);
-      for (const row of checked.rows) fixity.set({ state: row.state }, row.n);
-      const byStatus = await deps.db.query<{ status: string; n: number }>(
-        'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
-      );
+      for (const [state, n] of checked) fixity.set({ state }, n);
+      const byStatus = await documentStatusCounts(deps.db);
       documents.reset();
-      for (const row of byStatus.rows) documents.set({ status: row.status }, row.n);
-      const unfinished = await deps.db.query<{ stages: Record<string, string> }>(
-        `SELECT stages FROM documents WHERE status IN ('queued', 'processing')`,
-      );
+      for (const [status, n] of byStatus) documents.set({ status }, n);
+      const unfinished = await unfinishedStages(deps.db);
       queue.reset();
       for (const s of deps.stages) queue.set({ stage: s }, 0);
-      for (const row of unfinished.rows) {
-        const next = deps.stages.find((s) => !row.stages[s]);
+      for (const stages of unfinished) {
+        const next = deps.stages.find((s) => !stages[s]);
         if (next) queue.inc({ stage: next });
       }
       return registry.metrics();

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { ensureDatabaseAndRole } from '../../../storage/db';
 import { freePort } from './util';
 
 export interface LocalPostgres {
@@ -70,20 +70,7 @@ export async function startPostgres(opts: { dataDir: string; password: string; a
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const ownerUrl = `postgres://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/diwan`;
-  const admin = new pg.Client({ connectionString: ownerUrl.replace(/\/diwan$/, '/postgres') });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['diwan']);
-    if (exists.rowCount === 0) await admin.query('CREATE DATABASE diwan');
-    // The role the archive runs as: it logs in, and has only what the owner grants it at migration.
-    const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
-    if (role.rowCount === 0) await admin.query(`CREATE ROLE ${APP_ROLE} LOGIN`);
-    await admin.query(
-      `ALTER ROLE ${APP_ROLE} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${admin.escapeLiteral(opts.appPassword)}`,
-    );
-  } finally {
-    await admin.end();
-  }
+  await ensureDatabaseAndRole(ownerUrl.replace(/\/diwan$/, '/postgres'), 'diwan', APP_ROLE, opts.appPassword);
   const url = `postgres://${APP_ROLE}:${encodeURIComponent(opts.appPassword)}@127.0.0.1:${port}/diwan`;
   return { url, ownerUrl, stop: () => server.stop() };
 }

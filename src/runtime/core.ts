@@ -1,0 +1,122 @@
+/**
+ * The composition root: connects to (or starts) every service, applies
+ * migrations, and makes the repositories, stores, index and queue that
+ * `serve`, `worker`, the CLI and the tests share. Shutdown runs in order:
+ * the queue, then connections, then the embedded services.
+ */
+import fs from 'node:fs';
+import { startEmbeddedServices } from './services/embedded';
+import type { AcceptDeps } from '../../ingest/intake/accept';
+import { createJobQueue, installJobQueue, QUEUE_SCHEMA, type JobQueue } from '../../ingest/adapters/queue';
+import { RETRIES } from '../../ingest/worker';
+import { createSearchIndex, type SearchIndex } from '../../search/searchIndex';
+import { createDb, grantAppRole, migrate, type Db } from '../../storage/db';
+import { createBatchesRepo, type BatchesRepo } from '../../storage/repos/batches';
+import { createUsersRepo, type UsersRepo } from '../../storage/repos/users';
+import { createDocumentsRepo, type DocumentsRepo } from '../../storage/repos/documents';
+import { createTextVersionsRepo, type TextVersionsRepo } from '../../storage/repos/textVersions';
+import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
+import { isKept } from '../../storage/layout';
+import { currentRole } from '../../storage/stats';
+import { createLogger, type Logger } from '../../kernel/log';
+import type { Config } from '../config';
+
+export interface Core {
+  config: Config;
+  log: Logger;
+  db: Db;
+  documents: DocumentsRepo;
+  textVersions: TextVersionsRepo;
+  batches: BatchesRepo;
+  users: UsersRepo;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+  search: SearchIndex;
+  queue: JobQueue;
+  stop(): Promise<void>;
+}
+
+/** Connects to every service (starting embedded ones when unconfigured) and prepares schema, buckets and index. */
+export async function startCore(configIn: Config, log: Logger = createLogger(configIn.log)): Promise<Core> {
+  fs.mkdirSync(configIn.dataDir, { recursive: true });
+  const services = await startEmbeddedServices(configIn, log);
+  const config = services.config;
+  const stops: Array<() => Promise<void>> = [services.stop];
+  try {
+    // Each running job holds one connection for its document lock, besides what its stages use.
+    const db = createDb(config.databaseUrl!, 10 + 2 * Math.max(config.workerConcurrency, config.ocr.workers));
+    stops.unshift(() => db.end());
+    const separateOwner = await prepareDatabase(config, db, log);
+    const retention = { ms: config.retentionMs, applies: isKept };
+    const primary = createObjectStore('primary', config.s3!, retention);
+    const offsite = createObjectStore('offsite', config.offsite!, retention);
+    await primary.ensureBucket();
+    // An offsite copy that is away does not keep the archive from starting: replication waits for it.
+    await offsite
+      .ensureBucket()
+      .catch((e: unknown) =>
+        log.warn('offsite storage unreachable at start: documents will wait for their offsite copy', { error: String(e) }),
+      );
+    const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
+    await search.ensureIndex();
+    const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner, retries: RETRIES });
+    await queue.start();
+    stops.unshift(() => queue.stop());
+    return {
+      config,
+      log,
+      db,
+      documents: createDocumentsRepo(db),
+      textVersions: createTextVersionsRepo(db),
+      batches: createBatchesRepo(db),
+      users: createUsersRepo(db),
+      primary,
+      offsite,
+      search,
+      queue,
+      async stop() {
+        for (const s of stops) await s().catch((e: unknown) => log.warn('shutdown step failed', { error: String(e) }));
+      },
+    };
+  } catch (e) {
+    for (const s of stops) await s().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Migrates the schema. With DATABASE_OWNER_URL the owner migrates, installs the
+ * job queue and grants the application's role (DATABASE_URL) only what it
+ * needs; returns whether it did. Otherwise the application's role migrates itself.
+ */
+async function prepareDatabase(config: Config, db: Db, log: Logger): Promise<boolean> {
+  if (!config.databaseOwnerUrl) {
+    await migrate(db);
+    return false;
+  }
+  const owner = createDb(config.databaseOwnerUrl, 2);
+  try {
+    const app = await currentRole(db);
+    const own = await currentRole(owner);
+    await migrate(owner);
+    if (app === own) return false;
+    await installJobQueue(config.databaseOwnerUrl, log, RETRIES);
+    await grantAppRole(owner, app, QUEUE_SCHEMA);
+    return true;
+  } finally {
+    await owner.end();
+  }
+}
+
+export function acceptDeps(core: Core): AcceptDeps {
+  return {
+    db: core.db,
+    documents: core.documents,
+    primary: core.primary,
+    queue: core.queue,
+    batches: core.batches,
+    limits: core.config.limits,
+    spoolDir: core.config.spoolDir,
+    log: core.log,
+  };
+}

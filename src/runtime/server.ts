@@ -1,0 +1,112 @@
+/**
+ * `diwan serve`: the API and viewer on the configured port, with in-process
+ * workers (by default), the schedules, and the first administrator made on
+ * the first start. Shutdown runs in order: HTTP, schedules, core, workers.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ensureIndexFormat } from '../../search/reindex';
+import { loadSigningKey } from '../../storage/integrity/checkpoints';
+import { generatePassword } from '../../storage/repos/users';
+import type { Logger } from '../../kernel/log';
+import { createApp } from '../http/app';
+import { resolveAdminToken } from '../auth';
+import type { Config } from '../config';
+import { acceptDeps, startCore, type Core } from './core';
+import { startCheckpointSchedule, startFixitySchedule, startSweeper } from './schedules';
+import { startWorkers } from './workers';
+
+export interface Server {
+  core: Core;
+  url: string;
+  port: number;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+/** `diwan serve`: the API (and, by default, in-process workers) on the configured port. */
+export async function startServer(
+  config: Config,
+  opts: {
+    log?: Logger;
+    onAdminToken?: (token: string) => void;
+    /** The first start makes an administrator for the viewer; its password is given here, once. */
+    onFirstAdmin?: (username: string, password: string) => void;
+  } = {},
+): Promise<Server> {
+  const core = await startCore(config, opts.log);
+  const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
+  if (generated) opts.onAdminToken?.(token);
+  if ((await core.users.count()) === 0) {
+    const password = generatePassword();
+    await core.users.add({
+      username: 'admin',
+      displayName: 'مدير النظام',
+      role: 'admin',
+      clearance: 'secret',
+      departments: null,
+      password,
+    });
+    opts.onFirstAdmin?.('admin', password);
+  }
+  const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
+  const sweeper = startSweeper(core);
+  const fixity = startFixitySchedule(core);
+  // The signing key is the server's alone (workers on other machines never need it).
+  const signingKey = loadSigningKey(core.config.checkpoints.keyFile);
+  const checkpoints = startCheckpointSchedule(core, signingKey);
+  // After an upgrade that changed the index's records, rebuild it once, in the background.
+  const indexRefresh = ensureIndexFormat({ ...core, reviewBelow: core.config.ocr.reviewBelow })
+    .then((r) => r && core.log.info('search index rebuilt in the current format', { ...r }))
+    .catch((e: unknown) => core.log.warn('search index not rebuilt: run diwan reindex', { error: String(e) }));
+
+  const app = createApp({
+    ...acceptDeps(core),
+    offsite: core.offsite,
+    search: core.search,
+    adminToken: token,
+    users: core.users,
+    maxRequestBytes: core.config.limits.maxRequestBytes,
+    maxFilesPerRequest: core.config.limits.maxFilesPerRequest,
+    reviewBelow: core.config.ocr.reviewBelow,
+    verifyPerMinute: core.config.verifyPerMinute,
+    textVersions: core.textVersions,
+    signingKey,
+    archive: core.config.archive,
+    trustProxy: core.config.trustProxy,
+    log: core.log,
+  });
+  // A client that trickles or stalls is cut off; the headers must come within a minute (or the whole timeout, when shorter).
+  const server = http.createServer(
+    {
+      requestTimeout: core.config.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, core.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(500, core.config.requestTimeoutMs / 4)),
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(core.config.port, core.config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = core.config.host === '0.0.0.0' ? '127.0.0.1' : core.config.host;
+  return {
+    core,
+    port,
+    url: `http://${shownHost}:${port}`,
+    adminToken: token,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sweeper.stop();
+      await fixity.stop();
+      await checkpoints.stop();
+      await indexRefresh;
+      await core.stop();
+      await workers?.stop();
+    },
+  };
+}
