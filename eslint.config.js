@@ -42,27 +42,25 @@ function restrictionsFor(file) {
   return { paths, patterns };
 }
 
-/** One config block per product file group, so each carries its own list (ESLint does not merge rule options). */
+/**
+ * The rule's options for every product file: one block per floor, then one per
+ * file that is the adapter of a library (ESLint does not merge rule options, so
+ * each block carries its whole list). Unit tests are handled below.
+ */
 function floorBlocks() {
-  const groups = new Map();
-  const fs = require('node:fs');
-  const path = require('node:path');
-  const walk = (dir) =>
-    fs.readdirSync(path.join(__dirname, dir), { withFileTypes: true }).flatMap((e) => {
-      const p = path.posix.join(dir, e.name);
-      if (e.isDirectory()) return e.name === 'node_modules' ? [] : walk(p);
-      return /\.(ts|mjs)$/.test(e.name) && !e.name.endsWith('.test.ts') ? [p] : [];
-    });
-  for (const top of ['kernel', 'src', 'ingest', 'search', 'storage']) {
-    if (!fs.existsSync(path.join(__dirname, top))) continue;
-    for (const file of walk(top)) {
-      const r = restrictionsFor(file);
-      const key = JSON.stringify(r);
-      if (!groups.has(key)) groups.set(key, { r, files: [] });
-      groups.get(key).files.push(file);
-    }
-  }
-  return [...groups.values()].map(({ r, files }) => ({ files, rules: { 'no-restricted-imports': ['error', r] } }));
+  const floors = ['kernel', 'src', 'ingest', 'search', 'storage'].map((top) => ({
+    files: [`${top}/**/*.ts`, `${top}/**/*.mjs`],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', restrictionsFor(`${top}/any.ts`)] },
+  }));
+  const adapterFiles = Object.values(ADAPTERS)
+    .flatMap((a) => a.files)
+    .filter((f) => !f.endsWith('/**'));
+  const adapters = adapterFiles.map((file) => ({
+    files: [file],
+    rules: { 'no-restricted-imports': ['error', restrictionsFor(file)] },
+  }));
+  return [...floors, ...adapters];
 }
 
 module.exports = tseslint.config(
