@@ -17,7 +17,7 @@ import { keys } from '../storage/layout';
 import { RetryLater } from './stages/stage';
 import { pageRecords } from '../search/records';
 import { readScan } from './stages/ocr';
-import { ocrFile } from './stages/record';
+import { serialiseOcrFile } from '../storage/ocrFile';
 import { replicateStage } from './stages/replicate';
 import type { PipelineDeps } from './stages/stage';
 import type { TextSettings } from '../storage/repos/textVersions';
@@ -41,7 +41,7 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
       await deps.textVersions.savePageText(doc.id, version.version, { n, ...read });
     }
     const pages = await deps.textVersions.pageTexts(doc.id, version.version);
-    const file = ocrFile(doc, pages, { version: version.version, settings, reason: version.reason });
+    const file = serialiseOcrFile(doc, pages, { version: version.version, settings, reason: version.reason });
     const stored = await deps.primary.putBufferOnce(keys.ocrJsonVersion(doc, version.version), file, 'application/json');
     await deps.documents.saveArtefact(doc.id, { kind: 'ocr-json', ...stored, contentType: 'application/json' });
     // Offsite before it counts: the new text is archived like the first.

@@ -2,31 +2,10 @@
  * Writes `ocr.json` and the self-describing `manifest.json` (metadata and the
  * SHA-256 of every stored file), then records the `archived` ledger entry.
  */
-import { createBatchesRepo } from '../../storage/repos/batches';
-import type { DocumentRecord, PageRecord } from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
 import { buildManifest, serialiseManifest } from '../../storage/manifest';
-import { appendLedgerOnce, ledgerForDocument } from '../../storage/integrity/ledger';
 import type { Stage } from './stage';
-
-/** `ocr.json` (and `ocr-vN.json` for later readings): each page's text, words with boxes and confidence. */
-export function ocrFile(doc: DocumentRecord, pages: PageRecord[], version: Record<string, unknown>): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      registryNo: doc.registryNo,
-      engine: 'tesseract.js (LSTM, ara+eng)',
-      textVersion: version,
-      pages: pages.map((p) => ({
-        n: p.n,
-        width: p.width,
-        height: p.height,
-        confidence: p.confidence,
-        text: p.text,
-        words: p.words,
-      })),
-    }),
-  );
-}
+import { serialiseOcrFile } from '../../storage/ocrFile';
 
 export const recordStage: Stage = {
   id: 'record',
@@ -34,7 +13,7 @@ export const recordStage: Stage = {
   async run(ctx) {
     const { doc, deps } = ctx;
     const pages = await deps.documents.pages(doc.id);
-    const ocrJson = ocrFile(doc, pages, { version: 1, source: doc.textLayer ? 'text-layer' : 'ocr' });
+    const ocrJson = serialiseOcrFile(doc, pages, { version: 1, source: doc.textLayer ? 'text-layer' : 'ocr' });
     const ocr = await deps.primary.putBufferOnce(keys.ocrJson(doc), ocrJson, 'application/json');
     await deps.documents.saveArtefact(doc.id, { kind: 'ocr-json', ...ocr, contentType: 'application/json' });
 
@@ -44,12 +23,12 @@ export const recordStage: Stage = {
       pages,
       artefacts,
       parts: await deps.documents.parts(doc.id),
-      batch: doc.batchId ? ((await createBatchesRepo(deps.db).get(doc.batchId)) ?? null) : null,
-      ledger: await ledgerForDocument(deps.db, doc.id),
+      batch: doc.batchId ? ((await deps.batches.get(doc.batchId)) ?? null) : null,
+      ledger: await deps.ledger.forDocument(doc.id),
     });
     const stored = await deps.primary.putBufferOnce(keys.manifest(doc), serialiseManifest(manifest), 'application/json');
     await deps.documents.saveArtefact(doc.id, { kind: 'manifest', ...stored, contentType: 'application/json' });
-    await appendLedgerOnce(deps.db, 'archived', doc.id, {
+    await deps.ledger.recordOnce('archived', doc.id, {
       registryNo: doc.registryNo,
       manifestSha256: stored.sha256,
       archiveSha256: artefacts.find((a) => a.kind === 'archive-pdf')?.sha256 ?? null,

@@ -22,6 +22,7 @@ import type { Logger } from '../../kernel/log';
 import type { SearchIndex } from '../../search/searchIndex';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import type { Db } from '../../storage/db';
+import type { BatchesRepo } from '../../storage/repos/batches';
 import type { DocumentLedger } from '../../storage/integrity/documentLedger';
 import type { TextVersionsRepo } from '../../storage/repos/textVersions';
 import type { ObjectStore } from '../../storage/objectStore';
@@ -75,6 +76,7 @@ export interface PipelineDeps {
   db: Db;
   ledger: DocumentLedger;
   documents: DocumentsRepo;
+  batches: BatchesRepo;
   textVersions: TextVersionsRepo;
   primary: ObjectStore;
   offsite: ObjectStore;

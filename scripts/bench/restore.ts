@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ocrFile } from '../../ingest/stages/record';
+import { serialiseOcrFile } from '../../storage/ocrFile';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../kernel/log';
 import { rebuildIndex } from '../../search/reindex';
@@ -104,7 +104,7 @@ async function seed(db: Db, offsite: ObjectStore, count: number): Promise<{ obje
       ['original', originalKey, original, 'image/jpeg'],
       ['archive-pdf', keys.archivePdf(ref), crypto.randomBytes(300 * 1024), 'application/pdf'],
       ['page-image', keys.pageImage(ref, 1), crypto.randomBytes(60 * 1024), 'image/webp'],
-      ['ocr-json', keys.ocrJson(ref), ocrFile(doc, [page], { version: 1, source: 'ocr' }), 'application/json'],
+      ['ocr-json', keys.ocrJson(ref), serialiseOcrFile(doc, [page], { version: 1, source: 'ocr' }), 'application/json'],
     ];
     for (const [kind, key, data, type] of files) {
       const s = await put(key, data, type);

@@ -27,7 +27,7 @@ import { authorize } from './policy';
 import { requestLog } from './requestLog';
 import { searchRouter } from './search';
 import { usersRouter } from './users';
-import { verifyRouter } from './verify';
+import { verifyRouter } from './stampCheck';
 
 export interface AppDeps extends AcceptDeps {
   db: Db;

@@ -11,7 +11,7 @@ import { toArabicIndic } from '../../kernel/text';
 import { appendLedger } from '../../storage/integrity/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/repos/textVersions';
-import { identifyFile, verifyDocument } from '../../storage/integrity/verify';
+import { identifyFile, verifyDocument } from '../../storage/integrity/recheck';
 import { DomainError } from '../../kernel/errors';
 import { callerOf, canSee } from '../auth';
 import { z } from 'zod';

@@ -26,6 +26,7 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
     db: core.db,
     ledger: createDocumentLedger(core.db),
     documents: core.documents,
+    batches: core.batches,
     textVersions: core.textVersions,
     primary: core.primary,
     offsite: core.offsite,

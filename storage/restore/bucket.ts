@@ -8,20 +8,14 @@ import { sha256 } from '../hash';
 import { segmentKeys } from '../integrity/ledgerExport';
 import { parseManifest, type Manifest, type ManifestFile } from '../manifest';
 import type { ObjectStore } from '../objectStore';
-import type { OcrWord } from '../repos/documents';
 import type { RestoreReport } from './report';
 import type { Secure } from './secure';
+import { parseOcrFile, type OcrFile } from '../ocrFile';
 
 /** A manifest as read: its stored bytes and what they say. */
 export interface ReadManifest {
   bytes: Buffer;
   m: Manifest;
-}
-
-/** One reading of a document's text, as `ocr.json` or `ocr-vN.json` holds it. */
-export interface OcrFile {
-  textVersion: { version: number; settings?: unknown; source?: string; reason?: string | null };
-  pages: Array<{ n: number; width: number; height: number; confidence: number | null; text: string; words: OcrWord[] }>;
 }
 
 /** Every document's manifest key, in order. */
@@ -69,7 +63,7 @@ export async function readManifests(
 export async function readTexts(source: ObjectStore, prefix: string, files: ManifestFile[]): Promise<OcrFile[]> {
   const texts: OcrFile[] = [];
   for (const f of files.filter((x) => x.kind === 'ocr-json')) {
-    texts.push(JSON.parse((await source.getBuffer(`${prefix}${f.path}`)).toString('utf8')) as OcrFile);
+    texts.push(parseOcrFile(await source.getBuffer(`${prefix}${f.path}`)));
   }
   texts.sort((a, b) => a.textVersion.version - b.textVersion.version);
   return texts;

@@ -13,7 +13,7 @@ import { restorePage } from '../repos/documentPages';
 import { restoreDocumentRow } from '../repos/documentRecords';
 import { advanceRegistrySequence } from '../repos/documentRegistration';
 import { restorePageText, restoreTextVersion } from '../repos/textVersions';
-import type { OcrFile } from './bucket';
+import type { OcrFile } from '../ocrFile';
 
 /** Every pipeline stage, marked done on a restored document (it is archived). */
 const RESTORED_STAGES = ['stored', 'pages', 'ocr', 'compose', 'record', 'index', 'replicate'];

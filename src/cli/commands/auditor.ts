@@ -84,7 +84,7 @@ async function auditExport(config: Config, dir: string): Promise<number> {
     const [, year, seq] = m.key.split('/');
     fs.writeFileSync(path.join(dir, 'manifests', `${year}-${seq}.json`), m.text);
   }
-  fs.copyFileSync(projectScript('storage/integrity/audit-verify.mjs'), path.join(dir, 'verify.mjs'));
+  fs.copyFileSync(projectScript('storage/integrity/offlineVerifier.mjs'), path.join(dir, 'verify.mjs'));
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditReport } from '../../../storage/integrity/auditReport';
 import { replicationStatus } from '../../../storage/integrity/replication';
-import { identifyFile } from '../../../storage/integrity/verify';
+import { identifyFile } from '../../../storage/integrity/recheck';
 import { DomainError } from '../../../kernel/errors';
 import { callerOf } from '../../auth';
 import { spoolStorage, type SpooledUpload, uploadParser } from '../../http/uploads';

@@ -10,7 +10,7 @@ import { matchBoxes, markText, queryTerms } from '../../../search/highlight';
 import type { DocumentRecord, PageRecord } from '../../../storage/repos/documents';
 import { appendLedger, ledgerForDocument } from '../../../storage/integrity/ledger';
 import { documentFixityProblems } from '../../../storage/stats';
-import { verifyDocument } from '../../../storage/integrity/verify';
+import { verifyDocument } from '../../../storage/integrity/recheck';
 import { DomainError } from '../../../kernel/errors';
 import { isUuid } from '../../../kernel/text';
 import { callerOf, canSee, logDenied } from '../../auth';
