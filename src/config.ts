@@ -40,7 +40,7 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   /**
    * The role that owns the schema: migrations run as it, and it grants DATABASE_URL's role only
-   * what the application needs (INSERT and SELECT, never UPDATE or DELETE, on the ledger).
+   * what the application needs (on the ledger: add and read rows, never change or remove them).
    * Unset: DATABASE_URL's role migrates and owns everything (the database triggers still refuse changes).
    */
   DATABASE_OWNER_URL: optionalString,

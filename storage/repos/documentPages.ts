@@ -46,14 +46,10 @@ export function createDocumentPages(db: Db) {
     },
 
     async pages(id: string): Promise<PageRecord[]> {
-      const res = await db.query<{
-        n: number;
-        width: number;
-        height: number;
-        text: string;
-        confidence: number | null;
-        words: OcrWord[];
-      }>('SELECT n, width, height, text, confidence, words FROM pages WHERE document_id = $1 ORDER BY n', [id]);
+      const res = await db.query<PageRecord>(
+        'SELECT n, width, height, text, confidence, words FROM pages WHERE document_id = $1 ORDER BY n',
+        [id],
+      );
       return res.rows;
     },
   };

@@ -11,6 +11,7 @@ import { parseArgs, UsageError } from '../args';
 import { createClient } from '../client';
 import { json } from '../output';
 import { multipartBody } from '../upload';
+import type { AuditReport } from '../../../storage/integrity/auditReport';
 
 interface VerdictView {
   registryNo: string;
@@ -113,26 +114,7 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'report') {
-    const r = await client.get<{
-      ledger: {
-        entries: number;
-        brokenAt: number | null;
-        checkpoints: number;
-        badCheckpoint: number | null;
-        lastCheckpoint: { at: string } | null;
-        appRole: string;
-        appRoleCanAlter: boolean;
-      };
-      fixity: {
-        lastCheckedAt: string | null;
-        objectsChecked: number;
-        ok: number;
-        repaired: number;
-        damaged: Array<{ registryNo: string; key: string; target: string; state: string }>;
-      };
-      replication: { files: number; verifiedOffsite: number; missingOffsite: number };
-      documents: Record<string, number>;
-    }>('/audit/report');
+    const r = await client.get<AuditReport>('/audit/report');
     if (args.flags.has('json')) json(r);
     else {
       const lines = [

@@ -32,7 +32,7 @@ export function randomSecret(bytes = 24): string {
 /** Generated credentials of the embedded services, kept in <data>/secrets.json (mode 600). */
 export interface EmbeddedSecrets {
   postgresPassword: string;
-  /** Password of `diwan_app`, the role the archive runs as (no UPDATE or DELETE on the ledger). */
+  /** Password of `diwan_app`, the role the archive runs as (it cannot change or remove ledger rows). */
   postgresAppPassword: string;
   minioPrimary: { accessKey: string; secretKey: string };
   minioOffsite: { accessKey: string; secretKey: string };
