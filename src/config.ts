@@ -151,6 +151,8 @@ const envSchema = z.object({
   DIWAN_TRUST_PROXY: optionalString,
   /** Public verification requests allowed per client address per minute. */
   DIWAN_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Test hook: the named crash point (kernel/crashPoints.ts) at which the process kills itself. Never set in production. */
+  DIWAN_CRASH_AT: optionalString,
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
   DIWAN_LOG: z.enum(['info', 'debug', 'silent']).default('info'),
 });
@@ -186,6 +188,8 @@ export interface Config {
   fixity: { everyHours: number; bytesPerSecond: number };
   checkpoints: { keyFile: string; everyHours: number };
   log: 'info' | 'debug' | 'silent';
+  /** Test hook: the crash point armed in this process, if any. */
+  crashAt: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -297,5 +301,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       everyHours: e.DIWAN_CHECKPOINT_HOURS,
     },
     log: e.DIWAN_LOG,
+    crashAt: e.DIWAN_CRASH_AT,
   };
 }

@@ -18,6 +18,7 @@ import { createTextVersionsRepo, type TextVersionsRepo } from '../../storage/rep
 import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
 import { isKept } from '../../storage/layout';
 import { currentRole } from '../../storage/stats';
+import { armCrashPoint } from '../../kernel/crashPoints';
 import { createLogger, type Logger } from '../../kernel/log';
 import type { Config } from '../config';
 
@@ -39,6 +40,7 @@ export interface Core {
 /** Connects to every service (starting embedded ones when unconfigured) and prepares schema, buckets and index. */
 export async function startCore(configIn: Config, log: Logger = createLogger(configIn.log)): Promise<Core> {
   fs.mkdirSync(configIn.dataDir, { recursive: true });
+  armCrashPoint(configIn.crashAt);
   const services = await startEmbeddedServices(configIn, log);
   const config = services.config;
   const stops: Array<() => Promise<void>> = [services.stop];
