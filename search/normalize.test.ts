@@ -58,3 +58,18 @@ describe('light stemming', () => {
     expect(words('«قرار رقم ١٢/٣٤»، بشأن: الموازنة.')).toEqual(['قرار', 'رقم', '12/34', 'بشان', 'الموازنه']);
   });
 });
+
+describe('#4 linear-time word trimming', () => {
+  test('#4 a 300,000-character token of punctuation inside a word is split into words in well under a second', () => {
+    const token = `أ${'.'.repeat(300_000)}ب`;
+    const t0 = performance.now();
+    expect(words(`بداية ${token} نهاية`)).toEqual(['بدايه', token.replace('أ', 'ا'), 'نهايه']);
+    expect(stemmedText(token).length).toBe(300_002);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  test('#4 punctuation around words is still set aside, letters beyond the BMP kept whole', () => {
+    expect(words('«وزارة» (العمل)، ...!')).toEqual(['وزاره', 'العمل']);
+    expect(words('..𝐀𝐁..')).toEqual(['𝐀𝐁']);
+  });
+});

@@ -62,11 +62,27 @@ export function stemWord(word: string): string {
   return word;
 }
 
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/**
+ * A word without the punctuation around it, in one pass from each end (a
+ * regular expression anchored at the end would go quadratic on a long run of
+ * punctuation inside a token).
+ */
+function trimPunctuation(w: string): string {
+  const chars = [...w]; // code points, so a letter outside the BMP is one character
+  let start = 0;
+  let end = chars.length;
+  while (start < end && !LETTER_OR_DIGIT.test(chars[start]!)) start++;
+  while (end > start && !LETTER_OR_DIGIT.test(chars[end - 1]!)) end--;
+  return start === 0 && end === chars.length ? w : chars.slice(start, end).join('');
+}
+
 /** Normalised words of a text, punctuation around them set aside. */
 export function words(text: string): string[] {
   return normalizeArabic(text)
     .split(' ')
-    .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+    .map(trimPunctuation)
     .filter((w) => w !== '');
 }
 
