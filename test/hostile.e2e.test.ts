@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { hostileFiles, hostileRequests, mutate, type HostileFile } from '../scripts/fixtures/hostile';
@@ -205,6 +206,56 @@ test('fuzz: mutated JPEG, PNG, TIFF and PDF scans never get a 5xx; each is refus
   expect(unclear).toEqual([]);
   expect(outcomes.length).toBe(32);
   process.stdout.write(`fuzz: ${accepted.length} of 32 mutants accepted; peak RSS ${(peakRss / 1048576).toFixed(0)} MB\n`);
+});
+
+test('#11 the embedded services keep their secrets from other local users', () => {
+  const dir = process.env.DIWAN_TEST_SERVICES_DIR!;
+  const secrets = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')) as { meiliMasterKey: string };
+  const pid = Number(fs.readFileSync(path.join(dir, 'run', 'meilisearch.pid'), 'utf8'));
+  // A command line is readable by every local user; the environment is not.
+  expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(secrets.meiliMasterKey);
+  expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8')).toContain(`MEILI_MASTER_KEY=${secrets.meiliMasterKey}`);
+  const others = (p: string) => fs.statSync(p).mode & 0o007;
+  // The data dir may at most be entered (so that PostgreSQL, run as its own user under root, reaches its folder).
+  expect(others(dir) & 0o006).toBe(0);
+  for (const entry of ['secrets.json', 'run', 'logs', 'minio-primary', 'minio-offsite', 'meilisearch']) {
+    expect({ entry, others: others(path.join(dir, entry)) }).toEqual({ entry, others: 0 });
+  }
+  expect({ spool: others(server.config.spoolDir) }).toEqual({ spool: 0 });
+});
+
+const JSON_BODY = { 'content-type': 'application/json' };
+
+test('#18 impossible dates, control characters and overlong text get a clear 400, never a 5xx', async () => {
+  const cases: Array<[string, Promise<Response>]> = [
+    ['search from 2026-13-45', server.api('/api/v1/search?q=x&from=2026-13-45')],
+    ['search docTo 2026-02-31', server.api('/api/v1/search?q=x&docTo=2026-02-31')],
+    ['search q with NUL', server.api(`/api/v1/search?q=${encodeURIComponent('وزارة\u0000')}`)],
+    ['search q of 600 characters', server.api(`/api/v1/search?q=${'ب'.repeat(600)}`)],
+    [
+      'batch docDate 2026-02-31',
+      server.api('/api/v1/batches', {
+        method: 'POST',
+        headers: JSON_BODY,
+        body: JSON.stringify({ name: 'وارد', docDate: '2026-02-31' }),
+      }),
+    ],
+    [
+      'batch name with NUL',
+      server.api('/api/v1/batches', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ name: 'وارد\u0000اليوم' }) }),
+    ],
+  ];
+  const scan = await renderArabicScan(['اختبار'], { width: 600, height: 400 });
+  cases.push(['upload title with NUL', server.upload(scan, 'x.png', { title: 'خطاب\u0000' })]);
+  cases.push(['upload docDate 2026-13-45', server.upload(scan, 'x.png', { docDate: '2026-13-45' })]);
+  const seen: string[] = [];
+  for (const [what, answer] of cases) {
+    const res = await answer;
+    const body = (await res.json()) as { error?: string; message?: string };
+    seen.push(`${what}: ${res.status} ${body.error}`);
+  }
+  expect(seen).toEqual(cases.map(([what]) => `${what}: 400 bad_request`));
+  await healthy();
 });
 
 test('memory stayed bounded through it all', () => {

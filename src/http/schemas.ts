@@ -2,29 +2,43 @@
 import { z } from 'zod';
 import { DomainError } from '../../kernel/errors';
 
-const optionalText = (max: number) =>
+/** Control characters (NUL among them) have no place in a name or a title, and the database refuses NUL. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Text a person typed: trimmed, at most `max` characters, no control characters. */
+export const plainText = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
+    .refine((v) => !CONTROL.test(v), 'control characters are not allowed');
+
+const optionalText = (max: number) =>
+  plainText(max)
     .optional()
     .transform((v) => (v ? v : null));
+
+/** A calendar date, YYYY-MM-DD, that exists (not 2026-13-45, not 2026-02-31). */
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'not a date in the calendar');
 
 export const metaSchema = z.object({
   title: optionalText(500),
   docType: optionalText(100),
   department: optionalText(200),
   classification: z.enum(['public', 'internal', 'confidential', 'secret']).default('public'),
-  docDate: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
-    .optional()
-    .transform((v) => v ?? null),
+  docDate: isoDate.optional().transform((v) => v ?? null),
   correspondent: optionalText(300),
 });
 
 export const batchSchema = metaSchema.extend({
-  name: z.string().trim().min(1).max(200),
+  name: plainText(200).pipe(z.string().min(1)),
   mode: z.enum(['documents', 'pages']).default('documents'),
 });
 

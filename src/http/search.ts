@@ -16,15 +16,15 @@ import { toArabicIndic } from '../../kernel/text';
 import { rebuildIndex } from '../../search/reindex';
 import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
-import { parseOr400 } from './schemas';
+import { isoDate, parseOr400, plainText } from './schemas';
 import { CLASSIFICATIONS } from '../../kernel/clearance';
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const date = isoDate;
 
 export const searchQuerySchema = z.object({
-  q: z.string().trim().max(500).default(''),
-  type: z.string().trim().min(1).max(100).optional(),
-  department: z.string().trim().min(1).max(200).optional(),
+  q: plainText(500).default(''),
+  type: plainText(100).pipe(z.string().min(1)).optional(),
+  department: plainText(200).pipe(z.string().min(1)).optional(),
   classification: z.enum(CLASSIFICATIONS).optional(),
   batchId: z.string().uuid().optional(),
   needsReview: z.enum(['true', 'false']).optional(),

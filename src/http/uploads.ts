@@ -42,7 +42,8 @@ export function safeFileName(raw: string | undefined | null): string | null {
 
 /** Files past `maxFileBytes` are not kept: the rest is drained and the file is marked too large, so the batch goes on. */
 export function spoolStorage(spoolDir: string, maxFileBytes: number): StorageEngine {
-  fs.mkdirSync(spoolDir, { recursive: true });
+  fs.mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(spoolDir, 0o700); // uploads may be secret: no other local user may list or read them
   return {
     _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<SpooledUpload>) => void) {
       const target = path.join(spoolDir, `upload-${crypto.randomUUID()}`);

@@ -27,9 +27,10 @@ export async function startEmbeddedServices(config: Config, log: Logger): Promis
   const needs = !config.databaseUrl || !config.s3 || !config.offsite || !config.meili;
   if (!needs) return { config, started, stop: async () => undefined };
 
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  // The embedded PostgreSQL runs as another user when we are root: it must be able to enter the data dir.
-  if (process.getuid?.() === 0) fs.chmodSync(config.dataDir, 0o755);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The data dir holds secrets and every service's data: no other local user may list or read it. The embedded
+  // PostgreSQL runs as another user when we are root: it may enter the data dir (to reach its own), not list it.
+  fs.chmodSync(config.dataDir, process.getuid?.() === 0 ? 0o711 : 0o700);
   const secrets = loadOrCreateSecrets(config.dataDir);
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

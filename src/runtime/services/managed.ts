@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitUntil } from './util';
+import { waitUntil, privateDir } from './util';
 
 export interface ManagedProcess {
   name: string;
@@ -41,8 +41,8 @@ function stopLeftover(pidFile: string, command: string): void {
 }
 
 export async function startManaged(spec: ManagedSpec): Promise<ManagedProcess> {
-  fs.mkdirSync(spec.runDir, { recursive: true });
-  fs.mkdirSync(spec.logDir, { recursive: true });
+  privateDir(spec.runDir);
+  privateDir(spec.logDir);
   const pidFile = path.join(spec.runDir, `${spec.name}.pid`);
   stopLeftover(pidFile, spec.command);
 

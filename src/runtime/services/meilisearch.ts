@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ensureBinary, MEILISEARCH } from './binaries';
 import { startManaged, type ManagedProcess } from './managed';
-import { freePort, httpOk } from './util';
+import { freePort, httpOk, privateDir } from './util';
 
 export interface LocalMeili {
   process: ManagedProcess;
@@ -13,7 +13,7 @@ export async function startMeilisearch(opts: { dataDir: string; cacheDir: string
   const bin = await ensureBinary(MEILISEARCH, opts.cacheDir);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const home = path.join(opts.dataDir, 'meilisearch');
+  const home = privateDir(path.join(opts.dataDir, 'meilisearch'));
   const proc = await startManaged({
     name: 'meilisearch',
     command: bin,
@@ -26,13 +26,13 @@ export async function startMeilisearch(opts: { dataDir: string; cacheDir: string
       path.join(home, 'snapshots'),
       '--http-addr',
       `127.0.0.1:${port}`,
-      `--master-key=${opts.masterKey}`,
       '--env',
       'production',
       '--no-analytics',
       '--experimental-reduce-indexing-memory-usage',
     ],
-    env: {},
+    // The key goes in the environment, which other local users cannot read (a command line they can).
+    env: { MEILI_MASTER_KEY: opts.masterKey },
     runDir: path.join(opts.dataDir, 'run'),
     logDir: path.join(opts.dataDir, 'logs'),
     healthy: () => httpOk(`${url}/health`),

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ensureBinary, MINIO } from './binaries';
 import { startManaged, type ManagedProcess } from './managed';
-import { freePort, httpOk } from './util';
+import { freePort, httpOk, privateDir } from './util';
 
 export interface LocalMinio {
   process: ManagedProcess;
@@ -27,7 +27,7 @@ export async function startMinio(opts: {
     command: bin,
     args: [
       'server',
-      path.join(opts.dataDir, opts.name),
+      privateDir(path.join(opts.dataDir, opts.name)),
       '--address',
       `127.0.0.1:${port}`,
       '--console-address',

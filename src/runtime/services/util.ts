@@ -82,3 +82,10 @@ export async function httpOk(url: string, headers: Record<string, string> = {}):
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
   return res.ok;
 }
+
+/** A folder only this user may list or enter (made when missing, its mode put right when not); returns its path. */
+export function privateDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}

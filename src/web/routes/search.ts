@@ -17,7 +17,11 @@ type SearchQuery = z.infer<typeof searchQuerySchema>;
 /** The request's search parameters; when they do not parse, just its query text. */
 function searchQuery(req: Request): SearchQuery {
   const parsed = searchQuerySchema.safeParse(req.query);
-  return parsed.success ? parsed.data : searchQuerySchema.parse({ q: typeof req.query.q === 'string' ? req.query.q : '' });
+  if (parsed.success) return parsed.data;
+  // A query the form cannot hold (too long, a bad filter) still gets a page: its first 500 plain characters, no filters.
+  const q = typeof req.query.q === 'string' ? req.query.q : '';
+  const kept = searchQuerySchema.safeParse({ q: q.slice(0, 500) });
+  return kept.success ? kept.data : searchQuerySchema.parse({});
 }
 
 function hitView(h: SearchHit, terms: string[]): SearchHitView {
