@@ -298,4 +298,16 @@ ALTER TABLE batches ADD COLUMN created_by uuid REFERENCES users(id);
 ALTER TABLE documents ADD COLUMN uploaded_by uuid REFERENCES users(id);
 `,
   },
+  {
+    version: 14,
+    sql: `
+-- Request counts per client and per minute, shared by every process of the archive (rate limits).
+CREATE TABLE rate_limits (
+  key text NOT NULL,
+  window_start timestamptz NOT NULL,
+  count integer NOT NULL,
+  PRIMARY KEY (key, window_start)
+);
+`,
+  },
 ];

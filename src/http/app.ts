@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(publicKeyRouter(deps.signingKey));
 
   // Public: where a stamp's QR code leads. No token.
-  app.use(verifyRouter({ documents: deps.documents, perMinute: deps.verifyPerMinute }));
+  app.use(verifyRouter({ db: deps.db, documents: deps.documents, perMinute: deps.verifyPerMinute }));
 
   const api = express.Router();
   api.use(authenticate(deps.adminToken, deps.users));

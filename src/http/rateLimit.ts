@@ -1,20 +1,22 @@
-/** A small per-client rate limit (public verification, sign-in). Behind a proxy, set Express's `trust proxy` so req.ip is the client's. */
+/**
+ * A per-client rate limit (public verification, sign-in), counted in the
+ * database so that every process of the archive shares it, with Retry-After on
+ * the refusal. Behind a proxy, set Express's `trust proxy` so req.ip is the client's.
+ */
 import type { Request, Response } from 'express';
 import { DomainError } from '../../kernel/errors';
+import type { Queryable } from '../../storage/db';
+import { countRequest } from '../../storage/rateLimits';
 
-/** At most `perMinute` requests per client address per minute, counted in fixed one-minute windows. */
-export function rateLimit(perMinute: number) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req: Request, _res: Response, next: (e?: unknown) => void) => {
-    const now = Date.now();
-    const key = req.ip ?? 'unknown';
-    let w = windows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      if (windows.size > 10_000) windows.clear(); // never grows without bound
-      w = { start: now, count: 0 };
-      windows.set(key, w);
-    }
-    w.count++;
-    next(w.count > perMinute ? new DomainError('rate_limited') : undefined);
+/** At most `perMinute` requests per client address per minute for the limit `name`, in fixed one-minute windows. */
+export function rateLimit(db: Queryable, name: string, perMinute: number) {
+  return (req: Request, res: Response, next: (e?: unknown) => void) => {
+    countRequest(db, `${name}:${req.ip ?? 'unknown'}`)
+      .then(({ count, resetSeconds }) => {
+        if (count <= perMinute) return next();
+        res.set('Retry-After', String(resetSeconds));
+        next(new DomainError('rate_limited', { details: { retryAfterSeconds: resetSeconds } }));
+      })
+      .catch(next);
   };
 }

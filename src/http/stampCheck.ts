@@ -11,10 +11,12 @@ import type { DocumentsRepo } from '../../storage/repos/documents';
 import { registryNo } from '../../kernel/registry';
 import { toArabicIndic } from '../../kernel/text';
 import { DomainError } from '../../kernel/errors';
+import type { Queryable } from '../../storage/db';
 import { rateLimit } from './rateLimit';
 import { escapeHtml, toLatinDigits } from '../../kernel/text';
 
 export interface VerifyDeps {
+  db: Queryable;
   documents: DocumentsRepo;
   perMinute: number;
 }
@@ -84,7 +86,7 @@ ${verdict}
 
 export function verifyRouter(deps: VerifyDeps): Router {
   const router = Router();
-  const limited = rateLimit(deps.perMinute);
+  const limited = rateLimit(deps.db, 'verify', deps.perMinute);
 
   const verdict = async (year: number, seq: number, sha: string | undefined): Promise<Verdict> => {
     const no = registryNo({ year, seq });

@@ -94,7 +94,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
   serveAssets(router);
 
   router.get('/login', (req, res) => showLogin(deps, req, res));
-  router.post('/login', rateLimit(10), formBody, (req, res) => signIn(deps, req, res));
+  router.post('/login', rateLimit(deps.db, 'login', 10), formBody, (req, res) => signIn(deps, req, res));
 
   // Everything below needs a signed-in person.
   router.use(requireSignIn(deps));
