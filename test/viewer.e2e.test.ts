@@ -110,9 +110,10 @@ inBrowser('the viewer in Chromium', () => {
     expect(await page.$$eval('.hit', (h) => h.length)).toBe(1);
     expect(await page.innerHTML('.hit .snippet')).toContain(`<mark>${WORD}</mark>`);
     await page.click('.hit a.title');
-    await page.waitForFunction(
-      "document.querySelector('.page-view img')?.complete && document.querySelector('.page-view img').naturalWidth > 0",
-    );
+    // Polled from here: a predicate polled inside the page would be evaluated there, which its CSP refuses.
+    const shown = page.locator('.page-view img');
+    const loaded = () => shown.evaluate((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0);
+    for (let i = 0; i < 300 && !(await loaded()); i++) await page.waitForTimeout(100);
 
     const id = new URL(page.url()).pathname.split('/').pop()!;
     const pages = await server.core.documents.pages(id);
