@@ -112,7 +112,8 @@ inBrowser('the viewer in Chromium', () => {
     await page.click('.hit a.title');
     // Polled from here: a predicate polled inside the page would be evaluated there, which its CSP refuses.
     const shown = page.locator('.page-view img');
-    const loaded = () => shown.evaluate((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0);
+    type Img = { complete: boolean; naturalWidth: number };
+    const loaded = () => shown.evaluate((e) => (e as unknown as Img).complete && (e as unknown as Img).naturalWidth > 0);
     for (let i = 0; i < 300 && !(await loaded()); i++) await page.waitForTimeout(100);
 
     const id = new URL(page.url()).pathname.split('/').pop()!;
