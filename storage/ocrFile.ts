@@ -36,3 +36,35 @@ export function serialiseOcrFile(doc: DocumentRecord, pages: PageRecord[], versi
 export function parseOcrFile(bytes: Buffer): OcrFile {
   return JSON.parse(bytes.toString('utf8')) as OcrFile;
 }
+
+/**
+ * What is wrong with a stored reading read back from a bucket (restore), or
+ * undefined when nothing is: every page has a size, and every word is a string
+ * with a box of finite numbers inside its page and a confidence from 0 to 100.
+ * The boxes end up in the viewer's markup: nothing else may pass.
+ */
+export function ocrFileProblem(file: OcrFile): string | undefined {
+  if (!Array.isArray(file.pages)) return 'no pages';
+  for (const p of file.pages) {
+    const size = [p.n, p.width, p.height];
+    if (!size.every((v) => Number.isInteger(v) && v >= 0)) return `page ${String(p.n)}: no valid size`;
+    if (typeof p.text !== 'string' || !Array.isArray(p.words)) return `page ${p.n}: no text`;
+    for (const w of p.words) {
+      const box = Array.isArray(w) ? w.slice(1, 5) : [];
+      const inside =
+        Array.isArray(w) &&
+        w.length === 6 &&
+        typeof w[0] === 'string' &&
+        box.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) &&
+        box[0]! <= box[2]! &&
+        box[1]! <= box[3]! &&
+        box[2]! <= p.width &&
+        box[3]! <= p.height &&
+        typeof w[5] === 'number' &&
+        w[5] >= 0 &&
+        w[5] <= 100;
+      if (!inside) return `page ${p.n}: a word with no valid box (${JSON.stringify(w).slice(0, 80)})`;
+    }
+  }
+  return undefined;
+}

@@ -9,6 +9,7 @@ import { sha256 } from '../hash';
 import type { LedgerEntry } from '../integrity/ledger';
 import { manifestOriginal, manifestPlace, type Manifest, type ManifestFile } from '../manifest';
 import type { ObjectStore } from '../objectStore';
+import { ocrFileProblem } from '../ocrFile';
 import { readTexts } from './bucket';
 import { writeDocument } from './documentRows';
 import type { RestoreReport } from './report';
@@ -40,8 +41,12 @@ export async function restoreDocument(
   // The manifest itself must be the one the ledger recorded when the document was archived.
   const archived = entries.find((e) => e.event === 'archived');
   const manifestSha = sha256(manifestBytes);
-  if (!archived) report.problems.push(`${m.registryNo}: no 'archived' ledger entry to check its manifest against`);
-  else if (archived.payload.manifestSha256 !== manifestSha) {
+  if (!archived) {
+    // Nothing vouches for this manifest: it is named for an operator to look at, and not restored.
+    report.problems.push(`${m.registryNo}: not restored: no 'archived' ledger entry vouches for its manifest (${manifestSha})`);
+    return false;
+  }
+  if (archived.payload.manifestSha256 !== manifestSha) {
     report.problems.push(`${m.registryNo}: manifest.json does not match the ledger (${manifestSha})`);
     return false;
   }
@@ -53,6 +58,13 @@ export async function restoreDocument(
   if (!whole) return false;
 
   const texts = await readTexts(ctx.source, prefix, files);
+  for (const t of texts) {
+    const problem = ocrFileProblem(t);
+    if (problem) {
+      report.problems.push(`${m.registryNo}: not restored: text version ${t.textVersion?.version}: ${problem}`);
+      return false;
+    }
+  }
   const ref = manifestPlace(m, prefix);
   if (!ref) {
     report.problems.push(`${manifestKey}: registry number ${m.registryNo} does not match where the manifest is kept`);
