@@ -50,16 +50,18 @@ export function ocrFileProblem(file: OcrFile): string | undefined {
     if (!size.every((v) => Number.isInteger(v) && v >= 0)) return `page ${String(p.n)}: no valid size`;
     if (typeof p.text !== 'string' || !Array.isArray(p.words)) return `page ${p.n}: no text`;
     for (const w of p.words) {
-      const box = Array.isArray(w) ? w.slice(1, 5) : [];
+      // Read back from a bucket: typed as the file should be, checked as what it may be.
+      const box: unknown[] = Array.isArray(w) ? w.slice(1, 5) : [];
+      const [x0, y0, x1, y1] = box as number[];
       const inside =
         Array.isArray(w) &&
         w.length === 6 &&
         typeof w[0] === 'string' &&
         box.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) &&
-        box[0]! <= box[2]! &&
-        box[1]! <= box[3]! &&
-        box[2]! <= p.width &&
-        box[3]! <= p.height &&
+        x0! <= x1! &&
+        y0! <= y1! &&
+        x1! <= p.width &&
+        y1! <= p.height &&
         typeof w[5] === 'number' &&
         w[5] >= 0 &&
         w[5] <= 100;
