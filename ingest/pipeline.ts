@@ -21,13 +21,6 @@ export const STAGES: readonly Stage[] = [pagesStage, ocrStage, composeStage, rec
 export type RunOutcome = 'archived' | 'failed' | 'retry' | 'busy' | 'gone';
 
 /**
- * Stages whose products can always be made again from what is stored (the
- * index, the offsite copy): failing them for good would leave a document
- * unsearchable or without its offsite copy. They are retried by the sweep instead.
- */
-export const DERIVED_STAGES: ReadonlySet<string> = new Set(['index', 'replicate']);
-
-/**
  * Takes one document where it has to go, under its lock (two workers never
  * work on one document; a killed worker never holds the lock):
  * - a document in the pipeline, through every stage it has not completed;
@@ -46,7 +39,11 @@ export async function processDocument(documentId: string, deps: PipelineDeps): P
   });
 }
 
-/** The stages, in order; a stage's `failed` result ends the run, `retry` or anything thrown asks for another attempt. */
+/**
+ * The stages, in order; a stage's `failed` result (a permanent fault in the
+ * file) ends the run and fails the document; `retry` or anything thrown asks
+ * for another attempt, and never fails it (ingest/worker.ts).
+ */
 async function runStages(first: DocumentRecord, deps: PipelineDeps): Promise<RunOutcome> {
   let doc = first;
   const documentId = doc.id;
@@ -87,7 +84,7 @@ async function runStages(first: DocumentRecord, deps: PipelineDeps): Promise<Run
   }
 }
 
-/** Marks a document failed for good, with its reason, and records it in the ledger. */
+/** Marks a document failed, with its reason (a permanent error code), and records it in the ledger. */
 export async function fail(
   deps: Pick<PipelineDeps, 'ledger' | 'documents'>,
   documentId: string,

@@ -10,8 +10,11 @@
  * job; the worker that picks the job up finds the archived document with a
  * queued version and comes here. Every step can be repeated after a crash:
  * pages already read are kept, puts are write-once, the ledger entry is
- * written once per version.
+ * written once per version, and before the version is made current, so that
+ * no current text is ever without the entry that vouches for it (a crash
+ * between the two leaves the version queued, and the next run makes it current).
  */
+import { crashPoint } from '../kernel/crashPoints';
 import type { DocumentRecord } from '../storage/repos/documents';
 import { keys } from '../storage/layout';
 import { RetryLater } from './stages/stage';
@@ -52,7 +55,6 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
     await deps.search.indexDocument(doc.id, pageRecords(doc, pages, deps.config.ocr.reviewBelow));
 
     const previous = doc.textVersion;
-    await deps.textVersions.finish(doc.id, version.version, stored);
     const confidences = pages.map((p) => p.confidence ?? 0);
     await deps.ledger.recordOnce(
       'reocr',
@@ -70,6 +72,9 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
       },
       { version: version.version },
     );
+    crashPoint('reocr.after-ledger');
+    await deps.textVersions.finish(doc.id, version.version, stored);
+    crashPoint('reocr.after-finish');
   } catch (e) {
     if (e instanceof RetryLater) throw e;
     throw new RetryLater('reocr', (e as Error).message);
@@ -78,8 +83,19 @@ export async function readAgain(doc: DocumentRecord, deps: PipelineDeps): Promis
   }
 }
 
-/** After the last retry: the queued reading is marked failed; the document itself stays archived and untouched. */
-export async function giveUpReading(deps: Pick<PipelineDeps, 'textVersions'>, documentId: string, error: string): Promise<void> {
+/**
+ * After the last retry: the queued reading is marked failed; the document
+ * itself stays archived and untouched. A reading the ledger already vouches
+ * for is not given up: only making it current is left, and the sweep finishes that.
+ */
+export async function giveUpReading(
+  deps: Pick<PipelineDeps, 'textVersions' | 'ledger'>,
+  documentId: string,
+  error: string,
+): Promise<void> {
   const version = await deps.textVersions.queued(documentId);
-  if (version) await deps.textVersions.fail(documentId, version.version, error);
+  if (!version) return;
+  const entries = await deps.ledger.forDocument(documentId);
+  if (entries.some((e) => e.event === 'reocr' && Number(e.payload.version) === version.version)) return;
+  await deps.textVersions.fail(documentId, version.version, error);
 }

@@ -11,7 +11,7 @@ import type { PartRecord } from '../storage/repos/documents';
 import type { ObjectStore } from '../storage/objectStore';
 import { archiveImage, normalisePage, renderPage, scannedPage, type ImageLimits, type RenderedPage } from './adapters/images';
 import type { PageSource } from './adapters/pdf';
-import { pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './adapters/pdfread';
+import { copyPdfPages, pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './adapters/pdfread';
 
 /** PDF pages are rasterised at this resolution for OCR and the archive copy. */
 export const PDF_DPI = 300;
@@ -83,7 +83,24 @@ export async function documentPageText(parts: LocalPart[], n: number) {
   return pdfPageText(part.path, index, PDF_DPI);
 }
 
-/** Page n as the archive PDF shows it: the original page of a PDF, or the original image (see archiveImage). */
+/** Each PDF part's pages copied into a plain PDF (copyPdfPages), made once per part and run; its path. */
+const copiesOf = new WeakMap<LocalPart, Promise<string>>();
+
+function pagesCopy(part: LocalPart): Promise<string> {
+  let copy = copiesOf.get(part);
+  if (!copy) {
+    const file = path.join(path.dirname(part.path), `pages-${part.n}.pdf`);
+    copy = copyPdfPages(part.path, file).then(() => file);
+    copiesOf.set(part, copy);
+  }
+  return copy;
+}
+
+/**
+ * Page n as the archive PDF shows it: the original page of a PDF (from the
+ * plain copy of its pages the PDF reader's process made, never the original
+ * parsed in this one), or the original image (see archiveImage).
+ */
 export async function archivePageSource(parts: LocalPart[], n: number, limits: ImageLimits): Promise<PageSource> {
   const { part, index } = locatePage(parts, n);
   if (part.mime === 'application/pdf') {
@@ -92,7 +109,7 @@ export async function archivePageSource(parts: LocalPart[], n: number, limits: I
       const page = await normalisePage(png, PDF_DPI, limits);
       return { png, width: page.width, height: page.height, dpi: PDF_DPI };
     };
-    return { kind: 'pdf', file: part.path, bytes: () => fs.promises.readFile(part.path), index, raster };
+    return { kind: 'pdf', file: part.path, bytes: async () => fs.promises.readFile(await pagesCopy(part)), index, raster };
   }
   return archiveImage(part.path, index, part.mime, part.pageCount, limits);
 }

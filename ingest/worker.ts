@@ -4,14 +4,17 @@
  * A job names a document. The worker takes it through the pipeline
  * (ingest/pipeline.ts), or, for an archived document with a reading queued,
  * through the re-reading (ingest/reocr.ts). A passing fault throws, and the
- * queue tries again with backoff, RETRIES.limit times. On the last attempt:
+ * queue tries again with backoff, RETRIES.limit times. A passing fault never
+ * fails a document, however long it lasts (object storage or the database
+ * away for minutes): after the last attempt the document waits, unfinished,
+ * and the sweep queues it again until it goes through. Only a permanent fault
+ * in the file itself, which a stage reports as its result, fails a document
+ * (and a failed document can be run again: `diwan rerun`). On the last attempt:
  * - a re-reading that still cannot finish is marked failed; the document stays archived;
- * - a stage that makes the archive's content gives the document up as failed;
- * - a stage whose product can be made again (the index, the offsite copy)
- *   waits for the sweep instead.
+ * - anything else waits for the sweep.
  */
 import type { Logger } from '../kernel/log';
-import { DERIVED_STAGES, fail, processDocument } from './pipeline';
+import { processDocument } from './pipeline';
 import { giveUpReading } from './reocr';
 import { RetryLater, type PipelineDeps } from './stages/stage';
 
@@ -38,13 +41,11 @@ export async function runJob(documentId: string, attempt: Attempt, deps: Pipelin
       log.error('re-reading failed', { documentId, error: message });
       return;
     }
-    // Only a stage that makes the archive's content gives up for good; anything else waits for the sweep.
-    if (attempt.lastAttempt && e instanceof RetryLater && !DERIVED_STAGES.has(e.stage)) {
-      await fail(deps, documentId, 'internal', `gave up after ${attempt.retryCount + 1} attempts: ${message}`);
-      log.error('document failed', { documentId, error: message });
-      return;
+    if (attempt.lastAttempt) {
+      log.error('document waits for the sweep', { documentId, error: message, attempts: attempt.retryCount + 1 });
+    } else {
+      log.warn('document will be retried', { documentId, error: message, retry: e instanceof RetryLater });
     }
-    log.warn('document will be retried', { documentId, error: message, retry: e instanceof RetryLater });
     throw e;
   }
 }

@@ -1,13 +1,17 @@
-/** Where a worker handles one document: a scratch directory, and the originals and pages fetched and rendered on first use. */
+/**
+ * Where a worker handles one document: a scratch directory named after this
+ * process (ingest/leftovers.ts clears it at the next start if the process is
+ * killed), and the originals and pages fetched and rendered on first use.
+ */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { RenderedPage } from './adapters/images';
+import { makeWorkFolder } from './leftovers';
 import { fetchParts, renderDocumentPage, type LocalPart } from './source';
 import type { PipelineDeps, StageContext } from './stages/stage';
 
 export function workspace(documentId: string, deps: PipelineDeps): Omit<StageContext, 'doc' | 'deps'> & { dispose(): void } {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-doc-'));
+  const workDir = makeWorkFolder();
   let local: Promise<LocalPart[]> | undefined;
   const parts = () => (local ??= deps.documents.parts(documentId).then((p) => fetchParts(p, deps.primary, workDir)));
   // Each page is drawn once per run and its pixels kept on disk in workDir: the stages after the first

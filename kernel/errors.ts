@@ -39,6 +39,14 @@ export const ERROR_MESSAGES = {
   ],
   rate_limited: ['طلبات كثيرة في وقت قصير؛ أعد المحاولة بعد دقيقة.', 'Too many requests; try again in a minute.'],
   internal: ['حدث خطأ داخلي.', 'An internal error occurred.'],
+  copy_damaged: [
+    'لا تطابق أي نسخة محفوظة من هذا الملف بصمته المسجّلة الآن؛ سُجّلت المشكلة لفحص السلامة، فأعد المحاولة لاحقًا.',
+    'No stored copy of this file matches its recorded fingerprint right now; the problem is recorded for repair, try again later.',
+  ],
+  not_failed: [
+    'لم تتعثر معالجة هذه الوثيقة؛ لا يُعاد تشغيل إلا ما تعثّر.',
+    'This document has not failed; only a failed document is run again.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

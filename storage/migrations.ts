@@ -299,6 +299,67 @@ ALTER TABLE documents ADD COLUMN uploaded_by uuid REFERENCES users(id);
 `,
   },
   {
+    version: 10,
+    sql: `
+-- Staged pages not yet tied to a document: the sweep looks here for batches sealed by a process that
+-- stopped before registering their document.
+CREATE INDEX batch_files_unlinked_idx ON batch_files (batch_id) WHERE outcome = 'staged' AND document_id IS NULL;
+`,
+  },
+
+  {
+    version: 12,
+    sql: `
+-- Every read of a document's content (its text, a page image, the viewer's page, a file): who, when, what,
+-- from where. Kept outside the ledger's chain, so a read never waits for the ledger's lock; the ledger gets the
+-- first read of each kind by each person of each document in each hour (the row that holds its ledger_slot).
+CREATE TABLE document_reads (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  document_id uuid NOT NULL REFERENCES documents(id),
+  event text NOT NULL CHECK (event IN ('viewed', 'downloaded')),
+  what text NOT NULL,
+  reader text NOT NULL,
+  user_id uuid REFERENCES users(id),
+  ip text,
+  ledger_slot text
+);
+CREATE UNIQUE INDEX document_reads_ledger_slot_key ON document_reads (ledger_slot) WHERE ledger_slot IS NOT NULL;
+CREATE INDEX document_reads_document_idx ON document_reads (document_id, at);
+CREATE FUNCTION document_reads_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the record of reads is append-only: % is not allowed', TG_OP;
+END $$;
+CREATE TRIGGER document_reads_no_update_delete BEFORE UPDATE OR DELETE ON document_reads
+  FOR EACH ROW EXECUTE FUNCTION document_reads_are_append_only();
+CREATE TRIGGER document_reads_no_truncate BEFORE TRUNCATE ON document_reads
+  FOR EACH STATEMENT EXECUTE FUNCTION document_reads_are_append_only();
+
+-- A person's departments: NULL is every department, an empty list none. Nothing is converted: an empty list
+-- kept earlier is none, as it was when read. (Asking for an empty list used to store NULL, every department;
+-- such people cannot be told apart from those given every department, so an administrator reviews them.)
+COMMENT ON COLUMN users.departments IS 'NULL: every department; empty: none';
+`,
+  },
+  {
+    version: 13,
+    sql: `
+-- A document or batch comes in only with a known classification (restore brings nothing else in). One kept
+-- from before with another is ranked above secret when read: only an administrator sees it.
+CREATE FUNCTION classification_is_known() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.classification NOT IN ('public', 'internal', 'confidential', 'secret') THEN
+    RAISE EXCEPTION 'unknown classification "%" (known: public, internal, confidential, secret)', NEW.classification;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER documents_classification_known BEFORE INSERT ON documents
+  FOR EACH ROW EXECUTE FUNCTION classification_is_known();
+CREATE TRIGGER batches_classification_known BEFORE INSERT ON batches
+  FOR EACH ROW EXECUTE FUNCTION classification_is_known();
+`,
+  },
+  {
     version: 14,
     sql: `
 -- Request counts per client and per minute, shared by every process of the archive (rate limits).

@@ -2,6 +2,7 @@
  * Counts and probes over the database for /readyz, /metrics, the viewer and
  * `diwan doctor`: small read-only queries, kept here with the rest of the SQL.
  */
+import { registryNo } from '../kernel/registry';
 import type { Queryable } from './db';
 
 /** Answers when the database does (a readiness probe). */
@@ -48,6 +49,40 @@ export async function documentStatusCounts(db: Queryable): Promise<Map<string, n
     'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
   );
   return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+/** Failed documents, which wait for a person (`diwan rerun`), newest first: how many, and the first `limit` of them. */
+export async function failedDocuments(
+  db: Queryable,
+  limit = 100,
+): Promise<{
+  count: number;
+  items: Array<{ id: string; registryNo: string; code: string | null; message: string | null; at: string }>;
+}> {
+  const count = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE status = 'failed'`);
+  if (limit <= 0) return { count: count.rows[0]!.n, items: [] };
+  const { rows } = await db.query<{
+    id: string;
+    registry_year: number;
+    registry_seq: number;
+    error_code: string | null;
+    error_message: string | null;
+    updated_at: Date;
+  }>(
+    `SELECT id, registry_year, registry_seq, error_code, error_message, updated_at FROM documents
+     WHERE status = 'failed' ORDER BY updated_at DESC LIMIT $1`,
+    [limit],
+  );
+  return {
+    count: count.rows[0]!.n,
+    items: rows.map((r) => ({
+      id: r.id,
+      registryNo: registryNo({ year: r.registry_year, seq: r.registry_seq }),
+      code: r.error_code,
+      message: r.error_message,
+      at: r.updated_at.toISOString(),
+    })),
+  };
 }
 
 /** The completed stages of every document still in the pipeline. */

@@ -33,7 +33,8 @@ test('#20 restore refuses a manifest that no ledger entry vouches for, and names
   const manifest = JSON.parse((await offsite.getBuffer(`${from}manifest.json`)).toString('utf8')) as Record<string, unknown> & {
     files: Array<{ path: string; contentType: string }>;
   };
-  for (const f of manifest.files) await offsite.putBufferOnce(`${to}${f.path}`, await offsite.getBuffer(`${from}${f.path}`), f.contentType);
+  for (const f of manifest.files)
+    await offsite.putBufferOnce(`${to}${f.path}`, await offsite.getBuffer(`${from}${f.path}`), f.contentType);
   const forged = {
     ...manifest,
     id: crypto.randomUUID(),
@@ -49,9 +50,16 @@ test('#20 restore refuses a manifest that no ledger entry vouches for, and names
   env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `f-${id}` };
   const core = await startCore(loadConfig(env));
   try {
-    const report = await restoreArchive({ db: core.db, source: core.offsite, other: core.primary, offsiteName: core.offsite.name });
+    const report = await restoreArchive({
+      db: core.db,
+      source: core.offsite,
+      other: core.primary,
+      offsiteName: core.offsite.name,
+    });
     expect(report.documents).toEqual({ found: 2, restored: 1, alreadyPresent: 0, failed: 1 });
-    expect(report.problems).toEqual([expect.stringContaining(`${year}/000099: not restored: no 'archived' ledger entry vouches`)]);
+    expect(report.problems).toEqual([
+      expect.stringContaining(`${year}/000099: not restored: no 'archived' ledger entry vouches`),
+    ]);
     const rows = await core.db.query<{ id: string }>('SELECT id FROM documents');
     expect(rows.rows.map((r) => r.id)).toEqual([real.id]);
   } finally {

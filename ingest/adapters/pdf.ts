@@ -46,6 +46,7 @@ export type PageSource =
       kind: 'pdf';
       /** Names the original file: pages of one file share one parse of it. */
       file: string;
+      /** The file's pages as a plain, bounded PDF made in the PDF reader's process (pdfread.ts copyPdfPages), not the original. */
       bytes: () => Promise<Buffer>;
       index: number;
       raster: () => Promise<{ png: Buffer; width: number; height: number; dpi: number }>;

@@ -1,7 +1,8 @@
 /**
  * Reads PDFs through pdf.js (the only place that uses it): inspection (pages,
  * sizes, text layer, limits, encryption), the text layer of a page with word
- * boxes, and a page rendered to PNG.
+ * boxes, and a page rendered to PNG; and, through pdf-lib in the same kind of
+ * process, a PDF's scanned pages and a plain copy of its pages.
  *
  * Every call runs in its own short-lived Node process (ingest/pdfread.worker.mjs)
  * with a capped heap, a cap on its resident memory and a deadline, and is
@@ -132,11 +133,37 @@ export async function pdfScans(
   );
 }
 
+/** Most objects the pages of one original may use in their plain copy (a 500-page scan uses a few thousand). */
+const MAX_COPY_OBJECTS = 100_000;
+
+/**
+ * The PDF's pages copied into `outFile`: a plain PDF of nothing but what they
+ * use, without object streams, within MAX_COPY_OBJECTS objects and four times
+ * the original's size (at least 32 MB) (pdfscans.mjs `copyPages`). The compose
+ * stage embeds its pages with pdf-lib in the worker itself, which then parses
+ * only this bounded copy; the original, however hostile (unused object streams
+ * inflating to millions of objects), is parsed in the reading process alone.
+ * Throws DomainError 'corrupt_file' when it cannot be copied within the
+ * limits, 'decode_timeout'.
+ */
+export async function copyPdfPages(
+  file: string,
+  outFile: string,
+  opts: PdfCallLimits = {},
+): Promise<{ pages: number; objects: number; bytes: number }> {
+  const maxBytes = Math.max(32 * 1024 * 1024, 4 * fs.statSync(file).size);
+  return runWorker(
+    { op: 'copy', file: path.resolve(file), outFile: path.resolve(outFile), maxObjects: MAX_COPY_OBJECTS, maxBytes },
+    opts,
+  );
+}
+
 type WorkerRequest =
   | { op: 'inspect'; file: string; limits: { maxPages: number; maxPagePixels: number } }
   | { op: 'text'; file: string; index: number; dpi: number }
   | { op: 'render'; file: string; index: number; dpi: number; maxPagePixels: number }
-  | { op: 'scans'; file: string; outDir: string; maxPagePixels: number };
+  | { op: 'scans'; file: string; outDir: string; maxPagePixels: number }
+  | { op: 'copy'; file: string; outFile: string; maxObjects: number; maxBytes: number };
 
 type WorkerAnswer =
   | { ok: true; result: unknown }

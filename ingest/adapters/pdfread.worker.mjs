@@ -2,7 +2,7 @@
  * Runs pdf.js for ingest/pdfread.ts in a child process, one request per
  * process: plain JavaScript loaded by Node itself, because pdf.js is an ES
  * module and the rest of the project is CommonJS. The request is the JSON in
- * argv[2] ({ op: 'inspect' | 'text' | 'render' | 'scans', file, ... }); the answer is one
+ * argv[2] ({ op: 'inspect' | 'text' | 'render' | 'scans' | 'copy', file, ... }); the answer is one
  * IPC message, `{ ok: true, result }` or `{ ok: false, code?, en?, details?, message }`
  * where `code` is a DomainError code, after which the process exits. Fonts,
  * CMaps and decoders come from the installed pdfjs-dist package; nothing is fetched.
@@ -231,7 +231,14 @@ async function scanPages({ file, outDir, maxPagePixels }) {
   }
 }
 
-const OPS = { inspect, text: pageText, render, scans: scanPages };
+/** The pages copied into a plain PDF for the compose stage (pdfscans.mjs `copyPages`); a file pdf-lib cannot copy so is corrupt. */
+async function copy({ file, outFile, maxObjects, maxBytes }) {
+  const bytes = readFile(file);
+  const { copyPages } = await import('./pdfscans.mjs');
+  return copyPages({ bytes, outFile, maxObjects, maxBytes });
+}
+
+const OPS = { inspect, text: pageText, render, scans: scanPages, copy };
 
 async function answer(request) {
   try {

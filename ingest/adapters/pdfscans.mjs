@@ -4,6 +4,8 @@
  * copies each such JPEG's own bytes out, so that the page can be decoded by
  * libjpeg (sharp) instead of drawn by pdf.js: the same pixels, many times
  * faster. Run only inside ingest/pdfread.worker.mjs, under its limits.
+ * `copyPages` copies a PDF's pages into a plain file of their own for the
+ * compose stage (below).
  *
  * A page qualifies only when all of this holds, and is otherwise drawn as before:
  * - no /Rotate, no annotations (an empty list is none), a crop box equal to the media box (or none);
@@ -158,4 +160,27 @@ export async function scans({ file, outDir, maxPagePixels }) {
     const { width, height, components, widthPt, heightPt } = scan;
     return { file: out, width, height, components, widthPt, heightPt };
   });
+}
+
+/**
+ * The PDF's pages copied into a new file (`outFile`) for the compose stage,
+ * which embeds them in the archive PDF in the worker itself: only what the
+ * pages use, without object streams, and at most `maxObjects` objects and
+ * `maxBytes` bytes, so that reading the copy there costs what its size says.
+ * Whatever else the original holds (objects nothing uses, object streams that
+ * inflate to millions of objects) is parsed here, under this process's limits.
+ * The copy is read back once before it counts. Throws when a limit is passed.
+ */
+export async function copyPages({ bytes, outFile, maxObjects, maxBytes }) {
+  const source = await PDFDocument.load(bytes, { updateMetadata: false });
+  const copy = await PDFDocument.create({ updateMetadata: false });
+  for (const page of await copy.copyPages(source, source.getPageIndices())) copy.addPage(page);
+  const objects = copy.context.enumerateIndirectObjects().length;
+  if (objects > maxObjects) throw new Error(`(its pages use ${objects} objects; at most ${maxObjects} are allowed)`);
+  const out = await copy.save({ useObjectStreams: false, updateFieldAppearances: false });
+  if (out.length > maxBytes) throw new Error(`(its pages take ${out.length} bytes; at most ${maxBytes} are allowed)`);
+  const check = await PDFDocument.load(out, { updateMetadata: false });
+  if (check.getPageCount() !== source.getPageCount()) throw new Error('(its pages could not be copied)');
+  fs.writeFileSync(outFile, out);
+  return { pages: check.getPageCount(), objects, bytes: out.length };
 }

@@ -10,21 +10,24 @@
  * whose files are pages of one document, each file is examined and staged
  * (write-once, in object storage) and the document is registered when the
  * batch is sealed. From just before registration until storage the bytes
- * wait in spool/pending/<sha256> (or in staging), so `sweepUnfinished` can
- * finish the job after a crash.
+ * wait in spool/pending/<sha256>/ (a file for each upload), or in staging, so
+ * `sweepUnfinished` can finish the job after a crash.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { DomainError } from '../../kernel/errors';
+import { crashPoint } from '../../kernel/crashPoints';
+import { DomainError, isDomainError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
-import { batchMeta, type BatchesRepo, type BatchRecord } from '../../storage/repos/batches';
+import { batchMeta, type BatchesRepo, type BatchRecord, type StagedFile } from '../../storage/repos/batches';
 import type { Db } from '../../storage/db';
-import type { DocumentMeta, DocumentRecord, DocumentsRepo, PartRecord } from '../../storage/repos/documents';
+import type { DocumentMeta, DocumentRecord, DocumentsRepo, PartRecord, RegisterResult } from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
+import { withDocumentLock } from '../../storage/locks';
 import type { ObjectStore } from '../../storage/objectStore';
 import { inspectImage, type ImageLimits } from '../adapters/images';
 import type { JobQueue } from '../adapters/queue';
 import { inspectPdf } from '../adapters/pdfread';
+import { claimSpool, clearSpool, moveToPending, pendingFiles, type PendingState } from '../leftovers';
+import type { ArchiveSettings } from '../stages/stage';
 import { sniff } from './sniff';
 
 /** A file received into the spool dir, hashed while it streamed in. */
@@ -48,6 +51,11 @@ export interface AcceptDeps {
   limits: ImageLimits & { maxFileBytes: number };
   spoolDir: string;
   log: Logger;
+  /**
+   * Where the registry is (DIWAN_TIMEZONE): the registry number takes the year
+   * there, as the stamp shows it. UTC when absent.
+   */
+  archive?: Pick<ArchiveSettings, 'timeZone'>;
 }
 
 export interface Examined {
@@ -64,6 +72,7 @@ const STORED = 'stored';
 
 /** Decides whether a file can be archived: what it is (by its bytes) and whether every page decodes within the limits. */
 export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): Promise<Examined> {
+  crashPoint('intake.examine');
   if (file.tooLarge) {
     throw new DomainError('file_too_large', {
       ar: `(الحد ${Math.round(limits.maxFileBytes / 1048576)} م.ب)`,
@@ -88,15 +97,17 @@ async function enqueue(documentId: string, deps: AcceptDeps): Promise<void> {
     .catch((e: unknown) => deps.log.warn('enqueue failed; the sweep will queue it', { documentId, error: String(e) }));
 }
 
-/** Where an accepted upload waits until it is in object storage, by its fingerprint. */
-function pendingPath(spoolDir: string, sha256: string): string {
-  return path.join(spoolDir, 'pending', sha256);
+/** How a registration is told where the registry is. */
+function registerOptions(deps: AcceptDeps) {
+  return { timeZone: deps.archive?.timeZone ?? 'UTC' };
 }
 
 /**
- * One file, one document. The bytes move to spool/pending/<sha256> before the
- * registration commits, so at every instant after it they are either there or
- * in object storage, and the sweep can finish what a crash interrupted.
+ * One file, one document. The bytes move to a file of this upload's own in
+ * spool/pending/<sha256>/ before the registration commits, so at every instant
+ * after it they are either there or in object storage, and the sweep can
+ * finish what a crash interrupted. Another upload of the same bytes has its
+ * own file: whatever becomes of this one, the other's stays.
  */
 export async function acceptDocument(
   file: SpooledFile,
@@ -104,29 +115,31 @@ export async function acceptDocument(
   meta: DocumentMeta & { batchId: string | null },
   deps: AcceptDeps,
 ): Promise<AcceptResult> {
-  const pending = pendingPath(deps.spoolDir, file.sha256);
-  fs.mkdirSync(path.dirname(pending), { recursive: true });
-  fs.renameSync(file.path, pending);
+  const pending = moveToPending(file.path, deps.spoolDir, file.sha256);
+  crashPoint('intake.before-register');
   try {
-    const reg = await deps.documents.register({
-      ...meta,
-      textLayer: examined.textLayer,
-      parts: [
-        {
-          sha256: file.sha256,
-          size: file.size,
-          mime: examined.mime,
-          ext: examined.ext,
-          originalName: file.originalName,
-          pageCount: examined.pageCount,
-        },
-      ],
-    });
+    const reg = await deps.documents.register(
+      {
+        ...meta,
+        textLayer: examined.textLayer,
+        parts: [
+          {
+            sha256: file.sha256,
+            size: file.size,
+            mime: examined.mime,
+            ext: examined.ext,
+            originalName: file.originalName,
+            pageCount: examined.pageCount,
+          },
+        ],
+      },
+      registerOptions(deps),
+    );
     const doc = reg.doc;
     if (reg.kind === 'duplicate') {
       // A duplicate whose first upload never reached storage is finished with these identical bytes.
       if (doc.stages[STORED]) fs.rmSync(pending, { force: true });
-      else if (await finishStoring(doc, deps)) await enqueue(doc.id, deps);
+      else if (await finishStoring(doc, deps, pending)) await enqueue(doc.id, deps);
       return reg;
     }
     try {
@@ -140,7 +153,7 @@ export async function acceptDocument(
     await enqueue(doc.id, deps);
     return { kind: 'accepted', doc };
   } catch (e) {
-    // Nothing registered (or the registration failed): the bytes are not ours to keep.
+    // Nothing registered (or the registration failed): this upload's copy is not ours to keep.
     if (!(await deps.documents.getBySha256(file.sha256).catch(() => undefined))) fs.rmSync(pending, { force: true });
     throw e;
   }
@@ -158,52 +171,32 @@ export async function stagePage(file: SpooledFile, examined: Examined, batchId: 
   return key;
 }
 
-/** Registers the one document made of a batch's staged pages, in the order they were received. */
+/**
+ * Registers the one document made of a batch's staged pages, in the order they
+ * were received. Sealing and registering hold the batch's lock, so the sweep,
+ * which finishes a batch sealed by a process that stopped before registering
+ * it, never registers the same batch at the same time.
+ */
 export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Promise<AcceptResult> {
-  const staged = await deps.batches.seal(batch.id);
-  if (!staged) throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
-  const pageCount = staged.reduce((n, s) => n + s.pageCount, 0);
-  let reg;
-  try {
-    if (staged.length === 0) {
-      throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
+  const sealed = await withDocumentLock(deps.db, batch.id, async () => {
+    const staged = await deps.batches.seal(batch.id);
+    if (!staged) return undefined;
+    crashPoint('batch.after-seal');
+    try {
+      return { reg: await registerSealed(batch, staged, deps), stagedKeys: staged.map((s) => s.stagedKey) };
+    } catch (e) {
+      // Nothing registered: the clerk may add pages and seal again.
+      await deps.batches.unseal(batch.id);
+      throw e;
     }
-    if (pageCount > deps.limits.maxPages) {
-      throw new DomainError('too_many_pages', { en: `(${pageCount} > ${deps.limits.maxPages})`, details: { pages: pageCount } });
-    }
-    const seqs = staged.map((s) => s.seq);
-    reg = await deps.documents.register(
-      {
-        ...batchMeta(batch, batch.title ?? batch.name),
-        textLayer: false,
-        parts: staged.map((s) => ({
-          sha256: s.sha256,
-          size: s.size,
-          mime: s.mime,
-          ext: s.stagedKey.slice(s.stagedKey.lastIndexOf('.') + 1),
-          originalName: s.name,
-          pageCount: s.pageCount,
-        })),
-      },
-      { onRegistered: (tx, doc) => deps.batches.linkPages(tx, batch.id, seqs, doc.id, 'staged') },
-    );
-    if (reg.kind === 'duplicate') await deps.batches.linkPages(deps.db, batch.id, seqs, reg.doc.id, 'duplicate');
-  } catch (e) {
-    // Nothing registered: the clerk may add pages and seal again.
-    await deps.batches.unseal(batch.id);
-    throw e;
+  });
+  if (sealed === undefined || sealed === 'busy') {
+    throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
   }
+  const { reg, stagedKeys } = sealed;
   if (reg.kind === 'duplicate') return reg;
   try {
-    await storeParts(
-      reg.doc,
-      reg.parts,
-      fromStaging(
-        staged.map((s) => s.stagedKey),
-        deps,
-      ),
-      deps,
-    );
+    await storeParts(reg.doc, reg.parts, fromStaging(stagedKeys, deps), deps);
   } catch (e) {
     // Registered, and the pages are safe in staging: the sweep finishes storing them.
     deps.log.error('sealed pages wait in staging until storage answers', { documentId: reg.doc.id, error: String(e) });
@@ -211,6 +204,59 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
   }
   await enqueue(reg.doc.id, deps);
   return { kind: 'accepted', doc: reg.doc };
+}
+
+/** Registers the document a sealed batch's staged pages make, and ties the pages to it. */
+async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: AcceptDeps): Promise<RegisterResult> {
+  if (staged.length === 0) {
+    throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
+  }
+  const pageCount = staged.reduce((n, s) => n + s.pageCount, 0);
+  if (pageCount > deps.limits.maxPages) {
+    throw new DomainError('too_many_pages', { en: `(${pageCount} > ${deps.limits.maxPages})`, details: { pages: pageCount } });
+  }
+  const seqs = staged.map((s) => s.seq);
+  const reg = await deps.documents.register(
+    {
+      ...batchMeta(batch, batch.title ?? batch.name),
+      textLayer: false,
+      parts: staged.map((s) => ({
+        sha256: s.sha256,
+        size: s.size,
+        mime: s.mime,
+        ext: s.stagedKey.slice(s.stagedKey.lastIndexOf('.') + 1),
+        originalName: s.name,
+        pageCount: s.pageCount,
+      })),
+    },
+    { ...registerOptions(deps), onRegistered: (tx, doc) => deps.batches.linkPages(tx, batch.id, seqs, doc.id, 'staged') },
+  );
+  if (reg.kind === 'duplicate') await deps.batches.linkPages(deps.db, batch.id, seqs, reg.doc.id, 'duplicate');
+  return reg;
+}
+
+/**
+ * Registers the documents of batches sealed by a process that stopped before
+ * registering them (the sweep stores and queues them next). A batch the
+ * registration refuses (too many pages) is opened again, as at the door.
+ */
+async function finishSealedBatches(deps: AcceptDeps): Promise<number> {
+  let registered = 0;
+  for (const batch of await deps.batches.sealedUnregistered()) {
+    try {
+      const done = await withDocumentLock(deps.db, batch.id, async () => {
+        const staged = await deps.batches.stagedFiles(batch.id);
+        if (staged.length === 0) return false; // registered meanwhile
+        await registerSealed(batch, staged, deps);
+        return true;
+      });
+      if (done === true) registered++;
+    } catch (e) {
+      if (isDomainError(e)) await deps.batches.unseal(batch.id);
+      deps.log.warn('could not finish a sealed batch yet', { batchId: batch.id, error: String(e) });
+    }
+  }
+  return registered;
 }
 
 /** Puts each part with `put`, records it as an artefact, and marks the originals stored. */
@@ -256,13 +302,24 @@ function fromStaging(stagedKeys: string[], deps: AcceptDeps) {
 }
 
 /**
- * The sweep, run at start and then periodically by every process: finishes
- * storing originals that were registered but not stored (from this machine's
- * spool/pending, or from staging), and re-queues every unfinished document
- * whose originals are stored. The queue keeps at most one waiting job per
- * document, so re-queuing is cheap and safe.
+ * The sweep, run at start and then periodically by every process: clears what
+ * crashed processes left in the spool (ingest/leftovers.ts), registers the
+ * documents of batches sealed by a process that stopped before registering
+ * them, finishes storing originals that were registered but not stored (from
+ * this machine's spool/pending, or from staging), and re-queues every
+ * unfinished document whose originals are stored: a document a passing fault
+ * kept from finishing is tried again until it goes through. The queue keeps at
+ * most one waiting job per document, so re-queuing is cheap and safe.
  */
 export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: number; waiting: number }> {
+  try {
+    // Synchronously, before a server that calls this at start takes any upload of its own.
+    claimSpool(deps.spoolDir);
+    await clearSpool(deps.spoolDir, (sha) => pendingState(sha, deps));
+  } catch (e) {
+    deps.log.warn('could not clear the spool', { error: String(e) });
+  }
+  await finishSealedBatches(deps);
   let requeued = 0;
   let waiting = 0;
   for (const id of await deps.documents.unfinishedIds()) {
@@ -278,11 +335,20 @@ export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: num
   return { requeued, waiting };
 }
 
-async function finishStoring(doc: DocumentRecord, deps: AcceptDeps): Promise<boolean> {
+/** Whether bytes waiting in the spool under this fingerprint are still needed. */
+async function pendingState(sha256: string, deps: AcceptDeps): Promise<PendingState> {
+  const doc = await deps.documents.getBySha256(sha256);
+  if (!doc) return 'none';
+  return doc.stages[STORED] ? 'stored' : 'waiting';
+}
+
+/** Stores a registered document's originals from wherever they wait: `own`, this upload's file, first. */
+async function finishStoring(doc: DocumentRecord, deps: AcceptDeps, own?: string): Promise<boolean> {
   const parts = await deps.documents.parts(doc.id);
-  const pending = pendingPath(deps.spoolDir, parts[0]?.sha256 ?? doc.originalSha256);
+  const sha = parts[0]?.sha256 ?? doc.originalSha256;
+  const pending = [...(own ? [own] : []), ...pendingFiles(deps.spoolDir, sha)].find((f) => fs.existsSync(f));
   try {
-    if (parts.length === 1 && fs.existsSync(pending)) {
+    if (parts.length === 1 && pending) {
       await storeParts(doc, parts, fromFiles(doc, [pending], deps), deps);
       fs.rmSync(pending, { force: true });
       return true;

@@ -1,4 +1,5 @@
 /** Normalises each page (upright, greyscale) and stores the viewer image `pages/NNNN.webp`. */
+import { crashPoint } from '../../kernel/crashPoints';
 import { keys } from '../../storage/layout';
 import { viewerImage } from '../adapters/images';
 import { inLanes } from './lanes';
@@ -17,6 +18,7 @@ async function storeViewerImages(ctx: StageContext): Promise<StageResult> {
   // As many pages at once as the OCR reads: a long document uses every core here too.
   await inLanes(pages, deps.ocr.stats().workers, async (n) => {
     const page = await ctx.page(n);
+    crashPoint('pages.after-draw');
     const webp = await viewerImage(page);
     const stored = await deps.primary.putBufferOnce(keys.pageImage(doc, n), webp, 'image/webp');
     await deps.documents.saveArtefact(doc.id, { kind: 'page-image', ...stored, contentType: 'image/webp' });

@@ -20,6 +20,8 @@ export const replicateStage: Stage = {
       if (copy.sha256 !== a.sha256) {
         return { kind: 'retry', reason: `offsite copy of ${a.key} has SHA-256 ${copy.sha256}, expected ${a.sha256}` };
       }
+      // A copy put before a crash may lack its retention (set by a second call): it counts only once locked.
+      await deps.offsite.ensureRetention?.(a.key);
       await deps.documents.saveReplica(doc.id, {
         target: deps.offsite.name,
         key: a.key,

@@ -11,7 +11,7 @@ import { createLogger } from '../../kernel/log';
 import { loadConfig, ConfigError, type Config } from '../config';
 import { UsageError } from './args';
 import { ApiError } from './client';
-import { reindex, tokens, users } from './commands/admin';
+import { reindex, rerun, tokens, users } from './commands/admin';
 import { audit, fixity, replicate, verify, verifyFile } from './commands/auditor';
 import { reocr, search, show } from './commands/official';
 import { doctor, restore, serve, worker } from './commands/operator';
@@ -46,6 +46,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                                        API tokens for the command line and integrations (printed once)
   diwan doctor [--json]                 check the settings and every service they point at; say what to fix
   diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
+  diwan rerun ID... | --all [--json]    run failed documents through the pipeline again
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
                                        read a document again (a new text version)
@@ -71,6 +72,7 @@ const COMMANDS = new Map<string, Command>([
   ['tokens', tokens],
   ['doctor', doctor],
   ['reindex', reindex],
+  ['rerun', rerun],
   ['show', show],
   ['reocr', reocr],
 ]);

@@ -27,6 +27,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   has_text_layer: 409,
   rate_limited: 429,
   internal: 500,
+  copy_damaged: 503,
+  not_failed: 409,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -1,7 +1,9 @@
 /**
  * Probes for operators and orchestrators: /healthz (the process answers),
  * /readyz (the services it needs answer; integrity and replication lag shown
- * beside), /metrics (Prometheus).
+ * beside), /metrics (Prometheus). They are open to anyone, so what reads the
+ * whole archive (the detail of /readyz, the gauges of /metrics) is computed at
+ * most once a second, however many ask: callers meanwhile share the answer.
  */
 import { Router } from 'express';
 import type { SearchIndex } from '../../search/searchIndex';
@@ -9,7 +11,7 @@ import type { Db } from '../../storage/db';
 import { openFixityProblems } from '../../storage/integrity/fixity';
 import { replicationStatus } from '../../storage/integrity/replication';
 import type { ObjectStore } from '../../storage/objectStore';
-import { pingDb } from '../../storage/stats';
+import { failedDocuments, pingDb } from '../../storage/stats';
 import type { Metrics } from '../runtime/metrics';
 
 export interface HealthDeps {
@@ -18,6 +20,27 @@ export interface HealthDeps {
   offsite: ObjectStore;
   search: SearchIndex;
   metrics: Metrics;
+}
+
+/** How long a computed answer of the whole-archive parts is served again (short: monitors see changes at once). */
+const WHOLE_ARCHIVE_TTL_MS = 1000;
+
+/**
+ * `compute`, run at most once per `ttlMs`: callers meanwhile, and callers while
+ * it runs, share its answer. A failure is not kept (the next caller runs it again).
+ */
+function sharedFor<T>(ttlMs: number, compute: () => Promise<T>): () => Promise<T> {
+  let last: { promise: Promise<T>; until: number } | undefined;
+  return () => {
+    if (last && Date.now() < last.until) return last.promise;
+    const entry = { promise: compute(), until: Number.POSITIVE_INFINITY };
+    last = entry;
+    entry.promise.then(
+      () => (entry.until = Date.now() + ttlMs),
+      () => last === entry && (last = undefined),
+    );
+    return entry.promise;
+  };
 }
 
 async function check(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
@@ -31,6 +54,14 @@ async function check(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
 
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
+  // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
+  // Documents that failed for good wait for a person (`diwan rerun`): counted here, never a reason to be unready.
+  const wholeArchive = sharedFor(WHOLE_ARCHIVE_TTL_MS, async () => ({
+    damaged: await openFixityProblems(deps.db).catch(() => null),
+    replication: await replicationStatus(deps.db, deps.offsite.name).catch(() => null),
+    failed: await failedDocuments(deps.db, 0).catch(() => null),
+  }));
+  const metricsText = sharedFor(WHOLE_ARCHIVE_TTL_MS, () => deps.metrics.render());
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -48,13 +79,13 @@ export function healthRouter(deps: HealthDeps): Router {
     // The offsite copy being away does not stop this node taking uploads and serving: its work waits in the
     // queue and catches up. The node says it is degraded, and the lag below grows until the copy returns.
     const ready = postgres === 'up' && minioPrimary === 'up' && meilisearch === 'up';
-    // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
-    const damaged = postgres === 'up' ? await openFixityProblems(deps.db).catch(() => null) : null;
-    const replication = postgres === 'up' ? await replicationStatus(deps.db, deps.offsite.name).catch(() => null) : null;
+    const { damaged, replication, failed } =
+      postgres === 'up' ? await wholeArchive() : { damaged: null, replication: null, failed: null };
     res.status(ready ? 200 : 503).json({
       status: ready ? (minioOffsite === 'up' ? 'ready' : 'degraded') : 'not_ready',
       checks,
       integrity: { state: damaged === null ? 'unknown' : damaged === 0 ? 'ok' : 'damaged', unrepairedObjects: damaged },
+      documents: { failed: failed?.count ?? null },
       replication: replication && {
         pending: replication.pending,
         oldestPendingSeconds: replication.oldestPendingSeconds,
@@ -65,7 +96,7 @@ export function healthRouter(deps: HealthDeps): Router {
 
   router.get('/metrics', async (_req, res, next) => {
     try {
-      res.type(deps.metrics.contentType).send(await deps.metrics.render());
+      res.type(deps.metrics.contentType).send(await metricsText());
     } catch (e) {
       next(e);
     }

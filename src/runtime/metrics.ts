@@ -96,6 +96,8 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
       for (const [state, n] of checked) fixity.set({ state }, n);
       const byStatus = await documentStatusCounts(deps.db);
       documents.reset();
+      // Every status is reported, 0 included, so that an alert on failed documents has a series to watch.
+      for (const status of ['queued', 'processing', 'archived', 'failed']) documents.set({ status }, 0);
       for (const [status, n] of byStatus) documents.set({ status }, n);
       const unfinished = await unfinishedStages(deps.db);
       queue.reset();

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr/engine';
 import { STAGES } from '../../ingest/pipeline';
 import type { PipelineDeps } from '../../ingest/stages/stage';
+import { clearWorkFolders } from '../../ingest/leftovers';
 import { runJob } from '../../ingest/worker';
 import { createDocumentLedger } from '../../storage/integrity/documentLedger';
 import type { Core } from './core';
@@ -14,6 +15,9 @@ import { createMetrics, pipelineMetrics } from './metrics';
 
 /** Starts pipeline workers in this process; returns a function that stops the OCR engine. */
 export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop(): Promise<void> }> {
+  // Working folders of workers killed in the middle of a stage hold plain copies of originals: gone before anything starts.
+  const cleared = clearWorkFolders();
+  if (cleared.length > 0) core.log.info('working folders of stopped workers removed', { folders: cleared.length });
   const ocr = await createOcrEngine({
     cacheDir: core.config.cacheDir,
     langs: core.config.ocr.langs,

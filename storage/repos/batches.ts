@@ -265,6 +265,16 @@ export function createBatchesRepo(db: Db) {
       });
     },
 
+    /** Batches of pages sealed with pages not yet tied to a document (the process sealing them stopped first). */
+    async sealedUnregistered(): Promise<BatchRecord[]> {
+      const res = await db.query<BatchRow>(
+        `SELECT ${BATCH_COLUMNS} FROM batches WHERE mode = 'pages' AND sealed_at IS NOT NULL
+           AND id IN (SELECT batch_id FROM batch_files WHERE outcome = 'staged' AND document_id IS NULL)
+         ORDER BY sealed_at`,
+      );
+      return res.rows.map(toBatch);
+    },
+
     /** Opens a batch again when sealing it failed before a document was registered. */
     async unseal(batchId: string): Promise<void> {
       await db.query('UPDATE batches SET sealed_at = NULL WHERE id = $1', [batchId]);

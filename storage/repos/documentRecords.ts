@@ -140,6 +140,20 @@ export function createDocumentRecords(db: Db) {
       ]);
     },
 
+    /**
+     * A failed document back into the pipeline, once what made it fail is
+     * mended: queued again, its error cleared, the stages it completed kept.
+     * False when the document had not failed.
+     */
+    async rerun(id: string): Promise<boolean> {
+      const res = await db.query(
+        `UPDATE documents SET status = 'queued', error_code = NULL, error_message = NULL, updated_at = now()
+         WHERE id = $1 AND status = 'failed'`,
+        [id],
+      );
+      return res.rowCount === 1;
+    },
+
     async markStage(id: string, stage: string): Promise<void> {
       await db.query(
         `UPDATE documents SET stages = stages || jsonb_build_object($2::text, now()), updated_at = now() WHERE id = $1`,

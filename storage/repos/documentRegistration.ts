@@ -3,7 +3,8 @@
  * each document a per-year registry number inside the same transaction that
  * inserts it, so a rolled-back registration (a duplicate) leaves no gap; the
  * UNIQUE constraint on the original's SHA-256 decides duplicates, never a
- * SELECT beforehand.
+ * SELECT beforehand. The year is the registration's year where the registry
+ * is (its time zone), the same instant the stamp shows in that zone.
  */
 import crypto from 'node:crypto';
 import { inTransaction, isUniqueViolation, type Db, type Queryable, type Tx } from '../db';
@@ -45,18 +46,29 @@ export type RegisterResult =
 
 export interface RegisterOptions {
   year?: number;
+  /** The registry's time zone (an IANA name, DIWAN_TIMEZONE): the registry year is the year there. Default UTC. */
+  timeZone?: string;
+  /** The registration's instant (tests); default the database's clock, as the record's creation time. */
+  at?: Date;
   onRegistered?: (tx: Tx, doc: DocumentRecord, parts: PartRecord[]) => Promise<void>;
+}
+
+/** The year of `at` in `timeZone` (Gregorian): the year of a registry number given at that instant. */
+export function registryYear(at: Date, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat('en-u-ca-gregory-nu-latn', { timeZone, year: 'numeric' }).format(at));
 }
 
 /** Registers a new document, or answers with the document that already holds these bytes. */
 export async function registerDocument(db: Db, input: NewDocument, opts: RegisterOptions = {}): Promise<RegisterResult> {
-  const year = opts.year ?? new Date().getUTCFullYear();
   if (input.parts.length === 0) throw new Error('a document needs at least one file');
   const single = input.parts.length === 1 ? input.parts[0]! : undefined;
   const fingerprint = documentFingerprint(input.parts);
   const pageCount = input.parts.reduce((n, p) => n + p.pageCount, 0);
   try {
     return await inTransaction(db, async (tx) => {
+      // The instant the record is created at (the transaction's), and its year where the registry is.
+      const at = opts.at ?? (await tx.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
+      const year = opts.year ?? registryYear(at, opts.timeZone ?? 'UTC');
       const seq = await tx.query<{ last_seq: number }>(
         `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, 1)
          ON CONFLICT (year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
@@ -66,8 +78,8 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
       const ins = await tx.query<DocumentRow>(
         `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
            original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent,
-           uploaded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           uploaded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          RETURNING ${DOC_COLUMNS}`,
         [
           year,
@@ -87,6 +99,7 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
           input.textLayer,
           input.correspondent,
           input.uploadedBy ?? null,
+          at,
         ],
       );
       const doc = toRecord(ins.rows[0]!);

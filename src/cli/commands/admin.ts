@@ -1,10 +1,10 @@
 /**
  * Commands for an administrator, through the API (admin permission): `users`,
- * `tokens` and `reindex`.
+ * `tokens`, `reindex` and `rerun`.
  */
 import type { Config } from '../../config';
 import { parseArgs, UsageError } from '../args';
-import { createClient } from '../client';
+import { ApiError, createClient, type ApiClient } from '../client';
 import { json } from '../output';
 
 interface UserView {
@@ -122,4 +122,45 @@ export async function reindex(config: Config, argv: string[]): Promise<number> {
       `أعيدت فهرسة ${report.documents} وثيقة (${report.pages} صفحة) / reindexed ${report.documents} documents, ${report.pages} pages in ${(report.ms / 1000).toFixed(1)} s\n`,
     );
   return 0;
+}
+
+/** The ids of every failed document, read before any is run again (running one takes it off the list). */
+async function failedIds(client: ApiClient): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await client.get<{ total: number; items: Array<{ id: string }> }>(
+      `/documents?status=failed&limit=200&offset=${offset}`,
+    );
+    ids.push(...page.items.map((d) => d.id));
+    if (page.items.length < 200) return ids;
+  }
+}
+
+/** `diwan rerun ID... | --all`: failed documents through the pipeline again, once what made them fail is mended. */
+export async function rerun(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'all'], options: [] });
+  const client = createClient(config);
+  const ids = args.flags.has('all') ? await failedIds(client) : args.positionals;
+  if (ids.length === 0 && !args.flags.has('all')) throw new UsageError('rerun needs ID... or --all');
+  const results: Array<{ id: string; registryNo?: string; status?: string; error?: string; message?: string }> = [];
+  for (const id of ids) {
+    try {
+      results.push(
+        await client.post<{ id: string; registryNo: string; status: string }>(`/documents/${encodeURIComponent(id)}/rerun`, {}),
+      );
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      results.push({ id, error: e.body?.error ?? `HTTP ${e.status}`, message: e.body?.message ?? e.message });
+    }
+  }
+  if (args.flags.has('json')) json(results);
+  else {
+    for (const r of results) {
+      process.stdout.write(
+        r.error ? `${r.id}\t✗ ${r.message ?? r.error}\n` : `${r.registryNo}\t${r.id}\tأعيدت إلى المعالجة / queued again\n`,
+      );
+    }
+    if (results.length === 0) process.stdout.write('لا وثائق متعثرة / no failed documents\n');
+  }
+  return results.some((r) => r.error) ? 1 : 0;
 }
