@@ -61,6 +61,13 @@ export interface ObjectStore {
   keptVersion(key: string, sha256: string): Promise<{ versionId: string; open(): Promise<Readable> } | undefined>;
   /** Whether the bucket has S3 Object Lock, so that retained objects cannot be removed or replaced. */
   objectLock(): Promise<{ enabled: boolean; detail: string }>;
+  /**
+   * Makes sure the current version of a kept key is under COMPLIANCE retention for the whole period
+   * from its writing, and sets it when it is missing or short: 'ok', 'set', or 'unlocked' (a bucket
+   * without Object Lock, or a working file that is not kept). Throws when the lock state cannot be read.
+   * (A store without retention at all, like an in-memory one, need not have it.)
+   */
+  ensureRetention?(key: string): Promise<'ok' | 'set' | 'unlocked'>;
 }
 
 /** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
@@ -78,6 +85,14 @@ function isNotFound(e: unknown): boolean {
   return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchBucket';
 }
 
+/** The answers that say a bucket has no Object Lock (rather than that its configuration could not be read). */
+const NO_OBJECT_LOCK = new Set(['ObjectLockConfigurationNotFoundError', 'NotImplemented']);
+
+/** Retention may be set this much short of the full period (clock skew between this host and the storage). */
+function retentionSlackMs(ms: number): number {
+  return Math.min(3600_000, ms / 10);
+}
+
 export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
   const client = new Minio.Client({
     endPoint: target.endPoint,
@@ -88,19 +103,57 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     region: target.region,
   });
   const bucket = target.bucket;
-  let lockEnabled: Promise<boolean> | undefined;
+  let lockEnabled: boolean | undefined;
 
-  /** Writes one object and, where the bucket has Object Lock, retains the version just written. */
-  const write = async (key: string, body: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
-    const put = await client.putObject(bucket, key, body, size, meta);
-    if (!retention?.applies(key)) return;
-    lockEnabled ??= objectLockOf().then((l) => l.enabled);
-    if (!(await lockEnabled)) return;
+  /** Whether the bucket has Object Lock; only a definite answer is kept (an unreadable configuration throws). */
+  const isLocked = async (): Promise<boolean> => {
+    if (lockEnabled === undefined) {
+      try {
+        const c = await (client.getObjectLockConfig(bucket) as unknown as Promise<{ objectLockEnabled?: string } | undefined>);
+        lockEnabled = c?.objectLockEnabled === 'Enabled';
+      } catch (e) {
+        if (!NO_OBJECT_LOCK.has((e as { code?: string }).code ?? '')) throw e;
+        lockEnabled = false;
+      }
+    }
+    return lockEnabled;
+  };
+
+  const retain = async (key: string, until: Date, versionId: string | null | undefined): Promise<void> => {
     await client.putObjectRetention(bucket, key, {
       mode: Minio.RETENTION_MODES.COMPLIANCE,
-      retainUntilDate: new Date(Date.now() + retention.ms).toISOString(),
-      versionId: put.versionId ?? '', // empty: the current version
+      retainUntilDate: until.toISOString(),
+      versionId: versionId ?? '', // empty: the current version
     });
+  };
+
+  /**
+   * Writes one object and, where the bucket has Object Lock, retains the version just written. A failure
+   * of either call throws, and a later put of the same key finds the object and retains it then.
+   */
+  const write = async (key: string, body: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
+    // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
+    const retainFor = retention?.applies(key) && (await isLocked()) ? retention.ms : 0;
+    const put = await client.putObject(bucket, key, body, size, meta);
+    if (retainFor > 0) await retain(key, new Date(Date.now() + retainFor), put.versionId);
+  };
+
+  const ensureRetention = async (key: string): Promise<'ok' | 'set' | 'unlocked'> => {
+    if (!retention?.applies(key) || !(await isLocked())) return 'unlocked';
+    const s = await client.statObject(bucket, key);
+    const due = s.lastModified.getTime() + retention.ms;
+    // Past its retention period, an object needs none.
+    if (due <= Date.now()) return 'ok';
+    let current: { mode?: string; retainUntilDate?: string } | null | undefined;
+    try {
+      current = await client.getObjectRetention(bucket, key, s.versionId ? { versionId: s.versionId } : undefined);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
+    }
+    const until = current?.retainUntilDate ? new Date(current.retainUntilDate).getTime() : 0;
+    if (current?.mode === Minio.RETENTION_MODES.COMPLIANCE && until >= due - retentionSlackMs(retention.ms)) return 'ok';
+    await retain(key, new Date(Math.max(due, until)), s.versionId);
+    return 'set';
   };
 
   const objectLockOf = async (): Promise<{ enabled: boolean; detail: string }> => {
@@ -126,11 +179,14 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     }
   };
 
-  /** Write-once check: true when the key already holds these bytes. */
+  /** Write-once check: true when the key already holds these bytes (then retained, if an earlier write could not). */
   const alreadyThere = async (key: string, expectedSha256: string): Promise<boolean> => {
     const existing = await stat(key);
     if (!existing) return false;
-    if (existing.sha256 === expectedSha256) return true;
+    if (existing.sha256 === expectedSha256) {
+      await ensureRetention(key);
+      return true;
+    }
     throw new ObjectConflictError(`${name}:${bucket}/${key} already holds different bytes (${existing.sha256 ?? 'unknown'})`);
   };
 
@@ -190,7 +246,10 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       putOpened(key, () => fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
     async putBufferOnce(key, data, contentType) {
       const existing = await stat(key);
-      if (existing?.sha256) return { key, sha256: existing.sha256, size: existing.size };
+      if (existing?.sha256) {
+        await ensureRetention(key);
+        return { key, sha256: existing.sha256, size: existing.size };
+      }
       const hash = sha256(data);
       await write(key, data, data.length, { 'Content-Type': contentType, sha256: hash });
       return { key, sha256: hash, size: data.length };
@@ -208,6 +267,7 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       return { key, ...h };
     },
     objectLock: objectLockOf,
+    ensureRetention,
     async keptVersion(key, expected) {
       const versions: string[] = [];
       const stream = client.listObjects(bucket, key, false, { IncludeVersion: true });

@@ -16,11 +16,12 @@ import { createUsersRepo, type UsersRepo } from '../../storage/repos/users';
 import { createDocumentsRepo, type DocumentsRepo } from '../../storage/repos/documents';
 import { createTextVersionsRepo, type TextVersionsRepo } from '../../storage/repos/textVersions';
 import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
+import { prepareSigningKey } from '../../storage/integrity/checkpoints';
 import { isKept } from '../../storage/layout';
 import { currentRole } from '../../storage/stats';
 import { armCrashPoint } from '../../kernel/crashPoints';
 import { createLogger, type Logger } from '../../kernel/log';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 
 export interface Core {
   config: Config;
@@ -37,8 +38,22 @@ export interface Core {
   stop(): Promise<void>;
 }
 
-/** Connects to every service (starting embedded ones when unconfigured) and prepares schema, buckets and index. */
-export async function startCore(configIn: Config, log: Logger = createLogger(configIn.log)): Promise<Core> {
+/**
+ * Connects to every service (starting embedded ones when unconfigured) and prepares schema, buckets and index.
+ * `signs`: this process signs checkpoints (`diwan serve`), so its signing key must be there; workers and
+ * restore never sign and never need it.
+ */
+export async function startCore(
+  configIn: Config,
+  log: Logger = createLogger(configIn.log),
+  opts: { signs?: boolean } = {},
+): Promise<Core> {
+  if (configIn.retentionMs <= 0) {
+    throw new ConfigError(
+      'DIWAN_RETENTION: مدة الحفظ غير القابل للتعديل لا تكون صفرًا؛ اضبطها على مدة (مثل 10y) / ' +
+        'DIWAN_RETENTION: the Object Lock retention of kept objects cannot be zero; set a period such as 10y',
+    );
+  }
   fs.mkdirSync(configIn.dataDir, { recursive: true });
   armCrashPoint(configIn.crashAt);
   const services = await startEmbeddedServices(configIn, log);
@@ -59,6 +74,7 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
       .catch((e: unknown) =>
         log.warn('offsite storage unreachable at start: documents will wait for their offsite copy', { error: String(e) }),
       );
+    if (opts.signs) await signingKeyAtStart(config, db, primary, offsite);
     const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
     await search.ensureIndex();
     const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner, retries: RETRIES });
@@ -84,6 +100,27 @@ export async function startCore(configIn: Config, log: Logger = createLogger(con
     for (const s of stops) await s().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The checkpoint signing key: made on a truly first start; when checkpoints were
+ * signed before and the key is gone, the archive does not start (a new key would
+ * leave every earlier checkpoint unverifiable).
+ */
+async function signingKeyAtStart(config: Config, db: Db, primary: ObjectStore, offsite: ObjectStore): Promise<void> {
+  const file = config.checkpoints.keyFile;
+  const key = await prepareSigningKey({ db, primary, offsite }, file);
+  if (key.state !== 'missing') return;
+  const id = key.keyId ? ` (${key.keyId})` : '';
+  throw new ConfigError(
+    `مفتاح توقيع نقاط التحقق${id} غير موجود في ${file}، وقد وُقّعت به نقاط تحقق في هذا الأرشيف. ` +
+      'أعد ملف المفتاح الأصلي إلى هذا المسار (من نسخته المحفوظة) أو اضبط DIWAN_SIGNING_KEY_FILE على مكانه، ثم أعد التشغيل. ' +
+      'لا يُنشأ مفتاح جديد تلقائيًا لأن نقاط التحقق السابقة لن تتحقق به.\n' +
+      `The checkpoint signing key${id} is missing at ${file}, and this archive has checkpoints signed with it. ` +
+      'Put the original key file back there (from its copy in the key safe) or set DIWAN_SIGNING_KEY_FILE to where it is, then start again. ' +
+      'No new key is made by itself, since the earlier checkpoints would not verify with it; to rotate the key on purpose, ' +
+      'put the new key in that file (docs/production.md, "The signing key").',
+  );
 }
 
 /**
@@ -119,6 +156,7 @@ export function acceptDeps(core: Core): AcceptDeps {
     batches: core.batches,
     limits: core.config.limits,
     spoolDir: core.config.spoolDir,
+    archive: core.config.archive,
     log: core.log,
   };
 }

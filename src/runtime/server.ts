@@ -34,7 +34,7 @@ export async function startServer(
     onFirstAdmin?: (username: string, password: string) => void;
   } = {},
 ): Promise<Server> {
-  const core = await startCore(config, opts.log);
+  const core = await startCore(config, opts.log, { signs: true });
   const { token, generated } = resolveAdminToken(core.config.dataDir, core.config.adminToken);
   if (generated) opts.onAdminToken?.(token);
   if ((await core.users.count()) === 0) {

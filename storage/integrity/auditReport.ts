@@ -1,11 +1,13 @@
 /**
  * The audit report: in one answer, what an auditor checks first. The ledger's
- * chain and checkpoints, the latest fixity state of every object (damaged ones
+ * chain, checkpoints and segments in storage, the latest fixity state of every object (damaged ones
  * named), the offsite copy's coverage, and the documents by status.
  */
 import { listCheckpoints, verifyCheckpoints } from './checkpoints';
 import { ledgerPrivileges, type Db } from '../db';
+import { failedDocuments } from '../stats';
 import { verifyLedgerChain } from './ledger';
+import { ledgerExportState, type ExportFailure } from './ledgerExport';
 
 export interface AuditReport {
   generatedAt: string;
@@ -18,6 +20,8 @@ export interface AuditReport {
     /** The database role the archive runs as, and whether it could change or remove ledger rows (it should not). */
     appRole: string;
     appRoleCanAlter: boolean;
+    /** The ledger's segments in both buckets: exported up to this entry, and the latest export's failure while it lasts (retried by a schedule). */
+    segments: { exportedSeq: number; exportFailure: ExportFailure | null };
   };
   fixity: {
     lastCheckedAt: string | null;
@@ -28,12 +32,15 @@ export interface AuditReport {
   };
   replication: { files: number; verifiedOffsite: number; missingOffsite: number };
   documents: Record<string, number>;
+  /** Documents that failed for good (a fault in the file itself), newest first: each can be run again (`diwan rerun`). */
+  failedDocuments: Awaited<ReturnType<typeof failedDocuments>>;
 }
 
 export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditReport> {
   const chain = await verifyLedgerChain(db);
   const privileges = await ledgerPrivileges(db);
   const checks = await verifyCheckpoints(db, publicKeyPem);
+  const exported = await ledgerExportState(db);
   const last = (await listCheckpoints(db)).at(-1);
   const fx = await db.query<{ state: string; n: number; last: Date | null }>(
     'SELECT state, count(*)::int AS n, max(checked_at) AS last FROM fixity GROUP BY state',
@@ -71,6 +78,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
       lastCheckpoint: last ? { ledgerSeq: last.body.ledgerSeq, at: last.body.at, documents: last.body.documents } : null,
       appRole: privileges.role,
       appRoleCanAlter: privileges.canUpdateOrDelete,
+      segments: { exportedSeq: exported.exportedSeq, exportFailure: exported.failure },
     },
     fixity: {
       lastCheckedAt: lastChecked?.toISOString() ?? null,
@@ -87,5 +95,6 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
     },
     replication: { files, verifiedOffsite: verified, missingOffsite: files - verified },
     documents: Object.fromEntries(docs.rows.map((r) => [r.status, r.n])),
+    failedDocuments: await failedDocuments(db),
   };
 }

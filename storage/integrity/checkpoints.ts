@@ -9,8 +9,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DomainError } from '../../kernel/errors';
 import type { Db } from '../db';
-import { exportLedgerSegments } from './ledgerExport';
+import { exportStoredHead } from './ledgerExport';
 import { canonicalJson, sha256 } from '../hash';
 import type { ObjectStore } from '../objectStore';
 
@@ -40,18 +41,9 @@ export interface SigningKey {
   keyId: string;
 }
 
-/** The signing key from `file` (PKCS#8 PEM), made on first use with mode 0600. */
+/** The signing key from `file` (PKCS#8 PEM); see prepareSigningKey for when one is made. */
 export function loadSigningKey(file: string): SigningKey {
-  if (!fs.existsSync(file)) {
-    const { privateKey } = crypto.generateKeyPairSync('ed25519');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      // Another process made it first: theirs is the key.
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
+  if (!fs.existsSync(file)) throw new Error(`the checkpoint signing key is missing: ${file}`);
   const privateKey = crypto.createPrivateKey(fs.readFileSync(file));
   const publicKey = crypto.createPublicKey(privateKey);
   const der = publicKey.export({ type: 'spki', format: 'der' });
@@ -60,6 +52,34 @@ export function loadSigningKey(file: string): SigningKey {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     keyId: sha256(der).slice(0, 16),
   };
+}
+
+/**
+ * Makes sure the signing key is there before anything starts: a new one (mode
+ * 0600) only on a truly first start, when no checkpoint has ever been signed,
+ * neither in the database nor in either bucket (a database restored or still to
+ * be restored does not count as new). Returns 'present', 'made', or 'missing'
+ * with the id of the key that signed the latest checkpoint, when known.
+ */
+export async function prepareSigningKey(
+  deps: { db: Db; primary: ObjectStore; offsite: ObjectStore },
+  file: string,
+): Promise<{ state: 'present' | 'made' } | { state: 'missing'; keyId: string | null }> {
+  if (fs.existsSync(file)) return { state: 'present' };
+  const signed = await deps.db.query<{ key_id: string }>('SELECT key_id FROM checkpoints ORDER BY id DESC LIMIT 1');
+  if (signed.rows[0]) return { state: 'missing', keyId: signed.rows[0].key_id };
+  if ((await deps.primary.list('checkpoints/')).length > 0) return { state: 'missing', keyId: null };
+  // An offsite copy that is away cannot say; the database and the primary bucket have spoken.
+  if ((await deps.offsite.list('checkpoints/').catch(() => [])).length > 0) return { state: 'missing', keyId: null };
+  const { privateKey } = crypto.generateKeyPairSync('ed25519');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process made it first: theirs is the key.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  return { state: 'made' };
 }
 
 /** A document's leaf: the hash of its registry number and its two fingerprints. */
@@ -79,11 +99,15 @@ export function merkleRoot(leaves: string[]): string {
   return level[0]!;
 }
 
-export async function documentLeaves(db: Db): Promise<string[]> {
+/** The leaves of the documents archived by ledger entry `upToSeq` (as the offline verifier counts them, from the ledger). */
+export async function documentLeaves(db: Db, upToSeq: number): Promise<string[]> {
   const res = await db.query<{ registry_year: number; registry_seq: number; original_sha256: string; archive: string | null }>(
     `SELECT d.registry_year, d.registry_seq, d.original_sha256,
             (SELECT a.sha256 FROM artefacts a WHERE a.document_id = d.id AND a.kind = 'archive-pdf' LIMIT 1) AS archive
-     FROM documents d WHERE d.status = 'archived' ORDER BY d.registry_year, d.registry_seq`,
+     FROM documents d
+     WHERE EXISTS (SELECT 1 FROM ledger l WHERE l.document_id = d.id AND l.event = 'archived' AND l.seq <= $1)
+     ORDER BY d.registry_year, d.registry_seq`,
+    [upToSeq],
   );
   return res.rows.map((r) =>
     leaf({
@@ -103,21 +127,27 @@ export function verifyCheckpointSignature(c: Pick<Checkpoint, 'body' | 'signatur
   );
 }
 
-/** Signs the ledger's head now, keeps the checkpoint, and writes it to both buckets. */
+/**
+ * Signs the ledger's head now, keeps the checkpoint, and writes it to both buckets.
+ * The head signed is the last entry stored as a ledger segment in both buckets
+ * (the segments are exported first); when that cannot be made so, nothing is signed.
+ */
 export async function makeCheckpoint(
   deps: { db: Db; primary: ObjectStore; offsite: ObjectStore },
   key: SigningKey,
 ): Promise<Checkpoint> {
-  // The signed head is in storage as a ledger segment too.
-  await exportLedgerSegments(deps.db, [deps.primary, deps.offsite]);
-  const head = await deps.db.query<{ seq: string; entry_hash: string }>(
-    'SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1',
-  );
-  const leaves = await documentLeaves(deps.db);
+  const stores = [deps.primary, deps.offsite];
+  const head = await exportStoredHead(deps.db, stores).catch((e: unknown) => {
+    throw new DomainError('storage_unavailable', {
+      ar: '(تعذّر حفظ مقاطع السجل في الحاويتين، فلم تُوقَّع نقطة تحقق؛ يُعاد التصدير تلقائيًا)',
+      en: `(the ledger's segments could not be stored in both buckets, so no checkpoint was signed; the export is retried by itself: ${String((e as Error)?.message ?? e)})`,
+    });
+  });
+  const leaves = await documentLeaves(deps.db, head.seq);
   const body: CheckpointBody = {
     format: 'diwan-checkpoint/1',
-    ledgerSeq: Number(head.rows[0]?.seq ?? 0),
-    entryHash: head.rows[0]?.entry_hash ?? '0'.repeat(64),
+    ledgerSeq: head.seq,
+    entryHash: head.entryHash,
     merkleRoot: merkleRoot(leaves),
     documents: leaves.length,
     at: new Date().toISOString(),
@@ -126,7 +156,7 @@ export async function makeCheckpoint(
   const signature = crypto.sign(null, Buffer.from(canonicalJson(body)), key.privateKey).toString('base64');
   const objectKey = `checkpoints/${String(body.ledgerSeq).padStart(12, '0')}-${body.at.replace(/[:.]/g, '')}.json`;
   const bytes = Buffer.from(canonicalJson({ body, signature, publicKey: key.publicKeyPem }));
-  for (const store of [deps.primary, deps.offsite]) await store.putBufferOnce(objectKey, bytes, 'application/json');
+  for (const store of stores) await store.putBufferOnce(objectKey, bytes, 'application/json');
   await deps.db.query('INSERT INTO checkpoints (body, signature, key_id, ledger_seq, object_key) VALUES ($1, $2, $3, $4, $5)', [
     JSON.stringify(body),
     signature,

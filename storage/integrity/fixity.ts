@@ -2,9 +2,11 @@
  * Fixity: every stored object of every archived document is read back from
  * both copies (primary and offsite) and hashed, and compared with the SHA-256
  * recorded when it was stored. An object found changed or missing is repaired
- * from the other copy when that one is healthy; each problem and each repair
- * is a ledger entry, and the latest state of every object is kept in the
- * `fixity` table (for /readyz and the audit report).
+ * from the other copy when that one is healthy; a kept object found without its
+ * COMPLIANCE retention has it set. Each problem and each repair is a ledger
+ * entry, and the latest state of every object is kept in the `fixity` table
+ * (for /readyz and the audit report). A copy that cannot be read, or a repair
+ * that fails, is reported and the sweep goes on.
  */
 import type { Readable } from 'node:stream';
 import type { Db } from '../db';
@@ -25,6 +27,17 @@ export interface FixityFinding {
   state: FixityState;
   /** For a repaired object: the copy it was restored from. */
   repairedFrom?: string;
+  /** 'retention': the bytes were right but the object was not under COMPLIANCE retention (set by the sweep). */
+  problem?: 'retention';
+}
+
+/** Something the sweep could not do (a copy that could not be read, a repair that failed); the sweep went on. */
+export interface FixityError {
+  documentId: string;
+  registryNo: string | null;
+  key: string | null;
+  target: string | null;
+  error: string;
 }
 
 export interface FixityReport {
@@ -37,7 +50,11 @@ export interface FixityReport {
   findings: FixityFinding[];
   /** Objects still damaged after the sweep. */
   unrepaired: number;
+  /** What could not be checked or repaired this time. */
+  errors: FixityError[];
 }
+
+type SweepDeps = { db: Db; documents: DocumentsRepo; primary: ObjectStore; offsite: ObjectStore };
 
 async function check(store: ObjectStore, key: string): Promise<{ sha256: string | null; size: number }> {
   try {
@@ -50,9 +67,11 @@ async function check(store: ObjectStore, key: string): Promise<{ sha256: string 
   }
 }
 
+const message = (e: unknown) => String((e as Error)?.message ?? e);
+
 /** One sweep over every archived document (or the ones given), both copies. */
 export async function sweepFixity(
-  deps: { db: Db; documents: DocumentsRepo; primary: ObjectStore; offsite: ObjectStore },
+  deps: SweepDeps,
   opts: {
     documentIds?: string[];
     /** Pace for scheduled sweeps (0 or unset: as fast as the disks go). */ maxBytesPerSecond?: number;
@@ -60,48 +79,71 @@ export async function sweepFixity(
 ): Promise<FixityReport> {
   const t0 = Date.now();
   const ids = opts.documentIds ?? (await deps.documents.archivedIds());
-  const report: FixityReport = { documents: 0, objects: 0, bytes: 0, ms: 0, findings: [], unrepaired: 0 };
-  const copies = [deps.primary, deps.offsite];
+  const report: FixityReport = { documents: 0, objects: 0, bytes: 0, ms: 0, findings: [], unrepaired: 0, errors: [] };
+  const pace = async () => {
+    if (!opts.maxBytesPerSecond) return;
+    const due = (report.bytes / opts.maxBytesPerSecond) * 1000 - (Date.now() - t0);
+    if (due > 0) await new Promise((r) => setTimeout(r, due));
+  };
   for (const id of ids) {
-    const doc = await deps.documents.get(id);
-    if (!doc) continue;
-    report.documents++;
-    for (const a of await deps.documents.artefacts(id)) {
-      report.objects++;
-      const seen = new Map<ObjectStore, { sha256: string | null; size: number }>();
-      for (const store of copies) {
+    try {
+      await sweepDocument(deps, id, report, pace);
+    } catch (e) {
+      report.errors.push({ documentId: id, registryNo: null, key: null, target: null, error: message(e) });
+    }
+  }
+  report.ms = Date.now() - t0;
+  return report;
+}
+
+async function sweepDocument(deps: SweepDeps, id: string, report: FixityReport, pace: () => Promise<void>): Promise<void> {
+  const doc = await deps.documents.get(id);
+  if (!doc) return;
+  report.documents++;
+  const copies = [deps.primary, deps.offsite];
+  for (const a of await deps.documents.artefacts(id)) {
+    report.objects++;
+    const failed = (store: ObjectStore, e: unknown) =>
+      report.errors.push({ documentId: id, registryNo: doc.registryNo, key: a.key, target: store.name, error: message(e) });
+    // A copy that cannot be read is neither damaged nor a source: it is left for the next sweep.
+    const seen = new Map<ObjectStore, { sha256: string | null; size: number }>();
+    for (const store of copies) {
+      try {
         const c = await check(store, a.key);
         report.bytes += c.size;
         seen.set(store, c);
+      } catch (e) {
+        failed(store, e);
       }
-      if (opts.maxBytesPerSecond) {
-        const due = (report.bytes / opts.maxBytesPerSecond) * 1000 - (Date.now() - t0);
-        if (due > 0) await new Promise((r) => setTimeout(r, due));
+    }
+    await pace();
+    for (const store of copies) {
+      const c = seen.get(store);
+      if (!c) continue;
+      const now = new Date().toISOString();
+      if (c.sha256 === a.sha256) {
+        await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, 'ok', now);
+        await checkRetention(deps.db, store, a.key, a.sha256, doc.registryNo, id, report).catch((e: unknown) => failed(store, e));
+        continue;
       }
-      for (const store of copies) {
-        const c = seen.get(store)!;
-        const now = new Date().toISOString();
-        if (c.sha256 === a.sha256) {
-          await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, 'ok', now);
-          continue;
-        }
-        const state = c.sha256 === null ? 'missing' : 'mismatch';
-        const finding: FixityFinding = {
-          documentId: id,
-          registryNo: doc.registryNo,
-          key: a.key,
-          target: store.name,
-          expected: a.sha256,
-          found: c.sha256,
-          state,
-        };
-        await appendLedger(deps.db, 'fixity-problem', id, {
-          key: a.key,
-          target: store.name,
-          expected: a.sha256,
-          found: c.sha256,
-          state,
-        });
+      const state = c.sha256 === null ? 'missing' : 'mismatch';
+      const finding: FixityFinding = {
+        documentId: id,
+        registryNo: doc.registryNo,
+        key: a.key,
+        target: store.name,
+        expected: a.sha256,
+        found: c.sha256,
+        state,
+      };
+      await appendLedger(deps.db, 'fixity-problem', id, {
+        key: a.key,
+        target: store.name,
+        expected: a.sha256,
+        found: c.sha256,
+        state,
+      });
+      try {
         const source = await healthySource(copies, store, a.key, a.sha256, seen);
         if (source) {
           await store.repair(a.key, await source.open(), a.size, a.contentType, a.sha256);
@@ -115,16 +157,47 @@ export async function sweepFixity(
           finding.state = 'repaired';
           finding.repairedFrom = source.name;
           seen.set(store, { sha256: a.sha256, size: a.size });
-        } else {
-          report.unrepaired++;
         }
-        await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, finding.state, now);
-        report.findings.push(finding);
+      } catch (e) {
+        failed(store, e);
       }
+      if (finding.state !== 'repaired') report.unrepaired++;
+      await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, finding.state, now);
+      report.findings.push(finding);
     }
   }
-  report.ms = Date.now() - t0;
-  return report;
+}
+
+/** A kept object with the right bytes must also be under COMPLIANCE retention; the sweep sets it when it is not. */
+async function checkRetention(
+  db: Db,
+  store: ObjectStore,
+  key: string,
+  sha256: string,
+  registryNo: string,
+  documentId: string,
+  report: FixityReport,
+): Promise<void> {
+  if ((await store.ensureRetention?.(key)) !== 'set') return;
+  await appendLedger(db, 'fixity-problem', documentId, {
+    key,
+    target: store.name,
+    expected: sha256,
+    found: sha256,
+    state: 'unretained',
+  });
+  await appendLedger(db, 'repaired', documentId, { key, target: store.name, sha256, retention: 'COMPLIANCE' });
+  await record(db, documentId, store.name, key, sha256, sha256, 'repaired', new Date().toISOString());
+  report.findings.push({
+    documentId,
+    registryNo,
+    key,
+    target: store.name,
+    expected: sha256,
+    found: sha256,
+    state: 'repaired',
+    problem: 'retention',
+  });
 }
 
 /**
@@ -163,6 +236,26 @@ async function record(
      ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = $4, found_sha256 = $5, state = $6, checked_at = $7`,
     [documentId, target, key, expected, found, state, at],
   );
+}
+
+/**
+ * A damaged or missing copy found outside a sweep (a download that hashed it first):
+ * a ledger entry and the object's fixity state, for the next sweep to repair.
+ */
+export async function recordFixityProblem(
+  db: Db,
+  p: { documentId: string; target: string; key: string; expected: string; found: string | null; during: string },
+): Promise<void> {
+  const state = p.found === null ? 'missing' : 'mismatch';
+  await appendLedger(db, 'fixity-problem', p.documentId, {
+    key: p.key,
+    target: p.target,
+    expected: p.expected,
+    found: p.found,
+    state,
+    during: p.during,
+  });
+  await record(db, p.documentId, p.target, p.key, p.expected, p.found, state, new Date().toISOString());
 }
 
 /** Objects whose latest check found them damaged and not repaired. */

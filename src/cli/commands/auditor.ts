@@ -74,25 +74,36 @@ async function auditExport(config: Config, dir: string): Promise<number> {
     exportedAt: string;
     ledger: unknown[];
     checkpoints: unknown[];
-    manifests: Array<{ key: string; text: string }>;
+    manifests: Array<{ key: string; sha256: string; text: string; withheld?: boolean }>;
   }>('/audit/export');
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'ledger.jsonl'), b.ledger.map((e) => JSON.stringify(e)).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(b.checkpoints, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'public-key.pem'), b.publicKey);
+  // Of a document the caller is not cleared for, a stub stands in for the manifest: its SHA-256 as the export gave it goes in withheld.json.
+  const withheld: Array<{ manifest: string; key: string; sha256: string }> = [];
   for (const m of b.manifests) {
     // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
     const [, year, seq] = m.key.split('/');
-    fs.writeFileSync(path.join(dir, 'manifests', `${year}-${seq}.json`), m.text);
+    const name = `manifests/${year}-${seq}.json`;
+    fs.writeFileSync(path.join(dir, name), m.text);
+    if (m.withheld) withheld.push({ manifest: name, key: m.key, sha256: m.sha256 });
   }
+  if (withheld.length > 0) fs.writeFileSync(path.join(dir, 'withheld.json'), JSON.stringify(withheld, null, 2) + '\n');
   fs.copyFileSync(projectScript('storage/integrity/offlineVerifier.mjs'), path.join(dir, 'verify.mjs'));
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +
-      `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n`,
+      `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n` +
+      (withheld.length > 0
+        ? `حُجب عن هذه الحزمة محتوى ${withheld.length} وثيقة لا يخوَّل مُصدِّرها الاطلاع عليها: تبقى أرقام قيدها وبصماتها (withheld.json).\n` +
+          `${withheld.length} documents the exporter is not cleared for are withheld: their registry numbers and fingerprints remain (withheld.json).\n`
+        : ''),
   );
   process.stdout.write(
-    `${dir}: ${b.ledger.length} ledger entries, ${b.checkpoints.length} checkpoints, ${b.manifests.length} manifests, verify.mjs\n`,
+    `${dir}: ${b.ledger.length} ledger entries, ${b.checkpoints.length} checkpoints, ${b.manifests.length} manifests` +
+      (withheld.length > 0 ? ` (محجوب / withheld: ${withheld.length})` : '') +
+      `, verify.mjs\n`,
   );
   return 0;
 }
@@ -120,6 +131,11 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
       const lines = [
         `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
         `صلاحيات قاعدة البيانات / database role ${r.ledger.appRole}: ${r.ledger.appRoleCanAlter ? 'CAN change or remove ledger rows (set DATABASE_OWNER_URL so the archive runs as a role that cannot)' : 'can only add to the ledger'}`,
+        ...(r.ledger.segments.exportFailure
+          ? [
+              `مقاطع السجل / ledger segments: exported up to entry ${r.ledger.segments.exportedSeq}; export FAILING since ${r.ledger.segments.exportFailure.at} (retried by itself): ${r.ledger.segments.exportFailure.error}`,
+            ]
+          : []),
         `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
         ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
         `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,
@@ -129,7 +145,8 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
-    return r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.fixity.damaged.length === 0 ? 0 : 1;
+    const sound = r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.ledger.segments.exportFailure === null;
+    return sound && r.fixity.damaged.length === 0 ? 0 : 1;
   }
   if (sub === 'export') {
     const out = args.positionals[0];
@@ -171,7 +188,9 @@ interface FixityView {
     expected: string;
     found: string | null;
     repairedFrom?: string;
+    problem?: 'retention';
   }>;
+  errors: Array<{ registryNo: string | null; key: string | null; target: string | null; error: string }>;
 }
 
 export async function fixity(config: Config, argv: string[]): Promise<number> {
@@ -185,12 +204,19 @@ export async function fixity(config: Config, argv: string[]): Promise<number> {
     );
     for (const f of r.findings) {
       const was =
-        f.state === 'repaired' ? `${f.found === null ? 'missing' : 'mismatch'} -> repaired from ${f.repairedFrom}` : f.state;
+        f.problem === 'retention'
+          ? 'not retained -> COMPLIANCE retention set'
+          : f.state === 'repaired'
+            ? `${f.found === null ? 'missing' : 'mismatch'} -> repaired from ${f.repairedFrom}`
+            : f.state;
       process.stdout.write(`${f.registryNo}\t${f.target}\t${f.key}\t${was}\n`);
     }
-    if (r.findings.length === 0) process.stdout.write('كل الملفات سليمة / every object is intact\n');
+    for (const e of r.errors) {
+      process.stdout.write(`${e.registryNo ?? '-'}\t${e.target ?? '-'}\t${e.key ?? '-'}\tتعذّر الفحص / not checked: ${e.error}\n`);
+    }
+    if (r.findings.length === 0 && r.errors.length === 0) process.stdout.write('كل الملفات سليمة / every object is intact\n');
   }
-  return r.unrepaired > 0 ? 1 : 0;
+  return r.unrepaired > 0 || r.errors.length > 0 ? 1 : 0;
 }
 
 interface ReplicationView extends ReplicationStatus {
