@@ -2,5 +2,11 @@
 export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'secret'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
 
-/** A level's rank (0 for public); an unknown level ranks as public. */
-export const clearanceRank = (c: string): number => Math.max(0, CLASSIFICATIONS.indexOf(c as Classification));
+/** Whether `c` is one of the known levels. */
+export const isClassification = (c: string): c is Classification => (CLASSIFICATIONS as readonly string[]).includes(c);
+
+/**
+ * A level's rank (0 for public). An unknown level ranks above secret: it fails
+ * closed, so no clearance reaches it (only an administrator sees such a document).
+ */
+export const clearanceRank = (c: string): number => (isClassification(c) ? CLASSIFICATIONS.indexOf(c) : CLASSIFICATIONS.length);

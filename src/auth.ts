@@ -2,13 +2,16 @@
  * Who is asking, and what they may do. A request proves itself with a bearer
  * token (the installation's administrator token from DIWAN_ADMIN_TOKEN or
  * <data>/admin-token, or a person's API token) or with the viewer's session
- * cookie (http-only, same-site); a cookie-authenticated request that changes
- * something must also carry the CSRF token (double submit: the `diwan_csrf`
- * cookie echoed in `x-csrf-token`, a `_csrf` form field or query parameter).
+ * cookie (http-only, same-site; `__Host-` prefixed behind TLS, so no sibling
+ * site can plant one); a cookie-authenticated request that changes something
+ * must also carry the CSRF token, bound to the session (an HMAC of its secret),
+ * in `x-csrf-token`, a `_csrf` form field or query parameter. Before sign-in
+ * the sign-in form itself uses a double-submit cookie.
  *
  * A role says which actions a person may take (PERMISSIONS); a clearance how
- * secret a document they may read; departments (none: all) whose documents.
- * Every route's permission is in one table (src/http/policy.ts).
+ * secret a document they may read and file; departments whose documents (null:
+ * every department; an empty list: none). Every route's permission is in one
+ * table (src/http/policy.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,7 +20,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Role, User, UsersRepo } from '../storage/repos/users';
 import { cookies } from './http/cookies';
 import { DomainError } from '../kernel/errors';
-import { clearanceRank, type Classification } from '../kernel/clearance';
+import { clearanceRank, isClassification, type Classification } from '../kernel/clearance';
 
 export function adminTokenFile(dataDir: string): string {
   return path.join(dataDir, 'admin-token');
@@ -38,6 +41,24 @@ const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
 
 export const SESSION_COOKIE = 'diwan_session';
 export const CSRF_COOKIE = 'diwan_csrf';
+
+/**
+ * A cookie's name on this request: with the `__Host-` prefix over TLS (the browser then takes it only
+ * when Secure, for this host and path /), its plain name over plain HTTP (a workstation, the tests).
+ */
+export function cookieName(req: Request, base: string): string {
+  return req.secure ? `__Host-${base}` : base;
+}
+
+/** The request's own cookie `base`, under the name this request must use (a plain one is ignored over TLS). */
+export function cookieOf(req: Request, base: string): string | undefined {
+  return cookies(req)[cookieName(req, base)];
+}
+
+/** The CSRF token of a session: derived from its secret, so it is good for that session only. */
+export function csrfForSession(secret: string): string {
+  return crypto.createHmac('sha256', secret).update('diwan-csrf').digest('base64url');
+}
 /** A session ends after this long without a request, and in any case this long after sign-in. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_ABSOLUTE_MS = 12 * 3600_000;
@@ -62,6 +83,7 @@ export interface Caller {
   name: string;
   role: Role;
   clearance: Classification;
+  /** The departments whose documents they may see and file: null for every department, [] for none. */
   departments: string[] | null;
   via: 'admin-token' | 'api-token' | 'session';
 }
@@ -75,9 +97,36 @@ export function canSee(
   caller: Caller,
   doc: { classification: string; department: string | null; uploadedBy: string | null },
 ): boolean {
-  if (clearanceRank(doc.classification) > clearanceRank(caller.clearance)) return false;
-  if (caller.departments && !(doc.department !== null && caller.departments.includes(doc.department))) return false;
+  // An unknown classification fails closed: above every clearance, seen by an administrator only.
+  const known = isClassification(doc.classification);
+  if (known ? clearanceRank(doc.classification) > clearanceRank(caller.clearance) : caller.role !== 'admin') return false;
+  if (!inDepartments(caller, doc.department)) return false;
   return can(caller, 'read') || (caller.userId !== null && doc.uploadedBy === caller.userId);
+}
+
+/** Whether `department` is one of the caller's (every one when they are not scoped; none for an empty list). */
+function inDepartments(caller: Caller, department: string | null): boolean {
+  return caller.departments === null || (department !== null && caller.departments.includes(department));
+}
+
+/**
+ * A person files a document only into their own departments, and at most at
+ * their own clearance: what they file, they could read. Refused with 403 otherwise.
+ */
+export function checkMayFile(caller: Caller, meta: { classification: string; department: string | null }): void {
+  if (clearanceRank(meta.classification) > clearanceRank(caller.clearance)) {
+    throw new DomainError('forbidden', {
+      ar: `(لا تُودِع وثيقة بتصنيف أعلى من درجة اطلاعك: ${caller.clearance})`,
+      en: `(you may not file a document classified above your clearance, ${caller.clearance})`,
+    });
+  }
+  if (!inDepartments(caller, meta.department)) {
+    const mine = caller.departments?.join('، ') ?? '';
+    throw new DomainError('forbidden', {
+      ar: mine ? `(تُودِع الوثائق في أقسامك فقط: ${mine})` : '(ليس لك قسم تُودِع فيه)',
+      en: mine ? `(you may file only into your own departments: ${mine})` : '(you have no department to file into)',
+    });
+  }
 }
 
 export function callerOf(locals: Record<string, unknown>): Caller {
@@ -93,7 +142,9 @@ export function tokenMatches(token: string, given: string | undefined): boolean 
 /** For cookie-authenticated requests that change something: the CSRF token must be echoed back. */
 export function csrfOk(req: Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return true;
-  const expected = cookies(req)[CSRF_COOKIE];
+  const session = cookieOf(req, SESSION_COOKIE);
+  // With a session, only its own token; before sign-in, the double-submit cookie.
+  const expected = session ? csrfForSession(session) : cookieOf(req, CSRF_COOKIE);
   const body = req.body as Record<string, unknown> | undefined;
   const given =
     req.get('x-csrf-token') ??
@@ -115,7 +166,7 @@ const fromUser = (u: User, role: Role, via: Caller['via'], name = u.username): C
   userId: u.id,
   name,
   role,
-  clearance: (u.clearance as Classification) ?? 'public',
+  clearance: isClassification(u.clearance) ? u.clearance : 'public',
   departments: u.departments,
   via,
 });
@@ -123,6 +174,35 @@ const fromUser = (u: User, role: Role, via: Caller['via'], name = u.username): C
 /** A refused request goes to the access log: who, from where, what, and the permission it lacked. */
 export async function logDenied(users: UsersRepo, req: Request, caller: Caller, reason: string): Promise<void> {
   await users.logAccess({ kind: 'denied', username: caller.name, ip: req.ip, method: req.method, path: req.originalUrl, reason });
+}
+
+/**
+ * Every read of a document's content is evidence, like a download: who, what,
+ * when, from where. Each read is kept in the record of reads; the first of its
+ * kind by this person in the hour is also a ledger entry. A HEAD reads nothing
+ * and records nothing.
+ */
+export async function recordContentRead(
+  users: UsersRepo,
+  req: Request,
+  caller: Caller,
+  doc: { id: string; registryNo: string },
+  read: { event: 'viewed' | 'downloaded'; what: string; detail?: Record<string, unknown> },
+): Promise<void> {
+  if (req.method === 'HEAD') return;
+  const ip = req.ip ?? null;
+  await users.recordRead(
+    {
+      documentId: doc.id,
+      event: read.event,
+      what: read.what,
+      by: caller.name,
+      userId: caller.userId,
+      ip,
+      payload: { registryNo: doc.registryNo, ...read.detail, by: caller.name, ip },
+    },
+    caller.userId ?? caller.name,
+  );
 }
 
 /** Who sent the request, or undefined. Touches the session or token it used. */
@@ -133,7 +213,7 @@ export async function identify(adminToken: string, users: UsersRepo, req: Reques
     const u = m[1]!.startsWith('dwt_') ? await users.byToken(m[1]!) : undefined;
     return u && fromUser(u, u.tokenRole, 'api-token', `${u.username} (token ${u.tokenName})`);
   }
-  const secret = cookies(req)[SESSION_COOKIE];
+  const secret = cookieOf(req, SESSION_COOKIE);
   if (!secret) return undefined;
   const u = await users.session(secret, SESSION_IDLE_MS);
   return u && fromUser(u, u.role, 'session');

@@ -247,11 +247,13 @@ async function signIn(
     body: new URLSearchParams({ username, password, _csrf: csrf, next: '/search' }),
   });
   const session = /diwan_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+  // Signed in, the CSRF token is the session's own (#17), given in a new cookie.
+  const own = /diwan_csrf=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? csrf;
   return {
     status: res.status,
     location: res.headers.get('location'),
-    cookie: `diwan_csrf=${csrf}; diwan_session=${session ?? ''}`,
-    csrf,
+    cookie: `diwan_csrf=${own}; diwan_session=${session ?? ''}`,
+    csrf: own,
   };
 }
 

@@ -122,7 +122,10 @@ test('the manifest describes the document and fingerprints every file', async ()
 test('the ledger chains registration, stamping, archiving, indexing, replication and each download, and refuses to be rewritten', async () => {
   const db = createDb(server.core.config.databaseUrl!, 2);
   try {
-    const entries = await ledgerForDocument(db, doc.id);
+    // Reading the text is evidence too (#16): one 'viewed' entry, whenever the test's wait first read it.
+    const all = await ledgerForDocument(db, doc.id);
+    expect(all.filter((e) => e.event === 'viewed')).toHaveLength(1);
+    const entries = all.filter((e) => e.event !== 'viewed');
     expect(entries.map((e) => e.event)).toEqual([
       'registered',
       'stamped',
@@ -138,7 +141,7 @@ test('the ledger chains registration, stamping, archiving, indexing, replication
       doc.sha256.archive,
     ]);
     expect(entries.find((e) => e.event === 'downloaded')!.payload.by).toBe('administrator token');
-    expect(await verifyLedgerChain(db)).toEqual({ entries: 7, brokenAt: null });
+    expect(await verifyLedgerChain(db)).toEqual({ entries: 8, brokenAt: null });
     // The archive's own role may only add: the database refuses anything else.
     await expect(db.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/permission denied/);
     await expect(db.query('DELETE FROM ledger')).rejects.toThrow(/permission denied/);

@@ -157,8 +157,8 @@ test('restore from offsite brings back every document, its numbers, fingerprints
   expect(verdicts.map((v) => [v.registryNo, v.ok]).sort()).toEqual(before.map((d) => [d.registryNo, true]).sort());
   // ...and the history is whole, and still signed.
   const ledger = JSON.parse((await runCli(server, ['audit', 'verify-ledger', '--json'])).out) as Record<string, unknown>;
-  // Since the restore: three downloads of the originals and three verifications.
-  expect(ledger).toMatchObject({ entries: ledgerBefore.entries + 6, brokenAt: null, checkpoints: 1, badCheckpoint: null });
+  // Since the restore: three readings of the text, three downloads of the originals and three verifications.
+  expect(ledger).toMatchObject({ entries: ledgerBefore.entries + 9, brokenAt: null, checkpoints: 1, badCheckpoint: null });
 
   // The next document continues the registry; no number is given twice.
   const next = await server.upload(await renderArabicScan(['وثيقة بعد الاستعادة'], { seed: 50 }), 'بعد.jpg');

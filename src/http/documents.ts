@@ -8,16 +8,18 @@ import { thumbnail } from '../../ingest/adapters/images';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
 import { toArabicIndic } from '../../kernel/text';
-import { appendLedger } from '../../storage/integrity/ledger';
 import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/repos/textVersions';
 import { identifyFile, verifyDocument } from '../../storage/integrity/recheck';
+import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
-import { callerOf, canSee } from '../auth';
+import type { UsersRepo } from '../../storage/repos/users';
+import { can, callerOf, canSee, checkMayFile, recordContentRead, type Caller } from '../auth';
+import { tellableError } from './batches';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
-import { CLASSIFICATIONS, clearanceRank } from '../../kernel/clearance';
+import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
 import { isUuid } from '../../kernel/text';
 
 export interface DocumentsRouteDeps extends AcceptDeps {
@@ -25,6 +27,7 @@ export interface DocumentsRouteDeps extends AcceptDeps {
   reviewBelow: number;
   textVersions: TextVersionsRepo;
   offsite: ObjectStore;
+  users: UsersRepo;
 }
 
 const reocrSchema = z.object({
@@ -41,7 +44,7 @@ const listSchema = z.object({
 });
 
 /** The record a client sees: stable field names, registry number in both digit forms. */
-export async function documentView(doc: DocumentRecord, documents: DocumentsRepo, reviewBelow: number) {
+export async function documentView(doc: DocumentRecord, documents: DocumentsRepo, reviewBelow: number, caller?: Caller) {
   const [pages, artefacts, replicas, parts] = await Promise.all([
     documents.pages(doc.id),
     documents.artefacts(doc.id),
@@ -92,11 +95,18 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
       needsReview: p.confidence !== null && p.confidence < reviewBelow,
     })),
     replicas,
-    error: doc.errorCode ? { code: doc.errorCode, message: doc.errorMessage } : null,
+    error: doc.errorCode ? errorFor(caller, doc.errorCode, doc.errorMessage) : null,
     stages: doc.stages,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
+}
+
+/** A failure as the caller is told it: whoever only sends documents gets its code's words, never an internal error's text. */
+function errorFor(caller: Caller | undefined, code: string, message: string | null): { code: string; message: string | null } {
+  if (!caller || can(caller, 'read')) return { code, message };
+  const told = tellableError({ code, message: message ?? '', messageEn: message ?? '' }, 'failed')!;
+  return { code: told.code, message: `${told.message} ${told.messageEn}` };
 }
 
 /** An object to send; one not stored yet is "not ready", not an internal error. */
@@ -127,15 +137,12 @@ function contentDisposition(name: string): string {
 
 export function documentsRouter(deps: DocumentsRouteDeps): Router {
   const router = Router();
-  /** Every download is a ledger entry: who (the caller; the token holder until users exist), what, from where. */
+  /** Every download is recorded (see recordContentRead): who, which file, from where. */
   const recordDownload = (req: Request, res: Response, doc: DocumentRecord, key: string, sha256: string) =>
-    appendLedger(deps.db, 'downloaded', doc.id, {
-      registryNo: doc.registryNo,
-      key,
-      sha256,
-      by: callerOf(res.locals).name,
-      ip: req.ip ?? null,
-    });
+    recordContentRead(deps.users, req, callerOf(res.locals), doc, { event: 'downloaded', what: key, detail: { key, sha256 } });
+  /** Every view of the text or a page image is recorded the same way. */
+  const recordView = (req: Request, res: Response, doc: DocumentRecord, what: string, detail?: Record<string, unknown>) =>
+    recordContentRead(deps.users, req, callerOf(res.locals), doc, { event: 'viewed', what, detail: { what, ...detail } });
   const upload = uploadParser({
     storage: spoolStorage(deps.spoolDir, deps.limits.maxFileBytes),
     files: 1,
@@ -165,6 +172,8 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     if (!file) throw new DomainError('no_file');
     try {
       const meta = parseOr400(metaSchema, req.body);
+      const caller = callerOf(res.locals);
+      checkMayFile(caller, meta);
       const examined = await examine(file, deps.limits);
       const result = await acceptDocument(
         file,
@@ -174,7 +183,14 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       );
       const { doc } = result;
       if (result.kind === 'duplicate') {
-        res.status(200).json({ id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true });
+        // Which document it duplicates is told only to whoever may see that document.
+        res
+          .status(200)
+          .json(
+            canSee(caller, doc)
+              ? { id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true }
+              : { duplicate: true },
+          );
         return;
       }
       res
@@ -189,8 +205,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   router.get('/documents', async (req, res) => {
     const q = parseOr400(listSchema, req.query);
     const caller = callerOf(res.locals);
+    // An administrator cleared for secret also lists what is classified unknown (ranked above secret).
+    const everything = caller.role === 'admin' && caller.clearance === 'secret';
     const page = await deps.documents.list({
-      classifications: CLASSIFICATIONS.filter((c) => clearanceRank(c) <= clearanceRank(caller.clearance)),
+      classifications: everything
+        ? undefined
+        : CLASSIFICATIONS.filter((c) => isClassification(c) && clearanceRank(c) <= clearanceRank(caller.clearance)),
       departments: caller.departments,
       status: q.status,
       batchId: q.batchId,
@@ -212,8 +232,20 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     });
   });
 
+  // The record with its text: reading the text (once there is some) is a read of content.
   router.get('/documents/:id', async (req, res) => {
-    res.json(await documentView(await loadVisible(req, res), deps.documents, deps.reviewBelow));
+    const doc = await loadVisible(req, res);
+    const view = await documentView(doc, deps.documents, deps.reviewBelow, callerOf(res.locals));
+    if (view.pages.some((p) => p.text !== '')) await recordView(req, res, doc, 'text');
+    res.json(view);
+  });
+
+  // A failed document through the pipeline again, once what made it fail is mended (admin: the policy's default).
+  router.post('/documents/:id/rerun', async (req, res) => {
+    const doc = await load(req);
+    if (!(await deps.documents.rerun(doc.id))) throw new DomainError('not_failed');
+    await deps.queue.enqueue(doc.id);
+    res.status(202).json({ id: doc.id, registryNo: doc.registryNo, status: 'queued' });
   });
 
   // Read the document again with other settings: a new text version; the original and registry number stay.
@@ -271,7 +303,8 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const n = req.query.part === undefined ? 1 : Number(req.query.part);
     const part = parts.find((p) => p.n === n);
     if (!part) throw new DomainError('not_found');
-    const stream = await openObject(deps, part.key);
+    // Only the recorded bytes go out: a damaged primary copy is recorded and the good copy sent.
+    const { stream } = await openVerified(deps, { documentId: doc.id, key: part.key, sha256: part.sha256 });
     res.setHeader('Content-Type', part.mime);
     res.setHeader('Content-Length', String(part.size));
     res.setHeader(
@@ -287,7 +320,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const doc = await loadVisible(req, res);
     const art = (await deps.documents.artefacts(doc.id)).find((a) => a.kind === 'archive-pdf');
     if (!art) throw new DomainError('not_found', { ar: '(لم يكتمل الأرشفة بعد)', en: '(the archive PDF is not ready yet)' });
-    const stream = await openObject(deps, art.key);
+    const { stream } = await openVerified(deps, { documentId: doc.id, key: art.key, sha256: art.sha256 });
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Length', String(art.size));
     res.setHeader('Content-Disposition', contentDisposition(`diwan-${doc.registryNo.replace('/', '-')}.pdf`));
@@ -296,21 +329,23 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     await send(stream, res);
   });
 
-  // A page as the viewer shows it (pages/NNNN.webp), and a small thumbnail of it for result lists.
-  const pageKey = async (req: Request, res: Response) => {
+  // A page as the viewer shows it (pages/NNNN.webp), and a small thumbnail of it for result lists: each one served is a view.
+  const pageOf = async (req: Request, res: Response) => {
     const doc = await loadVisible(req, res);
     const n = Number(req.params.n);
     if (!Number.isInteger(n) || n < 1 || n > (doc.pageCount ?? 0)) throw new DomainError('not_found');
-    return keys.pageImage(doc, n);
+    return { doc, n, key: keys.pageImage(doc, n) };
   };
   router.get('/documents/:id/pages/:n/image', async (req, res) => {
-    const stream = await openObject(deps, await pageKey(req, res));
+    const { doc, n, key } = await pageOf(req, res);
+    const stream = await openObject(deps, key);
+    await recordView(req, res, doc, 'page-image', { page: n });
     res.setHeader('Content-Type', 'image/webp');
     res.setHeader('Cache-Control', 'private, max-age=86400');
     await send(stream, res);
   });
   router.get('/documents/:id/pages/:n/thumb', async (req, res) => {
-    const key = await pageKey(req, res);
+    const { doc, n, key } = await pageOf(req, res);
     let thumb = thumbs.get(key);
     if (!thumb) {
       const chunks: Buffer[] = [];
@@ -319,6 +354,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       if (thumbs.size >= 2000) thumbs.delete(thumbs.keys().next().value!);
       thumbs.set(key, thumb);
     }
+    await recordView(req, res, doc, 'thumbnail', { page: n });
     res.setHeader('Content-Type', 'image/webp');
     res.setHeader('Cache-Control', 'private, max-age=86400');
     res.end(thumb);

@@ -13,7 +13,8 @@ const newUser = z.object({
   displayName: z.string().trim().min(1).max(120).optional(),
   role: z.enum(ROLES),
   clearance: z.enum(CLASSIFICATIONS).default('public'),
-  departments: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+  // Omitted, null or ["*"]: every department; a list: those; an empty list: none.
+  departments: z.array(z.string().trim().min(1).max(200)).max(50).nullable().optional(),
   password: z.string().min(12).max(200).optional(),
 });
 
@@ -22,6 +23,9 @@ const newToken = z.object({
   name: z.string().trim().min(1).max(120),
   role: z.enum(ROLES).optional(),
 });
+
+/** ["*"] asks for every department. */
+const isEvery = (departments: string[]) => departments.length === 1 && departments[0] === '*';
 
 export function usersRouter(users: UsersRepo): Router {
   const router = Router();
@@ -44,7 +48,7 @@ export function usersRouter(users: UsersRepo): Router {
         displayName: u.displayName ?? u.username,
         role: u.role,
         clearance: u.clearance,
-        departments: u.departments && u.departments.length > 0 ? u.departments : null,
+        departments: u.departments === undefined || u.departments === null || isEvery(u.departments) ? null : u.departments,
         password,
       });
       // The password is shown this once when it was made here; it is kept only as a hash.

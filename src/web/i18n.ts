@@ -20,6 +20,10 @@ const S = {
   username: ['اسم المستخدم', 'Username'],
   password: ['كلمة المرور', 'Password'],
   badLogin: ['اسم المستخدم أو كلمة المرور غير صحيحة.', 'Wrong username or password.'],
+  lockedLogin: [
+    'أُوقف الدخول إلى هذا الحساب مؤقتًا بعد محاولات خاطئة كثيرة؛ أعد المحاولة بعد ربع ساعة أو راجع مدير النظام.',
+    'This account is locked for a while after many wrong attempts; try again in a quarter of an hour or ask an administrator.',
+  ],
   notAllowed: ['لا تملك صلاحية هذه الصفحة.', 'You are not allowed to see this page.'],
   otherLang: ['English', 'العربية'],
   searchPlaceholder: ['ابحث في نصوص الوثائق أو برقم القيد', 'Search the documents’ text, or a registry number'],

@@ -5,7 +5,8 @@
  */
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Db } from '../db';
+import { inTransaction, type Db } from '../db';
+import { appendLedger } from '../integrity/ledger';
 
 export const ROLES = ['clerk', 'official', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -16,7 +17,7 @@ export interface User {
   displayName: string;
   role: Role;
   clearance: string;
-  /** Departments whose documents this person may see; null: all. */
+  /** Departments whose documents this person may see and file: null for every department, [] for none. */
   departments: string[] | null;
   disabled: boolean;
   createdAt: string;
@@ -88,6 +89,24 @@ const toUser = (r: UserRow): User => ({
 });
 
 export class UsernameTaken extends Error {}
+
+/** The ledger gets the first read of each kind, by each person, of each document, in each window of this length. */
+export const READ_LEDGER_WINDOW_MS = 3600_000;
+
+/** One read of a document's content: its text, a page image, the viewer's page, a file. */
+export interface DocumentRead {
+  documentId: string;
+  /** 'viewed' (text, page images, the viewer's page) or 'downloaded' (a stored file). */
+  event: 'viewed' | 'downloaded';
+  /** What was read: 'text', 'page-image', 'thumbnail', 'viewer', or the key of the file downloaded. */
+  what: string;
+  /** Who, as the ledger names them. */
+  by: string;
+  userId: string | null;
+  ip: string | null;
+  /** The ledger entry's payload, when this read is the first of its kind in the window. */
+  payload: Record<string, unknown>;
+}
 
 export function createUsersRepo(db: Db) {
   return {
@@ -230,6 +249,39 @@ export function createUsersRepo(db: Db) {
       return r && { ...toUser(r), tokenRole: r.token_role, tokenName: r.token_name };
     },
 
+    /** Whether the person may still act (exists and is not disabled). */
+    async isActive(userId: string): Promise<boolean> {
+      const r = await db.query<{ active: boolean }>('SELECT disabled_at IS NULL AS active FROM users WHERE id = $1', [userId]);
+      return r.rows[0]?.active ?? false;
+    },
+
+    /**
+     * Records a read of a document's content: every read as a row of
+     * `document_reads` (who, when, what, from where), outside the ledger's
+     * chain, so a read never waits for the ledger's lock. The first read of
+     * its kind by this person of this document in the window is also a ledger
+     * entry; whether this one was is returned.
+     */
+    async recordRead(read: DocumentRead, userKey: string, windowMs = READ_LEDGER_WINDOW_MS): Promise<{ ledgered: boolean }> {
+      const what = read.event === 'downloaded' ? read.what : '';
+      const slot = [read.event, read.documentId, userKey, what, Math.floor(Date.now() / windowMs)].join('|');
+      const insert = `INSERT INTO document_reads (document_id, event, what, reader, user_id, ip, ledger_slot)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+      const values = (s: string | null) => [read.documentId, read.event, read.what, read.by, read.userId, read.ip, s];
+      return inTransaction(db, async (tx) => {
+        const first = await tx.query(
+          `${insert} ON CONFLICT (ledger_slot) WHERE ledger_slot IS NOT NULL DO NOTHING`,
+          values(slot),
+        );
+        if ((first.rowCount ?? 0) === 0) {
+          await tx.query(insert, values(null));
+          return { ledgered: false };
+        }
+        await appendLedger(tx, read.event, read.documentId, read.payload);
+        return { ledgered: true };
+      });
+    },
+
     async logAccess(e: {
       kind: 'login-failed' | 'denied' | 'unauthenticated';
       username?: string | null;
@@ -251,6 +303,16 @@ export function createUsersRepo(db: Db) {
 }
 
 export type UsersRepo = ReturnType<typeof createUsersRepo>;
+
+/** Refused sign-ins for `username` in the last `minutes` minutes, from any address (an account's lockout counts these). */
+export async function failedSignIns(db: Db, username: string, minutes: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM access_log
+     WHERE kind = 'login-failed' AND username = $1 AND at > now() - make_interval(mins => $2)`,
+    [username, minutes],
+  );
+  return rows[0]!.n;
+}
 
 /** Checked against when the username does not exist, so both answers take as long. */
 const DUMMY_HASH = `scrypt$${1 << 15}$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;

@@ -6,8 +6,8 @@ import { escapeHtml as esc } from '../../../kernel/text';
 import { t } from '../i18n';
 import { layout, type PageCtx } from '../layout';
 
-/** `next` is where a successful sign-in goes; `failed` says the last attempt was refused. */
-export function loginPage(ctx: PageCtx, next: string, failed: boolean): string {
+/** `next` is where a successful sign-in goes; `refused` says why the last attempt was refused, if it was. */
+export function loginPage(ctx: PageCtx, next: string, refused?: 'failed' | 'locked'): string {
   const { lang } = ctx;
   return layout(
     ctx,
@@ -15,7 +15,7 @@ export function loginPage(ctx: PageCtx, next: string, failed: boolean): string {
     t(lang, 'signIn'),
     `<div class="card login">
   <h1>${t(lang, 'signIn')}</h1>
-  ${failed ? `<p class="verdict bad" role="alert">${t(lang, 'badLogin')}</p>` : ''}
+  ${refused ? `<p class="verdict bad" role="alert">${t(lang, refused === 'locked' ? 'lockedLogin' : 'badLogin')}</p>` : ''}
   <form method="post" action="/login">
     <input type="hidden" name="next" value="${esc(next)}">
     <input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">

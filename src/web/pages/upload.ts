@@ -3,7 +3,7 @@
  * files or a folder to send, and the progress of each file as the browser
  * script sends them (its words come in a JSON block, not inline script).
  */
-import { CLASSIFICATIONS } from '../../../kernel/clearance';
+import { escapeHtml as esc } from '../../../kernel/text';
 import { num, t, type Lang } from '../i18n';
 import { layout, type PageCtx } from '../layout';
 
@@ -18,7 +18,19 @@ function scriptWords(lang: Lang): string {
   );
 }
 
-export function uploadPage(ctx: PageCtx): string {
+/** What this person may file: the classifications up to their clearance, and their departments (null: any). */
+export interface FilingChoices {
+  classifications: readonly string[];
+  departments: string[] | null;
+}
+
+/** A department typed freely, or chosen from the person's own. */
+function departmentField(departments: string[] | null): string {
+  if (departments === null) return `<input type="text" name="department" maxlength="200">`;
+  return `<select name="department">${departments.map((d) => `<option value="${esc(d)}">${esc(d)}</option>`).join('')}</select>`;
+}
+
+export function uploadPage(ctx: PageCtx, choices: FilingChoices): string {
   const { lang } = ctx;
   return layout(
     ctx,
@@ -30,10 +42,10 @@ export function uploadPage(ctx: PageCtx): string {
     <label>${t(lang, 'batchName')}<input type="text" name="name" required maxlength="200"></label>
     <label>${t(lang, 'title')}<input type="text" name="title" maxlength="500"></label>
     <label>${t(lang, 'type')}<input type="text" name="docType" maxlength="100"></label>
-    <label>${t(lang, 'department')}<input type="text" name="department" maxlength="200"></label>
+    <label>${t(lang, 'department')}${departmentField(choices.departments)}</label>
     <label>${t(lang, 'correspondent')}<input type="text" name="correspondent" maxlength="200"></label>
     <label>${t(lang, 'docDate')}<input type="date" name="docDate"></label>
-    <label>${t(lang, 'classification')}<select name="classification">${CLASSIFICATIONS.map((c) => `<option value="${c}">${c}</option>`).join('')}</select></label>
+    <label>${t(lang, 'classification')}<select name="classification">${choices.classifications.map((c) => `<option value="${c}">${c}</option>`).join('')}</select></label>
     <label>${t(lang, 'mode')}<select name="mode"><option value="documents">${t(lang, 'modeDocuments')}</option><option value="pages">${t(lang, 'modePages')}</option></select></label>
   </div>
   <div class="dropzone" id="dropzone">

@@ -1,19 +1,19 @@
 /**
  * The document page's routes. Viewing shows the asked page (or the first
  * that matches the search, or the first), within the person's clearance, and
- * records in the ledger who looked at which page; "verify now" checks every
+ * records who looked at which page; "verify now" checks every
  * copy against its recorded fingerprint and comes back with the verdict.
  */
 import type { Request, Response } from 'express';
 import { stampLines, verifyUrl } from '../../../ingest/stamp';
 import { matchBoxes, markText, queryTerms } from '../../../search/highlight';
 import type { DocumentRecord, PageRecord } from '../../../storage/repos/documents';
-import { appendLedger, ledgerForDocument } from '../../../storage/integrity/ledger';
+import { ledgerForDocument } from '../../../storage/integrity/ledger';
 import { documentFixityProblems } from '../../../storage/stats';
 import { verifyDocument } from '../../../storage/integrity/recheck';
 import { DomainError } from '../../../kernel/errors';
 import { isUuid } from '../../../kernel/text';
-import { callerOf, canSee, logDenied } from '../../auth';
+import { callerOf, canSee, logDenied, recordContentRead } from '../../auth';
 import { documentPage, type CopiesSummary, type DocumentPageData, type DocumentSummary } from '../pages/document';
 import { forbiddenPage, notFoundPage } from '../pages/errors';
 import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
@@ -112,13 +112,8 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
   const files = await storedFiles(deps, doc.id);
   const verification = await lastVerification(deps, doc.id);
   const batch = doc.batchId ? await deps.batches.get(doc.batchId) : undefined;
-  // A person looked at this document: that is a ledger entry (who, when, which page).
-  await appendLedger(deps.db, 'viewed', doc.id, {
-    registryNo: doc.registryNo,
-    page: page.n,
-    by: caller.name,
-    ip: req.ip ?? null,
-  });
+  // A person looked at this document: a recorded read (who, when, which page), in the ledger once in the hour.
+  await recordContentRead(deps.users, req, caller, doc, { event: 'viewed', what: 'viewer', detail: { page: page.n } });
   const verified = req.query.verified;
   res.type('html').send(
     documentPage(ctx, {

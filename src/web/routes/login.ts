@@ -3,10 +3,9 @@
  * session in an http-only, same-site cookie (with a fresh CSRF token); a
  * refused attempt goes to the access log. Sign-out ends the session.
  */
-import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { CSRF_COOKIE, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from '../../auth';
-import { cookies } from '../../http/cookies';
+import { cookieName, cookieOf, CSRF_COOKIE, csrfForSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from '../../auth';
+import { failedSignIns } from '../../../storage/repos/users';
 import { loginPage } from '../pages/login';
 import { checkCsrf, pageCtx, type ViewerDeps } from './shared';
 
@@ -15,17 +14,35 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/search';
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/** Refused sign-ins for one account, from any address, after which it is locked for the same time. */
+export const LOCKOUT = { failures: 10, minutes: 15 };
+
 export function showLogin(deps: ViewerDeps, req: Request, res: Response): void {
-  res.type('html').send(loginPage(pageCtx(deps, req, res, undefined), safeNext(req.query.next), req.query.failed === '1'));
+  const why = req.query.locked === '1' ? 'locked' : req.query.failed === '1' ? 'failed' : undefined;
+  res.type('html').send(loginPage(pageCtx(deps, req, res, undefined), safeNext(req.query.next), why));
 }
 
 export async function signIn(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
   checkCsrf(req);
   const body = req.body as { username?: string; password?: string; next?: string };
   const next = safeNext(body.next);
-  const username = String(body.username ?? '').slice(0, 64);
+  // A name with control characters (NUL among them) is nobody's: refused like a wrong password (logged without them).
+  const given = String(body.username ?? '').slice(0, 64);
+  const username = given.replace(CONTROL, '');
+  const plausible = username === given;
+  // An account that many wrong passwords were tried on is locked for a while, whoever asks and from wherever.
+  if (username && (await failedSignIns(deps.db, username, LOCKOUT.minutes)) >= LOCKOUT.failures) {
+    await deps.users.logAccess({ kind: 'login-failed', username, ip: req.ip, method: 'POST', path: '/login', reason: 'locked' });
+    res.redirect(303, `/login?locked=1&next=${encodeURIComponent(next)}`);
+    return;
+  }
   const user =
-    username && body.password ? await deps.users.authenticate(username, String(body.password).slice(0, 200)) : undefined;
+    plausible && username && body.password
+      ? await deps.users.authenticate(username, String(body.password).slice(0, 200))
+      : undefined;
   if (!user) {
     await deps.users.logAccess({ kind: 'login-failed', username, ip: req.ip, method: 'POST', path: '/login' });
     res.redirect(303, `/login?failed=1&next=${encodeURIComponent(next)}`);
@@ -33,15 +50,23 @@ export async function signIn(deps: ViewerDeps, req: Request, res: Response): Pro
   }
   const secret = await deps.users.startSession(user.id, SESSION_ABSOLUTE_MS);
   const secure = req.secure;
-  res.cookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: SESSION_ABSOLUTE_MS });
-  res.cookie(CSRF_COOKIE, crypto.randomBytes(18).toString('base64url'), { sameSite: 'strict', secure, path: '/' });
+  res.cookie(cookieName(req, SESSION_COOKIE), secret, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure,
+    path: '/',
+    maxAge: SESSION_ABSOLUTE_MS,
+  });
+  // The session's own CSRF token, readable by the viewer's script (it is also in every page).
+  res.cookie(cookieName(req, CSRF_COOKIE), csrfForSession(secret), { sameSite: 'strict', secure, path: '/' });
   res.redirect(303, next);
 }
 
 export async function signOut(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
   checkCsrf(req);
-  const secret = cookies(req)[SESSION_COOKIE];
+  const secret = cookieOf(req, SESSION_COOKIE);
   if (secret) await deps.users.endSession(secret);
-  res.clearCookie(SESSION_COOKIE, { path: '/' });
+  res.clearCookie(cookieName(req, SESSION_COOKIE), { path: '/', secure: req.secure });
+  res.clearCookie(cookieName(req, CSRF_COOKIE), { path: '/', secure: req.secure });
   res.redirect(303, '/login');
 }

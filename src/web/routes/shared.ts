@@ -12,9 +12,20 @@ import type { ObjectStore } from '../../../storage/objectStore';
 import type { UsersRepo } from '../../../storage/repos/users';
 import type { SearchIndex } from '../../../search/searchIndex';
 import { DomainError } from '../../../kernel/errors';
-import { can, callerOf, CSRF_COOKIE, csrfOk, logDenied, type Caller, type Permission } from '../../auth';
+import {
+  can,
+  callerOf,
+  cookieName,
+  cookieOf,
+  CSRF_COOKIE,
+  csrfForSession,
+  csrfOk,
+  logDenied,
+  SESSION_COOKIE,
+  type Caller,
+  type Permission,
+} from '../../auth';
 import type { Config } from '../../config';
-import { cookies } from '../../http/cookies';
 import { langOf, type Lang } from '../i18n';
 import type { PageCtx } from '../layout';
 import { forbiddenPage } from '../pages/errors';
@@ -40,10 +51,11 @@ export const formBody = express.urlencoded({ extended: false, limit: '8kb' });
 /** The page context: language, CSRF token (made when missing), what this person may do. */
 export function pageCtx(deps: ViewerDeps, req: Request, res: Response, caller: Caller | undefined): PageCtx {
   const lang: Lang = langOf(req, res);
-  let csrf = cookies(req)[CSRF_COOKIE];
+  const session = cookieOf(req, SESSION_COOKIE);
+  let csrf = session ? csrfForSession(session) : cookieOf(req, CSRF_COOKIE);
   if (!csrf || csrf.length < 16) {
     csrf = crypto.randomBytes(18).toString('base64url');
-    res.cookie(CSRF_COOKIE, csrf, { sameSite: 'strict', secure: req.secure, path: '/' });
+    res.cookie(cookieName(req, CSRF_COOKIE), csrf, { sameSite: 'strict', secure: req.secure, path: '/' });
   }
   // Each page shows only the actions of this person's role.
   return {

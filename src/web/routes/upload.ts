@@ -1,10 +1,14 @@
 /** The upload page's route: for those whose role may upload (the page's script then talks to the API). */
 import type { Request, Response } from 'express';
+import { CLASSIFICATIONS, clearanceRank } from '../../../kernel/clearance';
 import { callerOf } from '../../auth';
 import { uploadPage } from '../pages/upload';
 import { allowed, pageCtx, type ViewerDeps } from './shared';
 
 export async function showUpload(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
   if (!(await allowed(deps, req, res, 'upload'))) return;
-  res.type('html').send(uploadPage(pageCtx(deps, req, res, callerOf(res.locals))));
+  const caller = callerOf(res.locals);
+  // Only what this person may file is offered (the API refuses the rest).
+  const classifications = CLASSIFICATIONS.filter((c) => clearanceRank(c) <= clearanceRank(caller.clearance));
+  res.type('html').send(uploadPage(pageCtx(deps, req, res, caller), { classifications, departments: caller.departments }));
 }
