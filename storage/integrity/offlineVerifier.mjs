@@ -11,10 +11,21 @@
 //      bundle's public key (public-key.pem), that the ledger entry it names has
 //      the hash it signed, and its Merkle root over the documents archived by then;
 //   3. every manifest (manifests/*.json): its SHA-256 is the one the ledger
-//      recorded when the document was archived;
+//      recorded when the document was archived; and every document the ledger
+//      says was archived has its manifest in the bundle;
 //   4. each FILE: its SHA-256 is a registered file's (an original, an archive
 //      PDF...), and which. A file that matches nothing is named, with the
 //      ledger entry that registered the file of that name, when there is one.
+// A bundle exported by someone not cleared for every document holds, of each
+// document they may not see, withheld ledger entries (`withheld: true`, the
+// payload cut down to registry numbers and fingerprints) and a stub in place of
+// its manifest (format 'diwan-manifest-withheld/1'). A withheld entry's hash
+// cannot be recomputed: its link to the entry before is checked, its hash is
+// taken as given (the next entry's link and any checkpoint that signed it hold
+// it in place), and the output says how many there are. A stub's
+// `manifestSha256` (and withheld.json's, written beside it) must be the one the
+// ledger recorded; its registry number and fingerprints enter the checkpoints'
+// Merkle roots, and its `files` identify files, as a full manifest's would.
 // The exit status is 0 when everything holds, 1 otherwise. Share the public
 // key's fingerprint with the auditor by another way than the bundle.
 import { Buffer } from 'node:buffer';
@@ -45,6 +56,62 @@ function merkleRoot(leaves) {
   return level[0];
 }
 
+/** A manifest withheld from the exporter: its registry number and fingerprints, and the real manifest's SHA-256. */
+const WITHHELD_MANIFEST = 'diwan-manifest-withheld/1';
+
+/**
+ * A withheld manifest's stub stands in for a manifest the ledger recorded in a
+ * withheld 'archived' entry: the SHA-256 it gives (and withheld.json's) is the
+ * one recorded there, and its registry number and archive fingerprint agree.
+ */
+function checkWithheldManifest(m, entry) {
+  const label = `manifest ${m.name} (${m.manifest.registryNo}, withheld)`;
+  if (!entry) {
+    fail(`البيان المحجوب ${m.name} لا يسمّيه قيد أرشفة / ${label}: no 'archived' ledger entry names this document`);
+    return;
+  }
+  if (entry.withheld !== true) {
+    fail(
+      `البيان ${m.name} بديل محجوب لوثيقة قيودها معروضة كاملة / ${label}: stands in for a document whose ledger entry ${entry.seq} is given in full: its whole manifest should be in the bundle`,
+    );
+    return;
+  }
+  const recorded = entry.payload.manifestSha256;
+  let sound = true;
+  const problem = (ar, en) => {
+    fail(`البيان المحجوب ${m.name}: ${ar} / ${label}: ${en}`);
+    sound = false;
+  };
+  if (m.manifest.manifestSha256 !== recorded)
+    problem(
+      `بصمته manifestSha256 ${m.manifest.manifestSha256} ليست ${recorded} المسجلة في القيد ${entry.seq}`,
+      `its manifestSha256 ${m.manifest.manifestSha256} is not the ${recorded} of ledger entry ${entry.seq}`,
+    );
+  if (withheldIndex) {
+    const listed = withheldIndex.get(m.name);
+    if (!listed) problem('غير مذكور في withheld.json', 'withheld.json does not list it');
+    else if (listed.sha256 !== recorded)
+      problem(
+        `بصمته في withheld.json ${listed.sha256} ليست ${recorded} المسجلة في القيد ${entry.seq}`,
+        `withheld.json gives its SHA-256 as ${listed.sha256}, not the ${recorded} of ledger entry ${entry.seq}`,
+      );
+  }
+  if ('registryNo' in entry.payload && entry.payload.registryNo !== m.manifest.registryNo)
+    problem(
+      `رقم قيده ليس ${entry.payload.registryNo} المسجل في القيد ${entry.seq}`,
+      `its registry number is not the ${entry.payload.registryNo} of ledger entry ${entry.seq}`,
+    );
+  if ('archiveSha256' in entry.payload && (entry.payload.archiveSha256 ?? null) !== (m.manifest.sha256?.archivePdf ?? null))
+    problem(
+      `بصمة نسخته الأرشيفية ليست ${entry.payload.archiveSha256} المسجلة في القيد ${entry.seq}`,
+      `its archive PDF fingerprint is not the ${entry.payload.archiveSha256} of ledger entry ${entry.seq}`,
+    );
+  if (sound)
+    ok(
+      `manifest ${m.manifest.registryNo}: محجوب، وبصمته كما سُجّلت في القيد ${entry.seq} / withheld, its SHA-256 as recorded in ledger entry ${entry.seq} (its text is not in the bundle)`,
+    );
+}
+
 const [dir, ...files] = process.argv.slice(2);
 if (!dir) {
   process.stderr.write('usage: node verify.mjs BUNDLE_DIR [FILE...]\n');
@@ -66,6 +133,32 @@ const ledger = fs
 let prev = '0'.repeat(64);
 let chainOk = true;
 for (const e of ledger) {
+  if (e.withheld === true) {
+    // Its payload was cut down at export, so its hash cannot be recomputed: its link is checked, its hash taken as given.
+    if (!e.documentId) {
+      fail(
+        `القيد ${e.seq} (${e.event}) محجوب ولا يخص وثيقة، ولا يُحجب إلا ما يخص وثيقة / ledger entry ${e.seq} (${e.event}) is marked withheld but names no document: only entries about a document are withheld`,
+      );
+      chainOk = false;
+      break;
+    }
+    if (e.prevHash !== prev) {
+      fail(
+        `القيد المحجوب ${e.seq} (${e.event}) لا يتصل بالقيد الذي قبله: بصمة سابقه المسجلة فيه ${e.prevHash} لا ${prev}، فقد غُيّر السجل عنده / ledger entry ${e.seq} (${e.event}, withheld) does not follow from the one before: its prevHash ${e.prevHash} is not ${prev}, the hash of the entry before it: the history was changed there`,
+      );
+      chainOk = false;
+      break;
+    }
+    if (typeof e.entryHash !== 'string' || !/^[0-9a-f]{64}$/.test(e.entryHash)) {
+      fail(
+        `القيد المحجوب ${e.seq} (${e.event}) بلا بصمة صالحة / ledger entry ${e.seq} (${e.event}, withheld) has no valid entryHash`,
+      );
+      chainOk = false;
+      break;
+    }
+    prev = e.entryHash;
+    continue;
+  }
   const expected = sha256(prev + canonicalJson({ at: e.at, event: e.event, documentId: e.documentId, payload: e.payload }));
   if (e.prevHash !== prev || e.entryHash !== expected) {
     fail(`ledger entry ${e.seq} (${e.event}) does not follow from the one before: the history was changed there`);
@@ -76,6 +169,27 @@ for (const e of ledger) {
 }
 if (chainOk) ok(`ledger: ${ledger.length} entries, chain intact, head ${prev}`);
 const bySeq = new Map(ledger.map((e) => [e.seq, e]));
+// An export withholds every entry about a document, or none.
+const withheldDocuments = new Map(); // documentId -> registry number
+for (const e of ledger) {
+  if (e.withheld === true && e.documentId && !withheldDocuments.get(e.documentId))
+    withheldDocuments.set(e.documentId, e.payload?.registryNo);
+}
+for (const [documentId] of withheldDocuments) {
+  const shown = ledger.find((e) => e.documentId === documentId && e.withheld !== true);
+  if (shown)
+    fail(
+      `القيد ${shown.seq} (${shown.event}) معروض كاملًا وقد حُجبت قيود أخرى عن وثيقته ${withheldDocuments.get(documentId) ?? documentId}، والحجب يشمل قيود الوثيقة كلها أو لا شيء منها / ledger entry ${shown.seq} (${shown.event}) is shown in full, but other entries about its document ${withheldDocuments.get(documentId) ?? documentId} are withheld: an export withholds all of a document's entries or none`,
+    );
+}
+const withheldCount = ledger.filter((e) => e.withheld === true).length;
+if (withheldCount > 0) {
+  const numbers = [...new Set([...withheldDocuments].map(([id, no]) => no ?? id))].sort().join(', ');
+  process.stdout.write(
+    `note قيود محجوبة: ${withheldCount} (عن وثائق لا يخوَّل مُصدِّر الحزمة الاطلاع عليها: ${numbers})؛ يُتحقَّق من اتصال كل منها بما قبله، ولم يمكن إعادة حساب بصمة محتواها` +
+      ` / ${withheldCount} ledger entries withheld (about documents the exporter is not cleared for: ${numbers}): their links to the entries before them are checked, but their contents could not be re-hashed\n`,
+  );
+}
 
 // 3. The manifests (read first: checkpoints need them).
 const manifestDir = path.join(dir, 'manifests');
@@ -91,14 +205,42 @@ const manifests = fs.existsSync(manifestDir)
   : [];
 const archivedAt = new Map(); // documentId -> ledger entry of 'archived'
 for (const e of ledger) if (e.event === 'archived' && e.documentId) archivedAt.set(e.documentId, e);
+// What the export gave as each withheld manifest's SHA-256 (written by `diwan audit export` when there are any).
+const withheldFile = path.join(dir, 'withheld.json');
+const withheldIndex = fs.existsSync(withheldFile)
+  ? new Map(JSON.parse(fs.readFileSync(withheldFile, 'utf8')).map((w) => [path.basename(w.manifest), w]))
+  : null;
 for (const m of manifests) {
   const entry = archivedAt.get(m.manifest.id);
-  if (!entry) fail(`manifest ${m.name} (${m.manifest.registryNo}): no 'archived' ledger entry names this document`);
+  if (m.manifest.format === WITHHELD_MANIFEST) {
+    checkWithheldManifest(m, entry);
+    continue;
+  }
+  if (withheldIndex?.has(m.name))
+    fail(
+      `البيان ${m.name} مذكور في withheld.json وليس بديلًا محجوبًا / manifest ${m.name} (${m.manifest.registryNo}): withheld.json lists it as withheld, but it is not a withheld stub`,
+    );
+  if (entry?.withheld === true)
+    fail(
+      `البيان ${m.name} كامل لكن القيد ${entry.seq} الذي سجّل بصمته محجوب فلا يُعتمد عليه / manifest ${m.name} (${m.manifest.registryNo}): ledger entry ${entry.seq}, which recorded its SHA-256, is withheld and cannot be re-hashed, so it cannot vouch for a manifest given in full`,
+    );
+  else if (!entry) fail(`manifest ${m.name} (${m.manifest.registryNo}): no 'archived' ledger entry names this document`);
   else if (entry.payload.manifestSha256 !== m.sha256)
     fail(
       `manifest ${m.name} (${m.manifest.registryNo}): SHA-256 ${m.sha256} is not the ${entry.payload.manifestSha256} of ledger entry ${entry.seq}`,
     );
   else ok(`manifest ${m.manifest.registryNo}: as recorded in ledger entry ${entry.seq}`);
+}
+for (const [name] of withheldIndex ?? []) {
+  if (!manifests.some((m) => m.name === name))
+    fail(`البيان المحجوب ${name} ليس في الحزمة / manifest ${name}: withheld.json lists it, but it is not in the bundle`);
+}
+const manifestIds = new Set(manifests.map((m) => m.manifest.id));
+for (const [documentId, entry] of archivedAt) {
+  if (!manifestIds.has(documentId))
+    fail(
+      `document ${entry.payload.registryNo ?? documentId} (archived in ledger entry ${entry.seq}): its manifest is not in the bundle, so its files cannot be checked`,
+    );
 }
 
 // 2. The checkpoints.
@@ -125,7 +267,13 @@ for (const c of checkpoints) {
     }))
     .sort((a, b) => a.registryNo.localeCompare(b.registryNo))
     .map((d) => sha256(canonicalJson(d)));
-  if (covered.length === c.body.documents && merkleRoot(covered) !== c.body.merkleRoot) {
+  if (covered.length !== c.body.documents) {
+    fail(
+      `${label}: it signed ${c.body.documents} archived documents, but the bundle holds the manifests of ${covered.length} archived by then: the fingerprints cannot be checked`,
+    );
+    continue;
+  }
+  if (merkleRoot(covered) !== c.body.merkleRoot) {
     fail(`${label}: the documents' fingerprints do not give the Merkle root it signed`);
     continue;
   }

@@ -97,7 +97,7 @@ async function auditExport(config: Config, dir: string): Promise<number> {
       `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n` +
       (withheld.length > 0
         ? `حُجب عن هذه الحزمة محتوى ${withheld.length} وثيقة لا يخوَّل مُصدِّرها الاطلاع عليها: تبقى أرقام قيدها وبصماتها (withheld.json).\n` +
-          `${withheld.length} documents the exporter is not cleared for are withheld: their registry numbers and fingerprints remain (withheld.json).\n`
+          `${withheld.length} document(s) the exporter is not cleared for withheld: their registry numbers and fingerprints remain (withheld.json).\n`
         : ''),
   );
   process.stdout.write(
