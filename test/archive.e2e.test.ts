@@ -155,7 +155,7 @@ test('the ledger chains registration, stamping, archiving, indexing, replication
     await expect(owner.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/append-only/);
     await expect(owner.query('DELETE FROM ledger')).rejects.toThrow(/append-only/);
     await expect(owner.query('TRUNCATE ledger')).rejects.toThrow(/append-only/);
-    expect((await owner.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n).toBe(7);
+    expect((await owner.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n).toBe(8);
   } finally {
     await owner.end();
   }

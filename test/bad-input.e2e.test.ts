@@ -94,6 +94,7 @@ test('after all that the server is up, ready, and nothing was registered', async
     status: 'ready',
     checks: { postgres: 'up', objectStorePrimary: 'up', objectStoreOffsite: 'up', meilisearch: 'up' },
     integrity: { state: 'ok', unrepairedObjects: 0 },
+    documents: { failed: 0 },
     replication: { pending: 0, oldestPendingSeconds: 0, bytesPending: 0 },
   });
   expect(await documentCount()).toBe(0);
