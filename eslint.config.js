@@ -9,8 +9,13 @@ const ADAPTERS = {
   meilisearch: { files: ['search/searchIndex.ts'], why: 'Only search/searchIndex.ts talks to Meilisearch.' },
   'tesseract.js': { files: ['ingest/ocr/engine.ts'], why: 'Only ingest/ocr/engine.ts runs OCR.' },
   'pdf-lib': {
-    files: ['ingest/adapters/pdf.ts', 'ingest/adapters/textLayer.ts', 'ingest/adapters/pdfscans.mjs'],
-    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, textLayer.ts, pdfscans.mjs) handle PDF structure.',
+    files: [
+      'ingest/adapters/pdf.ts',
+      'ingest/adapters/pdfImages.ts',
+      'ingest/adapters/textLayer.ts',
+      'ingest/adapters/pdfscans.mjs',
+    ],
+    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, pdfImages.ts, textLayer.ts, pdfscans.mjs) handle PDF structure.',
   },
   'pg-boss': { files: ['ingest/adapters/queue.ts'], why: 'Only ingest/adapters/queue.ts uses the job queue.' },
   sharp: {

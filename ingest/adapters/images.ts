@@ -4,6 +4,7 @@
  * the stamp in stampImage.ts.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { DomainError } from '../../kernel/errors';
 import { sharp } from './sharp';
 
@@ -126,14 +127,15 @@ export async function archiveImage(
   if (pages === 1 && mime === 'image/png' && meta.depth === 'uchar' && !meta.isProgressive && !meta.hasAlpha && !meta.isPalette) {
     return { kind: 'png', bytes: await fs.promises.readFile(file), width, height, dpi };
   }
-  // Transparency, if any, over white paper, as a page is seen.
-  const png = await base
-    .clone()
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .png({ compressionLevel: 6 })
-    .toBuffer()
-    .catch((e: unknown) => Promise.reject(asCorruptFile(e)));
+  // Transparency, if any, over white paper, as a page is seen. Grey stays grey (one channel), and a bilevel
+  // page (one bit a sample: fax, most office scanners) stays bilevel, as a one-bit PNG a PDF carries as it is.
+  const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
+  const bilevel = grey && meta.bitsPerSample === 1;
+  let out = base.clone().rotate().flatten({ background: '#ffffff' });
+  if (grey) out = out.toColourspace('b-w');
+  const png = await (
+    bilevel ? out.raw().toBuffer({ resolveWithObject: true }).then(oneBitPng) : out.png({ compressionLevel: 6 }).toBuffer()
+  ).catch((e: unknown) => Promise.reject(asCorruptFile(e)));
   return { kind: 'png', bytes: png, width, height, dpi };
 }
 
@@ -191,4 +193,33 @@ export async function viewerImage(page: RenderedPage): Promise<Buffer> {
 /** A result list's thumbnail of a viewer image: 192 pixels wide. */
 export async function thumbnail(webp: Buffer): Promise<Buffer> {
   return sharp(webp).resize({ width: 192, withoutEnlargement: true }).webp({ quality: 70 }).toBuffer();
+}
+
+/** A bilevel page's grey pixels (0 or 255) as a one-bit grey PNG: eight pixels a byte, black 0, white 1. */
+function oneBitPng({ data, info }: { data: Buffer; info: { width: number; height: number } }): Buffer {
+  const { width, height } = info;
+  const rowBytes = Math.ceil(width / 8);
+  const rows = Buffer.alloc((rowBytes + 1) * height); // each row: filter type 0, then its bits
+  for (let y = 0; y < height; y++) {
+    const row = y * (rowBytes + 1) + 1;
+    for (let x = 0; x < width; x++) if (data[y * width + x]! >= 128) rows[row + (x >> 3)]! |= 0x80 >> (x & 7);
+  }
+  const chunk = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(body.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), body])), 0);
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, grey, deflate, no filter choice, not interlaced
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(rows, { level: 6 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -19,22 +19,13 @@
  *   output intent and a document ID.
  */
 import fontkit from '@pdf-lib/fontkit';
-import {
-  concatTransformationMatrix,
-  drawObject,
-  PDFDict,
-  PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFString,
-  popGraphicsState,
-  pushGraphicsState,
-  rgb,
-  type PDFFont,
-  type PDFPage,
-  type PDFRef,
-} from 'pdf-lib';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { OcrWord } from '../../storage/repos/documents';
+import { drawXObject, ImageSpool, jpegImage, pngImage } from './pdfImages';
+import { writeSpliced } from './pdfSplice';
 import { textLayerFont } from './textFont';
 import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 import { escapeHtml } from '../../kernel/text';
@@ -169,12 +160,55 @@ function xmp(info: ArchiveInfo, producer: string): string {
  * Composes the archive PDF. `footers[i]` is page i's footer image; the text
  * layer is written in the glyphless font of textFont.ts.
  */
+/** A page, or how to load it when its turn comes (so that only one page's picture is in memory at a time). */
+export type PageToCompose = ArchivePage | (() => Promise<ArchivePage>);
+
+/**
+ * Writes the archive PDF to `out`; returns its SHA-256 and size. The pages' pictures go to files in a
+ * folder beside `out` as each page is composed and are streamed into `out` at the end (pdfImages.ts),
+ * so memory does not grow with the document's pixels.
+ */
+export async function writeArchivePdf(
+  pages: PageToCompose[],
+  stamp: { text: PlacedImage; qr: boolean[][] },
+  footers: PlacedImage[],
+  info: ArchiveInfo,
+  out: string,
+): Promise<{ sha256: string; size: number }> {
+  const dir = await fs.promises.mkdtemp(path.join(path.dirname(out), 'pdf-images-'));
+  try {
+    const spool = new ImageSpool(dir);
+    const pdf = await buildPdf(pages, stamp, footers, info, spool);
+    return await writeSpliced(Buffer.from(await pdf.save({ useObjectStreams: false })), spool.deferred, out);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The archive PDF as bytes (tools and tests; the pipeline writes it to a file with writeArchivePdf). */
 export async function composeArchivePdf(
-  pages: ArchivePage[],
+  pages: PageToCompose[],
   stamp: { text: PlacedImage; qr: boolean[][] },
   footers: PlacedImage[],
   info: ArchiveInfo,
 ): Promise<Buffer> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'diwan-pdf-'));
+  try {
+    const out = path.join(dir, 'archive.pdf');
+    await writeArchivePdf(pages, stamp, footers, info, out);
+    return await fs.promises.readFile(out);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function buildPdf(
+  pages: PageToCompose[],
+  stamp: { text: PlacedImage; qr: boolean[][] },
+  footers: PlacedImage[],
+  info: ArchiveInfo,
+  spool: ImageSpool,
+): Promise<PDFDocument> {
   const textFont = textLayerFont();
   const producer = 'Diwan';
   const pdf = await PDFDocument.create({ updateMetadata: false });
@@ -202,7 +236,8 @@ export async function composeArchivePdf(
   const loadedPdfs = new Map<string, PDFDocument>();
   const stampImage = await pdf.embedPng(stamp.text.png);
 
-  for (const [i, p] of pages.entries()) {
+  for (const [i, toCompose] of pages.entries()) {
+    const p = typeof toCompose === 'function' ? await toCompose() : toCompose;
     const footer = footers[i];
     let scanW: number;
     let scanH: number;
@@ -240,7 +275,7 @@ export async function composeArchivePdf(
       scanW = (src.width * 72) / src.dpi;
       scanH = (src.height * 72) / src.dpi;
       const [w, h] = [scanW, scanH];
-      const asIs = src.kind === 'png' ? pngAsIs(pdf, src.bytes) : undefined;
+      const asIs = src.kind === 'png' ? await pngImage(pdf, spool, src.bytes) : await jpegImage(pdf, spool, src.bytes);
       if (asIs) draw = (page, x, y) => drawXObject(page, asIs, x, y, w, h);
       else {
         const image = src.kind === 'jpeg' ? await pdf.embedJpg(src.bytes) : await pdf.embedPng(src.bytes);
@@ -284,14 +319,15 @@ export async function composeArchivePdf(
       });
     }
     if (footer) {
-      const image = await pdf.embedPng(footer.png);
       const at = {
         x: (pageW - footer.width) / 2,
         y: (FOOTER_PT - footer.height) / 2,
         width: footer.width,
         height: footer.height,
       };
-      page.drawImage(image, at);
+      const asIs = await pngImage(pdf, spool, footer.png);
+      if (asIs) drawXObject(page, asIs, at.x, at.y, at.width, at.height);
+      else page.drawImage(await pdf.embedPng(footer.png), at);
       lines.push(...linesOver(f, footer.lines ?? [], at));
     }
     page.pushOperators(...writeInvisibleLines(pdf, f, lines));
@@ -312,61 +348,5 @@ export async function composeArchivePdf(
   pdf.catalog.set(PDFName.of('Lang'), PDFString.of('ar'));
   const id = PDFHexString.of(info.originalSha256.slice(0, 32));
   pdf.context.trailerInfo.ID = pdf.context.obj([id, id]);
-  return Buffer.from(await pdf.save({ useObjectStreams: false }));
-}
-
-/**
- * A PNG's compressed pixels (its IDAT stream) as a PDF image as they are: a
- * PDF decodes Flate with PNG's own row filters, so nothing is decoded or
- * compressed again (pdf-lib's embedPng spends seconds of this thread on a
- * 300-dpi page). Only an 8-bit, non-interlaced grey or RGB PNG qualifies;
- * undefined for any other, which is embedded the slow way.
- */
-function pngAsIs(pdf: PDFDocument, png: Buffer): PDFRef | undefined {
-  const SIGNATURE = '89504e470d0a1a0a';
-  if (png.length < 33 || png.subarray(0, 8).toString('hex') !== SIGNATURE) return undefined;
-  const idat: Buffer[] = [];
-  let header: { width: number; height: number; depth: number; colour: number; interlace: number } | undefined;
-  for (let at = 8; at + 12 <= png.length;) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    const data = png.subarray(at + 8, at + 8 + length);
-    if (data.length !== length) return undefined;
-    if (type === 'IHDR')
-      header = {
-        width: data.readUInt32BE(0),
-        height: data.readUInt32BE(4),
-        depth: data[8]!,
-        colour: data[9]!,
-        interlace: data[12]!,
-      };
-    else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    at += 12 + length;
-  }
-  if (!header || idat.length === 0 || header.depth !== 8 || header.interlace !== 0) return undefined;
-  const colours = header.colour === 0 ? 1 : header.colour === 2 ? 3 : 0;
-  if (colours === 0) return undefined; // palette or alpha
-  const stream = pdf.context.stream(Buffer.concat(idat), {
-    Type: 'XObject',
-    Subtype: 'Image',
-    Width: header.width,
-    Height: header.height,
-    ColorSpace: colours === 1 ? 'DeviceGray' : 'DeviceRGB',
-    BitsPerComponent: 8,
-    Filter: 'FlateDecode',
-    DecodeParms: { Predictor: 15, Colors: colours, BitsPerComponent: 8, Columns: header.width },
-  });
-  return pdf.context.register(stream);
-}
-
-/** Draws an image XObject at (x, y), `width` × `height` points. */
-function drawXObject(page: PDFPage, ref: PDFRef, x: number, y: number, width: number, height: number): void {
-  const name = page.node.newXObject('Image', ref);
-  page.pushOperators(
-    pushGraphicsState(),
-    concatTransformationMatrix(width, 0, 0, height, x, y),
-    drawObject(name),
-    popGraphicsState(),
-  );
+  return pdf;
 }

@@ -68,6 +68,9 @@ export async function renderFooter(
       dpi: 72 * scale,
     },
   })
+    // Grey on the page's white, in one channel: the PDF carries it as it is (pdfImages.ts).
+    .flatten({ background: '#ffffff' })
+    .toColourspace('b-w')
     .png()
     .toBuffer({ resolveWithObject: true });
   return { png: out.data, width: out.info.width / scale, height: out.info.height / scale, lines: [text] };
