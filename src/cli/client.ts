@@ -19,6 +19,8 @@ export interface ApiClient {
   post<T>(p: string, json: unknown): Promise<T>;
   /** Sends a prepared multipart body. */
   postMultipart<T>(p: string, body: { contentType: string; length: number; stream: Readable }): Promise<T>;
+  /** A streamed answer of JSON lines, each parsed as it arrives. */
+  lines<T>(p: string): AsyncGenerator<T>;
 }
 
 export function createClient(config: Config): ApiClient {
@@ -53,6 +55,25 @@ export function createClient(config: Config): ApiClient {
         body: JSON.stringify(json),
       });
       return (await parse(res)) as T;
+    },
+    async *lines<T>(p: string): AsyncGenerator<T> {
+      const res = await fetch(`${base}/api/v1${p}`, { headers });
+      if (!res.ok || !res.body) {
+        await parse(res);
+        throw new ApiError(res.status, undefined);
+      }
+      let rest = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        rest += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = rest.indexOf('\n')) >= 0) {
+          const line = rest.slice(0, end);
+          rest = rest.slice(end + 1);
+          if (line) yield JSON.parse(line) as T;
+        }
+      }
+      if (rest.trim()) yield JSON.parse(rest) as T;
     },
     async postMultipart<T>(p: string, body: { contentType: string; length: number; stream: Readable }) {
       const res = await fetch(`${base}/api/v1${p}`, {

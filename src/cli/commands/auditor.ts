@@ -67,42 +67,67 @@ export async function verifyFile(config: Config, argv: string[]): Promise<number
 }
 
 /** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
+/** One line of the streamed export (`/audit/export?format=ndjson`). */
+type ExportLine =
+  | { type: 'header'; keyId: string; publicKey: string; exportedAt: string }
+  | { type: 'ledger'; entry: unknown }
+  | { type: 'checkpoint'; checkpoint: unknown }
+  | { type: 'manifest'; manifest: { key: string; sha256: string; text: string; withheld?: boolean } };
+
+/** Writes the bundle as the export streams in: each manifest to its own file, the ledger line by line. */
 async function auditExport(config: Config, dir: string): Promise<number> {
-  const b = await createClient(config).get<{
-    keyId: string;
-    publicKey: string;
-    exportedAt: string;
-    ledger: unknown[];
-    checkpoints: unknown[];
-    manifests: Array<{ key: string; sha256: string; text: string; withheld?: boolean }>;
-  }>('/audit/export');
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'ledger.jsonl'), b.ledger.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(b.checkpoints, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'public-key.pem'), b.publicKey);
+  const ledgerFile = fs.openSync(path.join(dir, 'ledger.jsonl'), 'w');
   // Of a document the caller is not cleared for, a stub stands in for the manifest: its SHA-256 as the export gave it goes in withheld.json.
-  const withheld: Array<{ manifest: string; key: string; sha256: string }> = [];
-  for (const m of b.manifests) {
-    // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
-    const [, year, seq] = m.key.split('/');
-    const name = `manifests/${year}-${seq}.json`;
-    fs.writeFileSync(path.join(dir, name), m.text);
-    if (m.withheld) withheld.push({ manifest: name, key: m.key, sha256: m.sha256 });
+  const withheldFile = path.join(dir, 'withheld.json');
+  let withheldOut: number | undefined;
+  let header: Extract<ExportLine, { type: 'header' }> | undefined;
+  const checkpoints: unknown[] = [];
+  const counts = { ledger: 0, manifests: 0, withheld: 0 };
+  try {
+    for await (const line of createClient(config).lines<ExportLine>('/audit/export?format=ndjson')) {
+      if (line.type === 'header') header = line;
+      else if (line.type === 'checkpoint') checkpoints.push(line.checkpoint);
+      else if (line.type === 'ledger') {
+        fs.writeSync(ledgerFile, JSON.stringify(line.entry) + '\n');
+        counts.ledger++;
+      } else {
+        const m = line.manifest;
+        // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
+        const [, year, seq] = m.key.split('/');
+        const name = `manifests/${year}-${seq}.json`;
+        fs.writeFileSync(path.join(dir, name), m.text);
+        counts.manifests++;
+        if (m.withheld) {
+          withheldOut ??= fs.openSync(withheldFile, 'w');
+          const item = JSON.stringify({ manifest: name, key: m.key, sha256: m.sha256 }, null, 2).replace(/^/gm, '  ');
+          fs.writeSync(withheldOut, (counts.withheld === 0 ? '[\n' : ',\n') + item);
+          counts.withheld++;
+        }
+      }
+    }
+    if (counts.ledger === 0) fs.writeSync(ledgerFile, '\n');
+    if (withheldOut !== undefined) fs.writeSync(withheldOut, '\n]\n');
+  } finally {
+    fs.closeSync(ledgerFile);
+    if (withheldOut !== undefined) fs.closeSync(withheldOut);
   }
-  if (withheld.length > 0) fs.writeFileSync(path.join(dir, 'withheld.json'), JSON.stringify(withheld, null, 2) + '\n');
+  if (!header) throw new Error('the export ended before its header');
+  fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(checkpoints, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'public-key.pem'), header.publicKey);
   fs.copyFileSync(projectScript('storage/integrity/offlineVerifier.mjs'), path.join(dir, 'verify.mjs'));
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
-    `Diwan audit bundle, exported ${b.exportedAt}. Signing key id ${b.keyId}: confirm it with the archive by another channel.\n` +
+    `Diwan audit bundle, exported ${header.exportedAt}. Signing key id ${header.keyId}: confirm it with the archive by another channel.\n` +
       `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n` +
-      (withheld.length > 0
-        ? `حُجب عن هذه الحزمة محتوى ${withheld.length} وثيقة لا يخوَّل مُصدِّرها الاطلاع عليها: تبقى أرقام قيدها وبصماتها (withheld.json).\n` +
-          `${withheld.length} document(s) the exporter is not cleared for withheld: their registry numbers and fingerprints remain (withheld.json).\n`
+      (counts.withheld > 0
+        ? `حُجب عن هذه الحزمة محتوى ${counts.withheld} وثيقة لا يخوَّل مُصدِّرها الاطلاع عليها: تبقى أرقام قيدها وبصماتها (withheld.json).\n` +
+          `${counts.withheld} document(s) the exporter is not cleared for withheld: their registry numbers and fingerprints remain (withheld.json).\n`
         : ''),
   );
   process.stdout.write(
-    `${dir}: ${b.ledger.length} ledger entries, ${b.checkpoints.length} checkpoints, ${b.manifests.length} manifests` +
-      (withheld.length > 0 ? ` (محجوب / withheld: ${withheld.length})` : '') +
+    `${dir}: ${counts.ledger} ledger entries, ${checkpoints.length} checkpoints, ${counts.manifests} manifests` +
+      (counts.withheld > 0 ? ` (محجوب / withheld: ${counts.withheld})` : '') +
       `, verify.mjs\n`,
   );
   return 0;
@@ -110,7 +135,7 @@ async function auditExport(config: Config, dir: string): Promise<number> {
 
 export async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { flags: ['json'], options: [] });
+  const args = parseArgs(rest, { flags: sub === 'verify-ledger' ? ['json', 'full'] : ['json'], options: [] });
   const client = createClient(config);
   if (sub === 'checkpoint') {
     const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
@@ -153,10 +178,17 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
     if (!out) throw new UsageError('audit export needs a DIR');
     return auditExport(config, out);
   }
-  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger, checkpoint, report, export DIR');
-  const r = await client.get<{ entries: number; brokenAt: number | null; checkpoints: number; badCheckpoint: number | null }>(
-    '/audit/ledger',
-  );
+  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger [--full], checkpoint, report, export DIR');
+  const full = args.flags.has('full');
+  const r = await client.get<{
+    entries: number;
+    brokenAt: number | null;
+    verifiedFrom: number;
+    verifiedUpTo: number;
+    checked: number;
+    checkpoints: number;
+    badCheckpoint: number | null;
+  }>(full ? '/audit/ledger?full=true' : '/audit/ledger');
   const ok = r.brokenAt === null && r.badCheckpoint === null;
   if (args.flags.has('json')) json(r);
   else {
@@ -164,6 +196,11 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
       r.brokenAt === null
         ? `السجل سليم: ${r.entries} قيدًا متسلسلًا / ledger intact: ${r.entries} chained entries\n`
         : `السجل مكسور عند القيد ${r.brokenAt} / ledger broken at entry ${r.brokenAt} (of ${r.entries})\n`,
+    );
+    process.stdout.write(
+      r.verifiedFrom === 0
+        ? `فُحصت السلسلة كاملة: ${r.checked} قيدًا / the whole chain re-hashed: ${r.checked} entries\n`
+        : `فُحص الجديد بعد القيد ${r.verifiedFrom}: ${r.checked} قيدًا (الفحص الكامل: --full) / re-hashed ${r.checked} entries after entry ${r.verifiedFrom}, verified before (whole chain: --full)\n`,
     );
     process.stdout.write(
       r.badCheckpoint === null

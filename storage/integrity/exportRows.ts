@@ -1,0 +1,41 @@
+/**
+ * What an audit export reads, a page at a time, so that exporting the whole
+ * archive takes memory for one page of rows whatever the archive's size.
+ */
+import type { Queryable } from '../db';
+
+/** The ledger's newest entry's sequence number (0 when empty). */
+export async function ledgerHead(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ head: string | null }>('SELECT max(seq) AS head FROM ledger');
+  return Number(rows[0]?.head ?? 0);
+}
+
+export interface ArchivedManifest {
+  documentId: string;
+  year: number;
+  seq: number;
+  key: string;
+  sha256: string;
+}
+
+/**
+ * The next `limit` documents in registry order after `after` whose 'archived' ledger entry is at or
+ * before `upToSeq`, each with its stored manifest's key and fingerprint.
+ */
+export async function archivedManifestsPage(
+  db: Queryable,
+  upToSeq: number,
+  after: { year: number; seq: number } | undefined,
+  limit: number,
+): Promise<ArchivedManifest[]> {
+  const { rows } = await db.query<{ id: string; registry_year: number; registry_seq: number; key: string; sha256: string }>(
+    `SELECT d.id, d.registry_year, d.registry_seq, a.key, a.sha256
+       FROM documents d JOIN artefacts a ON a.document_id = d.id AND a.kind = 'manifest'
+      WHERE (d.registry_year, d.registry_seq) > ($2, $3)
+        AND EXISTS (SELECT 1 FROM ledger l WHERE l.document_id = d.id AND l.event = 'archived' AND l.seq <= $1)
+      ORDER BY d.registry_year, d.registry_seq
+      LIMIT $4`,
+    [upToSeq, after?.year ?? 0, after?.seq ?? 0, limit],
+  );
+  return rows.map((r) => ({ documentId: r.id, year: r.registry_year, seq: r.registry_seq, key: r.key, sha256: r.sha256 }));
+}
