@@ -32,7 +32,9 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
   diwan audit report [--json]           ledger, checkpoints, fixity (damaged objects named), offsite coverage, documents
   diwan audit export DIR                the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
-  diwan audit verify-ledger [--json]    recompute the ledger's hash chain; exit 1 naming the first broken entry
+  diwan audit verify-ledger [--full] [--json]
+                                       recompute the ledger's hash chain (what is new since the last check, or
+                                       all of it with --full); exit 1 naming the first broken entry
   diwan replicate [--status] [--json]    offsite lag (pending documents, oldest, bytes) and Object Lock; without
                                        --status, queue every document whose offsite copy is incomplete
   diwan restore --from offsite|primary [--json]

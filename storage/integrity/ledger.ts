@@ -7,6 +7,7 @@
  */
 import { canonicalJson, sha256 } from '../hash';
 import { inTransaction, type Db, type Queryable, type Tx } from '../db';
+import { readState, writeState } from '../state';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const LEDGER_LOCK = 0x6c656467; // "ledg"
@@ -127,13 +128,158 @@ export async function allLedgerEntries(db: Queryable, range: { after?: number; u
   return res.rows.map(toEntry);
 }
 
-/** Re-computes the chain; returns the first broken sequence number, or null when whole. */
-export async function verifyLedgerChain(db: Db): Promise<{ entries: number; brokenAt: number | null }> {
-  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq`);
-  let prev = GENESIS_HASH;
-  for (const e of res.rows.map(toEntry)) {
-    if (e.prevHash !== prev || entryHash(prev, e) !== e.entryHash) return { entries: res.rows.length, brokenAt: e.seq };
-    prev = e.entryHash;
+/** How many entries one verification step reads at a time: memory stays flat however long the ledger grows. */
+export const LEDGER_VERIFY_CHUNK = 5000;
+
+/** The diwan_state key remembering how far the chain was last found whole. */
+export const LEDGER_VERIFIED_KEY = 'ledger-verified';
+
+interface VerifiedMark {
+  seq: number;
+  entryHash: string;
+  /** Entries up to seq. */
+  entries: number;
+  /** The transaction snapshot when that check began: an entry written by a transaction it does not see was written since. */
+  snapshot: string;
+}
+
+export interface ChainVerification {
+  /** Entries in the chain from the first up to verifiedUpTo (those verified before and those verified now). */
+  entries: number;
+  /** The first entry that does not follow from the one before, or whose remembered hash changed; null when whole. */
+  brokenAt: number | null;
+  /** The entry this check started after: 0 for the whole chain, else the last entry an earlier check found whole. */
+  verifiedFrom: number;
+  /** The last entry found whole; when broken, the last one read before the break (verifiedFrom when it broke at or before it). */
+  verifiedUpTo: number;
+  /** Entries re-hashed by this check: the new ones, the remembered one, and any older one written since the last check. */
+  checked: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Re-hashes the entries after `after`, chunk by chunk (keyset on seq), each
+ * chained to `prev`; stops at the first that does not follow.
+ */
+async function verifyAfter(
+  db: Queryable,
+  after: number,
+  prev: string,
+): Promise<{ checked: number; lastSeq: number; lastHash: string; brokenAt: number | null }> {
+  let lastSeq = after;
+  let lastHash = prev;
+  let checked = 0;
+  for (;;) {
+    const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2`, [
+      lastSeq,
+      LEDGER_VERIFY_CHUNK,
+    ]);
+    for (const row of res.rows) {
+      const e = toEntry(row);
+      checked++;
+      if (e.prevHash !== lastHash || entryHash(lastHash, e) !== e.entryHash)
+        return { checked, lastSeq, lastHash, brokenAt: e.seq };
+      lastSeq = e.seq;
+      lastHash = e.entryHash;
+    }
+    if (res.rows.length < LEDGER_VERIFY_CHUNK) return { checked, lastSeq, lastHash, brokenAt: null };
+    await yieldToEventLoop();
   }
-  return { entries: res.rows.length, brokenAt: null };
+}
+
+/** The database's transaction snapshot now: which writes had been committed (txid_current_snapshot). */
+async function snapshotNow(db: Queryable): Promise<string> {
+  const res = await db.query<{ s: string }>('SELECT txid_current_snapshot()::text AS s');
+  return res.rows[0]!.s;
+}
+
+/**
+ * The entries up to $1 written (inserted or rewritten) by a transaction not
+ * committed at snapshot $2, with the hash of the entry before and the link of
+ * the entry after. A row's xmin is 32 bits; it is widened against the current
+ * snapshot's next transaction id.
+ */
+const WRITTEN_SINCE = `
+  WITH cur AS (SELECT txid_snapshot_xmax(txid_current_snapshot()) AS x)
+  SELECT ${LEDGER_COLUMNS},
+         (SELECT p.entry_hash FROM ledger p WHERE p.seq < l.seq ORDER BY p.seq DESC LIMIT 1) AS before_hash,
+         (SELECT n.prev_hash FROM ledger n WHERE n.seq > l.seq ORDER BY n.seq LIMIT 1) AS after_prev
+  FROM ledger l, cur
+  WHERE l.seq <= $1
+    AND NOT txid_visible_in_snapshot(cur.x - ((cur.x - l.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296, $2::txid_snapshot)
+  ORDER BY l.seq LIMIT $3`;
+
+/**
+ * Whether the entries up to the remembered one still stand as they were
+ * verified: the remembered entry re-hashes to the remembered hash, none is
+ * missing, and every entry written since that check began (PostgreSQL's xmin)
+ * re-hashes and links to its neighbour. 'full' when too many were written to
+ * check one by one.
+ */
+async function markHolds(db: Queryable, mark: VerifiedMark): Promise<{ brokenAt: number | null; checked: number } | 'full'> {
+  const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [mark.seq]);
+  const row = res.rows[0];
+  if (!row || row.entry_hash !== mark.entryHash || entryHash(row.prev_hash, toEntry(row)) !== mark.entryHash) {
+    return { brokenAt: mark.seq, checked: 1 };
+  }
+  if (typeof mark.snapshot !== 'string') return 'full';
+  // An entry missing, or so many transactions since (2^31) that a row's 32-bit xmin no longer tells: the whole chain.
+  const count = await db.query<{ n: number; since: string }>(
+    `SELECT count(*)::int AS n, txid_snapshot_xmax(txid_current_snapshot()) - txid_snapshot_xmin($2::txid_snapshot) AS since
+     FROM ledger WHERE seq <= $1`,
+    [mark.seq, mark.snapshot],
+  );
+  if (count.rows[0]?.n !== mark.entries || Number(count.rows[0]?.since) >= 2 ** 31) return 'full';
+  const written = await db.query<LedgerRow & { before_hash: string | null; after_prev: string | null }>(WRITTEN_SINCE, [
+    mark.seq,
+    mark.snapshot,
+    LEDGER_VERIFY_CHUNK + 1,
+  ]);
+  if (written.rows.length > LEDGER_VERIFY_CHUNK) return 'full';
+  for (const r of written.rows) {
+    const e = toEntry(r);
+    const linked = e.prevHash === (r.before_hash ?? GENESIS_HASH) && (r.after_prev === null || r.after_prev === e.entryHash);
+    if (!linked || entryHash(e.prevHash, e) !== e.entryHash) {
+      return { brokenAt: e.seq, checked: written.rows.length + 1 };
+    }
+  }
+  return { brokenAt: null, checked: written.rows.length + 1 };
+}
+
+/**
+ * Verifies the chain in chunks. By default only what is new since the last
+ * check that found it whole (see markHolds for what is checked of the entries
+ * before); `full` re-hashes it from the first entry. When the chain is whole,
+ * how far is remembered for the next check; when broken, it is forgotten, so
+ * the next check re-hashes the whole chain.
+ */
+export async function verifyLedger(db: Db, opts: { full?: boolean } = {}): Promise<ChainVerification> {
+  const snapshot = await snapshotNow(db);
+  const mark = opts.full ? null : await readState<VerifiedMark | null>(db, LEDGER_VERIFIED_KEY);
+  const from = mark ?? { seq: 0, entryHash: GENESIS_HASH, entries: 0 };
+  const broken = async (at: number, upTo: number, checked: number): Promise<ChainVerification> => {
+    await writeState(db, LEDGER_VERIFIED_KEY, null);
+    const all = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger');
+    return { entries: all.rows[0]?.n ?? 0, brokenAt: at, verifiedFrom: from.seq, verifiedUpTo: upTo, checked };
+  };
+  let before = 0;
+  if (mark) {
+    const held = await markHolds(db, mark);
+    if (held === 'full') return verifyLedger(db, { full: true });
+    if (held.brokenAt !== null) return broken(held.brokenAt, mark.seq, held.checked);
+    before = held.checked;
+  }
+  const run = await verifyAfter(db, from.seq, from.entryHash);
+  if (run.brokenAt !== null) return broken(run.brokenAt, run.lastSeq, before + run.checked);
+  const entries = from.entries + run.checked;
+  const next: VerifiedMark = { seq: run.lastSeq, entryHash: run.lastHash, entries, snapshot };
+  await writeState(db, LEDGER_VERIFIED_KEY, next);
+  return { entries, brokenAt: null, verifiedFrom: from.seq, verifiedUpTo: run.lastSeq, checked: before + run.checked };
+}
+
+/** Re-computes the whole chain (in chunks); returns the first broken sequence number, or null when whole. */
+export async function verifyLedgerChain(db: Db): Promise<{ entries: number; brokenAt: number | null }> {
+  const r = await verifyLedger(db, { full: true });
+  return { entries: r.entries, brokenAt: r.brokenAt };
 }
