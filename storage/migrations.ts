@@ -371,4 +371,137 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    version: 15,
+    sql: `
+-- Lookups by fingerprint, by batch and by document that had no index.
+CREATE INDEX artefacts_sha256_idx ON artefacts (sha256);
+CREATE INDEX document_parts_sha256_idx ON document_parts (sha256);
+CREATE INDEX documents_batch_idx ON documents (batch_id);
+CREATE INDEX batch_files_document_idx ON batch_files (document_id);
+-- Which copies a target holds, and its latest verification, without reading every replica.
+CREATE INDEX replicas_target_idx ON replicas (target, verified_at);
+`,
+  },
+  {
+    version: 16,
+    sql: `
+-- Counts for the probes kept as they change, so that /readyz and /metrics read only what is pending.
+-- Every statement that changes documents.status or fixity.state adds its net change to stat_deltas
+-- (appended, so writers never wait for each other); readers add the deltas to stat_totals, and fold them in.
+CREATE TABLE stat_totals (
+  metric text NOT NULL,
+  label text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (metric, label)
+);
+CREATE TABLE stat_deltas (
+  id bigserial PRIMARY KEY,
+  metric text NOT NULL,
+  label text NOT NULL,
+  delta bigint NOT NULL
+);
+CREATE FUNCTION stat_count_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  col text := TG_ARGV[1];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    EXECUTE format('INSERT INTO stat_deltas (metric, label, delta) SELECT %L, %I, count(*) FROM new_rows GROUP BY %I',
+                   TG_ARGV[0], col, col);
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format('INSERT INTO stat_deltas (metric, label, delta) SELECT %L, %I, -count(*) FROM old_rows GROUP BY %I',
+                   TG_ARGV[0], col, col);
+  ELSE
+    EXECUTE format('INSERT INTO stat_deltas (metric, label, delta) SELECT %L, label, sum(d) FROM
+                      (SELECT %I AS label, 1 AS d FROM new_rows UNION ALL SELECT %I, -1 FROM old_rows) c
+                    GROUP BY label HAVING sum(d) <> 0', TG_ARGV[0], col, col);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER documents_count_insert AFTER INSERT ON documents REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('documents.status', 'status');
+CREATE TRIGGER documents_count_update AFTER UPDATE ON documents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('documents.status', 'status');
+CREATE TRIGGER documents_count_delete AFTER DELETE ON documents REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('documents.status', 'status');
+CREATE TRIGGER fixity_count_insert AFTER INSERT ON fixity REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('fixity.state', 'state');
+CREATE TRIGGER fixity_count_update AFTER UPDATE ON fixity REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('fixity.state', 'state');
+CREATE TRIGGER fixity_count_delete AFTER DELETE ON fixity REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('fixity.state', 'state');
+INSERT INTO stat_totals (metric, label, n) SELECT 'documents.status', status, count(*) FROM documents GROUP BY status;
+INSERT INTO stat_totals (metric, label, n) SELECT 'fixity.state', state, count(*) FROM fixity GROUP BY state;
+
+-- Stored files that no replica (of any target) holds with the same fingerprint: the offsite copy's
+-- pending work, kept by the writes to artefacts and replicas.
+CREATE TABLE replication_pending (
+  document_id uuid NOT NULL,
+  key text NOT NULL,
+  sha256 text NOT NULL,
+  size bigint NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (document_id, key)
+);
+CREATE INDEX replication_pending_created_idx ON replication_pending (created_at);
+CREATE FUNCTION replication_pending_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM replication_pending p USING old_rows o WHERE p.document_id = o.document_id AND p.key = o.key;
+    INSERT INTO replication_pending (document_id, key, sha256, size, created_at)
+      SELECT a.document_id, a.key, a.sha256, a.size, a.created_at
+      FROM artefacts a JOIN (SELECT DISTINCT document_id, key FROM old_rows) k ON k.document_id = a.document_id AND k.key = a.key
+      WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.document_id = a.document_id AND r.key = a.key AND r.sha256 = a.sha256)
+      ON CONFLICT (document_id, key) DO UPDATE SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, created_at = EXCLUDED.created_at;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    DELETE FROM replication_pending p USING new_rows n WHERE p.document_id = n.document_id AND p.key = n.key;
+    INSERT INTO replication_pending (document_id, key, sha256, size, created_at)
+      SELECT a.document_id, a.key, a.sha256, a.size, a.created_at
+      FROM artefacts a JOIN (SELECT DISTINCT document_id, key FROM new_rows) k ON k.document_id = a.document_id AND k.key = a.key
+      WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.document_id = a.document_id AND r.key = a.key AND r.sha256 = a.sha256)
+      ON CONFLICT (document_id, key) DO UPDATE SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, created_at = EXCLUDED.created_at;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER artefacts_pending_insert AFTER INSERT ON artefacts REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+CREATE TRIGGER artefacts_pending_update AFTER UPDATE ON artefacts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+CREATE TRIGGER artefacts_pending_delete AFTER DELETE ON artefacts REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+CREATE TRIGGER replicas_pending_insert AFTER INSERT ON replicas REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+CREATE TRIGGER replicas_pending_update AFTER UPDATE ON replicas REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+CREATE TRIGGER replicas_pending_delete AFTER DELETE ON replicas REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION replication_pending_refresh();
+INSERT INTO replication_pending (document_id, key, sha256, size, created_at)
+  SELECT a.document_id, a.key, a.sha256, a.size, a.created_at FROM artefacts a
+  WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.document_id = a.document_id AND r.key = a.key AND r.sha256 = a.sha256);
+`,
+  },
+  {
+    version: 17,
+    sql: `
+-- What runs on a timer, once for the whole cluster: each schedule's first sight (NULL: due at once) and its
+-- runs (start, end, outcome, which process), so a period counts from the last run anywhere, across restarts.
+CREATE TABLE schedules (
+  name text PRIMARY KEY,
+  since timestamptz
+);
+CREATE TABLE schedule_runs (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  process text NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  finished_at timestamptz,
+  ok boolean,
+  error text,
+  -- A run a process makes as it starts, whether due or not (the sweep of its own spool).
+  at_start boolean NOT NULL DEFAULT false
+);
+CREATE INDEX schedule_runs_by_name ON schedule_runs (name, id);
+`,
+  },
 ];

@@ -1,15 +1,17 @@
 /**
  * Probes for operators and orchestrators: /healthz (the process answers),
  * /readyz (the services it needs answer; integrity and replication lag shown
- * beside), /metrics (Prometheus). They are open to anyone, so what reads the
- * whole archive (the detail of /readyz, the gauges of /metrics) is computed at
- * most once a second, however many ask: callers meanwhile share the answer.
+ * beside), /metrics (Prometheus). What they read of the archive grows with the
+ * pending work only (kept counts, the pending replication list, the damaged
+ * fixity rows), never with the archive's size. They are open to anyone, so that
+ * part is computed at most once a second, however many ask: callers meanwhile
+ * share the answer.
  */
 import { Router } from 'express';
 import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
 import { openFixityProblems } from '../../storage/integrity/fixity';
-import { replicationStatus } from '../../storage/integrity/replication';
+import { replicationLag } from '../../storage/integrity/replication';
 import type { ObjectStore } from '../../storage/objectStore';
 import { failedDocuments, pingDb } from '../../storage/stats';
 import type { Metrics } from '../runtime/metrics';
@@ -22,7 +24,7 @@ export interface HealthDeps {
   metrics: Metrics;
 }
 
-/** How long a computed answer of the whole-archive parts is served again (short: monitors see changes at once). */
+/** How long a computed answer of the database-read parts is served again (short: monitors see changes at once). */
 const WHOLE_ARCHIVE_TTL_MS = 1000;
 
 /**
@@ -58,7 +60,7 @@ export function healthRouter(deps: HealthDeps): Router {
   // Documents that failed for good wait for a person (`diwan rerun`): counted here, never a reason to be unready.
   const wholeArchive = sharedFor(WHOLE_ARCHIVE_TTL_MS, async () => ({
     damaged: await openFixityProblems(deps.db).catch(() => null),
-    replication: await replicationStatus(deps.db, deps.offsite.name).catch(() => null),
+    replication: await replicationLag(deps.db, deps.offsite.name).catch(() => null),
     failed: await failedDocuments(deps.db, 0).catch(() => null),
   }));
   const metricsText = sharedFor(WHOLE_ARCHIVE_TTL_MS, () => deps.metrics.render());

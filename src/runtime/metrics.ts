@@ -10,7 +10,7 @@ import client from 'prom-client';
 import type { PipelineMetrics } from '../../ingest/stages/stage';
 import type { Db } from '../../storage/db';
 import { openFixityProblems } from '../../storage/integrity/fixity';
-import { replicationStatus } from '../../storage/integrity/replication';
+import { replicationLag } from '../../storage/integrity/replication';
 import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../../storage/stats';
 
 const registry = new client.Registry();
@@ -85,7 +85,7 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
   return {
     contentType: registry.contentType,
     async render() {
-      const r = await replicationStatus(deps.db, deps.offsiteName);
+      const r = await replicationLag(deps.db, deps.offsiteName);
       pending.set(r.pending);
       oldest.set(r.oldestPendingSeconds);
       bytes.set(r.bytesPending);

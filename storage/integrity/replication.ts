@@ -19,24 +19,33 @@ export interface ReplicationStatus {
   lastVerifiedAt: string | null;
 }
 
-export async function replicationStatus(db: Queryable, target: string): Promise<ReplicationStatus> {
-  const { rows } = await db.query<{
-    pending: number;
-    objects: number;
-    bytes: string;
-    oldest: number | null;
-  }>(
-    `SELECT count(DISTINCT a.document_id)::int AS pending, count(*)::int AS objects, coalesce(sum(a.size), 0)::text AS bytes,
-            extract(epoch FROM now() - min(a.created_at))::float8 AS oldest
-     FROM artefacts a
-     JOIN documents d ON d.id = a.document_id AND d.status <> 'failed'
-     LEFT JOIN replicas r ON r.document_id = a.document_id AND r.target = $1 AND r.key = a.key AND r.sha256 = a.sha256
-     WHERE r.key IS NULL`,
+/** What the probes need: the pending part only, read in time proportional to what is pending. */
+export type ReplicationLag = Pick<ReplicationStatus, 'pending' | 'oldestPendingSeconds' | 'bytesPending' | 'objectsPending'>;
+
+/**
+ * Files of documents not failed that `target` holds no verified copy of (same key, same SHA-256).
+ * `replication_pending` (kept by triggers, migration 16) lists the files no target holds; while every
+ * replica is `target`'s that is the same set, read in time proportional to the pending work. With
+ * replicas of another target too (the offsite bucket renamed, say), the whole archive is compared.
+ */
+export async function replicationLag(db: Queryable, target: string): Promise<ReplicationLag> {
+  const other = await db.query<{ other: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM replicas WHERE target < $1) OR EXISTS (SELECT 1 FROM replicas WHERE target > $1) AS other`,
     [target],
   );
-  const done = await db.query<{ n: number; last: Date | null }>(
-    'SELECT count(*)::int AS n, max(verified_at) AS last FROM replicas WHERE target = $1',
-    [target],
+  const { rows } = await db.query<{ pending: number; objects: number; bytes: string; oldest: number | null }>(
+    other.rows[0]!.other
+      ? `SELECT count(DISTINCT a.document_id)::int AS pending, count(*)::int AS objects, coalesce(sum(a.size), 0)::text AS bytes,
+                extract(epoch FROM now() - min(a.created_at))::float8 AS oldest
+         FROM artefacts a
+         JOIN documents d ON d.id = a.document_id AND d.status <> 'failed'
+         LEFT JOIN replicas r ON r.document_id = a.document_id AND r.target = $1 AND r.key = a.key AND r.sha256 = a.sha256
+         WHERE r.key IS NULL`
+      : `SELECT count(DISTINCT p.document_id)::int AS pending, count(*)::int AS objects, coalesce(sum(p.size), 0)::text AS bytes,
+                extract(epoch FROM now() - min(p.created_at))::float8 AS oldest
+         FROM replication_pending p
+         JOIN documents d ON d.id = p.document_id AND d.status <> 'failed'`,
+    other.rows[0]!.other ? [target] : [],
   );
   const r = rows[0]!;
   return {
@@ -44,6 +53,18 @@ export async function replicationStatus(db: Queryable, target: string): Promise<
     oldestPendingSeconds: Math.max(0, Math.round(r.oldest ?? 0)),
     bytesPending: Number(r.bytes),
     objectsPending: r.objects,
+  };
+}
+
+/** The lag, and what the target holds (this part reads every replica of the target). */
+export async function replicationStatus(db: Queryable, target: string): Promise<ReplicationStatus> {
+  const lag = await replicationLag(db, target);
+  const done = await db.query<{ n: number; last: Date | null }>(
+    'SELECT count(*)::int AS n, max(verified_at) AS last FROM replicas WHERE target = $1',
+    [target],
+  );
+  return {
+    ...lag,
     objectsReplicated: done.rows[0]!.n,
     lastVerifiedAt: done.rows[0]!.last?.toISOString() ?? null,
   };

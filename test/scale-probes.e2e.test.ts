@@ -1,0 +1,127 @@
+/**
+ * The probes at scale: an archive seeded by SQL alone (no OCR, no objects) with 10k and then 200k
+ * archived documents. /readyz and /metrics read only what is pending (kept counts, the pending
+ * replication list, the damaged fixity rows), so they take about the same time at both sizes, and
+ * the numbers they report are the same as counting the whole archive.
+ */
+import { createDb, type Db } from '../storage/db';
+import { median, seedArchive, seededId, timed } from '../scripts/bench/scale';
+import { isolatedEnv, startTestServer, type TestServer } from './helpers';
+
+jest.setTimeout(180_000);
+
+let server: TestServer;
+let owner: Db;
+
+beforeAll(async () => {
+  server = await startTestServer(await isolatedEnv({ DIWAN_INPROCESS_WORKERS: 'false' }));
+  owner = createDb(server.config.databaseOwnerUrl ?? server.config.databaseUrl!, 2);
+});
+
+afterAll(async () => {
+  await owner?.end();
+  await server?.stop();
+});
+
+interface Ready {
+  integrity: { unrepairedObjects: number | null };
+  documents: { failed: number | null };
+  replication: { pending: number; bytesPending: number; oldestPendingSeconds: number } | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Median times of /readyz and /metrics, each call past the probes' one-second shared answer. */
+async function probeTimes(rounds = 7): Promise<{ readyz: number; metrics: number }> {
+  const readyz: number[] = [];
+  const metrics: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    await sleep(1050);
+    readyz.push(await timed(async () => (await fetch(`${server.url}/readyz`)).arrayBuffer()));
+    metrics.push(await timed(async () => (await fetch(`${server.url}/metrics`)).arrayBuffer()));
+  }
+  return { readyz: median(readyz), metrics: median(metrics) };
+}
+
+const gauge = (text: string, line: string): number => {
+  const m = new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  if (!m) throw new Error(`no ${line} in /metrics`);
+  return Number(m[1]);
+};
+
+test('/readyz and /metrics take about as long at 200k documents as at 10k, and count right', async () => {
+  const primary = server.core.primary.name;
+  const offsite = server.core.offsite.name;
+  const seed = (from: number, to: number) => seedArchive(owner, from, to, { primary, offsite }, { light: true });
+  await seed(0, 10_000);
+  await owner.query('VACUUM ANALYZE');
+  const small = await probeTimes();
+
+  for (let from = 10_000; from < 200_000; from += 95_000) await seed(from, from + 95_000);
+  // Planted among the 200k: 3 archived documents whose offsite copies are gone (a fourth one is failed, and
+  // a failed document's files are not waited for), 4 failed documents, 2 damaged objects.
+  const ids = await Promise.all([17, 123_456, 199_999, 50_000, 1, 2, 3].map((i) => seededId(owner, i)));
+  await owner.query('DELETE FROM replicas WHERE document_id = ANY($1::uuid[])', [ids.slice(0, 4)]);
+  await owner.query(`UPDATE documents SET status = 'failed' WHERE id = ANY($1::uuid[])`, [ids.slice(3, 7)]);
+  await owner.query(
+    `UPDATE fixity SET state = 'mismatch', found_sha256 = NULL WHERE document_id = ANY($1::uuid[]) AND target = $2 AND key LIKE '%/archive.pdf'`,
+    [ids.slice(5, 7), primary],
+  );
+  await owner.query('VACUUM ANALYZE');
+  const large = await probeTimes();
+
+  // Whole-archive reference: what the probes used to compute on every call, timed once.
+  const reference = await timed(() =>
+    Promise.all([
+      owner.query('SELECT status, count(*) FROM documents GROUP BY status'),
+      owner.query('SELECT state, count(*) FROM fixity GROUP BY state'),
+      owner.query(
+        `SELECT count(DISTINCT a.document_id) FROM artefacts a JOIN documents d ON d.id = a.document_id AND d.status <> 'failed'
+         LEFT JOIN replicas r ON r.document_id = a.document_id AND r.target = $1 AND r.key = a.key AND r.sha256 = a.sha256
+         WHERE r.key IS NULL`,
+        [offsite],
+      ),
+    ]),
+  );
+  process.stderr.write(
+    `probes, median ms: 10k readyz ${small.readyz.toFixed(1)} metrics ${small.metrics.toFixed(1)}; ` +
+      `200k readyz ${large.readyz.toFixed(1)} metrics ${large.metrics.toFixed(1)}; ` +
+      `whole-archive queries at 200k ${reference.toFixed(1)} ms\n`,
+  );
+  expect(large.readyz).toBeLessThanOrEqual(2 * small.readyz + 15);
+  expect(large.metrics).toBeLessThanOrEqual(2 * small.metrics + 15);
+
+  await sleep(1050);
+  const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
+  expect(ready.replication).toEqual({ pending: 3, bytesPending: 3 * 250_000, oldestPendingSeconds: expect.any(Number) });
+  expect(ready.documents.failed).toBe(4);
+  expect(ready.integrity.unrepairedObjects).toBe(2);
+
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(gauge(metrics, 'diwan_replication_pending_documents')).toBe(3);
+  expect(gauge(metrics, 'diwan_replication_pending_bytes')).toBe(750_000);
+  expect(gauge(metrics, 'diwan_documents{status="archived"}')).toBe(200_000 - 4);
+  expect(gauge(metrics, 'diwan_documents{status="failed"}')).toBe(4);
+  expect(gauge(metrics, 'diwan_documents{status="queued"}')).toBe(0);
+  expect(gauge(metrics, 'diwan_fixity_objects{state="ok"}')).toBe(200_000 * 2 - 2);
+  expect(gauge(metrics, 'diwan_fixity_objects{state="mismatch"}')).toBe(2);
+  expect(gauge(metrics, 'diwan_fixity_unrepaired_objects')).toBe(2);
+
+  // The scrape folded the appended changes into the totals (the application's role may).
+  expect((await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM stat_deltas')).rows[0]!.n).toBe(0);
+  // The kept counts equal counting everything.
+  const truth = await owner.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
+  );
+  for (const r of truth.rows) expect(gauge(metrics, `diwan_documents{status="${r.status}"}`)).toBe(r.n);
+
+  // The copies come back: nothing is pending any more.
+  await owner.query(
+    `INSERT INTO replicas (document_id, target, key, sha256, verified_at)
+     SELECT document_id, $1, key, sha256, now() FROM artefacts WHERE document_id = ANY($2::uuid[])`,
+    [offsite, ids.slice(0, 4)],
+  );
+  await sleep(1050);
+  const after = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
+  expect(after.replication).toEqual({ pending: 0, bytesPending: 0, oldestPendingSeconds: 0 });
+});
