@@ -1,32 +1,63 @@
 /**
  * What runs on a timer in a server process: the sweep that re-queues
  * unfinished documents, scheduled fixity sweeps, ledger checkpoints, and the
- * ledger segments' export tried again after it failed.
+ * ledger segments' export tried again after it failed. Each runs once for
+ * the whole cluster, its period counted from the last run any process
+ * recorded (storage/schedules.ts), so restarts never put a run off.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { sweepUnfinished } from '../../ingest/intake/accept';
 import { makeCheckpoint, type SigningKey } from '../../storage/integrity/checkpoints';
 import { sweepFixity } from '../../storage/integrity/fixity';
 import { retryFailedExport } from '../../storage/integrity/ledgerExport';
+import { recordRunAtStart, runIfDue } from '../../storage/schedules';
 import { acceptDeps, type Core } from './core';
 
-/**
- * Runs `job` every `hours` (the first time one interval after start), one run
- * at a time, its failures logged and never thrown; none when `hours` is 0.
- */
-function every(core: Core, hours: number, name: string, job: () => Promise<void>): { stop(): Promise<void> } {
-  return everyMs(core, hours * 3600 * 1000, name, job);
-}
+/** This process, as the recorded runs name it. */
+const PROCESS = `${os.hostname()}:${process.pid}`;
 
-function everyMs(core: Core, ms: number, name: string, job: () => Promise<void>): { stop(): Promise<void> } {
-  if (ms <= 0) return { stop: async () => undefined };
+/** The longest wait between two looks at a schedule's last run. */
+const CHECK_MS = 30_000;
+
+/**
+ * Runs `job` every `periodMs` across the whole cluster: this process looks at
+ * the last run recorded by any process at start and then every
+ * min(period, 30 s), and runs the job only when due and not running
+ * elsewhere. Failures are recorded and logged, never thrown; none when
+ * `periodMs` is 0. A schedule never run before is due at once when
+ * `dueAtFirstSight`, else one period after it was first seen.
+ */
+function clusterSchedule(
+  core: Core,
+  name: string,
+  periodMs: number,
+  dueAtFirstSight: boolean,
+  job: () => Promise<void>,
+): { stop(): Promise<void> } {
+  if (periodMs <= 0) return { stop: async () => undefined };
+  const checkMs = Math.min(periodMs, CHECK_MS);
+  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => job().catch((e: unknown) => core.log.warn(`${name} failed`, { error: String(e) })));
-  }, ms);
-  timer.unref();
+  let stopped = false;
+  const tick = () => {
+    running = runIfDue(core.db, name, periodMs / 1000, { dueAtFirstSight, process: PROCESS }, job)
+      .then((r) => (r.outcome === 'not-due' ? Math.max(50, Math.min(checkMs, r.dueInSeconds * 1000)) : checkMs))
+      .catch((e: unknown) => {
+        core.log.warn(`${name} failed`, { error: String(e) });
+        return checkMs;
+      })
+      .then((delay) => {
+        if (stopped) return;
+        timer = setTimeout(tick, delay);
+        timer.unref();
+      });
+  };
+  tick();
   return {
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       await running;
     },
   };
@@ -38,11 +69,11 @@ function everyMs(core: Core, ms: number, name: string, job: () => Promise<void>)
  * export (by a checkpoint or a document's replication) has failed.
  */
 export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { stop(): Promise<void> } {
-  const checkpoints = every(core, core.config.checkpoints.everyHours, 'ledger checkpoint', async () => {
+  const checkpoints = clusterSchedule(core, 'ledger checkpoint', hoursMs(core.config.checkpoints.everyHours), false, async () => {
     const c = await makeCheckpoint(core, signingKey);
     core.log.info('ledger checkpoint', { ledgerSeq: c.body.ledgerSeq, documents: c.body.documents });
   });
-  const exports = everyMs(core, core.config.sweepSeconds * 1000, 'ledger segment export', async () => {
+  const exports = clusterSchedule(core, 'ledger segment export', core.config.sweepSeconds * 1000, false, async () => {
     if (await retryFailedExport(core.db, [core.primary, core.offsite])) core.log.info('ledger segments exported after a failure');
   });
   return {
@@ -56,7 +87,7 @@ export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { s
 /** A paced fixity sweep every DIWAN_FIXITY_HOURS. */
 export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
   const { everyHours, bytesPerSecond } = core.config.fixity;
-  return every(core, everyHours, 'fixity sweep', async () => {
+  return clusterSchedule(core, 'fixity sweep', hoursMs(everyHours), false, async () => {
     const r = await sweepFixity(core, { maxBytesPerSecond: bytesPerSecond });
     const fields = {
       documents: r.documents,
@@ -70,27 +101,50 @@ export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
   });
 }
 
-/** Runs the sweep now and then every `sweepSeconds`, one run at a time. */
+/**
+ * The sweep's schedule: one per spool, since a sweep also stores the bytes
+ * that wait in this machine's spool; processes sharing a spool share it.
+ */
+export function sweepScheduleName(core: Core): string {
+  return `sweep ${os.hostname()}:${path.resolve(core.config.spoolDir)}`;
+}
+
+/**
+ * The sweep of unfinished documents: once as the process starts (it claims
+ * the spool before any upload is taken), then every `sweepSeconds` counted
+ * from the last run on this spool by any process.
+ */
 export function startSweeper(core: Core): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = sweepUnfinished(acceptDeps(core))
-      .then((r) => {
-        if (r.requeued || r.waiting) core.log.info('sweep', r);
-      })
-      .catch((e: unknown) => core.log.warn('sweep failed', { error: String(e) }))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, core.config.sweepSeconds * 1000);
-      });
+  const name = sweepScheduleName(core);
+  const sweep = async () => {
+    const r = await sweepUnfinished(acceptDeps(core));
+    if (r.requeued || r.waiting) core.log.info('sweep', r);
   };
-  tick();
+  const startedAt = new Date();
+  let periodic: { stop(): Promise<void> } | undefined;
+  let stopped = false;
+  const first = sweep()
+    .then(
+      () => null,
+      (e: unknown) => {
+        core.log.warn('sweep failed', { error: String(e) });
+        return String(e);
+      },
+    )
+    .then((error) => recordRunAtStart(core.db, { name, process: PROCESS, startedAt, error }))
+    .catch((e: unknown) => core.log.warn('sweep not recorded', { error: String(e) }))
+    .then(() => {
+      if (!stopped) periodic = clusterSchedule(core, name, core.config.sweepSeconds * 1000, false, sweep);
+    });
   return {
     async stop() {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      await first;
+      await periodic?.stop();
     },
   };
+}
+
+function hoursMs(hours: number): number {
+  return hours * 3600 * 1000;
 }
