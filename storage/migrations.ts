@@ -504,4 +504,19 @@ CREATE TABLE schedule_runs (
 CREATE INDEX schedule_runs_by_name ON schedule_runs (name, id);
 `,
   },
+  {
+    version: 18,
+    sql: `
+-- The audit report without whole-archive scans: stored files counted by kind as they are added or removed,
+-- and fixity checks findable by time.
+CREATE TRIGGER artefacts_count_insert AFTER INSERT ON artefacts REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('artefacts.kind', 'kind');
+CREATE TRIGGER artefacts_count_update AFTER UPDATE ON artefacts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('artefacts.kind', 'kind');
+CREATE TRIGGER artefacts_count_delete AFTER DELETE ON artefacts REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('artefacts.kind', 'kind');
+INSERT INTO stat_totals (metric, label, n) SELECT 'artefacts.kind', kind, count(*) FROM artefacts GROUP BY kind;
+CREATE INDEX fixity_checked_idx ON fixity (checked_at);
+`,
+  },
 ];

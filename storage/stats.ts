@@ -55,6 +55,27 @@ export async function fixityStateCounts(db: Queryable): Promise<Map<string, numb
   return keptCounts(db, 'fixity.state');
 }
 
+/** When the newest fixity check was made (null before the first). */
+export async function lastFixityCheck(db: Queryable): Promise<Date | null> {
+  const { rows } = await db.query<{ last: Date | null }>('SELECT max(checked_at) AS last FROM fixity');
+  return rows[0]?.last ?? null;
+}
+
+/**
+ * The stored files of archived documents, and how many of them a replica holds with the same fingerprint:
+ * every stored file (a kept count) less those of documents still in the pipeline, and less those pending
+ * replication. Reads pending work only, whatever the archive's size.
+ */
+export async function archivedFileCounts(db: Queryable): Promise<{ files: number; verified: number }> {
+  const all = [...(await keptCounts(db, 'artefacts.kind')).values()].reduce((a, b) => a + b, 0);
+  const { rows } = await db.query<{ unarchived: number; pending: number }>(
+    `SELECT (SELECT count(*)::int FROM artefacts a JOIN documents d ON d.id = a.document_id WHERE d.status <> 'archived') AS unarchived,
+            (SELECT count(*)::int FROM replication_pending p JOIN documents d ON d.id = p.document_id WHERE d.status = 'archived') AS pending`,
+  );
+  const files = all - rows[0]!.unarchived;
+  return { files, verified: files - rows[0]!.pending };
+}
+
 /** How many of one document's stored files the last fixity check found damaged or missing. */
 export async function documentFixityProblems(db: Queryable, documentId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

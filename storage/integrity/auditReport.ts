@@ -5,7 +5,7 @@
  */
 import { listCheckpoints, verifyCheckpoints } from './checkpoints';
 import { ledgerPrivileges, type Db } from '../db';
-import { failedDocuments } from '../stats';
+import { archivedFileCounts, documentStatusCounts, failedDocuments, fixityStateCounts, lastFixityCheck } from '../stats';
 import { verifyLedger } from './ledger';
 import { ledgerExportState, type ExportFailure } from './ledgerExport';
 
@@ -46,9 +46,8 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
   const checks = await verifyCheckpoints(db, publicKeyPem);
   const exported = await ledgerExportState(db);
   const last = (await listCheckpoints(db)).at(-1);
-  const fx = await db.query<{ state: string; n: number; last: Date | null }>(
-    'SELECT state, count(*)::int AS n, max(checked_at) AS last FROM fixity GROUP BY state',
-  );
+  const fx = await fixityStateCounts(db);
+  const lastChecked = await lastFixityCheck(db);
   const damaged = await db.query<{
     registry_year: number;
     registry_seq: number;
@@ -60,20 +59,9 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
     `SELECT d.registry_year, d.registry_seq, f.key, f.target, f.state, f.checked_at FROM fixity f JOIN documents d ON d.id = f.document_id
      WHERE f.state IN ('mismatch', 'missing') ORDER BY d.registry_year, d.registry_seq, f.key, f.target`,
   );
-  const rep = await db.query<{ files: number; verified: number }>(
-    `SELECT count(*)::int AS files,
-            count(r.key)::int AS verified
-     FROM artefacts a JOIN documents d ON d.id = a.document_id AND d.status = 'archived'
-     LEFT JOIN replicas r ON r.document_id = a.document_id AND r.key = a.key AND r.sha256 = a.sha256`,
-  );
-  const docs = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM documents GROUP BY status');
-  const count = (s: string) => fx.rows.find((r) => r.state === s)?.n ?? 0;
-  const lastChecked = fx.rows
-    .map((r) => r.last)
-    .filter((d): d is Date => d !== null)
-    .sort((a, b) => b.getTime() - a.getTime())[0];
-  const files = rep.rows[0]?.files ?? 0;
-  const verified = rep.rows[0]?.verified ?? 0;
+  const { files, verified } = await archivedFileCounts(db);
+  const docs = await documentStatusCounts(db);
+  const count = (s: string) => fx.get(s) ?? 0;
   return {
     generatedAt: new Date().toISOString(),
     ledger: {
@@ -86,7 +74,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
     },
     fixity: {
       lastCheckedAt: lastChecked?.toISOString() ?? null,
-      objectsChecked: fx.rows.reduce((n, r) => n + r.n, 0),
+      objectsChecked: [...fx.values()].reduce((n, v) => n + v, 0),
       ok: count('ok'),
       repaired: count('repaired'),
       damaged: damaged.rows.map((r) => ({
@@ -98,7 +86,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
       })),
     },
     replication: { files, verifiedOffsite: verified, missingOffsite: files - verified },
-    documents: Object.fromEntries(docs.rows.map((r) => [r.status, r.n])),
+    documents: Object.fromEntries(docs),
     failedDocuments: await failedDocuments(db),
   };
 }
