@@ -23,7 +23,8 @@ interface Edit {
   with: Buffer | { file: string; length: number };
 }
 
-const size = (e: Edit) => (Buffer.isBuffer(e.with) ? e.with.length : e.with.length);
+/** The bytes an edit puts in place. */
+const size = (e: Edit) => e.with.length;
 
 /** The edits for one image: its stream's /Length, then its marker. */
 function editsFor(pdf: Buffer, d: Deferred): Edit[] {

@@ -12,6 +12,7 @@ import { createClient } from '../client';
 import { json } from '../output';
 import { multipartBody } from '../upload';
 import type { AuditReport } from '../../../storage/integrity/auditReport';
+import type { ChainVerification } from '../../../storage/integrity/ledger';
 
 interface VerdictView {
   registryNo: string;
@@ -180,15 +181,10 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
   }
   if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger [--full], checkpoint, report, export DIR');
   const full = args.flags.has('full');
-  const r = await client.get<{
-    entries: number;
-    brokenAt: number | null;
-    verifiedFrom: number;
-    verifiedUpTo: number;
-    checked: number;
-    checkpoints: number;
-    badCheckpoint: number | null;
-  }>(full ? '/audit/ledger?full=true' : '/audit/ledger');
+  // The answer of GET /audit/ledger: the chain's verification and the checkpoints'.
+  const r = await client.get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(
+    full ? '/audit/ledger?full=true' : '/audit/ledger',
+  );
   const ok = r.brokenAt === null && r.badCheckpoint === null;
   if (args.flags.has('json')) json(r);
   else {
