@@ -64,12 +64,13 @@ export async function lastFixityCheck(db: Queryable): Promise<Date | null> {
 /**
  * The stored files of archived documents, and how many of them a replica holds with the same fingerprint:
  * every stored file (a kept count) less those of documents still in the pipeline, and less those pending
- * replication. Reads pending work only, whatever the archive's size.
+ * replication. Reads pending work only, whatever the archive's size (the statuses are named, not
+ * negated, so that the status index finds them).
  */
 export async function archivedFileCounts(db: Queryable): Promise<{ files: number; verified: number }> {
   const all = [...(await keptCounts(db, 'artefacts.kind')).values()].reduce((a, b) => a + b, 0);
   const { rows } = await db.query<{ unarchived: number; pending: number }>(
-    `SELECT (SELECT count(*)::int FROM artefacts a JOIN documents d ON d.id = a.document_id WHERE d.status <> 'archived') AS unarchived,
+    `SELECT (SELECT count(*)::int FROM artefacts a JOIN documents d ON d.id = a.document_id WHERE d.status IN ('queued', 'processing', 'failed')) AS unarchived,
             (SELECT count(*)::int FROM replication_pending p JOIN documents d ON d.id = p.document_id WHERE d.status = 'archived') AS pending`,
   );
   const files = all - rows[0]!.unarchived;
