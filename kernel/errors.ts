@@ -47,6 +47,7 @@ export const ERROR_MESSAGES = {
     'لم تتعثر معالجة هذه الوثيقة؛ لا يُعاد تشغيل إلا ما تعثّر.',
     'This document has not failed; only a failed document is run again.',
   ],
+  not_checkpointed: ['لا تشمل هذه الوثيقة نقطة تحقق موقّعة بعد.', 'No signed checkpoint covers this document yet.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

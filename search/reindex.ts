@@ -1,18 +1,23 @@
 /**
- * Rebuilds the search index from PostgreSQL, document by document. The index
- * is a projection: lost or stale, it is rebuilt, never a loss of data. It runs
- * while the server serves: each document's pages are replaced in one step, so
- * a search sees either the old pages or the new ones.
+ * Rebuilds the search index from PostgreSQL. The index is a projection: lost
+ * or stale, it is rebuilt, never a loss of data. The new index is built beside
+ * the live one, which keeps answering searches (and taking newly archived
+ * documents) until the new one is swapped in, in one step; documents touched
+ * while it was being built are then indexed again in the new one. Documents
+ * are read a page at a time, so memory does not grow with the archive.
  */
 import type { Db } from '../storage/db';
 import { readState, writeState } from '../storage/state';
+import { documentStatusCounts } from '../storage/stats';
 import type { DocumentsRepo } from '../storage/repos/documents';
-import type { SearchIndex } from './searchIndex';
+import type { PageDoc, SearchIndex } from './searchIndex';
 import { pageRecords } from './records';
 
 export interface ReindexReport {
   documents: number;
   pages: number;
+  /** Documents changed while the new index was built, indexed again after the swap. */
+  caughtUp: number;
   ms: number;
 }
 
@@ -24,55 +29,91 @@ export interface ReindexReport {
 export const INDEX_FORMAT = 2;
 const INDEX_FORMAT_KEY = 'search_index_format';
 
+/** Documents read from the database at a time. */
+const DOCUMENTS_PER_PAGE = 200;
+/** Page records sent to Meilisearch in one task. */
+const RECORDS_PER_TASK = 2000;
+/** How far before the rebuild's start a change is looked for (a transaction that began earlier commits later). */
+const CHANGE_MARGIN_MS = 60_000;
+
+type Deps = { db: Db; documents: DocumentsRepo; search: SearchIndex; reviewBelow: number };
+
+/** Whether the index was written in an older format (and must be rebuilt). */
+export async function indexIsStale(db: Db): Promise<boolean> {
+  const current = await readState<number>(db, INDEX_FORMAT_KEY);
+  return current === undefined || current < INDEX_FORMAT;
+}
+
+/**
+ * Whether the index must be rebuilt in the current format: it was written in
+ * an older one and there is something archived to write (an archive with
+ * nothing archived is marked current at once).
+ */
+export async function indexNeedsRebuild(db: Db): Promise<boolean> {
+  if (!(await indexIsStale(db))) return false;
+  if ((await documentStatusCounts(db)).get('archived')) return true;
+  await writeState(db, INDEX_FORMAT_KEY, INDEX_FORMAT);
+  return false;
+}
+
 /** Rebuilds the index when it was written in an older format; returns the report, or undefined when it was current. */
-export async function ensureIndexFormat(deps: {
-  db: Db;
-  documents: DocumentsRepo;
-  search: SearchIndex;
-  reviewBelow: number;
-}): Promise<ReindexReport | undefined> {
-  const current = await readState<number>(deps.db, INDEX_FORMAT_KEY);
-  if (current !== undefined && current >= INDEX_FORMAT) return undefined;
+export async function ensureIndexFormat(deps: Deps): Promise<ReindexReport | undefined> {
+  if (!(await indexIsStale(deps.db))) return undefined;
   return rebuildIndex(deps);
 }
 
-/** Rebuilds the index from the database in the current format, and records that it is current. */
+/**
+ * Rebuilds the index from the database in the current format, beside the live
+ * one, swaps it in, and records that it is current. `onProgress` hears the
+ * documents done out of those archived when it started.
+ */
 export async function rebuildIndex(
-  deps: { db: Db; documents: DocumentsRepo; search: SearchIndex; reviewBelow: number },
-  opts: { clear?: boolean } = {},
-): Promise<ReindexReport> {
-  const report = await reindexAll(deps, opts);
-  await writeState(deps.db, INDEX_FORMAT_KEY, INDEX_FORMAT);
-  return report;
-}
-
-export async function reindexAll(
-  deps: { documents: DocumentsRepo; search: SearchIndex; reviewBelow: number },
-  opts: { clear?: boolean } = {},
+  deps: Deps,
+  opts: { onProgress?: (done: number, total: number) => void | Promise<void> } = {},
 ): Promise<ReindexReport> {
   const t0 = Date.now();
-  await deps.search.ensureIndex();
-  if (opts.clear) await deps.search.clear();
+  const mark = await deps.documents.changeMark();
+  const total = (await documentStatusCounts(deps.db)).get('archived') ?? 0;
+  const aside = await deps.search.buildAside();
   let documents = 0;
   let pages = 0;
-  // Into an empty index, many documents go in one task; otherwise each document's pages are replaced in one step.
-  let pending: Awaited<ReturnType<typeof pageRecords>> = [];
-  for (const id of await deps.documents.archivedIds()) {
-    const doc = await deps.documents.get(id);
-    if (!doc) continue;
-    const records = pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow);
-    if (opts.clear) {
-      pending.push(...records);
-      if (pending.length >= 2000) {
-        await deps.search.addPages(pending);
-        pending = [];
+  try {
+    let pending: PageDoc[] = [];
+    let after: { year: number; seq: number } | null = null;
+    do {
+      const page = await deps.documents.archivedIdsPage(after, DOCUMENTS_PER_PAGE);
+      for (const id of page.ids) {
+        const records = await recordsOf(deps, id);
+        if (!records) continue;
+        pending.push(...records);
+        documents++;
+        pages += records.length;
+        if (pending.length >= RECORDS_PER_TASK) {
+          await aside.addPages(pending);
+          pending = [];
+        }
       }
-    } else {
-      await deps.search.indexDocument(id, records);
-    }
-    documents++;
-    pages += records.length;
+      await opts.onProgress?.(documents, Math.max(total, documents));
+      after = page.next;
+    } while (after);
+    await aside.addPages(pending);
+    await aside.swapIn();
+  } catch (e) {
+    await aside.discard().catch(() => undefined);
+    throw e;
   }
-  await deps.search.addPages(pending);
-  return { documents, pages, ms: Date.now() - t0 };
+  // What changed while the new index was built went into the old one: it goes into the new one now.
+  const touched = await deps.documents.archivedTouchedSince(mark.seq, new Date(mark.at.getTime() - CHANGE_MARGIN_MS));
+  for (const id of touched) {
+    const records = await recordsOf(deps, id);
+    if (records) await deps.search.indexDocument(id, records);
+  }
+  await writeState(deps.db, INDEX_FORMAT_KEY, INDEX_FORMAT);
+  return { documents, pages, caughtUp: touched.length, ms: Date.now() - t0 };
+}
+
+async function recordsOf(deps: Deps, id: string): Promise<PageDoc[] | undefined> {
+  const doc = await deps.documents.get(id);
+  if (!doc) return undefined;
+  return pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow);
 }

@@ -103,6 +103,21 @@ export interface SearchIndex {
   clear(): Promise<void>;
   /** Number of page records. */
   count(): Promise<number>;
+  /**
+   * A new, empty index beside the live one, with the same settings (one left
+   * by a rebuild that stopped is dropped first). Searches go on reading the
+   * live index until `swapIn` makes the new one live, in one step.
+   */
+  buildAside(): Promise<AsideIndex>;
+}
+
+/** An index being built beside the live one (SearchIndex.buildAside). */
+export interface AsideIndex {
+  addPages(pages: PageDoc[]): Promise<void>;
+  /** Makes this index the live one and drops the old. */
+  swapIn(): Promise<void>;
+  /** Drops this index, leaving the live one as it was. */
+  discard(): Promise<void>;
 }
 
 /** A registry number typed any way (٢٠٢٦/١٢٣, 2026/000123, 2026-123), as stored (2026/000123); undefined otherwise. */
@@ -183,11 +198,36 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
     if (task.status !== 'succeeded') throw new Error(`Meilisearch ${what} failed: ${JSON.stringify(task.error)}`);
   };
 
+  const ensure = async (name: string) => {
+    // Creating an index that exists fails its task harmlessly; the settings are what must succeed.
+    await client.createIndex(name, { primaryKey: 'id' }).waitTask(wait);
+    must(await client.index(name).updateSettings(SETTINGS).waitTask(wait), 'settings');
+  };
+
   return {
-    async ensureIndex() {
-      // Creating an index that exists fails its task harmlessly; the settings are what must succeed.
-      await client.createIndex(opts.index, { primaryKey: 'id' }).waitTask(wait);
-      must(await index.updateSettings(SETTINGS).waitTask(wait), 'settings');
+    ensureIndex: () => ensure(opts.index),
+    async buildAside() {
+      const name = `${opts.index}__next`;
+      const aside = client.index<PageDoc>(name);
+      const drop = async () => {
+        const task = await client.deleteIndex(name).waitTask(wait);
+        // An index that is not there is already dropped.
+        if (task.status !== 'succeeded' && (task.error as { code?: string } | null)?.code !== 'index_not_found')
+          must(task, 'drop');
+      };
+      await drop();
+      await ensure(opts.index);
+      await ensure(name);
+      return {
+        async addPages(pages) {
+          if (pages.length > 0) must(await aside.addDocuments(pages).waitTask(wait), 'indexing');
+        },
+        async swapIn() {
+          must(await client.swapIndexes([{ indexes: [opts.index, name], rename: false }]).waitTask(wait), 'swap');
+          await drop();
+        },
+        discard: drop,
+      };
     },
     async ping() {
       const h = await client.health();

@@ -155,6 +155,25 @@ const envSchema = z.object({
   DIWAN_CRASH_AT: optionalString,
   /** 'silent' keeps logs off (tests); otherwise one JSON line per event on stderr. */
   DIWAN_LOG: z.enum(['info', 'debug', 'silent']).default('info'),
+  /** Days within which the scheduled fixity runs check every stored copy once (each run takes its share, oldest checks first). */
+  DIWAN_FIXITY_CYCLE_DAYS: z.coerce.number().positive().default(30),
+  /** Stored objects a fixity run reads at once (both copies of each are read together). */
+  DIWAN_FIXITY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Copies a fixity run checks before it writes their state (one transaction per batch; a killed run loses one batch at most). */
+  DIWAN_FIXITY_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
+  /**
+   * Which copies this process's scheduled fixity runs check, comma-separated (`primary`, `offsite`; unset: both).
+   * A process at the offsite site set to `offsite` checks that copy where it lives, under a schedule of its own.
+   */
+  DIWAN_FIXITY_TARGETS: z
+    .string()
+    .trim()
+    .regex(/^(primary|offsite)(,(primary|offsite))*$/, 'primary, offsite, or primary,offsite')
+    .optional(),
+  /** Whether this process (`serve` or `worker`) takes long work: fixity sweeps and rebuilds of the search index asked for. */
+  DIWAN_JOBS: boolFlag(true),
+  /** Seconds without a heartbeat after which a running job is taken as stopped (its process gone) and taken again. */
+  DIWAN_JOB_STALE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
 });
 
 export interface Config {
@@ -190,6 +209,10 @@ export interface Config {
   log: 'info' | 'debug' | 'silent';
   /** Test hook: the crash point armed in this process, if any. */
   crashAt: string | undefined;
+  /** The rolling fixity cycle: its length, objects in flight, copies per batch, and the copies checked here (undefined: both). */
+  fixityCycle: { cycleDays: number; concurrency: number; batchSize: number; targets: string[] | undefined };
+  /** Long work: whether this process takes it, and when a running job is taken as stopped. */
+  jobs: { run: boolean; staleSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -302,5 +325,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     log: e.DIWAN_LOG,
     crashAt: e.DIWAN_CRASH_AT,
+    fixityCycle: {
+      cycleDays: e.DIWAN_FIXITY_CYCLE_DAYS,
+      concurrency: e.DIWAN_FIXITY_CONCURRENCY,
+      batchSize: e.DIWAN_FIXITY_BATCH,
+      targets: e.DIWAN_FIXITY_TARGETS ? [...new Set(e.DIWAN_FIXITY_TARGETS.split(','))] : undefined,
+    },
+    jobs: { run: e.DIWAN_JOBS, staleSeconds: e.DIWAN_JOB_STALE_SECONDS },
   };
 }

@@ -519,4 +519,104 @@ INSERT INTO stat_totals (metric, label, n) SELECT 'artefacts.kind', kind, count(
 CREATE INDEX fixity_checked_idx ON fixity (checked_at);
 `,
   },
+  {
+    version: 19,
+    sql: `
+-- Long work (a fixity sweep, a rebuild of the search index) as jobs any server or worker process takes,
+-- with its progress for the API and the command line; a job whose process stopped is taken again.
+CREATE TABLE jobs (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  kind text NOT NULL,
+  params jsonb NOT NULL DEFAULT '{}'::jsonb,
+  state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+  requested_by text,
+  owner text,
+  attempts int NOT NULL DEFAULT 0,
+  done bigint NOT NULL DEFAULT 0,
+  total bigint,
+  result jsonb,
+  error text,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  started_at timestamptz,
+  heartbeat_at timestamptz,
+  finished_at timestamptz
+);
+CREATE INDEX jobs_open_idx ON jobs (created_at) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_created_idx ON jobs (created_at DESC);
+-- One open job of a kind with the same parameters: asking again returns the one already there.
+CREATE UNIQUE INDEX jobs_one_open ON jobs (kind, params) WHERE state IN ('queued', 'running');
+`,
+  },
+  {
+    version: 20,
+    sql: `
+-- Fixity as a rolling cycle: every copy of every archived document's stored file, with when the cycle last
+-- read it ('-infinity': never), so that a run takes the oldest checks first by an index scan whatever the
+-- archive's size. The copies are named in fixity_targets; rows are added as a document is archived, or a
+-- file is added to an archived one, and removed with the file.
+CREATE TABLE fixity_targets (name text PRIMARY KEY);
+INSERT INTO fixity_targets (name) VALUES ('primary'), ('offsite');
+CREATE TABLE fixity_cycle (
+  document_id uuid NOT NULL,
+  key text NOT NULL,
+  target text NOT NULL,
+  checked_at timestamptz NOT NULL DEFAULT '-infinity',
+  PRIMARY KEY (document_id, key, target)
+);
+CREATE INDEX fixity_cycle_oldest_idx ON fixity_cycle (checked_at, document_id, key, target);
+CREATE FUNCTION fixity_cycle_files() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM fixity_cycle c USING old_rows o WHERE c.document_id = o.document_id AND c.key = o.key;
+  ELSE
+    INSERT INTO fixity_cycle (document_id, key, target)
+      SELECT n.document_id, n.key, t.name FROM new_rows n
+      JOIN documents d ON d.id = n.document_id AND d.status = 'archived' CROSS JOIN fixity_targets t
+      ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION fixity_cycle_archived() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO fixity_cycle (document_id, key, target)
+    SELECT a.document_id, a.key, t.name
+    FROM (SELECT id FROM new_rows WHERE status = 'archived' EXCEPT SELECT id FROM old_rows WHERE status = 'archived') n
+    JOIN artefacts a ON a.document_id = n.id CROSS JOIN fixity_targets t
+    ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER artefacts_fixity_cycle_insert AFTER INSERT ON artefacts REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION fixity_cycle_files();
+CREATE TRIGGER artefacts_fixity_cycle_delete AFTER DELETE ON artefacts REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION fixity_cycle_files();
+CREATE TRIGGER documents_fixity_cycle_archived AFTER UPDATE ON documents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION fixity_cycle_archived();
+-- What earlier sweeps checked keeps its time; the rest waits for its first check.
+INSERT INTO fixity_cycle (document_id, key, target, checked_at)
+  SELECT a.document_id, a.key, t.name, coalesce(f.checked_at, '-infinity')
+  FROM artefacts a JOIN documents d ON d.id = a.document_id AND d.status = 'archived' CROSS JOIN fixity_targets t
+  LEFT JOIN fixity f ON f.document_id = a.document_id AND f.target = t.name AND f.key = a.key;
+`,
+  },
+  {
+    version: 21,
+    sql: `
+-- Checkpoints over a Merkle mountain range (storage/integrity/mmr.ts), so a checkpoint costs what was archived
+-- since the last one: a leaf per archived document, in the order of its first 'archived' ledger entry (fixed
+-- once given: the ledger only grows, and a restored ledger gives the same order), and the range's nodes by
+-- position, each written once. Existing archives are filled in by the next checkpoint (mmrStore.ts), a
+-- thousand leaves per transaction, from the ledger's 'archived' entries in order.
+CREATE TABLE mmr_leaves (
+  leaf_index bigint PRIMARY KEY,
+  document_id uuid NOT NULL UNIQUE,
+  ledger_seq bigint NOT NULL UNIQUE,
+  leaf text NOT NULL
+);
+CREATE TABLE mmr_nodes (
+  pos bigint PRIMARY KEY,
+  hash text NOT NULL
+);
+CREATE INDEX ledger_archived_idx ON ledger (seq) WHERE event = 'archived';
+`,
+  },
 ];

@@ -26,6 +26,15 @@ export interface StoredObject {
   size: number;
 }
 
+/** What a read of an object said of its version and Object Lock retention (the GET's own headers). */
+export interface LockSeen {
+  versionId: string | null;
+  lastModified: number;
+  /** The retention mode and its end, or null when the answer named none. */
+  mode: string | null;
+  retainUntil: number | null;
+}
+
 export interface ObjectStore {
   /** A name for logs and replicas ("primary", "offsite"). */
   readonly name: string;
@@ -44,8 +53,8 @@ export interface ObjectStore {
   getBuffer(key: string): Promise<Buffer>;
   /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
-  /** Reads the whole object back and hashes it. */
-  hash(key: string): Promise<StoredObject>;
+  /** Reads the whole object back and hashes it; with what the read said of its retention, where it said it. */
+  hash(key: string): Promise<StoredObject & { lock?: LockSeen }>;
   /**
    * Puts known-good bytes over a damaged or missing object (fixity repair):
    * the one write that may replace what a key holds. With Object Lock the
@@ -65,9 +74,11 @@ export interface ObjectStore {
    * Makes sure the current version of a kept key is under COMPLIANCE retention for the whole period
    * from its writing, and sets it when it is missing or short: 'ok', 'set', or 'unlocked' (a bucket
    * without Object Lock, or a working file that is not kept). Throws when the lock state cannot be read.
+   * `seen`: what a read just said of the object (hash()): a retention it named long enough needs no more
+   * requests.
    * (A store without retention at all, like an in-memory one, need not have it.)
    */
-  ensureRetention?(key: string): Promise<'ok' | 'set' | 'unlocked'>;
+  ensureRetention?(key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'>;
 }
 
 /** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
@@ -91,6 +102,23 @@ const NO_OBJECT_LOCK = new Set(['ObjectLockConfigurationNotFoundError', 'NotImpl
 /** Retention may be set this much short of the full period (clock skew between this host and the storage). */
 function retentionSlackMs(ms: number): number {
   return Math.min(3600_000, ms / 10);
+}
+
+/** The version and retention a GET's answer names (S3 sends them to whoever may read the retention). */
+function lockSeen(headers: Record<string, string | string[] | undefined> | undefined): LockSeen | undefined {
+  const one = (k: string) => {
+    const v = headers?.[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const modified = Date.parse(one('last-modified') ?? '');
+  if (!headers || Number.isNaN(modified)) return undefined;
+  const until = Date.parse(one('x-amz-object-lock-retain-until-date') ?? '');
+  return {
+    versionId: one('x-amz-version-id') ?? null,
+    lastModified: modified,
+    mode: one('x-amz-object-lock-mode') ?? null,
+    retainUntil: Number.isNaN(until) ? null : until,
+  };
 }
 
 export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
@@ -138,8 +166,12 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     if (retainFor > 0) await retain(key, new Date(Date.now() + retainFor), put.versionId);
   };
 
-  const ensureRetention = async (key: string): Promise<'ok' | 'set' | 'unlocked'> => {
+  const ensureRetention = async (key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'> => {
     if (!retention?.applies(key) || !(await isLocked())) return 'unlocked';
+    if (seen?.mode === Minio.RETENTION_MODES.COMPLIANCE && seen.retainUntil !== null) {
+      const due = seen.lastModified + retention.ms;
+      if (due <= Date.now() || seen.retainUntil >= due - retentionSlackMs(retention.ms)) return 'ok';
+    }
     const s = await client.statObject(bucket, key);
     const due = s.lastModified.getTime() + retention.ms;
     // Past its retention period, an object needs none.
@@ -263,8 +295,9 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     },
     stat,
     async hash(key) {
-      const h = await sha256Stream(await client.getObject(bucket, key));
-      return { key, ...h };
+      const stream = await client.getObject(bucket, key);
+      const h = await sha256Stream(stream);
+      return { key, ...h, lock: lockSeen((stream as { headers?: Record<string, string | string[] | undefined> }).headers) };
     },
     objectLock: objectLockOf,
     ensureRetention,

@@ -136,9 +136,10 @@ function matrix(): Array<[string, string, string, (() => RequestInit['body']) | 
     ['audit report', 'GET', '/api/v1/audit/report', undefined, row(401, 403, 403, 403, 403, 200, 200)],
     ['ledger check', 'GET', '/api/v1/audit/ledger', undefined, row(401, 403, 403, 403, 403, 200, 200)],
     ['replication status', 'GET', '/api/v1/replication', undefined, row(401, 403, 403, 403, 403, 200, 200)],
+    ['long work and its progress', 'GET', '/api/v1/jobs', undefined, row(401, 403, 403, 403, 403, 200, 200)],
     ['users', 'GET', '/api/v1/users', undefined, row(401, 403, 403, 403, 403, 403, 200)],
     ['tokens', 'GET', '/api/v1/tokens', undefined, row(401, 403, 403, 403, 403, 403, 200)],
-    ['rebuild the index', 'POST', '/api/v1/reindex', () => '{}', row(401, 403, 403, 403, 403, 403, 200)],
+    ['rebuild the index', 'POST', '/api/v1/reindex', () => '{}', row(401, 403, 403, 403, 403, 403, 202)],
     // Nobody deletes an archived document through the API.
     ['delete a document', 'DELETE', `/api/v1/documents/${docs.pub}`, undefined, row(401, 405, 405, 405, 405, 405, 405)],
     [

@@ -51,13 +51,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-test('the bundle holds the ledger, the checkpoint, the public key, the manifest and verify.mjs', () => {
+test('the bundle holds the ledger, the checkpoint, the public key, the manifest and verify.mjs (with its proofs module)', () => {
   const bundle = path.join(work, 'bundle');
   expect(fs.readdirSync(bundle).sort()).toEqual([
     'README.txt',
     'checkpoints.json',
     'ledger.jsonl',
     'manifests',
+    'offlineProof.mjs',
     'public-key.pem',
     'verify.mjs',
   ]);

@@ -18,6 +18,19 @@ export interface TestServer extends Server {
   api(p: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   upload(file: Buffer, name: string, fields?: Record<string, string>, token?: string | null): Promise<Response>;
   waitFor(id: string, statuses?: string[], timeoutMs?: number): Promise<DocumentJson>;
+  /** Asks for long work (answered 202 with a job) and waits for the job's end: its record, result included. */
+  job<T = unknown>(p: string, init?: RequestInit & { token?: string | null }): Promise<JobJson<T>>;
+}
+
+export interface JobJson<T = unknown> {
+  id: string;
+  kind: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  done: number;
+  total: number | null;
+  attempts: number;
+  result: T;
+  error: string | null;
 }
 
 export interface DocumentJson {
@@ -99,6 +112,18 @@ export async function startTestServer(env?: NodeJS.ProcessEnv): Promise<TestServ
       for (const [k, v] of Object.entries(fields)) form.append(k, v);
       form.append('file', new Blob([file]), name);
       return api('/api/v1/documents', { method: 'POST', body: form, token });
+    },
+    async job<T>(p: string, init: RequestInit & { token?: string | null } = {}) {
+      const res = await api(p, { method: 'POST', ...init });
+      if (res.status !== 202) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
+      const { job } = (await res.json()) as { job: JobJson<T> };
+      const deadline = Date.now() + 150_000;
+      for (;;) {
+        const now = (await (await api(`/api/v1/jobs/${job.id}`, { token: init.token })).json()) as JobJson<T>;
+        if (now.state === 'done' || now.state === 'failed') return now;
+        if (Date.now() > deadline) throw new Error(`job ${job.id} still ${now.state}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
     async waitFor(id, statuses = ['archived', 'failed'], timeoutMs = 150_000) {
       const deadline = Date.now() + timeoutMs;

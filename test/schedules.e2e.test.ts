@@ -3,11 +3,13 @@
  * last run recorded in the database: two servers on one archive share one
  * sweep, a server restarted more often than the period still runs a due
  * schedule, and a run held elsewhere (its advisory lock) is not started twice.
+ * Processes that each check one copy (fixity where the copy lives) run a
+ * fixity schedule of their own.
  */
 import pg from 'pg';
 import { createDb, type Db } from '../storage/db';
 import { listScheduleRuns, SCHEDULE_LOCK_NAMESPACE, type ScheduleRun } from '../storage/schedules';
-import { sweepScheduleName } from '../src/runtime/schedules';
+import { fixityScheduleName, sweepScheduleName } from '../src/runtime/schedules';
 import { isolatedEnv, startTestServer, type TestServer } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,4 +97,20 @@ test('a run could start twice: a schedule whose lock is held elsewhere is not st
   } finally {
     await other.end();
   }
+});
+
+test('copies checked where they live: processes set to check one copy each run a fixity schedule of their own', async () => {
+  const env = await isolatedEnv({ DIWAN_INPROCESS_WORKERS: 'false', DIWAN_FIXITY_HOURS: '0.0005' });
+  servers.push(
+    await startTestServer({ ...env, DIWAN_FIXITY_TARGETS: 'primary' }),
+    await startTestServer({ ...env, DIWAN_FIXITY_TARGETS: 'offsite' }),
+  );
+  db = createDb(env.DATABASE_URL!, 2);
+  await sleep(5000);
+  const runs = async (name: string) => (await listScheduleRuns(db!, name)).filter((r) => r.ok === true);
+  expect(fixityScheduleName(['offsite'])).toBe('fixity sweep offsite');
+  expect((await runs(fixityScheduleName(['primary']))).length).toBeGreaterThanOrEqual(1);
+  expect((await runs(fixityScheduleName(['offsite']))).length).toBeGreaterThanOrEqual(1);
+  // Neither checks both copies under the cluster's shared schedule.
+  expect(await listScheduleRuns(db, fixityScheduleName(undefined))).toHaveLength(0);
 });

@@ -78,7 +78,14 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     await fetch(`${base}/api/v1/audit/checkpoint`, { method: 'POST', headers: auth });
-    await fetch(`${base}/api/v1/fixity`, { method: 'POST', headers: auth });
+    // A fixity sweep is a job: the audit page shows its result once it is done.
+    const { job } = (await (await fetch(`${base}/api/v1/fixity`, { method: 'POST', headers: auth })).json()) as {
+      job: { id: string };
+    };
+    while (
+      ((await (await fetch(`${base}/api/v1/jobs/${job.id}`, { headers: auth })).json()) as { state: string }).state !== 'done'
+    )
+      await new Promise((r) => setTimeout(r, 500));
 
     const password = 'كلمة-مرور-للصور-التوضيحية';
     await fetch(`${base}/api/v1/users`, {

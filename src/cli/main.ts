@@ -11,7 +11,7 @@ import { createLogger } from '../../kernel/log';
 import { loadConfig, ConfigError, type Config } from '../config';
 import { UsageError } from './args';
 import { ApiError } from './client';
-import { reindex, rerun, tokens, users } from './commands/admin';
+import { jobs, reindex, rerun, tokens, users } from './commands/admin';
 import { audit, fixity, replicate, verify, verifyFile } from './commands/auditor';
 import { reocr, search, show } from './commands/official';
 import { doctor, restore, serve, worker } from './commands/operator';
@@ -31,23 +31,33 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
   diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
   diwan audit report [--json]           ledger, checkpoints, fixity (damaged objects named), offsite coverage, documents
-  diwan audit export DIR                the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
+  diwan audit export DIR [--quiet]      the ledger, checkpoints, public key and manifests, with verify.mjs to check them offline
+  diwan audit proof REGISTRY_NO|ID [--out FILE] [--json]
+                                       a document's inclusion proof under the latest signed checkpoint (node verify.mjs proof FILE)
+  diwan audit consistency OLDER NEWER [--out FILE]
+                                       proof that an older checkpoint's documents are the first of a newer one's, unchanged
   diwan audit verify-ledger [--full] [--json]
                                        recompute the ledger's hash chain (what is new since the last check, or
                                        all of it with --full); exit 1 naming the first broken entry
   diwan replicate [--status] [--json]    offsite lag (pending documents, oldest, bytes) and Object Lock; without
                                        --status, queue every document whose offsite copy is incomplete
-  diwan restore --from offsite|primary [--json]
+  diwan restore --from offsite|primary [--quiet] [--json]
                                        rebuild the database and the search index from one bucket alone (into an
                                        empty database; fills the other bucket; restartable)
-  diwan fixity [--json]                 re-hash every stored object on both copies now, repair what it can
+  diwan fixity [--document ID] [--no-wait] [--quiet] [--json]
+                                       re-hash every stored object on both copies now, repair what it can (a job on the
+                                       server, followed with a progress bar; scheduled runs check a share each day)
   diwan users add USERNAME --role clerk|official|auditor|admin [--clearance C] [--departments A,B] [--name N] [--json]
   diwan users list [--json] | disable USERNAME | enable USERNAME
                                        people of the viewer (a new user's password is printed once)
   diwan tokens create --user USERNAME --name NAME [--role R] [--json] | list [--json] | revoke ID
                                        API tokens for the command line and integrations (printed once)
   diwan doctor [--json]                 check the settings and every service they point at; say what to fix
-  diwan reindex [--clear] [--json]      rebuild the search index from the database (while serving)
+  diwan reindex [--no-wait] [--quiet] [--json]
+                                       rebuild the search index from the database: a new index built beside the one
+                                       that serves, swapped in when whole (a job; a progress bar on standard error)
+  diwan jobs [ID] [--limit N] [--quiet] [--json]
+                                       long work (fixity, reindex) and its progress; with ID, follow it to its end
   diwan rerun ID... | --all [--json]    run failed documents through the pipeline again
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
@@ -74,6 +84,7 @@ const COMMANDS = new Map<string, Command>([
   ['tokens', tokens],
   ['doctor', doctor],
   ['reindex', reindex],
+  ['jobs', jobs],
   ['rerun', rerun],
   ['show', show],
   ['reocr', reocr],

@@ -23,6 +23,7 @@ import { batchesRouter } from './batches';
 import { documentsRouter } from './documents';
 import { errorHandler } from './errors';
 import { healthRouter } from './health';
+import { jobsRouter } from './jobs';
 import { authorize } from './policy';
 import { requestLog } from './requestLog';
 import { searchRouter } from './search';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(batchesRouter(deps));
   api.use(searchRouter(deps));
   api.use(auditRouter(deps));
+  api.use(jobsRouter(deps));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 

@@ -7,8 +7,12 @@ import { Router } from 'express';
 import { sweepUnfinished, type AcceptDeps } from '../../ingest/intake/accept';
 import { auditReport } from '../../storage/integrity/auditReport';
 import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../../storage/integrity/checkpoints';
+import { checkpointConsistency, documentProof } from '../../storage/integrity/checkpointProofs';
+import { DomainError } from '../../kernel/errors';
+import type { DocumentRecord } from '../../storage/repos/documents';
 import { exportHandler } from './auditExport';
-import { sweepFixity } from '../../storage/integrity/fixity';
+import { startJob } from './jobs';
+import { isUuid } from '../../kernel/text';
 import { verifyLedger } from '../../storage/integrity/ledger';
 import { replicationStatus } from '../../storage/integrity/replication';
 import type { ObjectStore } from '../../storage/objectStore';
@@ -25,6 +29,14 @@ export function publicKeyRouter(signingKey: SigningKey): Router {
     res.set('X-Diwan-Key-Id', signingKey.keyId).type('application/x-pem-file').send(signingKey.publicKeyPem);
   });
   return router;
+}
+
+/** A document by its id or its registry number ("2026/000123", or "2026-000123" where a slash cannot go). */
+async function documentByIdOrNumber(deps: AuditDeps, ref: string): Promise<DocumentRecord> {
+  const m = /^(\d{4})[/-](\d{1,9})$/.exec(ref);
+  const doc = m ? await deps.documents.getByRegistry(Number(m[1]), Number(m[2])) : await deps.documents.get(ref);
+  if (!doc) throw new DomainError('not_found');
+  return doc;
 }
 
 /** Behind authentication and the permission table (mounted under /api/v1). */
@@ -61,10 +73,29 @@ export function auditRouter(deps: AuditDeps): Router {
   router.get('/audit/checkpoints', async (_req, res) => {
     res.json({ keyId: deps.signingKey.keyId, checkpoints: await listCheckpoints(deps.db) });
   });
-  // Run a fixity sweep now (all archived documents, or ?documentId=): the report names every damaged object.
+  // That a document is under the latest checkpoint: its leaf, the path to its peak, the peaks, the checkpoint as signed.
+  // The proof names the document's registry number and fingerprints only, as an export that withholds it does.
+  router.get('/documents/:id/proof', async (req, res) => {
+    const doc = await documentByIdOrNumber(deps, String(req.params.id));
+    res.json(await documentProof(deps.db, doc.id, deps.signingKey.publicKeyPem));
+  });
+  // That an older checkpoint's range is a prefix of this one's (?from=ID of the older).
+  router.get('/audit/checkpoints/:id/consistency', async (req, res) => {
+    const newer = Number(req.params.id);
+    const older = Number(req.query.from);
+    if (!Number.isSafeInteger(newer) || !Number.isSafeInteger(older))
+      throw new DomainError('bad_request', {
+        ar: '(يلزم رقما نقطتي تحقق)',
+        en: '(two checkpoint ids are needed: /audit/checkpoints/NEWER/consistency?from=OLDER)',
+      });
+    res.json(await checkpointConsistency(deps.db, older, newer, deps.signingKey.publicKeyPem));
+  });
+  // A fixity sweep now (all archived documents, or ?documentId=), as a job: its result names every damaged object.
   router.post('/fixity', async (req, res) => {
     const id = typeof req.query.documentId === 'string' ? req.query.documentId : undefined;
-    res.json(await sweepFixity(deps, id ? { documentIds: [id] } : {}));
+    if (id !== undefined && !isUuid(id))
+      throw new DomainError('bad_request', { en: '(documentId is not an id)', ar: '(documentId ليس معرّفًا)' });
+    await startJob(deps.db, res, 'fixity', id ? { documentId: id } : {});
   });
   return router;
 }

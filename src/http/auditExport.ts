@@ -17,6 +17,7 @@ import type { Request, Response } from 'express';
 import { listCheckpoints } from '../../storage/integrity/checkpoints';
 import { archivedManifestsPage, ledgerHead } from '../../storage/integrity/exportRows';
 import { allLedgerEntries, type LedgerEntry } from '../../storage/integrity/ledger';
+import { documentStatusCounts } from '../../storage/stats';
 import { callerOf, canSee, type Caller } from '../auth';
 import type { AuditDeps } from './audit';
 
@@ -74,7 +75,10 @@ function withheldManifest(
   return { key, sha256, withheld: true, text: JSON.stringify(stub) };
 }
 
-/** Whether the caller is cleared for each document (by id), asked once per document. */
+/** Answers remembered by `clearance`: a document's entries come close together, and memory stays bounded. */
+const CLEARANCE_REMEMBERED = 10_000;
+
+/** Whether the caller is cleared for each document (by id), remembered for the last documents asked about. */
 function clearance(deps: AuditDeps, caller: Caller) {
   const known = new Map<string, boolean>();
   return async (documentId: string): Promise<boolean> => {
@@ -82,6 +86,7 @@ function clearance(deps: AuditDeps, caller: Caller) {
     if (ok === undefined) {
       const doc = await deps.documents.get(documentId);
       ok = doc !== undefined && canSee(caller, doc);
+      if (known.size >= CLEARANCE_REMEMBERED) known.clear();
       known.set(documentId, ok);
     }
     return ok;
@@ -139,7 +144,12 @@ export function exportHandler(deps: AuditDeps) {
     const parts = exportParts(deps, callerOf(res.locals));
     res.type(ndjson ? 'application/x-ndjson' : 'application/json');
     if (ndjson) {
-      await send(res, JSON.stringify({ type: 'header', ...header }) + '\n');
+      // What is coming, for a progress bar: entries up to the head as it stands, and archived documents' manifests.
+      const expected = {
+        ledgerEntries: await ledgerHead(deps.db),
+        manifests: (await documentStatusCounts(deps.db)).get('archived') ?? 0,
+      };
+      await send(res, JSON.stringify({ type: 'header', ...header, expected }) + '\n');
       for await (const p of parts) await send(res, JSON.stringify(p) + '\n');
       res.end();
       return;

@@ -21,6 +21,8 @@ export const POLICY: readonly Rule[] = [
   // Readable by whoever may see the document (a clerk: what they sent); checked per document.
   ['GET', new RegExp(`^${DOC}(/original|/archive\\.pdf|/text-versions|/pages/\\d+/(image|thumb))?$`), 'signed-in'],
   ['GET', new RegExp(`^${DOC}/verify$`), 'audit'],
+  ['GET', new RegExp(`^${DOC}/proof$`), 'audit'],
+  ['GET', /^\/audit\/checkpoints\/\d+\/consistency$/, 'audit'],
   ['POST', new RegExp(`^${DOC}/reocr$`), 'reocr'],
   ['POST', /^\/verify$/, 'audit'],
   ['POST', /^\/batches$/, 'upload'],
@@ -30,6 +32,7 @@ export const POLICY: readonly Rule[] = [
   ['GET', /^\/audit\/(ledger|report|export|checkpoints)$/, 'audit'],
   ['POST', /^\/audit\/checkpoint$/, 'audit'],
   ['POST', /^\/fixity$/, 'audit'],
+  ['GET', /^\/jobs(\/[^/]+)?$/, 'audit'],
   ['GET', /^\/replication$/, 'audit'],
   ['POST', /^\/replication\/catch-up$/, 'audit'],
   ['POST', /^\/reindex$/, 'admin'],

@@ -13,9 +13,9 @@ import { matchBoxes, queryTerms, snippet } from '../../search/highlight';
 import type { Db } from '../../storage/db';
 import type { DocumentsRepo } from '../../storage/repos/documents';
 import { toArabicIndic } from '../../kernel/text';
-import { rebuildIndex } from '../../search/reindex';
 import { DomainError } from '../../kernel/errors';
 import { callerOf } from '../auth';
+import { startJob } from './jobs';
 import { isoDate, parseOr400, plainText } from './schemas';
 import { CLASSIFICATIONS } from '../../kernel/clearance';
 
@@ -113,10 +113,11 @@ export function searchRouter(deps: SearchRouteDeps): Router {
     });
   });
 
-  // Rebuild the index from the database (clear=true empties it first). Safe while serving.
+  // Rebuild the index from the database, as a job: a new index built aside, swapped in when whole.
+  // (`clear` is accepted for older clients: the new index always starts empty.)
   router.post('/reindex', async (req, res) => {
-    const body = parseOr400(z.object({ clear: z.boolean().default(false) }), req.body ?? {});
-    res.json(await rebuildIndex(deps, { clear: body.clear }));
+    parseOr400(z.object({ clear: z.boolean().optional() }), req.body ?? {});
+    await startJob(deps.db, res, 'reindex', {});
   });
   return router;
 }

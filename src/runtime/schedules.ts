@@ -1,6 +1,6 @@
 /**
  * What runs on a timer in a server process: the sweep that re-queues
- * unfinished documents, scheduled fixity sweeps, ledger checkpoints, and the
+ * unfinished documents, the rolling fixity cycle, ledger checkpoints, and the
  * ledger segments' export tried again after it failed. Each runs once for
  * the whole cluster, its period counted from the last run any process
  * recorded (storage/schedules.ts), so restarts never put a run off.
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sweepUnfinished } from '../../ingest/intake/accept';
 import { makeCheckpoint, type SigningKey } from '../../storage/integrity/checkpoints';
-import { sweepFixity } from '../../storage/integrity/fixity';
+import { runFixityCycle } from '../../storage/integrity/fixity';
 import { retryFailedExport } from '../../storage/integrity/ledgerExport';
 import { recordRunAtStart, runIfDue } from '../../storage/schedules';
 import { acceptDeps, type Core } from './core';
@@ -84,20 +84,46 @@ export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { s
   };
 }
 
-/** A paced fixity sweep every DIWAN_FIXITY_HOURS. */
+/**
+ * The schedule's name: one for the whole cluster, or one per set of copies
+ * when processes check different ones (an offsite process checking its own).
+ * The name stays what the daily sweep's was, so an upgrade keeps its last run.
+ */
+export function fixityScheduleName(targets: string[] | undefined): string {
+  return targets ? `fixity sweep ${[...targets].sort().join(',')}` : 'fixity sweep';
+}
+
+/**
+ * A run of the rolling fixity cycle every DIWAN_FIXITY_HOURS: the copies
+ * checked longest ago, as many as keep every copy within DIWAN_FIXITY_CYCLE_DAYS,
+ * paced to DIWAN_FIXITY_MB_PER_SECOND.
+ */
 export function startFixitySchedule(core: Core): { stop(): Promise<void> } {
   const { everyHours, bytesPerSecond } = core.config.fixity;
-  return clusterSchedule(core, 'fixity sweep', hoursMs(everyHours), false, async () => {
-    const r = await sweepFixity(core, { maxBytesPerSecond: bytesPerSecond });
+  const { cycleDays, concurrency, batchSize, targets } = core.config.fixityCycle;
+  return clusterSchedule(core, fixityScheduleName(targets), hoursMs(everyHours), false, async () => {
+    const r = await runFixityCycle(core, {
+      periodHours: everyHours,
+      cycleDays,
+      concurrency,
+      batchSize,
+      targets,
+      maxBytesPerSecond: bytesPerSecond,
+    });
     const fields = {
+      copies: r.copies,
+      quota: r.quota,
+      late: r.late,
       documents: r.documents,
       objects: r.objects,
+      mb: Math.round(r.bytes / 1048576),
+      oldestCheckedAt: r.oldestCheckedAt,
       findings: r.findings.length,
       unrepaired: r.unrepaired,
       errors: r.errors.length,
     };
-    if (r.findings.length > 0 || r.errors.length > 0) core.log.warn('fixity sweep', fields);
-    else core.log.info('fixity sweep', fields);
+    if (r.findings.length > 0 || r.errors.length > 0) core.log.warn('fixity cycle', fields);
+    else core.log.info('fixity cycle', fields);
   });
 }
 

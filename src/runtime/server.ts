@@ -1,11 +1,12 @@
 /**
  * `diwan serve`: the API and viewer on the configured port, with in-process
- * workers (by default), the schedules, and the first administrator made on
- * the first start. Shutdown runs in order: HTTP, schedules, core, workers.
+ * workers (by default), the schedules, long work taken as jobs, and the first
+ * administrator made on the first start. Shutdown runs in order: HTTP, schedules, core, workers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ensureIndexFormat } from '../../search/reindex';
+import { indexNeedsRebuild } from '../../search/reindex';
+import { requestJob } from '../../storage/jobs';
 import { loadSigningKey } from '../../storage/integrity/checkpoints';
 import { generatePassword } from '../../storage/repos/users';
 import type { Logger } from '../../kernel/log';
@@ -14,6 +15,7 @@ import { resolveAdminToken } from '../auth';
 import type { Config } from '../config';
 import { acceptDeps, startCore, type Core } from './core';
 import { startCheckpointSchedule, startFixitySchedule, startSweeper } from './schedules';
+import { startJobRunner } from './jobs';
 import { startWorkers } from './workers';
 
 export interface Server {
@@ -55,10 +57,12 @@ export async function startServer(
   // The signing key is the server's alone (workers on other machines never need it).
   const signingKey = loadSigningKey(core.config.checkpoints.keyFile);
   const checkpoints = startCheckpointSchedule(core, signingKey);
-  // After an upgrade that changed the index's records, rebuild it once, in the background.
-  const indexRefresh = ensureIndexFormat({ ...core, reviewBelow: core.config.ocr.reviewBelow })
-    .then((r) => r && core.log.info('search index rebuilt in the current format', { ...r }))
-    .catch((e: unknown) => core.log.warn('search index not rebuilt: run diwan reindex', { error: String(e) }));
+  // After an upgrade that changed the index's records, rebuild it once, as a job (the old index serves meanwhile).
+  if (await indexNeedsRebuild(core.db)) {
+    const { job } = await requestJob(core.db, 'reindex', {}, 'diwan');
+    core.log.info('the search index is rebuilt in the current format', { job: job.id });
+  }
+  const jobs = startJobRunner(core);
 
   const app = createApp({
     ...acceptDeps(core),
@@ -104,7 +108,7 @@ export async function startServer(
       await sweeper.stop();
       await fixity.stop();
       await checkpoints.stop();
-      await indexRefresh;
+      await jobs.stop();
       await core.stop();
       await workers?.stop();
     },

@@ -1,31 +1,54 @@
 /**
  * Ledger checkpoints: now and then (and on demand) the head of the ledger is
  * signed with an Ed25519 key kept outside the database, together with the
- * Merkle root of every archived document's fingerprints, so that someone who
- * holds only the public key can tell a rewritten history from the real one.
- * Each checkpoint is kept in PostgreSQL and written, write-once, to both
- * buckets, so it outlives a lost database.
+ * root of a Merkle mountain range over every archived document's fingerprint
+ * leaf, so that someone who holds only the public key can tell a rewritten
+ * history from the real one, and be shown that one document is in it
+ * (documentProof). Each checkpoint is kept in PostgreSQL and written,
+ * write-once, to both buckets, so it outlives a lost database.
+ *
+ * Format /2 (now): the range (mmr.ts, kept by mmrStore.ts) grows by the
+ * documents archived since the last checkpoint, in the order of their
+ * 'archived' ledger entries; a checkpoint costs those, not the archive.
+ * Format /1 (before migration 21): a Merkle tree rebuilt over every archived
+ * document in registry order (merkleRoot). Both keep verifying: their
+ * signatures and ledger entries here, their roots in the offline verifier.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../../kernel/errors';
-import type { Db } from '../db';
+import type { Db, Queryable } from '../db';
 import { exportStoredHead } from './ledgerExport';
 import { canonicalJson, sha256 } from '../hash';
 import type { ObjectStore } from '../objectStore';
+import { appendArchived, documentLeaf, leafCount, rootAt } from './mmrStore';
 
-export interface CheckpointBody {
-  format: 'diwan-checkpoint/1';
+interface CheckpointBodyCommon {
   /** The ledger entry signed: its sequence number and hash. */
   ledgerSeq: number;
   entryHash: string;
-  /** Merkle root over the archived documents' fingerprint leaves, in registry order (see leaf()). */
+  /** /1: the Merkle root over the archived documents' leaves in registry order; /2: the Merkle mountain range's root (mmr.ts). */
   merkleRoot: string;
+  /** The documents archived by ledgerSeq that the root covers (in /2, mmrSize). */
   documents: number;
   at: string;
   keyId: string;
 }
+
+/** A checkpoint signed before migration 21: the whole tree rebuilt each time. */
+export interface CheckpointBodyV1 extends CheckpointBodyCommon {
+  format: 'diwan-checkpoint/1';
+}
+
+/** A checkpoint over the Merkle mountain range. */
+export interface CheckpointBodyV2 extends CheckpointBodyCommon {
+  format: 'diwan-checkpoint/2';
+  /** The range's size in leaves: the first mmrSize documents in the order of their 'archived' ledger entries. */
+  mmrSize: number;
+}
+
+export type CheckpointBody = CheckpointBodyV1 | CheckpointBodyV2;
 
 export interface Checkpoint {
   body: CheckpointBody;
@@ -83,11 +106,9 @@ export async function prepareSigningKey(
 }
 
 /** A document's leaf: the hash of its registry number and its two fingerprints. */
-export function leaf(d: { registryNo: string; original: string; archivePdf: string | null }): string {
-  return sha256(canonicalJson(d));
-}
+export const leaf = documentLeaf;
 
-/** Merkle root of hex leaves: pairs hashed as sha256(left + right), the last of an odd level carried up; no leaves: sha256(''). */
+/** The /1 Merkle root of hex leaves: pairs hashed as sha256(left + right), the last of an odd level carried up; no leaves: sha256(''). */
 export function merkleRoot(leaves: string[]): string {
   if (leaves.length === 0) return sha256('');
   let level = leaves;
@@ -97,25 +118,6 @@ export function merkleRoot(leaves: string[]): string {
     level = next;
   }
   return level[0]!;
-}
-
-/** The leaves of the documents archived by ledger entry `upToSeq` (as the offline verifier counts them, from the ledger). */
-export async function documentLeaves(db: Db, upToSeq: number): Promise<string[]> {
-  const res = await db.query<{ registry_year: number; registry_seq: number; original_sha256: string; archive: string | null }>(
-    `SELECT d.registry_year, d.registry_seq, d.original_sha256,
-            (SELECT a.sha256 FROM artefacts a WHERE a.document_id = d.id AND a.kind = 'archive-pdf' LIMIT 1) AS archive
-     FROM documents d
-     WHERE EXISTS (SELECT 1 FROM ledger l WHERE l.document_id = d.id AND l.event = 'archived' AND l.seq <= $1)
-     ORDER BY d.registry_year, d.registry_seq`,
-    [upToSeq],
-  );
-  return res.rows.map((r) =>
-    leaf({
-      registryNo: `${r.registry_year}/${String(r.registry_seq).padStart(6, '0')}`,
-      original: r.original_sha256,
-      archivePdf: r.archive,
-    }),
-  );
 }
 
 export function verifyCheckpointSignature(c: Pick<Checkpoint, 'body' | 'signature'>, publicKeyPem: string): boolean {
@@ -143,13 +145,15 @@ export async function makeCheckpoint(
       en: `(the ledger's segments could not be stored in both buckets, so no checkpoint was signed; the export is retried by itself: ${String((e as Error)?.message ?? e)})`,
     });
   });
-  const leaves = await documentLeaves(deps.db, head.seq);
-  const body: CheckpointBody = {
-    format: 'diwan-checkpoint/1',
+  // The documents archived since the last checkpoint join the range; the root is read from its peaks.
+  const size = await appendArchived(deps.db, head.seq);
+  const body: CheckpointBodyV2 = {
+    format: 'diwan-checkpoint/2',
     ledgerSeq: head.seq,
     entryHash: head.entryHash,
-    merkleRoot: merkleRoot(leaves),
-    documents: leaves.length,
+    merkleRoot: await rootAt(deps.db, size),
+    mmrSize: size,
+    documents: size,
     at: new Date().toISOString(),
     keyId: key.keyId,
   };
@@ -167,28 +171,35 @@ export async function makeCheckpoint(
   return { body, signature, objectKey };
 }
 
-export async function listCheckpoints(db: Db): Promise<Array<Checkpoint & { id: number }>> {
-  const res = await db.query<{ id: string; body: CheckpointBody; signature: string; object_key: string }>(
-    'SELECT id, body, signature, object_key FROM checkpoints ORDER BY id',
-  );
-  return res.rows.map((r) => ({ id: Number(r.id), body: r.body, signature: r.signature, objectKey: r.object_key }));
+type CheckpointRow = { id: string; body: CheckpointBody; signature: string; object_key: string };
+const toCheckpoint = (r: CheckpointRow) => ({ id: Number(r.id), body: r.body, signature: r.signature, objectKey: r.object_key });
+
+export async function listCheckpoints(db: Queryable): Promise<Array<Checkpoint & { id: number }>> {
+  const res = await db.query<CheckpointRow>('SELECT id, body, signature, object_key FROM checkpoints ORDER BY id');
+  return res.rows.map(toCheckpoint);
 }
 
 /**
- * Every checkpoint's signature checked with the public key, and the ledger
- * entry it names still holding the hash it signed. Returns the id of the
- * first checkpoint that fails, or null.
+ * Every checkpoint's signature checked with the public key, the ledger entry
+ * it names still holding the hash it signed, and (/2) the range's root at its
+ * size still the one it signed, once the range has grown that far (after a
+ * restore it is rebuilt by the next checkpoint). Returns the id of the first
+ * checkpoint that fails, or null.
  */
 export async function verifyCheckpoints(
   db: Db,
   publicKeyPem: string,
 ): Promise<{ checkpoints: number; badCheckpoint: number | null }> {
   const all = await listCheckpoints(db);
+  const leaves = await leafCount(db);
   for (const c of all) {
     if (!verifyCheckpointSignature(c, publicKeyPem)) return { checkpoints: all.length, badCheckpoint: c.id };
     if (c.body.ledgerSeq > 0) {
       const e = await db.query<{ entry_hash: string }>('SELECT entry_hash FROM ledger WHERE seq = $1', [c.body.ledgerSeq]);
       if (e.rows[0]?.entry_hash !== c.body.entryHash) return { checkpoints: all.length, badCheckpoint: c.id };
+    }
+    if (c.body.format === 'diwan-checkpoint/2' && c.body.mmrSize <= leaves) {
+      if ((await rootAt(db, c.body.mmrSize)) !== c.body.merkleRoot) return { checkpoints: all.length, badCheckpoint: c.id };
     }
   }
   return { checkpoints: all.length, badCheckpoint: null };

@@ -1,246 +1,91 @@
 /**
  * Fixity: every stored object of every archived document is read back from
  * both copies (primary and offsite) and hashed, and compared with the SHA-256
- * recorded when it was stored. An object found changed or missing is repaired
- * from the other copy when that one is healthy; a kept object found without its
- * COMPLIANCE retention has it set. Each problem and each repair is a ledger
- * entry, and the latest state of every object is kept in the `fixity` table
- * (for /readyz and the audit report). A copy that cannot be read, or a repair
- * that fails, is reported and the sweep goes on.
+ * recorded when it was stored (fixityCheck.ts: repairs from the other copy,
+ * COMPLIANCE retention set where missing, each problem and repair a ledger
+ * entry). The latest state of every copy is kept in the `fixity` table (for
+ * /readyz and the audit report), written batch by batch (fixityState.ts).
+ *
+ * Two ways to run it: the scheduled rolling cycle (fixityCycle.ts), each run
+ * checking the copies checked longest ago; and `sweepFixity` here, a whole pass
+ * over every archived document (or the ones given) on demand, in registry
+ * order, a page of documents at a time (fixityLanes.ts), with its progress. A whole pass also
+ * moves the copies it reads to the end of the cycle. A copy that cannot be
+ * read, or a repair that fails, is reported and the sweep goes on.
  */
-import type { Readable } from 'node:stream';
 import type { Db } from '../db';
-import type { DocumentsRepo } from '../repos/documents';
-import { appendLedger } from './ledger';
 import type { ObjectStore } from '../objectStore';
+import { documentStatusCounts } from '../stats';
+import { appendLedger } from './ledger';
+import { newReport, type FixityObject, type FixityReport } from './fixityCheck';
+import { checkAll, type Work } from './fixityLanes';
+import { archivedPage, checkFirst, objectsOf } from './fixityState';
 
-export type FixityState = 'ok' | 'mismatch' | 'missing' | 'repaired';
+export type { FixityError, FixityFinding, FixityReport, FixityState } from './fixityCheck';
+export { runFixityCycle, type FixityCycleOptions, type FixityCycleReport } from './fixityCycle';
 
-export interface FixityFinding {
-  documentId: string;
-  registryNo: string;
-  key: string;
-  target: string;
-  expected: string;
-  /** What the copy hashed to (null when it was missing). */
-  found: string | null;
-  state: FixityState;
-  /** For a repaired object: the copy it was restored from. */
-  repairedFrom?: string;
-  /** 'retention': the bytes were right but the object was not under COMPLIANCE retention (set by the sweep). */
-  problem?: 'retention';
-}
+type SweepDeps = { db: Db; primary: ObjectStore; offsite: ObjectStore };
 
-/** Something the sweep could not do (a copy that could not be read, a repair that failed); the sweep went on. */
-export interface FixityError {
-  documentId: string;
-  registryNo: string | null;
-  key: string | null;
-  target: string | null;
-  error: string;
-}
-
-export interface FixityReport {
-  documents: number;
-  objects: number;
-  /** Bytes read and hashed (both copies). */
-  bytes: number;
-  ms: number;
-  /** Every object that was not ok, repaired or not. */
-  findings: FixityFinding[];
-  /** Objects still damaged after the sweep. */
-  unrepaired: number;
-  /** What could not be checked or repaired this time. */
-  errors: FixityError[];
-}
-
-type SweepDeps = { db: Db; documents: DocumentsRepo; primary: ObjectStore; offsite: ObjectStore };
-
-async function check(store: ObjectStore, key: string): Promise<{ sha256: string | null; size: number }> {
-  try {
-    const h = await store.hash(key);
-    return { sha256: h.sha256, size: h.size };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'NoSuchKey' || code === 'NotFound') return { sha256: null, size: 0 };
-    throw e;
-  }
-}
-
-const message = (e: unknown) => String((e as Error)?.message ?? e);
+/** Documents per page of a whole pass. */
+const PAGE = 50;
 
 /** One sweep over every archived document (or the ones given), both copies. */
 export async function sweepFixity(
   deps: SweepDeps,
   opts: {
     documentIds?: string[];
-    /** Pace for scheduled sweeps (0 or unset: as fast as the disks go). */ maxBytesPerSecond?: number;
+    /** Pace (0 or unset: as fast as the disks go). */
+    maxBytesPerSecond?: number;
+    /** Objects read at once (both copies of each together). */
+    concurrency?: number;
+    /** Called as the pass goes: documents done, of how many. */
+    onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<FixityReport> {
-  const t0 = Date.now();
-  const ids = opts.documentIds ?? (await deps.documents.archivedIds());
-  const report: FixityReport = { documents: 0, objects: 0, bytes: 0, ms: 0, findings: [], unrepaired: 0, errors: [] };
-  const pace = async () => {
-    if (!opts.maxBytesPerSecond) return;
-    const due = (report.bytes / opts.maxBytesPerSecond) * 1000 - (Date.now() - t0);
-    if (due > 0) await new Promise((r) => setTimeout(r, due));
-  };
-  for (const id of ids) {
-    try {
-      await sweepDocument(deps, id, report, pace);
-    } catch (e) {
-      report.errors.push({ documentId: id, registryNo: null, key: null, target: null, error: message(e) });
-    }
-  }
-  report.ms = Date.now() - t0;
-  return report;
-}
-
-async function sweepDocument(deps: SweepDeps, id: string, report: FixityReport, pace: () => Promise<void>): Promise<void> {
-  const doc = await deps.documents.get(id);
-  if (!doc) return;
-  report.documents++;
+  const startedAt = Date.now();
+  const report = newReport();
   const copies = [deps.primary, deps.offsite];
-  for (const a of await deps.documents.artefacts(id)) {
-    report.objects++;
-    const failed = (store: ObjectStore, e: unknown) =>
-      report.errors.push({ documentId: id, registryNo: doc.registryNo, key: a.key, target: store.name, error: message(e) });
-    // A copy that cannot be read is neither damaged nor a source: it is left for the next sweep.
-    const seen = new Map<ObjectStore, { sha256: string | null; size: number }>();
-    for (const store of copies) {
-      try {
-        const c = await check(store, a.key);
-        report.bytes += c.size;
-        seen.set(store, c);
-      } catch (e) {
-        failed(store, e);
-      }
-    }
-    await pace();
-    for (const store of copies) {
-      const c = seen.get(store);
-      if (!c) continue;
-      const now = new Date().toISOString();
-      if (c.sha256 === a.sha256) {
-        await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, 'ok', now);
-        await checkRetention(deps.db, store, a.key, a.sha256, doc.registryNo, id, report).catch((e: unknown) => failed(store, e));
-        continue;
-      }
-      const state = c.sha256 === null ? 'missing' : 'mismatch';
-      const finding: FixityFinding = {
-        documentId: id,
-        registryNo: doc.registryNo,
-        key: a.key,
-        target: store.name,
-        expected: a.sha256,
-        found: c.sha256,
-        state,
-      };
-      await appendLedger(deps.db, 'fixity-problem', id, {
-        key: a.key,
-        target: store.name,
-        expected: a.sha256,
-        found: c.sha256,
-        state,
-      });
-      try {
-        const source = await healthySource(copies, store, a.key, a.sha256, seen);
-        if (source) {
-          await store.repair(a.key, await source.open(), a.size, a.contentType, a.sha256);
-          await appendLedger(deps.db, 'repaired', id, {
-            key: a.key,
-            target: store.name,
-            from: source.name,
-            sha256: a.sha256,
-            found: c.sha256,
-          });
-          finding.state = 'repaired';
-          finding.repairedFrom = source.name;
-          seen.set(store, { sha256: a.sha256, size: a.size });
-        }
-      } catch (e) {
-        failed(store, e);
-      }
-      if (finding.state !== 'repaired') report.unrepaired++;
-      await record(deps.db, id, store.name, a.key, a.sha256, c.sha256, finding.state, now);
-      report.findings.push(finding);
-    }
+  const toWork = (objects: FixityObject[]): Work[] => objects.map((object) => ({ object, targets: copies }));
+  let source: () => Promise<Work[] | null>;
+  let total: number;
+  if (opts.documentIds) {
+    const ids = [...new Set(opts.documentIds)];
+    total = ids.length;
+    let i = 0;
+    source = async () => {
+      if (i >= ids.length) return null;
+      const objects = await objectsOf(deps.db, ids.slice(i, (i += PAGE)));
+      report.documents += new Set(objects.map((o) => o.documentId)).size;
+      return toWork(objects);
+    };
+  } else {
+    total = (await documentStatusCounts(deps.db)).get('archived') ?? 0;
+    let after: { year: number; seq: number } | null = null;
+    let ended = false;
+    source = async () => {
+      if (ended) return null;
+      const page = await archivedPage(deps.db, after, PAGE);
+      after = page.next;
+      ended = after === null;
+      report.documents += page.documents;
+      return toWork(page.objects);
+    };
   }
-}
-
-/** A kept object with the right bytes must also be under COMPLIANCE retention; the sweep sets it when it is not. */
-async function checkRetention(
-  db: Db,
-  store: ObjectStore,
-  key: string,
-  sha256: string,
-  registryNo: string,
-  documentId: string,
-  report: FixityReport,
-): Promise<void> {
-  if ((await store.ensureRetention?.(key)) !== 'set') return;
-  await appendLedger(db, 'fixity-problem', documentId, {
-    key,
-    target: store.name,
-    expected: sha256,
-    found: sha256,
-    state: 'unretained',
+  // Progress in documents handed to the readers (a page ahead at most).
+  await checkAll(deps.db, copies, source, report, {
+    concurrency: opts.concurrency ?? 4,
+    maxBytesPerSecond: opts.maxBytesPerSecond,
+    onWritten: () => opts.onProgress?.(report.documents, Math.max(total, report.documents)),
   });
-  await appendLedger(db, 'repaired', documentId, { key, target: store.name, sha256, retention: 'COMPLIANCE' });
-  await record(db, documentId, store.name, key, sha256, sha256, 'repaired', new Date().toISOString());
-  report.findings.push({
-    documentId,
-    registryNo,
-    key,
-    target: store.name,
-    expected: sha256,
-    found: sha256,
-    state: 'repaired',
-    problem: 'retention',
-  });
-}
-
-/**
- * Where good bytes for a damaged object can come from: the other copy when it is
- * healthy, else a version kept by Object Lock (in this copy or the other) that
- * still holds the recorded fingerprint.
- */
-async function healthySource(
-  copies: ObjectStore[],
-  damaged: ObjectStore,
-  key: string,
-  sha256: string,
-  seen: Map<ObjectStore, { sha256: string | null } | undefined>,
-): Promise<{ name: string; open(): Promise<Readable> } | undefined> {
-  const other = copies.find((c) => c !== damaged && seen.get(c)?.sha256 === sha256);
-  if (other) return { name: other.name, open: () => other.get(key) };
-  for (const store of [damaged, ...copies.filter((c) => c !== damaged)]) {
-    const kept = await store.keptVersion(key, sha256).catch(() => undefined);
-    if (kept) return { name: `${store.name} (locked version ${kept.versionId})`, open: kept.open };
-  }
-  return undefined;
-}
-
-async function record(
-  db: Db,
-  documentId: string,
-  target: string,
-  key: string,
-  expected: string,
-  found: string | null,
-  state: FixityState,
-  at: string,
-) {
-  await db.query(
-    `INSERT INTO fixity (document_id, target, key, expected_sha256, found_sha256, state, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = $4, found_sha256 = $5, state = $6, checked_at = $7`,
-    [documentId, target, key, expected, found, state, at],
-  );
+  opts.onProgress?.(report.documents, Math.max(total, report.documents));
+  report.ms = Date.now() - startedAt;
+  return report;
 }
 
 /**
  * A damaged or missing copy found outside a sweep (a download that hashed it first):
- * a ledger entry and the object's fixity state, for the next sweep to repair.
+ * a ledger entry and the object's fixity state, and the copy put first in the
+ * cycle, for the next run to repair.
  */
 export async function recordFixityProblem(
   db: Db,
@@ -255,7 +100,12 @@ export async function recordFixityProblem(
     state,
     during: p.during,
   });
-  await record(db, p.documentId, p.target, p.key, p.expected, p.found, state, new Date().toISOString());
+  await db.query(
+    `INSERT INTO fixity (document_id, target, key, expected_sha256, found_sha256, state, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = $4, found_sha256 = $5, state = $6, checked_at = $7`,
+    [p.documentId, p.target, p.key, p.expected, p.found, state, new Date().toISOString()],
+  );
+  await checkFirst(db, p);
 }
 
 /** Objects whose latest check found them damaged and not repaired. */

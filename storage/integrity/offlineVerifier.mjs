@@ -3,13 +3,18 @@
 // it, with nothing but Node.js (18 or newer) and no access to Diwan's servers.
 //
 //   node verify.mjs BUNDLE_DIR [FILE...]
+//   node verify.mjs proof PROOF.json [--key public-key.pem] [FILE...]
 //
-// It checks:
+// A bundle: it checks
 //   1. the ledger's hash chain (ledger.jsonl): each entry's hash is
 //      sha256(previous hash + canonical JSON of {at, event, documentId, payload});
 //   2. every checkpoint (checkpoints.json): its Ed25519 signature with the
 //      bundle's public key (public-key.pem), that the ledger entry it names has
-//      the hash it signed, and its Merkle root over the documents archived by then;
+//      the hash it signed, and its root over the documents archived by then:
+//      format /1, a Merkle tree over them in registry order; format /2, a Merkle
+//      mountain range over them in the order of their first 'archived' ledger
+//      entries, of mmrSize leaves (every /2 root rebuilt from the one run of
+//      leaves, so each checkpoint's range is a prefix of the next one's);
 //   3. every manifest (manifests/*.json): its SHA-256 is the one the ledger
 //      recorded when the document was archived; and every document the ledger
 //      says was archived has its manifest in the bundle;
@@ -26,12 +31,15 @@
 // `manifestSha256` (and withheld.json's, written beside it) must be the one the
 // ledger recorded; its registry number and fingerprints enter the checkpoints'
 // Merkle roots, and its `files` identify files, as a full manifest's would.
+// A proof (`diwan audit proof`, `diwan audit consistency`) is checked by
+// offlineProof.mjs, beside this file: see there.
 // The exit status is 0 when everything holds, 1 otherwise. Share the public
 // key's fingerprint with the auditor by another way than the bundle.
 import { Buffer } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { documentLeaf, mmrRoots, verifyProof } from './offlineProof.mjs';
 
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
@@ -112,9 +120,13 @@ function checkWithheldManifest(m, entry) {
     );
 }
 
+if (process.argv[2] === 'proof' && process.argv[3] && fs.existsSync(process.argv[3]) && fs.statSync(process.argv[3]).isFile())
+  verifyProof(process.argv.slice(3));
 const [dir, ...files] = process.argv.slice(2);
 if (!dir) {
-  process.stderr.write('usage: node verify.mjs BUNDLE_DIR [FILE...]\n');
+  process.stderr.write(
+    'usage: node verify.mjs BUNDLE_DIR [FILE...]\n       node verify.mjs proof PROOF.json [--key public-key.pem] [FILE...]\n',
+  );
   process.exit(2);
 }
 const failures = [];
@@ -247,6 +259,41 @@ for (const [documentId, entry] of archivedAt) {
 const checkpointsFile = path.join(dir, 'checkpoints.json');
 const checkpoints = fs.existsSync(checkpointsFile) ? JSON.parse(fs.readFileSync(checkpointsFile, 'utf8')) : [];
 const publicKey = crypto.createPublicKey(fs.readFileSync(path.join(dir, 'public-key.pem')));
+// Format /2: the documents in the order of their first 'archived' entry (the ledger is in order), as leaves of one range.
+const firstArchived = [];
+const inRange = new Set();
+for (const e of ledger) {
+  if (e.event !== 'archived' || !e.documentId || inRange.has(e.documentId)) continue;
+  inRange.add(e.documentId);
+  firstArchived.push(e);
+}
+const manifestById = new Map(manifests.map((m) => [m.manifest.id, m]));
+const rangeSizes = new Set(checkpoints.filter((c) => c.body?.format === 'diwan-checkpoint/2').map((c) => c.body.mmrSize));
+const rangeLeaves = [];
+for (const e of firstArchived.slice(0, Math.max(0, ...rangeSizes))) {
+  const m = manifestById.get(e.documentId);
+  if (!m) break; // named above; a checkpoint over it cannot be checked
+  rangeLeaves.push(
+    documentLeaf({
+      registryNo: m.manifest.registryNo,
+      original: m.manifest.sha256?.original,
+      archivePdf: m.manifest.sha256?.archivePdf,
+    }),
+  );
+}
+const rangeRoots = mmrRoots(rangeLeaves, rangeSizes);
+/** How many documents the ledger shows archived by entry `seq` (firstArchived is in ledger order). */
+const archivedBy = (seq) => {
+  let lo = 0;
+  let hi = firstArchived.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (firstArchived[mid].seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+let rangeChecked = 0;
 for (const c of checkpoints) {
   const label = `checkpoint ${c.id} (ledger entry ${c.body.ledgerSeq}, ${c.body.at})`;
   if (!crypto.verify(null, Buffer.from(canonicalJson(c.body)), publicKey, Buffer.from(c.signature, 'base64'))) {
@@ -256,6 +303,28 @@ for (const c of checkpoints) {
   const entry = bySeq.get(c.body.ledgerSeq);
   if (c.body.ledgerSeq > 0 && (!entry || entry.entryHash !== c.body.entryHash)) {
     fail(`${label}: the ledger entry it signed is not in the ledger as signed`);
+    continue;
+  }
+  if (c.body.format === 'diwan-checkpoint/2') {
+    const size = c.body.mmrSize;
+    if (archivedBy(c.body.ledgerSeq) !== size || c.body.documents !== size) {
+      fail(
+        `${label}: it signed a range of ${size} documents, but the ledger shows ${archivedBy(c.body.ledgerSeq)} archived by then`,
+      );
+      continue;
+    }
+    if (size > rangeLeaves.length) {
+      fail(`${label}: the bundle lacks the manifests of documents in its range: the fingerprints cannot be checked`);
+      continue;
+    }
+    if (rangeRoots.get(size) !== c.body.merkleRoot) {
+      fail(
+        `${label}: the documents' fingerprints, in the order they were archived, do not give the Merkle range's root it signed`,
+      );
+      continue;
+    }
+    rangeChecked++;
+    ok(`${label}: signature valid, ledger entry and fingerprints as signed (Merkle mountain range of ${size} documents)`);
     continue;
   }
   const covered = manifests
@@ -279,6 +348,10 @@ for (const c of checkpoints) {
   }
   ok(`${label}: signature valid, ledger entry and fingerprints as signed`);
 }
+if (rangeChecked > 1)
+  ok(
+    `checkpoints over the Merkle range: ${rangeChecked}, each rebuilt from the same run of documents, so each one's range is a prefix of the next`,
+  );
 
 // 4. The files.
 const known = new Map(); // sha256 -> [{registryNo, path, kind}]

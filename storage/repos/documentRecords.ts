@@ -204,6 +204,47 @@ export function createDocumentRecords(db: Db) {
       return res.rows.map((r) => r.id);
     },
 
+    /** One page of archived documents in registry order, after `after` (the last page's `next`). */
+    async archivedIdsPage(
+      after: { year: number; seq: number } | null,
+      limit: number,
+    ): Promise<{ ids: string[]; next: { year: number; seq: number } | null }> {
+      const res = await db.query<{ id: string; registry_year: number; registry_seq: number }>(
+        `SELECT id, registry_year, registry_seq FROM documents
+          WHERE status = 'archived' AND ($1::int IS NULL OR (registry_year, registry_seq) > ($1::int, $2::int))
+          ORDER BY registry_year, registry_seq LIMIT $3`,
+        [after?.year ?? null, after?.seq ?? 0, limit],
+      );
+      const last = res.rows[res.rows.length - 1];
+      return {
+        ids: res.rows.map((r) => r.id),
+        next: last && res.rows.length === limit ? { year: last.registry_year, seq: last.registry_seq } : null,
+      };
+    },
+
+    /** Where the archive's changes stand now: the ledger's head and the database's clock (for archivedTouchedSince). */
+    async changeMark(): Promise<{ seq: number; at: Date }> {
+      const res = await db.query<{ seq: string; at: Date }>(
+        'SELECT coalesce(max(seq), 0) AS seq, clock_timestamp() AS at FROM ledger',
+      );
+      return { seq: Number(res.rows[0]!.seq), at: res.rows[0]!.at };
+    },
+
+    /**
+     * Archived documents touched since a moment: a ledger entry after `afterSeq`,
+     * or a change of the row since `since` (what a rebuild of the index that
+     * started then may have missed).
+     */
+    async archivedTouchedSince(afterSeq: number, since: Date): Promise<string[]> {
+      const res = await db.query<{ id: string }>(
+        `SELECT d.id FROM documents d
+          WHERE d.status = 'archived'
+            AND (d.updated_at >= $2 OR d.id IN (SELECT document_id FROM ledger WHERE seq > $1 AND document_id IS NOT NULL))`,
+        [afterSeq, since],
+      );
+      return res.rows.map((r) => r.id);
+    },
+
     /** Documents whose pipeline has not finished (for the start-up sweep). */
     async unfinishedIds(): Promise<string[]> {
       const res = await db.query<{ id: string }>(

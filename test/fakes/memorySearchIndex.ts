@@ -1,7 +1,8 @@
 /**
  * An in-memory `SearchIndex` (search/searchIndex.ts) for unit tests: page
  * records kept by id, `addPages` adding or replacing by id, `indexDocument`
- * replacing all of one document's pages, `clear`, `count`, `ping`.
+ * replacing all of one document's pages, `clear`, `count`, `ping`, and an index built aside
+ * (`buildAside`) that replaces every record when swapped in.
  *
  * `search` is a plain stand-in for Meilisearch, enough to find a document:
  * - a registry number typed any way is looked up exactly first, as the real one does;
@@ -16,7 +17,14 @@
  */
 import { clearanceRank } from '../../kernel/clearance';
 import { stemmedText } from '../../search/normalize';
-import { asRegistryNo, type PageDoc, type SearchIndex, type SearchRequest, type SearchResult } from '../../search/searchIndex';
+import {
+  asRegistryNo,
+  type AsideIndex,
+  type PageDoc,
+  type SearchIndex,
+  type SearchRequest,
+  type SearchResult,
+} from '../../search/searchIndex';
 
 const DAY_MS = 86_400_000;
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
@@ -72,6 +80,23 @@ export class MemorySearchIndex implements SearchIndex {
   async count(): Promise<number> {
     this.reachable();
     return this.records.size;
+  }
+
+  async buildAside(): Promise<AsideIndex> {
+    this.reachable();
+    const next = new Map<string, PageDoc>();
+    return {
+      addPages: async (pages) => {
+        this.reachable();
+        for (const p of pages) next.set(p.id, structuredClone(p));
+      },
+      swapIn: async () => {
+        this.reachable();
+        this.records.clear();
+        for (const [id, p] of next) this.records.set(id, p);
+      },
+      discard: async () => undefined,
+    };
   }
 
   async search(req: SearchRequest): Promise<SearchResult> {

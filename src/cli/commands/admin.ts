@@ -1,10 +1,11 @@
 /**
  * Commands for an administrator, through the API (admin permission): `users`,
- * `tokens`, `reindex` and `rerun`.
+ * `tokens`, `reindex`, `jobs` and `rerun`.
  */
 import type { Config } from '../../config';
 import { parseArgs, UsageError } from '../args';
 import { ApiError, createClient, type ApiClient } from '../client';
+import { followJob, JobFailed, jobLine, runJob, type JobView } from '../jobs';
 import { json } from '../output';
 
 interface UserView {
@@ -111,16 +112,52 @@ export async function tokens(config: Config, argv: string[]): Promise<number> {
   throw new UsageError('tokens takes: create, list, revoke');
 }
 
+/** `diwan reindex`: a new index built aside while the old one serves, followed with a progress bar. */
 export async function reindex(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'clear'], options: [] });
-  const report = await createClient(config).post<{ documents: number; pages: number; ms: number }>('/reindex', {
-    clear: args.flags.has('clear'),
-  });
+  const args = parseArgs(argv, { flags: ['json', 'clear', 'no-wait', 'quiet'], options: [] });
+  const run = await runJob<{ documents: number; pages: number; caughtUp: number; ms: number }>(
+    createClient(config),
+    '/reindex',
+    {},
+    { label: 'الفهرسة / reindex', wait: !args.flags.has('no-wait'), quiet: args.flags.has('quiet') },
+  );
+  if ('job' in run) {
+    if (args.flags.has('json')) json(run.job);
+    else process.stdout.write(`${jobLine(run.job)}\n`);
+    return 0;
+  }
+  const report = run.result;
   if (args.flags.has('json')) json(report);
   else
     process.stdout.write(
       `أعيدت فهرسة ${report.documents} وثيقة (${report.pages} صفحة) / reindexed ${report.documents} documents, ${report.pages} pages in ${(report.ms / 1000).toFixed(1)} s\n`,
     );
+  return 0;
+}
+
+/** `diwan jobs [ID] [--json]`: the latest long work (fixity, reindex) with its progress, or one job followed to its end. */
+export async function jobs(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'quiet'], options: ['limit'] });
+  const client = createClient(config);
+  const id = args.positionals[0];
+  if (id) {
+    try {
+      const result = await followJob(client, id, `${id.slice(0, 8)}`, args.flags.has('quiet'));
+      if (args.flags.has('json')) json(result);
+      else process.stdout.write(`انتهت المهمة / job done: ${id}\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof JobFailed)) throw e;
+      if (args.flags.has('json')) json(e.job);
+      else process.stdout.write(`تعثّرت المهمة / job failed: ${id}: ${e.job.error ?? ''}\n`);
+      return 1;
+    }
+  }
+  const limit = Number(args.options.get('limit') ?? 20);
+  const list = await client.get<{ jobs: JobView[] }>(`/jobs?limit=${Number.isFinite(limit) ? limit : 20}`);
+  if (args.flags.has('json')) json(list.jobs);
+  else if (list.jobs.length === 0) process.stdout.write('لا مهام / no jobs\n');
+  else for (const j of list.jobs) process.stdout.write(`${jobLine(j)}\n`);
   return 0;
 }
 

@@ -9,10 +9,13 @@ import type { ReplicationStatus } from '../../../storage/integrity/replication';
 import type { Config } from '../../config';
 import { parseArgs, UsageError } from '../args';
 import { createClient } from '../client';
+import { jobLine, runJob } from '../jobs';
 import { json } from '../output';
+import { progressBar } from '../progress';
 import { multipartBody } from '../upload';
 import type { AuditReport } from '../../../storage/integrity/auditReport';
 import type { ChainVerification } from '../../../storage/integrity/ledger';
+import type { CheckpointConsistency, DocumentProof } from '../../../storage/integrity/checkpointProofs';
 
 interface VerdictView {
   registryNo: string;
@@ -70,13 +73,19 @@ export async function verifyFile(config: Config, argv: string[]): Promise<number
 /** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
 /** One line of the streamed export (`/audit/export?format=ndjson`). */
 type ExportLine =
-  | { type: 'header'; keyId: string; publicKey: string; exportedAt: string }
+  | {
+      type: 'header';
+      keyId: string;
+      publicKey: string;
+      exportedAt: string;
+      expected?: { ledgerEntries: number; manifests: number };
+    }
   | { type: 'ledger'; entry: unknown }
   | { type: 'checkpoint'; checkpoint: unknown }
   | { type: 'manifest'; manifest: { key: string; sha256: string; text: string; withheld?: boolean } };
 
 /** Writes the bundle as the export streams in: each manifest to its own file, the ledger line by line. */
-async function auditExport(config: Config, dir: string): Promise<number> {
+async function auditExport(config: Config, dir: string, quiet: boolean): Promise<number> {
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const ledgerFile = fs.openSync(path.join(dir, 'ledger.jsonl'), 'w');
   // Of a document the caller is not cleared for, a stub stands in for the manifest: its SHA-256 as the export gave it goes in withheld.json.
@@ -85,10 +94,15 @@ async function auditExport(config: Config, dir: string): Promise<number> {
   let header: Extract<ExportLine, { type: 'header' }> | undefined;
   const checkpoints: unknown[] = [];
   const counts = { ledger: 0, manifests: 0, withheld: 0 };
+  const bar = progressBar('التصدير / export', { quiet });
+  let total: number | null = null;
   try {
     for await (const line of createClient(config).lines<ExportLine>('/audit/export?format=ndjson')) {
-      if (line.type === 'header') header = line;
-      else if (line.type === 'checkpoint') checkpoints.push(line.checkpoint);
+      bar.update(counts.ledger + counts.manifests, total);
+      if (line.type === 'header') {
+        header = line;
+        total = line.expected ? line.expected.ledgerEntries + line.expected.manifests : null;
+      } else if (line.type === 'checkpoint') checkpoints.push(line.checkpoint);
       else if (line.type === 'ledger') {
         fs.writeSync(ledgerFile, JSON.stringify(line.entry) + '\n');
         counts.ledger++;
@@ -109,7 +123,9 @@ async function auditExport(config: Config, dir: string): Promise<number> {
     }
     if (counts.ledger === 0) fs.writeSync(ledgerFile, '\n');
     if (withheldOut !== undefined) fs.writeSync(withheldOut, '\n]\n');
+    bar.update(counts.ledger + counts.manifests, Math.max(total ?? 0, counts.ledger + counts.manifests));
   } finally {
+    bar.end();
     fs.closeSync(ledgerFile);
     if (withheldOut !== undefined) fs.closeSync(withheldOut);
   }
@@ -117,10 +133,13 @@ async function auditExport(config: Config, dir: string): Promise<number> {
   fs.writeFileSync(path.join(dir, 'checkpoints.json'), JSON.stringify(checkpoints, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'public-key.pem'), header.publicKey);
   fs.copyFileSync(projectScript('storage/integrity/offlineVerifier.mjs'), path.join(dir, 'verify.mjs'));
+  // The Merkle mountain range and its proofs, which verify.mjs imports from beside it.
+  fs.copyFileSync(projectScript('storage/integrity/offlineProof.mjs'), path.join(dir, 'offlineProof.mjs'));
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     `Diwan audit bundle, exported ${header.exportedAt}. Signing key id ${header.keyId}: confirm it with the archive by another channel.\n` +
       `Check it, and files against it, with Node.js alone:  node verify.mjs . [FILE...]\n` +
+      `A document's proof (diwan audit proof ... --out PROOF.json):  node verify.mjs proof PROOF.json [--key public-key.pem] [FILE...]\n` +
       (counts.withheld > 0
         ? `حُجب عن هذه الحزمة محتوى ${counts.withheld} وثيقة لا يخوَّل مُصدِّرها الاطلاع عليها: تبقى أرقام قيدها وبصماتها (withheld.json).\n` +
           `${counts.withheld} document(s) the exporter is not cleared for withheld: their registry numbers and fingerprints remain (withheld.json).\n`
@@ -134,9 +153,52 @@ async function auditExport(config: Config, dir: string): Promise<number> {
   return 0;
 }
 
+/**
+ * `audit proof REGISTRY_NO|ID [--out FILE]`: the proof that a document is under the latest signed
+ * checkpoint, saved for `node verify.mjs proof FILE`; `audit consistency OLDER NEWER [--out FILE]`: that
+ * an older checkpoint's range is a prefix of a newer one's, for the same.
+ */
+async function auditProof(config: Config, sub: 'proof' | 'consistency', args: ReturnType<typeof parseArgs>): Promise<number> {
+  const client = createClient(config);
+  const [a, b] = args.positionals;
+  let proof: DocumentProof | CheckpointConsistency;
+  let summary: string;
+  if (sub === 'proof') {
+    if (!a) throw new UsageError('audit proof needs a REGISTRY_NO or ID');
+    const p = await client.get<DocumentProof>(`/documents/${encodeURIComponent(a.replace('/', '-'))}/proof`);
+    proof = p;
+    summary =
+      `${p.document.registryNo}: الورقة ${p.leafIndex + 1} من ${p.checkpoint.body.mmrSize} تحت نقطة التحقق ${p.checkpoint.id}` +
+      ` / leaf ${p.leafIndex} of ${p.checkpoint.body.mmrSize} under checkpoint ${p.checkpoint.id}` +
+      ` (ledger entry ${p.checkpoint.body.ledgerSeq}, ${p.checkpoint.body.at}), root ${p.checkpoint.body.merkleRoot}, key ${p.checkpoint.body.keyId}`;
+  } else {
+    if (!a || !b) throw new UsageError('audit consistency needs OLDER and NEWER checkpoint ids');
+    const c = await client.get<CheckpointConsistency>(
+      `/audit/checkpoints/${encodeURIComponent(b)}/consistency?from=${encodeURIComponent(a)}`,
+    );
+    proof = c;
+    summary =
+      `نقطة التحقق ${c.older.id} (${c.older.body.mmrSize}) جزء أول من ${c.newer.id} (${c.newer.body.mmrSize})` +
+      ` / checkpoint ${c.older.id} (${c.older.body.mmrSize} documents) as a prefix of ${c.newer.id} (${c.newer.body.mmrSize} documents)`;
+  }
+  const out = args.options.get('out');
+  if (out) fs.writeFileSync(out, JSON.stringify(proof, null, 2) + '\n');
+  if (args.flags.has('json')) json(proof);
+  else
+    process.stdout.write(
+      `${summary}${out ? `\n${out}: تحقق منه دون اتصال / check it offline: node verify.mjs proof ${out} (verify.mjs of an audit export)` : ''}\n`,
+    );
+  return 0;
+}
+
 export async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { flags: sub === 'verify-ledger' ? ['json', 'full'] : ['json'], options: [] });
+  const proofs = sub === 'proof' || sub === 'consistency';
+  const args = parseArgs(rest, {
+    flags: sub === 'verify-ledger' ? ['json', 'full'] : sub === 'export' ? ['json', 'quiet'] : ['json'],
+    options: proofs ? ['out'] : [],
+  });
+  if (proofs) return auditProof(config, sub, args);
   const client = createClient(config);
   if (sub === 'checkpoint') {
     const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
@@ -177,9 +239,12 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
   if (sub === 'export') {
     const out = args.positionals[0];
     if (!out) throw new UsageError('audit export needs a DIR');
-    return auditExport(config, out);
+    return auditExport(config, out, args.flags.has('quiet'));
   }
-  if (sub !== 'verify-ledger') throw new UsageError('audit takes: verify-ledger [--full], checkpoint, report, export DIR');
+  if (sub !== 'verify-ledger')
+    throw new UsageError(
+      'audit takes: verify-ledger [--full], checkpoint, report, export DIR, proof REGISTRY_NO|ID [--out FILE], consistency OLDER NEWER [--out FILE]',
+    );
   const full = args.flags.has('full');
   // The answer of GET /audit/ledger: the chain's verification and the checkpoints'.
   const r = await client.get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(
@@ -226,9 +291,22 @@ interface FixityView {
   errors: Array<{ registryNo: string | null; key: string | null; target: string | null; error: string }>;
 }
 
+/** `diwan fixity`: a sweep of every stored object now, as a job on the server, followed with a progress bar. */
 export async function fixity(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
-  const r = await createClient(config).post<FixityView>('/fixity', {});
+  const args = parseArgs(argv, { flags: ['json', 'no-wait', 'quiet'], options: ['document'] });
+  const document = args.options.get('document');
+  const run = await runJob<FixityView>(
+    createClient(config),
+    document ? `/fixity?documentId=${encodeURIComponent(document)}` : '/fixity',
+    {},
+    { label: 'الفحص / fixity', wait: !args.flags.has('no-wait'), quiet: args.flags.has('quiet') },
+  );
+  if ('job' in run) {
+    if (args.flags.has('json')) json(run.job);
+    else process.stdout.write(`${jobLine(run.job)}\n`);
+    return 0;
+  }
+  const r = run.result;
   if (args.flags.has('json')) json(r);
   else {
     process.stdout.write(

@@ -8,10 +8,12 @@ import { restoreArchive, RestoreRefused } from '../../../storage/restore/restore
 import type { Config } from '../../config';
 import { runDoctor } from '../../runtime/doctor';
 import { startCore } from '../../runtime/core';
-import { startSweeper } from '../../runtime/schedules';
+import { startFixitySchedule, startSweeper } from '../../runtime/schedules';
 import { startServer } from '../../runtime/server';
+import { startJobRunner } from '../../runtime/jobs';
 import { serveMetrics, startWorkers } from '../../runtime/workers';
 import { parseArgs, UsageError } from '../args';
+import { progressBar } from '../progress';
 import { json } from '../output';
 
 function onSignals(stop: () => Promise<void>): void {
@@ -61,11 +63,16 @@ export async function worker(config: Config): Promise<number> {
   const core = await startCore(config);
   const workers = await startWorkers(core);
   const sweeper = startSweeper(core);
+  const jobs = startJobRunner(core);
+  // A worker placed at a copy's site, set to check only that copy (DIWAN_FIXITY_TARGETS), runs that copy's fixity cycle.
+  const fixity = config.fixityCycle.targets ? startFixitySchedule(core) : undefined;
   const metrics = config.metricsPort ? await serveMetrics(core, config.metricsPort) : undefined;
   // Stop taking jobs and let the running ones finish (or hand them back), then close connections.
   onSignals(async () => {
     await metrics?.stop();
     await sweeper.stop();
+    await fixity?.stop();
+    await jobs.stop();
     await core.stop();
     await workers.stop();
   });
@@ -88,22 +95,25 @@ export async function doctor(config: Config, argv: string[]): Promise<number> {
 
 /** Rebuilds the archive from one bucket, in this process (no server needs to run). */
 export async function restore(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['from'] });
+  const args = parseArgs(argv, { flags: ['json', 'quiet'], options: ['from'] });
   const from = args.options.get('from') ?? 'offsite';
   if (from !== 'offsite' && from !== 'primary') throw new UsageError('restore --from takes offsite or primary');
   const core = await startCore(config, createLogger(args.flags.has('json') ? 'silent' : config.log));
   try {
     const [source, other] = from === 'offsite' ? [core.offsite, core.primary] : [core.primary, core.offsite];
+    const quiet = args.flags.has('json') || args.flags.has('quiet');
+    const documentsBar = progressBar('الاستعادة / restore', { quiet });
     const report = await restoreArchive({
       db: core.db,
       source,
       other,
       offsiteName: core.offsite.name,
-      onProgress: (done, total) => {
-        if (!args.flags.has('json') && (done % 100 === 0 || done === total)) process.stderr.write(`  ${done}/${total}\r`);
-      },
+      onProgress: (done, total) => documentsBar.update(done, total),
     });
-    const index = await rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { clear: true });
+    documentsBar.end();
+    const indexBar = progressBar('الفهرسة / search index', { quiet });
+    const index = await rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { onProgress: indexBar.update });
+    indexBar.end();
     const ok = report.documents.failed === 0 && report.ledger.brokenAt === null;
     if (args.flags.has('json')) json({ ...report, index, ok });
     else {

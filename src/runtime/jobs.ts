@@ -1,0 +1,98 @@
+/**
+ * Runs long work (storage/jobs.ts) in this process: every server and worker
+ * process looks for a waiting job now and then, takes one at a time, and
+ * writes its progress (which is also its heartbeat) as it goes. What each kind
+ * of job does is in `jobHandlers`.
+ */
+import os from 'node:os';
+import { rebuildIndex } from '../../search/reindex';
+import { sweepFixity } from '../../storage/integrity/fixity';
+import { crashPoint } from '../../kernel/crashPoints';
+import { failJob, finishJob, reportProgress, takeJob } from '../../storage/jobs';
+import type { Core } from './core';
+
+/** The kinds of long work, and their parameters. */
+export const JOB_KINDS = ['fixity', 'reindex'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+type Progress = (done: number, total: number | null) => void;
+type Handler = (core: Core, params: Record<string, unknown>, progress: Progress) => Promise<unknown>;
+
+export const jobHandlers: Record<JobKind, Handler> = {
+  fixity: (core, params, progress) =>
+    sweepFixity(core, {
+      documentIds: typeof params.documentId === 'string' ? [params.documentId] : undefined,
+      onProgress: progress,
+    }),
+  reindex: (core, _params, progress) =>
+    rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { onProgress: progress }),
+};
+
+/** How often an idle process looks for work. */
+const LOOK_MS = 1000;
+/** The least time between two progress writes (the heartbeat is written at least this often too). */
+const PROGRESS_MS = 1000;
+/** The heartbeat, well inside the time after which a job is taken as stopped. */
+const heartbeatMs = (core: Core) => Math.min(10_000, (core.config.jobs.staleSeconds * 1000) / 3);
+
+const OWNER = `${os.hostname()}:${process.pid}`;
+
+/** Starts looking for jobs; `stop` waits for the job in hand to finish. */
+export function startJobRunner(core: Core, opts: { lookMs?: number } = {}): { stop(): Promise<void> } {
+  if (!core.config.jobs.run) return { stop: async () => undefined };
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const look = () => {
+    running = runOne(core)
+      .catch((e: unknown) => core.log.warn('job runner', { error: String(e) }))
+      .then((ran) => {
+        if (stopped) return;
+        timer = setTimeout(look, ran ? 0 : (opts.lookMs ?? LOOK_MS));
+        timer.unref();
+      });
+  };
+  look();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** Takes and runs one job; true when there was one. */
+async function runOne(core: Core): Promise<boolean> {
+  const job = await takeJob(core.db, OWNER, [...JOB_KINDS], core.config.jobs.staleSeconds);
+  if (!job) return false;
+  crashPoint('job.taken');
+  const handler = jobHandlers[job.kind as JobKind];
+  core.log.info('job started', { job: job.id, kind: job.kind, attempt: job.attempts });
+  let last = { done: job.done, total: job.total };
+  let written = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  const write = () => {
+    written = Date.now();
+    writing = writing.then(() => reportProgress(core.db, job.id, OWNER, last.done, last.total)).catch(() => undefined);
+  };
+  const heartbeat = setInterval(write, heartbeatMs(core));
+  heartbeat.unref();
+  try {
+    const result = await handler(core, job.params, (done, total) => {
+      last = { done, total };
+      if (Date.now() - written >= PROGRESS_MS) write();
+    });
+    clearInterval(heartbeat);
+    await writing;
+    await reportProgress(core.db, job.id, OWNER, last.done, last.total);
+    await finishJob(core.db, job.id, OWNER, result);
+    core.log.info('job done', { job: job.id, kind: job.kind });
+  } catch (e) {
+    clearInterval(heartbeat);
+    await writing;
+    await failJob(core.db, job.id, OWNER, String((e as Error)?.message ?? e));
+    core.log.warn('job failed', { job: job.id, kind: job.kind, error: String(e) });
+  }
+  return true;
+}
