@@ -143,6 +143,15 @@ export async function failJob(db: Queryable, id: string, owner: string, error: s
   );
 }
 
+/** Gives a running job back (its process is stopping): another process takes it at once, the attempt not counted. */
+export async function releaseJob(db: Queryable, id: string, owner: string): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET state = 'queued', owner = NULL, heartbeat_at = NULL, attempts = greatest(attempts - 1, 0)
+      WHERE id = $1 AND owner = $2 AND state = 'running'`,
+    [id, owner],
+  );
+}
+
 export async function getJob(db: Queryable, id: string): Promise<Job | undefined> {
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM jobs WHERE id = $1`, [id]);
   return rows[0] ? toJob(rows[0]) : undefined;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Meilisearch } from 'meilisearch';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { rebuildIndex } from '../search/reindex';
+import { finishJob, getJob, releaseJob, reportProgress, requestJob, takeJob } from '../storage/jobs';
 import { isolatedEnv, runCli, startTestServer, type JobJson, type TestServer } from './helpers';
 
 const CLI = path.resolve(__dirname, '..', 'bin', 'diwan.js');
@@ -140,4 +141,20 @@ test('while the new index is built the old one answers; what changed meanwhile i
     hits: Array<{ id: string }>;
   };
   expect(hits.hits.map((h) => h.id)).toEqual([changed]);
+});
+
+test('a job given back by a stopping process is taken at once by another, the attempt not counted', async () => {
+  const db = server.core.db;
+  const { job } = await requestJob(db, 'fixity', { documentId: ids[0] }, 'test');
+  const first = await takeJob(db, 'host-a:1', ['fixity'], 60);
+  expect(first).toMatchObject({ id: job.id, state: 'running', attempts: 1 });
+  // Running and fresh: nobody else may take it.
+  expect(await takeJob(db, 'host-b:2', ['fixity'], 60)).toBeUndefined();
+  await releaseJob(db, job.id, 'host-a:1');
+  const second = await takeJob(db, 'host-b:2', ['fixity'], 60);
+  expect(second).toMatchObject({ id: job.id, state: 'running', attempts: 1 });
+  // The first owner's late progress and end no longer count.
+  expect(await reportProgress(db, job.id, 'host-a:1', 5, 10)).toBe(false);
+  await finishJob(db, job.id, 'host-b:2', { ok: true });
+  expect(await getJob(db, job.id)).toMatchObject({ state: 'done', result: { ok: true } });
 });

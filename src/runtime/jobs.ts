@@ -8,7 +8,7 @@ import os from 'node:os';
 import { rebuildIndex } from '../../search/reindex';
 import { sweepFixity } from '../../storage/integrity/fixity';
 import { crashPoint } from '../../kernel/crashPoints';
-import { failJob, finishJob, reportProgress, takeJob } from '../../storage/jobs';
+import { failJob, finishJob, releaseJob, reportProgress, takeJob } from '../../storage/jobs';
 import type { Core } from './core';
 
 /** The kinds of long work, and their parameters. */
@@ -37,14 +37,19 @@ const heartbeatMs = (core: Core) => Math.min(10_000, (core.config.jobs.staleSeco
 
 const OWNER = `${os.hostname()}:${process.pid}`;
 
-/** Starts looking for jobs; `stop` waits for the job in hand to finish. */
+/**
+ * Starts looking for jobs. `stop` takes no more, and gives the job in hand
+ * back for another process to take at once (a rebuild may run for hours: a
+ * stopping process does not wait for it).
+ */
 export function startJobRunner(core: Core, opts: { lookMs?: number } = {}): { stop(): Promise<void> } {
   if (!core.config.jobs.run) return { stop: async () => undefined };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const hand: { job?: string } = {};
   const look = () => {
-    running = runOne(core)
+    running = runOne(core, hand)
       .catch((e: unknown) => core.log.warn('job runner', { error: String(e) }))
       .then((ran) => {
         if (stopped) return;
@@ -57,15 +62,17 @@ export function startJobRunner(core: Core, opts: { lookMs?: number } = {}): { st
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      if (hand.job) await releaseJob(core.db, hand.job, OWNER).catch(() => undefined);
+      else await running;
     },
   };
 }
 
 /** Takes and runs one job; true when there was one. */
-async function runOne(core: Core): Promise<boolean> {
+async function runOne(core: Core, hand: { job?: string }): Promise<boolean> {
   const job = await takeJob(core.db, OWNER, [...JOB_KINDS], core.config.jobs.staleSeconds);
   if (!job) return false;
+  hand.job = job.id;
   crashPoint('job.taken');
   const handler = jobHandlers[job.kind as JobKind];
   core.log.info('job started', { job: job.id, kind: job.kind, attempt: job.attempts });
@@ -93,6 +100,8 @@ async function runOne(core: Core): Promise<boolean> {
     await writing;
     await failJob(core.db, job.id, OWNER, String((e as Error)?.message ?? e));
     core.log.warn('job failed', { job: job.id, kind: job.kind, error: String(e) });
+  } finally {
+    hand.job = undefined;
   }
   return true;
 }
