@@ -27,10 +27,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
+export const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** JSON with object keys sorted at every level, no spaces (as Diwan writes it). */
-function canonicalJson(value) {
+export function canonicalJson(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value)

@@ -39,19 +39,7 @@ import { Buffer } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { documentLeaf, mmrRoots, verifyProof } from './offlineProof.mjs';
-
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
-
-/** JSON with object keys sorted at every level, no spaces (as Diwan writes it). */
-function canonicalJson(value) {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value)
-    .filter((k) => value[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-}
+import { canonicalJson, documentLeaf, mmrRoots, sha256, verifyProof } from './offlineProof.mjs';
 
 function merkleRoot(leaves) {
   if (leaves.length === 0) return sha256('');
