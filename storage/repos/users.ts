@@ -180,13 +180,20 @@ export function createUsersRepo(db: Db) {
       return secret;
     },
 
-    /** The session's user, when the session is live (not ended, not past its absolute end, not idle too long); touches it. */
+    /**
+     * The session's user, when the session is live (not ended, not past its absolute end, not idle too long);
+     * touches it when it was last touched more than 30 seconds ago (not a commit on every request).
+     */
     async session(secret: string, idleMs: number): Promise<User | undefined> {
       const res = await db.query<UserRow>(
-        `UPDATE sessions s SET last_seen_at = now() FROM users u
-         WHERE s.id_hash = $1 AND u.id = s.user_id AND s.ended_at IS NULL AND s.expires_at > now()
-           AND s.last_seen_at > now() - $2 * interval '1 millisecond' AND u.disabled_at IS NULL
-         RETURNING u.*`,
+        `WITH live AS (
+           SELECT u.*, s.id_hash AS session_hash FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
+              AND s.last_seen_at > now() - $2 * interval '1 millisecond' AND u.disabled_at IS NULL),
+         touched AS (
+           UPDATE sessions SET last_seen_at = now()
+            WHERE id_hash = (SELECT session_hash FROM live) AND last_seen_at < now() - interval '30 seconds')
+         SELECT * FROM live`,
         [sha256hex(secret), idleMs],
       );
       return res.rows[0] && toUser(res.rows[0]);
@@ -237,12 +244,20 @@ export function createUsersRepo(db: Db) {
       return (res.rowCount ?? 0) > 0;
     },
 
-    /** The token's user, with the token's role, when the token is live; records its use. */
+    /**
+     * The token's user, with the token's role, when the token is live; records its use, to the minute (a
+     * write on every request would cost each search a commit).
+     */
     async byToken(token: string): Promise<(User & { tokenRole: Role; tokenName: string }) | undefined> {
       const res = await db.query<UserRow & { token_role: Role; token_name: string }>(
-        `UPDATE api_tokens t SET last_used_at = now() FROM users u
-         WHERE t.token_hash = $1 AND u.id = t.user_id AND t.revoked_at IS NULL AND u.disabled_at IS NULL
-         RETURNING u.*, t.role AS token_role, t.name AS token_name`,
+        `WITH live AS (
+           SELECT u.*, t.id AS token_id, t.last_used_at AS token_used, t.role AS token_role, t.name AS token_name
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL),
+         used AS (
+           UPDATE api_tokens SET last_used_at = now()
+            WHERE id = (SELECT token_id FROM live) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
+         SELECT * FROM live`,
         [sha256hex(token)],
       );
       const r = res.rows[0];
