@@ -1,33 +1,42 @@
 /**
- * Benchmark: upload about 1 GB of scans in one batch and watch the server.
+ * Benchmark: upload about 1 GB of scans in one batch, beside a bare PUT of the
+ * same files into the same locked bucket, in the same run.
  *
- * - The server (`diwan serve`, embedded services, workers off so only the
- *   door is measured: spooling, hashing, type and page checks, registration,
- *   storing originals) runs as a child process; its resident memory is read
- *   from /proc every 50 ms.
- * - The upload is `diwan ingest DIR --batch …`, as a clerk would run it.
- * - The reference, in the same run: curl sending the same bytes as one
- *   multipart request to a trivial endpoint that only reads and drops them.
+ * Each round starts fresh embedded services (so no upload is a duplicate of
+ * the last round's) and `diwan serve` against them, workers off so only the
+ * door is measured (spooling, hashing, type and page checks, registration,
+ * storing originals under Object Lock), then, in an order that alternates
+ * from round to round:
+ * - Diwan: `diwan ingest DIR --batch …` with a clerk's token, as a clerk
+ *   would run it; files go one request after another and the server stores
+ *   them one at a time, in order;
+ * - the reference: each file PUT straight into the server's primary bucket
+ *   (Object Lock on) with the minio client, each followed by its COMPLIANCE
+ *   retention (the client sends no lock headers with a PUT; Diwan's store
+ *   makes the same two requests), one file at a time, as Diwan stores them.
+ * The server's resident memory is read from /proc every 50 ms during Diwan's upload.
+ * Each figure is the median of --runs rounds, with the range.
  *
- * Usage: npm run bench:ingest [-- --mb 1024]
+ * Usage: npm run bench:ingest [-- --mb 1024 --runs 3]
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import * as Minio from 'minio';
+import pg from 'pg';
 import sharp from 'sharp';
-import { freePort } from '../../src/runtime/services/util';
-import { CLI, serveChild } from './serve';
+import crypto from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { examine } from '../../ingest/intake/accept';
+import { cpuBelow, cpuSince } from './procs';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
+import { CLI, personToken, withServices } from './serve';
+import { median, numberArg, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+const log = (m: string) => process.stderr.write(`${m}\n`);
 
 function rssMb(pid: number): number {
   try {
@@ -38,7 +47,7 @@ function rssMb(pid: number): number {
   }
 }
 
-/** A300-dpi A4 page, greyscale, uncompressed TIFF (about 8.7 MB), as many registry scanners write them. */
+/** A 300-dpi A4 page, greyscale, uncompressed TIFF (about 8.7 MB), as many registry scanners write them. */
 async function makeScans(dir: string, totalMb: number): Promise<{ files: string[]; bytes: number }> {
   fs.mkdirSync(dir, { recursive: true });
   const base = await renderArabicScan(SAMPLE_LINES, { width: 2480, height: 3508, format: 'png' });
@@ -62,88 +71,198 @@ async function makeScans(dir: string, totalMb: number): Promise<{ files: string[
   return { files, bytes };
 }
 
-function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  return serveChild({ DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_INPROCESS_WORKERS: 'false', DIWAN_LOG: 'silent' });
-}
-
-/** The trivial endpoint: reads every byte of the request and drops it. */
-async function trivialEndpoint(): Promise<{ url: string; close(): void }> {
-  const server = http.createServer((req, res) => {
-    req.on('data', () => undefined);
-    req.on('end', () => res.end('ok'));
+/** The reference: every file PUT into the primary bucket, one at a time, each then put under COMPLIANCE retention. */
+async function barePut(c: Config, files: string[], round: number): Promise<number> {
+  const t = c.s3!;
+  const client = new Minio.Client({
+    endPoint: t.endPoint,
+    port: t.port,
+    useSSL: t.useSSL,
+    accessKey: t.accessKey,
+    secretKey: t.secretKey,
+    region: t.region,
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/drop`, close: () => server.close() };
+  const lock = (await (client.getObjectLockConfig(t.bucket) as unknown as Promise<{ objectLockEnabled?: string }>))
+    .objectLockEnabled;
+  if (lock !== 'Enabled') throw new Error(`the primary bucket ${t.bucket} has no Object Lock (${String(lock)})`);
+  const until = new Date(Date.now() + 86_400_000).toISOString();
+  const t0 = performance.now();
+  for (const f of files) {
+    const key = `bench-put/${round}/${path.basename(f)}`;
+    // The minio client sends no lock headers with a PUT: the retention is its own request, as Diwan's store makes it.
+    const put = await client.putObject(t.bucket, key, fs.createReadStream(f), fs.statSync(f).size, {
+      'Content-Type': 'image/tiff',
+    });
+    await client.putObjectRetention(t.bucket, key, {
+      mode: Minio.RETENTION_MODES.COMPLIANCE,
+      retainUntilDate: until,
+      versionId: put.versionId ?? '',
+    });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  // The retention must have been applied, or the reference did less than Diwan.
+  const kept = await client.getObjectRetention(t.bucket, `bench-put/${round}/${path.basename(files[0]!)}`);
+  if ((kept as { mode?: string } | null)?.mode !== 'COMPLIANCE') throw new Error('the bare PUT left no COMPLIANCE retention');
+  return seconds;
 }
 
-async function main() {
-  const totalMb = arg('mb', 1024);
-  const work = path.join(os.tmpdir(), 'diwan-bench-ingest');
-  const scansDir = path.join(work, 'scans');
-  process.stdout.write(`Preparing about ${totalMb} MB of scans in ${scansDir} (kept for the next run)…\n`);
-  const { files, bytes } = await makeScans(scansDir, totalMb);
-  const mb = bytes / 1048576;
+/**
+ * Where a file's time at the door goes, each part timed alone on the same files in this process: the copy to
+ * the spool, SHA-256 of the bytes, and Diwan's check of the file (sniff, decode every page under the limits).
+ */
+async function doorParts(files: string[], spoolDir: string): Promise<string> {
+  const limits = loadConfig({}).limits;
+  fs.mkdirSync(spoolDir, { recursive: true });
+  const ms = { spool: 0, hash: 0, examine: 0 };
+  for (const f of files) {
+    let t = performance.now();
+    const copy = path.join(spoolDir, path.basename(f));
+    fs.writeFileSync(copy, fs.readFileSync(f));
+    ms.spool += performance.now() - t;
+    t = performance.now();
+    const bytes = fs.readFileSync(copy);
+    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    ms.hash += performance.now() - t;
+    t = performance.now();
+    await examine({ path: copy, size: bytes.length, sha256, head: bytes.subarray(0, 4096), originalName: null }, limits);
+    ms.examine += performance.now() - t;
+    fs.rmSync(copy);
+  }
+  const per = (x: number) => `${(x / files.length).toFixed(0)} ms`;
+  return `a file's parts alone, mean of ${files.length} files: spool copy ${per(ms.spool)}, read and SHA-256 ${per(ms.hash)}, check (sniff, decode every page) ${per(ms.examine)}`;
+}
 
-  // Reference: curl, the same bytes in one multipart request, to an endpoint that drops them.
-  const drop = await trivialEndpoint();
-  const curlArgs = ['-s', '-o', '/dev/null', ...files.flatMap((f) => ['-F', `files=@${f}`]), drop.url];
-  const t0 = Date.now();
-  await run('curl', curlArgs, { maxBuffer: 1 << 20 });
-  const curlS = (Date.now() - t0) / 1000;
-  drop.close();
-
-  // Diwan.
-  const dataDir = path.join(work, `data-${Date.now()}`);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
-  fs.chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const server = await startServer(dataDir, port);
-  let peak = 0;
+/** From the records of one upload: per file, registered → original stored, and stored → the next file registered (ms). */
+async function fileCycle(databaseUrl: string): Promise<{ store: number; between: number }> {
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
-    const before = rssMb(server.pid!);
-    const watch = setInterval(() => (peak = Math.max(peak, rssMb(server.pid!))), 50);
-    const t1 = Date.now();
-    const { stdout } = await run(process.execPath, [CLI, 'ingest', scansDir, '--batch', 'bench', '--json', '--quiet'], {
-      env: { ...process.env, DIWAN_DATA_DIR: dataDir, DIWAN_URL: `http://127.0.0.1:${port}` },
-      maxBuffer: 64 << 20,
-    }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
-    const diwanS = (Date.now() - t1) / 1000;
-    clearInterval(watch);
-    const after = rssMb(server.pid!);
-    const report = JSON.parse(stdout) as { counts: Record<string, number> };
-
-    const rows = [
-      ['', 'seconds', 'MB/s', 'files'],
-      ['curl → trivial endpoint (reference)', curlS.toFixed(1), (mb / curlS).toFixed(1), String(files.length)],
-      [
-        'diwan ingest → Diwan (accepted, hashed, checked, stored)',
-        diwanS.toFixed(1),
-        (mb / diwanS).toFixed(1),
-        String(files.length),
-      ],
-    ];
-    process.stdout.write(
-      `\nUpload of ${mb.toFixed(0)} MB (${files.length} uncompressed 300-dpi TIFF pages), ${os.cpus().length} cores\n`,
+    const { rows } = await db.query<{ registered: Date; stored: Date }>(
+      `SELECT d.created_at AS registered, a.created_at AS stored
+       FROM documents d JOIN artefacts a ON a.document_id = d.id AND a.kind = 'original' ORDER BY d.created_at`,
     );
-    for (const r of rows)
-      process.stdout.write(`${r[0]!.padEnd(58)}${r[1]!.padStart(9)}${r[2]!.padStart(9)}${r[3]!.padStart(7)}\n`);
-    process.stdout.write(`Diwan at the door is ${(diwanS / curlS).toFixed(2)}× the time of the plain upload.\n`);
-    process.stdout.write(
-      `Server memory (RSS): ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${after.toFixed(0)} MB after; ` +
-        `peak growth ${(peak - before).toFixed(0)} MB (aim: under 200 MB).\n`,
-    );
-    process.stdout.write(`Outcome: ${JSON.stringify(report.counts)}\n`);
+    const store = rows.map((r) => r.stored.getTime() - r.registered.getTime());
+    const between = rows.slice(1).map((r, i) => r.registered.getTime() - rows[i]!.stored.getTime());
+    return { store: median(store), between: median(between) };
   } finally {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGINT');
-    await exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await db.end();
   }
 }
 
+interface Round {
+  cycle: { store: number; between: number };
+  cpu: { put: Record<string, number>; diwan: Record<string, number> };
+  putS: number;
+  diwanS: number;
+  before: number;
+  peak: number;
+  after: number;
+  counts: Record<string, number>;
+}
+
+async function round(r: number, scansDir: string, files: string[]): Promise<Round> {
+  return withServices('diwan-bench-ingest-', { env: { DIWAN_INPROCESS_WORKERS: 'false' } }, async (s) => {
+    const clerk = await personToken(s.base, s.token, {
+      username: `clerk${r}`,
+      role: 'clerk',
+      clearance: 'internal',
+      departments: null,
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    const cpu = () => cpuBelow(process.pid, { pid: s.pid, name: 'diwan serve' });
+    const diwan = async () => {
+      const cpu0 = cpu();
+      const before = rssMb(s.pid);
+      let peak = before;
+      const watch = setInterval(() => (peak = Math.max(peak, rssMb(s.pid))), 50);
+      const t1 = performance.now();
+      const { stdout } = await run(process.execPath, [CLI, 'ingest', ...files, '--batch', `bench ${r}`, '--json', '--quiet'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DIWAN_URL: s.base, DIWAN_TOKEN: clerk },
+        maxBuffer: 64 << 20,
+      }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+      const diwanS = (performance.now() - t1) / 1000;
+      clearInterval(watch);
+      const counts = (JSON.parse(stdout) as { counts: Record<string, number> }).counts;
+      if (counts.queued !== files.length) throw new Error(`not every file was accepted: ${JSON.stringify(counts)}`);
+      const diwanCpu = cpuSince(cpu0, cpu());
+      return { diwanS, before, peak, after: rssMb(s.pid), counts, diwanCpu, cycle: await fileCycle(s.config.databaseUrl!) };
+    };
+    const put = async () => {
+      const cpu0 = cpu();
+      const putS = await barePut(s.config, files, r);
+      return { putS, putCpu: cpuSince(cpu0, cpu()) };
+    };
+    // The order alternates, so neither side always meets a fresh (or a fuller) disk.
+    const [p, d] = r % 2 === 0 ? [await put(), await diwan()] : await diwan().then(async (x) => [await put(), x] as const);
+    return { putS: p.putS, ...d, cpu: { put: p.putCpu, diwan: d.diwanCpu } };
+  });
+}
+
+/** "diwan serve 20.1 s, MinIO 9.0 s, …": the median over rounds of each kind's CPU seconds. */
+function cpuLine(byRound: Array<Record<string, number>>): string {
+  const kinds = [...new Set(byRound.flatMap((x) => Object.keys(x)))];
+  return kinds
+    .map((k) => [k, median(byRound.map((x) => x[k] ?? 0))] as const)
+    .filter(([, v]) => v >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join(', ');
+}
+
+async function main() {
+  const totalMb = numberArg('mb', 1024);
+  const runs = Math.max(1, numberArg('runs', 3));
+  const work = path.join(os.tmpdir(), 'diwan-bench-ingest');
+  const scansDir = path.join(work, 'scans');
+  log(`preparing about ${totalMb} MB of scans in ${scansDir} (kept for the next run)…`);
+  const { files, bytes } = await makeScans(scansDir, totalMb);
+  const mb = bytes / 1048576;
+  const rounds: Round[] = [];
+  for (let r = 0; r < runs; r++) {
+    log(`round ${r + 1} of ${runs}`);
+    rounds.push(await round(r, scansDir, files));
+  }
+  log('timing the parts of the door alone on 10 files');
+  const parts = await doorParts(files.slice(0, 10), path.join(work, 'spool'));
+  const put = rounds.map((x) => mb / x.putS);
+  const diwan = rounds.map((x) => mb / x.diwanS);
+  const ratio = median(diwan) / median(put);
+  const rows = [
+    ['', 'MB/s (range)', 'seconds'],
+    ['bare PUT (+ retention) → locked primary bucket (reference)', withSpread(put), median(rounds.map((x) => x.putS)).toFixed(1)],
+    [
+      'diwan ingest → Diwan (accepted, hashed, checked, stored)',
+      withSpread(diwan),
+      median(rounds.map((x) => x.diwanS)).toFixed(1),
+    ],
+  ];
+  const peakGrowth = rounds.map((x) => x.peak - x.before);
+  process.stdout.write(
+    [
+      '',
+      `Upload of ${mb.toFixed(0)} MB (${files.length} uncompressed 300-dpi TIFF pages), one file at a time on both sides, ${os.cpus().length} cores, median of ${runs} rounds`,
+      ...rows.map((r) => `${r[0]!.padEnd(58)}${r[1]!.padStart(24)}${r[2]!.padStart(9)}`),
+      `Diwan stores at ${ratio.toFixed(2)}× the bare PUT's throughput (per round: ${rounds.map((x) => (x.putS / x.diwanS).toFixed(2)).join(', ')}).`,
+      `Server memory (RSS), median round: ${median(rounds.map((x) => x.before)).toFixed(0)} MB before, peak growth ${withSpread(peakGrowth, 0)} MB (aim: under 200 MB).`,
+      `Outcome of the last round: ${JSON.stringify(rounds.at(-1)!.counts)}`,
+      `CPU seconds by process, median round: Diwan's upload: ${cpuLine(rounds.map((x) => x.cpu.diwan))}; bare PUT: ${cpuLine(rounds.map((x) => x.cpu.put))}`,
+      `a file in Diwan's upload, from the records (median round, median file): registered → original stored ${median(
+        rounds.map((x) => x.cycle.store),
+      ).toFixed(0)} ms, stored → next file registered ${median(rounds.map((x) => x.cycle.between)).toFixed(0)} ms` +
+        ` (${((1000 * median(rounds.map((x) => x.diwanS))) / files.length).toFixed(0)} ms a file in all; bare PUT ${((1000 * median(rounds.map((x) => x.putS))) / files.length).toFixed(0)} ms)`,
+      parts,
+      targetLine({
+        name: 'upload',
+        figure: `Diwan ${median(diwan).toFixed(1)} MB/s`,
+        reference: `bare PUT ${median(put).toFixed(1)} MB/s`,
+        ratio,
+        aim: { atLeast: 0.75 },
+      }),
+      '',
+    ].join('\n'),
+  );
+}
+
 main().catch((e: unknown) => {
-  process.stderr.write(`${String(e)}\n`);
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { scannedPdf } from '../fixtures/pdfs';
+import { procStat } from './procs';
 import { withServer } from './serve';
 
 export interface BenchPage {
@@ -44,24 +45,6 @@ async function stageSeconds(base: string): Promise<Record<string, number>> {
   for (const m of text.matchAll(/^diwan_pipeline_stage_duration_seconds_sum\{stage="([a-z]+)"\} ([0-9.e+-]+)$/gm))
     out[m[1]!] = Number(m[2]);
   return out;
-}
-
-/** A process's name, parent, and CPU seconds: its own (user + system) and its reaped children's, from /proc (Linux). */
-function procStat(pid: number): { name: string; parent: number; own: number; children: number } | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields from state on: ppid is the 2nd, utime/stime the 12th/13th, cutime/cstime the 14th/15th; 100 ticks a second.
-    return {
-      name,
-      parent: Number(f[1]),
-      own: (Number(f[11]) + Number(f[12])) / 100,
-      children: (Number(f[13]) + Number(f[14])) / 100,
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 function cpuSeconds(pid: number): number {
@@ -168,12 +151,19 @@ async function archive(
 
 /**
  * Runs a fresh archive, sends `pages` in documents of `perDocument` pages
- * (`runs` times, grouped differently each time), then (with `longPages` > 0) one document of that many pages alone, with the
- * server's CPU use measured while it is read.
+ * (`runs` times, grouped differently each time, `between` run after each), then (with `longPages` > 0) one document of
+ * that many pages alone, with the server's CPU use measured while it is read.
  */
 export async function endToEnd(
   pages: BenchPage[],
-  opts: { perDocument: number; runs: number; longPages: number; maxSeconds: number },
+  opts: {
+    perDocument: number;
+    runs: number;
+    longPages: number;
+    maxSeconds: number;
+    /** Work run after each end-to-end run while the archive is idle (the OCR-only runs, interleaved so load drifts fall on both). */
+    between?: (run: number) => Promise<void>;
+  },
 ): Promise<{ batches: EndToEnd[]; long?: LongDocument }> {
   return withServer('diwan-bench-e2e-', async ({ base, token, pid }) => {
     const client = api(base, token);
@@ -216,6 +206,7 @@ export async function endToEnd(
         stageSeconds: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
         cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
       });
+      await opts.between?.(r);
     }
     const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
     if (opts.longPages > 0) {

@@ -1,16 +1,20 @@
 /**
- * Benchmark: search latency with a large archive under concurrent readers.
+ * Benchmark: search throughput and latency on a large archive, beside raw Meilisearch.
  *
  * - Starts the embedded services, then `diwan serve` (workers off) as a child
  *   process pointed at them.
  * - Seeds 100,000 pages (10,000 documents of 10 pages, generated Arabic
  *   text with word boxes) into PostgreSQL, and the same pages into the search
  *   index as Diwan projects them (search/records.ts).
- * - 8 clients search for a fixed time through the API (GET /api/v1/search:
- *   normalise, stem, clearance filter, facets, snippets, word boxes from
- *   PostgreSQL) and then, in the same run, send the same queries straight to
- *   Meilisearch (the stemmed query, the same filter and facets).
- * - Prints p50/p95/p99 latency and throughput of each, and the API's overhead.
+ * - `diwan serve` logs every request (DIWAN_LOG=info, to a file), and the
+ *   searches are an official's: a person made through the API with a
+ *   clearance and two of the three departments, not the administrator.
+ * - Through the API (GET /api/v1/search: token, normalise, stem, clearance and
+ *   department filters, facets, snippets, word boxes from PostgreSQL) and, in
+ *   the same run, straight to Meilisearch with the calls the API makes for that
+ *   person (scripts/bench/searchLoad.ts): saturation throughput (closed loop,
+ *   --clients) and, at half of raw saturation, open-loop Poisson arrivals
+ *   with latency from each query's due time; --rounds rounds, interleaved.
  * - Then the viewer on the same archive (10,000 documents by default): Debian's
  *   Chromium (playwright-core) signs in and loads the search page, result pages
  *   for several queries, documents opened from them (their page images stored),
@@ -18,7 +22,7 @@
  *   time to the load event (images and fonts included) beside the server's own
  *   time for the same HTML (fetch, no browser). Skipped without Chromium.
  *
- * Usage: npm run bench:search [-- --pages 100000 --clients 8 --seconds 20]
+ * Usage: npm run bench:search [-- --pages 100000 --clients 16 --seconds 15 --rounds 3 --no-viewer]
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Meilisearch } from 'meilisearch';
 import pg from 'pg';
-import { filterFor } from '../../search/searchIndex';
+import { asRegistryNo, filterFor } from '../../search/searchIndex';
 import { stemmedText } from '../../search/normalize';
 import { pageRecords } from '../../search/records';
 import { loadConfig } from '../../src/config';
@@ -37,7 +41,10 @@ import { toArabicIndic } from '../../kernel/text';
 import { LETTERS } from '../eval/corpus';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { freePort } from '../../src/runtime/services/util';
-import { serveChild } from './serve';
+import { personToken, serveChild } from './serve';
+import { compareSearch } from './searchLoad';
+import { percentile } from './stats';
+import { cpuBelow } from './procs';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
 import type { Config } from '../../src/config';
@@ -86,37 +93,6 @@ function pageText(r: () => number): { text: string; words: OcrWord[] } {
     lines.push(ws.join(' '));
   }
   return { text: lines.join('\n'), words };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-/** `clients` loops sending queries for `seconds`; latencies in ms. */
-async function load(
-  clients: number,
-  seconds: number,
-  queries: string[],
-  send: (q: string) => Promise<void>,
-): Promise<{ ms: number[]; errors: number }> {
-  const ms: number[] = [];
-  let errors = 0;
-  const until = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      for (let i = c; Date.now() < until; i += clients) {
-        const q = queries[i % queries.length]!;
-        const t0 = performance.now();
-        try {
-          await send(q);
-          ms.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return { ms: ms.sort((a, b) => a - b), errors };
 }
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -195,8 +171,9 @@ async function viewerLoads(base: string, c: Config, docs: number): Promise<strin
 
 async function main(): Promise<void> {
   const pages = arg('pages', 100_000);
-  const clients = arg('clients', 8);
-  const seconds = arg('seconds', 20);
+  const clients = arg('clients', 16);
+  const seconds = arg('seconds', 15);
+  const rounds = Math.max(1, arg('rounds', 3));
   const perDoc = 10;
   const docs = Math.ceil(pages / perDoc);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-search-'));
@@ -208,23 +185,27 @@ async function main(): Promise<void> {
   const s3 = (t: typeof c.s3) => `${t!.useSSL ? 'https' : 'http'}://${t!.endPoint}:${t!.port}`;
   let server: ChildProcess | undefined;
   try {
-    server = await serveChild({
-      DIWAN_DATA_DIR: dataDir,
-      PORT: String(port),
-      DIWAN_ADMIN_TOKEN: TOKEN,
-      DIWAN_INPROCESS_WORKERS: 'false',
-      DIWAN_LOG: 'silent',
-      DATABASE_URL: c.databaseUrl!,
-      DATABASE_OWNER_URL: c.databaseOwnerUrl!,
-      S3_ENDPOINT: s3(c.s3),
-      S3_ACCESS_KEY: c.s3!.accessKey,
-      S3_SECRET_KEY: c.s3!.secretKey,
-      OFFSITE_S3_ENDPOINT: s3(c.offsite),
-      OFFSITE_S3_ACCESS_KEY: c.offsite!.accessKey,
-      OFFSITE_S3_SECRET_KEY: c.offsite!.secretKey,
-      MEILI_URL: c.meili!.url,
-      MEILI_MASTER_KEY: c.meili!.key,
-    });
+    server = await serveChild(
+      {
+        DIWAN_DATA_DIR: dataDir,
+        PORT: String(port),
+        DIWAN_ADMIN_TOKEN: TOKEN,
+        DIWAN_INPROCESS_WORKERS: 'false',
+        // Request logging on, as in production: one line a request, written to a file as a collector would take it.
+        DIWAN_LOG: 'info',
+        DATABASE_URL: c.databaseUrl!,
+        DATABASE_OWNER_URL: c.databaseOwnerUrl!,
+        S3_ENDPOINT: s3(c.s3),
+        S3_ACCESS_KEY: c.s3!.accessKey,
+        S3_SECRET_KEY: c.s3!.secretKey,
+        OFFSITE_S3_ENDPOINT: s3(c.offsite),
+        OFFSITE_S3_ACCESS_KEY: c.offsite!.accessKey,
+        OFFSITE_S3_SECRET_KEY: c.offsite!.secretKey,
+        MEILI_URL: c.meili!.url,
+        MEILI_MASTER_KEY: c.meili!.key,
+      },
+      path.join(dataDir, 'server.log'),
+    );
 
     log(`seeding ${docs} documents × ${perDoc} pages into PostgreSQL and Meilisearch…`);
     const t0 = Date.now();
@@ -289,42 +270,72 @@ async function main(): Promise<void> {
       const n = 1 + Math.floor(qr() * 2);
       return Array.from({ length: n }, () => VOCABULARY[Math.floor(qr() * VOCABULARY.length)]!).join(' ');
     });
+    // A real person: an official cleared to "confidential", limited to two of the three departments, made through the API.
+    const departments = ['المالية', 'الشؤون الإدارية'];
+    const official = await personToken(`http://127.0.0.1:${port}`, TOKEN, {
+      username: 'official',
+      role: 'official',
+      clearance: 'confidential',
+      departments,
+    });
     const api = async (q: string) => {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/search?q=${encodeURIComponent(q)}&limit=20`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
+        headers: { authorization: `Bearer ${official}` },
       });
       if (!res.ok) throw new Error(String(res.status));
       await res.arrayBuffer();
     };
-    const raw = async (q: string) => {
-      await index.search(stemmedText(q), {
-        filter: filterFor({ filters: {}, clearance: 'secret' }),
+    // The same calls the API makes to Meilisearch for this person: their clearance and departments as filters, a
+    // registry number looked up exactly first, the same facets and attributes.
+    const filter = filterFor({ filters: {}, clearance: 'confidential', departments });
+    const attributesToRetrieve = [
+      'documentId',
+      'registryNo',
+      'title',
+      'page',
+      'text',
+      'docType',
+      'department',
+      'classification',
+      'registeredAt',
+      'docDate',
+      'needsReview',
+    ];
+    const meiliSearch = (q: string, extra: string[]) =>
+      index.search(q, {
+        filter: [...filter, ...extra],
         limit: 20,
+        offset: 0,
         facets: ['docType', 'department', 'registryYear'],
         matchingStrategy: 'all',
         locales: ['ara'],
+        attributesToRetrieve,
       });
+    const raw = async (q: string) => {
+      const named = asRegistryNo(q);
+      const exact = named ? await meiliSearch('', [`registryNo = "${named}"`]) : undefined;
+      if (!exact || exact.hits.length === 0) await meiliSearch(stemmedText(q), []);
     };
-    await load(clients, 3, queries, api); // warm both paths
-    await load(clients, 3, queries, raw);
-    log(`API: ${clients} clients for ${seconds} s`);
-    const a = await load(clients, seconds, queries, api);
-    log(`Meilisearch directly: ${clients} clients for ${seconds} s`);
-    const m = await load(clients, seconds, queries, raw);
-    const row = (label: string, x: { ms: number[]; errors: number }) =>
-      `${label.padEnd(34)} ${percentile(x.ms, 50).toFixed(1).padStart(7)} ${percentile(x.ms, 95).toFixed(1).padStart(7)} ${percentile(x.ms, 99).toFixed(1).padStart(7)} ${(x.ms.length / seconds).toFixed(0).padStart(8)} ${String(x.errors).padStart(6)}`;
-    const overhead = (p: number) => ((percentile(a.ms, p) / percentile(m.ms, p) - 1) * 100).toFixed(0);
-    const viewer = fs.existsSync(CHROMIUM)
-      ? await viewerLoads(`http://127.0.0.1:${port}`, c, docs)
-      : ['(viewer page loads skipped: no Chromium at /usr/bin/chromium)'];
+    const table = await compareSearch({
+      api,
+      raw,
+      queries,
+      clients,
+      seconds,
+      rounds,
+      log,
+      cpu: () => cpuBelow(process.pid, { pid: server!.pid!, name: 'diwan (API)' }),
+    });
+    const viewer = process.argv.includes('--no-viewer')
+      ? ['(viewer page loads skipped: --no-viewer)']
+      : fs.existsSync(CHROMIUM)
+        ? await viewerLoads(`http://127.0.0.1:${port}`, c, docs)
+        : ['(viewer page loads skipped: no Chromium at /usr/bin/chromium)'];
     process.stdout.write(
       [
         '',
-        `Search latency, ${pages.toLocaleString('en')} pages indexed, ${clients} concurrent clients, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? ''})`,
-        `${'path'.padEnd(34)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'req/s'.padStart(8)} ${'errors'.padStart(6)}`,
-        row('API (GET /api/v1/search)', a),
-        row('Meilisearch directly (same query)', m),
-        `API overhead: p50 +${overhead(50)}%, p95 +${overhead(95)}%`,
+        `Search, ${pages.toLocaleString('en')} pages indexed, an official's token (clearance and department filters), request logging on, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? ''})`,
+        ...table,
         '',
         ...viewer,
         '',

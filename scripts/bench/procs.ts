@@ -1,0 +1,62 @@
+/** CPU time of processes from /proc (Linux), for the benchmarks' "where the time goes" lines. */
+import fs from 'node:fs';
+
+/** A process's name, parent, and CPU seconds: its own (user + system) and its reaped children's. */
+export function procStat(pid: number): { name: string; parent: number; own: number; children: number } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields from state on: ppid is the 2nd, utime/stime the 12th/13th, cutime/cstime the 14th/15th; 100 ticks a second.
+    return {
+      name,
+      parent: Number(f[1]),
+      own: (Number(f[11]) + Number(f[12])) / 100,
+      children: (Number(f[13]) + Number(f[14])) / 100,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds so far of every process below `root` (not `root` itself), by
+ * kind: PostgreSQL, MinIO, Meilisearch, the process `server` (named as given),
+ * anything else by its name.
+ */
+export function cpuBelow(root: number, server?: { pid: number; name: string }): Record<string, number> {
+  const all = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    const st = Number.isInteger(pid) ? procStat(pid) : undefined;
+    if (st) all.set(pid, st);
+  }
+  const under = (pid: number): boolean => {
+    for (let p = all.get(pid)?.parent ?? 0, hops = 0; p > 1 && hops < 20; hops++) {
+      if (p === root) return true;
+      p = all.get(p)?.parent ?? 0;
+    }
+    return false;
+  };
+  const out: Record<string, number> = {};
+  for (const [pid, st] of all) {
+    if (!under(pid)) continue;
+    const kind =
+      pid === server?.pid
+        ? server.name
+        : /^postgres/.test(st.name)
+          ? 'PostgreSQL'
+          : /^minio/.test(st.name)
+            ? 'MinIO'
+            : /^meili/.test(st.name)
+              ? 'Meilisearch'
+              : st.name;
+    out[kind] = (out[kind] ?? 0) + st.own + (pid === server?.pid ? 0 : st.children);
+  }
+  return out;
+}
+
+/** The CPU seconds each kind used between two readings of `cpuBelow`. */
+export function cpuSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
