@@ -52,6 +52,12 @@ const BENCHES: Array<{ id: string; title: string; reference: string; args: strin
   },
   { id: 'restore', title: 'Restore', reference: '`rclone sync` of the same bucket between the same servers', args: [] },
   {
+    id: 'indexSize',
+    title: 'Search index size on one Meilisearch node',
+    reference: 'the sizes it reaches, for docs/search-scale.md (no reference: a measure of room, not speed)',
+    args: [],
+  },
+  {
     id: 'scale',
     title: 'Scale: probes and paths at 10k, 100k and 1M documents',
     reference: 'the same path at 10k documents',

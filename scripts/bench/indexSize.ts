@@ -17,7 +17,7 @@
  * vocabulary grow without end). Generated text is what is measured: the
  * figures size the hardware, they say nothing of search quality.
  *
- * Usage: npm run bench:index-size [-- --sizes 50000,100000,200000]
+ * Usage: npm run bench:indexSize [-- --sizes 50000,100000,200000]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
