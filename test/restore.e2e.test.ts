@@ -93,6 +93,8 @@ test('restore from offsite brings back every document, its numbers, fingerprints
         source: core.offsite,
         other: core.primary,
         offsiteName: core.offsite.name,
+        // One manifest a batch, so the first batch is the first document.
+        batchSize: 1,
         onProgress: (done) => {
           if (done === 1) throw new Error('power cut');
         },

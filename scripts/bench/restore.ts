@@ -1,30 +1,32 @@
 /**
- * Benchmark: how fast does the archive come back from the offsite bucket, and
- * how far does the offsite copy fall behind under a steady ingest?
+ * Benchmark: how fast does the archive come back from the offsite bucket, and at
+ * what memory? (The offsite copy's lag under ingest is scripts/bench/lag.ts.)
  *
- * Restore (embedded services):
- * - Seeds a few thousand archived documents into the offsite bucket as the
- *   pipeline leaves them: original, archive PDF, page image, ocr.json and a
- *   format-2 manifest per document, with their ledger entries chained in a
- *   source database and exported as ledger segments. Sizes are those of a
- *   one-page scan (about 250 KB original, 300 KB PDF, 60 KB page image).
- * - The reference, in the same run: a raw copy of the same objects from the
- *   offsite bucket to an empty one (list, read, write; no hashing, no database).
- * - Then `restoreArchive` into an empty database and an empty primary bucket
- *   (every object re-hashed on the offsite copy, copied, read back, hashed
- *   again; the ledger and every record rebuilt), and the search index rebuilt.
+ * Restore (embedded services: one MinIO server for the primary, another for the offsite copy):
+ * - Seeds archived documents into the offsite bucket as the pipeline leaves them: original,
+ *   archive PDF, one image per page, ocr.json and a format-2 manifest per document (3 pages,
+ *   7 objects, about 1.5 MB), with their ledger entries chained in a source database and
+ *   exported as ledger segments.
+ * - The reference, in the same run and between the same two servers: `rclone sync` of the
+ *   same bucket (documents and ledger segments) into an empty bucket on the primary server with
+ *   Object Lock and a default COMPLIANCE retention (so every object is retained as restore's
+ *   are, the server doing it), with as many transfers in flight as restore has objects in flight.
+ * - `diwan restore`'s work (restoreArchive) in a process of its own, into an empty database
+ *   and an empty primary bucket: every object hashed as read, copied, the ledger and every
+ *   record rebuilt. Its peak RSS (getrusage) is read by that process.
+ * - Each is run --runs times, alternating which goes first; the median and the spread
+ *   (min-max) are printed, and their ratio. Then restore alone at --memory-docs documents
+ *   (the same documents and more) for its peak RSS beside the smaller archive's: memory flat.
  *
- * Replication lag (`diwan serve` as a child, its own embedded services):
- * - One document alone, upload to archived: the pipeline's own time.
- * - Then one scan every --every seconds for --ingest-seconds, /readyz sampled
- *   every second for the pending count and the age of the oldest pending file.
- *
- * Usage: npm run bench:restore [-- --docs 2000 --ingest-seconds 120 --every 4]
+ * Usage: npm run bench:restore [-- --docs 300 --memory-docs 3000 --runs 3 --concurrency 8]
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import * as Minio from 'minio';
 import pg from 'pg';
 import { serialiseOcrFile } from '../../storage/ocrFile';
 import { loadConfig } from '../../src/config';
@@ -38,11 +40,10 @@ import { keys } from '../../storage/layout';
 import { buildManifest } from '../../storage/manifest';
 import { appendLedger, ledgerForDocument } from '../../storage/integrity/ledger';
 import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
-import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
-import { restoreArchive } from '../../storage/restore/restore';
-import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
+import { createObjectStore, type ObjectStore, type S3Target } from '../../storage/objectStore';
+import { restoreArchive, RESTORE_CONCURRENCY, type RestoreReport } from '../../storage/restore/restore';
+import { SAMPLE_LINES } from '../fixtures/arabicScan';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
-import { withServer } from './serve';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,9 +53,29 @@ function arg(name: string, dflt: number): number {
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const pad = (s: string, n: number) => s.padEnd(n);
 
-async function seed(db: Db, offsite: ObjectStore, count: number): Promise<{ objects: number; bytes: number }> {
+/** The sizes of one seeded document's objects, in bytes, and its page count. */
+export interface SeedSizes {
+  original: number;
+  archivePdf: number;
+  pageImage: number;
+  pages: number;
+}
+
+/** A three-page scanned letter: 7 objects, about 1.5 MB (ocr.json and the manifest are what they are). */
+export const LETTER: SeedSizes = { original: 600 * 1024, archivePdf: 700 * 1024, pageImage: 60 * 1024, pages: 3 };
+
+/**
+ * Seeds documents `from` to `to` (inclusive) into `offsite` as the pipeline leaves them, with their
+ * rows and chained ledger entries in `db`, and exports the ledger's segments. Numbered in `year`.
+ */
+export async function seedOffsite(
+  db: Db,
+  offsite: ObjectStore,
+  range: { from: number; to: number; year?: number },
+  sizes: SeedSizes,
+): Promise<{ objects: number; bytes: number }> {
   const documents = createDocumentsRepo(db);
-  const scan = await renderArabicScan(SAMPLE_LINES.slice(0, 6), { seed: 3 });
+  const year = range.year ?? 2026;
   let objects = 0;
   let bytes = 0;
   const put = async (key: string, data: Buffer, type: string) => {
@@ -63,56 +84,63 @@ async function seed(db: Db, offsite: ObjectStore, count: number): Promise<{ obje
     bytes += data.length;
     return stored;
   };
-  for (let i = 1; i <= count; i++) {
-    // Each original unique (a different tail), sized like a one-page scan.
-    const original = Buffer.concat([scan, crypto.randomBytes(8)]);
-    const ref = { year: 2026, seq: i };
+  for (let i = range.from; i <= range.to; i++) {
+    // Each original unique (random bytes), sized like a scan.
+    const original = crypto.randomBytes(sizes.original);
+    const ref = { year, seq: i };
     const fingerprint = sha256(original);
     const row = await db.query<{ id: string }>(
       `INSERT INTO documents (registry_year, registry_seq, title, classification, original_name, original_mime, original_ext,
          original_size, original_sha256, status, page_count, department, doc_type)
-       VALUES (2026, $1, $2, 'public', $3, 'image/jpeg', 'jpg', $4, $5, 'archived', 1, 'الشؤون الإدارية', 'كتاب') RETURNING id`,
-      [i, `كتاب رقم ${i}`, `scan-${i}.jpg`, original.length, fingerprint],
+       VALUES ($1, $2, $3, 'public', $4, 'image/jpeg', 'jpg', $5, $6, 'archived', $7, 'الشؤون الإدارية', 'كتاب') RETURNING id`,
+      [year, i, `كتاب رقم ${i}`, `scan-${i}.jpg`, original.length, fingerprint, sizes.pages],
     );
     const id = row.rows[0]!.id;
     const originalKey = keys.original(ref, 'jpg');
     await db.query(
       `INSERT INTO document_parts (document_id, n, key, sha256, size, mime, ext, original_name, page_count)
-       VALUES ($1, 1, $2, $3, $4, 'image/jpeg', 'jpg', $5, 1)`,
-      [id, originalKey, fingerprint, original.length, `scan-${i}.jpg`],
+       VALUES ($1, 1, $2, $3, $4, 'image/jpeg', 'jpg', $5, $6)`,
+      [id, originalKey, fingerprint, original.length, `scan-${i}.jpg`, sizes.pages],
     );
     await appendLedger(db, 'registered', id, {
-      registryNo: `2026/${String(i).padStart(6, '0')}`,
+      registryNo: `${year}/${String(i).padStart(6, '0')}`,
       fingerprint,
       files: [{ path: 'original.jpg', sha256: fingerprint, size: original.length, name: `scan-${i}.jpg` }],
     });
     const words: Array<[string, number, number, number, number, number]> = [['كتاب', 100, 100, 200, 140, 92]];
-    const page = {
-      n: 1,
+    const pages = Array.from({ length: sizes.pages }, (_, k) => ({
+      n: k + 1,
       width: 1654,
       height: 2339,
-      text: `${SAMPLE_LINES[i % SAMPLE_LINES.length]} ${i}`,
+      text: `${SAMPLE_LINES[(i + k) % SAMPLE_LINES.length]} ${i}`,
       confidence: 91,
       words,
-    };
-    await db.query(
-      `INSERT INTO pages (document_id, n, width, height, text, confidence, words) VALUES ($1, 1, 1654, 2339, $2, 91, $3)`,
-      [id, page.text, JSON.stringify(words)],
-    );
+    }));
+    for (const page of pages) {
+      await db.query(
+        `INSERT INTO pages (document_id, n, width, height, text, confidence, words) VALUES ($1, $2, 1654, 2339, $3, 91, $4)`,
+        [id, page.n, page.text, JSON.stringify(words)],
+      );
+    }
     const doc = (await documents.get(id))!;
     const files: Array<[string, string, Buffer, string]> = [
       ['original', originalKey, original, 'image/jpeg'],
-      ['archive-pdf', keys.archivePdf(ref), crypto.randomBytes(300 * 1024), 'application/pdf'],
-      ['page-image', keys.pageImage(ref, 1), crypto.randomBytes(60 * 1024), 'image/webp'],
-      ['ocr-json', keys.ocrJson(ref), serialiseOcrFile(doc, [page], { version: 1, source: 'ocr' }), 'application/json'],
+      ['archive-pdf', keys.archivePdf(ref), crypto.randomBytes(sizes.archivePdf), 'application/pdf'],
+      ...pages.map((p): [string, string, Buffer, string] => [
+        'page-image',
+        keys.pageImage(ref, p.n),
+        crypto.randomBytes(sizes.pageImage),
+        'image/webp',
+      ]),
+      ['ocr-json', keys.ocrJson(ref), serialiseOcrFile(doc, pages, { version: 1, source: 'ocr' }), 'application/json'],
     ];
-    for (const [kind, key, data, type] of files) {
-      const s = await put(key, data, type);
-      await documents.saveArtefact(id, { kind, ...s, contentType: type });
+    const stored = await Promise.all(files.map(([, key, data, type]) => put(key, data, type)));
+    for (const [k, [kind, , , type]] of files.entries()) {
+      await documents.saveArtefact(id, { kind, ...stored[k]!, contentType: type });
     }
     const manifest = buildManifest({
       doc,
-      pages: [page],
+      pages,
       artefacts: await documents.artefacts(id),
       parts: await documents.parts(id),
       batch: null,
@@ -120,26 +148,126 @@ async function seed(db: Db, offsite: ObjectStore, count: number): Promise<{ obje
     });
     const m = await put(keys.manifest(ref), Buffer.from(canonicalJson(manifest)), 'application/json');
     await appendLedger(db, 'archived', id, { registryNo: doc.registryNo, manifestSha256: m.sha256 });
-    await appendLedger(db, 'replicated', id, { target: 'offsite', files: 5 });
-    if (i % 500 === 0) log(`  seeded ${i}/${count}`);
+    await appendLedger(db, 'replicated', id, { target: 'offsite', files: files.length + 1 });
+    if (i % 500 === 0) log(`  seeded ${i}/${range.to}`);
   }
   await exportLedgerSegments(db, [offsite]);
-  await db.query(`INSERT INTO registry_sequences (year, last_seq) VALUES (2026, $1)`, [count]);
+  await db.query(
+    `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, $2)
+     ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, $2)`,
+    [year, range.to],
+  );
   return { objects, bytes };
 }
 
-async function rawCopy(from: ObjectStore, to: ObjectStore): Promise<{ objects: number; ms: number }> {
-  const t0 = performance.now();
-  const all = [...(await from.list('documents/')), ...(await from.list('ledger/'))];
-  for (const key of all) {
-    const s = (await from.stat(key))!;
-    // No fingerprint check: the copy only moves bytes (a dummy hash, since the store wants one).
-    await to.putStream(key, await from.get(key), s.size, s.contentType ?? 'application/octet-stream', s.sha256 ?? 'raw');
-  }
-  return { objects: all.length, ms: performance.now() - t0 };
+/** What the restoring process reports back. */
+export interface ChildResult {
+  report: RestoreReport;
+  /** Peak resident set of the restoring process, from getrusage, in bytes. */
+  peakRss: number;
+  /** Peak V8 heap in use, sampled every 100 ms, in bytes. */
+  peakHeap: number;
 }
 
-async function restoreBench(count: number): Promise<string[]> {
+/** What the restoring process restores: from `source` into the empty database and bucket `other`. */
+export interface ChildJob {
+  database: string;
+  concurrency: number;
+  source: S3Target;
+  other: S3Target;
+}
+
+/** The restoring process: restoreArchive alone, then its report and its peak memory on standard output. */
+async function child(job: ChildJob): Promise<void> {
+  let peakHeap = 0;
+  const sample = setInterval(() => (peakHeap = Math.max(peakHeap, v8.getHeapStatistics().used_heap_size)), 100);
+  const retention = { ms: 60_000, applies: () => true };
+  const db = createDb(job.database, 4);
+  try {
+    const report = await restoreArchive({
+      db,
+      source: createObjectStore('offsite', job.source, retention),
+      other: createObjectStore('primary', job.other, retention),
+      offsiteName: 'offsite',
+      concurrency: job.concurrency,
+    });
+    clearInterval(sample);
+    const result: ChildResult = { report, peakRss: process.resourceUsage().maxRSS * 1024, peakHeap };
+    process.stdout.write(JSON.stringify(result));
+  } finally {
+    await db.end();
+  }
+}
+
+/** Runs restoreArchive in a process of its own (this file with --child) and returns its report and peak memory. */
+export function runRestoreChild(job: ChildJob): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [__filename, '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`restore exited ${code}`))));
+  });
+}
+
+/** rclone's settings for one S3 endpoint, as environment variables (no configuration file). */
+function rcloneRemote(name: string, t: S3Target): Record<string, string> {
+  const p = `RCLONE_CONFIG_${name.toUpperCase()}_`;
+  return {
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Minio',
+    [`${p}ACCESS_KEY_ID`]: t.accessKey,
+    [`${p}SECRET_ACCESS_KEY`]: t.secretKey,
+    [`${p}ENDPOINT`]: `${t.useSSL ? 'https' : 'http'}://${t.endPoint}:${t.port}`,
+    [`${p}REGION`]: t.region,
+  };
+}
+
+/**
+ * An empty bucket with Object Lock whose objects are retained (COMPLIANCE) from the moment they are
+ * written, with no request of the writer's own: the server does the work restore asks of it per object.
+ */
+async function lockedByDefault(t: S3Target): Promise<void> {
+  await createObjectStore('primary', t).ensureBucket();
+  const client = new Minio.Client({
+    endPoint: t.endPoint,
+    port: t.port,
+    useSSL: t.useSSL,
+    accessKey: t.accessKey,
+    secretKey: t.secretKey,
+    region: t.region,
+  });
+  await client.setObjectLockConfig(t.bucket, {
+    mode: Minio.RETENTION_MODES.COMPLIANCE,
+    unit: Minio.RETENTION_VALIDITY_UNITS.DAYS,
+    validity: 1,
+  });
+}
+
+/** `rclone sync` of `from` into `to` (an empty bucket), timed. */
+function rcloneSync(from: S3Target, to: S3Target, transfers: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(
+      'rclone',
+      ['sync', `src:${from.bucket}`, `dst:${to.bucket}`, '--transfers', String(transfers), '--checkers', String(2 * transfers)],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...rcloneRemote('src', from), ...rcloneRemote('dst', to) },
+        stdio: 'inherit',
+      },
+    );
+    p.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`rclone exited ${code}`))));
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
+const mib = (b: number) => b / 1048576;
+
+async function restoreBench(docs: number, memoryDocs: number, runs: number, concurrency: number): Promise<string[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-restore-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent', DIWAN_RETENTION: '1m' });
@@ -148,132 +276,135 @@ async function restoreBench(count: number): Promise<string[]> {
   const owner = c.databaseOwnerUrl!;
   const source = createDb(owner, 4);
   const retention = { ms: 60_000, applies: () => true };
+  const admin = new pg.Client({ connectionString: owner.replace(/\/diwan$/, '/postgres') });
+  await admin.connect();
   try {
     await migrate(source);
     const offsite = createObjectStore('offsite', c.offsite!, retention);
     await offsite.ensureBucket();
-    log(`seeding ${count} archived documents into the offsite bucket…`);
-    const seeded = await seed(source, offsite, count);
+    log(`seeding ${docs} archived documents into the offsite bucket…`);
+    const seeded = await seedOffsite(source, offsite, { from: 1, to: docs }, LETTER);
+    const ledgerObjects = (await offsite.list('ledger/')).length;
+    const objects = seeded.objects + ledgerObjects;
 
-    log('reference: raw copy of the same objects to an empty bucket…');
-    const scratch = createObjectStore('scratch', { ...c.s3!, bucket: 'raw-copy' });
-    await scratch.ensureBucket();
-    const raw = await rawCopy(offsite, scratch);
-
-    log('restore into an empty database and an empty primary bucket…');
-    const admin = new pg.Client({ connectionString: owner.replace(/\/diwan$/, '/postgres') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE restored');
-    await admin.end();
-    const db = createDb(owner.replace(/\/diwan$/, '/restored'), 4);
-    try {
+    /** A new empty database and primary bucket for one restore. */
+    const target = async (name: string): Promise<{ database: string; bucket: S3Target }> => {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const database = owner.replace(/\/diwan$/, `/${name}`);
+      const db = createDb(database, 2);
       await migrate(db);
-      const primary = createObjectStore('primary', { ...c.s3!, bucket: 'restored' }, retention);
-      await primary.ensureBucket();
-      const report = await restoreArchive({ db, source: offsite, other: primary, offsiteName: 'offsite' });
-      if (report.problems.length > 0 || report.documents.restored !== count) {
+      await db.end();
+      const bucket = { ...c.s3!, bucket: name.replace(/_/g, '-') };
+      await createObjectStore('primary', bucket).ensureBucket();
+      return { database, bucket };
+    };
+    const diwanRun = async (name: string): Promise<ChildResult & { database: string }> => {
+      const t = await target(name);
+      const r = await runRestoreChild({ database: t.database, concurrency, source: c.offsite!, other: t.bucket });
+      if (r.report.problems.length > 0 || r.report.documents.failed > 0) {
         throw new Error(
-          `restore was not clean: ${JSON.stringify({ documents: report.documents, problems: report.problems.slice(0, 3) })}`,
+          `restore was not clean: ${JSON.stringify({ documents: r.report.documents, problems: r.report.problems.slice(0, 3) })}`,
         );
       }
+      return { ...r, database: t.database };
+    };
+
+    const rcloneMs: number[] = [];
+    const diwan: Array<ChildResult & { database: string }> = [];
+    for (let k = 1; k <= runs; k++) {
+      // Alternating which goes first, so neither always meets a warmer page cache.
+      const order = k % 2 ? ['rclone', 'diwan'] : ['diwan', 'rclone'];
+      for (const which of order) {
+        if (which === 'rclone') {
+          log(`run ${k}: rclone sync offsite -> an empty bucket on the primary server…`);
+          const dest = { ...c.s3!, bucket: `rclone-${k}` };
+          await lockedByDefault(dest);
+          rcloneMs.push(await rcloneSync(c.offsite!, dest, concurrency));
+        } else {
+          log(`run ${k}: diwan restore into an empty database and primary bucket…`);
+          diwan.push(await diwanRun(`restored_${k}`));
+        }
+      }
+    }
+
+    log('search index rebuilt from the first restored database…');
+    const db = createDb(diwan[0]!.database, 4);
+    let indexLine = '';
+    try {
       const search = createSearchIndex({ url: c.meili!.url, key: c.meili!.key, index: 'restored' });
       await search.ensureIndex();
       const t0 = performance.now();
-      const index = await rebuildIndex({ db, documents: createDocumentsRepo(db), search, reviewBelow: 60 }, { clear: true });
-      const indexMs = performance.now() - t0;
-      const restoreDps = count / (report.ms / 1000);
-      const rawDps = count / (raw.ms / 1000);
-      return [
-        `Restore from offsite: ${count} documents, ${seeded.objects} objects, ${(seeded.bytes / 1048576).toFixed(0)} MB, ${os.cpus().length} cores`,
-        `${pad('what', 58)} ${'docs/s'.padStart(8)} ${'MB/s'.padStart(8)}`,
-        `${pad('diwan restore (verify, copy, verify again, rebuild records)', 58)} ${restoreDps.toFixed(1).padStart(8)} ${(seeded.bytes / 1048576 / (report.ms / 1000)).toFixed(1).padStart(8)}`,
-        `${pad('raw bucket copy of the same objects (reference)', 58)} ${rawDps.toFixed(1).padStart(8)} ${(seeded.bytes / 1048576 / (raw.ms / 1000)).toFixed(1).padStart(8)}`,
-        `${pad('search index rebuilt afterwards', 58)} ${(index.documents / (indexMs / 1000)).toFixed(1).padStart(8)}`,
-        `restore speed: ${((restoreDps / rawDps) * 100).toFixed(0)}% of a raw copy; ledger ${report.ledger.entries} entries, chain ${report.ledger.brokenAt === null ? 'intact' : 'BROKEN'}`,
-      ];
+      const index = await rebuildIndex({ db, documents: createDocumentsRepo(db), search, reviewBelow: 60 });
+      indexLine = `${pad('search index rebuilt afterwards (not in either figure)', 52)} ${(index.documents / ((performance.now() - t0) / 1000)).toFixed(1).padStart(9)} docs/s`;
     } finally {
       await db.end();
     }
+
+    let memory: ChildResult | undefined;
+    if (memoryDocs > docs) {
+      log(`seeding up to ${memoryDocs} documents for the memory run…`);
+      await seedOffsite(source, offsite, { from: docs + 1, to: memoryDocs }, LETTER);
+      log(`diwan restore of ${memoryDocs} documents…`);
+      memory = await diwanRun('restored_large');
+    }
+
+    const diwanMs = diwan.map((r) => r.report.ms);
+    const mb = mib(seeded.bytes);
+    const perS = (n: number) => (ms: number) => n / (ms / 1000);
+    const row = (what: string, ms: number[]) => {
+      const obj = ms.map(perS(objects));
+      const mbs = ms.map(perS(mb));
+      return `${pad(what, 52)} ${median(obj).toFixed(1).padStart(9)} ${spread(obj, (x) => x.toFixed(0)).padStart(11)} ${median(mbs).toFixed(1).padStart(8)} ${spread(mbs, (x) => x.toFixed(0)).padStart(9)}`;
+    };
+    const ratio = median(rcloneMs) / median(diwanMs);
+    const rss = diwan.map((r) => mib(r.peakRss));
+    const lines = [
+      `Restore from offsite: ${docs} documents, ${objects} objects (${ledgerObjects} ledger segments), ${mb.toFixed(0)} MB, ${os.cpus().length} cores; median of ${runs} runs (spread min-max)`,
+      `${pad('what', 52)} ${'objects/s'.padStart(9)} ${'spread'.padStart(11)} ${'MB/s'.padStart(8)} ${'spread'.padStart(9)}`,
+      row(`rclone sync, same servers, ${concurrency} transfers (reference)`, rcloneMs),
+      row(`diwan restore, ${concurrency} objects in flight (hash, copy, records)`, diwanMs),
+      indexLine,
+      `restore throughput: ${ratio.toFixed(2)}x rclone sync (objects/s and MB/s alike: the same objects); target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT met'}`,
+      `ledger ${diwan[0]!.report.ledger.entries} entries, chain ${diwan[0]!.report.ledger.brokenAt === null ? 'intact' : 'BROKEN'}`,
+      '',
+      `Memory of the restoring process (its own process; peak RSS from getrusage, peak V8 heap sampled every 100 ms)`,
+      `${pad('archive', 52)} ${'peak RSS MB'.padStart(12)} ${'peak heap MB'.padStart(13)}`,
+      `${pad(`${docs} documents (median of ${runs}; spread ${spread(rss, (x) => x.toFixed(0))})`, 52)} ${median(rss).toFixed(0).padStart(12)} ${median(
+        diwan.map((r) => mib(r.peakHeap)),
+      )
+        .toFixed(0)
+        .padStart(13)}`,
+    ];
+    if (memory) {
+      lines.push(
+        `${pad(`${memoryDocs} documents`, 52)} ${mib(memory.peakRss).toFixed(0).padStart(12)} ${mib(memory.peakHeap).toFixed(0).padStart(13)}`,
+        `peak RSS at ${memoryDocs / docs}x the documents: ${(memory.peakRss / median(diwan.map((r) => r.peakRss))).toFixed(2)}x; restore of ${memoryDocs} took ${(memory.report.ms / 1000).toFixed(0)} s (${(memory.report.objects.verified / (memory.report.ms / 1000)).toFixed(0)} objects/s)`,
+      );
+    }
+    return lines;
   } finally {
+    await admin.end();
     await source.end();
     await services.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-interface ReadyBody {
-  replication: { pending: number; oldestPendingSeconds: number; bytesPending: number } | null;
+async function main(): Promise<void> {
+  const childAt = process.argv.indexOf('--child');
+  if (childAt >= 0) return child(JSON.parse(process.argv[childAt + 1]!) as ChildJob);
+  const restore = await restoreBench(
+    arg('docs', 300),
+    arg('memory-docs', 3000),
+    arg('runs', 3),
+    arg('concurrency', RESTORE_CONCURRENCY),
+  );
+  process.stdout.write(['', ...restore, ''].join('\n'));
 }
 
-async function lagBench(ingestSeconds: number, every: number): Promise<string[]> {
-  return withServer('diwan-bench-lag-', async ({ base, token }) => {
-    const auth = { authorization: `Bearer ${token}` };
-    const upload = async (i: number): Promise<string> => {
-      const form = new FormData();
-      const scan = await renderArabicScan([SAMPLE_LINES[i % SAMPLE_LINES.length]!, `كتاب رقم ${i}`], { seed: 1000 + i });
-      form.append('file', new Blob([scan]), `scan-${i}.jpg`);
-      const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', body: form, headers: auth });
-      return ((await res.json()) as { id: string }).id;
-    };
-    const archived = async (id: string) => {
-      const d = (await (await fetch(`${base}/api/v1/documents/${id}`, { headers: auth })).json()) as { status: string };
-      return d.status === 'archived';
-    };
-    const ready = async () => ((await (await fetch(`${base}/readyz`)).json()) as ReadyBody).replication!;
-
-    log('one document alone, upload to archived…');
-    let t0 = performance.now();
-    const first = await upload(0);
-    while (!(await archived(first))) await new Promise((r) => setTimeout(r, 200));
-    const aloneS = (performance.now() - t0) / 1000;
-
-    log(`steady ingest: one scan every ${every} s for ${ingestSeconds} s…`);
-    const samples: Array<{ pending: number; oldest: number }> = [];
-    let uploads = 0;
-    t0 = performance.now();
-    let nextUpload = 0;
-    while ((performance.now() - t0) / 1000 < ingestSeconds) {
-      const now = (performance.now() - t0) / 1000;
-      if (now >= nextUpload) {
-        void upload(++uploads);
-        nextUpload += every;
-      }
-      const r = await ready();
-      samples.push({ pending: r.pending, oldest: r.oldestPendingSeconds });
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    log('waiting for the offsite copy to catch up…');
-    const drain0 = performance.now();
-    for (;;) {
-      const r = await ready();
-      samples.push({ pending: r.pending, oldest: r.oldestPendingSeconds });
-      if (r.pending === 0) break;
-      if ((performance.now() - drain0) / 1000 > 900) throw new Error('replication did not catch up within 15 minutes');
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    const drainS = (performance.now() - drain0) / 1000;
-    const oldest = samples.map((s) => s.oldest).sort((a, b) => a - b);
-    const q = (p: number) => oldest[Math.min(oldest.length - 1, Math.floor(p * oldest.length))]!;
-    return [
-      `Replication lag under a steady ingest: ${uploads} one-page scans, one every ${every} s, ${os.cpus().length} cores`,
-      `${pad('measure', 58)} ${'seconds'.padStart(8)}`,
-      `${pad('one document alone, upload to archived (reference)', 58)} ${aloneS.toFixed(1).padStart(8)}`,
-      `${pad('oldest file not yet offsite, median of samples', 58)} ${String(q(0.5)).padStart(8)}`,
-      `${pad('oldest file not yet offsite, p95', 58)} ${String(q(0.95)).padStart(8)}`,
-      `${pad('oldest file not yet offsite, max', 58)} ${String(oldest.at(-1)).padStart(8)}`,
-      `${pad('catch-up after the last upload', 58)} ${drainS.toFixed(1).padStart(8)}`,
-      `most documents pending at once: ${Math.max(...samples.map((s) => s.pending))}`,
-    ];
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
   });
 }
-
-async function main(): Promise<void> {
-  const restore = await restoreBench(arg('docs', 2000));
-  const lag = await lagBench(arg('ingest-seconds', 120), arg('every', 4));
-  process.stdout.write(['', ...restore, '', ...lag, ''].join('\n'));
-}
-
-main().catch((e) => {
-  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});

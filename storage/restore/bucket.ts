@@ -1,16 +1,20 @@
 /**
- * Reading what restore needs from the source bucket: the manifests (kept as
- * bytes too, to check against the ledger), the ledger's exported segments,
- * the readings of a document's text (`ocr.json`, `ocr-vN.json`) and the
- * checkpoints' keys.
+ * Reading what restore needs from the source bucket, a page at a time: the
+ * manifests' keys (in listing order), a manifest as stored (kept as bytes
+ * too, to check against the ledger), the ledger's exported segments one by
+ * one, and the checkpoints' keys.
+ *
+ * The keys come as an async iterator of pages, so the rest of restore holds
+ * one page of keys at a time. ObjectStore offers only a whole listing of a
+ * prefix (`list`), which is read here and handed on in pages; that listing is
+ * the one part of restore whose memory still grows with the bucket (about 64
+ * bytes a key), until the store offers a paged listing to read it from.
  */
-import { sha256 } from '../hash';
 import { segmentKeys } from '../integrity/ledgerExport';
-import { parseManifest, type Manifest, type ManifestFile } from '../manifest';
+import { documentPrefix } from '../layout';
+import { parseManifest, type Manifest } from '../manifest';
 import type { ObjectStore } from '../objectStore';
-import type { RestoreReport } from './report';
-import type { Secure } from './secure';
-import { parseOcrFile, type OcrFile } from '../ocrFile';
+import type { RegistryRef } from '../../kernel/registry';
 
 /** A manifest as read: its stored bytes and what they say. */
 export interface ReadManifest {
@@ -18,53 +22,44 @@ export interface ReadManifest {
   m: Manifest;
 }
 
-/** Every document's manifest key, in order. */
-export async function manifestKeys(source: ObjectStore): Promise<string[]> {
-  return (await source.list('documents/')).filter((k) => k.endsWith('/manifest.json')).sort();
+const MANIFEST = 'manifest.json';
+
+/** The manifests' keys under `documents/`, in key order, `pageSize` at a time. */
+export async function* manifestKeyPages(source: ObjectStore, pageSize: number): AsyncGenerator<string[]> {
+  // Only the manifests' keys are kept from the listing (one key in seven or so), and the listing is let go.
+  const manifests = (await source.list('documents/')).filter((k) => k.endsWith(`/${MANIFEST}`)).sort();
+  for (let i = 0; i < manifests.length; i += pageSize) yield manifests.slice(i, i + pageSize);
 }
 
-/** Every checkpoint object's key, in order. */
+/** Every checkpoint object's key, in order (one a day: a small list). */
 export async function checkpointKeys(source: ObjectStore): Promise<string[]> {
   return (await source.list('checkpoints/')).filter((k) => k.endsWith('.json')).sort();
 }
 
-/** The text of every ledger segment that is good in one bucket or the other (and so copied to both). */
-export async function readSegments(source: ObjectStore, secure: Secure): Promise<string[]> {
-  const texts: string[] = [];
-  for (const key of await segmentKeys(source)) {
-    const buf = await source.getBuffer(key);
-    // Segments have no recorded fingerprint of their own: this copies them to the other bucket; the hash
-    // chain checked later is what vouches for their content.
-    if (!(await secure(key, sha256(buf), buf.length, 'application/x-ndjson'))) continue;
-    texts.push(buf.toString('utf8'));
-  }
-  return texts;
+/** The ledger segments' keys, in order (up to 5000 entries each: a list a few thousand long at most). */
+export async function ledgerSegmentKeys(source: ObjectStore): Promise<string[]> {
+  return segmentKeys(source);
 }
 
-/** The manifests at `keys`, by key; one that cannot be read is a problem in the report and left out. */
-export async function readManifests(
-  source: ObjectStore,
-  keys: string[],
-  report: RestoreReport,
-): Promise<Map<string, ReadManifest>> {
-  const manifests = new Map<string, ReadManifest>();
-  for (const key of keys) {
-    try {
-      const bytes = await source.getBuffer(key);
-      manifests.set(key, { bytes, m: parseManifest(bytes) });
-    } catch (e) {
-      report.problems.push(`${key}: unreadable (${(e as Error).message})`);
-    }
-  }
-  return manifests;
+/** The registry number a manifest key stands for, when the key is the canonical place of that number. */
+export function placeOfKey(key: string): RegistryRef | undefined {
+  const m = /^documents\/(\d+)\/(\d+)\/manifest\.json$/.exec(key);
+  if (!m) return undefined;
+  const ref = { year: Number(m[1]), seq: Number(m[2]) };
+  return `${documentPrefix(ref)}${MANIFEST}` === key ? ref : undefined;
 }
 
-/** The readings among a document's `files` (under `prefix`), oldest version first. */
-export async function readTexts(source: ObjectStore, prefix: string, files: ManifestFile[]): Promise<OcrFile[]> {
-  const texts: OcrFile[] = [];
-  for (const f of files.filter((x) => x.kind === 'ocr-json')) {
-    texts.push(parseOcrFile(await source.getBuffer(`${prefix}${f.path}`)));
+/** The document's folder of a manifest key. */
+export function prefixOfKey(key: string): string {
+  return key.slice(0, -MANIFEST.length);
+}
+
+/** The manifest at `key`, or the reason it cannot be read. */
+export async function readManifest(source: ObjectStore, key: string): Promise<ReadManifest | { error: string }> {
+  try {
+    const bytes = await source.getBuffer(key);
+    return { bytes, m: parseManifest(bytes) };
+  } catch (e) {
+    return { error: `${key}: unreadable (${(e as Error).message})` };
   }
-  texts.sort((a, b) => a.textVersion.version - b.textVersion.version);
-  return texts;
 }

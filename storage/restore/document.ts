@@ -1,103 +1,115 @@
 /**
- * One document, restored: its manifest checked against the ledger's
- * 'archived' entry, every file it lists (and every later reading the ledger
- * vouches for) made sure of in both buckets, its place checked against its
- * registry number, and then its rows written in one transaction.
+ * One document, made ready to restore: its manifest checked against the
+ * ledger's 'archived' entry, every file it lists (and every later reading the
+ * ledger vouches for) made sure of in both buckets, its readings parsed from
+ * the bytes just hashed, and its place checked against its registry number.
+ * Its rows are written with its batch's (documentRows.ts).
  */
-import type { Db } from '../db';
 import { sha256 } from '../hash';
 import type { LedgerEntry } from '../integrity/ledger';
-import { manifestOriginal, manifestPlace, type Manifest, type ManifestFile } from '../manifest';
+import { manifestOriginal, manifestPlace, type ManifestFile } from '../manifest';
 import type { ObjectStore } from '../objectStore';
-import { ocrFileProblem } from '../ocrFile';
-import { readTexts } from './bucket';
-import { writeDocument } from './documentRows';
-import type { RestoreReport } from './report';
+import { ocrFileProblem, parseOcrFile, type OcrFile } from '../ocrFile';
+import { prefixOfKey, type ReadManifest } from './bucket';
+import type { CheckedDocument } from './documentRows';
 import type { Secure } from './secure';
 
 export interface DocumentRestore {
-  db: Db;
   source: ObjectStore;
   /** The offsite bucket's name, which replicas are recorded against. */
   offsiteName: string;
   secure: Secure;
-  report: RestoreReport;
+  /** The keys the other bucket holds under a document's folder (one listing instead of a look-up per object). */
+  otherKeys: (prefix: string) => Promise<Set<string>>;
 }
 
 /**
- * Restores the document whose manifest is `manifestBytes` at `manifestKey`,
- * with `entries` its ledger entries; false (and a problem in the report) when
- * it cannot be.
+ * The document whose manifest was read at `manifestKey`, with `entries` its
+ * vouching ledger entries, checked and made sure of; undefined (and the
+ * reasons in `problems`) when it cannot be restored.
  */
-export async function restoreDocument(
+export async function checkDocument(
   ctx: DocumentRestore,
   manifestKey: string,
-  manifestBytes: Buffer,
-  m: Manifest,
+  read: ReadManifest,
   entries: LedgerEntry[],
-): Promise<boolean> {
-  const { report, secure } = ctx;
-  const prefix = manifestKey.slice(0, -'manifest.json'.length);
+  problems: string[],
+): Promise<CheckedDocument | undefined> {
+  const { secure } = ctx;
+  const { bytes: manifestBytes, m } = read;
+  const prefix = prefixOfKey(manifestKey);
   // The manifest itself must be the one the ledger recorded when the document was archived.
   const archived = entries.find((e) => e.event === 'archived');
   const manifestSha = sha256(manifestBytes);
   if (!archived) {
     // Nothing vouches for this manifest: it is named for an operator to look at, and not restored.
-    report.problems.push(`${m.registryNo}: not restored: no 'archived' ledger entry vouches for its manifest (${manifestSha})`);
-    return false;
+    problems.push(`${m.registryNo}: not restored: no 'archived' ledger entry vouches for its manifest (${manifestSha})`);
+    return undefined;
   }
   if (archived.payload.manifestSha256 !== manifestSha) {
-    report.problems.push(`${m.registryNo}: manifest.json does not match the ledger (${manifestSha})`);
-    return false;
+    problems.push(`${m.registryNo}: manifest.json does not match the ledger (${manifestSha})`);
+    return undefined;
   }
-  if (!(await secure(manifestKey, manifestSha, manifestBytes.length, 'application/json'))) return false;
+  const manifest: ManifestFile = {
+    path: 'manifest.json',
+    kind: 'manifest',
+    sha256: manifestSha,
+    size: manifestBytes.length,
+    contentType: 'application/json',
+  };
+  const inOther = await ctx.otherKeys(prefix);
+  const known = (key: string, have?: Buffer) => ({ have, inOther: inOther.has(key) });
+  if (!(await secure({ ...manifest, key: manifestKey }, problems, known(manifestKey, manifestBytes))).ok) return undefined;
   const files = [...m.files];
-  files.push(...(await laterReadings(ctx, m, prefix, entries)));
-  let whole = true;
-  for (const f of files) whole = (await secure(`${prefix}${f.path}`, f.sha256, f.size, f.contentType)) && whole;
-  if (!whole) return false;
+  files.push(...(await laterReadings(ctx, m.registryNo, prefix, entries, problems)));
+  // The files go several at a time (the securer bounds how many objects are in flight across documents).
+  const secured = await Promise.all(
+    files.map((f) => {
+      const key = `${prefix}${f.path}`;
+      return secure({ key, sha256: f.sha256, size: f.size, contentType: f.contentType }, problems, known(key));
+    }),
+  );
+  const whole = secured.every((s) => s.ok);
+  const readings = new Map<string, Buffer | undefined>();
+  for (const [i, f] of files.entries()) {
+    const s = secured[i]!;
+    if (s.ok && f.kind === 'ocr-json') readings.set(f.path, s.bytes);
+  }
+  if (!whole) return undefined;
 
-  const texts = await readTexts(ctx.source, prefix, files);
+  const texts: OcrFile[] = [];
+  for (const [path, held] of readings) texts.push(parseOcrFile(held ?? (await ctx.source.getBuffer(`${prefix}${path}`))));
+  texts.sort((a, b) => a.textVersion.version - b.textVersion.version);
   for (const t of texts) {
     const problem = ocrFileProblem(t);
     if (problem) {
-      report.problems.push(`${m.registryNo}: not restored: text version ${t.textVersion?.version}: ${problem}`);
-      return false;
+      problems.push(`${m.registryNo}: not restored: text version ${t.textVersion?.version}: ${problem}`);
+      return undefined;
     }
   }
   const ref = manifestPlace(m, prefix);
   if (!ref) {
-    report.problems.push(`${manifestKey}: registry number ${m.registryNo} does not match where the manifest is kept`);
-    return false;
+    problems.push(`${manifestKey}: registry number ${m.registryNo} does not match where the manifest is kept`);
+    return undefined;
   }
-  await writeDocument(ctx.db, {
-    m,
-    prefix,
-    ref,
-    original: manifestOriginal(m, files),
-    files,
-    manifest: {
-      path: 'manifest.json',
-      kind: 'manifest',
-      sha256: manifestSha,
-      size: manifestBytes.length,
-      contentType: 'application/json',
-    },
-    texts,
-    offsiteName: ctx.offsiteName,
-  });
-  return true;
+  return { m, prefix, ref, original: manifestOriginal(m, files), files, manifest, texts, offsiteName: ctx.offsiteName };
 }
 
 /** Later readings (re-OCR) are not in the manifest, which was written once; the ledger vouches for them. */
-async function laterReadings(ctx: DocumentRestore, m: Manifest, prefix: string, entries: LedgerEntry[]): Promise<ManifestFile[]> {
+async function laterReadings(
+  ctx: DocumentRestore,
+  registryNo: string,
+  prefix: string,
+  entries: LedgerEntry[],
+  problems: string[],
+): Promise<ManifestFile[]> {
   const files: ManifestFile[] = [];
   for (const r of entries.filter((e) => e.event === 'reocr')) {
     const version = Number(r.payload.version);
     const path = `ocr-v${version}.json`;
     const there = await ctx.source.stat(`${prefix}${path}`).catch(() => undefined);
     if (!there) {
-      ctx.report.problems.push(`${m.registryNo}: text version ${version} (${path}) is not in ${ctx.source.name}`);
+      problems.push(`${registryNo}: text version ${version} (${path}) is not in ${ctx.source.name}`);
       continue;
     }
     files.push({

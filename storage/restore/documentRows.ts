@@ -1,18 +1,18 @@
 /**
- * Writing a restored document's rows, in one transaction, through the
- * repositories that own them: its batch, the document, its registry number,
- * its originals, every stored file and its verified offsite copy, its pages,
- * and, when it was read more than once, every reading.
+ * Writing restored documents' rows, a batch of documents in one transaction
+ * and one statement per table (a row set read by jsonb_to_recordset): their
+ * batches, the documents, their registry numbers, their originals, every
+ * stored file and its verified offsite copy, their pages, and, for a document
+ * read more than once, every reading. The rows are those the repositories'
+ * single-row restore inserts write (storage/repos: restoreDocumentRow,
+ * insertPart, restoreArtefact, restoreReplica, restorePage,
+ * restoreTextVersion, restorePageText, restoreBatch); one statement per table
+ * also runs the tables' statement triggers (kept counts, pending replication)
+ * once per batch instead of once per row.
  */
-import { inTransaction, type Db, type Tx } from '../db';
+import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import type { RegistryRef } from '../../kernel/registry';
 import { manifestParts, type Manifest, type ManifestFile } from '../manifest';
-import { restoreBatch } from '../repos/batches';
-import { insertPart, restoreArtefact, restoreReplica } from '../repos/documentFiles';
-import { restorePage } from '../repos/documentPages';
-import { restoreDocumentRow } from '../repos/documentRecords';
-import { advanceRegistrySequence } from '../repos/documentRegistration';
-import { restorePageText, restoreTextVersion } from '../repos/textVersions';
 import type { OcrFile } from '../ocrFile';
 
 /** Every pipeline stage, marked done on a restored document (it is archived). */
@@ -34,59 +34,212 @@ export interface CheckedDocument {
   offsiteName: string;
 }
 
-export async function writeDocument(db: Db, d: CheckedDocument): Promise<void> {
-  const { m, prefix, ref, original, files } = d;
-  const current = d.texts.at(-1);
+type Row = Record<string, unknown>;
+
+/** Inserts `rows` into `table` (the columns and their types as `columns` says) in one statement. */
+async function insertRows(tx: Tx, table: string, columns: string, rows: Row[], conflict = ''): Promise<void> {
+  if (rows.length === 0) return;
+  const names = columns
+    .split(',')
+    .map((c) => c.trim().split(' ')[0])
+    .join(', ');
+  await tx.query(
+    `INSERT INTO ${table} (${names}) SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${columns}) ${conflict}`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** The rows of `docs`, table by table. */
+function rowsOf(docs: CheckedDocument[]) {
   const verifiedAt = new Date().toISOString();
-  await inTransaction(db, async (tx) => {
-    if (m.batch) await restoreBatch(tx, m.batch);
-    await restoreDocumentRow(tx, {
-      id: m.id,
-      ...ref,
+  const stages = Object.fromEntries(RESTORED_STAGES.map((s) => [s, verifiedAt]));
+  const batches = new Map<string, Row>();
+  const documents: Row[] = [];
+  const sequences = new Map<number, number>();
+  const parts: Row[] = [];
+  const artefacts: Row[] = [];
+  const replicas: Row[] = [];
+  const pages: Row[] = [];
+  const versions: Row[] = [];
+  const pageTexts: Row[] = [];
+  for (const d of docs) {
+    const { m, prefix, ref, original } = d;
+    const id = m.id;
+    const current = d.texts.at(-1);
+    if (m.batch) {
+      const b = m.batch;
+      batches.set(b.id, {
+        id: b.id,
+        name: b.name,
+        mode: b.mode,
+        title: b.title,
+        doc_type: b.docType,
+        department: b.department,
+        classification: b.classification,
+        doc_date: b.docDate,
+        correspondent: b.correspondent,
+        sealed_at: b.sealedAt,
+        created_at: b.createdAt,
+      });
+    }
+    documents.push({
+      id,
+      registry_year: ref.year,
+      registry_seq: ref.seq,
       title: m.metadata.title,
-      docType: m.metadata.docType,
+      doc_type: m.metadata.docType,
       department: m.metadata.department,
       classification: m.metadata.classification,
-      docDate: m.metadata.docDate,
-      originalName: m.metadata.originalName,
-      originalMime: original.mime,
-      originalExt: original.ext,
-      originalSize: original.size,
-      originalSha256: original.sha256,
-      pageCount: m.pageCount,
-      stages: Object.fromEntries(RESTORED_STAGES.map((s) => [s, verifiedAt])),
-      createdAt: m.registeredAt,
-      batchId: m.batch?.id ?? null,
-      textLayer: m.textLayer ?? false,
-      textVersion: current?.textVersion.version ?? 1,
+      doc_date: m.metadata.docDate,
+      original_name: m.metadata.originalName,
+      original_mime: original.mime,
+      original_ext: original.ext,
+      original_size: original.size,
+      original_sha256: original.sha256,
+      page_count: m.pageCount,
+      stages,
+      created_at: m.registeredAt,
+      batch_id: m.batch?.id ?? null,
+      text_layer: m.textLayer ?? false,
+      text_version: current?.textVersion.version ?? 1,
       correspondent: m.metadata.correspondent ?? null,
     });
-    await advanceRegistrySequence(tx, ref);
-    for (const p of manifestParts(m, ref, original)) await insertPart(tx, m.id, { ...p, key: `${prefix}${p.key}` });
-    for (const f of [...files, d.manifest]) {
-      const key = `${prefix}${f.path}`;
-      await restoreArtefact(tx, m.id, { kind: f.kind, key, sha256: f.sha256, size: f.size, contentType: f.contentType });
-      // Both copies were just read back with this fingerprint.
-      await restoreReplica(tx, m.id, { target: d.offsiteName, key, sha256: f.sha256, verifiedAt });
+    sequences.set(ref.year, Math.max(sequences.get(ref.year) ?? 0, ref.seq));
+    for (const p of manifestParts(m, ref, original)) {
+      parts.push({
+        document_id: id,
+        n: p.n,
+        key: `${prefix}${p.key}`,
+        sha256: p.sha256,
+        size: p.size,
+        mime: p.mime,
+        ext: p.ext,
+        original_name: p.originalName,
+        page_count: p.pageCount,
+      });
     }
-    for (const p of current?.pages ?? []) await restorePage(tx, m.id, p);
+    for (const f of [...d.files, d.manifest]) {
+      const key = `${prefix}${f.path}`;
+      artefacts.push({ document_id: id, kind: f.kind, key, sha256: f.sha256, size: f.size, content_type: f.contentType });
+      // Both copies were made sure of with this fingerprint just now.
+      replicas.push({ document_id: id, target: d.offsiteName, key, sha256: f.sha256, verified_at: verifiedAt });
+    }
+    for (const p of current?.pages ?? []) {
+      pages.push({
+        document_id: id,
+        n: p.n,
+        width: p.width,
+        height: p.height,
+        text: p.text,
+        confidence: p.confidence,
+        words: p.words,
+      });
+    }
     // Every reading is kept, as it was before the loss, when there was more than one.
     if (d.texts.length > 1) {
-      for (const t of d.texts) await writeReading(tx, d, t);
+      for (const t of d.texts) {
+        const version = t.textVersion.version;
+        const f = d.files.find((x) => x.kind === 'ocr-json' && x.path === (version === 1 ? 'ocr.json' : `ocr-v${version}.json`));
+        versions.push({
+          document_id: id,
+          version,
+          settings: t.textVersion.settings ?? { source: t.textVersion.source ?? 'ocr' },
+          reason: t.textVersion.reason ?? null,
+          at: m.registeredAt,
+          ocr_key: version === 1 ? null : `${prefix}${f?.path}`,
+          ocr_sha256: version === 1 ? null : (f?.sha256 ?? null),
+        });
+        for (const p of t.pages) {
+          pageTexts.push({ document_id: id, version, n: p.n, text: p.text, confidence: p.confidence, words: p.words });
+        }
+      }
     }
+  }
+  return { batches: [...batches.values()], documents, sequences, parts, artefacts, replicas, pages, versions, pageTexts };
+}
+
+/** Writes the rows of `docs` in one transaction: all of them, or (on any error) none. */
+export async function writeDocuments(db: Db, docs: CheckedDocument[]): Promise<void> {
+  if (docs.length === 0) return;
+  const r = rowsOf(docs);
+  await inTransaction(db, async (tx) => {
+    await insertRows(
+      tx,
+      'batches',
+      `id uuid, name text, mode text, title text, doc_type text, department text, classification text, doc_date date,
+       correspondent text, sealed_at timestamptz, created_at timestamptz`,
+      r.batches,
+      'ON CONFLICT (id) DO NOTHING',
+    );
+    await tx.query(
+      `INSERT INTO documents (id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
+         original_name, original_mime, original_ext, original_size, original_sha256, status, page_count, stages,
+         created_at, updated_at, batch_id, text_layer, text_version, correspondent)
+       SELECT id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
+         original_name, original_mime, original_ext, original_size, original_sha256, 'archived', page_count, stages,
+         created_at, now(), batch_id, text_layer, text_version, correspondent
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, registry_year int, registry_seq int, title text, doc_type text,
+         department text, classification text, doc_date date, original_name text, original_mime text, original_ext text,
+         original_size bigint, original_sha256 text, page_count int, stages jsonb, created_at timestamptz, batch_id uuid,
+         text_layer boolean, text_version int, correspondent text)`,
+      [JSON.stringify(r.documents)],
+    );
+    await tx.query(
+      `INSERT INTO registry_sequences (year, last_seq) SELECT * FROM unnest($1::int[], $2::int[])
+       ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, EXCLUDED.last_seq)`,
+      [[...r.sequences.keys()], [...r.sequences.values()]],
+    );
+    await insertRows(
+      tx,
+      'document_parts',
+      'document_id uuid, n int, key text, sha256 text, size bigint, mime text, ext text, original_name text, page_count int',
+      r.parts,
+    );
+    await insertRows(
+      tx,
+      'artefacts',
+      'document_id uuid, kind text, key text, sha256 text, size bigint, content_type text',
+      r.artefacts,
+    );
+    await insertRows(tx, 'replicas', 'document_id uuid, target text, key text, sha256 text, verified_at timestamptz', r.replicas);
+    await insertRows(
+      tx,
+      'pages',
+      'document_id uuid, n int, width int, height int, text text, confidence real, words jsonb',
+      r.pages,
+    );
+    if (r.versions.length > 0) {
+      await tx.query(
+        `INSERT INTO text_versions (document_id, version, status, settings, reason, requested_at, done_at, ocr_key, ocr_sha256)
+         SELECT document_id, version, 'done', settings, reason, at, at, ocr_key, ocr_sha256
+         FROM jsonb_to_recordset($1::jsonb) AS r(document_id uuid, version int, settings jsonb, reason text, at timestamptz,
+           ocr_key text, ocr_sha256 text)`,
+        [JSON.stringify(r.versions)],
+      );
+    }
+    await insertRows(
+      tx,
+      'page_texts',
+      'document_id uuid, version int, n int, text text, confidence real, words jsonb',
+      r.pageTexts,
+    );
   });
 }
 
-async function writeReading(tx: Tx, d: CheckedDocument, t: OcrFile): Promise<void> {
-  const version = t.textVersion.version;
-  const f = d.files.find((x) => x.kind === 'ocr-json' && x.path === (version === 1 ? 'ocr.json' : `ocr-v${version}.json`));
-  await restoreTextVersion(tx, d.m.id, {
-    version,
-    settings: t.textVersion.settings ?? { source: t.textVersion.source ?? 'ocr' },
-    reason: t.textVersion.reason ?? null,
-    at: d.m.registeredAt,
-    ocrKey: version === 1 ? null : `${d.prefix}${f?.path}`,
-    ocrSha256: version === 1 ? null : (f?.sha256 ?? null),
-  });
-  for (const p of t.pages) await restorePageText(tx, d.m.id, version, p);
+/** The registry numbers among `places` that a restored document holds already. */
+export async function restoredPlaces(q: Queryable, places: RegistryRef[]): Promise<Set<string>> {
+  if (places.length === 0) return new Set();
+  const res = await q.query<{ registry_year: number; registry_seq: number }>(
+    `SELECT registry_year, registry_seq FROM documents
+     WHERE (registry_year, registry_seq) IN (SELECT * FROM unnest($1::int[], $2::int[]))`,
+    [places.map((p) => p.year), places.map((p) => p.seq)],
+  );
+  return new Set(res.rows.map((r) => `${r.registry_year}/${r.registry_seq}`));
+}
+
+/** Those of `ids` that are restored already. */
+export async function restoredIds(q: Queryable, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const res = await q.query<{ id: string }>('SELECT id FROM documents WHERE id = ANY($1::uuid[])', [ids]);
+  return new Set(res.rows.map((r) => r.id));
 }

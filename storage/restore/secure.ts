@@ -1,38 +1,124 @@
 /**
- * Making sure of one object during a restore: it is re-hashed in the source
- * bucket and compared with the SHA-256 recorded for it; either copy that is
- * damaged or missing is mended from the other when that one is good, and the
- * other bucket gets what it lacks.
+ * Making sure of one object during a restore: it is read once from the source
+ * bucket, hashed as it is read, and compared with the SHA-256 recorded for it;
+ * either copy that is damaged or missing is mended from the other when that
+ * one is good, and the other bucket gets what it lacks, written from the very
+ * bytes just hashed (no second read of the source).
+ *
+ * A copy written to the other bucket is not read back: the write carries the
+ * payload's own checksum (the signed SHA-256 of the body over HTTP, its MD5
+ * over HTTPS), which the server checks before it stores anything, and those
+ * are computed over the bytes whose SHA-256 was just compared. A copy the
+ * other bucket already held is re-hashed there, and a repair reads its result
+ * back (ObjectStore.repair).
+ *
+ * Objects up to BUFFER_LIMIT are held in memory while in flight (the S3 client
+ * buffers a single-part upload of that size anyway); larger ones are streamed,
+ * hashed on the source first and copied after, as before.
  */
+import { Readable } from 'node:stream';
+import { sha256 } from '../hash';
 import type { ObjectStore } from '../objectStore';
+import { limiter } from './pool';
 import type { RestoreReport } from './report';
 
-/** True when `key` is in the source with SHA-256 `expected` (mended if need be) and in the other bucket too. */
-export type Secure = (key: string, expected: string, size: number, contentType: string) => Promise<boolean>;
+/** Objects up to this size are read once into memory, hashed and copied from there. */
+export const BUFFER_LIMIT = 16 * 1024 * 1024;
 
-/** A `Secure` between `source` and `other` that counts what it does, and what it cannot, in `report`. */
-export function securer(source: ObjectStore, other: ObjectStore, report: RestoreReport): Secure {
+/** One object restore wants, as its manifest (or the ledger) records it. */
+export interface Wanted {
+  key: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+/** Made sure of (with its good bytes when it was small enough to hold), or not. */
+export type Secured = { ok: true; bytes: Buffer | undefined } | { ok: false };
+
+/** What the caller knows already: the object's bytes as read from the source, whether the other bucket holds the key. */
+export interface Known {
+  have?: Buffer;
+  inOther?: boolean;
+}
+
+/**
+ * Makes sure `w` is in the source with its recorded SHA-256 (mended if need
+ * be) and in the other bucket too. What cannot be done, and every repair, is
+ * named in `problems`.
+ */
+export type Secure = (w: Wanted, problems: string[], known?: Known) => Promise<Secured>;
+
+const bodyOf = (bytes: Buffer): Readable => Readable.from(bytes);
+
+/**
+ * A `Secure` between `source` and `other` that counts what it does in
+ * `counts`, with at most `inFlight` objects being made sure of at once.
+ */
+export function securer(source: ObjectStore, other: ObjectStore, counts: RestoreReport['objects'], inFlight: number): Secure {
+  const slot = limiter(inFlight);
+  const readable = async (store: ObjectStore, key: string) => store.getBuffer(key).catch(() => undefined);
   const hashOf = async (store: ObjectStore, key: string) => (await store.hash(key).catch(() => undefined))?.sha256;
-  return async (key, expected, size, contentType) => {
+
+  /** The other bucket holds `good` at w.key afterwards: written when absent, mended when damaged. */
+  const fillOther = async (w: Wanted, good: Buffer, inOther: boolean | undefined): Promise<void> => {
+    const there = inOther ?? (await other.stat(w.key).catch(() => undefined));
+    if (!there) {
+      await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256);
+    } else {
+      if ((await hashOf(other, w.key)) === w.sha256) return;
+      await other.repair(w.key, bodyOf(good), good.length, w.contentType, w.sha256);
+    }
+    counts.copiedToOther++;
+  };
+
+  /** The same for an object too large to hold: hashed on the source, then streamed across. */
+  const streamed = async (w: Wanted, problems: string[]): Promise<boolean> => {
     let good: ObjectStore = source;
-    if ((await hashOf(source, key)) !== expected) {
-      if ((await hashOf(other, key)) !== expected) {
-        report.problems.push(`${key}: no copy with SHA-256 ${expected} in either bucket`);
+    if ((await hashOf(source, w.key)) !== w.sha256) {
+      if ((await hashOf(other, w.key)) !== w.sha256) {
+        problems.push(`${w.key}: no copy with SHA-256 ${w.sha256} in either bucket`);
         return false;
       }
       good = other;
-      await source.repair(key, await other.get(key), size, contentType, expected);
-      report.objects.repairedInSource++;
-      report.problems.push(`${key}: damaged or missing in ${source.name}, repaired from ${other.name}`);
-    } else if ((await hashOf(other, key)) !== expected) {
-      const there = await other.stat(key).catch(() => undefined);
-      if (there) await other.repair(key, await good.get(key), size, contentType, expected);
-      else await other.putStream(key, await good.get(key), size, contentType, expected);
-      if ((await hashOf(other, key)) !== expected) throw new Error(`${other.name}:${key} does not read back as ${expected}`);
-      report.objects.copiedToOther++;
+      await source.repair(w.key, await other.get(w.key), w.size, w.contentType, w.sha256);
+      counts.repairedInSource++;
+      problems.push(`${w.key}: damaged or missing in ${source.name}, repaired from ${other.name}`);
+    } else if ((await hashOf(other, w.key)) !== w.sha256) {
+      const there = await other.stat(w.key).catch(() => undefined);
+      if (there) await other.repair(w.key, await good.get(w.key), w.size, w.contentType, w.sha256);
+      else await other.putStream(w.key, await good.get(w.key), w.size, w.contentType, w.sha256);
+      if ((await hashOf(other, w.key)) !== w.sha256) throw new Error(`${other.name}:${w.key} does not read back as ${w.sha256}`);
+      counts.copiedToOther++;
     }
-    report.objects.verified++;
-    report.objects.bytes += size;
     return true;
   };
+
+  const one = async (w: Wanted, problems: string[], known: Known): Promise<Secured> => {
+    const { have } = known;
+    let bytes: Buffer | undefined;
+    if (!have && w.size > BUFFER_LIMIT) {
+      if (!(await streamed(w, problems))) return { ok: false };
+    } else {
+      const mine = have ?? (await readable(source, w.key));
+      if (mine && sha256(mine) === w.sha256) {
+        bytes = mine;
+        await fillOther(w, mine, known.inOther);
+      } else {
+        const theirs = await readable(other, w.key);
+        if (!theirs || sha256(theirs) !== w.sha256) {
+          problems.push(`${w.key}: no copy with SHA-256 ${w.sha256} in either bucket`);
+          return { ok: false };
+        }
+        await source.repair(w.key, bodyOf(theirs), theirs.length, w.contentType, w.sha256);
+        counts.repairedInSource++;
+        problems.push(`${w.key}: damaged or missing in ${source.name}, repaired from ${other.name}`);
+        bytes = theirs;
+      }
+    }
+    counts.verified++;
+    counts.bytes += w.size;
+    return { ok: true, bytes };
+  };
+  return (w, problems, known = {}) => slot(() => one(w, problems, known));
 }
