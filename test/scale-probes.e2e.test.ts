@@ -136,6 +136,14 @@ test('/readyz and /metrics take about as long at 200k documents as at 10k, and t
   expect(report.documents).toEqual(Object.fromEntries(truth.rows.map((r) => [r.status, r.n])));
   expect(report.fixity.objectsChecked).toBe(200_000 * 2);
 
+  // The document list counts up to 10,000 (or the page asked for), not the whole archive; a short list exactly.
+  type List = { total: number; totalExact: boolean; items: unknown[] };
+  const list = async (q: string) => (await (await server.api(`/api/v1/documents?${q}`)).json()) as List;
+  expect(await list('limit=5')).toMatchObject({ total: 10_000, totalExact: false, items: expect.any(Array) });
+  expect((await list('limit=5')).items).toHaveLength(5);
+  expect(await list('limit=50&offset=12000')).toMatchObject({ total: 12_050, totalExact: false });
+  expect(await list('status=failed')).toMatchObject({ total: 4, totalExact: true });
+
   // The copies come back: nothing is pending any more.
   await owner.query(
     `INSERT INTO replicas (document_id, target, key, sha256, verified_at)

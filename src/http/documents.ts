@@ -219,7 +219,9 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       offset: q.offset,
     });
     res.json({
+      // Counted up to 10,000 (or the page asked for): `totalExact: false` means at least that many.
       total: page.total,
+      totalExact: page.totalExact,
       items: page.items.map((d) => ({
         id: d.id,
         registryNo: d.registryNo,

@@ -113,6 +113,9 @@ export async function documentBySha256(db: Queryable, sha: string): Promise<Docu
   return res.rows[0] ? toRecord(res.rows[0]) : undefined;
 }
 
+/** A document list counts its matches up to this many (or up to the page asked for, when further). */
+export const LIST_COUNT_CAP = 10_000;
+
 export function createDocumentRecords(db: Db) {
   return {
     async get(id: string, q: Queryable = db): Promise<DocumentRecord | undefined> {
@@ -174,7 +177,7 @@ export function createDocumentRecords(db: Db) {
       departments?: string[] | null;
       limit: number;
       offset: number;
-    }): Promise<{ total: number; items: DocumentRecord[] }> {
+    }): Promise<{ total: number; totalExact: boolean; items: DocumentRecord[] }> {
       const where: string[] = [];
       const params: unknown[] = [];
       if (opts.classifications) where.push(`classification = ANY($${params.push(opts.classifications)})`);
@@ -187,13 +190,19 @@ export function createDocumentRecords(db: Db) {
         );
       }
       const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents ${cond}`, params);
+      // Counted up to a bound (as a search engine estimates its hits): a count of every row grows with the archive.
+      const cap = Math.max(LIST_COUNT_CAP, opts.offset + opts.limit);
+      const total = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT 1 FROM documents ${cond} LIMIT $${params.length + 1}) c`,
+        [...params, cap + 1],
+      );
       const rows = await db.query<DocumentRow>(
         `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC
          LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
         params,
       );
-      return { total: total.rows[0]!.n, items: rows.rows.map(toRecord) };
+      const n = total.rows[0]!.n;
+      return { total: Math.min(n, cap), totalExact: n <= cap, items: rows.rows.map(toRecord) };
     },
 
     /** Every archived document, in registry order. */
