@@ -48,6 +48,10 @@ export const ERROR_MESSAGES = {
     'This document has not failed; only a failed document is run again.',
   ],
   not_checkpointed: ['لا تشمل هذه الوثيقة نقطة تحقق موقّعة بعد.', 'No signed checkpoint covers this document yet.'],
+  range_building: [
+    'يُبنى نطاق بصمات الوثائق المؤرشفة في الخلفية؛ تُوقَّع نقطة التحقق حين يكتمل.',
+    "The range of archived documents' fingerprints is being built in the background; sign the checkpoint once it is done.",
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

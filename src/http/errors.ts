@@ -30,6 +30,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   copy_damaged: 503,
   not_failed: 409,
   not_checkpointed: 409,
+  range_building: 409,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -2,17 +2,20 @@
  * Runs long work (storage/jobs.ts) in this process: every server and worker
  * process looks for a waiting job now and then, takes one at a time, and
  * writes its progress (which is also its heartbeat) as it goes. What each kind
- * of job does is in `jobHandlers`.
+ * of job does is in `jobHandlers`: a fixity sweep, a rebuild of the search
+ * index, and the checkpoints' range built when much is missing from it.
  */
 import os from 'node:os';
 import { rebuildIndex } from '../../search/reindex';
+import { ledgerHead } from '../../storage/integrity/exportRows';
 import { sweepFixity } from '../../storage/integrity/fixity';
+import { appendArchived } from '../../storage/integrity/mmrStore';
 import { crashPoint } from '../../kernel/crashPoints';
 import { failJob, finishJob, releaseJob, reportProgress, takeJob } from '../../storage/jobs';
 import type { Core } from './core';
 
 /** The kinds of long work, and their parameters. */
-export const JOB_KINDS = ['fixity', 'reindex'] as const;
+export const JOB_KINDS = ['fixity', 'reindex', 'checkpoint-range'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 type Progress = (done: number, total: number | null) => void;
@@ -26,6 +29,10 @@ export const jobHandlers: Record<JobKind, Handler> = {
     }),
   reindex: (core, _params, progress) =>
     rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { onProgress: progress }),
+  // The checkpoints' range built up to the ledger's head, so that signing the next one adds little.
+  'checkpoint-range': async (core, _params, progress) => ({
+    leaves: await appendArchived(core.db, await ledgerHead(core.db), progress),
+  }),
 };
 
 /** How often an idle process looks for work. */

@@ -137,9 +137,30 @@ async function appendBatch(db: Db, upToSeq: number): Promise<boolean> {
  * Makes leaves of every 'archived' entry up to ledger entry `upToSeq` not yet
  * made one, and returns how many leaves the range had at `upToSeq`.
  */
-export async function appendArchived(db: Db, upToSeq: number): Promise<number> {
-  while (await appendBatch(db, upToSeq));
+export async function appendArchived(
+  db: Db,
+  upToSeq: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
+  const total = onProgress ? await pendingArchived(db) : 0;
+  let done = 0;
+  while (await appendBatch(db, upToSeq)) onProgress?.((done = Math.min(total, done + BATCH)), total);
   return leavesUpTo(db, upToSeq);
+}
+
+/**
+ * Leaves a request may add on its own before signing (about a second of work); past this many (an archive
+ * upgraded to the range, a restore), the range is built by a job first.
+ */
+export const RANGE_BUILT_IN_REQUEST = 10_000;
+
+/** 'archived' ledger entries not yet made leaves (read through the partial index on them: what is pending only). */
+export async function pendingArchived(q: Queryable): Promise<number> {
+  const after = Number((await readState<number>(q, STATE_KEY)) ?? 0);
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger WHERE event = 'archived' AND seq > $1`, [
+    after,
+  ]);
+  return rows[0]?.n ?? 0;
 }
 
 /** A document's place in the range: its leaf, and the ledger entry that archived it. */
