@@ -89,7 +89,8 @@ export async function appendLedgerOnce(
   });
 }
 
-interface LedgerRow {
+/** A ledger row as PostgreSQL gives it (select LEDGER_COLUMNS). */
+export interface LedgerRow {
   seq: string;
   at: Date;
   event: string;
@@ -99,9 +100,9 @@ interface LedgerRow {
   entry_hash: string;
 }
 
-const LEDGER_COLUMNS = 'seq, at, event, document_id, payload, prev_hash, entry_hash';
+export const LEDGER_COLUMNS = 'seq, at, event, document_id, payload, prev_hash, entry_hash';
 
-function toEntry(r: LedgerRow): LedgerEntry {
+export function toEntry(r: LedgerRow): LedgerEntry {
   return {
     seq: Number(r.seq),
     at: r.at.toISOString(),

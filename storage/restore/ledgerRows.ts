@@ -8,7 +8,7 @@
  */
 import type { Queryable } from '../db';
 import type { Checkpoint } from '../integrity/checkpoints';
-import type { LedgerEntry } from '../integrity/ledger';
+import { LEDGER_COLUMNS, toEntry, type LedgerEntry, type LedgerRow } from '../integrity/ledger';
 
 /** How many entries one statement puts back. */
 const INSERT_CHUNK = 2000;
@@ -68,29 +68,13 @@ export async function continueLedgerSequence(q: Queryable): Promise<void> {
 export async function vouchingEntries(q: Queryable, ids: string[]): Promise<Map<string, LedgerEntry[]>> {
   const byDocument = new Map<string, LedgerEntry[]>();
   if (ids.length === 0) return byDocument;
-  const res = await q.query<{
-    seq: string;
-    at: Date;
-    event: string;
-    document_id: string;
-    payload: Record<string, unknown>;
-    prev_hash: string;
-    entry_hash: string;
-  }>(
-    `SELECT seq, at, event, document_id, payload, prev_hash, entry_hash FROM ledger
+  const res = await q.query<LedgerRow & { document_id: string }>(
+    `SELECT ${LEDGER_COLUMNS} FROM ledger
      WHERE document_id = ANY($1::uuid[]) AND event IN ('archived', 'reocr') ORDER BY seq`,
     [ids],
   );
   for (const r of res.rows) {
-    const e: LedgerEntry = {
-      seq: Number(r.seq),
-      at: r.at.toISOString(),
-      event: r.event,
-      documentId: r.document_id,
-      payload: r.payload,
-      prevHash: r.prev_hash,
-      entryHash: r.entry_hash,
-    };
+    const e = toEntry(r);
     const list = byDocument.get(r.document_id);
     if (list) list.push(e);
     else byDocument.set(r.document_id, [e]);
