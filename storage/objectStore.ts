@@ -121,8 +121,9 @@ function lockSeen(headers: Record<string, string | string[] | undefined> | undef
   };
 }
 
-export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
-  const client = new Minio.Client({
+/** A plain S3 client for a target (the store below, and tools that must speak S3 directly: benchmarks, tests). */
+export function s3Client(target: S3Target): Minio.Client {
+  return new Minio.Client({
     endPoint: target.endPoint,
     port: target.port,
     useSSL: target.useSSL,
@@ -130,6 +131,10 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     secretKey: target.secretKey,
     region: target.region,
   });
+}
+
+export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
+  const client = s3Client(target);
   const bucket = target.bucket;
   let lockEnabled: boolean | undefined;
 
@@ -166,16 +171,18 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     if (retainFor > 0) await retain(key, new Date(Date.now() + retainFor), put.versionId);
   };
 
+  /** Whether an object written at `written` is past its retention period, or under COMPLIANCE retention to its end. */
+  const retainedEnough = (ms: number, written: number, mode: string | null | undefined, until: number | null): boolean => {
+    const due = written + ms;
+    return due <= Date.now() || (mode === Minio.RETENTION_MODES.COMPLIANCE && (until ?? 0) >= due - retentionSlackMs(ms));
+  };
+
   const ensureRetention = async (key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'> => {
     if (!retention?.applies(key) || !(await isLocked())) return 'unlocked';
-    if (seen?.mode === Minio.RETENTION_MODES.COMPLIANCE && seen.retainUntil !== null) {
-      const due = seen.lastModified + retention.ms;
-      if (due <= Date.now() || seen.retainUntil >= due - retentionSlackMs(retention.ms)) return 'ok';
-    }
+    if (seen && retainedEnough(retention.ms, seen.lastModified, seen.mode, seen.retainUntil)) return 'ok';
     const s = await client.statObject(bucket, key);
     const due = s.lastModified.getTime() + retention.ms;
-    // Past its retention period, an object needs none.
-    if (due <= Date.now()) return 'ok';
+    if (retainedEnough(retention.ms, s.lastModified.getTime(), null, null)) return 'ok';
     let current: { mode?: string; retainUntilDate?: string } | null | undefined;
     try {
       current = await client.getObjectRetention(bucket, key, s.versionId ? { versionId: s.versionId } : undefined);
@@ -183,7 +190,7 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
     }
     const until = current?.retainUntilDate ? new Date(current.retainUntilDate).getTime() : 0;
-    if (current?.mode === Minio.RETENTION_MODES.COMPLIANCE && until >= due - retentionSlackMs(retention.ms)) return 'ok';
+    if (retainedEnough(retention.ms, s.lastModified.getTime(), current?.mode, until)) return 'ok';
     await retain(key, new Date(Math.max(due, until)), s.versionId);
     return 'set';
   };

@@ -11,10 +11,9 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import * as Minio from 'minio';
-import type { S3Target } from '../src/config';
 import { recordFixityProblem, runFixityCycle, type FixityCycleReport } from '../storage/integrity/fixity';
 import { ledgerForDocument } from '../storage/integrity/ledger';
+import { s3Client } from '../storage/objectStore';
 import { isolatedEnv, startTestServer, type TestServer } from './helpers';
 
 const CLI = path.resolve(__dirname, '..', 'bin', 'diwan.js');
@@ -24,9 +23,6 @@ const COPIES = DOCUMENTS * 2 * 2;
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
 const docs: Array<{ id: string; keys: string[]; bytes: Map<string, Buffer> }> = [];
-
-const client = (t: S3Target) =>
-  new Minio.Client({ endPoint: t.endPoint, port: t.port, useSSL: t.useSSL, accessKey: t.accessKey, secretKey: t.secretKey });
 
 type CycleRow = { document_id: string; key: string; target: string; checked_at: Date | number };
 
@@ -143,7 +139,7 @@ test('a run killed mid-batch loses that batch only; the run after it checks what
   const damaged = Buffer.from(good);
   damaged[100] = damaged[100]! ^ 0xff;
   const s3 = server.core.config.s3!;
-  await client(s3).putObject(s3.bucket, victim.key, damaged, damaged.length);
+  await s3Client(s3).putObject(s3.bucket, victim.key, damaged, damaged.length);
   const before = (await ledgerForDocument(server.core.db, doc.id)).length;
 
   const began = new Date();
@@ -210,8 +206,8 @@ test('damage planted in an object is found within one cycle and repaired from th
   const goneKey = gone.keys[1]!;
   const bad = Buffer.from(changed.bytes.get(changedKey)!);
   bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x01;
-  await client(s3!).putObject(s3!.bucket, changedKey, bad, bad.length);
-  await client(offsite!).removeObject(offsite!.bucket, goneKey);
+  await s3Client(s3!).putObject(s3!.bucket, changedKey, bad, bad.length);
+  await s3Client(offsite!).removeObject(offsite!.bucket, goneKey);
 
   const findings: FixityCycleReport['findings'] = [];
   let copies = 0;
@@ -248,7 +244,7 @@ test('a damaged copy found outside the cycle (by a download) is read first by th
   const key = doc.keys[0]!;
   const expected = crypto.createHash('sha256').update(doc.bytes.get(key)!).digest('hex');
   const offsite = server.core.config.offsite!;
-  await client(offsite).removeObject(offsite.bucket, key);
+  await s3Client(offsite).removeObject(offsite.bucket, key);
   await recordFixityProblem(server.core.db, {
     documentId: doc.id,
     target: 'offsite',

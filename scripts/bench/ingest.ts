@@ -30,6 +30,7 @@ import sharp from 'sharp';
 import crypto from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { examine } from '../../ingest/intake/accept';
+import { s3Client } from '../../storage/objectStore';
 import { cpuBelow, cpuSince } from './procs';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 import { CLI, personToken, withServices } from './serve';
@@ -74,14 +75,7 @@ async function makeScans(dir: string, totalMb: number): Promise<{ files: string[
 /** The reference: every file PUT into the primary bucket, one at a time, each then put under COMPLIANCE retention. */
 async function barePut(c: Config, files: string[], round: number): Promise<number> {
   const t = c.s3!;
-  const client = new Minio.Client({
-    endPoint: t.endPoint,
-    port: t.port,
-    useSSL: t.useSSL,
-    accessKey: t.accessKey,
-    secretKey: t.secretKey,
-    region: t.region,
-  });
+  const client = s3Client(t);
   const lock = (await (client.getObjectLockConfig(t.bucket) as unknown as Promise<{ objectLockEnabled?: string }>))
     .objectLockEnabled;
   if (lock !== 'Enabled') throw new Error(`the primary bucket ${t.bucket} has no Object Lock (${String(lock)})`);

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { scannedPdf } from '../fixtures/pdfs';
-import { procStat } from './procs';
+import { descends, processTable, procStat } from './procs';
 import { withServer } from './serve';
 
 export interface BenchPage {
@@ -57,19 +57,8 @@ function cpuSeconds(pid: number): number {
  * embedded service (with the children each has reaped).
  */
 function cpuByKind(serverPid: number): Record<string, number> {
-  const all = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
-  for (const entry of fs.readdirSync('/proc')) {
-    const pid = Number(entry);
-    const st = Number.isInteger(pid) ? procStat(pid) : undefined;
-    if (st) all.set(pid, st);
-  }
-  const under = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
-      if (p === serverPid) return true;
-      p = all.get(p)?.parent ?? 0;
-    }
-    return false;
-  };
+  const all = processTable();
+  const under = (pid: number) => descends(all, pid, serverPid);
   const out: Record<string, number> = {};
   const add = (kind: string, v: number) => (out[kind] = (out[kind] ?? 0) + v);
   for (const [pid, st] of all) {

@@ -19,25 +19,36 @@ export function procStat(pid: number): { name: string; parent: number; own: numb
   }
 }
 
+type ProcStat = NonNullable<ReturnType<typeof procStat>>;
+
+/** Every process on the machine, by pid. */
+export function processTable(): Map<number, ProcStat> {
+  const all = new Map<number, ProcStat>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    const st = Number.isInteger(pid) ? procStat(pid) : undefined;
+    if (st) all.set(pid, st);
+  }
+  return all;
+}
+
+/** Whether `pid` is `root` or one of its descendants. */
+export function descends(all: Map<number, ProcStat>, pid: number, root: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+    if (p === root) return true;
+    p = all.get(p)?.parent ?? 0;
+  }
+  return false;
+}
+
 /**
  * CPU seconds so far of every process below `root` (not `root` itself), by
  * kind: PostgreSQL, MinIO, Meilisearch, the process `server` (named as given),
  * anything else by its name.
  */
 export function cpuBelow(root: number, server?: { pid: number; name: string }): Record<string, number> {
-  const all = new Map<number, NonNullable<ReturnType<typeof procStat>>>();
-  for (const entry of fs.readdirSync('/proc')) {
-    const pid = Number(entry);
-    const st = Number.isInteger(pid) ? procStat(pid) : undefined;
-    if (st) all.set(pid, st);
-  }
-  const under = (pid: number): boolean => {
-    for (let p = all.get(pid)?.parent ?? 0, hops = 0; p > 1 && hops < 20; hops++) {
-      if (p === root) return true;
-      p = all.get(p)?.parent ?? 0;
-    }
-    return false;
-  };
+  const all = processTable();
+  const under = (pid: number) => descends(all, all.get(pid)?.parent ?? 0, root);
   const out: Record<string, number> = {};
   for (const [pid, st] of all) {
     if (!under(pid)) continue;

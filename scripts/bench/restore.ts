@@ -40,7 +40,7 @@ import { keys } from '../../storage/layout';
 import { buildManifest } from '../../storage/manifest';
 import { appendLedger, ledgerForDocument } from '../../storage/integrity/ledger';
 import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
-import { createObjectStore, type ObjectStore, type S3Target } from '../../storage/objectStore';
+import { createObjectStore, s3Client, type ObjectStore, type S3Target } from '../../storage/objectStore';
 import { restoreArchive, RESTORE_CONCURRENCY, type RestoreReport } from '../../storage/restore/restore';
 import { SAMPLE_LINES } from '../fixtures/arabicScan';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
@@ -228,14 +228,7 @@ function rcloneRemote(name: string, t: S3Target): Record<string, string> {
  */
 async function lockedByDefault(t: S3Target): Promise<void> {
   await createObjectStore('primary', t).ensureBucket();
-  const client = new Minio.Client({
-    endPoint: t.endPoint,
-    port: t.port,
-    useSSL: t.useSSL,
-    accessKey: t.accessKey,
-    secretKey: t.secretKey,
-    region: t.region,
-  });
+  const client = s3Client(t);
   await client.setObjectLockConfig(t.bucket, {
     mode: Minio.RETENTION_MODES.COMPLIANCE,
     unit: Minio.RETENTION_VALIDITY_UNITS.DAYS,

@@ -52,15 +52,12 @@ export function progressBar(
       },
     };
   }
+  // The first line waits a while too: short work prints nothing.
+  let lineAt = t0;
   return {
     update(done, total) {
-      if (now() - last < LINE_EVERY_MS) return;
-      if (last === 0) {
-        // The first line waits a while: short work prints nothing.
-        last = t0;
-        if (now() - t0 < LINE_EVERY_MS) return;
-      }
-      last = now();
+      if (now() - lineAt < LINE_EVERY_MS) return;
+      lineAt = now();
       stream.write(`${renderProgress(label, done, total, now() - t0)}\n`);
     },
     end: () => undefined,

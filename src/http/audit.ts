@@ -12,8 +12,7 @@ import { DomainError } from '../../kernel/errors';
 import type { DocumentRecord } from '../../storage/repos/documents';
 import { exportHandler } from './auditExport';
 import { startJob } from './jobs';
-import { pendingArchived, RANGE_BUILT_IN_REQUEST } from '../../storage/integrity/mmrStore';
-import { requestJob } from '../../storage/jobs';
+import { rangeJobNeeded } from '../../storage/integrity/mmrStore';
 import { callerOf } from '../auth';
 import { isUuid } from '../../kernel/text';
 import { verifyLedger } from '../../storage/integrity/ledger';
@@ -57,8 +56,8 @@ export function auditRouter(deps: AuditDeps): Router {
   // Sign the ledger's head now (besides the schedule), and list what was signed.
   // Signs now; when much archived is not yet in the range, a job builds it first and this answers 409 naming it.
   router.post('/audit/checkpoint', async (_req, res) => {
-    if ((await pendingArchived(deps.db)) > RANGE_BUILT_IN_REQUEST) {
-      const { job } = await requestJob(deps.db, 'checkpoint-range', {}, callerOf(res.locals).name);
+    const job = await rangeJobNeeded(deps.db, callerOf(res.locals).name);
+    if (job) {
       throw new DomainError('range_building', { ar: `(المهمة ${job.id})`, en: `(job ${job.id}: diwan jobs ${job.id})` });
     }
     res.status(201).json(await makeCheckpoint(deps, deps.signingKey));

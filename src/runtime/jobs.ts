@@ -92,19 +92,22 @@ async function runOne(core: Core, hand: { job?: string }): Promise<boolean> {
   };
   const heartbeat = setInterval(write, heartbeatMs(core));
   heartbeat.unref();
+  // Before the job's end is written: no heartbeat or progress write may land after it.
+  const stopBeating = async () => {
+    clearInterval(heartbeat);
+    await writing;
+  };
   try {
     const result = await handler(core, job.params, (done, total) => {
       last = { done, total };
       if (Date.now() - written >= PROGRESS_MS) write();
     });
-    clearInterval(heartbeat);
-    await writing;
+    await stopBeating();
     await reportProgress(core.db, job.id, OWNER, last.done, last.total);
     await finishJob(core.db, job.id, OWNER, result);
     core.log.info('job done', { job: job.id, kind: job.kind });
   } catch (e) {
-    clearInterval(heartbeat);
-    await writing;
+    await stopBeating();
     await failJob(core.db, job.id, OWNER, String((e as Error)?.message ?? e));
     core.log.warn('job failed', { job: job.id, kind: job.kind, error: String(e) });
   } finally {

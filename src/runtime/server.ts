@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { indexNeedsRebuild } from '../../search/reindex';
 import { requestJob } from '../../storage/jobs';
 import { loadSigningKey } from '../../storage/integrity/checkpoints';
-import { pendingArchived, RANGE_BUILT_IN_REQUEST } from '../../storage/integrity/mmrStore';
+import { rangeJobNeeded } from '../../storage/integrity/mmrStore';
 import { generatePassword } from '../../storage/repos/users';
 import type { Logger } from '../../kernel/log';
 import { createApp } from '../http/app';
@@ -64,7 +64,7 @@ export async function startServer(
     core.log.info('the search index is rebuilt in the current format', { job: job.id });
   }
   // Much archived that the checkpoints' range lacks (an upgrade, a restore): built as a job, not in a request.
-  if ((await pendingArchived(core.db)) > RANGE_BUILT_IN_REQUEST) await requestJob(core.db, 'checkpoint-range', {}, 'diwan');
+  await rangeJobNeeded(core.db, 'diwan');
   const jobs = startJobRunner(core);
 
   const app = createApp({

@@ -17,6 +17,8 @@
  * loses nothing and repeats nothing): O(new leaves x log n), never O(archive),
  * except the first time over an archive that predates the range.
  */
+import { registryNo } from '../../kernel/registry';
+import { requestJob, type Job } from '../jobs';
 import { inTransaction, type Db, type Queryable } from '../db';
 import { readState, writeState } from '../state';
 import { canonicalJson, sha256 } from '../hash';
@@ -111,7 +113,7 @@ async function appendBatch(db: Db, upToSeq: number): Promise<boolean> {
       const n = await leafCount(tx);
       const hashes = fresh.map((r) =>
         documentLeaf({
-          registryNo: `${r.registry_year}/${String(r.registry_seq).padStart(6, '0')}`,
+          registryNo: registryNo({ year: r.registry_year, seq: r.registry_seq }),
           original: r.original_sha256,
           archivePdf: r.archive,
         }),
@@ -153,6 +155,15 @@ export async function appendArchived(
  * upgraded to the range, a restore), the range is built by a job first.
  */
 export const RANGE_BUILT_IN_REQUEST = 10_000;
+
+/**
+ * When more archived documents are missing from the range than a request may add, the job that builds it
+ * (asked for, or the one already open); undefined when a request may build what is missing itself.
+ */
+export async function rangeJobNeeded(db: Db, requestedBy: string): Promise<Job | undefined> {
+  if ((await pendingArchived(db)) <= RANGE_BUILT_IN_REQUEST) return undefined;
+  return (await requestJob(db, 'checkpoint-range', {}, requestedBy)).job;
+}
 
 /** 'archived' ledger entries not yet made leaves (read through the partial index on them: what is pending only). */
 export async function pendingArchived(q: Queryable): Promise<number> {

@@ -205,14 +205,6 @@ export function createDocumentRecords(db: Db) {
       return { total: Math.min(n, cap), totalExact: n <= cap, items: rows.rows.map(toRecord) };
     },
 
-    /** Every archived document, in registry order. */
-    async archivedIds(): Promise<string[]> {
-      const res = await db.query<{ id: string }>(
-        `SELECT id FROM documents WHERE status = 'archived' ORDER BY registry_year, registry_seq`,
-      );
-      return res.rows.map((r) => r.id);
-    },
-
     /** One page of archived documents in registry order, after `after` (the last page's `next`). */
     async archivedIdsPage(
       after: { year: number; seq: number } | null,
@@ -267,12 +259,6 @@ export function createDocumentRecords(db: Db) {
       return res.rows.map((r) => r.id);
     },
   };
-}
-
-/** Whether a document with this id is recorded (any text is asked about as it is: a malformed id is the database's error). */
-export async function documentExists(q: Queryable, id: string): Promise<boolean> {
-  const res = await q.query('SELECT 1 FROM documents WHERE id = $1', [id]);
-  return Boolean(res.rowCount);
 }
 
 /** How many documents are recorded. */
