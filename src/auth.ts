@@ -63,17 +63,31 @@ export function csrfForSession(secret: string): string {
 export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_ABSOLUTE_MS = 12 * 3600_000;
 
-export type Permission = 'upload' | 'read' | 'search' | 'reocr' | 'audit' | 'admin';
+export type Permission =
+  | 'upload'
+  | 'read'
+  | 'search'
+  | 'reocr'
+  | 'audit'
+  | 'admin'
+  /** The registry's books: correspondents, links between letters, corrections of a record, receipts, the day's book. */
+  | 'register'
+  /** Referring a document to a department or a person, and closing the referral; the inbox. */
+  | 'refer'
+  /** Writing a directive (تأشيرة) on a document. */
+  | 'direct'
+  /** Correcting the recognised text of a page by hand. */
+  | 'correct-text';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Sends batches and follows them; reads only what they sent themselves.
-  clerk: ['upload'],
+  clerk: ['upload', 'register', 'refer', 'correct-text'],
   // Searches and reads within clearance; asks for a poor reading to be read again.
-  official: ['read', 'search', 'reocr'],
+  official: ['read', 'search', 'reocr', 'refer', 'direct', 'correct-text'],
   // Verifies, runs fixity, reads the ledger and audit pages; reads content only within clearance.
   auditor: ['read', 'search', 'audit'],
   // Users, tokens and settings besides everything else. Deleting a record is not an action anyone has.
-  admin: ['upload', 'read', 'search', 'reocr', 'audit', 'admin'],
+  admin: ['upload', 'read', 'search', 'reocr', 'audit', 'admin', 'register', 'refer', 'direct', 'correct-text'],
 };
 
 export interface Caller {

@@ -128,6 +128,14 @@ export function t(lang: Lang, key: Key): string {
   return S[key][lang === 'ar' ? 0 : 1];
 }
 
+/**
+ * A word table of its own for a part of the viewer (a page or a section), in
+ * the same Arabic-first pairs: `const w = wordsOf({ inbox: ['الوارد للإجراء', 'Inbox'] }); w(lang, 'inbox')`.
+ */
+export function wordsOf<K extends string>(table: Record<K, readonly [string, string]>): (lang: Lang, key: K) => string {
+  return (lang, key) => table[key][lang === 'ar' ? 0 : 1];
+}
+
 /** Digits as the reader expects them: Arabic-Indic in Arabic. */
 export function num(lang: Lang, n: number | string): string {
   return lang === 'ar' ? toArabicIndic(String(n)) : String(n);

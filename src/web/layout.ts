@@ -13,6 +13,10 @@ export interface Abilities {
   search: boolean;
   upload: boolean;
   audit: boolean;
+  register: boolean;
+  refer: boolean;
+  direct: boolean;
+  correctText: boolean;
 }
 
 export interface PageCtx {

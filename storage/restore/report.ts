@@ -6,6 +6,8 @@ export interface RestoreReport {
   objects: { verified: number; copiedToOther: number; repairedInSource: number; bytes: number };
   ledger: { entries: number; brokenAt: number | null; fromSegments: number; fromManifests: number };
   checkpoints: number;
+  /** The registry's own work put back from the ledger: changes replayed, and skipped for a missing document. */
+  registryWork: { replayed: number; skipped: number };
   registry: Array<{ year: number; lastSeq: number }>;
   problems: string[];
   ms: number;
@@ -19,6 +21,7 @@ export function emptyReport(from: string): RestoreReport {
     objects: { verified: 0, copiedToOther: 0, repairedInSource: 0, bytes: 0 },
     ledger: { entries: 0, brokenAt: null, fromSegments: 0, fromManifests: 0 },
     checkpoints: 0,
+    registryWork: { replayed: 0, skipped: 0 },
     registry: [],
     problems: [],
     ms: 0,

@@ -33,6 +33,7 @@ import { registrySequences } from '../repos/documentRegistration';
 import { restoreBatch, type BatchRestore } from './batch';
 import { manifestKeyPages } from './bucket';
 import { claim, finish } from './claim';
+import { replayRegistry } from './registryReplay';
 import { keepRegisteredNumbers, ledgerProblems, restoreCheckpoints, restoreSegments } from './ledgerRestore';
 import { emptyReport, type RestoreReport } from './report';
 import { securer } from './secure';
@@ -102,6 +103,9 @@ export async function restoreArchive(deps: RestoreDeps): Promise<RestoreReport> 
 
   // 3. The signed checkpoints.
   report.checkpoints = await restoreCheckpoints(db, source, secure, report);
+
+  // 3b. The registry's own work (registers, correspondents, links, referrals, directives, corrections), from the ledger.
+  await replayRegistry(db, report);
 
   // 4. Numbers the ledger gave to documents not in the bucket stay used; then the registry and the chain as restored.
   await keepRegisteredNumbers(db, ctx.notRestored, report);

@@ -45,6 +45,8 @@ export interface DocumentPageData {
   lastVerification: { ok: boolean; at: string } | null;
   justVerified: 'ok' | 'bad' | null;
   canVerify: boolean;
+  /** Further sections of the registry's own work (links, referrals, directives, history), safe HTML, in order. */
+  sections: string[];
 }
 
 /** The page image with the boxes of the matched words over it, and the paging and zoom buttons. */
@@ -156,6 +158,7 @@ export function documentPage(ctx: PageCtx, d: DocumentPageData): string {
   <div>
     <section class="card"><h2>${t(lang, 'ocrText')}</h2><div class="ocr-text" id="ocr-text" dir="auto">${d.textHtml}</div></section>
     <section class="card"><h2>${t(lang, 'metadata')}</h2><dl class="meta">${detailRows(ctx, doc)}</dl></section>
+    ${d.sections.join('\n    ')}
     ${downloadsSection(lang, d)}
     ${stampSection(lang, d.stamp)}
     ${integritySection(ctx, d)}

@@ -16,6 +16,7 @@ import { isUuid } from '../../../kernel/text';
 import { callerOf, canSee, logDenied, recordContentRead } from '../../auth';
 import { documentPage, type CopiesSummary, type DocumentPageData, type DocumentSummary } from '../pages/document';
 import { forbiddenPage, notFoundPage } from '../pages/errors';
+import { DOCUMENT_SECTIONS } from './documentSections';
 import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
 
 /** A document with no pages yet is shown as one blank page. */
@@ -115,6 +116,7 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
   // A person looked at this document: a recorded read (who, when, which page), in the ledger once in the hour.
   await recordContentRead(deps.users, req, caller, doc, { event: 'viewed', what: 'viewer', detail: { page: page.n } });
   const verified = req.query.verified;
+  const sections = await Promise.all(DOCUMENT_SECTIONS.map((section) => section(deps, ctx, doc, caller)));
   res.type('html').send(
     documentPage(ctx, {
       doc: summary(doc, pages.length, batch?.name ?? null),
@@ -128,6 +130,7 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
       lastVerification: verification,
       justVerified: verified === 'ok' || verified === 'bad' ? verified : null,
       canVerify: ctx.can.audit,
+      sections: sections.filter((html) => html !== ''),
     }),
   );
 }

@@ -67,6 +67,10 @@ export function pageCtx(deps: ViewerDeps, req: Request, res: Response, caller: C
       search: caller !== undefined && can(caller, 'search'),
       upload: caller !== undefined && can(caller, 'upload'),
       audit: caller !== undefined && can(caller, 'audit'),
+      register: caller !== undefined && can(caller, 'register'),
+      refer: caller !== undefined && can(caller, 'refer'),
+      direct: caller !== undefined && can(caller, 'direct'),
+      correctText: caller !== undefined && can(caller, 'correct-text'),
     },
     timeZone: deps.archive.timeZone,
   };

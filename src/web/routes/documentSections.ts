@@ -1,0 +1,15 @@
+/**
+ * The document page's further sections: the registry's own work on a
+ * document (its register and links, referrals, directives, corrections), each
+ * drawn by its own part of the viewer. A section answers '' when it has
+ * nothing to show; they appear in this order under the metadata.
+ */
+import type { Caller } from '../../auth';
+import type { PageCtx } from '../layout';
+import type { DocumentRecord } from '../../../storage/repos/documents';
+import type { ViewerDeps } from './shared';
+
+/** Draws one section of a document the person may see (safe HTML, escaped by the section itself). */
+export type DocumentSection = (deps: ViewerDeps, ctx: PageCtx, doc: DocumentRecord, caller: Caller) => Promise<string>;
+
+export const DOCUMENT_SECTIONS: DocumentSection[] = [];

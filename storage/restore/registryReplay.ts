@@ -1,0 +1,61 @@
+/**
+ * The registry's own work, restored: registers, correspondents, links,
+ * referrals, directives and corrections live in tables, and every change to
+ * them is a ledger entry that carries the whole change. After the ledger and
+ * the documents are back, restore replays those entries in ledger order, a
+ * page at a time, each page in one transaction. Handlers are idempotent (a
+ * restore may be run again) and skip an entry whose document did not come
+ * back, counting it, so one lost document never stops the rest.
+ */
+import { inTransaction, type Db, type Tx } from '../db';
+import type { LedgerEntry } from '../integrity/ledger';
+import type { RestoreReport } from './report';
+
+/** Puts one entry's change back; answers false when it could not apply (its document is missing). */
+export type ReplayHandler = (tx: Tx, entry: LedgerEntry) => Promise<boolean>;
+
+/** The ledger events that rebuild the registry's tables, and how each is put back. */
+export const REPLAY: Record<string, ReplayHandler> = {};
+
+const PAGE = 1000;
+
+interface Row {
+  seq: string;
+  at: Date | string;
+  event: string;
+  document_id: string | null;
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  entry_hash: string;
+}
+
+/** Replays every registry entry of the restored ledger, oldest first. */
+export async function replayRegistry(db: Db, report: RestoreReport): Promise<void> {
+  const events = Object.keys(REPLAY);
+  if (events.length === 0) return;
+  let after = 0;
+  for (;;) {
+    const page = await db.query<Row>(
+      `SELECT seq, at, event, document_id, payload, prev_hash, entry_hash FROM ledger
+       WHERE seq > $1 AND event = ANY($2) ORDER BY seq LIMIT ${PAGE}`,
+      [after, events],
+    );
+    if (page.rows.length === 0) return;
+    await inTransaction(db, async (tx) => {
+      for (const r of page.rows) {
+        const entry: LedgerEntry = {
+          seq: Number(r.seq),
+          at: r.at instanceof Date ? r.at.toISOString() : r.at,
+          event: r.event,
+          documentId: r.document_id,
+          payload: r.payload,
+          prevHash: r.prev_hash,
+          entryHash: r.entry_hash,
+        };
+        if (await REPLAY[r.event]!(tx, entry)) report.registryWork.replayed++;
+        else report.registryWork.skipped++;
+      }
+    });
+    after = Number(page.rows.at(-1)!.seq);
+  }
+}
