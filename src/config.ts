@@ -129,6 +129,8 @@ const envSchema = z.object({
   DIWAN_SIGNING_KEY_FILE: optionalString,
   /** Hours between scheduled ledger checkpoints (0: only on demand). */
   DIWAN_CHECKPOINT_HOURS: z.coerce.number().min(0).default(24),
+  /** Minutes between deep checks of the ledger (every row written since the last one re-hashed; 0: none). */
+  DIWAN_LEDGER_DEEP_MINUTES: z.coerce.number().min(0).default(60),
   /** Hours between scheduled fixity sweeps (0: none; `diwan fixity` runs one at any time). */
   DIWAN_FIXITY_HOURS: z.coerce.number().min(0).default(24),
   /** How fast a scheduled sweep reads, in MB/s over both copies (0: unthrottled). */
@@ -205,7 +207,7 @@ export interface Config {
   /** Object Lock retention of kept objects, in milliseconds. */
   retentionMs: number;
   fixity: { everyHours: number; bytesPerSecond: number };
-  checkpoints: { keyFile: string; everyHours: number };
+  checkpoints: { keyFile: string; everyHours: number; ledgerDeepMinutes: number };
   log: 'info' | 'debug' | 'silent';
   /** Test hook: the crash point armed in this process, if any. */
   crashAt: string | undefined;
@@ -322,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkpoints: {
       keyFile: path.resolve(e.DIWAN_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
       everyHours: e.DIWAN_CHECKPOINT_HOURS,
+      ledgerDeepMinutes: e.DIWAN_LEDGER_DEEP_MINUTES,
     },
     log: e.DIWAN_LOG,
     crashAt: e.DIWAN_CRASH_AT,

@@ -2,8 +2,10 @@
  * Ledger verification on a long chain: 40,000 entries are verified in chunks
  * with memory flat, the verification remembers how far the chain was whole, so
  * the next one reads only what is new; a rewritten remembered hash is seen by
- * the quick check, and an old entry changed behind the database's back is named
- * by the full one (API `?full=true` and `diwan audit verify-ledger --full`).
+ * the quick check; an old entry changed or removed behind the database's back
+ * is named by the deep check (scheduled, or `?deep=true`), which the quick one
+ * does not wait for, and by the full one (API `?full=true` and `diwan audit
+ * verify-ledger --full`).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -196,8 +198,8 @@ test('a rewritten hash of the remembered entry is seen by the quick check', asyn
   expect(await ledgerCheck()).toMatchObject({ brokenAt: null, verifiedFrom: 0 });
 });
 
-test('an old entry rewritten with a hash recomputed to match is seen by the quick check through its link to the next', async () => {
-  expect(await ledgerCheck()).toMatchObject({ brokenAt: null });
+test('an old entry rewritten with a hash recomputed to match is seen by the deep check through its link to the next', async () => {
+  expect(await ledgerCheck('?deep=true')).toMatchObject({ brokenAt: null });
   const rows = await owner.query<{
     seq: string;
     at: Date;
@@ -214,7 +216,7 @@ test('an old entry rewritten with a hash recomputed to match is seen by the quic
     forged,
   ]);
   try {
-    expect(await ledgerCheck()).toMatchObject({ brokenAt: Number(old!.seq) });
+    expect(await ledgerCheck('?deep=true')).toMatchObject({ brokenAt: Number(old!.seq) });
     expect(await ledgerCheck('?full=true')).toMatchObject({ brokenAt: Number(next!.seq) });
   } finally {
     await rewrite('UPDATE ledger SET payload = $2::jsonb, entry_hash = $3 WHERE seq = $1', [
@@ -225,16 +227,45 @@ test('an old entry rewritten with a hash recomputed to match is seen by the quic
   }
 });
 
-test('an old entry changed behind the database’s back is named by the quick check, the full check (API and CLI) and the report', async () => {
-  expect(await ledgerCheck()).toMatchObject({ brokenAt: null });
+test('an old entry removed behind the database’s back is named by the deep check', async () => {
+  expect(await ledgerCheck('?deep=true')).toMatchObject({ brokenAt: null });
+  const row = await owner.query<{
+    seq: string;
+    at: Date;
+    event: string;
+    document_id: string | null;
+    payload: unknown;
+    prev_hash: string;
+    entry_hash: string;
+  }>('SELECT seq, at, event, document_id, payload, prev_hash, entry_hash FROM ledger ORDER BY seq OFFSET 777 LIMIT 1');
+  const gone = row.rows[0]!;
+  await rewrite('DELETE FROM ledger WHERE seq = $1', [gone.seq]);
+  try {
+    expect(await ledgerCheck('?deep=true')).toMatchObject({ brokenAt: Number(gone.seq) });
+  } finally {
+    await rewrite(
+      'INSERT INTO ledger (seq, at, event, document_id, payload, prev_hash, entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [gone.seq, gone.at, gone.event, gone.document_id, JSON.stringify(gone.payload), gone.prev_hash, gone.entry_hash],
+    );
+  }
+  expect(await ledgerCheck('?full=true')).toMatchObject({ brokenAt: null });
+});
+
+test('an old entry changed behind the database’s back is named by the deep check, the full check (API and CLI) and the report', async () => {
+  const deepAt = (await ledgerCheck('?deep=true')).deepCheckedAt;
+  expect(deepAt).not.toBeNull();
   const mark = (await ledgerCheck()).verifiedUpTo;
   const target = (await owner.query<{ seq: string }>('SELECT seq FROM ledger ORDER BY seq OFFSET 1234 LIMIT 1')).rows[0]!.seq;
   const seq = Number(target);
   await rewrite(`UPDATE ledger SET payload = jsonb_set(payload, '{n}', '999999') WHERE seq = $1`, [seq]);
-  // The quick check re-hashes only the rows written since the last check (their xmin): this one among them.
+  // The quick check reads a handful of rows whatever the ledger's length, and says when old rows were last looked at.
   const quick = counting(server.core.db);
-  expect(await verifyLedger(quick.db)).toMatchObject({ brokenAt: seq, verifiedFrom: mark });
-  expect(quick.rows()).toBeLessThanOrEqual(6);
+  expect(await verifyLedger(quick.db)).toMatchObject({ brokenAt: null, verifiedFrom: mark, deepCheckedAt: deepAt });
+  expect(quick.rows()).toBeLessThanOrEqual(4);
+  // The deep check re-hashes only the rows written since the last deep check (their xmin): this one among them.
+  const deep = counting(server.core.db);
+  expect(await verifyLedger(deep.db, { deep: true })).toMatchObject({ brokenAt: seq, verifiedFrom: mark });
+  expect(deep.rows()).toBeLessThanOrEqual(6);
   const full = await ledgerCheck('?full=true');
   expect(full).toMatchObject({ brokenAt: seq, verifiedFrom: 0 });
   const cli = await runCli(server, ['audit', 'verify-ledger', '--full', '--json']);

@@ -36,7 +36,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
                                        a document's inclusion proof under the latest signed checkpoint (node verify.mjs proof FILE)
   diwan audit consistency OLDER NEWER [--out FILE]
                                        proof that an older checkpoint's documents are the first of a newer one's, unchanged
-  diwan audit verify-ledger [--full] [--json]
+  diwan audit verify-ledger [--deep|--full] [--json]
                                        recompute the ledger's hash chain (what is new since the last check, or
                                        all of it with --full); exit 1 naming the first broken entry
   diwan replicate [--status] [--json]    offsite lag (pending documents, oldest, bytes) and Object Lock; without

@@ -45,9 +45,9 @@ async function documentByIdOrNumber(deps: AuditDeps, ref: string): Promise<Docum
 export function auditRouter(deps: AuditDeps): Router {
   const router = Router();
   // Recompute the ledger's hash chain: the first entry that does not follow from the one before, if any.
-  // Only what is new since the last check that found it whole, unless ?full=true.
+  // Only what is new since the last check that found it whole, unless ?deep=true (old rows rewritten since) or ?full=true.
   router.get('/audit/ledger', async (req, res) => {
-    const chain = await verifyLedger(deps.db, { full: req.query.full === 'true' });
+    const chain = await verifyLedger(deps.db, { full: req.query.full === 'true', deep: req.query.deep === 'true' });
     res.json({ ...chain, ...(await verifyCheckpoints(deps.db, deps.signingKey.publicKeyPem)) });
   });
   router.get('/audit/report', async (_req, res) => {

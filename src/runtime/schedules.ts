@@ -1,7 +1,8 @@
 /**
  * What runs on a timer in a server process: the sweep that re-queues
- * unfinished documents, the rolling fixity cycle, ledger checkpoints, and the
- * ledger segments' export tried again after it failed. Each runs once for
+ * unfinished documents, the rolling fixity cycle, ledger checkpoints, the
+ * ledger's deep check, and the ledger segments' export tried again after it
+ * failed. Each runs once for
  * the whole cluster, its period counted from the last run any process
  * recorded (storage/schedules.ts), so restarts never put a run off.
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { sweepUnfinished } from '../../ingest/intake/accept';
 import { makeCheckpoint, type SigningKey } from '../../storage/integrity/checkpoints';
 import { runFixityCycle } from '../../storage/integrity/fixity';
+import { verifyLedger } from '../../storage/integrity/ledger';
 import { retryFailedExport } from '../../storage/integrity/ledgerExport';
 import { recordRunAtStart, runIfDue } from '../../storage/schedules';
 import { acceptDeps, type Core } from './core';
@@ -73,12 +75,18 @@ export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { s
     const c = await makeCheckpoint(core, signingKey);
     core.log.info('ledger checkpoint', { ledgerSeq: c.body.ledgerSeq, documents: c.body.documents });
   });
+  const deep = clusterSchedule(core, 'ledger deep check', core.config.checkpoints.ledgerDeepMinutes * 60_000, true, async () => {
+    const r = await verifyLedger(core.db, { deep: true });
+    if (r.brokenAt !== null) core.log.error('ledger broken', { brokenAt: r.brokenAt, checked: r.checked });
+    else core.log.info('ledger deep check', { entries: r.entries, checked: r.checked });
+  });
   const exports = clusterSchedule(core, 'ledger segment export', core.config.sweepSeconds * 1000, false, async () => {
     if (await retryFailedExport(core.db, [core.primary, core.offsite])) core.log.info('ledger segments exported after a failure');
   });
   return {
     async stop() {
       await checkpoints.stop();
+      await deep.stop();
       await exports.stop();
     },
   };

@@ -18,6 +18,8 @@ export interface AuditReport {
     verifiedFrom: number;
     verifiedUpTo: number;
     checked: number;
+    /** When old entries were last checked for rewriting (the scheduled deep check, or a full one). */
+    deepCheckedAt: string | null;
     checkpoints: number;
     badCheckpoint: number | null;
     lastCheckpoint: { ledgerSeq: number; at: string; documents: number } | null;

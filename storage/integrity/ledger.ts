@@ -24,7 +24,19 @@ export type LedgerEvent =
   | 'repaired'
   | 'verified'
   | 'downloaded'
-  | 'viewed';
+  | 'viewed'
+  | 'register-created'
+  | 'correspondent-created'
+  | 'correspondent-changed'
+  | 'linked'
+  | 'unlinked'
+  | 'referred'
+  | 'referral-closed'
+  | 'deadline-suspended'
+  | 'deadline-resumed'
+  | 'directive'
+  | 'corrected'
+  | 'text-corrected';
 
 export interface LedgerEntry {
   seq: number;
@@ -140,8 +152,15 @@ interface VerifiedMark {
   entryHash: string;
   /** Entries up to seq. */
   entries: number;
-  /** The transaction snapshot when that check began: an entry written by a transaction it does not see was written since. */
+  /**
+   * The transaction snapshot when the last deep (or full) check began: an
+   * entry written by a transaction it does not see was written since. Quick
+   * checks carry it forward unchanged, so the next deep check still looks at
+   * every row written since.
+   */
   snapshot: string;
+  /** When that deep (or full) check ran; absent in marks from before there were deep checks. */
+  deepAt?: string;
 }
 
 export interface ChainVerification {
@@ -153,9 +172,21 @@ export interface ChainVerification {
   verifiedFrom: number;
   /** The last entry found whole; when broken, the last one read before the break (verifiedFrom when it broke at or before it). */
   verifiedUpTo: number;
-  /** Entries re-hashed by this check: the new ones, the remembered one, and any older one written since the last check. */
+  /** Entries re-hashed by this check: the new ones, the remembered one, and (deep) any older one written since the last deep check. */
   checked: number;
+  /** When old entries were last looked at for rewriting (the last deep or full check); null when never. */
+  deepCheckedAt: string | null;
 }
+
+/**
+ * How much a verification looks at. 'quick' (the audit page, the report, the
+ * API by default): the entries new since the last check and the remembered
+ * one, O(new entries). 'deep' (a cluster schedule, DIWAN_LEDGER_DEEP_MINUTES):
+ * besides, no entry missing and every older row written since the last deep
+ * check (PostgreSQL's xmin) re-hashed and linked; it reads every row's xmin,
+ * so it runs on a schedule, not in a request. 'full': the whole chain re-hashed.
+ */
+export type LedgerCheck = 'quick' | 'deep' | 'full';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -207,76 +238,113 @@ const WRITTEN_SINCE = `
          (SELECT p.entry_hash FROM ledger p WHERE p.seq < l.seq ORDER BY p.seq DESC LIMIT 1) AS before_hash,
          (SELECT n.prev_hash FROM ledger n WHERE n.seq > l.seq ORDER BY n.seq LIMIT 1) AS after_prev
   FROM ledger l, cur
-  WHERE l.seq <= $1
+  WHERE l.seq <= $1 AND l.seq > $4
     AND NOT txid_visible_in_snapshot(cur.x - ((cur.x - l.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296, $2::txid_snapshot)
   ORDER BY l.seq LIMIT $3`;
 
-/**
- * Whether the entries up to the remembered one still stand as they were
- * verified: the remembered entry re-hashes to the remembered hash, none is
- * missing, and every entry written since that check began (PostgreSQL's xmin)
- * re-hashes and links to its neighbour. 'full' when too many were written to
- * check one by one.
- */
-async function markHolds(db: Queryable, mark: VerifiedMark): Promise<{ brokenAt: number | null; checked: number } | 'full'> {
+/** Whether the remembered entry still re-hashes to the hash remembered for it (one row). */
+async function markEntryHolds(db: Queryable, mark: VerifiedMark): Promise<boolean> {
   const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [mark.seq]);
   const row = res.rows[0];
-  if (!row || row.entry_hash !== mark.entryHash || entryHash(row.prev_hash, toEntry(row)) !== mark.entryHash) {
-    return { brokenAt: mark.seq, checked: 1 };
-  }
+  return !!row && row.entry_hash === mark.entryHash && entryHash(row.prev_hash, toEntry(row)) === mark.entryHash;
+}
+
+/**
+ * The deep part: none of the entries up to the remembered one is missing, and
+ * every one written (inserted or rewritten) since the last deep check
+ * re-hashes and links to its neighbours, a chunk at a time. 'full' when so many
+ * transactions have passed (2^31) that a row's 32-bit xmin no longer tells.
+ */
+async function writtenSinceHold(
+  db: Queryable,
+  mark: VerifiedMark,
+): Promise<{ brokenAt: number | null; checked: number } | 'full'> {
   if (typeof mark.snapshot !== 'string') return 'full';
-  // An entry missing, or so many transactions since (2^31) that a row's 32-bit xmin no longer tells: the whole chain.
   const count = await db.query<{ n: number; since: string }>(
     `SELECT count(*)::int AS n, txid_snapshot_xmax(txid_current_snapshot()) - txid_snapshot_xmin($2::txid_snapshot) AS since
      FROM ledger WHERE seq <= $1`,
     [mark.seq, mark.snapshot],
   );
-  if (count.rows[0]?.n !== mark.entries || Number(count.rows[0]?.since) >= 2 ** 31) return 'full';
-  const written = await db.query<LedgerRow & { before_hash: string | null; after_prev: string | null }>(WRITTEN_SINCE, [
-    mark.seq,
-    mark.snapshot,
-    LEDGER_VERIFY_CHUNK + 1,
-  ]);
-  if (written.rows.length > LEDGER_VERIFY_CHUNK) return 'full';
-  for (const r of written.rows) {
-    const e = toEntry(r);
-    const linked = e.prevHash === (r.before_hash ?? GENESIS_HASH) && (r.after_prev === null || r.after_prev === e.entryHash);
-    if (!linked || entryHash(e.prevHash, e) !== e.entryHash) {
-      return { brokenAt: e.seq, checked: written.rows.length + 1 };
+  if (Number(count.rows[0]?.since) >= 2 ** 31) return 'full';
+  // An entry missing: the first hole (or the remembered entry, when the count is off without a hole).
+  if (count.rows[0]?.n !== mark.entries) return { brokenAt: await firstMissing(db, mark.seq), checked: 1 };
+  let after = 0;
+  let checked = 0;
+  for (;;) {
+    const written = await db.query<LedgerRow & { before_hash: string | null; after_prev: string | null }>(WRITTEN_SINCE, [
+      mark.seq,
+      mark.snapshot,
+      LEDGER_VERIFY_CHUNK,
+      after,
+    ]);
+    for (const r of written.rows) {
+      const e = toEntry(r);
+      checked++;
+      const linked = e.prevHash === (r.before_hash ?? GENESIS_HASH) && (r.after_prev === null || r.after_prev === e.entryHash);
+      if (!linked || entryHash(e.prevHash, e) !== e.entryHash) return { brokenAt: e.seq, checked };
     }
+    if (written.rows.length < LEDGER_VERIFY_CHUNK) return { brokenAt: null, checked };
+    after = Number(written.rows.at(-1)!.seq);
+    await yieldToEventLoop();
   }
-  return { brokenAt: null, checked: written.rows.length + 1 };
+}
+
+/** The first sequence number up to `upTo` with no entry (an entry deleted), else `upTo`. */
+async function firstMissing(db: Queryable, upTo: number): Promise<number> {
+  const res = await db.query<{ seq: string }>(
+    `SELECT s.seq FROM generate_series(1, $1::bigint) AS s(seq)
+     WHERE NOT EXISTS (SELECT 1 FROM ledger WHERE ledger.seq = s.seq) ORDER BY s.seq LIMIT 1`,
+    [upTo],
+  );
+  return res.rows[0] ? Number(res.rows[0].seq) : upTo;
 }
 
 /**
- * Verifies the chain in chunks. By default only what is new since the last
- * check that found it whole (see markHolds for what is checked of the entries
- * before); `full` re-hashes it from the first entry. When the chain is whole,
- * how far is remembered for the next check; when broken, it is forgotten, so
- * the next check re-hashes the whole chain.
+ * Verifies the chain in chunks ('quick' unless asked: see LedgerCheck). When
+ * the chain is whole, how far is remembered for the next check; when broken,
+ * it is forgotten, so the next check re-hashes the whole chain.
  */
-export async function verifyLedger(db: Db, opts: { full?: boolean } = {}): Promise<ChainVerification> {
+export async function verifyLedger(db: Db, opts: { full?: boolean; deep?: boolean } = {}): Promise<ChainVerification> {
+  const check: LedgerCheck = opts.full ? 'full' : opts.deep ? 'deep' : 'quick';
   const snapshot = await snapshotNow(db);
-  const mark = opts.full ? null : await readState<VerifiedMark | null>(db, LEDGER_VERIFIED_KEY);
-  const from = mark ?? { seq: 0, entryHash: GENESIS_HASH, entries: 0 };
+  const startedAt = new Date().toISOString();
+  const mark = check === 'full' ? null : await readState<VerifiedMark | null>(db, LEDGER_VERIFIED_KEY);
+  if (!mark && check !== 'full') return verifyLedger(db, { full: true });
+  const from = mark ?? { seq: 0, entryHash: GENESIS_HASH, entries: 0, snapshot, deepAt: startedAt };
+  const deepCheckedAt = check === 'quick' ? (from.deepAt ?? null) : startedAt;
   const broken = async (at: number, upTo: number, checked: number): Promise<ChainVerification> => {
     await writeState(db, LEDGER_VERIFIED_KEY, null);
     const all = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger');
-    return { entries: all.rows[0]?.n ?? 0, brokenAt: at, verifiedFrom: from.seq, verifiedUpTo: upTo, checked };
+    return { entries: all.rows[0]?.n ?? 0, brokenAt: at, verifiedFrom: from.seq, verifiedUpTo: upTo, checked, deepCheckedAt };
   };
   let before = 0;
   if (mark) {
-    const held = await markHolds(db, mark);
-    if (held === 'full') return verifyLedger(db, { full: true });
-    if (held.brokenAt !== null) return broken(held.brokenAt, mark.seq, held.checked);
-    before = held.checked;
+    if (!(await markEntryHolds(db, mark))) return broken(mark.seq, mark.seq, 1);
+    before = 1;
+    if (check === 'deep') {
+      const held = await writtenSinceHold(db, mark);
+      if (held === 'full') return verifyLedger(db, { full: true });
+      if (held.brokenAt !== null) return broken(held.brokenAt, mark.seq, before + held.checked);
+      before += held.checked;
+    }
   }
   const run = await verifyAfter(db, from.seq, from.entryHash);
   if (run.brokenAt !== null) return broken(run.brokenAt, run.lastSeq, before + run.checked);
   const entries = from.entries + run.checked;
-  const next: VerifiedMark = { seq: run.lastSeq, entryHash: run.lastHash, entries, snapshot };
+  // A quick check moves the mark on but keeps the deep check's snapshot, so rows rewritten meanwhile are still found.
+  const next: VerifiedMark =
+    check === 'quick'
+      ? { seq: run.lastSeq, entryHash: run.lastHash, entries, snapshot: from.snapshot, deepAt: from.deepAt }
+      : { seq: run.lastSeq, entryHash: run.lastHash, entries, snapshot, deepAt: startedAt };
   await writeState(db, LEDGER_VERIFIED_KEY, next);
-  return { entries, brokenAt: null, verifiedFrom: from.seq, verifiedUpTo: run.lastSeq, checked: before + run.checked };
+  return {
+    entries,
+    brokenAt: null,
+    verifiedFrom: from.seq,
+    verifiedUpTo: run.lastSeq,
+    checked: before + run.checked,
+    deepCheckedAt,
+  };
 }
 
 /** Re-computes the whole chain (in chunks); returns the first broken sequence number, or null when whole. */

@@ -195,7 +195,7 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const proofs = sub === 'proof' || sub === 'consistency';
   const args = parseArgs(rest, {
-    flags: sub === 'verify-ledger' ? ['json', 'full'] : sub === 'export' ? ['json', 'quiet'] : ['json'],
+    flags: sub === 'verify-ledger' ? ['json', 'full', 'deep'] : sub === 'export' ? ['json', 'quiet'] : ['json'],
     options: proofs ? ['out'] : [],
   });
   if (proofs) return auditProof(config, sub, args);
@@ -243,13 +243,11 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
   }
   if (sub !== 'verify-ledger')
     throw new UsageError(
-      'audit takes: verify-ledger [--full], checkpoint, report, export DIR, proof REGISTRY_NO|ID [--out FILE], consistency OLDER NEWER [--out FILE]',
+      'audit takes: verify-ledger [--deep|--full], checkpoint, report, export DIR, proof REGISTRY_NO|ID [--out FILE], consistency OLDER NEWER [--out FILE]',
     );
-  const full = args.flags.has('full');
+  const depth = args.flags.has('full') ? '?full=true' : args.flags.has('deep') ? '?deep=true' : '';
   // The answer of GET /audit/ledger: the chain's verification and the checkpoints'.
-  const r = await client.get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(
-    full ? '/audit/ledger?full=true' : '/audit/ledger',
-  );
+  const r = await client.get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(`/audit/ledger${depth}`);
   const ok = r.brokenAt === null && r.badCheckpoint === null;
   if (args.flags.has('json')) json(r);
   else {
@@ -263,6 +261,12 @@ export async function audit(config: Config, argv: string[]): Promise<number> {
         ? `فُحصت السلسلة كاملة: ${r.checked} قيدًا / the whole chain re-hashed: ${r.checked} entries\n`
         : `فُحص الجديد بعد القيد ${r.verifiedFrom}: ${r.checked} قيدًا (الفحص الكامل: --full) / re-hashed ${r.checked} entries after entry ${r.verifiedFrom}, verified before (whole chain: --full)\n`,
     );
+    if (r.verifiedFrom !== 0)
+      process.stdout.write(
+        r.deepCheckedAt
+          ? `آخر فحص عميق للقيود القديمة: ${r.deepCheckedAt} (الآن: --deep) / old entries last checked for rewriting at ${r.deepCheckedAt} (now: --deep)\n`
+          : `لم تُفحص القيود القديمة فحصًا عميقًا بعد (الآن: --deep) / old entries never checked for rewriting yet (now: --deep)\n`,
+      );
     process.stdout.write(
       r.badCheckpoint === null
         ? `نقاط التحقق سليمة / ${r.checkpoints} checkpoints, every signature valid\n`
