@@ -19,7 +19,7 @@ import { documentStatusCounts } from '../stats';
 import { appendLedger } from './ledger';
 import { newReport, type FixityObject, type FixityReport } from './fixityCheck';
 import { checkAll, type Work } from './fixityLanes';
-import { archivedPage, checkFirst, objectsOf } from './fixityState';
+import { archivedPage, checkFirst, objectsOf, upsertFixityRows } from './fixityState';
 
 export type { FixityError, FixityFinding, FixityReport, FixityState } from './fixityCheck';
 export { runFixityCycle, type FixityCycleOptions, type FixityCycleReport } from './fixityCycle';
@@ -100,11 +100,17 @@ export async function recordFixityProblem(
     state,
     during: p.during,
   });
-  await db.query(
-    `INSERT INTO fixity (document_id, target, key, expected_sha256, found_sha256, state, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = $4, found_sha256 = $5, state = $6, checked_at = $7`,
-    [p.documentId, p.target, p.key, p.expected, p.found, state, new Date().toISOString()],
-  );
+  await upsertFixityRows(db, [
+    {
+      documentId: p.documentId,
+      target: p.target,
+      key: p.key,
+      expected: p.expected,
+      found: p.found,
+      state,
+      at: new Date().toISOString(),
+    },
+  ]);
   await checkFirst(db, p);
 }
 

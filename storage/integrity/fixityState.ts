@@ -8,7 +8,7 @@
  */
 import { registryNo } from '../../kernel/registry';
 import { inTransaction, type Db, type Queryable } from '../db';
-import type { BatchState, FixityObject } from './fixityCheck';
+import type { BatchState, FixityObject, FixityRow } from './fixityCheck';
 
 /** A copy due for a check: the object, which copy, and its place in the cycle (the keyset cursor). */
 export interface DueCopy {
@@ -136,28 +136,31 @@ export async function objectsOf(db: Queryable, documentIds: string[]): Promise<F
   return rows.map(toObject);
 }
 
+/** Writes copies' latest states (the `fixity` rows), one statement for any number of them. */
+export async function upsertFixityRows(q: Queryable, rows: FixityRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query(
+    `INSERT INTO fixity (document_id, target, key, expected_sha256, found_sha256, state, checked_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+     ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = EXCLUDED.expected_sha256,
+       found_sha256 = EXCLUDED.found_sha256, state = EXCLUDED.state, checked_at = EXCLUDED.checked_at`,
+    [
+      rows.map((r) => r.documentId),
+      rows.map((r) => r.target),
+      rows.map((r) => r.key),
+      rows.map((r) => r.expected),
+      rows.map((r) => r.found),
+      rows.map((r) => r.state),
+      rows.map((r) => r.at),
+    ],
+  );
+}
+
 /** Writes a batch's results in one transaction: the copies' fixity rows, and their new place in the cycle. */
 export async function writeBatchState(db: Db, state: BatchState): Promise<void> {
   if (state.rows.size === 0 && state.read.length === 0) return;
-  const rows = [...state.rows.values()];
   await inTransaction(db, async (tx) => {
-    if (rows.length > 0) {
-      await tx.query(
-        `INSERT INTO fixity (document_id, target, key, expected_sha256, found_sha256, state, checked_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-         ON CONFLICT (document_id, target, key) DO UPDATE SET expected_sha256 = EXCLUDED.expected_sha256,
-           found_sha256 = EXCLUDED.found_sha256, state = EXCLUDED.state, checked_at = EXCLUDED.checked_at`,
-        [
-          rows.map((r) => r.documentId),
-          rows.map((r) => r.target),
-          rows.map((r) => r.key),
-          rows.map((r) => r.expected),
-          rows.map((r) => r.found),
-          rows.map((r) => r.state),
-          rows.map((r) => r.at),
-        ],
-      );
-    }
+    await upsertFixityRows(tx, [...state.rows.values()]);
     if (state.read.length > 0) {
       await tx.query(
         `UPDATE fixity_cycle c SET checked_at = u.at
