@@ -19,18 +19,10 @@ import type { ChildProcess } from 'node:child_process';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 import { freePort } from '../../src/runtime/services/util';
 import { serveChild } from './serve';
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+import { numberArg, percentile } from './stats';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const WORDS = ['الأرشيف', 'الديوان', 'المراسلات', 'قرار', 'تنظيم', 'الصادرة', 'موثقة', 'الوزارة'];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 async function searchers(
   base: string,
@@ -63,10 +55,10 @@ async function searchers(
 }
 
 async function main(): Promise<void> {
-  const clients = arg('clients', 8);
-  const seconds = arg('seconds', 15);
-  const pages = arg('pages', 30);
-  const maxSeconds = arg('max-seconds', 300);
+  const clients = numberArg('clients', 8);
+  const seconds = numberArg('seconds', 15);
+  const pages = numberArg('pages', 30);
+  const maxSeconds = numberArg('max-seconds', 300);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-load-'));
   fs.chmodSync(dataDir, 0o755);
   const port = await freePort();

@@ -42,18 +42,11 @@ import { charErrors, rate } from '../eval/metrics';
 import { degradation, degrade, LEVELS, renderLetter, type FontFace } from '../eval/pages';
 import { faceFile, FACE_SPLIT } from '../train/faces';
 import { endToEnd, type BenchPage } from './ocrEndToEnd';
-import { lanes, median, medianBy, targetLine, withSpread } from './stats';
+import { lanes, median, medianBy, numberArg, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
 const LIMITS: ImageLimits = { maxPagePixels: 100_000_000, maxPages: 500 };
 const SIZES_PT = [12, 10, 14, 11, 13];
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a whole number`);
-  return v;
-}
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const rssMb = () => process.memoryUsage.rss() / 1024 / 1024;
@@ -174,11 +167,11 @@ interface Reading {
 }
 
 async function main(): Promise<void> {
-  const count = arg('pages', 48);
-  const longPages = arg('long-pages', 50);
-  const poolPages = arg('pool-pages', 200);
-  const runs = Math.max(1, arg('runs', 3));
-  const workers = arg('workers', os.availableParallelism());
+  const count = numberArg('pages', 48);
+  const longPages = numberArg('long-pages', 50);
+  const poolPages = numberArg('pool-pages', 200);
+  const runs = Math.max(1, numberArg('runs', 3));
+  const workers = numberArg('workers', os.availableParallelism());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-ocr-'));
   log(`generating ${count} A4 pages at 300 dpi (tuning faces; light, medium, heavy) in ${dir}`);
   const pages = await generate(dir, count);

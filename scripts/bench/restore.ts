@@ -44,11 +44,7 @@ import { createObjectStore, s3Client, type ObjectStore, type S3Target } from '..
 import { restoreArchive, RESTORE_CONCURRENCY, type RestoreReport } from '../../storage/restore/restore';
 import { SAMPLE_LINES } from '../fixtures/arabicScan';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+import { numberArg } from './stats';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -387,10 +383,10 @@ async function main(): Promise<void> {
   const childAt = process.argv.indexOf('--child');
   if (childAt >= 0) return child(JSON.parse(process.argv[childAt + 1]!) as ChildJob);
   const restore = await restoreBench(
-    arg('docs', 300),
-    arg('memory-docs', 3000),
-    arg('runs', 3),
-    arg('concurrency', RESTORE_CONCURRENCY),
+    numberArg('docs', 300),
+    numberArg('memory-docs', 3000),
+    numberArg('runs', 3),
+    numberArg('concurrency', RESTORE_CONCURRENCY),
   );
   process.stdout.write(['', ...restore, ''].join('\n'));
 }

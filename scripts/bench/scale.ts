@@ -39,6 +39,7 @@ import { appendLedger, entryHash, GENESIS_HASH } from '../../storage/integrity/l
 import { createObjectStore } from '../../storage/objectStore';
 import { writeState } from '../../storage/state';
 import { runRestoreChild, seedOffsite, type ChildResult, type SeedSizes } from './restore';
+import { numberArg } from './stats';
 
 /** The year the seeded documents are numbered in (far from any real upload's). */
 export const SEED_YEAR = 2001;
@@ -191,11 +192,6 @@ const mib = (b: number) => b / 1048576;
 /** How long the first checkpoint after seeding is given. */
 const CHECKPOINT_WAIT = 240_000;
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
 /** A list of numbers given as `--name 1,2,3`, or `dflt`. */
 function listArg(name: string, dflt: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -289,7 +285,7 @@ async function main(): Promise<void> {
   const sizes = listArg('sizes', [10_000, 100_000, 1_000_000]);
   const restoreSizes = listArg('restore-sizes', [1000, 5000]);
   // The export reads every document's clearance row by row (src/http/auditExport.ts): hours at 1M, so it stops here.
-  const exportMax = arg('export-max', 100_000);
+  const exportMax = numberArg('export-max', 100_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-scale-'));
   fs.chmodSync(dataDir, 0o755);
   const token = 'bench-scale-admin-token-0123456789';

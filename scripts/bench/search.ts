@@ -43,7 +43,7 @@ import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { freePort } from '../../src/runtime/services/util';
 import { personToken, serveChild } from './serve';
 import { compareSearch } from './searchLoad';
-import { percentile } from './stats';
+import { numberArg, percentile } from './stats';
 import { cpuBelow } from './procs';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
@@ -53,11 +53,6 @@ import { createObjectStore } from '../../storage/objectStore';
 import { renderArabicScan } from '../fixtures/arabicScan';
 
 const TOKEN = 'bench-search-token-0123456789';
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -170,10 +165,10 @@ async function viewerLoads(base: string, c: Config, docs: number): Promise<strin
 }
 
 async function main(): Promise<void> {
-  const pages = arg('pages', 100_000);
-  const clients = arg('clients', 16);
-  const seconds = arg('seconds', 15);
-  const rounds = Math.max(1, arg('rounds', 3));
+  const pages = numberArg('pages', 100_000);
+  const clients = numberArg('clients', 16);
+  const seconds = numberArg('seconds', 15);
+  const rounds = Math.max(1, numberArg('rounds', 3));
   const perDoc = 10;
   const docs = Math.ceil(pages / perDoc);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-search-'));
