@@ -242,8 +242,9 @@ const WRITTEN_SINCE = `
     AND NOT txid_visible_in_snapshot(cur.x - ((cur.x - l.xmin::text::bigint) % 4294967296 + 4294967296) % 4294967296, $2::txid_snapshot)
   ORDER BY l.seq LIMIT $3`;
 
-/** Whether the remembered entry still re-hashes to the hash remembered for it (one row). */
+/** Whether the remembered entry still re-hashes to the hash remembered for it (one row); a mark of the empty ledger always holds. */
 async function markEntryHolds(db: Queryable, mark: VerifiedMark): Promise<boolean> {
+  if (mark.seq === 0) return mark.entryHash === GENESIS_HASH;
   const res = await db.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = $1`, [mark.seq]);
   const row = res.rows[0];
   return !!row && row.entry_hash === mark.entryHash && entryHash(row.prev_hash, toEntry(row)) === mark.entryHash;
