@@ -1,6 +1,6 @@
 /**
- * Measures a model on freshly rendered lines set in held-out faces only
- * (never rendered for training): native `tesseract --psm 7` reads each line
+ * Measures a model on freshly rendered lines set in held-out faces (never
+ * rendered for training), or in tuning faces to choose between models: native `tesseract --psm 7` reads each line
  * image and the result is compared with the logical-order text.
  *
  * Two figures per model: the character error rate (edit distance over the
@@ -34,19 +34,27 @@ export interface Score {
   exactNumbersFolded: number;
 }
 
-/** Renders `count` lines, none of them in `exclude`, in held-out faces that have all their glyphs. */
+/**
+ * Renders `count` lines, none of them in `exclude`, in faces that have all
+ * their glyphs: the held-out evaluation faces (a measurement), or the tuning
+ * faces (`split: 'tuning'`, to choose between models without looking at the
+ * held-out ones).
+ */
 export async function buildEvalSet(opts: {
   dir: string;
   count: number;
   seed: number;
   exclude: Set<string>;
   chars: Set<string>;
+  split?: 'held-out' | 'tuning';
 }): Promise<EvalLine[]> {
   fs.mkdirSync(opts.dir, { recursive: true });
-  const faces = EVALUATION_FACE_IDS.map((id) => FACE_SPLIT.heldOut.find((f) => f.id === id)).filter(
-    (f): f is Face => f !== undefined && faceFile(f) !== undefined,
-  );
-  if (faces.length === 0) throw new Error('no held-out evaluation face is installed');
+  const chosen =
+    opts.split === 'tuning'
+      ? [...FACE_SPLIT.training]
+      : EVALUATION_FACE_IDS.map((id) => FACE_SPLIT.heldOut.find((f) => f.id === id));
+  const faces = chosen.filter((f): f is Face => f !== undefined && faceFile(f) !== undefined);
+  if (faces.length === 0) throw new Error(`no ${opts.split ?? 'held-out'} evaluation face is installed`);
   const r = new Random(opts.seed);
   const candidates = makeLines(opts.count * 3, r).filter((l) => !opts.exclude.has(l) && encodable(l, opts.chars));
   const out: EvalLine[] = [];
