@@ -14,8 +14,9 @@ const ADAPTERS = {
       'ingest/adapters/pdfImages.ts',
       'ingest/adapters/textLayer.ts',
       'ingest/adapters/pdfscans.mjs',
+      'ingest/adapters/sheetPdf.ts',
     ],
-    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, pdfImages.ts, textLayer.ts, pdfscans.mjs) handle PDF structure.',
+    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, pdfImages.ts, textLayer.ts, pdfscans.mjs, sheetPdf.ts) handle PDF structure.',
   },
   'pg-boss': { files: ['ingest/adapters/queue.ts'], why: 'Only ingest/adapters/queue.ts uses the job queue.' },
   sharp: {

@@ -52,6 +52,19 @@ export const ERROR_MESSAGES = {
     'يُبنى نطاق بصمات الوثائق المؤرشفة في الخلفية؛ تُوقَّع نقطة التحقق حين يكتمل.',
     "The range of archived documents' fingerprints is being built in the background; sign the checkpoint once it is done.",
   ],
+  unknown_register: ['لا يوجد سجل بهذا الرمز.', 'There is no register with this code.'],
+  register_exists: ['يوجد سجل بهذا الرمز من قبل.', 'A register with this code already exists.'],
+  bad_external_date: ['تاريخ مرجع المرسِل غير صالح (YYYY-MM-DD).', "The sender's reference date is not valid (YYYY-MM-DD)."],
+  unknown_registry_no: ['لا توجد وثيقة بهذا الرقم في السجل.', 'There is no document with this registry number.'],
+  unknown_correspondent: ['لا توجد جهة مراسلة بهذا المعرّف.', 'There is no correspondent with this id.'],
+  bad_link: [
+    'لا يمكن ربط الوثيقة بنفسها، ونوع الرابط أحد: reply وattachment وfollows وcancels.',
+    'A document cannot be linked to itself, and the link kind is one of: reply, attachment, follows, cancels.',
+  ],
+  referral_closed: ['أُغلقت هذه الإحالة من قبل.', 'This referral is already closed.'],
+  bad_due_date: ['تاريخ الاستحقاق غير صالح (YYYY-MM-DD).', 'The due date is not valid (YYYY-MM-DD).'],
+  reason_required: ['يلزم ذكر سبب التصحيح (من ٣ إلى ٥٠٠ حرف).', 'A reason for the correction is required (3 to 500 characters).'],
+  no_change: ['لا تغيير في التصحيح: القيم الجديدة هي القيم الحالية.', 'Nothing to correct: the new values are the current ones.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

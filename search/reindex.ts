@@ -26,7 +26,7 @@ export interface ReindexReport {
  * writes changes, and every installation rebuilds its index once after the
  * upgrade (ensureIndexFormat), in the background, without a command.
  */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 const INDEX_FORMAT_KEY = 'search_index_format';
 
 /** Documents read from the database at a time. */
@@ -79,7 +79,7 @@ export async function rebuildIndex(
   let pages = 0;
   try {
     let pending: PageDoc[] = [];
-    let after: { year: number; seq: number } | null = null;
+    let after: { year: number; seq: number; register: string } | null = null;
     do {
       const page = await deps.documents.archivedIdsPage(after, DOCUMENTS_PER_PAGE);
       for (const id of page.ids) {
@@ -104,16 +104,25 @@ export async function rebuildIndex(
   }
   // What changed while the new index was built went into the old one: it goes into the new one now.
   const touched = await deps.documents.archivedTouchedSince(mark.seq, new Date(mark.at.getTime() - CHANGE_MARGIN_MS));
-  for (const id of touched) {
-    const records = await recordsOf(deps, id);
-    if (records) await deps.search.indexDocument(id, records);
-  }
+  for (const id of touched) await reindexDocument(deps, id);
   await writeState(deps.db, INDEX_FORMAT_KEY, INDEX_FORMAT);
   return { documents, pages, caughtUp: touched.length, ms: Date.now() - t0 };
 }
 
+/** A document's page records, from the database; undefined when it is gone. */
 async function recordsOf(deps: Deps, id: string): Promise<PageDoc[] | undefined> {
   const doc = await deps.documents.get(id);
   if (!doc) return undefined;
   return pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow);
+}
+
+/**
+ * Indexes one document again from the database, after its record, its links,
+ * its referrals or its text changed. A document not archived yet is left to its
+ * pipeline's index stage, which reads the record as it then is.
+ */
+export async function reindexDocument(deps: Pick<Deps, 'documents' | 'search' | 'reviewBelow'>, id: string): Promise<void> {
+  const doc = await deps.documents.get(id);
+  if (!doc || doc.status !== 'archived') return;
+  await deps.search.indexDocument(id, pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow));
 }

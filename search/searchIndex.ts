@@ -25,7 +25,17 @@ export interface PageDoc {
   /** The text normalised and stemmed, for matching. */
   textStem: string;
   correspondent: string | null;
+  /** The correspondent's names, Arabic and Latin, normalised and stemmed. */
   correspondentStem: string;
+  correspondentId: string | null;
+  /** The register (book) it is numbered in. */
+  register: string;
+  /** The sender's own number, and the ways it is typed (records.ts externalRefKeys). */
+  externalRef: string | null;
+  externalRefKeys: string[];
+  referralState: string;
+  /** Milliseconds since 1970 at midnight UTC of the earliest open referral's due date. */
+  referralDue: number | null;
   docType: string | null;
   department: string | null;
   classification: string;
@@ -46,6 +56,11 @@ export interface SearchFilters {
   batchId?: string;
   needsReview?: boolean;
   year?: number;
+  register?: string;
+  correspondentId?: string;
+  referralState?: 'none' | 'open' | 'closed';
+  /** Open referrals due before this day (YYYY-MM-DD, the registry's today): overdue. */
+  overdueBefore?: string;
   /** Registration date range, inclusive, YYYY-MM-DD. */
   registeredFrom?: string;
   registeredTo?: string;
@@ -80,12 +95,23 @@ export interface SearchHit {
   registeredAt: string;
   docDate: string | null;
   needsReview: boolean;
+  register: string;
+  externalRef: string | null;
+  correspondent: string | null;
+  referralState: string;
+  referralDue: string | null;
 }
 
 export interface SearchResult {
   total: number;
   hits: SearchHit[];
-  facets: { docType: Record<string, number>; department: Record<string, number>; year: Record<string, number> };
+  facets: {
+    docType: Record<string, number>;
+    department: Record<string, number>;
+    year: Record<string, number>;
+    register: Record<string, number>;
+    referralState: Record<string, number>;
+  };
   /** The registry number the query named, when it named one that exists (and is visible). */
   registryMatch: string | null;
 }
@@ -120,16 +146,22 @@ export interface AsideIndex {
   discard(): Promise<void>;
 }
 
-/** A registry number typed any way (٢٠٢٦/١٢٣, 2026/000123, 2026-123), as stored (2026/000123); undefined otherwise. */
+/**
+ * A registry number typed any way (٢٠٢٦/١٢٣, 2026/000123, 2026-123, outgoing/2026/1), as stored
+ * (2026/000123, outgoing/2026/000001); undefined otherwise.
+ */
 export function asRegistryNo(q: string): string | undefined {
-  const m = /^\s*(\d{4})\s*[/\-\\]\s*(\d{1,6})\s*$/.exec(normalizeArabic(q));
-  return m ? `${m[1]}/${(m[2] as string).padStart(6, '0')}` : undefined;
+  const m = /^\s*(?:([a-z][a-z0-9-]{1,30})\s*\/\s*)?(\d{4})\s*[/\-\\]\s*(\d{1,6})\s*$/.exec(normalizeArabic(q));
+  if (!m) return undefined;
+  const n = `${m[2]}/${(m[3] as string).padStart(6, '0')}`;
+  return m[1] && m[1] !== 'incoming' ? `${m[1]}/${n}` : n;
 }
 
 export function registryKeys(registryNo: string): string[] {
-  const [year, seq] = registryNo.split('/') as [string, string];
+  const parts = registryNo.split('/');
+  const [year, seq] = parts.slice(-2) as [string, string];
   const short = String(Number(seq));
-  return [...new Set([registryNo, `${year}/${short}`, seq, short])];
+  return [...new Set([registryNo, `${year}/${String(seq)}`, `${year}/${short}`, seq, short])];
 }
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
@@ -149,6 +181,10 @@ export function filterFor(req: Pick<SearchRequest, 'filters' | 'clearance' | 'de
   if (f.batchId) out.push(`batchId = ${quote(f.batchId)}`);
   if (f.needsReview !== undefined) out.push(`needsReview = ${f.needsReview}`);
   if (f.year !== undefined) out.push(`registryYear = ${f.year}`);
+  if (f.register) out.push(`register = ${quote(f.register)}`);
+  if (f.correspondentId) out.push(`correspondentId = ${quote(f.correspondentId)}`);
+  if (f.referralState) out.push(`referralState = ${quote(f.referralState)}`);
+  if (f.overdueBefore) out.push(`referralState = "open" AND referralDue < ${day(f.overdueBefore)}`);
   if (f.registeredFrom) out.push(`registeredAt >= ${day(f.registeredFrom)}`);
   if (f.registeredTo) out.push(`registeredAt < ${day(f.registeredTo) + DAY_MS}`);
   if (f.docDateFrom) out.push(`docDate >= ${day(f.docDateFrom)}`);
@@ -165,7 +201,7 @@ const SORTS: Record<SearchSort, string[] | undefined> = {
 };
 
 const SETTINGS = {
-  searchableAttributes: ['registryKeys', 'titleStem', 'correspondentStem', 'textStem'],
+  searchableAttributes: ['registryKeys', 'externalRefKeys', 'titleStem', 'correspondentStem', 'textStem'],
   distinctAttribute: 'documentId',
   filterableAttributes: [
     'documentId',
@@ -179,6 +215,10 @@ const SETTINGS = {
     'registeredAt',
     'registryYear',
     'docDate',
+    'register',
+    'correspondentId',
+    'referralState',
+    'referralDue',
   ],
   sortableAttributes: ['registeredAt', 'docDate'],
   // Every word of the query must be there; a word's typos are forgiven only when it is long.
@@ -260,7 +300,7 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
           sort: SORTS[req.sort],
           limit: req.limit,
           offset: req.offset,
-          facets: ['docType', 'department', 'registryYear'],
+          facets: ['docType', 'department', 'registryYear', 'register', 'referralState'],
           matchingStrategy: 'all',
           locales: ['ara'],
           attributesToRetrieve: [
@@ -275,6 +315,11 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
             'registeredAt',
             'docDate',
             'needsReview',
+            'register',
+            'externalRef',
+            'correspondent',
+            'referralState',
+            'referralDue',
           ],
         });
       let res = named ? await run('', [`registryNo = ${quote(named)}`]) : undefined;
@@ -295,8 +340,19 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
           registeredAt: new Date(h.registeredAt).toISOString(),
           docDate: h.docDate === null ? null : new Date(h.docDate).toISOString().slice(0, 10),
           needsReview: h.needsReview,
+          register: h.register ?? 'incoming',
+          externalRef: h.externalRef ?? null,
+          correspondent: h.correspondent ?? null,
+          referralState: h.referralState ?? 'none',
+          referralDue: h.referralDue == null ? null : new Date(h.referralDue).toISOString().slice(0, 10),
         })),
-        facets: { docType: f.docType ?? {}, department: f.department ?? {}, year: f.registryYear ?? {} },
+        facets: {
+          docType: f.docType ?? {},
+          department: f.department ?? {},
+          year: f.registryYear ?? {},
+          register: f.register ?? {},
+          referralState: f.referralState ?? {},
+        },
         registryMatch: exact ? (named ?? null) : null,
       };
     },

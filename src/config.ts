@@ -176,6 +176,8 @@ const envSchema = z.object({
   DIWAN_JOBS: boolFlag(true),
   /** Seconds without a heartbeat after which a running job is taken as stopped (its process gone) and taken again. */
   DIWAN_JOB_STALE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
+  /** Days a referral has to be acted on when its due date is not given. */
+  DIWAN_REFERRAL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 });
 
 export interface Config {
@@ -215,6 +217,8 @@ export interface Config {
   fixityCycle: { cycleDays: number; concurrency: number; batchSize: number; targets: string[] | undefined };
   /** Long work: whether this process takes it, and when a running job is taken as stopped. */
   jobs: { run: boolean; staleSeconds: number };
+  /** Days a referral has to be acted on when its due date is not given. */
+  referralDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -335,5 +339,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       targets: e.DIWAN_FIXITY_TARGETS ? [...new Set(e.DIWAN_FIXITY_TARGETS.split(','))] : undefined,
     },
     jobs: { run: e.DIWAN_JOBS, staleSeconds: e.DIWAN_JOB_STALE_SECONDS },
+    referralDays: e.DIWAN_REFERRAL_DAYS,
   };
 }

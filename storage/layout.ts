@@ -1,11 +1,16 @@
 /**
  * Self-describing object keys, so the archive can be rebuilt from a bucket alone:
  *   documents/<year>/<registry-seq>/original.<ext> | archive.pdf | ocr.json | ocr-vN.json | pages/NNNN.webp | manifest.json
+ * for the incoming book (as before registers existed, so existing archives keep their keys), and
+ *   documents/<register>/<year>/<registry-seq>/...
+ * for every other register.
  */
-import type { RegistryRef } from '../kernel/registry';
+import { INCOMING, registerOf, type RegistryRef } from '../kernel/registry';
 
 export function documentPrefix(ref: RegistryRef): string {
-  return `documents/${ref.year}/${String(ref.seq).padStart(6, '0')}/`;
+  const register = registerOf(ref);
+  const place = `${ref.year}/${String(ref.seq).padStart(6, '0')}/`;
+  return register === INCOMING ? `documents/${place}` : `documents/${register}/${place}`;
 }
 
 export const keys = {

@@ -7,7 +7,9 @@
  */
 import { canonicalJson } from './hash';
 import { documentPrefix, keys } from './layout';
-import { registryNo, type RegistryRef } from '../kernel/registry';
+import { INCOMING, parseRegistryNo, registryNo, type RegistryRef } from '../kernel/registry';
+import type { RegisterRecord } from './repos/registers';
+import type { CorrespondentRecord } from './repos/correspondents';
 import type { LedgerEntry } from './integrity/ledger';
 import type { BatchRecord } from './repos/batches';
 import type { ArtefactRecord, DocumentRecord, PageRecord, PartRecord } from './repos/documents';
@@ -35,7 +37,12 @@ export interface Manifest {
   format: string;
   id: string;
   registryNo: string;
+  /** Its place: register (absent before registers: incoming), year and sequence. */
   registry?: RegistryRef;
+  /** The register it is numbered in, whole, so a restore can bring back a register an administrator added. */
+  register?: Omit<RegisterRecord, 'createdAt'>;
+  /** The correspondent's record when the manifest was written (its later changes are ledger entries). */
+  correspondent?: Pick<CorrespondentRecord, 'id' | 'nameAr' | 'nameEn' | 'kind'> | null;
   registeredAt: string;
   metadata: {
     title: string | null;
@@ -44,6 +51,9 @@ export interface Manifest {
     classification: string;
     docDate: string | null;
     correspondent?: string | null;
+    /** The sender's own number and date. */
+    externalRef?: string | null;
+    externalDate?: string | null;
     originalName: string | null;
   };
   original?: { mime: string; ext: string; size: number; sha256: string };
@@ -73,6 +83,9 @@ export interface ManifestSources {
   parts: PartRecord[];
   batch: BatchRecord | null;
   ledger: LedgerEntry[];
+  /** The document's register and correspondent records (absent: the register's code alone, no correspondent). */
+  register?: RegisterRecord;
+  correspondent?: CorrespondentRecord | null;
 }
 
 /**
@@ -89,7 +102,22 @@ export function buildManifest(m: ManifestSources): Manifest {
     format: MANIFEST_FORMAT,
     id: doc.id,
     registryNo: doc.registryNo,
-    registry: { year: doc.year, seq: doc.seq },
+    registry: { register: doc.register, year: doc.year, seq: doc.seq },
+    ...(m.register
+      ? {
+          register: {
+            code: m.register.code,
+            nameAr: m.register.nameAr,
+            nameEn: m.register.nameEn,
+            letterAr: m.register.letterAr,
+            letterEn: m.register.letterEn,
+            direction: m.register.direction,
+          },
+        }
+      : {}),
+    correspondent: m.correspondent
+      ? { id: m.correspondent.id, nameAr: m.correspondent.nameAr, nameEn: m.correspondent.nameEn, kind: m.correspondent.kind }
+      : null,
     registeredAt: doc.createdAt,
     metadata: {
       title: doc.title,
@@ -98,6 +126,8 @@ export function buildManifest(m: ManifestSources): Manifest {
       classification: doc.classification,
       docDate: doc.docDate,
       correspondent: doc.correspondent,
+      externalRef: doc.externalRef,
+      externalDate: doc.externalDate,
       originalName: doc.originalName,
     },
     original: { mime: doc.originalMime, ext: doc.originalExt, size: doc.originalSize, sha256: doc.originalSha256 },
@@ -138,12 +168,16 @@ export function parseManifest(bytes: Buffer): Manifest {
 /**
  * The document's registry number, when it agrees with the folder `prefix` the
  * manifest was found in; undefined when the two disagree. Manifests without
- * `registry` are read by their registry number ("year/seq").
+ * `registry` are read by their registry number ("year/seq"); those without its
+ * `register` are the incoming book's.
  */
-export function manifestPlace(m: Manifest, prefix: string): RegistryRef | undefined {
-  const year = m.registry?.year ?? Number(m.registryNo.split('/')[0]);
-  const seq = m.registry?.seq ?? Number(m.registryNo.split('/')[1]);
-  const ref = { year, seq };
+export function manifestPlace(m: Manifest, prefix: string): Required<RegistryRef> | undefined {
+  const parsed = typeof m.registryNo === 'string' ? parseRegistryNo(m.registryNo) : undefined;
+  const register = m.registry ? (m.registry.register ?? INCOMING) : parsed?.register;
+  const year = m.registry?.year ?? parsed?.year;
+  const seq = m.registry?.seq ?? parsed?.seq;
+  if (register === undefined || year === undefined || seq === undefined) return undefined;
+  const ref = { register, year, seq };
   return registryNo(ref) === m.registryNo && documentPrefix(ref) === prefix ? ref : undefined;
 }
 

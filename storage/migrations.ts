@@ -619,4 +619,144 @@ CREATE TABLE mmr_nodes (
 CREATE INDEX ledger_archived_idx ON ledger (seq) WHERE event = 'archived';
 `,
   },
+  {
+    version: 22,
+    sql: `
+-- The diwan's books (registers): every document belongs to one, and registry numbers run per register per
+-- year. Existing documents and sequences are the incoming book's, their numbers unchanged.
+CREATE TABLE registers (
+  code text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9-]{1,30}$'),
+  name_ar text NOT NULL,
+  name_en text NOT NULL,
+  letter_ar text NOT NULL,
+  letter_en text NOT NULL,
+  direction text NOT NULL CHECK (direction IN ('in', 'out', 'internal')),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO registers (code, name_ar, name_en, letter_ar, letter_en, direction) VALUES
+  ('incoming', 'الوارد', 'Incoming', 'و', 'IN', 'in'),
+  ('outgoing', 'الصادر', 'Outgoing', 'ص', 'OUT', 'out'),
+  ('internal', 'الداخلي', 'Internal', 'د', 'INT', 'internal');
+ALTER TABLE registry_sequences ADD COLUMN register text NOT NULL DEFAULT 'incoming' REFERENCES registers(code);
+ALTER TABLE registry_sequences DROP CONSTRAINT registry_sequences_pkey;
+ALTER TABLE registry_sequences ADD PRIMARY KEY (register, year);
+
+-- Who letters come from and go to, as records; name_key is the Arabic name normalised as search normalises it.
+CREATE TABLE correspondents (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name_ar text NOT NULL CHECK (length(trim(name_ar)) > 0),
+  name_en text,
+  name_key text NOT NULL,
+  kind text NOT NULL DEFAULT 'other' CHECK (kind IN ('ministry', 'company', 'person', 'other')),
+  contact text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by uuid
+);
+CREATE INDEX correspondents_name_key_idx ON correspondents (name_key);
+
+ALTER TABLE documents ADD COLUMN register text NOT NULL DEFAULT 'incoming' REFERENCES registers(code);
+ALTER TABLE documents DROP CONSTRAINT documents_registry_key;
+ALTER TABLE documents ADD CONSTRAINT documents_registry_key UNIQUE (register, registry_year, registry_seq);
+ALTER TABLE documents ADD COLUMN external_ref text;
+ALTER TABLE documents ADD COLUMN external_date date;
+ALTER TABLE documents ADD COLUMN correspondent_id uuid REFERENCES correspondents(id);
+-- Written by the referral code in the same transaction as each referral change: 'open' while any referral
+-- is open, with the earliest due date among the open ones that are not suspended.
+ALTER TABLE documents ADD COLUMN referral_state text NOT NULL DEFAULT 'none' CHECK (referral_state IN ('none', 'open', 'closed'));
+ALTER TABLE documents ADD COLUMN referral_due date;
+CREATE INDEX documents_correspondent_idx ON documents (correspondent_id, created_at DESC) WHERE correspondent_id IS NOT NULL;
+
+-- A batch's documents take its register, and (a letter sent as a batch: its pages, say) its sender's reference,
+-- correspondent and the documents it answers.
+ALTER TABLE batches ADD COLUMN register text NOT NULL DEFAULT 'incoming' REFERENCES registers(code);
+ALTER TABLE batches ADD COLUMN external_ref text;
+ALTER TABLE batches ADD COLUMN external_date date;
+ALTER TABLE batches ADD COLUMN correspondent_id uuid REFERENCES correspondents(id);
+ALTER TABLE batches ADD COLUMN in_reply_to uuid[] NOT NULL DEFAULT '{}';
+
+-- Links between documents: from_id is the later one (a reply answers to_id). Never deleted: a removed link
+-- keeps its row with who removed it, when and why.
+CREATE TABLE document_links (
+  id bigserial PRIMARY KEY,
+  from_id uuid NOT NULL REFERENCES documents(id),
+  to_id uuid NOT NULL REFERENCES documents(id),
+  kind text NOT NULL CHECK (kind IN ('reply', 'attachment', 'follows', 'cancels')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by uuid,
+  removed_at timestamptz,
+  removed_by uuid,
+  removed_reason text,
+  CHECK (from_id <> to_id)
+);
+CREATE INDEX document_links_from_idx ON document_links (from_id);
+CREATE INDEX document_links_to_idx ON document_links (to_id);
+CREATE UNIQUE INDEX document_links_live ON document_links (from_id, to_id, kind) WHERE removed_at IS NULL;
+`,
+  },
+  {
+    version: 23,
+    sql: `
+-- Corrections of a document's record: who, when, why, and each changed field's value before and after, the
+-- same change as its 'corrected' ledger entry (ledger_seq). Kept for good: never updated nor deleted.
+CREATE TABLE document_changes (
+  id bigserial PRIMARY KEY,
+  document_id uuid NOT NULL REFERENCES documents(id),
+  at timestamptz NOT NULL DEFAULT now(),
+  by_user text NOT NULL,
+  reason text NOT NULL CHECK (length(trim(reason)) >= 3),
+  changes jsonb NOT NULL,
+  ledger_seq bigint NOT NULL UNIQUE
+);
+CREATE INDEX document_changes_document_idx ON document_changes (document_id, id);
+CREATE FUNCTION document_changes_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'corrections are kept: % is not allowed on document_changes', TG_OP;
+END $$;
+CREATE TRIGGER document_changes_no_update_delete BEFORE UPDATE OR DELETE ON document_changes
+  FOR EACH ROW EXECUTE FUNCTION document_changes_are_kept();
+`,
+  },
+  {
+    version: 24,
+    sql: `
+-- Referrals (إحالة): a document sent to a department (and perhaps a person) to act on by a due date. A referral
+-- is never removed: it is closed by the reply letter or by a note. A suspended deadline (an emergency, by an
+-- administrator) does not count while suspended; on resume its due date moves by the days it was suspended.
+-- Every change is a ledger entry carrying the whole change, so a restore replays them.
+CREATE TABLE referrals (
+  id uuid PRIMARY KEY,
+  document_id uuid NOT NULL REFERENCES documents(id),
+  to_department text NOT NULL CHECK (length(trim(to_department)) > 0),
+  to_user text,
+  instruction text NOT NULL,
+  due_date date NOT NULL,
+  state text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  closed_at timestamptz,
+  closed_by text,
+  close_kind text CHECK (close_kind IN ('reply', 'note')),
+  reply_document_id uuid REFERENCES documents(id),
+  close_note text,
+  suspended_at timestamptz,
+  suspended_by text,
+  suspended_reason text,
+  CHECK ((state = 'closed') = (closed_at IS NOT NULL))
+);
+CREATE INDEX referrals_document_idx ON referrals (document_id, created_at);
+CREATE INDEX referrals_open_idx ON referrals (to_department, due_date) WHERE state = 'open';
+CREATE INDEX referrals_open_user_idx ON referrals (to_user, due_date) WHERE state = 'open' AND to_user IS NOT NULL;
+
+-- Directives (تأشيرة): an official's short annotation on a document, beside it; the document's files never change.
+CREATE TABLE directives (
+  id bigserial PRIMARY KEY,
+  document_id uuid NOT NULL REFERENCES documents(id),
+  text text NOT NULL CHECK (length(trim(text)) > 0),
+  by_user text NOT NULL,
+  by_name text,
+  at timestamptz NOT NULL
+);
+CREATE INDEX directives_document_idx ON directives (document_id, id);
+`,
+  },
 ];

@@ -103,13 +103,14 @@ export async function failedDocuments(
   if (limit <= 0) return { count: count.rows[0]!.n, items: [] };
   const { rows } = await db.query<{
     id: string;
+    register: string;
     registry_year: number;
     registry_seq: number;
     error_code: string | null;
     error_message: string | null;
     updated_at: Date;
   }>(
-    `SELECT id, registry_year, registry_seq, error_code, error_message, updated_at FROM documents
+    `SELECT id, register, registry_year, registry_seq, error_code, error_message, updated_at FROM documents
      WHERE status = 'failed' ORDER BY updated_at DESC LIMIT $1`,
     [limit],
   );
@@ -117,7 +118,7 @@ export async function failedDocuments(
     count: count.rows[0]!.n,
     items: rows.map((r) => ({
       id: r.id,
-      registryNo: registryNo({ year: r.registry_year, seq: r.registry_seq }),
+      registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
       code: r.error_code,
       message: r.error_message,
       at: r.updated_at.toISOString(),

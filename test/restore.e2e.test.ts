@@ -124,7 +124,7 @@ test('restore from offsite brings back every document, its numbers, fingerprints
   expect(report.checkpoints).toBe(1);
   expect(report.index.documents).toBe(3);
   const year = Number(before[0]!.registryNo.split('/')[0]);
-  expect(report.registry).toEqual([{ year, lastSeq: 3 }]);
+  expect(report.registry).toEqual([{ register: 'incoming', year, lastSeq: 3 }]);
 
   // A second run has nothing to do and says so.
   const again = await runCliWith(env, ['restore', '--from', 'offsite']);

@@ -19,7 +19,8 @@ import { DomainError, isDomainError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
 import { batchMeta, type BatchesRepo, type BatchRecord, type StagedFile } from '../../storage/repos/batches';
 import type { Db } from '../../storage/db';
-import type { DocumentMeta, DocumentRecord, DocumentsRepo, PartRecord, RegisterResult } from '../../storage/repos/documents';
+import { normalizeArabic } from '../../search/normalize';
+import type { DocumentRecord, NewDocument, DocumentsRepo, PartRecord, RegisterResult } from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
 import { withDocumentLock } from '../../storage/locks';
 import type { ObjectStore } from '../../storage/objectStore';
@@ -112,7 +113,8 @@ function registerOptions(deps: AcceptDeps) {
 export async function acceptDocument(
   file: SpooledFile,
   examined: Examined,
-  meta: DocumentMeta & { batchId: string | null },
+  /** Its metadata and registry fields (register, sender's reference, correspondent, what it answers). */
+  meta: Omit<NewDocument, 'textLayer' | 'parts'>,
   deps: AcceptDeps,
 ): Promise<AcceptResult> {
   const pending = moveToPending(file.path, deps.spoolDir, file.sha256);
@@ -120,7 +122,7 @@ export async function acceptDocument(
   try {
     const reg = await deps.documents.register(
       {
-        ...meta,
+        ...withCorrespondent(meta),
         textLayer: examined.textLayer,
         parts: [
           {
@@ -206,6 +208,17 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
   return { kind: 'accepted', doc: reg.doc };
 }
 
+/**
+ * A correspondent given only by name (a batch's, a form's free text) is found by
+ * its Arabic name normalised as search normalises it, or made, in the
+ * registration's transaction.
+ */
+function withCorrespondent<T extends Pick<NewDocument, 'correspondent' | 'correspondentId' | 'correspondentByName'>>(meta: T): T {
+  const name = meta.correspondent?.trim();
+  if (!name || meta.correspondentId || meta.correspondentByName) return meta;
+  return { ...meta, correspondentByName: { nameAr: name, nameKey: normalizeArabic(name) } };
+}
+
 /** Registers the document a sealed batch's staged pages make, and ties the pages to it. */
 async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: AcceptDeps): Promise<RegisterResult> {
   if (staged.length === 0) {
@@ -218,7 +231,7 @@ async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: Ac
   const seqs = staged.map((s) => s.seq);
   const reg = await deps.documents.register(
     {
-      ...batchMeta(batch, batch.title ?? batch.name),
+      ...withCorrespondent(batchMeta(batch, batch.title ?? batch.name)),
       textLayer: false,
       parts: staged.map((s) => ({
         sha256: s.sha256,

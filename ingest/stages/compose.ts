@@ -12,6 +12,7 @@ import { writeArchivePdf, type PageToCompose } from '../adapters/pdf';
 import { qrModules } from '../adapters/qr';
 import { archivePageSource, PDF_DPI } from '../source';
 import { footerText, stampLines, verifyUrl } from '../stamp';
+import { getRegister } from '../../storage/repos/registers';
 import { failedOrThrow, type Stage, type StageContext, type StageResult } from './stage';
 
 export const composeStage: Stage = {
@@ -59,7 +60,16 @@ async function writeArchive(ctx: StageContext, url: string, file: string): Promi
     return { source, words: words.get(i + 1) ?? [], wordsDpi: source.kind === 'pdf' ? PDF_DPI : source.dpi };
   });
   const registeredAt = new Date(doc.createdAt);
-  const lines = stampLines({ ...archive, registryNo: doc.registryNo, registeredAt, sha256: doc.originalSha256 });
+  const register = await getRegister(deps.db, doc.register);
+  const lines = stampLines({
+    ...archive,
+    registryNo: doc.registryNo,
+    registeredAt,
+    sha256: doc.originalSha256,
+    register: register && { ...register, ref: doc },
+    externalRef: doc.externalRef,
+    externalDate: doc.externalDate,
+  });
   const stamp = await renderStamp(lines, { widthPt: 220, emphasise: 1 });
   const footers = [];
   for (let n = 1; n <= count; n++) footers.push(await renderFooter(footerText(doc.registryNo, n, count)));

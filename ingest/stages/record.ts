@@ -5,6 +5,8 @@
 import { keys } from '../../storage/layout';
 import { buildManifest, serialiseManifest } from '../../storage/manifest';
 import type { Stage } from './stage';
+import { getRegister } from '../../storage/repos/registers';
+import { getCorrespondent } from '../../storage/repos/correspondents';
 import { serialiseOcrFile } from '../../storage/ocrFile';
 
 export const recordStage: Stage = {
@@ -25,6 +27,8 @@ export const recordStage: Stage = {
       parts: await deps.documents.parts(doc.id),
       batch: doc.batchId ? ((await deps.batches.get(doc.batchId)) ?? null) : null,
       ledger: await deps.ledger.forDocument(doc.id),
+      register: await getRegister(deps.db, doc.register),
+      correspondent: doc.correspondentId ? ((await getCorrespondent(deps.db, doc.correspondentId)) ?? null) : null,
     });
     const stored = await deps.primary.putBufferOnce(keys.manifest(doc), serialiseManifest(manifest), 'application/json');
     await deps.documents.saveArtefact(doc.id, { kind: 'manifest', ...stored, contentType: 'application/json' });

@@ -35,6 +35,7 @@ import { rebuildIndex } from '../../search/reindex';
 import { createSearchIndex } from '../../search/searchIndex';
 import { createDb, migrate, type Db } from '../../storage/db';
 import { createDocumentsRepo } from '../../storage/repos/documents';
+import { advanceRegistrySequence } from '../../storage/repos/documentRegistration';
 import { canonicalJson, sha256 } from '../../storage/hash';
 import { keys } from '../../storage/layout';
 import { buildManifest } from '../../storage/manifest';
@@ -148,11 +149,7 @@ export async function seedOffsite(
     if (i % 500 === 0) log(`  seeded ${i}/${range.to}`);
   }
   await exportLedgerSegments(db, [offsite]);
-  await db.query(
-    `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, $2)
-     ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, $2)`,
-    [year, range.to],
-  );
+  await advanceRegistrySequence(db, { year, seq: range.to });
   return { objects, bytes };
 }
 

@@ -151,6 +151,12 @@ function fakeDocument(d: EvalDoc, i: number): DocumentRecord {
   const [year, seq] = d.registryNo.split('/').map(Number) as [number, number];
   return {
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    register: 'incoming',
+    externalRef: null,
+    externalDate: null,
+    correspondentId: null,
+    referralState: 'none',
+    referralDue: null,
     year,
     seq,
     registryNo: d.registryNo,

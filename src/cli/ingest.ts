@@ -70,7 +70,19 @@ function progressLine(enabled: boolean) {
 export async function ingest(config: Config, argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['wait', 'json', 'pages-of-one', 'quiet'],
-    options: ['batch', 'title', 'type', 'department', 'classification', 'date', 'correspondent'],
+    options: [
+      'batch',
+      'title',
+      'type',
+      'department',
+      'classification',
+      'date',
+      'correspondent',
+      'register',
+      'external-ref',
+      'external-date',
+      'in-reply-to',
+    ],
   });
   if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE or FOLDER');
   let paths: string[];
@@ -85,6 +97,17 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
   const client = createClient(config);
   const json = args.flags.has('json');
   const bar = progressLine(!json && !args.flags.has('quiet'));
+  const letter = {
+    externalRef: args.options.get('external-ref'),
+    externalDate: args.options.get('external-date'),
+    inReplyTo: args.options.get('in-reply-to'),
+  };
+  if (Object.values(letter).some((v) => v !== undefined)) {
+    if (files.length !== 1 || args.flags.has('pages-of-one')) {
+      throw new UsageError('--external-ref, --external-date and --in-reply-to describe one letter: give one FILE');
+    }
+    return ingestLetter(client, files[0]!, { ...metaOf(args.options), ...letter }, { wait: args.flags.has('wait'), json });
+  }
 
   const batch = await client.post<{ id: string }>('/batches', {
     name: args.options.get('batch') ?? `ingest ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
@@ -95,6 +118,7 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
     classification: args.options.get('classification'),
     docDate: args.options.get('date'),
     correspondent: args.options.get('correspondent'),
+    register: args.options.get('register'),
   });
 
   const started = Date.now();
@@ -168,4 +192,48 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
     );
   }
   return bad > 0 ? 1 : 0;
+}
+
+/** The document's details as the options give them, by the API's field names. */
+function metaOf(options: Map<string, string>): Record<string, string | undefined> {
+  return {
+    title: options.get('title'),
+    docType: options.get('type'),
+    department: options.get('department'),
+    classification: options.get('classification'),
+    docDate: options.get('date'),
+    correspondent: options.get('correspondent'),
+    register: options.get('register'),
+  };
+}
+
+/**
+ * One letter with its own registry details (the sender's reference, what it
+ * answers): sent as one document (POST /documents), not as a batch.
+ */
+async function ingestLetter(
+  client: ReturnType<typeof createClient>,
+  file: { path: string; size: number },
+  fields: Record<string, string | undefined>,
+  opts: { wait: boolean; json: boolean },
+): Promise<number> {
+  let doc: { id?: string; registryNo?: string; status?: string; duplicate?: boolean };
+  try {
+    doc = await client.postMultipart(
+      '/documents',
+      multipartBody([file], 'file', () => undefined, fields),
+    );
+  } catch (e) {
+    const msg = e instanceof ApiError ? `${e.body?.error ?? e.status}: ${e.message}` : String((e as Error).message);
+    if (opts.json) process.stdout.write(JSON.stringify({ file: file.path, error: msg }, null, 2) + '\n');
+    else process.stdout.write(`${file.path}\t-\tnot sent\t${msg}\n`);
+    return 1;
+  }
+  while (opts.wait && doc.id && doc.status !== 'archived' && doc.status !== 'failed') {
+    await new Promise((r) => setTimeout(r, 1000));
+    doc = await client.get(`/documents/${doc.id}`);
+  }
+  if (opts.json) process.stdout.write(JSON.stringify({ file: file.path, ...doc }, null, 2) + '\n');
+  else process.stdout.write(`${file.path}\t${doc.registryNo ?? '-'}\t${doc.duplicate ? 'duplicate' : (doc.status ?? '-')}\n`);
+  return doc.status === 'failed' ? 1 : 0;
 }

@@ -16,6 +16,10 @@ import { audit, fixity, replicate, verify, verifyFile } from './commands/auditor
 import { reocr, search, show } from './commands/official';
 import { doctor, restore, serve, worker } from './commands/operator';
 import { ingest } from './ingest';
+import { registers } from './commands/registry';
+import { edit, history } from './commands/corrections';
+import { closeReferral, deadlines, directive, inbox, overdue, refer } from './commands/referrals';
+import { book, receipt } from './commands/books';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -24,9 +28,12 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan ingest FILE_OR_FOLDER... [--batch NAME] [--wait] [--json] [--pages-of-one]
                [--title T] [--type T] [--department D]
                [--classification public|internal|confidential|secret] [--date YYYY-MM-DD]
+               [--register incoming|outgoing|internal|CODE] [--correspondent NAME]
+               [--external-ref REF] [--external-date YYYY-MM-DD] [--in-reply-to REGISTRY_NO]  (these three: one FILE)
   diwan search [QUERY] [--type T] [--department D] [--classification C] [--batch ID] [--year Y]
                [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--doc-from D] [--doc-to D] [--needs-review]
                [--sort relevance|newest|oldest|docDateDesc|docDateAsc] [--limit N] [--offset N] [--json]
+               [--register CODE] [--correspondent-id ID] [--referral-state none|open|closed] [--overdue]
   diwan verify ID... | --all [--json]    re-hash a document's files on both copies against database, manifest, ledger
   diwan verify-file PATH [--json]       say which registered original or archive PDF a file is
   diwan audit checkpoint [--json]       sign the ledger's head now (Ed25519), kept in the database and both buckets
@@ -62,6 +69,26 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan show ID [--json]
   diwan reocr ID [--layout auto|column|block|sparse] [--reason TEXT] [--wait] [--json]
                                        read a document again (a new text version)
+  diwan refer ID --to DEPT [--user USERNAME] [--due YYYY-MM-DD] --instruction TEXT [--json]
+                                       refer a document to a department (or a person there) to act on by a date
+  diwan inbox [DEPT] [--json]           open referrals to a department (default: yours), overdue first
+  diwan close-referral RID (--reply REGISTRY_NO | --note TEXT) [--json]
+                                       close a referral by the reply letter (linked as its reply) or a note
+  diwan overdue [--department D] [--json]
+                                       overdue referrals per department
+  diwan directive ID TEXT [--json]      write a directive (تأشيرة) on a document
+  diwan deadlines suspend --reason TEXT [--department D] | resume [--department D] [--json]
+                                       stop referral deadlines counting in an emergency, and let them count again
+  diwan edit ID --reason TEXT [--title T] [--type T] [--department D] [--classification C] [--doc-date D]
+               [--correspondent NAME] [--correspondent-id ID] [--external-ref R] [--external-date D] [--json]
+                                       correct a record (ID or registry number); the number, stamp and PDF stay
+  diwan history ID [--json]             a record's registration and every correction: who, when, why, before → after
+  diwan receipt ID [--out FILE]         a registered letter's A5 receipt (PDF), its QR code to the public status page
+  diwan book REGISTER (--day YYYY-MM-DD | --month YYYY-MM) [--format csv|pdf] [--out FILE]
+                                       the register's book (incoming, outgoing, ...) for a day or a month
+  diwan registers [--json]              the registers (books) and their letters
+  diwan registers add CODE --name-ar N --name-en N --letter-ar L --letter-en L --direction in|out|internal
+                                       add a register (an administrator), e.g. a minister's office book
 
 Settings come from the environment (see README): DIWAN_URL, DIWAN_TOKEN, DIWAN_DATA_DIR, PORT, ...`;
 
@@ -88,6 +115,17 @@ const COMMANDS = new Map<string, Command>([
   ['rerun', rerun],
   ['show', show],
   ['reocr', reocr],
+  ['refer', refer],
+  ['inbox', inbox],
+  ['close-referral', closeReferral],
+  ['overdue', overdue],
+  ['directive', directive],
+  ['deadlines', deadlines],
+  ['edit', edit],
+  ['history', history],
+  ['receipt', receipt],
+  ['book', book],
+  ['registers', registers],
 ]);
 
 /** Runs one command line (the arguments after `diwan`) and gives its exit status. */

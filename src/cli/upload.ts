@@ -48,13 +48,28 @@ function partHeader(boundary: string, field: string, filename: string): Buffer {
   );
 }
 
-/** A multipart body of `files` under the field `field`, with its exact length. */
-export function multipartBody(files: Array<{ path: string; size: number }>, field: string, onBytes: (n: number) => void) {
+function textPart(boundary: string, name: string, value: string): Buffer {
+  const safe = name.replace(/[\r\n"]/g, '_');
+  return Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${safe}"\r\n\r\n${value}\r\n`, 'utf8');
+}
+
+/** A multipart body of `files` under the field `field` (after the text `fields` given), with its exact length. */
+export function multipartBody(
+  files: Array<{ path: string; size: number }>,
+  field: string,
+  onBytes: (n: number) => void,
+  fields: Record<string, string | undefined> = {},
+) {
   const boundary = `----diwan${crypto.randomBytes(12).toString('hex')}`;
+  const texts = Object.entries(fields)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+    .map(([k, v]) => textPart(boundary, k, v));
   const headers = files.map((f) => partHeader(boundary, field, path.basename(f.path)));
   const tail = Buffer.from(`--${boundary}--\r\n`);
-  const length = files.reduce((n, f, i) => n + headers[i]!.length + f.size + 2, 0) + tail.length;
+  const length =
+    texts.reduce((n, t) => n + t.length, 0) + files.reduce((n, f, i) => n + headers[i]!.length + f.size + 2, 0) + tail.length;
   async function* generate() {
+    for (const t of texts) yield t;
     for (const [i, f] of files.entries()) {
       yield headers[i]!;
       for await (const chunk of fs.createReadStream(f.path)) {

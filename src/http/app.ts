@@ -21,6 +21,8 @@ import { CSP_DIRECTIVES, viewerRouter } from '../web/router';
 import { auditRouter, publicKeyRouter } from './audit';
 import { batchesRouter } from './batches';
 import { documentsRouter } from './documents';
+import { correctionsRouter } from './corrections';
+import { textsRouter } from './texts';
 import { errorHandler } from './errors';
 import { healthRouter } from './health';
 import { jobsRouter } from './jobs';
@@ -29,6 +31,14 @@ import { requestLog } from './requestLog';
 import { searchRouter } from './search';
 import { usersRouter } from './users';
 import { verifyRouter } from './stampCheck';
+import { registersRouter } from './registers';
+import { correspondentsRouter } from './correspondents';
+import { linksRouter } from './links';
+import { referralsRouter } from './referrals';
+import { directivesRouter } from './directives';
+import { booksRouter } from './books';
+import { receiptsRouter } from './receipts';
+import { statusRouter } from './status';
 
 export interface AppDeps extends AcceptDeps {
   db: Db;
@@ -47,6 +57,8 @@ export interface AppDeps extends AcceptDeps {
   /** Express's `trust proxy`, so rate limits and logs see the client behind the TLS proxy. */
   trustProxy?: string | number;
   log: Logger;
+  /** Days to act on a referral when no due date is given (DIWAN_REFERRAL_DAYS). */
+  referralDays: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -71,6 +83,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Public: where a stamp's QR code leads. No token.
   app.use(verifyRouter({ db: deps.db, documents: deps.documents, perMinute: deps.verifyPerMinute }));
+  // Public: where a receipt's QR code leads (the state of a transaction, given its number and code). No token.
+  app.use(
+    statusRouter({ db: deps.db, signingKey: deps.signingKey, perMinute: deps.verifyPerMinute, timeZone: deps.archive.timeZone }),
+  );
 
   const api = express.Router();
   api.use(authenticate(deps.adminToken, deps.users));
@@ -82,6 +98,15 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(searchRouter(deps));
   api.use(auditRouter(deps));
   api.use(jobsRouter(deps));
+  api.use(referralsRouter(deps));
+  api.use(directivesRouter(deps));
+  api.use(correctionsRouter(deps));
+  api.use(textsRouter(deps));
+  api.use(receiptsRouter(deps));
+  api.use(booksRouter(deps));
+  api.use(registersRouter(deps));
+  api.use(correspondentsRouter(deps));
+  api.use(linksRouter(deps));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 
@@ -100,6 +125,8 @@ export function createApp(deps: AppDeps): express.Express {
       signingKeyPem: deps.signingKey.publicKeyPem,
       spoolDir: deps.spoolDir,
       maxFileBytes: deps.limits.maxFileBytes,
+      reviewBelow: deps.reviewBelow,
+      referralDays: deps.referralDays,
     }),
   );
 

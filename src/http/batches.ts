@@ -7,6 +7,7 @@ import type { UsersRepo } from '../../storage/repos/users';
 import { DomainError, ERROR_MESSAGES, type ErrorCode } from '../../kernel/errors';
 import { callerOf, canSee, checkMayFile, type Caller } from '../auth';
 import { batchSchema, parseOr400 } from './schemas';
+import { resolveRegistryFields } from './registryFields';
 import { spoolStorage, type SpooledUpload, uploadParser, type StorageEngine } from './uploads';
 import { isUuid } from '../../kernel/text';
 
@@ -176,6 +177,8 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
     const b = parseOr400(batchSchema, req.body);
     // A batch's documents are filed with its details: only into the caller's departments, at most at their clearance.
     checkMayFile(callerOf(res.locals), b);
+    // Its register (default incoming), and the sender's reference, correspondent and what it answers, checked now.
+    const registry = await resolveRegistryFields(deps, req.body, b.correspondent, callerOf(res.locals));
     const batch = await deps.batches.create({
       name: b.name,
       mode: b.mode,
@@ -184,8 +187,13 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       department: b.department,
       classification: b.classification,
       docDate: b.docDate,
-      correspondent: b.correspondent,
+      correspondent: registry.correspondent,
       createdBy: callerOf(res.locals).userId,
+      register: registry.register,
+      externalRef: registry.externalRef,
+      externalDate: registry.externalDate,
+      correspondentId: registry.correspondentId,
+      inReplyTo: registry.inReplyTo,
     });
     res.status(201).location(`/api/v1/batches/${batch.id}`).json(batch);
   });

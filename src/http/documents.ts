@@ -19,6 +19,7 @@ import { tellableError } from './batches';
 import { z } from 'zod';
 import { metaSchema, parseOr400 } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
+import { registryView, resolveRegistryFields } from './registryFields';
 import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
 import { isUuid } from '../../kernel/text';
 
@@ -51,6 +52,7 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
     documents.replicas(doc.id),
     documents.parts(doc.id),
   ]);
+  const registry = await registryView(doc, documents, caller);
   const sha = (kind: string) => artefacts.find((a) => a.kind === kind)?.sha256 ?? null;
   return {
     id: doc.id,
@@ -62,7 +64,8 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
     department: doc.department,
     classification: doc.classification,
     docDate: doc.docDate,
-    correspondent: doc.correspondent,
+    ...registry,
+    correspondentName: doc.correspondent,
     originalName: doc.originalName,
     originalMime: doc.originalMime,
     originalSize: doc.originalSize,
@@ -174,11 +177,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       const meta = parseOr400(metaSchema, req.body);
       const caller = callerOf(res.locals);
       checkMayFile(caller, meta);
+      const registry = await resolveRegistryFields(deps, req.body, meta.correspondent, caller);
       const examined = await examine(file, deps.limits);
       const result = await acceptDocument(
         file,
         examined,
-        { ...meta, batchId: null, uploadedBy: callerOf(res.locals).userId },
+        { ...meta, ...registry, batchId: null, uploadedBy: callerOf(res.locals).userId },
         deps,
       );
       const { doc } = result;

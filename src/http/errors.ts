@@ -31,6 +31,16 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   not_failed: 409,
   not_checkpointed: 409,
   range_building: 409,
+  unknown_register: 400,
+  register_exists: 409,
+  bad_external_date: 400,
+  unknown_registry_no: 400,
+  unknown_correspondent: 400,
+  bad_link: 400,
+  referral_closed: 409,
+  bad_due_date: 400,
+  reason_required: 400,
+  no_change: 400,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -42,6 +42,30 @@ export const POLICY: readonly Rule[] = [
   ['GET', /^\/tokens$/, 'admin'],
   ['POST', /^\/tokens$/, 'admin'],
   ['POST', /^\/tokens\/[^/]+\/revoke$/, 'admin'],
+  // Referrals: referring and closing need 'refer' (and the document visible); reading them, seeing the document.
+  ['POST', new RegExp(`^${DOC}/referrals$`), 'refer'],
+  ['GET', new RegExp(`^${DOC}/referrals$`), 'signed-in'],
+  ['POST', /^\/referrals\/(suspend|resume)$/, 'admin'],
+  ['POST', /^\/referrals\/[^/]+\/close$/, 'refer'],
+  ['GET', /^\/referrals\/overdue$/, 'refer'],
+  ['GET', /^\/inbox$/, 'refer'],
+  // Directives: written by whoever has 'direct', read by whoever sees the document.
+  ['POST', new RegExp(`^${DOC}/directives$`), 'direct'],
+  ['GET', new RegExp(`^${DOC}/directives$`), 'signed-in'],
+  ['PATCH', new RegExp(`^${DOC}$`), 'register'],
+  ['POST', new RegExp(`^${DOC}/corrections$`), 'register'],
+  ['GET', new RegExp(`^${DOC}/history$`), 'signed-in'],
+  ['POST', new RegExp(`^${DOC}/pages/\\d+/text$`), 'correct-text'],
+  // Receipts and the registry's books: whoever keeps the registers.
+  ['GET', new RegExp(`^${DOC}/receipt\\.pdf$`), 'register'],
+  ['GET', /^\/books\/[^/]+$/, 'register'],
+  // Registers, correspondents and links: read by whoever is signed in, kept by whoever registers; a register added by an administrator.
+  ['GET', /^\/registers$/, 'signed-in'],
+  ['POST', /^\/registers$/, 'admin'],
+  ['GET', /^\/correspondents(\/[^/]+)?$/, 'signed-in'],
+  ['POST', /^\/correspondents(\/[^/]+)?$/, 'register'],
+  ['GET', new RegExp(`^${DOC}/links$`), 'signed-in'],
+  ['POST', new RegExp(`^${DOC}/links(/\\d+/remove)?$`), 'register'],
 ];
 
 export function requiredPermission(method: string, path: string): Permission | 'signed-in' {

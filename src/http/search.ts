@@ -18,6 +18,7 @@ import { callerOf } from '../auth';
 import { startJob } from './jobs';
 import { isoDate, parseOr400, plainText } from './schemas';
 import { CLASSIFICATIONS } from '../../kernel/clearance';
+import { REGISTER_CODE } from '../../kernel/registry';
 
 const date = isoDate;
 
@@ -33,6 +34,10 @@ export const searchQuerySchema = z.object({
   to: date.optional(),
   docFrom: date.optional(),
   docTo: date.optional(),
+  register: z.string().trim().regex(REGISTER_CODE).optional(),
+  correspondentId: z.string().uuid().optional(),
+  referralState: z.enum(['none', 'open', 'closed']).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
   sort: z.enum(['relevance', 'newest', 'oldest', 'docDateDesc', 'docDateAsc']).default('relevance'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
@@ -43,6 +48,18 @@ export interface SearchRouteDeps {
   search: SearchIndex;
   documents: DocumentsRepo;
   reviewBelow: number;
+  /** Where the registry is: "overdue" is due before today there. */
+  archive?: { timeZone: string };
+}
+
+/** Today's date (YYYY-MM-DD) in `timeZone`. */
+export function todayIn(timeZone: string, now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA-u-ca-gregory-nu-latn', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
 export function searchRouter(deps: SearchRouteDeps): Router {
@@ -60,6 +77,10 @@ export function searchRouter(deps: SearchRouteDeps): Router {
       'to',
       'docFrom',
       'docTo',
+      'register',
+      'correspondentId',
+      'referralState',
+      'overdue',
     ] as const;
     if (!p.q && FILTERS.every((k) => p[k] === undefined)) {
       throw new DomainError('bad_request', {
@@ -80,6 +101,10 @@ export function searchRouter(deps: SearchRouteDeps): Router {
         registeredTo: p.to,
         docDateFrom: p.docFrom,
         docDateTo: p.docTo,
+        register: p.register,
+        correspondentId: p.correspondentId,
+        referralState: p.referralState,
+        overdueBefore: p.overdue === 'true' ? todayIn(deps.archive?.timeZone ?? 'UTC') : undefined,
       },
       sort: p.sort,
       limit: p.limit,
@@ -109,6 +134,11 @@ export function searchRouter(deps: SearchRouteDeps): Router {
         registeredAt: h.registeredAt,
         docDate: h.docDate,
         needsReview: h.needsReview,
+        register: h.register,
+        externalRef: h.externalRef,
+        correspondent: h.correspondent,
+        referralState: h.referralState,
+        referralDue: h.referralDue,
       })),
     });
   });

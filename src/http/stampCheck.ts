@@ -8,7 +8,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { DocumentsRepo } from '../../storage/repos/documents';
-import { registryNo } from '../../kernel/registry';
+import { parseRegistryNo, registryNo, type RegistryRef } from '../../kernel/registry';
 import { toArabicIndic } from '../../kernel/text';
 import { DomainError } from '../../kernel/errors';
 import type { Queryable } from '../../storage/db';
@@ -76,7 +76,7 @@ function page(v: Verdict | undefined): string {
 <p class="muted">لا يُعرض هنا شيء من محتوى الوثيقة. <span lang="en" dir="ltr">Nothing of the document's content is shown here.</span></p>
 ${verdict}
 <form method="get" action="/verify">
-<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required inputmode="numeric"></label>
+<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required ></label>
 <label>البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}" class="ltr"></label>
 <button class="primary" type="submit">تحقّق · Verify</button>
 </form>
@@ -88,9 +88,9 @@ export function verifyRouter(deps: VerifyDeps): Router {
   const router = Router();
   const limited = rateLimit(deps.db, 'verify', deps.perMinute);
 
-  const verdict = async (year: number, seq: number, sha: string | undefined): Promise<Verdict> => {
-    const no = registryNo({ year, seq });
-    const doc = await deps.documents.getByRegistry(year, seq);
+  const verdict = async (ref: Required<RegistryRef>, sha: string | undefined): Promise<Verdict> => {
+    const no = registryNo(ref);
+    const doc = await deps.documents.getByRegistry(ref.year, ref.seq, ref.register);
     const asked = sha?.toLowerCase() ?? null;
     let matches: Verdict['matches'] = null;
     if (doc && asked) {
@@ -110,16 +110,20 @@ export function verifyRouter(deps: VerifyDeps): Router {
 
   const answer = async (req: Request, res: Response, raw: string | undefined) => {
     const sha = typeof req.query.sha256 === 'string' && req.query.sha256 !== '' ? req.query.sha256.trim() : undefined;
-    const m = raw === undefined ? null : /^\s*(\d{4})\s*\/\s*(\d{1,9})\s*$/.exec(toLatinDigits(raw));
-    if (raw !== undefined && !m)
-      throw new DomainError('bad_request', { ar: '(رقم القيد بالشكل ٢٠٢٦/٠٠٠١٢٣)', en: '(registry number as 2026/000123)' });
+    const m = raw === undefined ? undefined : parseRegistryNo(toLatinDigits(raw).replace(/\s+/g, ''));
+    if (raw !== undefined && !m) {
+      throw new DomainError('bad_request', {
+        ar: '(رقم القيد بالشكل ٢٠٢٦/٠٠٠١٢٣ أو outgoing/2026/000001)',
+        en: '(registry number as 2026/000123 or outgoing/2026/000001)',
+      });
+    }
     if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) {
       throw new DomainError('bad_request', {
         ar: '(البصمة ٦٤ خانة ست عشرية)',
         en: '(a fingerprint is 64 hexadecimal characters)',
       });
     }
-    const v = m ? await verdict(Number(m[1]), Number(m[2]), sha) : undefined;
+    const v = m ? await verdict(m, sha) : undefined;
     res.set('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
       if (!v) throw new DomainError('bad_request', { ar: '(رقم القيد مطلوب)', en: '(a registry number is required)' });
@@ -138,6 +142,10 @@ export function verifyRouter(deps: VerifyDeps): Router {
   });
   router.get('/verify/:year/:seq', limited, async (req, res) => {
     await answer(req, res, `${String(req.params.year)}/${String(req.params.seq)}`);
+  });
+  // Another register's number as typed: /verify/outgoing/2026/000001.
+  router.get('/verify/:register/:year/:seq', limited, async (req, res) => {
+    await answer(req, res, `${String(req.params.register)}/${String(req.params.year)}/${String(req.params.seq)}`);
   });
   // The number as one segment, its slash escaped (%2F).
   router.get('/verify/:registryNo', limited, async (req, res) => {

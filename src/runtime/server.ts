@@ -82,6 +82,7 @@ export async function startServer(
     archive: core.config.archive,
     trustProxy: core.config.trustProxy,
     log: core.log,
+    referralDays: core.config.referralDays,
   });
   // A client that trickles or stalls is cut off; the headers must come within a minute (or the whole timeout, when shorter).
   const server = http.createServer(

@@ -31,7 +31,7 @@ export interface PageCtx {
 }
 
 /** Which section of the top bar a page belongs to (marked as the current one). */
-export type Section = 'search' | 'upload' | 'audit' | 'login' | 'document';
+export type Section = 'search' | 'upload' | 'audit' | 'login' | 'document' | 'books' | 'inbox';
 
 /** A page's query parameters; empty, undefined and false ones are left out. */
 export type QueryParams = Record<string, string | number | boolean | undefined>;
@@ -63,6 +63,8 @@ function navLinks(ctx: PageCtx, section: Section): string {
     ctx.can.search ? navLink('/search', t(lang, 'search'), section === 'search') : '',
     ctx.can.upload ? navLink('/upload', t(lang, 'upload'), section === 'upload') : '',
     ctx.can.audit ? navLink('/audit', t(lang, 'audit'), section === 'audit') : '',
+    ctx.can.register ? navLink('/books', lang === 'ar' ? 'الدفاتر' : 'Books', section === 'books') : '',
+    ctx.can.refer ? navLink('/inbox', lang === 'ar' ? 'الإحالات الواردة' : 'Inbox', section === 'inbox') : '',
   ].join('');
 }
 

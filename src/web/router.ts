@@ -21,6 +21,10 @@ import { showLogin, signIn, signOut } from './routes/login';
 import { showSearch } from './routes/search';
 import { formBody, type ViewerDeps } from './routes/shared';
 import { showUpload } from './routes/upload';
+import { showCorrespondent, showCorrespondents } from './routes/correspondents';
+import { correctionBody, saveEdit, saveText, showEdit, showText } from './routes/corrections';
+import { showBooks } from './routes/books';
+import { closeFromInbox, closeFromPage, directiveFromPage, referFromPage, referralFormBody, showInbox } from './routes/referrals';
 
 export type { ViewerDeps };
 
@@ -61,7 +65,7 @@ function serveAssets(router: Router): void {
 }
 
 /** The pages that need a signed-in person (besides everything under /documents/). */
-const SIGNED_IN_PAGES = ['/', '/search', '/upload', '/audit', '/logout', '/audit/verify-file'];
+const SIGNED_IN_PAGES = ['/', '/search', '/upload', '/audit', '/logout', '/audit/verify-file', '/books', '/inbox'];
 
 /** Sends a visitor who is not signed in to the sign-in page, and back here afterwards. */
 function requireSignIn(deps: ViewerDeps) {
@@ -106,6 +110,18 @@ export function viewerRouter(deps: ViewerDeps): Router {
   router.get('/upload', (req, res) => showUpload(deps, req, res));
   router.get('/audit', (req, res) => showAudit(deps, req, res));
   router.post('/audit/verify-file', ...verifyFileRoute(deps));
+  router.get('/books', (req, res) => showBooks(deps, req, res));
+  router.get('/inbox', (req, res) => showInbox(deps, req, res));
+  router.post('/inbox', referralFormBody, (req, res) => closeFromInbox(deps, req, res));
+  router.post('/documents/:id/referrals', referralFormBody, (req, res) => referFromPage(deps, req, res));
+  router.post('/documents/:id/referrals/:rid/close', referralFormBody, (req, res) => closeFromPage(deps, req, res));
+  router.post('/documents/:id/directives', referralFormBody, (req, res) => directiveFromPage(deps, req, res));
 
+  router.get('/documents/:id/edit', (req, res) => showEdit(deps, req, res));
+  router.post('/documents/:id/edit', correctionBody, (req, res) => saveEdit(deps, req, res));
+  router.get('/documents/:id/pages/:n/text', (req, res) => showText(deps, req, res));
+  router.post('/documents/:id/pages/:n/text', correctionBody, (req, res) => saveText(deps, req, res));
+  router.get('/correspondents', (req, res) => showCorrespondents(deps, req, res));
+  router.get('/correspondents/:id', (req, res) => showCorrespondent(deps, req, res));
   return router;
 }

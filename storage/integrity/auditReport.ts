@@ -3,6 +3,7 @@
  * chain, checkpoints and segments in storage, the latest fixity state of every object (damaged ones
  * named), the offsite copy's coverage, and the documents by status.
  */
+import { registryNo } from '../../kernel/registry';
 import { listCheckpoints, verifyCheckpoints } from './checkpoints';
 import { ledgerPrivileges, type Db } from '../db';
 import { archivedFileCounts, documentStatusCounts, failedDocuments, fixityStateCounts, lastFixityCheck } from '../stats';
@@ -51,6 +52,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
   const fx = await fixityStateCounts(db);
   const lastChecked = await lastFixityCheck(db);
   const damaged = await db.query<{
+    register: string;
     registry_year: number;
     registry_seq: number;
     key: string;
@@ -58,7 +60,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
     state: string;
     checked_at: Date;
   }>(
-    `SELECT d.registry_year, d.registry_seq, f.key, f.target, f.state, f.checked_at FROM fixity f JOIN documents d ON d.id = f.document_id
+    `SELECT d.register, d.registry_year, d.registry_seq, f.key, f.target, f.state, f.checked_at FROM fixity f JOIN documents d ON d.id = f.document_id
      WHERE f.state IN ('mismatch', 'missing') ORDER BY d.registry_year, d.registry_seq, f.key, f.target`,
   );
   const { files, verified } = await archivedFileCounts(db);
@@ -80,7 +82,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
       ok: count('ok'),
       repaired: count('repaired'),
       damaged: damaged.rows.map((r) => ({
-        registryNo: `${r.registry_year}/${String(r.registry_seq).padStart(6, '0')}`,
+        registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
         key: r.key,
         target: r.target,
         state: r.state,

@@ -7,6 +7,7 @@
  *   or reordered between them.
  * Each costs O(log n) reads of the range's nodes.
  */
+import { registryNo } from '../../kernel/registry';
 import { DomainError } from '../../kernel/errors';
 import type { Db, Queryable } from '../db';
 import type { Checkpoint, CheckpointBodyV2 } from './checkpoints';
@@ -63,12 +64,13 @@ export async function documentProof(db: Db, documentId: string, publicKey: strin
       `أُرشفت الوثيقة بعد نقطة التحقق ${latest.id}؛ تشملها النقطة التالية`,
     );
   const { rows } = await db.query<{
+    register: string;
     registry_year: number;
     registry_seq: number;
     original_sha256: string;
     archive: string | null;
   }>(
-    `SELECT d.registry_year, d.registry_seq, d.original_sha256,
+    `SELECT d.register, d.registry_year, d.registry_seq, d.original_sha256,
             (SELECT a.sha256 FROM artefacts a WHERE a.document_id = d.id AND a.kind = 'archive-pdf' LIMIT 1) AS archive
        FROM documents d WHERE d.id = $1`,
     [documentId],
@@ -79,7 +81,7 @@ export async function documentProof(db: Db, documentId: string, publicKey: strin
     format: 'diwan-proof/1',
     document: {
       id: documentId,
-      registryNo: `${d.registry_year}/${String(d.registry_seq).padStart(6, '0')}`,
+      registryNo: registryNo({ register: d.register, year: d.registry_year, seq: d.registry_seq }),
       original: d.original_sha256,
       archivePdf: d.archive,
     },

@@ -12,6 +12,7 @@ export async function ledgerHead(db: Queryable): Promise<number> {
 
 export interface ArchivedManifest {
   documentId: string;
+  register: string;
   year: number;
   seq: number;
   key: string;
@@ -25,17 +26,32 @@ export interface ArchivedManifest {
 export async function archivedManifestsPage(
   db: Queryable,
   upToSeq: number,
-  after: { year: number; seq: number } | undefined,
+  after: { year: number; seq: number; register?: string } | undefined,
   limit: number,
 ): Promise<ArchivedManifest[]> {
-  const { rows } = await db.query<{ id: string; registry_year: number; registry_seq: number; key: string; sha256: string }>(
-    `SELECT d.id, d.registry_year, d.registry_seq, a.key, a.sha256
+  // In the registry key's order (register, year, number); a cursor without a register is the incoming book's.
+  const { rows } = await db.query<{
+    id: string;
+    register: string;
+    registry_year: number;
+    registry_seq: number;
+    key: string;
+    sha256: string;
+  }>(
+    `SELECT d.id, d.register, d.registry_year, d.registry_seq, a.key, a.sha256
        FROM documents d JOIN artefacts a ON a.document_id = d.id AND a.kind = 'manifest'
-      WHERE (d.registry_year, d.registry_seq) > ($2, $3)
+      WHERE (d.register, d.registry_year, d.registry_seq) > ($5, $2, $3)
         AND EXISTS (SELECT 1 FROM ledger l WHERE l.document_id = d.id AND l.event = 'archived' AND l.seq <= $1)
-      ORDER BY d.registry_year, d.registry_seq
+      ORDER BY d.register, d.registry_year, d.registry_seq
       LIMIT $4`,
-    [upToSeq, after?.year ?? 0, after?.seq ?? 0, limit],
+    [upToSeq, after?.year ?? 0, after?.seq ?? 0, limit, after ? (after.register ?? 'incoming') : ''],
   );
-  return rows.map((r) => ({ documentId: r.id, year: r.registry_year, seq: r.registry_seq, key: r.key, sha256: r.sha256 }));
+  return rows.map((r) => ({
+    documentId: r.id,
+    register: r.register,
+    year: r.registry_year,
+    seq: r.registry_seq,
+    key: r.key,
+    sha256: r.sha256,
+  }));
 }

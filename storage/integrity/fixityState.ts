@@ -26,13 +26,14 @@ type ObjectRow = {
   sha256: string;
   size: string;
   content_type: string;
+  register: string;
   registry_year: number;
   registry_seq: number;
 };
 
 const toObject = (r: ObjectRow): FixityObject => ({
   documentId: r.document_id,
-  registryNo: registryNo({ year: r.registry_year, seq: r.registry_seq }),
+  registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
   key: r.key,
   sha256: r.sha256,
   size: Number(r.size),
@@ -63,7 +64,7 @@ export async function oldestCopies(
        WHERE target = ANY($1::text[]) AND checked_at < $2 ${after}
        ORDER BY checked_at, document_id, key, target LIMIT $3)
      SELECT c.document_id, c.key, c.target, c.checked_at::text AS checked_at, a.sha256, a.size, a.content_type,
-            d.registry_year, d.registry_seq
+            d.register, d.registry_year, d.registry_seq
      FROM next c
      LEFT JOIN documents d ON d.id = c.document_id AND d.status = 'archived'
      LEFT JOIN artefacts a ON a.document_id = c.document_id AND a.key = c.key
@@ -98,18 +99,23 @@ export async function oldestCheck(db: Queryable, targets: string[]): Promise<Dat
   return at instanceof Date ? at : null;
 }
 
-/** One page of archived documents in registry order after `after` (null: from the first), with their stored objects. */
+/**
+ * One page of archived documents in registry order (register, year, number: the registry key's order) after
+ * `after` (null: from the first; a cursor without a register is the incoming book's), with their stored objects.
+ */
 export async function archivedPage(
   db: Queryable,
-  after: { year: number; seq: number } | null,
+  after: { year: number; seq: number; register?: string } | null,
   limit: number,
-): Promise<{ documents: number; objects: FixityObject[]; next: { year: number; seq: number } | null }> {
-  const docs = await db.query<{ id: string; registry_year: number; registry_seq: number }>(
+): Promise<{ documents: number; objects: FixityObject[]; next: { year: number; seq: number; register: string } | null }> {
+  const docs = await db.query<{ id: string; register: string; registry_year: number; registry_seq: number }>(
     after
-      ? `SELECT id, registry_year, registry_seq FROM documents WHERE status = 'archived' AND (registry_year, registry_seq) > ($2, $3)
-         ORDER BY registry_year, registry_seq LIMIT $1`
-      : `SELECT id, registry_year, registry_seq FROM documents WHERE status = 'archived' ORDER BY registry_year, registry_seq LIMIT $1`,
-    after ? [limit, after.year, after.seq] : [limit],
+      ? `SELECT id, register, registry_year, registry_seq FROM documents
+         WHERE status = 'archived' AND (register, registry_year, registry_seq) > ($4, $2, $3)
+         ORDER BY register, registry_year, registry_seq LIMIT $1`
+      : `SELECT id, register, registry_year, registry_seq FROM documents WHERE status = 'archived'
+         ORDER BY register, registry_year, registry_seq LIMIT $1`,
+    after ? [limit, after.year, after.seq, after.register ?? 'incoming'] : [limit],
   );
   const last = docs.rows[docs.rows.length - 1];
   const objects = await objectsOf(
@@ -119,7 +125,8 @@ export async function archivedPage(
   return {
     documents: docs.rows.length,
     objects,
-    next: last && docs.rows.length === limit ? { year: last.registry_year, seq: last.registry_seq } : null,
+    next:
+      last && docs.rows.length === limit ? { year: last.registry_year, seq: last.registry_seq, register: last.register } : null,
   };
 }
 
@@ -127,7 +134,7 @@ export async function archivedPage(
 export async function objectsOf(db: Queryable, documentIds: string[]): Promise<FixityObject[]> {
   if (documentIds.length === 0) return [];
   const { rows } = await db.query<ObjectRow>(
-    `SELECT a.document_id, a.key, a.sha256, a.size, a.content_type, d.registry_year, d.registry_seq
+    `SELECT a.document_id, a.key, a.sha256, a.size, a.content_type, d.register, d.registry_year, d.registry_seq
      FROM unnest($1::uuid[]) WITH ORDINALITY AS w(id, n)
      JOIN documents d ON d.id = w.id JOIN artefacts a ON a.document_id = d.id
      ORDER BY w.n, a.key`,

@@ -112,6 +112,9 @@ export interface LedgerRow {
   entry_hash: string;
 }
 
+/** The events that vouch for a text written after the manifest (ocr-vN.json): a re-reading, a person's correction. */
+export const LATER_READINGS: readonly string[] = ['reocr', 'text-corrected'];
+
 export const LEDGER_COLUMNS = 'seq, at, event, document_id, payload, prev_hash, entry_hash';
 
 export function toEntry(r: LedgerRow): LedgerEntry {

@@ -79,6 +79,7 @@ export async function leavesUpTo(q: Queryable, seq: number): Promise<number> {
 interface ArchivedRow {
   seq: string;
   document_id: string;
+  register: string;
   registry_year: number;
   registry_seq: number;
   original_sha256: string;
@@ -92,7 +93,7 @@ async function appendBatch(db: Db, upToSeq: number): Promise<boolean> {
     const after = Number((await readState<number>(tx, STATE_KEY)) ?? 0);
     if (after >= upToSeq) return false;
     const { rows } = await tx.query<ArchivedRow>(
-      `SELECT l.seq, l.document_id, d.registry_year, d.registry_seq, d.original_sha256,
+      `SELECT l.seq, l.document_id, d.register, d.registry_year, d.registry_seq, d.original_sha256,
               (SELECT a.sha256 FROM artefacts a WHERE a.document_id = d.id AND a.kind = 'archive-pdf' LIMIT 1) AS archive
          FROM ledger l JOIN documents d ON d.id = l.document_id
         WHERE l.event = 'archived' AND l.seq > $1 AND l.seq <= $2
@@ -113,7 +114,7 @@ async function appendBatch(db: Db, upToSeq: number): Promise<boolean> {
       const n = await leafCount(tx);
       const hashes = fresh.map((r) =>
         documentLeaf({
-          registryNo: registryNo({ year: r.registry_year, seq: r.registry_seq }),
+          registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
           original: r.original_sha256,
           archivePdf: r.archive,
         }),

@@ -6,11 +6,12 @@
  * ledger entry. And the other way round: which registered file, if any, a
  * given file is.
  */
+import { registryNo } from '../../kernel/registry';
 import type { Db } from '../db';
 import type { DocumentRecord, DocumentsRepo } from '../repos/documents';
 import { documentPrefix, keys } from '../layout';
 import { listedFiles, parseManifest } from '../manifest';
-import { appendLedger, ledgerForDocument } from './ledger';
+import { appendLedger, LATER_READINGS, ledgerForDocument } from './ledger';
 import type { ObjectStore } from '../objectStore';
 
 export type CopyState = 'ok' | 'mismatch' | 'missing';
@@ -66,8 +67,8 @@ export async function verifyDocument(
   const ledgerFiles = new Map(
     ((registered?.payload.files ?? []) as Array<{ path: string; sha256: string }>).map((f) => [`${prefix}${f.path}`, f.sha256]),
   );
-  // Later readings are written after the manifest: their 'reocr' entries vouch for them.
-  for (const e of entries.filter((x) => x.event === 'reocr')) {
+  // Later readings are written after the manifest: their 'reocr' (or a person's 'text-corrected') entries vouch for them.
+  for (const e of entries.filter((x) => LATER_READINGS.includes(x.event))) {
     ledgerFiles.set(keys.ocrJsonVersion(doc, Number(e.payload.version)), String(e.payload.ocrSha256));
   }
   const files: FileVerdict[] = [];
@@ -109,13 +110,20 @@ export interface FileIdentity {
 
 /** Which registered files have this fingerprint (an original, an archive PDF, another stored file), if any. */
 export async function identifyFile(db: Db, sha256: string): Promise<FileIdentity> {
-  const res = await db.query<{ document_id: string; registry_year: number; registry_seq: number; kind: string; key: string }>(
-    `SELECT a.document_id, d.registry_year, d.registry_seq, a.kind, a.key
+  const res = await db.query<{
+    document_id: string;
+    register: string;
+    registry_year: number;
+    registry_seq: number;
+    kind: string;
+    key: string;
+  }>(
+    `SELECT a.document_id, d.register, d.registry_year, d.registry_seq, a.kind, a.key
      FROM artefacts a JOIN documents d ON d.id = a.document_id WHERE a.sha256 = $1
      UNION
-     SELECT p.document_id, d.registry_year, d.registry_seq, 'original', p.key
+     SELECT p.document_id, d.register, d.registry_year, d.registry_seq, 'original', p.key
      FROM document_parts p JOIN documents d ON d.id = p.document_id WHERE p.sha256 = $1
-     ORDER BY 2, 3, 4`,
+     ORDER BY 3, 4, 2, 5`,
     [sha256],
   );
   const seen = new Set<string>();
@@ -125,7 +133,7 @@ export async function identifyFile(db: Db, sha256: string): Promise<FileIdentity
     seen.add(r.key);
     matches.push({
       documentId: r.document_id,
-      registryNo: `${r.registry_year}/${String(r.registry_seq).padStart(6, '0')}`,
+      registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
       kind: r.kind,
       key: r.key,
     });

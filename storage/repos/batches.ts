@@ -5,7 +5,8 @@
  */
 import { inTransaction, isUniqueViolation, type Db, type Queryable } from '../db';
 import type { DocumentMeta } from './documents';
-import { registryNo } from '../../kernel/registry';
+import { INCOMING, registryNo } from '../../kernel/registry';
+import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 
 export type BatchMode = 'documents' | 'pages';
@@ -17,6 +18,13 @@ export interface BatchRecord extends DocumentMeta {
   id: string;
   name: string;
   mode: BatchMode;
+  /** The register its documents are numbered in. */
+  register: string;
+  /** The sender's reference and date, the correspondent's record and the documents (ids) answered, its documents take. */
+  externalRef: string | null;
+  externalDate: string | null;
+  correspondentId: string | null;
+  inReplyTo: string[];
   /** Who sent it (null for the installation's administrator token). */
   createdBy: string | null;
   sealedAt: string | null;
@@ -68,12 +76,17 @@ interface BatchRow {
   classification: string;
   doc_date: string | null;
   correspondent: string | null;
+  register: string;
+  external_ref: string | null;
+  external_date: string | null;
+  correspondent_id: string | null;
+  in_reply_to: string[];
   created_by: string | null;
   sealed_at: Date | null;
   created_at: Date;
 }
 
-const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, created_by, sealed_at, created_at`;
+const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, register, external_ref, to_char(external_date, 'YYYY-MM-DD') AS external_date, correspondent_id, in_reply_to, created_by, sealed_at, created_at`;
 
 function toBatch(r: BatchRow): BatchRecord {
   return {
@@ -86,6 +99,11 @@ function toBatch(r: BatchRow): BatchRecord {
     classification: r.classification,
     docDate: r.doc_date,
     correspondent: r.correspondent,
+    register: r.register,
+    externalRef: r.external_ref,
+    externalDate: r.external_date,
+    correspondentId: r.correspondent_id,
+    inReplyTo: r.in_reply_to,
     createdBy: r.created_by,
     sealedAt: r.sealed_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
@@ -125,18 +143,46 @@ async function stagedFiles(batchId: string, q: Queryable): Promise<StagedFile[]>
   }));
 }
 
+/** The registry fields a batch gives its documents. */
+type RegistryFieldName = 'register' | 'externalRef' | 'externalDate' | 'correspondentId' | 'inReplyTo';
+
 /** The metadata a document of `batch` is registered with (`title`: its own, or none). */
-export function batchMeta(batch: BatchRecord, title: string | null): DocumentMeta & { batchId: string } {
-  const { docType, department, classification, docDate, correspondent } = batch;
-  return { title, docType, department, classification, docDate, correspondent, batchId: batch.id, uploadedBy: batch.createdBy };
+export function batchMeta(
+  batch: BatchRecord,
+  title: string | null,
+): DocumentMeta & Pick<BatchRecord, RegistryFieldName> & { batchId: string } {
+  const { docType, department, classification, docDate, correspondent, register } = batch;
+  return {
+    title,
+    docType,
+    department,
+    classification,
+    docDate,
+    correspondent,
+    register,
+    externalRef: batch.externalRef ?? null,
+    externalDate: batch.externalDate ?? null,
+    correspondentId: batch.correspondentId ?? null,
+    inReplyTo: batch.inReplyTo ?? [],
+    batchId: batch.id,
+    uploadedBy: batch.createdBy,
+  };
 }
 
 export function createBatchesRepo(db: Db) {
   return {
-    async create(input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt'>): Promise<BatchRecord> {
+    /** A new batch; its register (default incoming) must exist (an unknown one is `unknown_register`). */
+    async create(
+      input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt' | RegistryFieldName> &
+        Partial<Pick<BatchRecord, RegistryFieldName>>,
+    ): Promise<BatchRecord> {
+      const register = input.register ?? INCOMING;
+      const known = await db.query('SELECT 1 FROM registers WHERE code = $1', [register]);
+      if (known.rows.length === 0) throw new DomainError('unknown_register', { ar: `(${register})`, en: `(${register})` });
       const res = await db.query<BatchRow>(
-        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${BATCH_COLUMNS}`,
+        `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent, created_by, register,
+           external_ref, external_date, correspondent_id, in_reply_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${BATCH_COLUMNS}`,
         [
           input.name,
           input.mode,
@@ -147,6 +193,11 @@ export function createBatchesRepo(db: Db) {
           input.docDate,
           input.correspondent,
           input.createdBy,
+          register,
+          input.externalRef ?? null,
+          input.externalDate ?? null,
+          input.correspondentId ?? null,
+          input.inReplyTo ?? [],
         ],
       );
       return toBatch(res.rows[0]!);
@@ -213,13 +264,14 @@ export function createBatchesRepo(db: Db) {
         doc_status: string | null;
         doc_error_code: string | null;
         doc_error_message: string | null;
+        register: string | null;
         registry_year: number | null;
         registry_seq: number | null;
       }>(
         `SELECT f.id, f.seq, f.name, f.size, f.sha256, f.outcome, f.document_id, f.page_count,
                 f.error_code, f.error_message, f.error_message_en,
                 d.status AS doc_status, d.error_code AS doc_error_code, d.error_message AS doc_error_message,
-                d.registry_year, d.registry_seq
+                d.register, d.registry_year, d.registry_seq
          FROM batch_files f LEFT JOIN documents d ON d.id = f.document_id
          WHERE f.batch_id = $1 ORDER BY f.seq`,
         [batchId],
@@ -241,7 +293,7 @@ export function createBatchesRepo(db: Db) {
           documentId: r.document_id,
           registryNo:
             r.registry_year !== null && r.registry_seq !== null
-              ? registryNo({ year: r.registry_year, seq: r.registry_seq })
+              ? registryNo({ register: r.register ?? INCOMING, year: r.registry_year, seq: r.registry_seq })
               : null,
           pageCount: r.page_count,
           error,
@@ -315,8 +367,9 @@ export type RestoredBatch = Omit<BatchRecord, 'createdBy' | 'uploadedBy'>;
 /** Puts back a batch (restore); its other documents may have brought it back already. */
 export async function restoreBatch(q: Queryable, b: RestoredBatch): Promise<void> {
   await q.query(
-    `INSERT INTO batches (id, name, mode, title, doc_type, department, classification, doc_date, correspondent, sealed_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO batches (id, name, mode, title, doc_type, department, classification, doc_date, correspondent, sealed_at, created_at,
+       register)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
     [
       b.id,
       b.name,
@@ -329,6 +382,7 @@ export async function restoreBatch(q: Queryable, b: RestoredBatch): Promise<void
       b.correspondent,
       b.sealedAt,
       b.createdAt,
+      b.register ?? INCOMING,
     ],
   );
 }

@@ -4,7 +4,7 @@
  * read from a bucket by `diwan restore`.
  */
 import type { Db, Queryable } from '../db';
-import { registryNo, type RegistryRef } from '../../kernel/registry';
+import { INCOMING, parseRegistryNo, registerOf, registryNo, type RegistryRef } from '../../kernel/registry';
 import { isUuid } from '../../kernel/text';
 
 export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
@@ -21,8 +21,24 @@ export interface DocumentMeta {
   uploadedBy?: string | null;
 }
 
+/** Where a document stands with its referrals (written by the referral code). */
+export type ReferralState = 'none' | 'open' | 'closed';
+
 export interface DocumentRecord extends DocumentMeta, RegistryRef {
   id: string;
+  /** The register (book) it is numbered in. */
+  register: string;
+  /** The sender's own number and date, as printed on the letter. */
+  externalRef: string | null;
+  /** YYYY-MM-DD. */
+  externalDate: string | null;
+  /** The correspondent's record; `correspondent` holds its Arabic name. */
+  correspondentId: string | null;
+  /** The correspondent's Latin name, read from its record (search finds the letter by it). */
+  correspondentEn?: string | null;
+  referralState: ReferralState;
+  /** The earliest due date (YYYY-MM-DD) among its open, not suspended referrals. */
+  referralDue: string | null;
   uploadedBy: string | null;
   registryNo: string;
   batchId: string | null;
@@ -46,8 +62,15 @@ export interface DocumentRecord extends DocumentMeta, RegistryRef {
 
 export interface DocumentRow {
   id: string;
+  register: string;
   registry_year: number;
   registry_seq: number;
+  external_ref: string | null;
+  external_date: string | null;
+  correspondent_id: string | null;
+  correspondent_en: string | null;
+  referral_state: ReferralState;
+  referral_due: string | null;
   title: string | null;
   doc_type: string | null;
   department: string | null;
@@ -72,16 +95,25 @@ export interface DocumentRow {
   updated_at: Date;
 }
 
-export const DOC_COLUMNS = `id, registry_year, registry_seq, title, doc_type, department, classification,
+export const DOC_COLUMNS = `id, register, registry_year, registry_seq, external_ref,
+  to_char(external_date, 'YYYY-MM-DD') AS external_date, correspondent_id,
+  (SELECT c.name_en FROM correspondents c WHERE c.id = correspondent_id) AS correspondent_en, referral_state,
+  to_char(referral_due, 'YYYY-MM-DD') AS referral_due, title, doc_type, department, classification,
   to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, original_name, original_mime, original_ext, original_size,
   original_sha256, status, page_count, error_code, error_message, stages, batch_id, text_layer, text_version, uploaded_by, created_at, updated_at`;
 
 export function toRecord(r: DocumentRow): DocumentRecord {
-  const ref = { year: r.registry_year, seq: r.registry_seq };
+  const ref = { register: r.register, year: r.registry_year, seq: r.registry_seq };
   return {
     id: r.id,
     ...ref,
     registryNo: registryNo(ref),
+    externalRef: r.external_ref,
+    externalDate: r.external_date,
+    correspondentId: r.correspondent_id,
+    correspondentEn: r.correspondent_en,
+    referralState: r.referral_state,
+    referralDue: r.referral_due,
     batchId: r.batch_id,
     uploadedBy: r.uploaded_by,
     textLayer: r.text_layer,
@@ -113,6 +145,15 @@ export async function documentBySha256(db: Queryable, sha: string): Promise<Docu
   return res.rows[0] ? toRecord(res.rows[0]) : undefined;
 }
 
+/** The document with this registry number (no register: the incoming book), if any. */
+export async function documentByRegistry(q: Queryable, ref: RegistryRef): Promise<DocumentRecord | undefined> {
+  const res = await q.query<DocumentRow>(
+    `SELECT ${DOC_COLUMNS} FROM documents WHERE register = $1 AND registry_year = $2 AND registry_seq = $3`,
+    [registerOf(ref), ref.year, ref.seq],
+  );
+  return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+}
+
 /** A document list counts its matches up to this many (or up to the page asked for, when further). */
 export const LIST_COUNT_CAP = 10_000;
 
@@ -126,12 +167,15 @@ export function createDocumentRecords(db: Db) {
 
     getBySha256: (sha: string): Promise<DocumentRecord | undefined> => documentBySha256(db, sha),
 
-    async getByRegistry(year: number, seq: number): Promise<DocumentRecord | undefined> {
-      const res = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents WHERE registry_year = $1 AND registry_seq = $2`,
-        [year, seq],
-      );
-      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    /** The document with this registry number (no register: the incoming book). */
+    async getByRegistry(year: number, seq: number, register: string = INCOMING): Promise<DocumentRecord | undefined> {
+      return documentByRegistry(db, { register, year, seq });
+    },
+
+    /** The document a registry number as typed names ("2026/000123", "outgoing/2026/1"), if any. */
+    async getByRegistryNo(no: string): Promise<DocumentRecord | undefined> {
+      const ref = parseRegistryNo(no);
+      return ref ? documentByRegistry(db, ref) : undefined;
     },
 
     async setStatus(id: string, status: DocumentStatus, error?: { code: string; message: string }): Promise<void> {
@@ -205,21 +249,25 @@ export function createDocumentRecords(db: Db) {
       return { total: Math.min(n, cap), totalExact: n <= cap, items: rows.rows.map(toRecord) };
     },
 
-    /** One page of archived documents in registry order, after `after` (the last page's `next`). */
+    /** One page of archived documents in registry order (register, year, number: the registry key's order), after `after` (the last page's `next`). */
     async archivedIdsPage(
-      after: { year: number; seq: number } | null,
+      after: { year: number; seq: number; register?: string } | null,
       limit: number,
-    ): Promise<{ ids: string[]; next: { year: number; seq: number } | null }> {
-      const res = await db.query<{ id: string; registry_year: number; registry_seq: number }>(
-        `SELECT id, registry_year, registry_seq FROM documents
-          WHERE status = 'archived' AND ($1::int IS NULL OR (registry_year, registry_seq) > ($1::int, $2::int))
-          ORDER BY registry_year, registry_seq LIMIT $3`,
-        [after?.year ?? null, after?.seq ?? 0, limit],
+    ): Promise<{ ids: string[]; next: { year: number; seq: number; register: string } | null }> {
+      const res = await db.query<{ id: string; register: string; registry_year: number; registry_seq: number }>(
+        `SELECT id, register, registry_year, registry_seq FROM documents
+          WHERE status = 'archived'
+            AND ($1::int IS NULL OR (register, registry_year, registry_seq) > ($3::text, $1::int, $2::int))
+          ORDER BY register, registry_year, registry_seq LIMIT $4`,
+        [after?.year ?? null, after?.seq ?? 0, after?.register ?? '', limit],
       );
       const last = res.rows[res.rows.length - 1];
       return {
         ids: res.rows.map((r) => r.id),
-        next: last && res.rows.length === limit ? { year: last.registry_year, seq: last.registry_seq } : null,
+        next:
+          last && res.rows.length === limit
+            ? { year: last.registry_year, seq: last.registry_seq, register: last.register }
+            : null,
       };
     },
 
@@ -267,8 +315,11 @@ export async function documentCount(q: Queryable): Promise<number> {
   return res.rows[0]!.n;
 }
 
-/** An archived document as a bucket describes it, to be put back as it was. */
-export type RestoredDocument = Pick<
+/** An archived document as a bucket describes it, to be put back as it was (manifests before registers lack the first four). */
+export type RestoredDocument = Partial<Pick<DocumentRecord, 'register' | 'externalRef' | 'externalDate' | 'correspondentId'>> &
+  RestoredCore;
+
+type RestoredCore = Pick<
   DocumentRecord,
   | 'id'
   | 'year'
@@ -297,8 +348,10 @@ export async function restoreDocumentRow(q: Queryable, d: RestoredDocument): Pro
   await q.query(
     `INSERT INTO documents (id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
        original_name, original_mime, original_ext, original_size, original_sha256, status, page_count, stages,
-       created_at, updated_at, batch_id, text_layer, text_version, correspondent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'archived', $14, $15, $16, now(), $17, $18, $19, $20)`,
+       created_at, updated_at, batch_id, text_layer, text_version, correspondent, register, external_ref, external_date,
+       correspondent_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'archived', $14, $15, $16, now(), $17, $18, $19, $20,
+       $21, $22, $23, $24)`,
     [
       d.id,
       d.year,
@@ -320,6 +373,10 @@ export async function restoreDocumentRow(q: Queryable, d: RestoredDocument): Pro
       d.textLayer,
       d.textVersion,
       d.correspondent,
+      d.register ?? INCOMING,
+      d.externalRef ?? null,
+      d.externalDate ?? null,
+      d.correspondentId ?? null,
     ],
   );
 }

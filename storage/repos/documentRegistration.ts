@@ -1,6 +1,7 @@
 /**
  * Registration and registry numbers (`registry_sequences`). Registration gives
- * each document a per-year registry number inside the same transaction that
+ * each document a number in its register (book) for the year, each book's
+ * sequence from 1, inside the same transaction that
  * inserts it, so a rolled-back registration (a duplicate) leaves no gap; the
  * UNIQUE constraint on the original's SHA-256 decides duplicates, never a
  * SELECT beforehand. The year is the registration's year where the registry
@@ -10,7 +11,10 @@ import crypto from 'node:crypto';
 import { inTransaction, isUniqueViolation, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger } from '../integrity/ledger';
 import { keys } from '../layout';
-import type { RegistryRef } from '../../kernel/registry';
+import { INCOMING, registerOf, type RegistryRef } from '../../kernel/registry';
+import { DomainError } from '../../kernel/errors';
+import { addLink } from './links';
+import { findOrCreateCorrespondent } from './correspondents';
 import {
   DOC_COLUMNS,
   documentBySha256,
@@ -24,6 +28,20 @@ import { insertPart, type PartRecord } from './documentFiles';
 export type NewPart = Omit<PartRecord, 'n' | 'key'>;
 
 export interface NewDocument extends DocumentMeta {
+  /** The register (book) to number it in; default incoming. Must exist. */
+  register?: string;
+  /** The sender's own number and date (YYYY-MM-DD) printed on the letter. */
+  externalRef?: string | null;
+  externalDate?: string | null;
+  /** The correspondent's record (`correspondent` then holds its Arabic name). */
+  correspondentId?: string | null;
+  /**
+   * Only a name given: the correspondent of this Arabic name (its normalised key
+   * as search normalises it) is found, or made, in the registration's transaction.
+   */
+  correspondentByName?: { nameAr: string; nameKey: string } | null;
+  /** Documents (ids) this one answers: a reply link to each, made in the registration's transaction. */
+  inReplyTo?: string[];
   batchId: string | null;
   textLayer: boolean;
   /** The original files, in page order; one for an ordinary upload. */
@@ -69,17 +87,29 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
       // The instant the record is created at (the transaction's), and its year where the registry is.
       const at = opts.at ?? (await tx.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
       const year = opts.year ?? registryYear(at, opts.timeZone ?? 'UTC');
+      const register = input.register ?? INCOMING;
+      if (!(await registerExists(tx, register))) throw new DomainError('unknown_register', { ar: register, en: register });
+      // The record's id is chosen here, so that a correspondent it brings in is ledgered as this document's
+      // (an auditor not cleared for the letter does not learn who sent it from the correspondent's entry).
+      const id = crypto.randomUUID();
+      let correspondentId = input.correspondentId ?? null;
+      let correspondent = input.correspondent;
+      if (!correspondentId && input.correspondentByName) {
+        const c = await findOrCreateCorrespondent(tx, input.correspondentByName, input.uploadedBy ?? null, id);
+        correspondentId = c.id;
+        correspondent = c.nameAr;
+      }
       const seq = await tx.query<{ last_seq: number }>(
-        `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, 1)
-         ON CONFLICT (year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
+        `INSERT INTO registry_sequences (register, year, last_seq) VALUES ($1, $2, 1)
+         ON CONFLICT (register, year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
          RETURNING last_seq`,
-        [year],
+        [register, year],
       );
       const ins = await tx.query<DocumentRow>(
         `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
            original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent,
-           uploaded_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+           uploaded_by, created_at, register, external_ref, external_date, correspondent_id, id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
          RETURNING ${DOC_COLUMNS}`,
         [
           year,
@@ -97,9 +127,14 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
           pageCount,
           input.batchId,
           input.textLayer,
-          input.correspondent,
+          correspondent,
           input.uploadedBy ?? null,
           at,
+          register,
+          input.externalRef ?? null,
+          input.externalDate ?? null,
+          correspondentId,
+          id,
         ],
       );
       const doc = toRecord(ins.rows[0]!);
@@ -112,6 +147,10 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
       await opts.onRegistered?.(tx, doc, parts);
       await appendLedger(tx, 'registered', doc.id, {
         registryNo: doc.registryNo,
+        register: doc.register,
+        externalRef: doc.externalRef,
+        externalDate: doc.externalDate,
+        correspondentId: doc.correspondentId,
         fingerprint,
         files: parts.map((p) => ({
           path: p.key.slice(p.key.lastIndexOf('/') + 1),
@@ -120,6 +159,9 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
           name: p.originalName,
         })),
       });
+      for (const to of new Set(input.inReplyTo ?? [])) {
+        await addLink(tx, { fromId: doc.id, toId: to, kind: 'reply', by: input.uploadedBy ?? null });
+      }
       return { kind: 'registered' as const, doc, parts };
     });
   } catch (e) {
@@ -130,17 +172,24 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
   }
 }
 
-/** Moves the year's sequence past `seq` (restore), so that number is never given again. */
+/** Moves the register's sequence for the year past `seq` (restore), so that number is never given again. */
 export async function advanceRegistrySequence(q: Queryable, ref: RegistryRef): Promise<void> {
   await q.query(
-    `INSERT INTO registry_sequences (year, last_seq) VALUES ($1, $2)
-     ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, $2)`,
-    [ref.year, ref.seq],
+    `INSERT INTO registry_sequences (register, year, last_seq) VALUES ($1, $2, $3)
+     ON CONFLICT (register, year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, $3)`,
+    [registerOf(ref), ref.year, ref.seq],
   );
 }
 
-/** The last registry number given in each year, oldest year first. */
-export async function registrySequences(q: Queryable): Promise<Array<{ year: number; lastSeq: number }>> {
-  const res = await q.query<{ year: number; last_seq: number }>('SELECT year, last_seq FROM registry_sequences ORDER BY year');
-  return res.rows.map((r) => ({ year: r.year, lastSeq: r.last_seq }));
+/** The last registry number given in each register and year, oldest year first. */
+export async function registrySequences(q: Queryable): Promise<Array<{ register: string; year: number; lastSeq: number }>> {
+  const res = await q.query<{ register: string; year: number; last_seq: number }>(
+    'SELECT register, year, last_seq FROM registry_sequences ORDER BY year, register',
+  );
+  return res.rows.map((r) => ({ register: r.register, year: r.year, lastSeq: r.last_seq }));
+}
+
+async function registerExists(q: Queryable, code: string): Promise<boolean> {
+  const res = await q.query('SELECT 1 FROM registers WHERE code = $1', [code]);
+  return res.rows.length > 0;
 }

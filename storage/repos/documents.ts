@@ -9,6 +9,9 @@ import { createDocumentRecords } from './documentRecords';
 import { createDocumentFiles } from './documentFiles';
 import { createDocumentPages } from './documentPages';
 import { registerDocument, type NewDocument, type RegisterOptions, type RegisterResult } from './documentRegistration';
+import { getRegister } from './registers';
+import { getCorrespondent } from './correspondents';
+import { linksOf } from './links';
 
 export type { DocumentMeta, DocumentRecord, DocumentStatus } from './documentRecords';
 export type { ArtefactRecord, PartRecord, ReplicaRecord } from './documentFiles';
@@ -23,6 +26,12 @@ export function createDocumentsRepo(db: Db) {
     register: (input: NewDocument, opts: RegisterOptions = {}): Promise<RegisterResult> => registerDocument(db, input, opts),
     ...createDocumentFiles(db),
     ...createDocumentPages(db),
+    /** The register (book) a document is numbered in. */
+    registerBook: (code: string) => getRegister(db, code),
+    /** A correspondent's record. */
+    correspondent: (id: string) => getCorrespondent(db, id),
+    /** A document's live links both ways (see links.ts). */
+    links: (id: string) => linksOf(db, id),
   };
 }
 

@@ -1,11 +1,24 @@
 /**
  * Versions of a document's text. The pipeline's reading is version 1; a
- * re-OCR (ingest/reocr.ts) adds the next one with its settings and reason.
- * Every version's page texts are kept in `page_texts` (the database refuses
- * to change or delete them); `pages` holds the current one, which search and
+ * re-OCR (ingest/reocr.ts) adds the next one with its settings and reason; a
+ * person correcting a page by hand adds one too (source 'person', who and
+ * why), the other pages carried over from the version it corrects. Every
+ * version's page texts are kept in `page_texts` (the database refuses to
+ * change or delete them); `pages` holds the current one, which search and
  * the viewer use.
+ *
+ * A person's version, step by step (src/http/texts.ts drives it):
+ *   reservePersonVersion   its number taken, the row written as not saved (a crash leaves it so, and says so)
+ *   -> ocr-vN.json stored  write-once, under a number no one else can take
+ *   -> finishPersonVersion one transaction: its page texts, the current pages, the document's version
+ *                          (which names its file and fingerprint), and the 'text-corrected' ledger entry
+ * The ledger entry carries the whole change (the page's text and word boxes), so the correction lives
+ * wherever the ledger does (both buckets); restore puts it back from there (textCorrectionReplay.ts).
+ * The file is the version whole, one of the document's stored files like a re-reading's: its
+ * 'text-corrected' entry vouches for it, fixity sweeps it, replication copies it offsite until it is there.
  */
-import { inTransaction, type Db, type Queryable } from '../db';
+import { inTransaction, type Db, type Queryable, type Tx } from '../db';
+import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import type { OcrWord, PageRecord } from './documents';
 
 /** How a page is segmented: Tesseract's automatic layout, one column, one uniform block, or sparse text (forms, tables). */
@@ -16,12 +29,24 @@ export interface TextSettings {
   layout: PageLayout;
 }
 
+/** How a person's version was made: who corrected which page. */
+export interface PersonSettings {
+  source: 'person';
+  by: string;
+  byUserId: string | null;
+  page: number;
+}
+
 export type TextVersionStatus = 'queued' | 'done' | 'failed';
 
 export interface TextVersion {
   version: number;
   status: TextVersionStatus;
-  settings: TextSettings | { source: string };
+  settings: TextSettings | PersonSettings | { source: string };
+  /** 'person' for a page corrected by hand; otherwise the machine's ('ocr', 'text-layer', a re-OCR's layout). */
+  source: string;
+  /** Who corrected it, for a person's version. */
+  by: string | null;
   reason: string | null;
   requestedAt: string;
   doneAt: string | null;
@@ -34,7 +59,7 @@ export interface TextVersion {
 interface Row {
   version: number;
   status: TextVersionStatus;
-  settings: TextSettings | { source: string };
+  settings: TextSettings | PersonSettings | { source: string };
   reason: string | null;
   requested_at: Date;
   done_at: Date | null;
@@ -48,6 +73,8 @@ const toVersion = (r: Row): TextVersion => ({
   version: r.version,
   status: r.status,
   settings: r.settings,
+  source: 'source' in r.settings ? r.settings.source : 're-ocr',
+  by: 'by' in r.settings ? r.settings.by : null,
   reason: r.reason,
   requestedAt: r.requested_at.toISOString(),
   doneAt: r.done_at?.toISOString() ?? null,
@@ -58,6 +85,28 @@ const toVersion = (r: Row): TextVersion => ({
 });
 
 export class TextVersionBusy extends Error {}
+
+/** The version a person's correction was to follow is no longer the current one (a reading finished meanwhile). */
+export class TextVersionMoved extends Error {}
+
+/** The first time a document gets a second version, the pipeline's reading is kept as version 1. */
+export async function keepFirstReading(tx: Tx, documentId: string, textLayer: boolean): Promise<void> {
+  const first = await tx.query('SELECT 1 FROM text_versions WHERE document_id = $1 AND version = 1', [documentId]);
+  if (first.rowCount !== 0) return;
+  await tx.query(
+    `INSERT INTO text_versions (document_id, version, status, settings, requested_at, done_at)
+     SELECT id, 1, 'done', $2, created_at, updated_at FROM documents WHERE id = $1`,
+    [documentId, JSON.stringify({ source: textLayer ? 'text-layer' : 'ocr' })],
+  );
+  await tx.query(
+    `INSERT INTO page_texts (document_id, version, n, text, confidence, words)
+     SELECT document_id, 1, n, text, confidence, words FROM pages WHERE document_id = $1`,
+    [documentId],
+  );
+}
+
+/** Until its transaction makes it current, a person's version is recorded as not saved. */
+const NOT_SAVED = 'not saved: interrupted before the corrected text was stored';
 
 /** A finished reading as the bucket holds it, to be put back (restore). */
 export interface RestoredTextVersion {
@@ -113,6 +162,33 @@ export interface TextVersionsRepo {
   /** Makes the version current: its texts go into `pages`, the document points at it. */
   finish(documentId: string, version: number, ocr: { key: string; sha256: string }): Promise<void>;
   fail(documentId: string, version: number, error: string): Promise<void>;
+  /**
+   * Takes the next version number for a person's correction, recorded as not
+   * saved until finishPersonVersion. Refused (TextVersionBusy) while a
+   * re-reading is queued. Answers the number and the version it follows.
+   */
+  reservePersonVersion(
+    documentId: string,
+    settings: PersonSettings,
+    reason: string,
+  ): Promise<{ version: number; baseVersion: number }>;
+  /** Makes a person's version current, with its ledger entry, in one transaction (see the top of this file). */
+  finishPersonVersion(documentId: string, done: PersonVersionDone): Promise<LedgerEntry>;
+  /** Records why a reserved person's version was not saved. */
+  personVersionFailed(documentId: string, version: number, error: string): Promise<void>;
+}
+
+/** A person's version, stored and ready to become current. */
+export interface PersonVersionDone {
+  version: number;
+  /** The version it corrects: still the current one, or TextVersionMoved. */
+  baseVersion: number;
+  /** Every page of the new version (the corrected one and those carried over). */
+  pages: PageRecord[];
+  /** Its stored `ocr-vN.json`. */
+  ocr: { key: string; sha256: string; size: number };
+  /** The ledger entry's payload: the whole change. */
+  payload: Record<string, unknown>;
 }
 
 export function createTextVersionsRepo(db: Db): TextVersionsRepo {
@@ -130,19 +206,7 @@ export function createTextVersionsRepo(db: Db): TextVersionsRepo {
         if (!d) throw new Error(`no document ${documentId}`);
         const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
         if (pending.rowCount) throw new TextVersionBusy('a re-reading of this document is already queued');
-        const first = await tx.query('SELECT 1 FROM text_versions WHERE document_id = $1 AND version = 1', [documentId]);
-        if (first.rowCount === 0) {
-          await tx.query(
-            `INSERT INTO text_versions (document_id, version, status, settings, requested_at, done_at)
-             SELECT id, 1, 'done', $2, created_at, updated_at FROM documents WHERE id = $1`,
-            [documentId, JSON.stringify({ source: d.text_layer ? 'text-layer' : 'ocr' })],
-          );
-          await tx.query(
-            `INSERT INTO page_texts (document_id, version, n, text, confidence, words)
-             SELECT document_id, 1, n, text, confidence, words FROM pages WHERE document_id = $1`,
-            [documentId],
-          );
-        }
+        await keepFirstReading(tx, documentId, d.text_layer);
         const res = await tx.query<Row>(
           `INSERT INTO text_versions (document_id, version, status, settings, reason)
            SELECT $1, max(version) + 1, 'queued', $2, $3 FROM text_versions WHERE document_id = $1
@@ -208,6 +272,63 @@ export function createTextVersionsRepo(db: Db): TextVersionsRepo {
       });
     },
 
+    async reservePersonVersion(documentId, settings, reason) {
+      return inTransaction(db, async (tx) => {
+        const doc = await tx.query<{ text_version: number; text_layer: boolean }>(
+          'SELECT text_version, text_layer FROM documents WHERE id = $1 FOR UPDATE',
+          [documentId],
+        );
+        const d = doc.rows[0];
+        if (!d) throw new Error(`no document ${documentId}`);
+        const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
+        if (pending.rowCount) throw new TextVersionBusy('a re-reading of this document is queued');
+        await keepFirstReading(tx, documentId, d.text_layer);
+        const res = await tx.query<{ version: number }>(
+          `INSERT INTO text_versions (document_id, version, status, settings, reason, error)
+           SELECT $1, max(version) + 1, 'failed', $2, $3, $4 FROM text_versions WHERE document_id = $1
+           RETURNING version`,
+          [documentId, JSON.stringify(settings), reason, NOT_SAVED],
+        );
+        return { version: res.rows[0]!.version, baseVersion: d.text_version };
+      });
+    },
+
+    async finishPersonVersion(documentId, done) {
+      return inTransaction(db, async (tx) => {
+        const doc = await tx.query<{ text_version: number }>('SELECT text_version FROM documents WHERE id = $1 FOR UPDATE', [
+          documentId,
+        ]);
+        if (doc.rows[0]?.text_version !== done.baseVersion) throw new TextVersionMoved('the current text changed meanwhile');
+        for (const p of done.pages) {
+          await tx.query(
+            `INSERT INTO page_texts (document_id, version, n, text, confidence, words) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [documentId, done.version, p.n, p.text, p.confidence, JSON.stringify(p.words)],
+          );
+        }
+        await makeCurrent(tx, documentId, done.version);
+        await tx.query(
+          `UPDATE text_versions SET status = 'done', done_at = now(), error = NULL, ocr_key = $3, ocr_sha256 = $4
+           WHERE document_id = $1 AND version = $2`,
+          [documentId, done.version, done.ocr.key, done.ocr.sha256],
+        );
+        // One of the document's stored files, as a re-reading's is: swept by fixity, copied offsite until it is there, verified.
+        await tx.query(
+          `INSERT INTO artefacts (document_id, kind, key, sha256, size, content_type) VALUES ($1, 'ocr-json', $2, $3, $4, 'application/json')
+           ON CONFLICT (document_id, key) DO NOTHING`,
+          [documentId, done.ocr.key, done.ocr.sha256, done.ocr.size],
+        );
+        return appendLedger(tx, 'text-corrected', documentId, done.payload);
+      });
+    },
+
+    async personVersionFailed(documentId, version, error) {
+      await db.query(`UPDATE text_versions SET error = $3 WHERE document_id = $1 AND version = $2 AND status = 'failed'`, [
+        documentId,
+        version,
+        `not saved: ${error}`.slice(0, 1000),
+      ]);
+    },
+
     async fail(documentId, version, error) {
       await db.query(
         `UPDATE text_versions SET status = 'failed', done_at = now(), error = $3 WHERE document_id = $1 AND version = $2 AND status = 'queued'`,
@@ -215,4 +336,14 @@ export function createTextVersionsRepo(db: Db): TextVersionsRepo {
       );
     },
   };
+}
+
+/** Puts a version's page texts into `pages` and points the document at it. */
+export async function makeCurrent(tx: Tx, documentId: string, version: number): Promise<void> {
+  await tx.query(
+    `UPDATE pages p SET text = t.text, confidence = t.confidence, words = t.words
+     FROM page_texts t WHERE t.document_id = p.document_id AND t.n = p.n AND t.document_id = $1 AND t.version = $2`,
+    [documentId, version],
+  );
+  await tx.query('UPDATE documents SET text_version = $2, updated_at = now() WHERE id = $1', [documentId, version]);
 }

@@ -17,6 +17,7 @@
  */
 import type { Db } from '../db';
 import { crashPoint } from '../../kernel/crashPoints';
+import { registryNo } from '../../kernel/registry';
 import { placeOfKey, readManifest, type ReadManifest } from './bucket';
 import { checkDocument, type DocumentRestore } from './document';
 import { restoredIds, restoredPlaces, writeDocuments, type CheckedDocument } from './documentRows';
@@ -55,7 +56,7 @@ export async function restoreBatch(ctx: BatchRestore, keys: string[]): Promise<v
   );
   const outcomes: Outcome[] = keys.map((key, i) => {
     const p = places[i];
-    return { key, problems: [], present: p !== undefined && present.has(`${p.year}/${p.seq}`) };
+    return { key, problems: [], present: p !== undefined && present.has(registryNo(p)) };
   });
   const todo = outcomes.filter((o) => !o.present);
 

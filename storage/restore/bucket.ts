@@ -14,7 +14,7 @@ import { segmentKeys } from '../integrity/ledgerExport';
 import { documentPrefix } from '../layout';
 import { parseManifest, type Manifest } from '../manifest';
 import type { ObjectStore } from '../objectStore';
-import type { RegistryRef } from '../../kernel/registry';
+import { INCOMING, type RegistryRef } from '../../kernel/registry';
 
 /** A manifest as read: its stored bytes and what they say. */
 export interface ReadManifest {
@@ -42,10 +42,10 @@ export async function ledgerSegmentKeys(source: ObjectStore): Promise<string[]> 
 }
 
 /** The registry number a manifest key stands for, when the key is the canonical place of that number. */
-export function placeOfKey(key: string): RegistryRef | undefined {
-  const m = /^documents\/(\d+)\/(\d+)\/manifest\.json$/.exec(key);
+export function placeOfKey(key: string): Required<RegistryRef> | undefined {
+  const m = /^documents\/(?:([a-z][a-z0-9-]{1,30})\/)?(\d+)\/(\d+)\/manifest\.json$/.exec(key);
   if (!m) return undefined;
-  const ref = { year: Number(m[1]), seq: Number(m[2]) };
+  const ref = { register: m[1] ?? INCOMING, year: Number(m[2]), seq: Number(m[3]) };
   return `${documentPrefix(ref)}${MANIFEST}` === key ? ref : undefined;
 }
 

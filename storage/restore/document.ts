@@ -6,7 +6,7 @@
  * Its rows are written with its batch's (documentRows.ts).
  */
 import { sha256 } from '../hash';
-import type { LedgerEntry } from '../integrity/ledger';
+import { LATER_READINGS, type LedgerEntry } from '../integrity/ledger';
 import { manifestOriginal, manifestPlace, type ManifestFile } from '../manifest';
 import type { ObjectStore } from '../objectStore';
 import { ocrFileProblem, parseOcrFile, type OcrFile } from '../ocrFile';
@@ -95,7 +95,7 @@ export async function checkDocument(
   return { m, prefix, ref, original: manifestOriginal(m, files), files, manifest, texts, offsiteName: ctx.offsiteName };
 }
 
-/** Later readings (re-OCR) are not in the manifest, which was written once; the ledger vouches for them. */
+/** Later readings (re-OCR, a person's correction) are not in the manifest, which was written once; the ledger vouches for them. */
 async function laterReadings(
   ctx: DocumentRestore,
   registryNo: string,
@@ -104,7 +104,7 @@ async function laterReadings(
   problems: string[],
 ): Promise<ManifestFile[]> {
   const files: ManifestFile[] = [];
-  for (const r of entries.filter((e) => e.event === 'reocr')) {
+  for (const r of entries.filter((e) => LATER_READINGS.includes(e.event))) {
     const version = Number(r.payload.version);
     const path = `ocr-v${version}.json`;
     const there = await ctx.source.stat(`${prefix}${path}`).catch(() => undefined);

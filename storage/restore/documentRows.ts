@@ -11,7 +11,7 @@
  * once per batch instead of once per row.
  */
 import { inTransaction, type Db, type Queryable, type Tx } from '../db';
-import type { RegistryRef } from '../../kernel/registry';
+import { INCOMING, registerOf, registryNo, type RegistryRef } from '../../kernel/registry';
 import { manifestParts, type Manifest, type ManifestFile } from '../manifest';
 import type { OcrFile } from '../ocrFile';
 
@@ -55,7 +55,10 @@ function rowsOf(docs: CheckedDocument[]) {
   const stages = Object.fromEntries(RESTORED_STAGES.map((s) => [s, verifiedAt]));
   const batches = new Map<string, Row>();
   const documents: Row[] = [];
-  const sequences = new Map<number, number>();
+  /** By "register/year": the register, the year and the highest number restored. */
+  const sequences = new Map<string, { register: string; year: number; seq: number }>();
+  const registers = new Map<string, Row>();
+  const correspondents = new Map<string, Row>();
   const parts: Row[] = [];
   const artefacts: Row[] = [];
   const replicas: Row[] = [];
@@ -78,12 +81,34 @@ function rowsOf(docs: CheckedDocument[]) {
         classification: b.classification,
         doc_date: b.docDate,
         correspondent: b.correspondent,
+        register: b.register ?? INCOMING,
         sealed_at: b.sealedAt,
         created_at: b.createdAt,
       });
     }
+    const register = registerOf(ref);
+    if (m.register) {
+      const g = m.register;
+      registers.set(g.code, {
+        code: g.code,
+        name_ar: g.nameAr,
+        name_en: g.nameEn,
+        letter_ar: g.letterAr,
+        letter_en: g.letterEn,
+        direction: g.direction,
+      });
+    }
+    if (m.correspondent) {
+      const c = m.correspondent;
+      // The name key is put right by the correspondent's own ledger entries, replayed after the documents.
+      correspondents.set(c.id, { id: c.id, name_ar: c.nameAr, name_en: c.nameEn, name_key: c.nameAr, kind: c.kind });
+    }
     documents.push({
       id,
+      register,
+      external_ref: m.metadata.externalRef ?? null,
+      external_date: m.metadata.externalDate ?? null,
+      correspondent_id: m.correspondent?.id ?? null,
       registry_year: ref.year,
       registry_seq: ref.seq,
       title: m.metadata.title,
@@ -104,7 +129,8 @@ function rowsOf(docs: CheckedDocument[]) {
       text_version: current?.textVersion.version ?? 1,
       correspondent: m.metadata.correspondent ?? null,
     });
-    sequences.set(ref.year, Math.max(sequences.get(ref.year) ?? 0, ref.seq));
+    const book = `${register}/${ref.year}`;
+    sequences.set(book, { register, year: ref.year, seq: Math.max(sequences.get(book)?.seq ?? 0, ref.seq) });
     for (const p of manifestParts(m, ref, original)) {
       parts.push({
         document_id: id,
@@ -155,7 +181,19 @@ function rowsOf(docs: CheckedDocument[]) {
       }
     }
   }
-  return { batches: [...batches.values()], documents, sequences, parts, artefacts, replicas, pages, versions, pageTexts };
+  return {
+    registers: [...registers.values()],
+    correspondents: [...correspondents.values()],
+    batches: [...batches.values()],
+    documents,
+    sequences: [...sequences.values()],
+    parts,
+    artefacts,
+    replicas,
+    pages,
+    versions,
+    pageTexts,
+  };
 }
 
 /** Writes the rows of `docs` in one transaction: all of them, or (on any error) none. */
@@ -163,31 +201,49 @@ export async function writeDocuments(db: Db, docs: CheckedDocument[]): Promise<v
   if (docs.length === 0) return;
   const r = rowsOf(docs);
   await inTransaction(db, async (tx) => {
+    // The registers and correspondents the documents name, unless there already (the ledger's entries put them right).
+    await insertRows(
+      tx,
+      'registers',
+      'code text, name_ar text, name_en text, letter_ar text, letter_en text, direction text',
+      r.registers,
+      'ON CONFLICT (code) DO NOTHING',
+    );
+    await insertRows(
+      tx,
+      'correspondents',
+      'id uuid, name_ar text, name_en text, name_key text, kind text',
+      r.correspondents,
+      'ON CONFLICT (id) DO NOTHING',
+    );
     await insertRows(
       tx,
       'batches',
       `id uuid, name text, mode text, title text, doc_type text, department text, classification text, doc_date date,
-       correspondent text, sealed_at timestamptz, created_at timestamptz`,
+       correspondent text, register text, sealed_at timestamptz, created_at timestamptz`,
       r.batches,
       'ON CONFLICT (id) DO NOTHING',
     );
     await tx.query(
       `INSERT INTO documents (id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
          original_name, original_mime, original_ext, original_size, original_sha256, status, page_count, stages,
-         created_at, updated_at, batch_id, text_layer, text_version, correspondent)
+         created_at, updated_at, batch_id, text_layer, text_version, correspondent, register, external_ref, external_date,
+         correspondent_id)
        SELECT id, registry_year, registry_seq, title, doc_type, department, classification, doc_date,
          original_name, original_mime, original_ext, original_size, original_sha256, 'archived', page_count, stages,
-         created_at, now(), batch_id, text_layer, text_version, correspondent
+         created_at, now(), batch_id, text_layer, text_version, correspondent, register, external_ref, external_date,
+         correspondent_id
        FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, registry_year int, registry_seq int, title text, doc_type text,
          department text, classification text, doc_date date, original_name text, original_mime text, original_ext text,
          original_size bigint, original_sha256 text, page_count int, stages jsonb, created_at timestamptz, batch_id uuid,
-         text_layer boolean, text_version int, correspondent text)`,
+         text_layer boolean, text_version int, correspondent text, register text, external_ref text, external_date date,
+         correspondent_id uuid)`,
       [JSON.stringify(r.documents)],
     );
     await tx.query(
-      `INSERT INTO registry_sequences (year, last_seq) SELECT * FROM unnest($1::int[], $2::int[])
-       ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, EXCLUDED.last_seq)`,
-      [[...r.sequences.keys()], [...r.sequences.values()]],
+      `INSERT INTO registry_sequences (register, year, last_seq) SELECT * FROM unnest($1::text[], $2::int[], $3::int[])
+       ON CONFLICT (register, year) DO UPDATE SET last_seq = GREATEST(registry_sequences.last_seq, EXCLUDED.last_seq)`,
+      [r.sequences.map((s) => s.register), r.sequences.map((s) => s.year), r.sequences.map((s) => s.seq)],
     );
     await insertRows(
       tx,
@@ -229,12 +285,12 @@ export async function writeDocuments(db: Db, docs: CheckedDocument[]): Promise<v
 /** The registry numbers among `places` that a restored document holds already. */
 export async function restoredPlaces(q: Queryable, places: RegistryRef[]): Promise<Set<string>> {
   if (places.length === 0) return new Set();
-  const res = await q.query<{ registry_year: number; registry_seq: number }>(
-    `SELECT registry_year, registry_seq FROM documents
-     WHERE (registry_year, registry_seq) IN (SELECT * FROM unnest($1::int[], $2::int[]))`,
-    [places.map((p) => p.year), places.map((p) => p.seq)],
+  const res = await q.query<{ register: string; registry_year: number; registry_seq: number }>(
+    `SELECT register, registry_year, registry_seq FROM documents
+     WHERE (register, registry_year, registry_seq) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::int[]))`,
+    [places.map(registerOf), places.map((p) => p.year), places.map((p) => p.seq)],
   );
-  return new Set(res.rows.map((r) => `${r.registry_year}/${r.registry_seq}`));
+  return new Set(res.rows.map((r) => registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq })));
 }
 
 /** Those of `ids` that are restored already. */

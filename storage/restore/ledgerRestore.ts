@@ -13,6 +13,7 @@ import { entryHash, type LedgerEntry } from '../integrity/ledger';
 import type { Manifest } from '../manifest';
 import type { ObjectStore } from '../objectStore';
 import { advanceRegistrySequence } from '../repos/documentRegistration';
+import { parseRegistryNo } from '../../kernel/registry';
 import { checkpointKeys, ledgerSegmentKeys } from './bucket';
 import {
   checkpointRecorded,
@@ -113,9 +114,14 @@ export async function keepRegisteredNumbers(db: Db, failed: string[], report: Re
   for (;;) {
     const page = await registeredNotRestored(db, after, failed, REGISTERED_PAGE);
     for (const e of page) {
-      const [year, seq] = e.registryNo.split('/').map(Number);
-      if (!year || !seq) continue;
-      await advanceRegistrySequence(db, { year, seq });
+      const ref = parseRegistryNo(e.registryNo);
+      if (!ref) continue;
+      const known = await db.query('SELECT 1 FROM registers WHERE code = $1', [ref.register]);
+      if (known.rows.length === 0) {
+        report.problems.push(`${e.registryNo}: its register ${ref.register} is not known here; its number is not kept`);
+        continue;
+      }
+      await advanceRegistrySequence(db, ref);
       report.problems.push(
         `${e.registryNo}: registered (ledger entry ${e.seq}) but not archived in ${report.from}; its number stays used`,
       );

@@ -64,13 +64,13 @@ export async function continueLedgerSequence(q: Queryable): Promise<void> {
   await q.query(`SELECT setval(pg_get_serial_sequence('ledger', 'seq'), GREATEST((SELECT max(seq) FROM ledger), 1))`);
 }
 
-/** The entries that vouch for the documents `ids` ('archived', 'reocr'), by document, oldest first. */
+/** The entries that vouch for the documents `ids` ('archived', and the later readings'), by document, oldest first. */
 export async function vouchingEntries(q: Queryable, ids: string[]): Promise<Map<string, LedgerEntry[]>> {
   const byDocument = new Map<string, LedgerEntry[]>();
   if (ids.length === 0) return byDocument;
   const res = await q.query<LedgerRow & { document_id: string }>(
     `SELECT ${LEDGER_COLUMNS} FROM ledger
-     WHERE document_id = ANY($1::uuid[]) AND event IN ('archived', 'reocr') ORDER BY seq`,
+     WHERE document_id = ANY($1::uuid[]) AND event IN ('archived', 'reocr', 'text-corrected') ORDER BY seq`,
     [ids],
   );
   for (const r of res.rows) {

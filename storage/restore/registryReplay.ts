@@ -9,13 +9,38 @@
  */
 import { inTransaction, type Db, type Tx } from '../db';
 import type { LedgerEntry } from '../integrity/ledger';
+import { replayCorrection } from '../repos/corrections';
+import { replayTextCorrection } from '../repos/textCorrectionReplay';
 import type { RestoreReport } from './report';
+import {
+  replayDeadlineResumed,
+  replayDeadlineSuspended,
+  replayDirective,
+  replayReferralClosed,
+  replayReferred,
+} from '../repos/referralReplay';
+import { replayRegisterCreated } from '../repos/registers';
+import { replayCorrespondent } from '../repos/correspondents';
+import { replayLinked, replayUnlinked } from '../repos/links';
 
 /** Puts one entry's change back; answers false when it could not apply (its document is missing). */
 export type ReplayHandler = (tx: Tx, entry: LedgerEntry) => Promise<boolean>;
 
 /** The ledger events that rebuild the registry's tables, and how each is put back. */
-export const REPLAY: Record<string, ReplayHandler> = {};
+export const REPLAY: Record<string, ReplayHandler> = {
+  referred: replayReferred,
+  'referral-closed': replayReferralClosed,
+  'deadline-suspended': replayDeadlineSuspended,
+  'deadline-resumed': replayDeadlineResumed,
+  directive: replayDirective,
+  corrected: replayCorrection,
+  'text-corrected': replayTextCorrection,
+  'register-created': replayRegisterCreated,
+  'correspondent-created': replayCorrespondent,
+  'correspondent-changed': replayCorrespondent,
+  linked: replayLinked,
+  unlinked: replayUnlinked,
+};
 
 const PAGE = 1000;
 

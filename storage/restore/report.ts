@@ -8,7 +8,7 @@ export interface RestoreReport {
   checkpoints: number;
   /** The registry's own work put back from the ledger: changes replayed, and skipped for a missing document. */
   registryWork: { replayed: number; skipped: number };
-  registry: Array<{ year: number; lastSeq: number }>;
+  registry: Array<{ register: string; year: number; lastSeq: number }>;
   problems: string[];
   ms: number;
 }

@@ -57,6 +57,11 @@ export class MemoryDocuments {
     return this as unknown as DocumentsRepo;
   }
 
+  /** No links between documents in memory: a letter here answers none. */
+  async links(_id: string): Promise<{ from: never[]; to: never[] }> {
+    return { from: [], to: [] };
+  }
+
   /** Test setup: the originals of a document. */
   setParts(id: string, parts: PartRecord[]): void {
     this.partRows.set(id, clone(parts));
@@ -162,6 +167,12 @@ export function makeDoc(overrides: Partial<DocumentRecord> = {}): DocumentRecord
   const seq = overrides.seq ?? 123;
   return {
     id: '0b7f3c1e-4a5d-4c8e-9f21-6d3a2b1c0e9f',
+    register: 'incoming',
+    externalRef: null,
+    externalDate: null,
+    correspondentId: null,
+    referralState: 'none',
+    referralDue: null,
     year,
     seq,
     registryNo: `${year}/${String(seq).padStart(6, '0')}`,

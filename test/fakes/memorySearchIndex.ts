@@ -109,7 +109,7 @@ export class MemorySearchIndex implements SearchIndex {
     for (const p of [...matched].sort((a, b) => a.page - b.page))
       if (!firstPages.has(p.documentId)) firstPages.set(p.documentId, p);
     const hits = [...firstPages.values()].sort(SORTS[req.sort]);
-    const facets = { docType: {}, department: {}, year: {} } as SearchResult['facets'];
+    const facets = { docType: {}, department: {}, year: {}, register: {}, referralState: {} } as SearchResult['facets'];
     const add = (to: Record<string, number>, v: string | number | null) => {
       if (v !== null) to[String(v)] = (to[String(v)] ?? 0) + 1;
     };
@@ -117,6 +117,8 @@ export class MemorySearchIndex implements SearchIndex {
       add(facets.docType, h.docType);
       add(facets.department, h.department);
       add(facets.year, h.registryYear);
+      add(facets.register, h.register);
+      add(facets.referralState, h.referralState);
     }
     return {
       total: hits.length,
@@ -132,6 +134,11 @@ export class MemorySearchIndex implements SearchIndex {
         registeredAt: new Date(h.registeredAt).toISOString(),
         docDate: h.docDate === null ? null : new Date(h.docDate).toISOString().slice(0, 10),
         needsReview: h.needsReview,
+        register: h.register,
+        externalRef: h.externalRef,
+        correspondent: h.correspondent,
+        referralState: h.referralState,
+        referralDue: h.referralDue === null ? null : new Date(h.referralDue).toISOString().slice(0, 10),
       })),
       facets,
       registryMatch: exact.length > 0 ? (named ?? null) : null,

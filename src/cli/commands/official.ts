@@ -32,11 +32,20 @@ const SEARCH_OPTIONS = [
   'to',
   'doc-from',
   'doc-to',
+  'register',
+  'correspondent-id',
+  'referral-state',
   'sort',
   'limit',
   'offset',
 ];
-const SEARCH_PARAM: Record<string, string> = { batch: 'batchId', 'doc-from': 'docFrom', 'doc-to': 'docTo' };
+const SEARCH_PARAM: Record<string, string> = {
+  batch: 'batchId',
+  'doc-from': 'docFrom',
+  'doc-to': 'docTo',
+  'correspondent-id': 'correspondentId',
+  'referral-state': 'referralState',
+};
 
 interface SearchHitView {
   id: string;
@@ -61,7 +70,7 @@ function plain(html: string): string {
 }
 
 export async function search(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'needs-review'], options: SEARCH_OPTIONS });
+  const args = parseArgs(argv, { flags: ['json', 'needs-review', 'overdue'], options: SEARCH_OPTIONS });
   const q = args.positionals.join(' ').trim();
   const params = new URLSearchParams();
   if (q) params.set('q', q);
@@ -70,6 +79,7 @@ export async function search(config: Config, argv: string[]): Promise<number> {
     if (v !== undefined) params.set(SEARCH_PARAM[name] ?? name, v);
   }
   if (args.flags.has('needs-review')) params.set('needsReview', 'true');
+  if (args.flags.has('overdue')) params.set('overdue', 'true');
   if (!q && [...params.keys()].every((k) => ['sort', 'limit', 'offset'].includes(k)))
     throw new UsageError('search needs a QUERY or a filter');
   const res = await createClient(config).get<{ total: number; registryMatch: string | null; hits: SearchHitView[] }>(

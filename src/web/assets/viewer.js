@@ -155,6 +155,14 @@
       a.textContent = digits(f.registryNo);
       a.className = 'registry-no';
       ui.result.appendChild(a);
+      // The registration receipt (an A5 PDF) to print for whoever brought the letter.
+      const receipt = document.createElement('a');
+      receipt.href = `/api/v1/documents/${f.documentId}/receipt.pdf`;
+      receipt.target = '_blank';
+      receipt.rel = 'noopener';
+      receipt.className = 'receipt-link';
+      receipt.textContent = lang === 'ar' ? 'الإيصال' : 'Receipt';
+      ui.result.append(' · ', receipt);
     }
     if (f.error) ui.result.textContent = lang === 'ar' ? f.error.message : f.error.messageEn;
   };
@@ -166,7 +174,8 @@
     start.disabled = true;
     const data = Object.fromEntries(new FormData(form).entries());
     const meta = {};
-    for (const k of ['name', 'title', 'docType', 'department', 'classification', 'docDate', 'correspondent', 'mode']) {
+    const shared = ['name', 'title', 'docType', 'department', 'classification', 'docDate', 'correspondent', 'mode'];
+    for (const k of [...shared, 'register', 'externalRef', 'externalDate', 'inReplyTo']) {
       if (data[k]) meta[k] = data[k];
     }
     try {

@@ -5,7 +5,8 @@
  */
 import type { SearchResult } from '../../../search/searchIndex';
 import { escapeHtml as esc } from '../../../kernel/text';
-import { date, num, t, type Lang } from '../i18n';
+import { date, num, t, wordsOf, type Lang } from '../i18n';
+import type { RegisterRecord } from '../../../storage/repos/registers';
 import { layout, queryString, type PageCtx, type QueryParams } from '../layout';
 
 export interface SearchFilters {
@@ -15,6 +16,23 @@ export interface SearchFilters {
   from?: string;
   to?: string;
   needsReview?: boolean;
+  register?: string;
+  correspondentId?: string;
+  overdue?: boolean;
+}
+
+const w = wordsOf({
+  register: ['السجل', 'Register'],
+  overdue: ['متأخرة عن موعد الإحالة', 'Overdue referrals'],
+  correspondent: ['جهة المراسلة', 'Correspondent'],
+  externalRef: ['مرجع المرسِل', "Sender's ref."],
+  anyCorrespondent: ['(إزالة)', '(remove)'],
+});
+
+/** A register's name in the page's language, by its code. */
+function registerName(lang: Lang, registers: RegisterRecord[], code: string): string {
+  const r = registers.find((x) => x.code === code);
+  return r ? (lang === 'ar' ? r.nameAr : r.nameEn) : code;
 }
 
 /** One matching page, as the results list shows it. */
@@ -30,6 +48,9 @@ export interface SearchHitView {
   registeredAt: string;
   docDate: string | null;
   needsReview: boolean;
+  register?: string;
+  externalRef?: string | null;
+  correspondent?: string | null;
 }
 
 export interface SearchPageData {
@@ -39,6 +60,8 @@ export interface SearchPageData {
   offset: number;
   limit: number;
   hits: SearchHitView[];
+  /** Every register, for the register filter and the names of its facet. */
+  registers?: RegisterRecord[];
 }
 
 /** The query and filters every link on the page keeps (a facet or the pager changes one of them). */
@@ -52,17 +75,26 @@ function baseQuery(d: SearchPageData): QueryParams {
     from: f.from,
     to: f.to,
     needsReview: f.needsReview,
+    register: f.register,
+    correspondentId: f.correspondentId,
+    overdue: f.overdue,
   };
 }
 
 /** The eight commonest values of one facet, each a link that filters by it. */
-function facetLinks(lang: Lang, base: QueryParams, name: 'type' | 'department' | 'year', counts: Record<string, number>): string {
+function facetLinks(
+  lang: Lang,
+  base: QueryParams,
+  name: 'type' | 'department' | 'year' | 'register',
+  counts: Record<string, number>,
+  label: (v: string) => string = (v) => (name === 'year' ? num(lang, v) : v),
+): string {
   return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8)
     .map(
       ([value, n]) =>
-        `<div class="facet"><a href="/search${esc(queryString({ ...base, [name]: value, offset: undefined }))}">${esc(name === 'year' ? num(lang, value) : value)}</a><span class="muted">${num(lang, n)}</span></div>`,
+        `<div class="facet"><a href="/search${esc(queryString({ ...base, [name]: value, offset: undefined }))}">${esc(label(value))}</a><span class="muted">${num(lang, n)}</span></div>`,
     )
     .join('');
 }
@@ -78,11 +110,33 @@ function filterOptions(lang: Lang, counts: Record<string, number>, current: stri
     .join('');
 }
 
+/** The register select, the overdue box and the correspondent chosen (from a correspondent's page). */
+function registryFilters(lang: Lang, d: SearchPageData, base: QueryParams): string {
+  const f = d.filters;
+  const registers = d.registers ?? [];
+  const options = [`<option value="">${t(lang, 'any')}</option>`]
+    .concat(
+      registers.map(
+        (r) =>
+          `<option value="${esc(r.code)}"${r.code === f.register ? ' selected' : ''}>${esc(registerName(lang, registers, r.code))}</option>`,
+      ),
+    )
+    .join('');
+  const corr = f.correspondentId
+    ? `<input type="hidden" name="correspondentId" value="${esc(f.correspondentId)}"><p>${w(lang, 'correspondent')}: <a href="/correspondents/${esc(encodeURIComponent(f.correspondentId))}">…</a> <a href="/search${esc(queryString({ ...base, correspondentId: undefined, offset: undefined }))}">${w(lang, 'anyCorrespondent')}</a></p>`
+    : '';
+  return `<label>${w(lang, 'register')}<select name="register" id="filter-register">${options}</select></label>
+      <label><input type="checkbox" name="overdue" value="true" id="filter-overdue"${f.overdue ? ' checked' : ''}> ${w(lang, 'overdue')}</label>
+      ${corr}`;
+}
+
 function filtersAside(lang: Lang, d: SearchPageData, base: QueryParams): string {
   const f = d.filters;
   const facets = d.result.facets;
+  const registers = d.registers ?? [];
   return `<aside class="card filters">
       <h2>${t(lang, 'filters')}</h2>
+      ${registryFilters(lang, d, base)}
       <label>${t(lang, 'from')}<input type="date" name="from" value="${esc(f.from ?? '')}"></label>
       <label>${t(lang, 'to')}<input type="date" name="to" value="${esc(f.to ?? '')}"></label>
       <label>${t(lang, 'type')}<select name="type">${filterOptions(lang, facets.docType, f.type)}</select></label>
@@ -93,6 +147,7 @@ function filtersAside(lang: Lang, d: SearchPageData, base: QueryParams): string 
       <h2>${t(lang, 'type')}</h2>${facetLinks(lang, base, 'type', facets.docType)}
       <h2>${t(lang, 'department')}</h2>${facetLinks(lang, base, 'department', facets.department)}
       <h2>${t(lang, 'year')}</h2>${facetLinks(lang, base, 'year', facets.year)}
+      <h2>${w(lang, 'register')}</h2><div id="facet-register">${facetLinks(lang, base, 'register', facets.register ?? {}, (v) => registerName(lang, registers, v))}</div>
     </aside>`;
 }
 
@@ -103,7 +158,7 @@ function hitItem(ctx: PageCtx, h: SearchHitView, q: string): string {
   <a href="${esc(href)}"><img src="/api/v1/documents/${encodeURIComponent(h.id)}/pages/${h.page}/thumb" alt="" loading="lazy" width="96" height="128"></a>
   <div>
     <a class="title" href="${esc(href)}"><bdi>${esc(h.title ?? num(lang, h.registryNo))}</bdi></a>
-    <div class="meta"><span>${t(lang, 'registryNo')}: <bdi>${num(lang, h.registryNo)}</bdi></span><span>${date(lang, h.registeredAt, false, ctx.timeZone)}</span>${h.docType ? `<span class="badge">${esc(h.docType)}</span>` : ''}${h.department ? `<span>${esc(h.department)}</span>` : ''}<span>${t(lang, 'page')} ${num(lang, h.page)}</span>${h.needsReview ? `<span class="badge warn">${t(lang, 'needsReview')}</span>` : ''}</div>
+    <div class="meta"><span>${t(lang, 'registryNo')}: <bdi>${num(lang, h.registryNo)}</bdi></span><span>${date(lang, h.registeredAt, false, ctx.timeZone)}</span>${h.docType ? `<span class="badge">${esc(h.docType)}</span>` : ''}${h.department ? `<span>${esc(h.department)}</span>` : ''}<span>${t(lang, 'page')} ${num(lang, h.page)}</span>${h.externalRef ? `<span>${w(lang, 'externalRef')}: <bdi>${esc(h.externalRef)}</bdi></span>` : ''}${h.correspondent ? `<span>${esc(h.correspondent)}</span>` : ''}${h.needsReview ? `<span class="badge warn">${t(lang, 'needsReview')}</span>` : ''}</div>
     <p class="snippet">${h.snippet}</p>
   </div>
 </li>`;

@@ -4,7 +4,8 @@
  * script sends them (its words come in a JSON block, not inline script).
  */
 import { escapeHtml as esc } from '../../../kernel/text';
-import { num, t, type Lang } from '../i18n';
+import { num, t, wordsOf, type Lang } from '../i18n';
+import type { RegisterRecord } from '../../../storage/repos/registers';
 import { layout, type PageCtx } from '../layout';
 
 /** The words the browser script shows for each file's state, as JSON safe inside a script element. */
@@ -22,6 +23,29 @@ function scriptWords(lang: Lang): string {
 export interface FilingChoices {
   classifications: readonly string[];
   departments: string[] | null;
+  /** The registers (books) to number in; the first is chosen. */
+  registers?: RegisterRecord[];
+}
+
+const w = wordsOf({
+  register: ['السجل', 'Register'],
+  externalRef: ['مرجع المرسِل (رقمه على الكتاب)', "Sender's reference (their number)"],
+  externalDate: ['تاريخ مرجع المرسِل', "Sender's reference date"],
+  inReplyTo: ['ردٌّ على رقم القيد', 'In reply to registry no.'],
+});
+
+/** The register, the sender's reference and date, and the registry number the letter answers. */
+function registryFields(lang: Lang, registers: RegisterRecord[]): string {
+  const options = registers
+    .map(
+      (r) =>
+        `<option value="${esc(r.code)}">${esc(lang === 'ar' ? `${r.nameAr} (${r.letterAr})` : `${r.nameEn} (${r.letterEn})`)}</option>`,
+    )
+    .join('');
+  return `<label>${w(lang, 'register')}<select name="register" id="upload-register">${options}</select></label>
+    <label>${w(lang, 'externalRef')}<input type="text" name="externalRef" maxlength="200"></label>
+    <label>${w(lang, 'externalDate')}<input type="date" name="externalDate"></label>
+    <label>${w(lang, 'inReplyTo')}<input type="text" name="inReplyTo" maxlength="400" placeholder="2026/000123" dir="ltr"></label>`;
 }
 
 /** A department typed freely, or chosen from the person's own. */
@@ -40,6 +64,7 @@ export function uploadPage(ctx: PageCtx, choices: FilingChoices): string {
 <form id="upload-form" class="card">
   <div class="grid-form">
     <label>${t(lang, 'batchName')}<input type="text" name="name" required maxlength="200"></label>
+    ${choices.registers?.length ? registryFields(lang, choices.registers) : ''}
     <label>${t(lang, 'title')}<input type="text" name="title" maxlength="500"></label>
     <label>${t(lang, 'type')}<input type="text" name="docType" maxlength="100"></label>
     <label>${t(lang, 'department')}${departmentField(choices.departments)}</label>

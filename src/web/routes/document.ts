@@ -71,9 +71,10 @@ async function storedFiles(
   };
 }
 
-/** The stamp's words and verification link, once the document is archived. */
-function stampOf(deps: ViewerDeps, doc: DocumentRecord): DocumentPageData['stamp'] {
+/** The stamp's words (as the archive PDF bears them) and verification link, once the document is archived. */
+async function stampOf(deps: ViewerDeps, doc: DocumentRecord): Promise<DocumentPageData['stamp']> {
   if (doc.status !== 'archived') return null;
+  const register = await deps.documents.registerBook(doc.register);
   const lines = stampLines({
     organisation: deps.archive.organisation,
     organisationEn: deps.archive.organisationEn,
@@ -81,6 +82,9 @@ function stampOf(deps: ViewerDeps, doc: DocumentRecord): DocumentPageData['stamp
     registeredAt: new Date(doc.createdAt),
     timeZone: deps.archive.timeZone,
     sha256: doc.originalSha256,
+    register: register && { ...register, ref: doc },
+    externalRef: doc.externalRef,
+    externalDate: doc.externalDate,
   });
   return { lines, verifyUrl: verifyUrl(deps.archive.publicUrl, doc.registryNo, doc.originalSha256) };
 }
@@ -125,7 +129,7 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
       boxes: matchBoxes(page.words, terms),
       q,
       sha256: { original: doc.originalSha256, archive: files.archiveSha256 },
-      stamp: stampOf(deps, doc),
+      stamp: await stampOf(deps, doc),
       copies: files.copies,
       lastVerification: verification,
       justVerified: verified === 'ok' || verified === 'bad' ? verified : null,

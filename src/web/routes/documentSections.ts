@@ -8,8 +8,18 @@ import type { Caller } from '../../auth';
 import type { PageCtx } from '../layout';
 import type { DocumentRecord } from '../../../storage/repos/documents';
 import type { ViewerDeps } from './shared';
+import { historySection } from './corrections';
+import { receiptSection } from './receiptSection';
+import { directivesSection, referralsSection } from './referrals';
+import { registrySection } from '../pages/docRegistry';
 
 /** Draws one section of a document the person may see (safe HTML, escaped by the section itself). */
 export type DocumentSection = (deps: ViewerDeps, ctx: PageCtx, doc: DocumentRecord, caller: Caller) => Promise<string>;
 
-export const DOCUMENT_SECTIONS: DocumentSection[] = [];
+export const DOCUMENT_SECTIONS: DocumentSection[] = [
+  receiptSection,
+  historySection,
+  referralsSection,
+  directivesSection,
+  registrySection,
+];

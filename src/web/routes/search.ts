@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import type { SearchHit } from '../../../search/searchIndex';
 import { queryTerms, snippet } from '../../../search/highlight';
 import { callerOf } from '../../auth';
-import { searchQuerySchema } from '../../http/search';
+import { searchQuerySchema, todayIn } from '../../http/search';
+import { listRegisters } from '../../../storage/repos/registers';
 import { searchPage, type SearchFilters, type SearchHitView } from '../pages/search';
 import { allowed, pageCtx, type ViewerDeps } from './shared';
 
@@ -36,6 +37,9 @@ function hitView(h: SearchHit, terms: string[]): SearchHitView {
     registeredAt: h.registeredAt,
     docDate: h.docDate,
     needsReview: h.needsReview,
+    register: h.register,
+    externalRef: h.externalRef,
+    correspondent: h.correspondent,
   };
 }
 
@@ -51,6 +55,9 @@ export async function showSearch(deps: ViewerDeps, req: Request, res: Response):
     from: p.from,
     to: p.to,
     needsReview: p.needsReview === 'true' ? true : undefined,
+    register: p.register,
+    correspondentId: p.correspondentId,
+    overdue: p.overdue === 'true' ? true : undefined,
   };
   const result = await deps.search.search({
     q: p.q,
@@ -61,6 +68,10 @@ export async function showSearch(deps: ViewerDeps, req: Request, res: Response):
       registeredFrom: p.from,
       registeredTo: p.to,
       needsReview: filters.needsReview,
+      register: p.register,
+      correspondentId: p.correspondentId,
+      referralState: p.referralState,
+      overdueBefore: p.overdue === 'true' ? todayIn(deps.archive.timeZone) : undefined,
     },
     sort: p.q ? p.sort : 'newest',
     limit: p.limit,
@@ -77,6 +88,7 @@ export async function showSearch(deps: ViewerDeps, req: Request, res: Response):
       offset: p.offset,
       limit: p.limit,
       hits: result.hits.map((h) => hitView(h, terms)),
+      registers: await listRegisters(deps.db),
     }),
   );
 }

@@ -43,6 +43,10 @@ export interface ViewerDeps {
   signingKeyPem: string;
   spoolDir: string;
   maxFileBytes: number;
+  /** Pages read below this confidence are flagged for review (their search records say so). */
+  reviewBelow: number;
+  /** Days to act on a referral when no due date is given. */
+  referralDays: number;
 }
 
 /** A small urlencoded form (sign-in, sign-out, verify). */

@@ -1,0 +1,77 @@
+/**
+ * The correspondents' pages: a search by Arabic or Latin name, and one
+ * correspondent with their letters to and from, newest first, a page at a
+ * time (only those the person may see).
+ */
+import { escapeHtml as esc } from '../../../kernel/text';
+import type { CorrespondentRecord } from '../../../storage/repos/correspondents';
+import type { DocumentRecord } from '../../../storage/repos/documents';
+import { date, num, statusWord, wordsOf } from '../i18n';
+import { layout, queryString, type PageCtx } from '../layout';
+
+const w = wordsOf({
+  correspondents: ['جهات المراسلة', 'Correspondents'],
+  find: ['ابحث بالاسم العربي أو اللاتيني', 'Search by Arabic or Latin name'],
+  search: ['بحث', 'Search'],
+  none: ['لا جهات مطابقة.', 'No matching correspondents.'],
+  letters: ['المراسلات', 'Letters'],
+  noLetters: ['لا مراسلات تراها.', 'No letters you may see.'],
+  number: ['رقم القيد', 'Registry no.'],
+  title: ['الموضوع', 'Subject'],
+  externalRef: ['مرجع المرسِل', "Sender's ref."],
+  registered: ['تاريخ القيد', 'Registered'],
+  status: ['الحالة', 'Status'],
+  contact: ['التواصل', 'Contact'],
+  kind: ['النوع', 'Kind'],
+  newer: ['الأحدث', 'Newer'],
+  older: ['الأقدم', 'Older'],
+  searchLetters: ['ابحث في مراسلاتها', 'Search their letters'],
+});
+
+export function correspondentsPage(ctx: PageCtx, q: string, items: CorrespondentRecord[]): string {
+  const { lang } = ctx;
+  const rows = items
+    .map(
+      (c) =>
+        `<li><a href="/correspondents/${esc(encodeURIComponent(c.id))}">${esc(c.nameAr)}</a>${c.nameEn ? ` <span lang="en" dir="ltr" class="muted">${esc(c.nameEn)}</span>` : ''}</li>`,
+    )
+    .join('');
+  const body = `<section class="card"><h1>${w(lang, 'correspondents')}</h1>
+<form method="get" action="/correspondents" class="filters"><label>${w(lang, 'find')} <input name="q" value="${esc(q)}" id="correspondent-q"></label>
+<button type="submit" class="primary">${w(lang, 'search')}</button></form>
+${items.length ? `<ul class="plain" id="correspondent-list">${rows}</ul>` : `<p class="muted">${w(lang, 'none')}</p>`}</section>`;
+  return layout(ctx, 'document', w(lang, 'correspondents'), body);
+}
+
+export function correspondentPage(
+  ctx: PageCtx,
+  c: CorrespondentRecord,
+  letters: { items: DocumentRecord[]; total: number; limit: number; offset: number },
+): string {
+  const { lang } = ctx;
+  const rows = letters.items
+    .map(
+      (d) => `<tr><td><a href="/documents/${esc(encodeURIComponent(d.id))}" dir="ltr">${esc(num(lang, d.registryNo))}</a></td>
+<td>${esc(d.title ?? d.originalName ?? '')}</td><td>${esc(d.externalRef ?? '')}</td>
+<td>${esc(date(lang, d.createdAt, false, ctx.timeZone))}</td><td>${esc(statusWord(lang, d.status))}</td></tr>`,
+    )
+    .join('');
+  const page = (offset: number) => `/correspondents/${encodeURIComponent(c.id)}${queryString({ offset })}`;
+  const nav = [
+    letters.offset > 0 ? `<a href="${esc(page(Math.max(0, letters.offset - letters.limit)))}">${w(lang, 'newer')}</a>` : '',
+    letters.offset + letters.limit < letters.total
+      ? `<a href="${esc(page(letters.offset + letters.limit))}">${w(lang, 'older')}</a>`
+      : '',
+  ].join(' ');
+  const body = `<section class="card" id="correspondent"><h1>${esc(c.nameAr)}${c.nameEn ? ` <span lang="en" dir="ltr" class="muted">${esc(c.nameEn)}</span>` : ''}</h1>
+<dl class="meta"><dt>${w(lang, 'kind')}</dt><dd>${esc(c.kind)}</dd>${c.contact ? `<dt>${w(lang, 'contact')}</dt><dd>${esc(c.contact)}</dd>` : ''}</dl>
+<p><a href="/search${esc(queryString({ correspondentId: c.id }))}" id="correspondent-search">${w(lang, 'searchLetters')}</a></p></section>
+<section class="card"><h2>${w(lang, 'letters')} (${esc(num(lang, letters.total))})</h2>
+${
+  letters.items.length
+    ? `<table id="correspondent-letters"><thead><tr><th>${w(lang, 'number')}</th><th>${w(lang, 'title')}</th><th>${w(lang, 'externalRef')}</th><th>${w(lang, 'registered')}</th><th>${w(lang, 'status')}</th></tr></thead><tbody>${rows}</tbody></table>`
+    : `<p class="muted">${w(lang, 'noLetters')}</p>`
+}
+<p>${nav}</p></section>`;
+  return layout(ctx, 'document', c.nameAr, body);
+}

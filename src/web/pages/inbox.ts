@@ -1,0 +1,66 @@
+/**
+ * The inbox page: what is referred to a department (or to this person), open
+ * referrals only, the overdue ones first and marked, then by due date; a
+ * department select to look at another of one's departments.
+ */
+import type { Referral } from '../../../storage/repos/referrals';
+import { escapeHtml as esc } from '../../../kernel/text';
+import { num } from '../i18n';
+import { layout, type PageCtx } from '../layout';
+import { closeForm, dueLine, formError, w } from './referrals';
+
+export interface InboxPageData {
+  /** The department shown; null for the person's own (all of them, and what is referred to them by name). */
+  department: string | null;
+  /** The departments to choose from. */
+  departments: string[];
+  items: Array<Referral & { overdue: boolean; daysLate: number }>;
+}
+
+function departmentSelect(ctx: PageCtx, d: InboxPageData): string {
+  const { lang } = ctx;
+  const options = [`<option value="">${w(lang, 'myDepartments')}</option>`]
+    .concat(d.departments.map((x) => `<option value="${esc(x)}"${x === d.department ? ' selected' : ''}>${esc(x)}</option>`))
+    .join('');
+  return `<form method="get" action="/inbox" class="inbox-filter">
+    <label>${w(lang, 'department')} <select name="department" id="inbox-department">${options}</select></label>
+    ${lang === 'en' ? '<input type="hidden" name="lang" value="en">' : ''}
+    <button type="submit">${w(lang, 'show')}</button>
+  </form>`;
+}
+
+function row(ctx: PageCtx, r: InboxPageData['items'][number]): string {
+  const { lang } = ctx;
+  const to = r.toUser ? `${esc(r.toDepartment)} (<bdi>${esc(r.toUser)}</bdi>)` : esc(r.toDepartment);
+  return `<tr class="referral${r.overdue ? ' overdue' : ''}" data-id="${esc(r.id)}" data-overdue="${r.overdue}">
+      <td><a href="/documents/${encodeURIComponent(r.documentId)}#referrals"><bdi>${esc(r.registryLabel[lang])}</bdi></a></td>
+      <td>${esc(r.title ?? '')}</td>
+      <td>${to}</td>
+      <td>${esc(r.instruction)}</td>
+      <td>${dueLine(ctx, r)}</td>
+      <td>${closeForm(ctx, '/inbox', r)}</td>
+    </tr>`;
+}
+
+export function inboxPage(ctx: PageCtx, d: InboxPageData): string {
+  const { lang } = ctx;
+  const overdue = d.items.filter((i) => i.overdue).length;
+  const table = d.items.length
+    ? `<table class="inbox" id="inbox-table">
+    <thead><tr><th>${w(lang, 'document')}</th><th></th><th>${w(lang, 'department')}</th><th>${w(lang, 'instruction')}</th><th>${w(lang, 'dueDate')}</th><th>${w(lang, 'close')}</th></tr></thead>
+    <tbody>${d.items.map((r) => row(ctx, r)).join('')}</tbody>
+  </table>`
+    : `<p class="muted" id="inbox-empty">${w(lang, 'noItems')}</p>`;
+  return layout(
+    ctx,
+    'inbox',
+    w(lang, 'inbox'),
+    `<h1>${w(lang, 'inboxTitle')}</h1>
+<section class="card">
+  ${formError(ctx)}
+  ${departmentSelect(ctx, d)}
+  <p id="inbox-counts">${num(lang, d.items.length)} ${w(lang, 'openCount')} · <span class="${overdue ? 'badge warn' : ''}">${num(lang, overdue)} ${w(lang, 'overdueCount')}</span></p>
+  ${table}
+</section>`,
+  );
+}

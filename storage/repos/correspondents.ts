@@ -1,0 +1,263 @@
+/**
+ * Correspondents (`correspondents`): who letters come from and go to, as
+ * records (Arabic name, Latin name, kind, contact). `name_key` is the Arabic
+ * name normalised as search normalises text; the normaliser lives on a higher
+ * floor, so the repository is given it (createCorrespondents(db, normalize)).
+ * Creating and editing one are ledger entries carrying the whole record and its
+ * name key ('correspondent-created', 'correspondent-changed'), replayed by
+ * `diwan restore` (replayCorrespondent) without the normaliser.
+ */
+import { inTransaction, type Db, type Queryable, type Tx } from '../db';
+import { appendLedger, type LedgerEntry } from '../integrity/ledger';
+import { DomainError } from '../../kernel/errors';
+import { isUuid } from '../../kernel/text';
+import { DOC_COLUMNS, toRecord, type DocumentRecord, type DocumentRow } from './documentRecords';
+
+export const CORRESPONDENT_KINDS = ['ministry', 'company', 'person', 'other'] as const;
+export type CorrespondentKind = (typeof CORRESPONDENT_KINDS)[number];
+export const isCorrespondentKind = (k: unknown): k is CorrespondentKind =>
+  (CORRESPONDENT_KINDS as readonly unknown[]).includes(k);
+
+export interface CorrespondentRecord {
+  id: string;
+  nameAr: string;
+  nameEn: string | null;
+  kind: CorrespondentKind;
+  contact: string | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export type CorrespondentFields = Pick<CorrespondentRecord, 'nameAr' | 'nameEn' | 'kind' | 'contact'>;
+
+interface Row {
+  id: string;
+  name_ar: string;
+  name_en: string | null;
+  kind: CorrespondentKind;
+  contact: string | null;
+  created_at: Date;
+  created_by: string | null;
+}
+
+const COLUMNS = 'id, name_ar, name_en, kind, contact, created_at, created_by';
+
+function toCorrespondent(r: Row): CorrespondentRecord {
+  return {
+    id: r.id,
+    nameAr: r.name_ar,
+    nameEn: r.name_en,
+    kind: r.kind,
+    contact: r.contact,
+    createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by,
+  };
+}
+
+/** Checks and trims a correspondent's fields; a missing Arabic name or an unknown kind is a bad request. */
+export function cleanFields(input: Partial<CorrespondentFields>, base?: CorrespondentFields): CorrespondentFields {
+  const text = (v: unknown, max: number): string | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v.length > max) throw new DomainError('bad_request');
+    return v.trim() || null;
+  };
+  const nameAr = input.nameAr !== undefined ? text(input.nameAr, 300) : (base?.nameAr ?? null);
+  if (!nameAr) throw new DomainError('bad_request', { ar: '(الاسم العربي مطلوب)', en: '(the Arabic name is required)' });
+  const kind = input.kind ?? base?.kind ?? 'other';
+  if (!isCorrespondentKind(kind)) throw new DomainError('bad_request', { ar: '(النوع)', en: '(kind)' });
+  return {
+    nameAr,
+    nameEn: input.nameEn !== undefined ? text(input.nameEn, 300) : (base?.nameEn ?? null),
+    kind,
+    contact: input.contact !== undefined ? text(input.contact, 1000) : (base?.contact ?? null),
+  };
+}
+
+/** A page of a correspondent's letters, to and from, newest first. */
+export interface CorrespondentLetters {
+  items: DocumentRecord[];
+  total: number;
+}
+
+/**
+ * The correspondent whose Arabic name, normalised (`nameKey`), is this one's, or
+ * a new one of that name, with its ledger entry (at registration, when only a
+ * name is given), in the caller's transaction.
+ */
+export async function findOrCreateCorrespondent(
+  tx: Tx,
+  name: { nameAr: string; nameKey: string },
+  by: string | null,
+  /** The document whose registration names it: the new record's ledger entry is that document's, withheld with it. */
+  documentId: string | null = null,
+): Promise<CorrespondentRecord> {
+  const fields = cleanFields({ nameAr: name.nameAr });
+  // One at a time per name, so two registrations naming a new sender at once make one record.
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`correspondent:${name.nameKey}`]);
+  const found = await tx.query<Row>(`SELECT ${COLUMNS} FROM correspondents WHERE name_key = $1 ORDER BY created_at LIMIT 1`, [
+    name.nameKey,
+  ]);
+  if (found.rows[0]) return toCorrespondent(found.rows[0]);
+  return insertCorrespondent(tx, fields, name.nameKey, by, documentId);
+}
+
+async function insertCorrespondent(
+  q: Queryable,
+  f: CorrespondentFields,
+  nameKey: string,
+  by: string | null,
+  documentId: string | null = null,
+): Promise<CorrespondentRecord> {
+  const res = await q.query<Row>(
+    `INSERT INTO correspondents (name_ar, name_en, name_key, kind, contact, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING ${COLUMNS}`,
+    [f.nameAr, f.nameEn, nameKey, f.kind, f.contact, by],
+  );
+  const c = toCorrespondent(res.rows[0]!);
+  await appendLedger(q as Tx, 'correspondent-created', documentId, { ...c, nameKey });
+  return c;
+}
+
+/** One correspondent by id, if any. */
+export async function getCorrespondent(q: Queryable, id: string): Promise<CorrespondentRecord | undefined> {
+  if (!isUuid(id)) return undefined;
+  const res = await q.query<Row>(`SELECT ${COLUMNS} FROM correspondents WHERE id = $1`, [id]);
+  return res.rows[0] ? toCorrespondent(res.rows[0]) : undefined;
+}
+
+export function createCorrespondents(db: Db, normalize: (s: string) => string) {
+  const key = (nameAr: string) => normalize(nameAr);
+
+  const insert = (q: Queryable, f: CorrespondentFields, by: string | null) => insertCorrespondent(q, f, key(f.nameAr), by);
+
+  const repo = {
+    get: (id: string, q: Queryable = db): Promise<CorrespondentRecord | undefined> => getCorrespondent(q, id),
+
+    /** Correspondents whose Arabic name (normalised) or Latin name (any case) contains `q`; all when q is empty. */
+    async search(q: string, limit = 20): Promise<CorrespondentRecord[]> {
+      const needle = q.trim();
+      const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const res = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM correspondents
+         WHERE $1 = '' OR name_key LIKE $2 OR lower(coalesce(name_en, '')) LIKE $3
+         ORDER BY name_key = $4 DESC, name_ar LIMIT $5`,
+        [needle, like(key(needle)), like(needle.toLowerCase()), key(needle), limit],
+      );
+      return res.rows.map(toCorrespondent);
+    },
+
+    /** Adds one, with its ledger entry (in the caller's transaction when given). */
+    async create(f: Partial<CorrespondentFields>, by: string | null, tx?: Tx): Promise<CorrespondentRecord> {
+      const fields = cleanFields(f);
+      return tx ? insert(tx, fields, by) : inTransaction(db, (t) => insert(t, fields, by));
+    },
+
+    /** The correspondent of this Arabic name (normalised), or a new one of that name. */
+    findOrCreate: (nameAr: string, by: string | null, tx: Tx): Promise<CorrespondentRecord> =>
+      findOrCreateCorrespondent(tx, { nameAr, nameKey: key(nameAr) }, by),
+
+    /** Changes some fields, with a ledger entry carrying the whole record after and what it was before. */
+    async update(id: string, f: Partial<CorrespondentFields>, by: string | null): Promise<CorrespondentRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      return inTransaction(db, async (tx) => {
+        const cur = await tx.query<Row>(`SELECT ${COLUMNS} FROM correspondents WHERE id = $1 FOR UPDATE`, [id]);
+        if (!cur.rows[0]) return undefined;
+        const before = toCorrespondent(cur.rows[0]);
+        const next = cleanFields(f, before);
+        const res = await tx.query<Row>(
+          `UPDATE correspondents SET name_ar = $2, name_en = $3, name_key = $4, kind = $5, contact = $6 WHERE id = $1
+           RETURNING ${COLUMNS}`,
+          [id, next.nameAr, next.nameEn, key(next.nameAr), next.kind, next.contact],
+        );
+        const after = toCorrespondent(res.rows[0]!);
+        await appendLedger(tx, 'correspondent-changed', null, {
+          ...after,
+          nameKey: key(after.nameAr),
+          by,
+          before: { nameAr: before.nameAr, nameEn: before.nameEn, kind: before.kind, contact: before.contact },
+        });
+        // The documents' free-text name follows the record's Arabic name.
+        if (before.nameAr !== after.nameAr) {
+          await tx.query('UPDATE documents SET correspondent = $2, updated_at = now() WHERE correspondent_id = $1', [
+            id,
+            after.nameAr,
+          ]);
+        }
+        return after;
+      });
+    },
+
+    /** Its archived letters' ids, a page at a time after `afterId` (to index them again after an edit). */
+    async archivedLetterIds(id: string, afterId: string | null, limit: number): Promise<string[]> {
+      const res = await db.query<{ id: string }>(
+        `SELECT id FROM documents WHERE correspondent_id = $1 AND status = 'archived' AND ($2::uuid IS NULL OR id > $2::uuid)
+         ORDER BY id LIMIT $3`,
+        [id, afterId, limit],
+      );
+      return res.rows.map((r) => r.id);
+    },
+
+    /**
+     * Its letters to and from, newest first, within the classifications (null: every one) and
+     * departments (null: every one) given.
+     */
+    async letters(
+      id: string,
+      opts: {
+        classifications: string[] | null;
+        departments: string[] | null;
+        /** Only those this person sent (whoever may not read others' documents). */
+        uploadedBy?: string | null;
+        limit: number;
+        offset: number;
+      },
+    ): Promise<CorrespondentLetters> {
+      const params: unknown[] = [id];
+      const cls = opts.classifications ? ` AND classification = ANY($${params.push(opts.classifications)})` : '';
+      const scope = opts.departments ? ` AND department = ANY($${params.push(opts.departments)})` : '';
+      const own = opts.uploadedBy !== undefined ? ` AND uploaded_by = $${params.push(opts.uploadedBy)}` : '';
+      const where = `correspondent_id = $1${cls}${scope}${own}`;
+      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE ${where}`, params);
+      const rows = await db.query<DocumentRow>(
+        `SELECT ${DOC_COLUMNS} FROM documents WHERE ${where} ORDER BY created_at DESC, id
+         LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
+        params,
+      );
+      return { items: rows.rows.map(toRecord), total: total.rows[0]!.n };
+    },
+  };
+  return repo;
+}
+
+export type CorrespondentsRepo = ReturnType<typeof createCorrespondents>;
+
+/**
+ * Puts a correspondent back as a manifest or ledger entry describes it (restore). From a manifest
+ * (`replace` false) a record already there is kept; a ledger entry (`replace` true) sets the record as
+ * it was then, so entries replayed in ledger order end with the last change, however often they run.
+ */
+export async function ensureCorrespondent(
+  q: Queryable,
+  c: Pick<CorrespondentRecord, 'id' | 'nameAr' | 'nameEn' | 'kind'> & Partial<CorrespondentRecord> & { nameKey?: string },
+  replace = false,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO correspondents (id, name_ar, name_en, name_key, kind, contact, created_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::timestamptz, now()), $8)
+     ON CONFLICT (id) DO ${
+       replace
+         ? `UPDATE SET name_ar = EXCLUDED.name_ar, name_en = EXCLUDED.name_en, name_key = EXCLUDED.name_key,
+                       kind = EXCLUDED.kind, contact = EXCLUDED.contact`
+         : 'NOTHING'
+     }`,
+    [c.id, c.nameAr, c.nameEn, c.nameKey ?? c.nameAr, c.kind, c.contact ?? null, c.createdAt ?? null, c.createdBy ?? null],
+  );
+}
+
+/** Replays a 'correspondent-created' or 'correspondent-changed' entry (restore). */
+export async function replayCorrespondent(tx: Tx, e: LedgerEntry): Promise<boolean> {
+  const c = e.payload as unknown as CorrespondentRecord & { nameKey?: string };
+  if (!isUuid(String(c.id)) || typeof c.nameAr !== 'string') return false;
+  await ensureCorrespondent(tx, c, true);
+  return true;
+}
