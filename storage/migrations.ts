@@ -759,4 +759,12 @@ CREATE TABLE directives (
 CREATE INDEX directives_document_idx ON directives (document_id, id);
 `,
   },
+  {
+    version: 25,
+    sql: `
+-- The letter whose registration brought a correspondent in, if any: its later changes are ledgered as that
+-- letter's, so an auditor not cleared for the letter learns neither who sent it nor what the name became.
+ALTER TABLE correspondents ADD COLUMN first_document_id uuid;
+`,
+  },
 ];

@@ -130,16 +130,27 @@ interface Bundle {
 }
 
 test('#2 an auditor’s export holds in full only what they are cleared for, and names the rest by registry number and fingerprints', async () => {
+  // The secret letter brought its correspondent in; a later change of that record's name is the letter's too.
+  const doc = (await (await api('admin-token', `/api/v1/documents/${docs.secret.id}`)).json()) as {
+    correspondent: { id: string } | null;
+  };
+  const renamed = 'مراسل-أعيدت-تسميته';
+  const edit = await server.api(`/api/v1/correspondents/${doc.correspondent!.id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nameAr: renamed }),
+  });
+  expect(edit.status).toBe(200);
   const full = (await (await api('admin-token', '/api/v1/audit/export')).json()) as Bundle;
   const res = await api('auditor-internal', '/api/v1/audit/export');
   expect(res.status).toBe(200);
   const text = await res.clone().text();
   const bundle = (await res.json()) as Bundle;
   // Nothing of the secret document's content: not its title, correspondent, original name or batch.
-  for (const s of Object.values(SECRET)) expect(text).not.toContain(s);
+  for (const s of [...Object.values(SECRET), renamed]) expect(text).not.toContain(s);
   // The administrator's export still holds all of it.
   const fullText = JSON.stringify(full);
-  for (const s of Object.values(SECRET)) expect(fullText).toContain(s);
+  for (const s of [...Object.values(SECRET), renamed]) expect(fullText).toContain(s);
 
   // The secret document is named by its registry number and fingerprints alone.
   const folder = `documents/${docs.secret.registryNo}/`;

@@ -109,9 +109,10 @@ async function insertCorrespondent(
   documentId: string | null = null,
 ): Promise<CorrespondentRecord> {
   const res = await q.query<Row>(
-    `INSERT INTO correspondents (name_ar, name_en, name_key, kind, contact, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO correspondents (name_ar, name_en, name_key, kind, contact, created_by, first_document_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING ${COLUMNS}`,
-    [f.nameAr, f.nameEn, nameKey, f.kind, f.contact, by],
+    [f.nameAr, f.nameEn, nameKey, f.kind, f.contact, by, documentId],
   );
   const c = toCorrespondent(res.rows[0]!);
   await appendLedger(q as Tx, 'correspondent-created', documentId, { ...c, nameKey });
@@ -160,7 +161,10 @@ export function createCorrespondents(db: Db, normalize: (s: string) => string) {
     async update(id: string, f: Partial<CorrespondentFields>, by: string | null): Promise<CorrespondentRecord | undefined> {
       if (!isUuid(id)) return undefined;
       return inTransaction(db, async (tx) => {
-        const cur = await tx.query<Row>(`SELECT ${COLUMNS} FROM correspondents WHERE id = $1 FOR UPDATE`, [id]);
+        const cur = await tx.query<Row & { first_document_id: string | null }>(
+          `SELECT ${COLUMNS}, first_document_id FROM correspondents WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
         if (!cur.rows[0]) return undefined;
         const before = toCorrespondent(cur.rows[0]);
         const next = cleanFields(f, before);
@@ -170,7 +174,8 @@ export function createCorrespondents(db: Db, normalize: (s: string) => string) {
           [id, next.nameAr, next.nameEn, key(next.nameAr), next.kind, next.contact],
         );
         const after = toCorrespondent(res.rows[0]!);
-        await appendLedger(tx, 'correspondent-changed', null, {
+        // A correspondent a letter brought in: the change is that letter's entry, withheld with it from an auditor not cleared for it.
+        await appendLedger(tx, 'correspondent-changed', cur.rows[0].first_document_id, {
           ...after,
           nameKey: key(after.nameAr),
           by,
@@ -259,5 +264,8 @@ export async function replayCorrespondent(tx: Tx, e: LedgerEntry): Promise<boole
   const c = e.payload as unknown as CorrespondentRecord & { nameKey?: string };
   if (!isUuid(String(c.id)) || typeof c.nameAr !== 'string') return false;
   await ensureCorrespondent(tx, c, true);
+  if (e.event === 'correspondent-created' && e.documentId) {
+    await tx.query('UPDATE correspondents SET first_document_id = $2 WHERE id = $1', [c.id, e.documentId]);
+  }
   return true;
 }
