@@ -9,7 +9,9 @@
 import type { Db } from '../storage/db';
 import { readState, writeState } from '../storage/state';
 import { documentStatusCounts } from '../storage/stats';
+import { createCorrespondents } from '../storage/repos/correspondents';
 import type { DocumentsRepo } from '../storage/repos/documents';
+import { normalizeArabic } from './normalize';
 import type { PageDoc, SearchIndex } from './searchIndex';
 import { pageRecords } from './records';
 
@@ -125,4 +127,30 @@ export async function reindexDocument(deps: Pick<Deps, 'documents' | 'search' | 
   const doc = await deps.documents.get(id);
   if (!doc || doc.status !== 'archived') return;
   await deps.search.indexDocument(id, pageRecords(doc, await deps.documents.pages(id), deps.reviewBelow));
+}
+
+/** Letters read a page at a time when a correspondent's letters are indexed again. */
+const LETTERS_PER_PAGE = 200;
+
+/**
+ * Indexes again every archived letter of a correspondent, a page at a time
+ * (its names changed, and search finds letters by them). A job: a
+ * correspondent of a busy ministry has tens of thousands of letters.
+ */
+export async function reindexLetters(
+  deps: Pick<Deps, 'db' | 'documents' | 'search' | 'reviewBelow'>,
+  correspondentId: string,
+  onProgress?: (done: number, total: number | null) => void,
+): Promise<{ documents: number }> {
+  const repo = createCorrespondents(deps.db, normalizeArabic);
+  let after: string | null = null;
+  let documents = 0;
+  for (;;) {
+    const ids = await repo.archivedLetterIds(correspondentId, after, LETTERS_PER_PAGE);
+    for (const id of ids) await reindexDocument(deps, id);
+    documents += ids.length;
+    onProgress?.(documents, ids.length < LETTERS_PER_PAGE ? documents : null);
+    if (ids.length < LETTERS_PER_PAGE) return { documents };
+    after = ids.at(-1)!;
+  }
 }

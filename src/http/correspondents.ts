@@ -7,10 +7,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../storage/db';
-import { CORRESPONDENT_KINDS, createCorrespondents, type CorrespondentsRepo } from '../../storage/repos/correspondents';
-import type { DocumentsRepo } from '../../storage/repos/documents';
-import type { SearchIndex } from '../../search/searchIndex';
-import { reindexDocument } from '../../search/reindex';
+import { requestJob } from '../../storage/jobs';
+import { CORRESPONDENT_KINDS, createCorrespondents } from '../../storage/repos/correspondents';
 import { normalizeArabic } from '../../search/normalize';
 import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
 import { DomainError } from '../../kernel/errors';
@@ -47,23 +45,6 @@ export function visibleClassifications(caller: Caller): string[] | undefined {
 
 export interface CorrespondentsRouteDeps {
   db: Db;
-  /** To index a correspondent's letters again when its names change (search finds letters by them). */
-  search?: SearchIndex;
-  documents?: DocumentsRepo;
-  reviewBelow?: number;
-}
-
-/** Indexes again every archived letter of a correspondent, a page at a time. */
-async function reindexLetters(deps: CorrespondentsRouteDeps, repo: CorrespondentsRepo, id: string): Promise<void> {
-  const { search, documents } = deps;
-  if (!search || !documents) return;
-  let after: string | null = null;
-  for (;;) {
-    const ids = await repo.archivedLetterIds(id, after, 200);
-    for (const docId of ids) await reindexDocument({ search, documents, reviewBelow: deps.reviewBelow ?? 0 }, docId);
-    if (ids.length < 200) return;
-    after = ids.at(-1)!;
-  }
 }
 
 export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
@@ -118,7 +99,12 @@ export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
     const before = await repo.get(String(req.params.id));
     const c = await repo.update(String(req.params.id), body, callerOf(res.locals).userId);
     if (!c || !before) throw new DomainError('not_found');
-    if (before.nameAr !== c.nameAr || before.nameEn !== c.nameEn) await reindexLetters(deps, repo, c.id);
+    // Search finds letters by their correspondent's names: its letters are indexed again, by a job (there may be thousands).
+    if (before.nameAr !== c.nameAr || before.nameEn !== c.nameEn) {
+      const { job } = await requestJob(deps.db, 'reindex-letters', { correspondentId: c.id }, callerOf(res.locals).name);
+      res.json({ ...c, reindexJob: job.id });
+      return;
+    }
     res.json(c);
   });
   return router;

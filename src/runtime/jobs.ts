@@ -3,10 +3,11 @@
  * process looks for a waiting job now and then, takes one at a time, and
  * writes its progress (which is also its heartbeat) as it goes. What each kind
  * of job does is in `jobHandlers`: a fixity sweep, a rebuild of the search
- * index, and the checkpoints' range built when much is missing from it.
+ * index, the checkpoints' range built when much is missing from it, and a
+ * correspondent's letters indexed again after its names changed.
  */
 import os from 'node:os';
-import { rebuildIndex } from '../../search/reindex';
+import { rebuildIndex, reindexLetters } from '../../search/reindex';
 import { ledgerHead } from '../../storage/integrity/exportRows';
 import { sweepFixity } from '../../storage/integrity/fixity';
 import { appendArchived } from '../../storage/integrity/mmrStore';
@@ -15,7 +16,7 @@ import { failJob, finishJob, releaseJob, reportProgress, takeJob } from '../../s
 import type { Core } from './core';
 
 /** The kinds of long work, and their parameters. */
-export const JOB_KINDS = ['fixity', 'reindex', 'checkpoint-range'] as const;
+export const JOB_KINDS = ['fixity', 'reindex', 'checkpoint-range', 'reindex-letters'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 type Progress = (done: number, total: number | null) => void;
@@ -33,6 +34,9 @@ export const jobHandlers: Record<JobKind, Handler> = {
   'checkpoint-range': async (core, _params, progress) => ({
     leaves: await appendArchived(core.db, await ledgerHead(core.db), progress),
   }),
+  // A correspondent's letters indexed again under its new names.
+  'reindex-letters': (core, params, progress) =>
+    reindexLetters({ ...core, reviewBelow: core.config.ocr.reviewBelow }, String(params.correspondentId), progress),
 };
 
 /** How often an idle process looks for work. */
