@@ -14,6 +14,7 @@ import { runCli, startTestServer, type DocumentJson, type TestServer } from './h
 const run = promisify(execFile);
 let server: TestServer;
 let doc: DocumentJson;
+const outgoing: DocumentJson[] = [];
 let scan: Buffer;
 let work: string;
 
@@ -37,6 +38,13 @@ beforeAll(async () => {
   scan = await renderArabicScan(['كتاب للتدقيق', 'بشأن الأرشفة'], { seed: 61, width: 1100, height: 700 });
   const { id } = (await (await server.upload(scan, 'تدقيق.jpg')).json()) as { id: string };
   doc = await server.waitFor(id);
+  // Two letters of another register, whose numbers differ only after the year.
+  for (const seed of [62, 63]) {
+    const up = await server.upload(await renderArabicScan(['كتاب صادر', 'للتدقيق'], { seed }), `صادر-${seed}.jpg`, {
+      register: 'outgoing',
+    });
+    outgoing.push(await server.waitFor(((await up.json()) as { id: string }).id));
+  }
   expect(await cli(['audit', 'checkpoint'])).toBe(0);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-audit-'));
   expect(await cli(['audit', 'export', path.join(work, 'bundle')])).toBe(0);
@@ -62,7 +70,20 @@ test('the bundle holds the ledger, the checkpoint, the public key, the manifest 
     'public-key.pem',
     'verify.mjs',
   ]);
-  expect(fs.readdirSync(path.join(bundle, 'manifests'))).toEqual([`${doc.registryNo.replace('/', '-')}.json`]);
+  const year = doc.registryNo.slice(0, 4);
+  expect(fs.readdirSync(path.join(bundle, 'manifests')).sort()).toEqual([
+    `${doc.registryNo.replace('/', '-')}.json`,
+    `outgoing-${year}-000001.json`,
+    `outgoing-${year}-000002.json`,
+  ]);
+  expect(outgoing.map((d) => d.registryNo)).toEqual([`outgoing/${year}/000001`, `outgoing/${year}/000002`]);
+});
+
+test('an outgoing letter has its proof under the checkpoint, by its number as written', async () => {
+  const file = path.join(work, 'proof-outgoing.json');
+  const cli = await runCli(server, ['audit', 'proof', outgoing[1]!.registryNo, '--out', file]);
+  expect(cli.code).toBe(0);
+  expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ document: { registryNo: outgoing[1]!.registryNo } });
 });
 
 test('untouched files pass, and the verifier says what each one is', async () => {

@@ -33,10 +33,15 @@ export function publicKeyRouter(signingKey: SigningKey): Router {
   return router;
 }
 
-/** A document by its id or its registry number ("2026/000123", or "2026-000123" where a slash cannot go). */
+/**
+ * A document by its id or its registry number, of any register ("2026/000123", "outgoing/2026/000001", URL-encoded;
+ * or "2026-000123" where a slash cannot go).
+ */
 async function documentByIdOrNumber(deps: AuditDeps, ref: string): Promise<DocumentRecord> {
-  const m = /^(\d{4})[/-](\d{1,9})$/.exec(ref);
-  const doc = m ? await deps.documents.getByRegistry(Number(m[1]), Number(m[2])) : await deps.documents.get(ref);
+  const dashed = /^(\d{4})-(\d{1,9})$/.exec(ref);
+  const doc = dashed
+    ? await deps.documents.getByRegistry(Number(dashed[1]), Number(dashed[2]))
+    : ((await deps.documents.getByRegistryNo(ref)) ?? (await deps.documents.get(ref)));
   if (!doc) throw new DomainError('not_found');
   return doc;
 }

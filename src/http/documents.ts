@@ -315,7 +315,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     res.setHeader('Content-Length', String(part.size));
     res.setHeader(
       'Content-Disposition',
-      contentDisposition(part.originalName ?? `${doc.registryNo.replace('/', '-')}-${part.n}.${part.ext}`),
+      contentDisposition(part.originalName ?? `${doc.registryNo.replace(/\//g, '-')}-${part.n}.${part.ext}`),
     );
     res.setHeader('X-Diwan-SHA256', part.sha256);
     await recordDownload(req, res, doc, part.key, part.sha256);
@@ -329,7 +329,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const { stream } = await openVerified(deps, { documentId: doc.id, key: art.key, sha256: art.sha256 });
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Length', String(art.size));
-    res.setHeader('Content-Disposition', contentDisposition(`diwan-${doc.registryNo.replace('/', '-')}.pdf`));
+    res.setHeader('Content-Disposition', contentDisposition(`diwan-${doc.registryNo.replace(/\//g, '-')}.pdf`));
     res.setHeader('X-Diwan-SHA256', art.sha256);
     await recordDownload(req, res, doc, art.key, art.sha256);
     await send(stream, res);

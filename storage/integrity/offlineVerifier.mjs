@@ -363,7 +363,7 @@ for (const file of files) {
   // A file named after the registry number (2026-000123-original.jpg) points at its document.
   for (const m of manifests) {
     for (const f of m.manifest.files ?? []) {
-      const slug = `${m.manifest.registryNo.replace('/', '-')}-${path.basename(f.path)}`;
+      const slug = `${m.manifest.registryNo.replace(/\//g, '-')}-${path.basename(f.path)}`;
       if (path.basename(file) === slug)
         named.push({ registryNo: m.manifest.registryNo, path: f.path, sha256: f.sha256, documentId: m.manifest.id });
     }

@@ -108,9 +108,12 @@ async function auditExport(config: Config, dir: string, quiet: boolean): Promise
         counts.ledger++;
       } else {
         const m = line.manifest;
-        // documents/2026/000123/manifest.json -> manifests/2026-000123.json, the stored bytes unchanged.
-        const [, year, seq] = m.key.split('/');
-        const name = `manifests/${year}-${seq}.json`;
+        // documents/2026/000123/manifest.json -> manifests/2026-000123.json (another register's:
+        // documents/outgoing/2026/000001/… -> manifests/outgoing-2026-000001.json), the stored bytes unchanged.
+        const name = `manifests/${m.key
+          .replace(/^documents\//, '')
+          .replace(/\/manifest\.json$/, '')
+          .replace(/\//g, '-')}.json`;
         fs.writeFileSync(path.join(dir, name), m.text);
         counts.manifests++;
         if (m.withheld) {
@@ -165,7 +168,7 @@ async function auditProof(config: Config, sub: 'proof' | 'consistency', args: Re
   let summary: string;
   if (sub === 'proof') {
     if (!a) throw new UsageError('audit proof needs a REGISTRY_NO or ID');
-    const p = await client.get<DocumentProof>(`/documents/${encodeURIComponent(a.replace('/', '-'))}/proof`);
+    const p = await client.get<DocumentProof>(`/documents/${encodeURIComponent(a)}/proof`);
     proof = p;
     summary =
       `${p.document.registryNo}: الورقة ${p.leafIndex + 1} من ${p.checkpoint.body.mmrSize} تحت نقطة التحقق ${p.checkpoint.id}` +
