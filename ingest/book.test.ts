@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
-import { bookCsv, bookPdf, type BookInfo, type BookRow } from './book';
+import { bookCsv, bookPdf, csvField, type BookInfo, type BookRow } from './book';
 import { toArabicIndic } from '../kernel/text';
 
 const run = promisify(execFile);
@@ -134,4 +134,10 @@ test('PDF: 65 rows flow over A4 landscape pages, each with the heads and its pag
 test('PDF: an empty period is one page that says so', async () => {
   const pdf = await bookPdf(INFO, []);
   expect((await PDFDocument.load(pdf)).getPageCount()).toBe(1);
+});
+
+test('CSV: a field a spreadsheet would run as a formula is written to be shown, not run', () => {
+  expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+  expect(['+1', '-2+3', '@SUM(A1)'].map(csvField)).toEqual(["'+1", "'-2+3", "'@SUM(A1)"]);
+  expect(['طلب إفادة', '2026/000001', 'م/٤٥٢'].map(csvField)).toEqual(['طلب إفادة', '2026/000001', 'م/٤٥٢']);
 });

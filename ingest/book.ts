@@ -102,8 +102,13 @@ function cells(row: BookRow, timeZone: string, lang: 'ar' | 'csv'): string[] {
   ];
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField(s: string): string {
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A field a spreadsheet
+ * would take for a formula (=, +, -, @, a tab or carriage return first: a subject typed by anyone) is
+ * written with an apostrophe before it, so it is shown and never run.
+ */
+export function csvField(raw: string): string {
+  const s = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

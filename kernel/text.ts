@@ -32,3 +32,13 @@ export function toLatinDigits(s: string): string {
 export function isUuid(s: string): boolean {
   return /^[0-9a-f-]{36}$/i.test(s);
 }
+
+/**
+ * Whether `s` is a day of the calendar written YYYY-MM-DD, in the years 1000-9999 (a registry's dates; the
+ * database refuses year 0, and two-digit years would be read as the 1900s).
+ */
+export function isCalendarDate(s: string): boolean {
+  if (!/^[1-9]\d{3}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}

@@ -102,6 +102,13 @@ test('a referral past its due date heads the inbox and the overdue list', async 
   const bad = await post(`/documents/${letter.id}/referrals`, { toDepartment: LEGAL, instruction: 'x', dueDate: '2026-02-31' });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { error: string }).error).toBe('bad_due_date');
+  // Year 0 is not a date the database keeps: a clear 400, not a failure of the server.
+  const yearZero = await post(`/documents/${letter.id}/referrals`, {
+    toDepartment: LEGAL,
+    instruction: 'x',
+    dueDate: '0000-01-01',
+  });
+  expect(yearZero.status).toBe(400);
 
   const inbox = await get<{ total: number; overdue: number; items: ReferralJson[] }>(
     `/inbox?department=${encodeURIComponent(LEGAL)}`,
@@ -136,6 +143,10 @@ test('a referral closes with a note, never with nothing; a closed one is not clo
   expect((await server!.api(`/api/v1/documents/${letter.id}`, { token })).status).toBe(403);
   const nothing = await post(`/referrals/${notYet.id}/close`, {}, token);
   expect(nothing.status).toBe(400);
+  // A reply they cannot see is as unknown to them as a number never given: not probed, not linked.
+  const hidden = await post(`/referrals/${notYet.id}/close`, { replyRegistryNo: letter.registryNo }, token);
+  expect(hidden.status).toBe(400);
+  expect(((await hidden.json()) as { error: string }).error).toBe('unknown_registry_no');
   const noted = await post(`/referrals/${notYet.id}/close`, { note: 'دُرس الموضوع شفهيًا' }, token);
   expect(noted.status).toBe(200);
   expect(await noted.json()).toMatchObject({ state: 'closed', closeKind: 'note', closeNote: 'دُرس الموضوع شفهيًا' });

@@ -31,6 +31,7 @@ interface View {
   externalRef: string | null;
   externalDate: string | null;
   correspondent: { id: string; nameAr: string; nameEn: string | null; kind: string } | null;
+  correspondentName: string | null;
   inReplyTo: Array<{ id: string; registryNo: string }>;
   replies: Array<{ id: string; registryNo: string }>;
   links: { from: Array<{ linkId: number; kind: string; id: string }>; to: Array<{ linkId: number; kind: string; id: string }> };
@@ -323,6 +324,10 @@ test('the viewer shows the register, the number as written, the correspondent an
 });
 
 test('a restore from offsite brings back both books, their sequences, the register, the correspondent and the links', async () => {
+  // The correspondent's Arabic name changes: its letters' written name follows, and so it must after a restore.
+  const renamed = 'وزارة المالية والاقتصاد';
+  expect((await post(`/api/v1/correspondents/${letter.correspondent!.id}`, { nameAr: renamed })).status).toBe(200);
+  expect((await view(letter.id)).correspondentName).toBe(renamed);
   // The ledger's tail goes offsite with a checkpoint; every file is replicated.
   expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
   const status = JSON.parse((await runCli(server!, ['replicate', '--status', '--json'])).out) as { pending: number };
@@ -358,7 +363,13 @@ test('a restore from offsite brings back both books, their sequences, the regist
   const [a, b, c] = [await view(letter.id), await view(reply.id), await view(second.id)];
   expect(a).toMatchObject({ registryNo: letter.registryNo, register: 'incoming', externalRef: REF, replies: [{ id: reply.id }] });
   expect(b).toMatchObject({ registryNo: reply.registryNo, register: 'outgoing', inReplyTo: [{ id: letter.id }] });
-  expect(b.correspondent).toMatchObject({ id: letter.correspondent!.id, nameEn: 'Ministry of Finance', kind: 'ministry' });
+  expect(b.correspondent).toMatchObject({
+    id: letter.correspondent!.id,
+    nameAr: renamed,
+    nameEn: 'Ministry of Finance',
+    kind: 'ministry',
+  });
+  expect([a.correspondentName, b.correspondentName]).toEqual([renamed, renamed]);
   expect(c.links.from.map((l) => [l.kind, l.id])).toEqual([['cancels', reply.id]]);
   const regs = (await (await api('/api/v1/registers')).json()) as { items: Array<{ code: string }> };
   expect(regs.items.map((r) => r.code)).toContain('minister');

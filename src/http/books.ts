@@ -22,6 +22,7 @@ import { clearanceRank, isClassification } from '../../kernel/clearance';
 import { registryLabel, registryNo, REGISTER_CODE, type RegistryRef } from '../../kernel/registry';
 import { callerOf, type Caller } from '../auth';
 import type { Config } from '../config';
+import { isCalendarDate } from '../../kernel/text';
 
 export interface BooksDeps {
   db: Db;
@@ -40,11 +41,11 @@ export function periodOf(query: { day?: unknown; month?: unknown }): { label: st
   if ((day === undefined) === (month === undefined)) throw bad();
   const iso = (d: Date) => d.toISOString().slice(0, 10);
   if (day !== undefined) {
+    if (!isCalendarDate(day)) throw bad();
     const d = new Date(`${day}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d.getTime()) || iso(d) !== day) throw bad();
     return { label: day, period: { from: day, until: iso(new Date(d.getTime() + 86_400_000)) } };
   }
-  const m = /^(\d{4})-(\d{2})$/.exec(month!);
+  const m = /^([1-9]\d{3})-(\d{2})$/.exec(month!);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw bad();
   const first = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
   const next = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));

@@ -144,7 +144,9 @@ export async function closeReferral(deps: ReferralDeps, caller: Caller, referral
   const input = parseOr400(closeSchema, body);
   let closing: Closing;
   if (input.replyRegistryNo !== undefined) {
-    const reply = await deps.documents.getByRegistryNo(input.replyRegistryNo);
+    const found = await deps.documents.getByRegistryNo(input.replyRegistryNo);
+    // A reply the caller may not see is as unknown to them as one never registered (no probing, no linking it).
+    const reply = found && canSee(caller, found) ? found : undefined;
     if (!reply)
       throw new DomainError('unknown_registry_no', { ar: `(${input.replyRegistryNo})`, en: `(${input.replyRegistryNo})` });
     if (reply.id === referral.documentId) {

@@ -1,6 +1,7 @@
 /** Request schemas shared by the routes. */
 import { z } from 'zod';
 import { DomainError } from '../../kernel/errors';
+import { isCalendarDate } from '../../kernel/text';
 
 /** Control characters (NUL among them) have no place in a name or a title, and the database refuses NUL. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -23,10 +24,7 @@ const optionalText = (max: number) =>
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-  }, 'not a date in the calendar');
+  .refine(isCalendarDate, 'not a date in the calendar (years 1000-9999)');
 
 export const metaSchema = z.object({
   title: optionalText(500),

@@ -16,7 +16,7 @@
  * A failure before the transaction leaves the reserved version recorded as not saved, with why.
  */
 import { Router } from 'express';
-import { pageRecords } from '../../search/records';
+import { reindexDocument } from '../../search/reindex';
 import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
 import { keys } from '../../storage/layout';
@@ -139,8 +139,9 @@ export async function correctPageText(
     if (e instanceof TextVersionMoved) throw new DomainError('reocr_pending');
     throw e;
   }
-  // Searchable at once: the corrected words are found, the misread ones no longer.
-  await deps.search.indexDocument(doc.id, pageRecords(doc, pages, deps.reviewBelow));
+  // Searchable at once: the corrected words are found, the misread ones no longer. The record is read again,
+  // so a correction of its classification made meanwhile is what the index gets.
+  await reindexDocument(deps, doc.id);
   return (await deps.textVersions.get(doc.id, version))!;
 }
 

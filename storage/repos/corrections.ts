@@ -17,7 +17,7 @@ import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import { DomainError } from '../../kernel/errors';
 import { isClassification } from '../../kernel/clearance';
-import { isUuid } from '../../kernel/text';
+import { isCalendarDate, isUuid } from '../../kernel/text';
 import { parseRegistryNo, registryNo } from '../../kernel/registry';
 
 /** Control characters have no place in a record's text (and the database refuses NUL). */
@@ -41,9 +41,7 @@ const text =
 const date = (raw: unknown): Parsed => {
   if (raw === null || raw === '') return { ok: true, value: null };
   if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return { ok: false, problem: 'YYYY-MM-DD' };
-  const d = new Date(`${raw}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== raw)
-    return { ok: false, problem: 'not a date in the calendar' };
+  if (!isCalendarDate(raw)) return { ok: false, problem: 'not a date in the calendar (years 1000-9999)' };
   return { ok: true, value: raw };
 };
 

@@ -267,5 +267,12 @@ export async function replayCorrespondent(tx: Tx, e: LedgerEntry): Promise<boole
   if (e.event === 'correspondent-created' && e.documentId) {
     await tx.query('UPDATE correspondents SET first_document_id = $2 WHERE id = $1', [c.id, e.documentId]);
   }
+  // As the change did: the letters' written name follows the record's Arabic name.
+  if (e.event === 'correspondent-changed') {
+    await tx.query('UPDATE documents SET correspondent = $2 WHERE correspondent_id = $1 AND correspondent IS DISTINCT FROM $2', [
+      c.id,
+      c.nameAr,
+    ]);
+  }
   return true;
 }
