@@ -141,6 +141,12 @@ test('#2 an auditor’s export holds in full only what they are cleared for, and
     body: JSON.stringify({ nameAr: renamed }),
   });
   expect(edit.status).toBe(200);
+  // Nor is it in the correspondents' directory for whoever does not reach one of its letters.
+  const listed = async (who: Who) =>
+    ((await (await api(who, `/api/v1/correspondents?q=${encodeURIComponent(renamed)}`)).json()) as { items: unknown[] }).items
+      .length;
+  expect([await listed('auditor-internal'), await listed('admin-token')]).toEqual([0, 1]);
+  expect((await api('auditor-internal', `/api/v1/correspondents/${doc.correspondent!.id}`)).status).toBe(404);
   const full = (await (await api('admin-token', '/api/v1/audit/export')).json()) as Bundle;
   const res = await api('auditor-internal', '/api/v1/audit/export');
   expect(res.status).toBe(200);

@@ -8,7 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../storage/db';
 import { requestJob } from '../../storage/jobs';
-import { CORRESPONDENT_KINDS, createCorrespondents } from '../../storage/repos/correspondents';
+import { CORRESPONDENT_KINDS, createCorrespondents, type LetterReach } from '../../storage/repos/correspondents';
 import { normalizeArabic } from '../../search/normalize';
 import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
 import { DomainError } from '../../kernel/errors';
@@ -43,6 +43,15 @@ export function visibleClassifications(caller: Caller): string[] | undefined {
   return CLASSIFICATIONS.filter((c) => isClassification(c) && clearanceRank(c) <= clearanceRank(caller.clearance));
 }
 
+/** The letters a caller reaches: within their clearance and departments, and only their own when they may not read others'. */
+export function reachOf(caller: Caller): LetterReach {
+  return {
+    classifications: visibleClassifications(caller) ?? null,
+    departments: caller.departments,
+    ...(can(caller, 'read') ? {} : { uploadedBy: caller.userId }),
+  };
+}
+
 export interface CorrespondentsRouteDeps {
   db: Db;
 }
@@ -53,7 +62,7 @@ export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
 
   router.get('/correspondents', async (req, res) => {
     const q = parseOr400(listSchema, req.query);
-    res.json({ items: await repo.search(q.q, q.limit) });
+    res.json({ items: await repo.search(q.q, q.limit, reachOf(callerOf(res.locals))) });
   });
 
   router.post('/correspondents', async (req, res) => {
@@ -63,16 +72,11 @@ export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
   });
 
   router.get('/correspondents/:id', async (req, res) => {
-    const c = await repo.get(String(req.params.id));
+    const caller = callerOf(res.locals);
+    const c = await repo.get(String(req.params.id), reachOf(caller));
     if (!c) throw new DomainError('not_found');
     const page = parseOr400(lettersSchema, req.query);
-    const caller = callerOf(res.locals);
-    const letters = await repo.letters(c.id, {
-      classifications: visibleClassifications(caller) ?? null,
-      departments: caller.departments,
-      ...(can(caller, 'read') ? {} : { uploadedBy: caller.userId }),
-      ...page,
-    });
+    const letters = await repo.letters(c.id, { ...reachOf(caller), ...page });
     res.json({
       ...c,
       letters: {
@@ -96,7 +100,7 @@ export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
 
   router.post('/correspondents/:id', async (req, res) => {
     const body = parseOr400(editSchema, req.body);
-    const before = await repo.get(String(req.params.id));
+    const before = await repo.get(String(req.params.id), reachOf(callerOf(res.locals)));
     const c = await repo.update(String(req.params.id), body, callerOf(res.locals).userId);
     if (!c || !before) throw new DomainError('not_found');
     // Search finds letters by their correspondent's names: its letters are indexed again, by a job (there may be thousands).

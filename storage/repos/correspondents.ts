@@ -126,23 +126,61 @@ export async function getCorrespondent(q: Queryable, id: string): Promise<Corres
   return res.rows[0] ? toCorrespondent(res.rows[0]) : undefined;
 }
 
+/** Which letters a reader reaches: classifications and departments (null: every one), and only their own when asked. */
+export interface LetterReach {
+  classifications: string[] | null;
+  departments: string[] | null;
+  /** Only those this person sent (whoever may not read others' documents). */
+  uploadedBy?: string | null;
+}
+
+/** The SQL condition (on documents aliased `d`) of a letter within `reach`, its values pushed onto `params`. */
+function reachSql(reach: LetterReach, params: unknown[]): string {
+  const cls = reach.classifications ? ` AND d.classification = ANY($${params.push(reach.classifications)})` : '';
+  const scope = reach.departments ? ` AND d.department = ANY($${params.push(reach.departments)})` : '';
+  const own = reach.uploadedBy !== undefined ? ` AND d.uploaded_by = $${params.push(reach.uploadedBy)}` : '';
+  return `TRUE${cls}${scope}${own}`;
+}
+
+/**
+ * A correspondent a reader may know of: one entered as a record of its own, or one a letter brought in
+ * when the reader reaches one of its letters (who wrote a secret letter is as secret as the letter).
+ */
+function knownSql(reach: LetterReach | undefined, params: unknown[]): string {
+  if (!reach) return 'TRUE';
+  return `(c.first_document_id IS NULL OR EXISTS (SELECT 1 FROM documents d WHERE d.correspondent_id = c.id AND ${reachSql(reach, params)}))`;
+}
+
 export function createCorrespondents(db: Db, normalize: (s: string) => string) {
   const key = (nameAr: string) => normalize(nameAr);
 
   const insert = (q: Queryable, f: CorrespondentFields, by: string | null) => insertCorrespondent(q, f, key(f.nameAr), by);
 
   const repo = {
-    get: (id: string, q: Queryable = db): Promise<CorrespondentRecord | undefined> => getCorrespondent(q, id),
+    /** One correspondent by id; with `reach`, only one this reader may know of. */
+    async get(id: string, reach?: LetterReach): Promise<CorrespondentRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      const params: unknown[] = [id];
+      const res = await db.query<Row>(
+        `SELECT ${COLUMNS.replace(/(^|, )/g, '$1c.')} FROM correspondents c WHERE c.id = $1 AND ${knownSql(reach, params)}`,
+        params,
+      );
+      return res.rows[0] ? toCorrespondent(res.rows[0]) : undefined;
+    },
 
-    /** Correspondents whose Arabic name (normalised) or Latin name (any case) contains `q`; all when q is empty. */
-    async search(q: string, limit = 20): Promise<CorrespondentRecord[]> {
+    /**
+     * Correspondents whose Arabic name (normalised) or Latin name (any case) contains `q`; all when q is
+     * empty; with `reach`, only those this reader may know of.
+     */
+    async search(q: string, limit = 20, reach?: LetterReach): Promise<CorrespondentRecord[]> {
       const needle = q.trim();
       const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const params: unknown[] = [needle, like(key(needle)), like(needle.toLowerCase()), key(needle), limit];
       const res = await db.query<Row>(
-        `SELECT ${COLUMNS} FROM correspondents
-         WHERE $1 = '' OR name_key LIKE $2 OR lower(coalesce(name_en, '')) LIKE $3
-         ORDER BY name_key = $4 DESC, name_ar LIMIT $5`,
-        [needle, like(key(needle)), like(needle.toLowerCase()), key(needle), limit],
+        `SELECT ${COLUMNS.replace(/(^|, )/g, '$1c.')} FROM correspondents c
+         WHERE ($1 = '' OR c.name_key LIKE $2 OR lower(coalesce(c.name_en, '')) LIKE $3) AND ${knownSql(reach, params)}
+         ORDER BY c.name_key = $4 DESC, c.name_ar LIMIT $5`,
+        params,
       );
       return res.rows.map(toCorrespondent);
     },
@@ -206,25 +244,12 @@ export function createCorrespondents(db: Db, normalize: (s: string) => string) {
      * Its letters to and from, newest first, within the classifications (null: every one) and
      * departments (null: every one) given.
      */
-    async letters(
-      id: string,
-      opts: {
-        classifications: string[] | null;
-        departments: string[] | null;
-        /** Only those this person sent (whoever may not read others' documents). */
-        uploadedBy?: string | null;
-        limit: number;
-        offset: number;
-      },
-    ): Promise<CorrespondentLetters> {
+    async letters(id: string, opts: LetterReach & { limit: number; offset: number }): Promise<CorrespondentLetters> {
       const params: unknown[] = [id];
-      const cls = opts.classifications ? ` AND classification = ANY($${params.push(opts.classifications)})` : '';
-      const scope = opts.departments ? ` AND department = ANY($${params.push(opts.departments)})` : '';
-      const own = opts.uploadedBy !== undefined ? ` AND uploaded_by = $${params.push(opts.uploadedBy)}` : '';
-      const where = `correspondent_id = $1${cls}${scope}${own}`;
-      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE ${where}`, params);
+      const where = `d.correspondent_id = $1 AND ${reachSql(opts, params)}`;
+      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents d WHERE ${where}`, params);
       const rows = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents WHERE ${where} ORDER BY created_at DESC, id
+        `SELECT ${DOC_COLUMNS} FROM documents d WHERE ${where} ORDER BY created_at DESC, id
          LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
         params,
       );

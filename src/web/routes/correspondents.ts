@@ -2,8 +2,8 @@
 import type { Request, Response } from 'express';
 import { createCorrespondents } from '../../../storage/repos/correspondents';
 import { normalizeArabic } from '../../../search/normalize';
-import { can, callerOf, identify } from '../../auth';
-import { visibleClassifications } from '../../http/correspondents';
+import { callerOf, identify } from '../../auth';
+import { reachOf } from '../../http/correspondents';
 import { correspondentPage, correspondentsPage } from '../pages/correspondents';
 import { notFoundPage } from '../pages/errors';
 import { pageCtx, type ViewerDeps } from './shared';
@@ -25,7 +25,7 @@ export async function showCorrespondents(deps: ViewerDeps, req: Request, res: Re
   if (!(await signedIn(deps, req, res))) return;
   const ctx = pageCtx(deps, req, res, callerOf(res.locals));
   const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 300) : '';
-  const items = await createCorrespondents(deps.db, normalizeArabic).search(q, 100);
+  const items = await createCorrespondents(deps.db, normalizeArabic).search(q, 100, reachOf(callerOf(res.locals)));
   res.type('html').send(correspondentsPage(ctx, q, items));
 }
 
@@ -34,18 +34,12 @@ export async function showCorrespondent(deps: ViewerDeps, req: Request, res: Res
   const caller = callerOf(res.locals);
   const ctx = pageCtx(deps, req, res, caller);
   const repo = createCorrespondents(deps.db, normalizeArabic);
-  const c = await repo.get(String(req.params.id));
+  const c = await repo.get(String(req.params.id), reachOf(caller));
   if (!c) {
     res.status(404).type('html').send(notFoundPage(ctx));
     return;
   }
   const offset = Math.max(0, Math.min(1_000_000, Number(req.query.offset) || 0));
-  const letters = await repo.letters(c.id, {
-    classifications: visibleClassifications(caller) ?? null,
-    departments: caller.departments,
-    ...(can(caller, 'read') ? {} : { uploadedBy: caller.userId }),
-    limit: PAGE,
-    offset,
-  });
+  const letters = await repo.letters(c.id, { ...reachOf(caller), limit: PAGE, offset });
   res.type('html').send(correspondentPage(ctx, c, { ...letters, limit: PAGE, offset }));
 }
