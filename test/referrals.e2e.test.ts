@@ -266,6 +266,30 @@ test('the reply registered in reply to the letter closes its open referral; each
   ]);
 });
 
+test('two referrals of one letter closed at once by two replies: each ends closed, and neither request fails', async () => {
+  const refer = async () =>
+    (await (await post(`/documents/${reply.id}/referrals`, { toDepartment: LEGAL, instruction: 'للرد' })).json()) as ReferralJson;
+  const [first, second] = [await refer(), await refer()];
+  const answers: DocumentJson[] = [];
+  for (const seed of [31, 32]) {
+    const up = await server!.upload(await renderArabicScan(['رد مستقل', `رقم ${seed}`], { seed }), `رد-${seed}.jpg`);
+    answers.push(await server!.waitFor(((await up.json()) as { id: string }).id));
+  }
+  // Each close locks the letter's open referrals and its reply's hook closes the other: they must wait, not deadlock.
+  const statuses = await Promise.all(
+    [first, second].map(
+      async (r, i) => (await post(`/referrals/${r.id}/close`, { replyRegistryNo: answers[i]!.registryNo })).status,
+    ),
+  );
+  expect(statuses.every((code) => code === 200 || code === 409)).toBe(true);
+  expect(statuses).toContain(200);
+  const after = await get<{ referrals: ReferralJson[] }>(`/documents/${reply.id}/referrals`);
+  expect(after.referrals.filter((r) => r.id === first.id || r.id === second.id).map((r) => r.state)).toEqual([
+    'closed',
+    'closed',
+  ]);
+});
+
 test('a restore from the offsite copy brings the referrals, their state and the directives back', async () => {
   const before = await server!.core.db.query('SELECT * FROM referrals ORDER BY created_at');
   const directivesBefore = await server!.core.db.query('SELECT * FROM directives ORDER BY id');

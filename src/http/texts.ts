@@ -106,9 +106,13 @@ export async function correctPageText(
     throw e;
   }
   const { version, baseVersion } = reserved;
-  const corrected: PageRecord = { ...before, text, confidence: PERSON_CONFIDENCE, words: wordsStillThere(before.words, text) };
-  const pages = current.map((p) => (p.n === n ? corrected : p));
   try {
+    // The pages read again now the version it follows is fixed: a re-reading that became current in between is what
+    // this one builds on (and one that becomes current later makes the save refuse: TextVersionMoved).
+    const base = await deps.documents.pages(doc.id);
+    const was = base.find((p) => p.n === n) ?? before;
+    const corrected: PageRecord = { ...was, text, confidence: PERSON_CONFIDENCE, words: wordsStillThere(was.words, text) };
+    const pages = base.map((p) => (p.n === n ? corrected : p));
     const file = serialiseOcrFile(doc, pages, { version, source: 'person', settings, reason });
     const stored = await deps.primary.putBufferOnce(keys.ocrJsonVersion(doc, version), file, 'application/json');
     await deps.textVersions.finishPersonVersion(doc.id, {
@@ -121,7 +125,7 @@ export async function correctPageText(
         version,
         previousVersion: baseVersion,
         page: n,
-        textBefore: before.text,
+        textBefore: was.text,
         text,
         confidence: PERSON_CONFIDENCE,
         words: corrected.words,

@@ -204,7 +204,7 @@ export async function closeReferralsByReply(
   link: { documentId: string; replyId: string; by: string | null },
 ): Promise<void> {
   const open = await tx.query<{ id: string }>(
-    `SELECT id FROM referrals WHERE document_id = $1 AND state = 'open' ORDER BY created_at FOR UPDATE`,
+    `SELECT id FROM referrals WHERE document_id = $1 AND state = 'open' ORDER BY created_at, id FOR UPDATE`,
     [link.documentId],
   );
   if (open.rows.length === 0) return;
@@ -298,6 +298,13 @@ export function createReferralsRepo(db: Db) {
      */
     async close(id: string, closing: Closing, by: string, inTx?: (tx: Tx) => Promise<void>): Promise<Referral> {
       await inTransaction(db, async (tx) => {
+        // The document's open referrals locked first, in the order the reply's hook locks them: two closes of
+        // two referrals of one letter (each by a reply, whose hook closes the others) wait, never deadlock.
+        await tx.query(
+          `SELECT id FROM referrals WHERE document_id = (SELECT document_id FROM referrals WHERE id = $1) AND state = 'open'
+           ORDER BY created_at, id FOR UPDATE`,
+          [id],
+        );
         const res = await tx.query<Row>(`${SELECT} WHERE r.id = $1 FOR UPDATE OF r`, [id]);
         const row = res.rows[0];
         if (!row) throw new DomainError('not_found');
