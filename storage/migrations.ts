@@ -765,6 +765,10 @@ CREATE INDEX directives_document_idx ON directives (document_id, id);
 -- The letter whose registration brought a correspondent in, if any: its later changes are ledgered as that
 -- letter's, so an auditor not cleared for the letter learns neither who sent it nor what the name became.
 ALTER TABLE correspondents ADD COLUMN first_document_id uuid;
+
+-- A number as people write it names its book by the book's letter («ص ٢٠٢٦/١», "OUT 2026/1"): one book to a letter.
+CREATE UNIQUE INDEX registers_letter_ar_key ON registers (letter_ar);
+CREATE UNIQUE INDEX registers_letter_en_key ON registers (lower(letter_en));
 `,
   },
 ];

@@ -278,6 +278,17 @@ test('registers are added by an administrator; links are added and removed with 
       })
     ).status,
   ).toBe(409);
+  // Nor a new book with another's letter: «ص ٢٠٢٦/١» must name one book.
+  const sameLetter = {
+    code: 'ministers-out',
+    nameAr: 'صادر الوزير',
+    nameEn: 'x',
+    letterAr: 'ص',
+    letterEn: 'MOUT',
+    direction: 'out',
+  };
+  expect((await post('/api/v1/registers', sameLetter)).status).toBe(409);
+  expect((await post('/api/v1/registers', { ...sameLetter, letterAr: 'ز', letterEn: 'out' })).status).toBe(409);
   const list = await runCli(server!, ['registers', '--json']);
   expect((JSON.parse(list.out) as Array<{ code: string }>).map((r) => r.code)).toEqual([
     'incoming',

@@ -69,7 +69,7 @@ export async function requireRegister(q: Queryable, code: string): Promise<Regis
   return r;
 }
 
-/** Adds a register with its ledger entry; a code already taken is `register_exists`. */
+/** Adds a register with its ledger entry; a code or a letter already taken is `register_exists`. */
 export async function createRegister(db: Db, input: NewRegister, by: string | null): Promise<RegisterRecord> {
   if (!REGISTER_CODE.test(input.code) || !isDirection(input.direction)) throw new DomainError('bad_request');
   for (const v of [input.nameAr, input.nameEn, input.letterAr, input.letterEn]) {
@@ -88,6 +88,10 @@ export async function createRegister(db: Db, input: NewRegister, by: string | nu
     });
   } catch (e) {
     if (isUniqueViolation(e, 'registers_pkey')) throw new DomainError('register_exists');
+    // A letter another book has: numbers written with it would name two books.
+    if (isUniqueViolation(e, 'registers_letter_ar_key') || isUniqueViolation(e, 'registers_letter_en_key')) {
+      throw new DomainError('register_exists', { ar: '(حرف هذا السجل لسجل آخر)', en: '(another register has this letter)' });
+    }
     throw e;
   }
 }
