@@ -4,7 +4,8 @@
  * legal department with a due date already past, writes a directive beside
  * the page, finds the letter first and marked in the inbox and closes the
  * referral there with a note (a closing with neither a reply nor a note is
- * refused in words); the letter's page shows how it ended. Arabic
+ * refused in words); the letter's page shows how it ended; an administrator
+ * suspends the deadlines there with a reason and resumes them. Arabic
  * right-to-left, and not one Content-Security-Policy complaint on the way.
  */
 import fs from 'node:fs';
@@ -121,6 +122,50 @@ inBrowser('referrals in Chromium', () => {
       referralState: 'closed',
       referrals: [{ state: 'closed', closeKind: 'note', createdBy: 'huda' }],
     });
+    expect(problems).toEqual([]);
+  });
+
+  test('an administrator suspends the deadlines from the inbox with a reason, and resumes them', async () => {
+    // An official has no such form.
+    expect(await page.locator('#deadlines-form').count()).toBe(0);
+    const made = await server.api('/api/v1/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'sami', displayName: 'سامي', role: 'admin', clearance: 'secret', password: PASSWORD }),
+    });
+    expect(made.status).toBe(201);
+    const referred = await server.api(`/api/v1/documents/${letter.id}/referrals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        toDepartment: LEGAL,
+        instruction: 'للمتابعة',
+        dueDate: addDays(todayIn(server.config.archive.timeZone), -3),
+      }),
+    });
+    expect(referred.status).toBe(201);
+    const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    admin.on('pageerror', (e) => problems.push(String(e)));
+    await admin.goto(`${server.url}/login`);
+    await admin.fill('input[name=username]', 'sami');
+    await admin.fill('input[name=password]', PASSWORD);
+    await Promise.all([admin.waitForURL((u) => u.pathname === '/search'), admin.click('button[type=submit]')]);
+    await admin.goto(`${server.url}/inbox`);
+    expect(await admin.getAttribute('#inbox-table tbody tr', 'data-overdue')).toBe('true');
+    // Without a reason it is refused in words; with one, the deadline stops counting.
+    await Promise.all([admin.waitForURL((u) => u.search.includes('referralError')), admin.click('#suspend-deadlines')]);
+    expect(await admin.textContent('#referral-error')).toContain('الطلب غير صالح');
+    await admin.fill('#deadlines-reason', 'انقطاع الخدمة في المبنى');
+    await Promise.all([admin.waitForURL((u) => !u.search.includes('referralError')), admin.click('#suspend-deadlines')]);
+    expect(await admin.getAttribute('#inbox-table tbody tr', 'data-overdue')).toBe('false');
+    expect(await admin.textContent('#inbox-table tbody tr')).toContain('المهلة موقوفة');
+    await Promise.all([admin.waitForURL((u) => u.hash === '#deadlines'), admin.click('#resume-deadlines')]);
+    expect(await admin.textContent('#inbox-table tbody tr')).not.toContain('المهلة موقوفة');
+    const entries = await server.core.db.query<{ event: string }>(
+      "SELECT event FROM ledger WHERE event IN ('deadline-suspended', 'deadline-resumed') ORDER BY seq",
+    );
+    expect(entries.rows.map((r) => r.event)).toEqual(['deadline-suspended', 'deadline-resumed']);
+    await admin.close();
     expect(problems).toEqual([]);
   });
 });

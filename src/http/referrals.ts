@@ -174,6 +174,32 @@ export async function closeReferral(deps: ReferralDeps, caller: Caller, referral
 }
 
 /** The classifications the caller is cleared for (an administrator cleared for secret: every one, unknown ones too). */
+/**
+ * An emergency: the open deadlines (of one department, or all) stop counting until resumed, or count again;
+ * the letters' state in search follows. For the API and the inbox page alike (administrators).
+ */
+export async function changeDeadlines(
+  deps: ReferralDeps,
+  caller: Caller,
+  action: 'suspend' | 'resume',
+  body: unknown,
+): Promise<{ department: string | null; referrals: Array<{ id: string; documentId: string }> }> {
+  const deadlines = createReferralDeadlines(deps.db);
+  let done;
+  let department: string | null;
+  if (action === 'suspend') {
+    const input = parseOr400(suspendSchema, body);
+    department = input.department ?? null;
+    done = await deadlines.suspend(department, input.reason, caller.name);
+  } else {
+    const input = parseOr400(resumeSchema, body ?? {});
+    department = input.department ?? null;
+    done = await deadlines.resume(department, caller.name);
+  }
+  for (const id of new Set(done.referrals.map((r) => r.documentId))) await reindexDocument(deps, id);
+  return { department, ...done };
+}
+
 export function clearedFor(caller: Caller): string[] | undefined {
   if (caller.role === 'admin' && caller.clearance === 'secret') return undefined;
   return CLASSIFICATIONS.filter((c) => isClassification(c) && clearanceRank(c) <= clearanceRank(caller.clearance));
@@ -217,7 +243,6 @@ export function referralView(r: Referral, today: string) {
 export function referralsRouter(deps: ReferralDeps): Router {
   const router = Router();
   const repo = createReferralsRepo(deps.db);
-  const deadlines = createReferralDeadlines(deps.db);
   const today = () => todayIn(deps.archive.timeZone);
 
   router.post('/documents/:id/referrals', async (req: Request, res: Response) => {
@@ -275,17 +300,11 @@ export function referralsRouter(deps: ReferralDeps): Router {
 
   // An emergency: the open deadlines (of one department, or all) stop counting until resumed (administrators).
   router.post('/referrals/suspend', async (req, res) => {
-    const input = parseOr400(suspendSchema, req.body);
-    const done = await deadlines.suspend(input.department ?? null, input.reason, callerOf(res.locals).name);
-    for (const id of new Set(done.referrals.map((r) => r.documentId))) await reindexDocument(deps, id);
-    res.json({ department: input.department ?? null, ...done });
+    res.json(await changeDeadlines(deps, callerOf(res.locals), 'suspend', req.body));
   });
 
   router.post('/referrals/resume', async (req, res) => {
-    const input = parseOr400(resumeSchema, req.body ?? {});
-    const done = await deadlines.resume(input.department ?? null, callerOf(res.locals).name);
-    for (const id of new Set(done.referrals.map((r) => r.documentId))) await reindexDocument(deps, id);
-    res.json({ department: input.department ?? null, ...done });
+    res.json(await changeDeadlines(deps, callerOf(res.locals), 'resume', req.body));
   });
 
   return router;

@@ -24,7 +24,15 @@ import { showUpload } from './routes/upload';
 import { showCorrespondent, showCorrespondents } from './routes/correspondents';
 import { correctionBody, saveEdit, saveText, showEdit, showText } from './routes/corrections';
 import { showBooks } from './routes/books';
-import { closeFromInbox, closeFromPage, directiveFromPage, referFromPage, referralFormBody, showInbox } from './routes/referrals';
+import {
+  closeFromInbox,
+  closeFromPage,
+  deadlinesFromInbox,
+  directiveFromPage,
+  referFromPage,
+  referralFormBody,
+  showInbox,
+} from './routes/referrals';
 
 export type { ViewerDeps };
 
@@ -65,7 +73,17 @@ function serveAssets(router: Router): void {
 }
 
 /** The pages that need a signed-in person (besides everything under /documents/). */
-const SIGNED_IN_PAGES = ['/', '/search', '/upload', '/audit', '/logout', '/audit/verify-file', '/books', '/inbox'];
+const SIGNED_IN_PAGES = [
+  '/',
+  '/search',
+  '/upload',
+  '/audit',
+  '/logout',
+  '/audit/verify-file',
+  '/books',
+  '/inbox',
+  '/inbox/deadlines',
+];
 
 /** Sends a visitor who is not signed in to the sign-in page, and back here afterwards. */
 function requireSignIn(deps: ViewerDeps) {
@@ -113,6 +131,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
   router.get('/books', (req, res) => showBooks(deps, req, res));
   router.get('/inbox', (req, res) => showInbox(deps, req, res));
   router.post('/inbox', referralFormBody, (req, res) => closeFromInbox(deps, req, res));
+  router.post('/inbox/deadlines', referralFormBody, (req, res) => deadlinesFromInbox(deps, req, res));
   router.post('/documents/:id/referrals', referralFormBody, (req, res) => referFromPage(deps, req, res));
   router.post('/documents/:id/referrals/:rid/close', referralFormBody, (req, res) => closeFromPage(deps, req, res));
   router.post('/documents/:id/directives', referralFormBody, (req, res) => directiveFromPage(deps, req, res));

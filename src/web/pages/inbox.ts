@@ -7,7 +7,7 @@ import type { Referral } from '../../../storage/repos/referrals';
 import { escapeHtml as esc } from '../../../kernel/text';
 import { num } from '../i18n';
 import { layout, type PageCtx } from '../layout';
-import { closeForm, dueLine, formError, w } from './referrals';
+import { closeForm, csrfField, dueLine, formError, w } from './referrals';
 
 export interface InboxPageData {
   /** The department shown; null for the person's own (all of them, and what is referred to them by name). */
@@ -15,6 +15,27 @@ export interface InboxPageData {
   /** The departments to choose from. */
   departments: string[];
   items: Array<Referral & { overdue: boolean; daysLate: number }>;
+  /** Whether this person may suspend and resume deadlines (an administrator). */
+  canSuspend: boolean;
+}
+
+/** An administrator's form to suspend the open deadlines (of a department, or all) with a reason, or resume them. */
+function deadlinesForm(ctx: PageCtx, d: InboxPageData): string {
+  const { lang } = ctx;
+  const options = [`<option value="">${w(lang, 'allDepartments')}</option>`]
+    .concat(d.departments.map((x) => `<option value="${esc(x)}">${esc(x)}</option>`))
+    .join('');
+  return `<section class="card" id="deadlines">
+  <h2>${w(lang, 'deadlinesTitle')}</h2>
+  <p class="muted">${w(lang, 'deadlinesHelp')}</p>
+  <form method="post" action="/inbox/deadlines" id="deadlines-form">
+    ${csrfField(ctx)}
+    <label>${w(lang, 'department')} <select name="department">${options}</select></label>
+    <label>${w(lang, 'reason')} <input name="reason" maxlength="500" id="deadlines-reason"></label>
+    <button type="submit" name="action" value="suspend" id="suspend-deadlines">${w(lang, 'suspend')}</button>
+    <button type="submit" name="action" value="resume" class="secondary" id="resume-deadlines">${w(lang, 'resume')}</button>
+  </form>
+</section>`;
 }
 
 function departmentSelect(ctx: PageCtx, d: InboxPageData): string {
@@ -61,6 +82,7 @@ export function inboxPage(ctx: PageCtx, d: InboxPageData): string {
   ${departmentSelect(ctx, d)}
   <p id="inbox-counts">${num(lang, d.items.length)} ${w(lang, 'openCount')} · <span class="${overdue ? 'badge warn' : ''}">${num(lang, overdue)} ${w(lang, 'overdueCount')}</span></p>
   ${table}
-</section>`,
+</section>
+${d.canSuspend ? deadlinesForm(ctx, d) : ''}`,
   );
 }

@@ -50,7 +50,18 @@ export const w = wordsOf({
   noItems: ['لا شيء مُحال إليكم الآن.', 'Nothing is referred to you now.'],
   openCount: ['مفتوحة', 'open'],
   overdueCount: ['متأخرة', 'overdue'],
+  deadlinesTitle: ['تعليق المهل في الطوارئ', 'Suspending deadlines in an emergency'],
+  deadlinesHelp: [
+    'توقف المهل المفتوحة عن العدّ حتى تُستأنف، وتُمدّ عند الاستئناف بقدر أيام التعليق.',
+    'Open deadlines stop counting until resumed; on resume each moves on by the days suspended.',
+  ],
+  allDepartments: ['كل الأقسام', 'Every department'],
+  reason: ['السبب', 'Reason'],
+  suspend: ['تعليق المهل', 'Suspend deadlines'],
+  resume: ['استئناف المهل', 'Resume deadlines'],
 });
+
+export { csrfField };
 
 /** A referral's due date, with how late it is or that it is suspended. */
 export function dueLine(ctx: PageCtx, r: Referral & { overdue: boolean; daysLate: number }): string {

@@ -10,9 +10,9 @@ import express, { type Request, type Response } from 'express';
 import { createDirectivesRepo } from '../../../storage/repos/directives';
 import { createReferralsRepo } from '../../../storage/repos/referrals';
 import { isDomainError } from '../../../kernel/errors';
-import { callerOf, type Caller, type Permission } from '../../auth';
+import { can, callerOf, type Caller, type Permission } from '../../auth';
 import { addDirective } from '../../http/directives';
-import { closeReferral, referDocument, referralView, scopeFor } from '../../http/referrals';
+import { changeDeadlines, closeReferral, referDocument, referralView, scopeFor } from '../../http/referrals';
 import { todayIn } from '../../http/search';
 import { inboxPage } from '../pages/inbox';
 import { directivesCard, referralsCard } from '../pages/referrals';
@@ -44,7 +44,10 @@ export async function showInbox(deps: ViewerDeps, req: Request, res: Response): 
   const department = asked !== undefined && departments.includes(asked) ? asked : undefined;
   const today = todayIn(deps.archive.timeZone);
   const items = (await repo.inbox(await scopeFor(deps, caller, department), today)).map((r) => referralView(r, today));
-  res.type('html').send(inboxPage(pageCtx(deps, req, res, caller), { department: department ?? null, departments, items }));
+  const canSuspend = can(caller, 'admin');
+  res
+    .type('html')
+    .send(inboxPage(pageCtx(deps, req, res, caller), { department: department ?? null, departments, items, canSuspend }));
 }
 
 /**
@@ -93,3 +96,10 @@ export const directiveFromPage = (deps: ViewerDeps, req: Request, res: Response)
   formAction(deps, req, res, 'direct', [documentPath(req), 'directives'], (caller) =>
     addDirective(deps, caller, String(req.params.id), req.body),
   );
+
+/** An administrator suspends or resumes the open deadlines from the inbox page. */
+export const deadlinesFromInbox = (deps: ViewerDeps, req: Request, res: Response) =>
+  formAction(deps, req, res, 'admin', ['/inbox', 'deadlines'], (caller) => {
+    const body = req.body as Record<string, unknown>;
+    return changeDeadlines(deps, caller, body.action === 'resume' ? 'resume' : 'suspend', body);
+  });
