@@ -191,6 +191,23 @@ export interface PersonVersionDone {
   payload: Record<string, unknown>;
 }
 
+/**
+ * Before a new text version is numbered: the document locked, refused (TextVersionBusy) while a re-reading
+ * is queued, and its first reading kept as version 1. Answers the version the pages hold now.
+ */
+async function lockForNewVersion(tx: Tx, documentId: string, busy: string): Promise<{ text_version: number }> {
+  const doc = await tx.query<{ text_version: number; text_layer: boolean }>(
+    'SELECT text_version, text_layer FROM documents WHERE id = $1 FOR UPDATE',
+    [documentId],
+  );
+  const d = doc.rows[0];
+  if (!d) throw new Error(`no document ${documentId}`);
+  const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
+  if (pending.rowCount) throw new TextVersionBusy(busy);
+  await keepFirstReading(tx, documentId, d.text_layer);
+  return d;
+}
+
 export function createTextVersionsRepo(db: Db): TextVersionsRepo {
   const select = `SELECT v.version, v.status, v.settings, v.reason, v.requested_at, v.done_at, v.ocr_key, v.ocr_sha256, v.error,
                          (d.text_version = v.version) AS current
@@ -198,15 +215,7 @@ export function createTextVersionsRepo(db: Db): TextVersionsRepo {
   return {
     async request(documentId, settings, reason) {
       return inTransaction(db, async (tx) => {
-        const doc = await tx.query<{ text_version: number; text_layer: boolean }>(
-          'SELECT text_version, text_layer FROM documents WHERE id = $1 FOR UPDATE',
-          [documentId],
-        );
-        const d = doc.rows[0];
-        if (!d) throw new Error(`no document ${documentId}`);
-        const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
-        if (pending.rowCount) throw new TextVersionBusy('a re-reading of this document is already queued');
-        await keepFirstReading(tx, documentId, d.text_layer);
+        await lockForNewVersion(tx, documentId, 'a re-reading of this document is already queued');
         const res = await tx.query<Row>(
           `INSERT INTO text_versions (document_id, version, status, settings, reason)
            SELECT $1, max(version) + 1, 'queued', $2, $3 FROM text_versions WHERE document_id = $1
@@ -274,15 +283,7 @@ export function createTextVersionsRepo(db: Db): TextVersionsRepo {
 
     async reservePersonVersion(documentId, settings, reason) {
       return inTransaction(db, async (tx) => {
-        const doc = await tx.query<{ text_version: number; text_layer: boolean }>(
-          'SELECT text_version, text_layer FROM documents WHERE id = $1 FOR UPDATE',
-          [documentId],
-        );
-        const d = doc.rows[0];
-        if (!d) throw new Error(`no document ${documentId}`);
-        const pending = await tx.query("SELECT 1 FROM text_versions WHERE document_id = $1 AND status = 'queued'", [documentId]);
-        if (pending.rowCount) throw new TextVersionBusy('a re-reading of this document is queued');
-        await keepFirstReading(tx, documentId, d.text_layer);
+        const d = await lockForNewVersion(tx, documentId, 'a re-reading of this document is queued');
         const res = await tx.query<{ version: number }>(
           `INSERT INTO text_versions (document_id, version, status, settings, reason, error)
            SELECT $1, max(version) + 1, 'failed', $2, $3, $4 FROM text_versions WHERE document_id = $1
