@@ -77,7 +77,11 @@ export type Permission =
   /** Writing a directive (تأشيرة) on a document. */
   | 'direct'
   /** Correcting the recognised text of a page by hand. */
-  | 'correct-text';
+  | 'correct-text'
+  /** The retention schedule, the lists of what is due, disposal requests and transfers to another archive. */
+  | 'records'
+  /** Putting documents on legal hold and lifting holds; recording the approving body's decision on a disposal. */
+  | 'hold';
 
 export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Sends batches and follows them; reads only what they sent themselves.
@@ -86,8 +90,10 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   official: ['read', 'search', 'reocr', 'refer', 'direct', 'correct-text'],
   // Verifies, runs fixity, reads the ledger and audit pages; reads content only within clearance.
   auditor: ['read', 'search', 'audit'],
-  // Users, tokens and settings besides everything else. Deleting a record is not an action anyone has.
-  admin: ['upload', 'read', 'search', 'reocr', 'audit', 'admin', 'register', 'refer', 'direct', 'correct-text'],
+  // The records manager (أمين المحفوظات): the retention schedule, what is due, disposal requests, transfers.
+  archivist: ['read', 'search', 'records'],
+  // Users, tokens and settings besides everything else. A record is destroyed only by an approved disposal.
+  admin: ['upload', 'read', 'search', 'reocr', 'audit', 'admin', 'register', 'refer', 'direct', 'correct-text', 'records', 'hold'],
 };
 
 export interface Caller {

@@ -1,4 +1,6 @@
-/** Schema migrations, in order. Never edit a landed one: add the next. */
+/** Schema migrations, in order. Never edit a landed one: add the next (from 26 on, in migrationsRecords.ts). */
+import { RECORDS_MIGRATIONS } from './migrationsRecords';
+
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
@@ -771,4 +773,5 @@ CREATE UNIQUE INDEX registers_letter_ar_key ON registers (letter_ar);
 CREATE UNIQUE INDEX registers_letter_en_key ON registers (lower(letter_en));
 `,
   },
+  ...RECORDS_MIGRATIONS,
 ];

@@ -26,6 +26,15 @@ export interface StoredObject {
   size: number;
 }
 
+/** The bytes as the bucket holds them (ciphertext when objects are encrypted; else the same as the object's). */
+export interface StoredBytes {
+  sha256: string;
+  size: number;
+}
+
+/** A delete refused because the object is still under Object Lock retention or legal hold. */
+export class ObjectLockedError extends Error {}
+
 /** What a read of an object said of its version and Object Lock retention (the GET's own headers). */
 export interface LockSeen {
   versionId: string | null;
@@ -53,8 +62,11 @@ export interface ObjectStore {
   getBuffer(key: string): Promise<Buffer>;
   /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
-  /** Reads the whole object back and hashes it; with what the read said of its retention, where it said it. */
-  hash(key: string): Promise<StoredObject & { lock?: LockSeen }>;
+  /**
+   * Reads the whole object back and hashes it; with the hash of the bytes as stored (`stored`) and what the
+   * read said of its retention, where it said it.
+   */
+  hash(key: string): Promise<StoredObject & { stored: StoredBytes; lock?: LockSeen }>;
   /**
    * Puts known-good bytes over a damaged or missing object (fixity repair):
    * the one write that may replace what a key holds. With Object Lock the
@@ -79,14 +91,29 @@ export interface ObjectStore {
    * (A store without retention at all, like an in-memory one, need not have it.)
    */
   ensureRetention?(key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'>;
+  /** The current version's COMPLIANCE retention end and legal hold, as the bucket says (null: none). */
+  lockState?(key: string): Promise<{ retainUntil: Date | null; legalHold: boolean }>;
+  /** Puts the current version of a key under S3 legal hold, or lifts it. */
+  setLegalHold?(key: string, on: boolean): Promise<void>;
+  /**
+   * Removes every version of a key (lawful disposal). Throws ObjectLockedError when the bucket refuses
+   * because a version is still retained or held; versions already removed stay removed. Returns how
+   * many versions were removed (0: the key was already gone).
+   */
+  removeAllVersions?(key: string): Promise<number>;
 }
 
 /** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
 export interface RetentionPolicy {
-  /** How long each kept object is retained, in milliseconds from its writing. */
+  /** How long a kept object is retained from its writing when `until` names no other end, in milliseconds. */
   ms: number;
   /** Which keys are kept (others, like staged uploads, are working files). */
   applies(key: string): boolean;
+  /**
+   * Until when a kept key must be locked (its document's retention: lock_until): a date; null when the
+   * key needs no lock any more (its period is over); undefined for the default (written + ms).
+   */
+  until?(key: string): Promise<Date | null | undefined>;
 }
 
 export class ObjectConflictError extends Error {}
@@ -166,23 +193,31 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
    */
   const write = async (key: string, body: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
     // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
-    const retainFor = retention?.applies(key) && (await isLocked()) ? retention.ms : 0;
+    const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
     const put = await client.putObject(bucket, key, body, size, meta);
-    if (retainFor > 0) await retain(key, new Date(Date.now() + retainFor), put.versionId);
+    if (until !== null && until > Date.now()) await retain(key, new Date(until), put.versionId);
   };
 
-  /** Whether an object written at `written` is past its retention period, or under COMPLIANCE retention to its end. */
-  const retainedEnough = (ms: number, written: number, mode: string | null | undefined, until: number | null): boolean => {
-    const due = written + ms;
-    return due <= Date.now() || (mode === Minio.RETENTION_MODES.COMPLIANCE && (until ?? 0) >= due - retentionSlackMs(ms));
+  /** Until when a kept key written at `written` must be locked (ms since the epoch), or null when it needs no lock. */
+  const lockTarget = async (key: string, written: number): Promise<number | null> => {
+    const until = await retention?.until?.(key);
+    if (until === null) return null;
+    return until ? until.getTime() : written + (retention?.ms ?? 0);
+  };
+
+  /** Whether an object needing a lock to `due` is past it, or under COMPLIANCE retention to it. */
+  const retainedEnough = (due: number | null, mode: string | null | undefined, until: number | null): boolean => {
+    if (due === null || due <= Date.now()) return true;
+    const slack = retentionSlackMs(retention?.ms ?? 0);
+    return mode === Minio.RETENTION_MODES.COMPLIANCE && (until ?? 0) >= due - slack;
   };
 
   const ensureRetention = async (key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'> => {
     if (!retention?.applies(key) || !(await isLocked())) return 'unlocked';
-    if (seen && retainedEnough(retention.ms, seen.lastModified, seen.mode, seen.retainUntil)) return 'ok';
+    if (seen && retainedEnough(await lockTarget(key, seen.lastModified), seen.mode, seen.retainUntil)) return 'ok';
     const s = await client.statObject(bucket, key);
-    const due = s.lastModified.getTime() + retention.ms;
-    if (retainedEnough(retention.ms, s.lastModified.getTime(), null, null)) return 'ok';
+    const due = await lockTarget(key, s.lastModified.getTime());
+    if (retainedEnough(due, null, null)) return 'ok';
     let current: { mode?: string; retainUntilDate?: string } | null | undefined;
     try {
       current = await client.getObjectRetention(bucket, key, s.versionId ? { versionId: s.versionId } : undefined);
@@ -190,9 +225,57 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
     }
     const until = current?.retainUntilDate ? new Date(current.retainUntilDate).getTime() : 0;
-    if (retainedEnough(retention.ms, s.lastModified.getTime(), current?.mode, until)) return 'ok';
-    await retain(key, new Date(Math.max(due, until)), s.versionId);
+    if (retainedEnough(due, current?.mode, until)) return 'ok';
+    await retain(key, new Date(Math.max(due ?? 0, until)), s.versionId);
     return 'set';
+  };
+
+  const lockState = async (key: string): Promise<{ retainUntil: Date | null; legalHold: boolean }> => {
+    let retainUntil: Date | null = null;
+    let legalHold = false;
+    try {
+      const r = await client.getObjectRetention(bucket, key);
+      if (r?.retainUntilDate) retainUntil = new Date(r.retainUntilDate);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
+    }
+    try {
+      const h = (await client.getObjectLegalHold(bucket, key)) as unknown as { status?: string } | string | undefined;
+      legalHold = (typeof h === 'string' ? h : h?.status) === 'ON';
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
+    }
+    return { retainUntil, legalHold };
+  };
+
+  const setLegalHold = async (key: string, on: boolean): Promise<void> => {
+    // The typings say void; the call returns a promise.
+    await (client.setObjectLegalHold(bucket, key, {
+      status: on ? Minio.LEGAL_HOLD_STATUS.ENABLED : Minio.LEGAL_HOLD_STATUS.DISABLED,
+      versionId: '',
+    }) as unknown as Promise<void>);
+  };
+
+  const removeAllVersions = async (key: string): Promise<number> => {
+    const versions: string[] = [];
+    for await (const item of client.listObjects(bucket, key, false, { IncludeVersion: true })) {
+      const v = item as { name?: string; versionId?: string | null };
+      if (v.name === key) versions.push(v.versionId ?? 'null');
+    }
+    let removed = 0;
+    for (const versionId of versions) {
+      try {
+        await client.removeObject(bucket, key, { versionId });
+        removed++;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'AccessDenied' || code === 'ObjectLocked' || code === 'InvalidRequest') {
+          throw new ObjectLockedError(`${name}:${bucket}/${key} (${versionId}) is still locked or held: ${(e as Error).message}`);
+        }
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return removed;
   };
 
   const objectLockOf = async (): Promise<{ enabled: boolean; detail: string }> => {
@@ -304,10 +387,14 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     async hash(key) {
       const stream = await client.getObject(bucket, key);
       const h = await sha256Stream(stream);
-      return { key, ...h, lock: lockSeen((stream as { headers?: Record<string, string | string[] | undefined> }).headers) };
+      const lock = lockSeen((stream as { headers?: Record<string, string | string[] | undefined> }).headers);
+      return { key, ...h, stored: { ...h }, lock };
     },
     objectLock: objectLockOf,
     ensureRetention,
+    lockState,
+    setLegalHold,
+    removeAllVersions,
     async keptVersion(key, expected) {
       const versions: string[] = [];
       const stream = client.listObjects(bucket, key, false, { IncludeVersion: true });

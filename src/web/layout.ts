@@ -17,6 +17,10 @@ export interface Abilities {
   refer: boolean;
   direct: boolean;
   correctText: boolean;
+  /** Records management: the retention schedule, due lists, disposals, transfers (/records). */
+  records: boolean;
+  /** Legal holds (/holds). */
+  hold: boolean;
 }
 
 export interface PageCtx {
@@ -31,7 +35,7 @@ export interface PageCtx {
 }
 
 /** Which section of the top bar a page belongs to (marked as the current one). */
-export type Section = 'search' | 'upload' | 'audit' | 'login' | 'document' | 'books' | 'inbox';
+export type Section = 'search' | 'upload' | 'audit' | 'login' | 'document' | 'books' | 'inbox' | 'records';
 
 /** A page's query parameters; empty, undefined and false ones are left out. */
 export type QueryParams = Record<string, string | number | boolean | undefined>;
@@ -65,6 +69,9 @@ function navLinks(ctx: PageCtx, section: Section): string {
     ctx.can.audit ? navLink('/audit', t(lang, 'audit'), section === 'audit') : '',
     ctx.can.register ? navLink('/books', lang === 'ar' ? 'الدفاتر' : 'Books', section === 'books') : '',
     ctx.can.refer ? navLink('/inbox', lang === 'ar' ? 'الإحالات الواردة' : 'Inbox', section === 'inbox') : '',
+    ctx.can.records || ctx.can.hold
+      ? navLink('/records', lang === 'ar' ? 'المحفوظات' : 'Records', section === 'records')
+      : '',
   ].join('');
 }
 

@@ -36,7 +36,19 @@ export type LedgerEvent =
   | 'deadline-resumed'
   | 'directive'
   | 'corrected'
-  | 'text-corrected';
+  | 'text-corrected'
+  // Records management: the retention schedule, a document's file closed, legal holds, disposal, transfers.
+  | 'rule-created'
+  | 'rule-changed'
+  | 'file-closed'
+  | 'held'
+  | 'hold-lifted'
+  | 'disposal-requested'
+  | 'disposal-decided'
+  | 'destroyed'
+  | 'transfer-created'
+  | 'transferred'
+  | 'key-rotated';
 
 export interface LedgerEntry {
   seq: number;

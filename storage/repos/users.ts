@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { inTransaction, type Db } from '../db';
 import { appendLedger } from '../integrity/ledger';
 
-export const ROLES = ['clerk', 'official', 'auditor', 'admin'] as const;
+export const ROLES = ['clerk', 'official', 'auditor', 'archivist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {

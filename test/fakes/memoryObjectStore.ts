@@ -169,9 +169,10 @@ export class MemoryObjectStore implements ObjectStore {
     return o && { size: o.current.bytes.length, sha256: o.current.sha256, contentType: o.current.contentType };
   }
 
-  async hash(key: string): Promise<StoredObject> {
+  async hash(key: string): Promise<StoredObject & { stored: { sha256: string; size: number } }> {
     const v = this.current(key);
-    return { key, sha256: sha256(v.bytes), size: v.bytes.length };
+    const h = { sha256: sha256(v.bytes), size: v.bytes.length };
+    return { key, ...h, stored: h };
   }
 
   async repair(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject> {

@@ -75,6 +75,8 @@ export function pageCtx(deps: ViewerDeps, req: Request, res: Response, caller: C
       refer: caller !== undefined && can(caller, 'refer'),
       direct: caller !== undefined && can(caller, 'direct'),
       correctText: caller !== undefined && can(caller, 'correct-text'),
+      records: caller !== undefined && can(caller, 'records'),
+      hold: caller !== undefined && can(caller, 'hold'),
     },
     timeZone: deps.archive.timeZone,
   };

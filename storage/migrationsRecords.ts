@@ -1,0 +1,142 @@
+/** Schema migrations from 26 on: records management (retention, holds, disposal, transfers, encryption). Never edit a landed one. */
+export const RECORDS_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 26,
+    sql: `
+-- The retention schedule. A rule is known by its code; each change is a new version row (the old ones are
+-- kept, so a document names the very version it was given). A rule matches documents by type, register and
+-- classification (NULL: any); the most specific match wins, then the lower priority number. The period runs
+-- from the trigger: the registration, the closing of the document's file, or a fixed date; NULL is permanent.
+CREATE TABLE retention_rules (
+  id bigserial PRIMARY KEY,
+  code text NOT NULL CHECK (code ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+  version int NOT NULL,
+  name_ar text NOT NULL CHECK (length(trim(name_ar)) > 0),
+  name_en text,
+  doc_type text,
+  register text REFERENCES registers(code),
+  classification text,
+  priority int NOT NULL DEFAULT 100,
+  period interval,
+  trigger text NOT NULL CHECK (trigger IN ('registered', 'closed', 'date')),
+  trigger_date date,
+  action text NOT NULL CHECK (action IN ('review', 'destroy', 'transfer')),
+  retired boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL,
+  reason text,
+  UNIQUE (code, version),
+  CHECK ((trigger = 'date') = (trigger_date IS NOT NULL)),
+  CHECK (period IS NULL OR period > interval '0')
+);
+-- The current version of each rule.
+CREATE VIEW retention_rules_current AS
+  SELECT DISTINCT ON (code) * FROM retention_rules ORDER BY code, version DESC;
+
+-- Each document's rule (the version given), when its period ends (NULL: permanent, or its trigger has not
+-- come), when its file was closed, and until when its objects are locked (S3 Object Lock COMPLIANCE).
+ALTER TABLE documents ADD COLUMN retention_rule_id bigint REFERENCES retention_rules(id);
+ALTER TABLE documents ADD COLUMN retention_due timestamptz;
+ALTER TABLE documents ADD COLUMN closed_at timestamptz;
+ALTER TABLE documents ADD COLUMN lock_until timestamptz;
+ALTER TABLE documents ADD COLUMN destroyed_at timestamptz;
+CREATE INDEX documents_retention_due_idx ON documents (retention_due) WHERE retention_due IS NOT NULL AND destroyed_at IS NULL;
+CREATE INDEX documents_lock_until_idx ON documents (lock_until) WHERE destroyed_at IS NULL;
+CREATE INDEX documents_retention_rule_idx ON documents (retention_rule_id);
+-- A lawfully destroyed document keeps its row as a tombstone: its number, fingerprints and the approval.
+ALTER TABLE documents DROP CONSTRAINT documents_status_check;
+ALTER TABLE documents ADD CONSTRAINT documents_status_check
+  CHECK (status IN ('queued', 'processing', 'archived', 'failed', 'destroyed'));
+
+-- Legal holds: a case keeps documents from disposal (and their objects under S3 legal hold) until lifted.
+CREATE TABLE legal_holds (
+  id uuid PRIMARY KEY,
+  case_ref text NOT NULL CHECK (length(trim(case_ref)) > 0),
+  reason text NOT NULL CHECK (length(trim(reason)) >= 3),
+  -- what was asked for: {"documents":[...]} | {"correspondent":"..."} | {"query":"...","filters":{...}}
+  scope jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  lifted_at timestamptz,
+  lifted_by text,
+  lift_reason text,
+  CHECK ((lifted_at IS NULL) = (lifted_by IS NULL))
+);
+CREATE TABLE legal_hold_documents (
+  hold_id uuid NOT NULL REFERENCES legal_holds(id),
+  document_id uuid NOT NULL REFERENCES documents(id),
+  PRIMARY KEY (hold_id, document_id)
+);
+CREATE INDEX legal_hold_documents_document_idx ON legal_hold_documents (document_id);
+
+-- Disposal: a request for a set of due documents, the approving body's decision, then the destruction.
+CREATE TABLE disposals (
+  id uuid PRIMARY KEY,
+  title text NOT NULL,
+  state text NOT NULL DEFAULT 'requested' CHECK (state IN ('requested', 'approved', 'refused', 'done')),
+  requested_at timestamptz NOT NULL,
+  requested_by text NOT NULL,
+  approving_body text,
+  decision_no text,
+  decision_date date,
+  decided_at timestamptz,
+  decided_by text,
+  done_at timestamptz,
+  note text
+);
+CREATE TABLE disposal_items (
+  disposal_id uuid NOT NULL REFERENCES disposals(id),
+  document_id uuid NOT NULL REFERENCES documents(id),
+  state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'destroyed', 'blocked')),
+  blocked_reason text,
+  PRIMARY KEY (disposal_id, document_id)
+);
+CREATE INDEX disposal_items_document_idx ON disposal_items (document_id);
+
+-- Objects removed by a lawful disposal, per bucket, in order (the auditor's inventory lists them as removed).
+CREATE TABLE disposed_objects (
+  seq bigserial PRIMARY KEY,
+  disposal_id uuid NOT NULL REFERENCES disposals(id),
+  document_id uuid NOT NULL REFERENCES documents(id),
+  target text NOT NULL,
+  key text NOT NULL,
+  sha256 text NOT NULL,
+  stored_sha256 text,
+  removed_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Transfers to another archive as BagIt bags.
+CREATE TABLE transfers (
+  id uuid PRIMARY KEY,
+  recipient text NOT NULL,
+  state text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'complete')),
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  selection jsonb NOT NULL,
+  bag_name text,
+  payload_oxum text,
+  tagmanifest_sha256 text,
+  completed_at timestamptz
+);
+CREATE TABLE transfer_items (
+  transfer_id uuid NOT NULL REFERENCES transfers(id),
+  document_id uuid NOT NULL REFERENCES documents(id),
+  PRIMARY KEY (transfer_id, document_id)
+);
+CREATE INDEX transfer_items_document_idx ON transfer_items (document_id);
+
+-- The bytes as stored in each bucket (ciphertext when objects are encrypted) and the order replicas were
+-- made in, so an inventory of the offsite bucket grows by what is new.
+ALTER TABLE artefacts ADD COLUMN stored_sha256 text;
+ALTER TABLE replicas ADD COLUMN stored_sha256 text;
+ALTER TABLE replicas ADD COLUMN seq bigserial;
+CREATE INDEX replicas_seq_idx ON replicas (seq);
+
+-- The records manager (أمين المحفوظات): the retention schedule, due lists, disposal requests and transfers.
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('clerk', 'official', 'auditor', 'archivist', 'admin'));
+ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_role_check;
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_check CHECK (role IN ('clerk', 'official', 'auditor', 'archivist', 'admin'));
+`,
+  },
+];
