@@ -65,6 +65,45 @@ export const ERROR_MESSAGES = {
   bad_due_date: ['تاريخ الاستحقاق غير صالح (YYYY-MM-DD).', 'The due date is not valid (YYYY-MM-DD).'],
   reason_required: ['يلزم ذكر سبب التصحيح (من ٣ إلى ٥٠٠ حرف).', 'A reason for the correction is required (3 to 500 characters).'],
   no_change: ['لا تغيير في التصحيح: القيم الجديدة هي القيم الحالية.', 'Nothing to correct: the new values are the current ones.'],
+  // Legal holds and lawful disposal.
+  hold_lifted: ['رُفع هذا الحجز القانوني من قبل.', 'This legal hold is already lifted.'],
+  not_due: [
+    'لا تُطلب إتلاف وثيقة إلا إذا حلّ أجل حفظها وكان إجراؤها الإتلاف أو التحويل ولم تُتلف من قبل.',
+    'A document is put up for disposal only when its retention is due, its action is destroy or transfer, and it is not destroyed.',
+  ],
+  disposal_not_approved: [
+    'لم تُوافق الجهة المختصة على طلب الإتلاف هذا؛ لا يُتلف شيء دون موافقة.',
+    'This disposal request is not approved; nothing is destroyed without approval.',
+  ],
+  disposal_decided: ['صدر القرار في طلب الإتلاف هذا من قبل.', 'This disposal request has already been decided.'],
+  own_disposal: [
+    'لا يوافق مقدّم طلب الإتلاف على طلبه بنفسه؛ يقرّره مسؤول آخر.',
+    'The requester of a disposal cannot decide it; another administrator does.',
+  ],
+  destroyed: [
+    'أُتلفت هذه الوثيقة إتلافًا قانونيًا؛ بقي سجلّ إتلافها.',
+    'This document was lawfully destroyed; its tombstone remains.',
+  ],
+  // Transfers to another archive (BagIt).
+  transfer_not_ready: [
+    'لم تكتمل أرشفة الوثيقة بعد؛ لا تُحوَّل إلا وثيقة مؤرشفة.',
+    'The document is not archived yet; only an archived document is transferred.',
+  ],
+  transfer_empty: ['لم يُختر للتحويل أي وثيقة يمكن تحويلها.', 'No document that can be transferred was selected.'],
+  transfer_complete: ['اكتمل هذا التحويل من قبل.', 'This transfer is already complete.'],
+  // The retention schedule.
+  bad_period: [
+    'مدة الحفظ غير صالحة: عدد ووحدة، مثل 30d أو 18mo أو 5y (s ثوانٍ، m دقائق، h ساعات، d أيام، mo أشهر، y سنوات).',
+    'The retention period is not valid: a number and a unit, such as 30d, 18mo or 5y (s, m, h, d, mo, y).',
+  ],
+  unknown_rule: ['لا توجد قاعدة حفظ بهذا الرمز.', 'There is no retention rule with this code.'],
+  rule_exists: ['توجد قاعدة حفظ بهذا الرمز من قبل.', 'A retention rule with this code already exists.'],
+  rule_retired: ['أُوقفت قاعدة الحفظ هذه؛ لا تُعدَّل بعد إيقافها.', 'This retention rule is retired; it is not changed any more.'],
+  bad_trigger_date: [
+    'يلزم تاريخ البدء (YYYY-MM-DD) حين يكون بدء الحفظ من تاريخ محدد، ولا يُذكر في غيره.',
+    'A trigger date (YYYY-MM-DD) is needed when the period runs from a date, and only then.',
+  ],
+  file_closed: ['أُغلق ملف هذه الوثيقة من قبل.', "This document's file is already closed."],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -93,7 +93,20 @@ export const PERMISSIONS: Record<Role, readonly Permission[]> = {
   // The records manager (أمين المحفوظات): the retention schedule, what is due, disposal requests, transfers.
   archivist: ['read', 'search', 'records'],
   // Users, tokens and settings besides everything else. A record is destroyed only by an approved disposal.
-  admin: ['upload', 'read', 'search', 'reocr', 'audit', 'admin', 'register', 'refer', 'direct', 'correct-text', 'records', 'hold'],
+  admin: [
+    'upload',
+    'read',
+    'search',
+    'reocr',
+    'audit',
+    'admin',
+    'register',
+    'refer',
+    'direct',
+    'correct-text',
+    'records',
+    'hold',
+  ],
 };
 
 export interface Caller {

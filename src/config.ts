@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ArchiveSettings, IntakeLimits, OcrSettings } from '../ingest/stages/stage';
 import type { S3Target } from '../storage/objectStore';
+import { parsePeriod, periodMs } from '../kernel/period';
 
 export type { S3Target };
 
@@ -178,6 +179,24 @@ const envSchema = z.object({
   DIWAN_JOB_STALE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
   /** Days a referral has to be acted on when its due date is not given. */
   DIWAN_REFERRAL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Whether new objects are encrypted (on by default); objects already encrypted need the key file to be read either way. */
+  DIWAN_ENCRYPTION: z
+    .enum(['on', 'off', '1', '0', 'true', 'false', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === 'on' || v === '1' || v === 'true' || v === 'yes'),
+  /** The ministry's encryption keys (JSON, mode 0600; made on a truly first start). Keep it off the buckets and the database's backups. */
+  DIWAN_ENCRYPTION_KEY_FILE: optionalString,
+  /**
+   * A lock of a record kept permanently (or not yet due) is extended when it ends within this: a number and a
+   * unit, s, m, h, d, mo or y (a drill: minutes).
+   */
+  DIWAN_LOCK_EXTEND_BEFORE: z
+    .string()
+    .trim()
+    .refine((v) => parsePeriod(v) !== undefined, 'a number and a unit: 90d, 12h, 2m')
+    .default('90d'),
+  /** Hours between runs of the lock extension job (0: never by itself; `diwan records extend-locks` runs it). */
+  DIWAN_LOCK_EXTEND_HOURS: z.coerce.number().min(0).default(24),
 });
 
 export interface Config {
@@ -219,6 +238,10 @@ export interface Config {
   jobs: { run: boolean; staleSeconds: number };
   /** Days a referral has to be acted on when its due date is not given. */
   referralDays: number;
+  /** Client-side encryption of stored objects: whether new ones are encrypted, and the key file. */
+  encryption: { on: boolean; keyFile: string };
+  /** The lock extension job: how near a lock's end it is extended, and hours between runs. */
+  records: { lockExtendBeforeMs: number; lockExtendHours: number };
 }
 
 export class ConfigError extends Error {}
@@ -340,5 +363,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     jobs: { run: e.DIWAN_JOBS, staleSeconds: e.DIWAN_JOB_STALE_SECONDS },
     referralDays: e.DIWAN_REFERRAL_DAYS,
+    encryption: {
+      on: e.DIWAN_ENCRYPTION,
+      keyFile: path.resolve(e.DIWAN_ENCRYPTION_KEY_FILE ?? path.join(dataDir, 'encryption-keys.json')),
+    },
+    records: {
+      lockExtendBeforeMs: periodMs(parsePeriod(e.DIWAN_LOCK_EXTEND_BEFORE)!),
+      lockExtendHours: e.DIWAN_LOCK_EXTEND_HOURS,
+    },
   };
 }

@@ -32,3 +32,21 @@ export const keys = {
 export function isKept(key: string): boolean {
   return !key.startsWith('staging/');
 }
+
+/**
+ * The registry reference and file name (after the number's folder, e.g. `pages/0001.webp`) of a document's
+ * key: the inverse of documentPrefix (an incoming document's key has no register segment); undefined for
+ * any other key.
+ */
+export function parseDocumentKey(key: string): { ref: RegistryRef; file: string } | undefined {
+  const m = /^documents\/(?:([a-z][a-z0-9-]{1,30})\/)?([0-9]{4})\/([0-9]{6,})\/(.+)$/.exec(key);
+  if (!m) return undefined;
+  const ref: RegistryRef = { year: Number(m[2]), seq: Number(m[3]) };
+  if (m[1] !== undefined && m[1] !== INCOMING) ref.register = m[1];
+  return { ref, file: m[4]! };
+}
+
+/** Keys written unencrypted: what is published under audit/ for auditors with standard tools (public evidence). */
+export function isClearKey(key: string): boolean {
+  return key.startsWith('audit/');
+}

@@ -139,4 +139,91 @@ ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_role_check;
 ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_check CHECK (role IN ('clerk', 'official', 'auditor', 'archivist', 'admin'));
 `,
   },
+  {
+    version: 28,
+    sql: `
+-- Documents whose objects' S3 legal hold must still be set or lifted (a bucket was away, or a file was
+-- written after the hold): the hold sync works through them and removes each once both buckets agree.
+CREATE TABLE legal_hold_sync (
+  document_id uuid PRIMARY KEY REFERENCES documents(id),
+  queued_at timestamptz NOT NULL DEFAULT now(),
+  last_error text
+);
+-- Page texts are kept, except that a lawfully destroyed document's texts are erased (emptied, not removed).
+CREATE OR REPLACE FUNCTION page_texts_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.text = '' AND NEW.words = '[]'::jsonb
+     AND EXISTS (SELECT 1 FROM documents WHERE id = OLD.document_id AND destroyed_at IS NOT NULL) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'text versions are kept: % is not allowed on page_texts', TG_OP;
+END $$;
+-- The application's role only adds to page_texts; erasing a destroyed document's texts runs as the owner.
+CREATE FUNCTION erase_destroyed_texts(doc uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM documents WHERE id = doc AND destroyed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'only a destroyed document''s texts are erased';
+  END IF;
+  UPDATE page_texts SET text = '', words = '[]'::jsonb WHERE document_id = doc AND (text <> '' OR words <> '[]'::jsonb);
+END $$;
+`,
+  },
+  {
+    version: 27,
+    sql: `
+-- The lock end every object of a document was last raised to (NULL: only the lock each got when written).
+-- A document whose lock_until is past it waits for its objects to be locked again (a rule made longer).
+ALTER TABLE documents ADD COLUMN locks_applied timestamptz;
+CREATE INDEX documents_relock_idx ON documents (id)
+  WHERE destroyed_at IS NULL AND lock_until > COALESCE(locks_applied, created_at);
+-- Documents still under the lock given when written (permanent, no rule, trigger not come), oldest first:
+-- the extension job finds those whose lock nears its end without reading the rest.
+CREATE INDEX documents_default_lock_idx ON documents (created_at) WHERE lock_until IS NULL AND destroyed_at IS NULL;
+`,
+  },
+  {
+    version: 31,
+    sql: `
+-- A copy whose bytes are recorded anew (written again, encrypted again) moves to the end of replicas.seq,
+-- so the auditor's next inventory of the offsite bucket lists it again with the hash it has now.
+CREATE FUNCTION replicas_relist() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.stored_sha256 IS DISTINCT FROM OLD.stored_sha256 OR NEW.sha256 IS DISTINCT FROM OLD.sha256 THEN
+    NEW.seq := nextval(pg_get_serial_sequence('replicas', 'seq'));
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER replicas_relist BEFORE UPDATE ON replicas FOR EACH ROW EXECUTE FUNCTION replicas_relist();
+`,
+  },
+  {
+    version: 30,
+    sql: `
+-- The encryption keys the archive used ('key-rotated' entries), read at every start without scanning the ledger.
+CREATE INDEX ledger_key_rotated_idx ON ledger (seq) WHERE event = 'key-rotated';
+`,
+  },
+  {
+    version: 32,
+    sql: `
+-- A replica takes its place in replicas.seq only under a shared advisory lock ("repl"), so the auditor's
+-- inventory, which takes the lock exclusively for a moment to read how far the committed rows go, never
+-- passes a number that a transaction still open will commit later (it would never be listed).
+CREATE FUNCTION replicas_take_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(1919250540);
+  NEW.seq := nextval(pg_get_serial_sequence('replicas', 'seq'));
+  RETURN NEW;
+END $$;
+CREATE TRIGGER replicas_take_seq BEFORE INSERT ON replicas FOR EACH ROW EXECUTE FUNCTION replicas_take_seq();
+CREATE OR REPLACE FUNCTION replicas_relist() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.stored_sha256 IS DISTINCT FROM OLD.stored_sha256 OR NEW.sha256 IS DISTINCT FROM OLD.sha256 THEN
+    PERFORM pg_advisory_xact_lock_shared(1919250540);
+    NEW.seq := nextval(pg_get_serial_sequence('replicas', 'seq'));
+  END IF;
+  RETURN NEW;
+END $$;
+`,
+  },
 ];

@@ -3,11 +3,19 @@
  * any S3 service works in production. Writes are write-once: putting a key that
  * already holds the same bytes is a no-op, and putting different bytes under an
  * existing key is refused.
+ *
+ * With a key ring, objects are encrypted on their way in (storage/crypto/envelope.ts) and decrypted on
+ * their way out, so both buckets hold ciphertext while every caller sees, hashes and fingerprints the
+ * plaintext. Keys under audit/ stay in the clear (isClearKey).
  */
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import * as Minio from 'minio';
+import { decryptStream, encryptBuffer, encryptedSize, encryptStream } from './crypto/envelope';
+import { hashBoth as hashStored, keyIdOfHead, UNDECRYPTABLE } from './crypto/objectBytes';
+import type { KeyRing } from './crypto/keyRing';
 import { sha256, sha256Stream } from './hash';
+import { isClearKey } from './layout';
 
 /** An S3 endpoint, already split the way the minio client wants it. */
 export interface S3Target {
@@ -64,7 +72,8 @@ export interface ObjectStore {
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
   /**
    * Reads the whole object back and hashes it; with the hash of the bytes as stored (`stored`) and what the
-   * read said of its retention, where it said it.
+   * read said of its retention, where it said it. An encrypted object that does not authenticate (a damaged
+   * byte) hashes to UNDECRYPTABLE, never to a fingerprint; one under a key the ring lacks throws.
    */
   hash(key: string): Promise<StoredObject & { stored: StoredBytes; lock?: LockSeen }>;
   /**
@@ -73,7 +82,13 @@ export interface ObjectStore {
    * damaged bytes stay as an older version. Reads the result back and throws
    * unless it hashes to `expectedSha256`.
    */
-  repair(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
+  repair(
+    key: string,
+    stream: Readable,
+    size: number,
+    contentType: string,
+    expectedSha256: string,
+  ): Promise<StoredObject & { stored?: StoredBytes }>;
   list(prefix: string): Promise<string[]>;
   /**
    * An older version of `key` that still holds `sha256` (kept by Object Lock when
@@ -101,7 +116,13 @@ export interface ObjectStore {
    * many versions were removed (0: the key was already gone).
    */
   removeAllVersions?(key: string): Promise<number>;
+  /** The id of the key the object is encrypted under (from its header), or null when it is stored in the clear. */
+  keyIdOf?(key: string): Promise<string | null>;
+  /** A few keys of the bucket under `prefix` (a sample, without listing it all). */
+  sample?(prefix: string, n: number): Promise<string[]>;
 }
+
+export { UNDECRYPTABLE };
 
 /** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
 export interface RetentionPolicy {
@@ -160,10 +181,19 @@ export function s3Client(target: S3Target): Minio.Client {
   });
 }
 
-export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy): ObjectStore {
+/**
+ * `keys`: the ministry's key ring. Without it objects are written in the clear and encrypted ones cannot
+ * be read (a tool that only looks at buckets' listings and Object Lock needs none).
+ */
+export function createObjectStore(name: string, target: S3Target, retention?: RetentionPolicy, keys?: KeyRing): ObjectStore {
   const client = s3Client(target);
   const bucket = target.bucket;
   let lockEnabled: boolean | undefined;
+  const noKeys = { get: () => undefined };
+  const label = (key: string) => `${name}:${bucket}/${key}`;
+  /** The object's raw bytes opened for reading, decrypted on the way (failing loudly when they do not authenticate). */
+  const decrypting = (key: string, raw: Readable): Readable =>
+    pipeline(raw, decryptStream(keys ?? noKeys, label(key), keys?.file), () => undefined);
 
   /** Whether the bucket has Object Lock; only a definite answer is kept (an unreadable configuration throws). */
   const isLocked = async (): Promise<boolean> => {
@@ -191,10 +221,18 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
    * Writes one object and, where the bucket has Object Lock, retains the version just written. A failure
    * of either call throws, and a later put of the same key finds the object and retains it then.
    */
-  const write = async (key: string, body: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
+  const write = async (key: string, plain: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
     // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
     const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
-    const put = await client.putObject(bucket, key, body, size, meta);
+    const master = isClearKey(key) ? undefined : keys?.current();
+    let body: Readable | Buffer = plain;
+    let stored = size;
+    if (master) {
+      body = Buffer.isBuffer(plain) ? encryptBuffer(plain, master) : pipeline(plain, encryptStream(master), () => undefined);
+      stored = encryptedSize(size, master.id);
+    }
+    // The plaintext's size stays in the metadata (stat), beside its fingerprint.
+    const put = await client.putObject(bucket, key, body, stored, { ...meta, plainsize: String(size) });
     if (until !== null && until > Date.now()) await retain(key, new Date(until), put.versionId);
   };
 
@@ -240,8 +278,9 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
     }
     try {
-      const h = (await client.getObjectLegalHold(bucket, key)) as unknown as { status?: string } | string | undefined;
-      legalHold = (typeof h === 'string' ? h : h?.status) === 'ON';
+      // The answer is the parsed XML: { Status: 'ON' | 'OFF' }.
+      const h = (await client.getObjectLegalHold(bucket, key)) as unknown as { Status?: string } | string | undefined;
+      legalHold = (typeof h === 'string' ? h : h?.Status) === 'ON';
     } catch (e) {
       if ((e as { code?: string }).code !== 'NoSuchObjectLockConfiguration') throw e;
     }
@@ -294,7 +333,12 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     try {
       const s = await client.statObject(bucket, key);
       const meta = s.metaData as Record<string, string | undefined>;
-      return { size: s.size, sha256: meta['sha256'], contentType: meta['content-type'] };
+      const plain = Number(meta['plainsize']);
+      return {
+        size: Number.isFinite(plain) && meta['plainsize'] ? plain : s.size,
+        sha256: meta['sha256'],
+        contentType: meta['content-type'],
+      };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -332,9 +376,13 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     }
   };
 
-  const hashKey = async (key: string): Promise<StoredObject> => {
-    const h = await sha256Stream(await client.getObject(bucket, key));
-    return { key, ...h };
+  /** The plaintext's hash and the stored bytes' hash, from one read. */
+  const hashBoth = (raw: Readable, key: string) =>
+    hashStored(raw, keys ?? noKeys, label(key), keys?.file, () => client.getObject(bucket, key));
+
+  const hashKey = async (key: string): Promise<StoredObject & { stored: StoredBytes }> => {
+    const h = await hashBoth(await client.getObject(bucket, key), key);
+    return { key, sha256: h.sha256, size: h.size, stored: h.stored };
   };
 
   return {
@@ -377,18 +425,29 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       return { key, sha256: hash, size: data.length };
     },
     putStream,
-    get: (key) => client.getObject(bucket, key),
+    get: async (key) => decrypting(key, await client.getObject(bucket, key)),
     async getBuffer(key) {
       const chunks: Buffer[] = [];
-      for await (const c of await client.getObject(bucket, key)) chunks.push(c as Buffer);
+      for await (const c of decrypting(key, await client.getObject(bucket, key))) chunks.push(c as Buffer);
       return Buffer.concat(chunks);
     },
     stat,
     async hash(key) {
       const stream = await client.getObject(bucket, key);
-      const h = await sha256Stream(stream);
       const lock = lockSeen((stream as { headers?: Record<string, string | string[] | undefined> }).headers);
-      return { key, ...h, stored: { ...h }, lock };
+      return { key, ...(await hashBoth(stream, key)), lock };
+    },
+    keyIdOf: async (key) => keyIdOfHead(await client.getPartialObject(bucket, key, 0, 11 + 255)),
+    async sample(prefix, n) {
+      const found: string[] = [];
+      const stream = client.listObjectsV2(bucket, prefix, true);
+      for await (const item of stream) {
+        const k = (item as { name?: string }).name;
+        if (k) found.push(k);
+        if (found.length >= n) break;
+      }
+      stream.destroy();
+      return found;
     },
     objectLock: objectLockOf,
     ensureRetention,
@@ -403,19 +462,19 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
         if (v.name === key && v.versionId && v.versionId !== 'null' && !v.isDeleteMarker) versions.push(v.versionId);
       }
       for (const versionId of versions) {
-        const open = () => client.getObject(bucket, key, { versionId });
+        const open = async () => decrypting(key, await client.getObject(bucket, key, { versionId }));
         const h = await sha256Stream(await open()).catch(() => undefined);
         if (h?.sha256 === expected) return { versionId, open };
       }
       return undefined;
     },
     async list(prefix) {
-      const keys: string[] = [];
+      const found: string[] = [];
       for await (const item of client.listObjectsV2(bucket, prefix, true)) {
         const k = (item as { name?: string }).name;
-        if (k) keys.push(k);
+        if (k) found.push(k);
       }
-      return keys;
+      return found;
     },
   };
 }

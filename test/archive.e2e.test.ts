@@ -89,8 +89,8 @@ test('the archive PDF downloads, its SHA-256 is the recorded one, and it holds t
 });
 
 test('the offsite bucket holds a verified copy of every file', async () => {
-  const offsite = createObjectStore('offsite', server.core.config.offsite!);
-  const primary = createObjectStore('primary', server.core.config.s3!);
+  const offsite = createObjectStore('offsite', server.core.config.offsite!, undefined, server.core.keys);
+  const primary = createObjectStore('primary', server.core.config.s3!, undefined, server.core.keys);
   const stored = await primary.list(`documents/${doc.registryNo.replace('/', '/')}/`);
   expect(stored.length).toBeGreaterThanOrEqual(5); // original, archive.pdf, ocr.json, page image, manifest.json
   expect(doc.replicas.map((r) => r.key).sort()).toEqual(stored.sort());
@@ -105,7 +105,7 @@ test('the offsite bucket holds a verified copy of every file', async () => {
 });
 
 test('the manifest describes the document and fingerprints every file', async () => {
-  const primary = createObjectStore('primary', server.core.config.s3!);
+  const primary = createObjectStore('primary', server.core.config.s3!, undefined, server.core.keys);
   const prefix = `documents/${doc.registryNo}/`;
   const manifest = JSON.parse((await primary.getBuffer(`${prefix}manifest.json`)).toString('utf8')) as {
     registryNo: string;
@@ -141,7 +141,8 @@ test('the ledger chains registration, stamping, archiving, indexing, replication
       doc.sha256.archive,
     ]);
     expect(entries.find((e) => e.event === 'downloaded')!.payload.by).toBe('administrator token');
-    expect(await verifyLedgerChain(db)).toEqual({ entries: 8, brokenAt: null });
+    // The eighth entry is the encryption key's first use ('key-rotated').
+    expect(await verifyLedgerChain(db)).toEqual({ entries: 9, brokenAt: null });
     // The archive's own role may only add: the database refuses anything else.
     await expect(db.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/permission denied/);
     await expect(db.query('DELETE FROM ledger')).rejects.toThrow(/permission denied/);
@@ -155,7 +156,7 @@ test('the ledger chains registration, stamping, archiving, indexing, replication
     await expect(owner.query(`UPDATE ledger SET event = 'x'`)).rejects.toThrow(/append-only/);
     await expect(owner.query('DELETE FROM ledger')).rejects.toThrow(/append-only/);
     await expect(owner.query('TRUNCATE ledger')).rejects.toThrow(/append-only/);
-    expect((await owner.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n).toBe(8);
+    expect((await owner.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n).toBe(9);
   } finally {
     await owner.end();
   }

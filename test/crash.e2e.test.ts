@@ -105,6 +105,8 @@ test('killed again and again, every file ends archived exactly once', async () =
   expect(ledger).toEqual([
     { event: 'archived', n: FILES },
     { event: 'indexed', n: FILES },
+    // The encryption key's first use, once however often the archive was killed and started.
+    { event: 'key-rotated', n: 1 },
     { event: 'registered', n: FILES },
     { event: 'replicated', n: FILES },
     { event: 'stamped', n: FILES },
@@ -117,8 +119,8 @@ test('killed again and again, every file ends archived exactly once', async () =
   expect(pages[0]!.n).toBe(FILES);
 
   // Objects: original, one page image, archive.pdf, ocr.json, manifest.json per document; no more, on both sides.
-  const primary = createObjectStore('primary', server.core.config.s3!);
-  const offsite = createObjectStore('offsite', server.core.config.offsite!);
+  const primary = createObjectStore('primary', server.core.config.s3!, undefined, server.core.keys);
+  const offsite = createObjectStore('offsite', server.core.config.offsite!, undefined, server.core.keys);
   const primaryKeys = (await primary.list('documents/')).sort();
   const offsiteKeys = (await offsite.list('documents/')).sort();
   expect(primaryKeys).toHaveLength(FILES * 5);

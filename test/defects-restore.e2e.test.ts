@@ -8,6 +8,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
 import { startCore } from '../src/runtime/core';
 import { createObjectStore } from '../storage/objectStore';
+import { loadKeyRing } from '../storage/crypto/keyRing';
 import { restoreArchive } from '../storage/restore/restore';
 import { createDatabase, isolatedEnv, startTestServer, type DocumentJson } from './helpers';
 
@@ -26,7 +27,12 @@ test('#20 restore refuses a manifest that no ledger entry vouches for, and names
   }
 
   // Someone with write access to the offsite bucket plants a document: the real one's files under another number.
-  const offsite = createObjectStore('offsite', loadConfig(env).offsite!);
+  const offsite = createObjectStore(
+    'offsite',
+    loadConfig(env).offsite!,
+    undefined,
+    loadKeyRing(loadConfig(env).encryption.keyFile, true),
+  );
   const [year, seq] = real.registryNo.split('/') as [string, string];
   const from = `documents/${year}/${seq}/`;
   const to = `documents/${year}/000099/`;

@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config';
 import { appendLedger } from '../storage/integrity/ledger';
 import { mergeSegments, segmentKeys } from '../storage/integrity/ledgerExport';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
+import { loadKeyRing } from '../storage/crypto/keyRing';
 import { startS3Proxy, type S3Proxy } from './faults/s3Proxy';
 import { createDatabase, isolatedEnv, startTestServer, type TestServer } from './helpers';
 
@@ -56,7 +57,11 @@ beforeAll(async () => {
   offsiteProxy = await startS3Proxy(process.env.OFFSITE_S3_ENDPOINT!);
   env = await isolatedEnv({ OFFSITE_S3_ENDPOINT: offsiteProxy.url, DIWAN_SWEEP_SECONDS: '1' });
   const real = loadConfig({ ...env, OFFSITE_S3_ENDPOINT: process.env.OFFSITE_S3_ENDPOINT });
-  buckets = [createObjectStore('primary', real.s3!), createObjectStore('offsite', real.offsite!)];
+  const keys = loadKeyRing(real.encryption.keyFile, true);
+  buckets = [
+    createObjectStore('primary', real.s3!, undefined, keys),
+    createObjectStore('offsite', real.offsite!, undefined, keys),
+  ];
   server = await startTestServer(env);
 });
 
@@ -129,9 +134,12 @@ test('#25 a checkpoint over a bucket that lacks the exported segments stores the
   expect((await api('/api/v1/audit/checkpoint', { method: 'POST' })).status).toBe(201);
   await server!.stop();
   env = { ...env, OFFSITE_S3_BUCKET: `${env.OFFSITE_S3_BUCKET}-rebuilt` };
-  buckets[1] = createObjectStore('offsite', {
-    ...loadConfig({ ...env, OFFSITE_S3_ENDPOINT: process.env.OFFSITE_S3_ENDPOINT }).offsite!,
-  });
+  buckets[1] = createObjectStore(
+    'offsite',
+    { ...loadConfig({ ...env, OFFSITE_S3_ENDPOINT: process.env.OFFSITE_S3_ENDPOINT }).offsite! },
+    undefined,
+    loadKeyRing(loadConfig(env).encryption.keyFile, true),
+  );
   server = await startTestServer(env);
   expect(await segmentKeys(buckets[1])).toEqual([]);
   const res = await api('/api/v1/audit/checkpoint', { method: 'POST' });

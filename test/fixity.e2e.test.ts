@@ -79,8 +79,10 @@ test('a changed byte on the primary and a deleted offsite copy are found, repair
       expect.objectContaining({ key: archive, target: 'offsite', state: 'repaired', found: null, repairedFrom: 'primary' }),
     ]),
   );
-  expect((await createObjectStore('primary', s3!).hash(original)).sha256).toBe(sha256(scan));
-  expect((await createObjectStore('offsite', offsite!).hash(archive)).sha256).toBe(doc.sha256.archive);
+  expect((await createObjectStore('primary', s3!, undefined, server.core.keys).hash(original)).sha256).toBe(sha256(scan));
+  expect((await createObjectStore('offsite', offsite!, undefined, server.core.keys).hash(archive)).sha256).toBe(
+    doc.sha256.archive,
+  );
 
   const entries = await ledgerForDocument(server.core.db, doc.id);
   expect(
@@ -170,8 +172,8 @@ test('a checkpoint signs the ledger head and the fingerprints; anyone can check 
 
   // Written to both buckets, the same bytes, so it outlives a lost database.
   const { s3, offsite } = server.core.config;
-  const a = await createObjectStore('primary', s3!).getBuffer(c.objectKey);
-  const b = await createObjectStore('offsite', offsite!).getBuffer(c.objectKey);
+  const a = await createObjectStore('primary', s3!, undefined, server.core.keys).getBuffer(c.objectKey);
+  const b = await createObjectStore('offsite', offsite!, undefined, server.core.keys).getBuffer(c.objectKey);
   expect(sha256(a)).toBe(sha256(b));
   expect(JSON.parse(a.toString('utf8'))).toMatchObject({ signature: c.signature, publicKey: pem });
 

@@ -13,6 +13,7 @@ import * as Minio from 'minio';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { startMinio, type LocalMinio } from '../src/runtime/services/minio';
 import { freePort } from '../src/runtime/services/util';
+import { decryptBuffer } from '../storage/crypto/envelope';
 import { isolatedEnv, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(600_000);
@@ -111,7 +112,8 @@ test('an offsite outage during a batch: ingest goes on, the lag is reported, and
     for (const r of d.replicas) {
       const chunks: Buffer[] = [];
       for await (const c of await offsite.getObject(server.config.offsite!.bucket, r.key)) chunks.push(c as Buffer);
-      expect(sha256(Buffer.concat(chunks))).toBe(r.sha256);
+      // The bucket holds ciphertext; the key file opens it.
+      expect(sha256(await decryptBuffer(Buffer.concat(chunks), server.core.keys, r.key))).toBe(r.sha256);
     }
   }
   const after = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
@@ -158,7 +160,7 @@ test('a locked object cannot be deleted or replaced with the application’s own
     await client.putObject(target.bucket, key, Buffer.from('not the original'));
     const chunks: Buffer[] = [];
     for await (const c of await client.getObject(target.bucket, key, { versionId })) chunks.push(c as Buffer);
-    expect(sha256(Buffer.concat(chunks))).toBe(doc.sha256.original);
+    expect(sha256(await decryptBuffer(Buffer.concat(chunks), server.core.keys, key))).toBe(doc.sha256.original);
   }
   // The fixity sweep sees the newer, wrong version on both copies, and puts the locked bytes back on each.
   const fixity = await runCli(server, ['fixity', '--json']);

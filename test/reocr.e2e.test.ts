@@ -92,8 +92,8 @@ test('a re-reading is a new text version: original, registry number and archive 
 
   // The new text file is stored on both sides with the recorded fingerprint; the first one is still there.
   const key = keys.ocrJsonVersion({ year: Number(doc.registryNo.slice(0, 4)), seq: Number(doc.registryNo.slice(5)) }, 2);
-  const primary = createObjectStore('primary', server.core.config.s3!);
-  const offsite = createObjectStore('offsite', server.core.config.offsite!);
+  const primary = createObjectStore('primary', server.core.config.s3!, undefined, server.core.keys);
+  const offsite = createObjectStore('offsite', server.core.config.offsite!, undefined, server.core.keys);
   expect((await primary.hash(key)).sha256).toBe(doc.sha256.ocr);
   expect((await offsite.hash(key)).sha256).toBe(doc.sha256.ocr);
   const stored = JSON.parse((await primary.getBuffer(key)).toString('utf8')) as {

@@ -27,6 +27,7 @@ export const replicateStage: Stage = {
         key: a.key,
         sha256: copy.sha256,
         verifiedAt: new Date().toISOString(),
+        storedSha256: copy.stored.sha256,
       });
     }
     await deps.ledger.recordOnce('replicated', doc.id, { target: deps.offsite.name, files: artefacts.length });

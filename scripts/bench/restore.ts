@@ -42,6 +42,7 @@ import { buildManifest } from '../../storage/manifest';
 import { appendLedger, ledgerForDocument } from '../../storage/integrity/ledger';
 import { exportLedgerSegments } from '../../storage/integrity/ledgerExport';
 import { createObjectStore, s3Client, type ObjectStore, type S3Target } from '../../storage/objectStore';
+import { loadKeyRing, makeKeyFile } from '../../storage/crypto/keyRing';
 import { restoreArchive, RESTORE_CONCURRENCY, type RestoreReport } from '../../storage/restore/restore';
 import { SAMPLE_LINES } from '../fixtures/arabicScan';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
@@ -168,6 +169,8 @@ export interface ChildJob {
   concurrency: number;
   source: S3Target;
   other: S3Target;
+  /** The encryption key file the seeded objects are under (none: they are in the clear). */
+  keyFile?: string;
 }
 
 /** The restoring process: restoreArchive alone, then its report and its peak memory on standard output. */
@@ -175,12 +178,13 @@ async function child(job: ChildJob): Promise<void> {
   let peakHeap = 0;
   const sample = setInterval(() => (peakHeap = Math.max(peakHeap, v8.getHeapStatistics().used_heap_size)), 100);
   const retention = { ms: 60_000, applies: () => true };
+  const keys = job.keyFile ? loadKeyRing(job.keyFile, true) : undefined;
   const db = createDb(job.database, 4);
   try {
     const report = await restoreArchive({
       db,
-      source: createObjectStore('offsite', job.source, retention),
-      other: createObjectStore('primary', job.other, retention),
+      source: createObjectStore('offsite', job.source, retention, keys),
+      other: createObjectStore('primary', job.other, retention, keys),
       offsiteName: 'offsite',
       concurrency: job.concurrency,
     });
@@ -266,7 +270,9 @@ async function restoreBench(docs: number, memoryDocs: number, runs: number, conc
   await admin.connect();
   try {
     await migrate(source);
-    const offsite = createObjectStore('offsite', c.offsite!, retention);
+    // Encrypted as the archive stores them: restore decrypts every object and encrypts it again.
+    makeKeyFile(c.encryption.keyFile);
+    const offsite = createObjectStore('offsite', c.offsite!, retention, loadKeyRing(c.encryption.keyFile, true));
     await offsite.ensureBucket();
     log(`seeding ${docs} archived documents into the offsite bucket…`);
     const seeded = await seedOffsite(source, offsite, { from: 1, to: docs }, LETTER);
@@ -286,7 +292,13 @@ async function restoreBench(docs: number, memoryDocs: number, runs: number, conc
     };
     const diwanRun = async (name: string): Promise<ChildResult & { database: string }> => {
       const t = await target(name);
-      const r = await runRestoreChild({ database: t.database, concurrency, source: c.offsite!, other: t.bucket });
+      const r = await runRestoreChild({
+        database: t.database,
+        concurrency,
+        source: c.offsite!,
+        other: t.bucket,
+        keyFile: c.encryption.keyFile,
+      });
       if (r.report.problems.length > 0 || r.report.documents.failed > 0) {
         throw new Error(
           `restore was not clean: ${JSON.stringify({ documents: r.report.documents, problems: r.report.problems.slice(0, 3) })}`,

@@ -20,6 +20,11 @@ import { registers } from './commands/registry';
 import { edit, history } from './commands/corrections';
 import { closeReferral, deadlines, directive, inbox, overdue, refer } from './commands/referrals';
 import { book, receipt } from './commands/books';
+import { close, due, records, rules } from './commands/records';
+import { disposals, holds } from './commands/disposal';
+import { exportCommand } from './commands/transfers';
+import { offsite } from './commands/offsite';
+import { keys } from './commands/keys';
 
 const USAGE = `diwan — الديوان الإلكتروني / electronic registry archive
 
@@ -89,6 +94,35 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan registers [--json]              the registers (books) and their letters
   diwan registers add CODE --name-ar N --name-en N --letter-ar L --letter-en L --direction in|out|internal
                                        add a register (an administrator), e.g. a minister's office book
+  diwan export bagit DIR (--ids ID,..|--query Q|--due YYYY-MM-DD|--transfer ID) [--recipient NAME] [--json]
+               [--type T] [--department D] [--register CODE] [--from D] [--to D]
+                                       a transfer to another archive: a BagIt bag in DIR (check it there with
+                                       sha256sum -c manifest-sha256.txt), recorded in the ledger
+  diwan offsite auditor-keys [--days N] [--json]
+                                       temporary keys that can only read the offsite bucket, for an auditor's
+                                       standard-tool check (docs/audit.md); run where OFFSITE_S3_* are set
+  diwan holds add --case REF --reason TEXT (--ids ID,..|--correspondent ID|--query Q) | list [--active]
+              | lift ID --reason TEXT | sync [--json]
+                                       legal holds (an administrator): held documents cannot be disposed of and
+                                       their objects carry S3 legal hold in both buckets
+  diwan disposals request --title T (--ids ID,..|--due-before YYYY-MM-DD) | decide ID (--approve --body B
+              --decision-no N --decision-date YYYY-MM-DD | --refuse --note TEXT) | execute ID | list | show ID [--json]
+                                       lawful disposal: requested, approved by another administrator with the
+                                       approving body's decision, then carried out; a tombstone stays
+  diwan keys list [--json] | rotate [--json]
+                                       the encryption keys (ids and dates; the file DIWAN_ENCRYPTION_KEY_FILE): rotate
+                                       adds a new current key and keeps the old ones for reading (docs/production.md)
+  diwan rules list | show CODE | add --code C --name-ar N [--name-en N] --period 5y|permanent
+              --trigger registered|closed|date [--date YYYY-MM-DD] --action review|destroy|transfer
+              [--type T] [--register R] [--classification C] [--priority N]
+              | change CODE --reason TEXT [fields] | retire CODE --reason TEXT [--json]
+                                       the retention schedule: each change a new version, ledgered; due dates follow
+  diwan due [--before YYYY-MM-DD] [--action review|destroy|transfer] [--json]
+                                       documents whose retention is due by a date (default now), with their rule
+  diwan close NUMBER [--json]           close a document's file (a rule counted from the closing starts then)
+  diwan records extend-locks [--no-wait] [--json]
+                                       extend the Object Lock of permanent records before it ends, and lock again
+                                       objects whose document's lock rose (also run every DIWAN_LOCK_EXTEND_HOURS)
 
 Settings come from the environment (see README): DIWAN_URL, DIWAN_TOKEN, DIWAN_DATA_DIR, PORT, ...`;
 
@@ -126,6 +160,15 @@ const COMMANDS = new Map<string, Command>([
   ['receipt', receipt],
   ['book', book],
   ['registers', registers],
+  ['export', exportCommand],
+  ['offsite', offsite],
+  ['holds', holds],
+  ['disposals', disposals],
+  ['keys', keys],
+  ['rules', rules],
+  ['due', due],
+  ['close', close],
+  ['records', records],
 ]);
 
 /** Runs one command line (the arguments after `diwan`) and gives its exit status. */

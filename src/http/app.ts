@@ -39,6 +39,10 @@ import { directivesRouter } from './directives';
 import { booksRouter } from './books';
 import { receiptsRouter } from './receipts';
 import { statusRouter } from './status';
+import { retentionRouter } from './retention';
+import { holdsRouter } from './holds';
+import { disposalsRouter } from './disposals';
+import { transfersRouter } from './transfers';
 
 export interface AppDeps extends AcceptDeps {
   db: Db;
@@ -107,6 +111,10 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(registersRouter(deps));
   api.use(correspondentsRouter(deps));
   api.use(linksRouter(deps));
+  api.use(transfersRouter(deps));
+  api.use(holdsRouter(deps));
+  api.use(disposalsRouter(deps));
+  api.use(retentionRouter(deps));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 

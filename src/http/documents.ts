@@ -11,6 +11,7 @@ import { toArabicIndic } from '../../kernel/text';
 import type { ObjectStore } from '../../storage/objectStore';
 import { PAGE_LAYOUTS, TextVersionBusy, type TextVersionsRepo } from '../../storage/repos/textVersions';
 import { identifyFile, verifyDocument } from '../../storage/integrity/recheck';
+import { destroyedEntry } from '../../storage/records/destroyed';
 import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
 import type { UsersRepo } from '../../storage/repos/users';
@@ -243,7 +244,9 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const doc = await loadVisible(req, res);
     const view = await documentView(doc, deps.documents, deps.reviewBelow, callerOf(res.locals));
     if (view.pages.some((p) => p.text !== '')) await recordView(req, res, doc, 'text');
-    res.json(view);
+    // A lawfully destroyed document answers its tombstone: number, when, the approval, the removed files' fingerprints.
+    const gone = (doc.status as string) === 'destroyed' ? await destroyedEntry(deps.db, doc.id) : undefined;
+    res.json(gone ? { ...view, tombstone: { ...gone.tombstone, sha256: gone.sha256, ledgerSeq: gone.seq } } : view);
   });
 
   // A failed document through the pipeline again, once what made it fail is mended (admin: the policy's default).
@@ -304,7 +307,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id/original', async (req, res) => {
-    const doc = await loadVisible(req, res);
+    const doc = notDestroyed(await loadVisible(req, res));
     const parts = await deps.documents.parts(doc.id);
     const n = req.query.part === undefined ? 1 : Number(req.query.part);
     const part = parts.find((p) => p.n === n);
@@ -323,7 +326,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   router.get('/documents/:id/archive.pdf', async (req, res) => {
-    const doc = await loadVisible(req, res);
+    const doc = notDestroyed(await loadVisible(req, res));
     const art = (await deps.documents.artefacts(doc.id)).find((a) => a.kind === 'archive-pdf');
     if (!art) throw new DomainError('not_found', { ar: '(لم يكتمل الأرشفة بعد)', en: '(the archive PDF is not ready yet)' });
     const { stream } = await openVerified(deps, { documentId: doc.id, key: art.key, sha256: art.sha256 });
@@ -337,7 +340,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
 
   // A page as the viewer shows it (pages/NNNN.webp), and a small thumbnail of it for result lists: each one served is a view.
   const pageOf = async (req: Request, res: Response) => {
-    const doc = await loadVisible(req, res);
+    const doc = notDestroyed(await loadVisible(req, res));
     const n = Number(req.params.n);
     if (!Number.isInteger(n) || n < 1 || n > (doc.pageCount ?? 0)) throw new DomainError('not_found');
     return { doc, n, key: keys.pageImage(doc, n) };
@@ -367,6 +370,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
   });
 
   return router;
+}
+
+/** A lawfully destroyed document's files are gone for good: 410, not 404. */
+function notDestroyed<T extends { status: string }>(doc: T): T {
+  if (doc.status === 'destroyed') throw new DomainError('destroyed');
+  return doc;
 }
 
 /** Thumbnails already made, by object key (stored pages never change). */

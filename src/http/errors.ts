@@ -41,6 +41,21 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_due_date: 400,
   reason_required: 400,
   no_change: 400,
+  hold_lifted: 409,
+  not_due: 409,
+  disposal_not_approved: 409,
+  disposal_decided: 409,
+  own_disposal: 403,
+  destroyed: 410,
+  transfer_not_ready: 409,
+  transfer_empty: 400,
+  transfer_complete: 409,
+  bad_period: 400,
+  unknown_rule: 404,
+  rule_exists: 409,
+  rule_retired: 409,
+  bad_trigger_date: 400,
+  file_closed: 409,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -66,6 +66,27 @@ export const POLICY: readonly Rule[] = [
   ['POST', /^\/correspondents(\/[^/]+)?$/, 'register'],
   ['GET', new RegExp(`^${DOC}/links$`), 'signed-in'],
   ['POST', new RegExp(`^${DOC}/links(/\\d+/remove)?$`), 'register'],
+  // Transfers to another archive (BagIt): the records manager's.
+  ['POST', /^\/transfers$/, 'records'],
+  ['GET', /^\/transfers(\/[^/]+)?$/, 'records'],
+  ['GET', /^\/transfers\/[^/]+\/documents\/[^/]+\/text\.txt$/, 'records'],
+  ['POST', /^\/transfers\/[^/]+\/complete$/, 'records'],
+  // Legal holds: placed and lifted by an administrator ('hold'); read by the records manager too.
+  ['GET', /^\/records\/holds(\/[^/]+)?$/, 'records'],
+  ['POST', /^\/records\/holds(\/sync|\/[^/]+\/lift)?$/, 'hold'],
+  // Disposal: requested and carried out by the records manager; decided by an administrator ('hold').
+  ['GET', /^\/records\/disposals(\/[^/]+)?$/, 'records'],
+  ['POST', /^\/records\/disposals$/, 'records'],
+  ['POST', /^\/records\/disposals\/[^/]+\/decide$/, 'hold'],
+  ['POST', /^\/records\/disposals\/[^/]+\/execute$/, 'records'],
+  ['GET', new RegExp(`^${DOC}/records$`), 'signed-in'],
+  // The retention schedule: kept by the records manager; read with 'records' or 'audit' (checked in the route).
+  ['GET', /^\/records\/(rules(\/[^/]+)?|due)$/, 'signed-in'],
+  ['POST', /^\/records\/rules(\/[^/]+(\/retire)?)?$/, 'records'],
+  ['POST', /^\/records\/extend-locks$/, 'records'],
+  // A document's retention, seen by whoever sees it; its file closed with 'register' or 'records' (checked in the route).
+  ['GET', new RegExp(`^${DOC}/retention$`), 'signed-in'],
+  ['POST', new RegExp(`^${DOC}/close$`), 'signed-in'],
 ];
 
 export function requiredPermission(method: string, path: string): Permission | 'signed-in' {

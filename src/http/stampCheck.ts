@@ -13,6 +13,7 @@ import { toArabicIndic } from '../../kernel/text';
 import { DomainError } from '../../kernel/errors';
 import type { Queryable } from '../../storage/db';
 import { rateLimit } from './rateLimit';
+import { destroyedEntry } from '../../storage/records/destroyed';
 import { escapeHtml, toLatinDigits } from '../../kernel/text';
 
 export interface VerifyDeps {
@@ -30,6 +31,18 @@ export interface Verdict {
   /** Which registered file has that fingerprint: null when none (or none asked). */
   matches: 'original' | 'archive-pdf' | null;
   authentic: boolean | null;
+  /** When the document was lawfully destroyed: when, and under which decision (its tombstone). */
+  destroyed?: { at: string; approvingBody: string | null; decisionNo: string | null; decisionDate: string | null };
+}
+
+/** The line a destroyed document's verdict adds: lawfully destroyed on its date, under the decision. */
+function destroyedLine(v: Verdict): string {
+  const d = v.destroyed;
+  if (!d) return '';
+  const day = d.at.slice(0, 10);
+  const ar = `أُتلفت هذه الوثيقة إتلافًا قانونيًا بتاريخ ${toArabicIndic(day)} بموجب القرار رقم ${d.decisionNo ?? '—'} تاريخ ${toArabicIndic(d.decisionDate ?? '—')} (${d.approvingBody ?? '—'}). يبقى رقم قيدها وسجلّ إتلافها.`;
+  const en = `This document was lawfully destroyed on ${day} under decision no. ${d.decisionNo ?? '—'} of ${d.decisionDate ?? '—'} (${d.approvingBody ?? '—'}). Its registry number and its record of destruction remain.`;
+  return `<section class="verdict info" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>`;
 }
 
 function page(v: Verdict | undefined): string {
@@ -60,7 +73,7 @@ function page(v: Verdict | undefined): string {
                 `غير مطابق: البصمة لا تطابق أي ملف مسجّل برقم القيد ${v.registryNoAr}.`,
                 `Not authentic: the fingerprint matches no file registered as ${v.registryNo}.`,
               ];
-    verdict = `<section class="verdict ${cls}" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>`;
+    verdict = `<section class="verdict ${cls}" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>${destroyedLine(v)}`;
   }
   const reg = v ? escapeHtml(v.registryNo) : '';
   const sha = v?.sha256 ? escapeHtml(v.sha256) : '';
@@ -98,6 +111,7 @@ export function verifyRouter(deps: VerifyDeps): Router {
       else if ((await deps.documents.artefacts(doc.id)).some((a) => a.kind === 'archive-pdf' && a.sha256 === asked))
         matches = 'archive-pdf';
     }
+    const gone = doc && (doc.status as string) === 'destroyed' ? await destroyedEntry(deps.db, doc.id) : undefined;
     return {
       registryNo: no,
       registryNoAr: toArabicIndic(no),
@@ -105,6 +119,16 @@ export function verifyRouter(deps: VerifyDeps): Router {
       sha256: asked,
       matches,
       authentic: asked && doc ? matches !== null : null,
+      ...(gone
+        ? {
+            destroyed: {
+              at: gone.tombstone.destroyedAt,
+              approvingBody: gone.tombstone.disposal.approvingBody,
+              decisionNo: gone.tombstone.disposal.decisionNo,
+              decisionDate: gone.tombstone.disposal.decisionDate,
+            },
+          }
+        : {}),
     };
   };
 

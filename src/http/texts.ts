@@ -166,6 +166,7 @@ async function copyOffsite(
       key: stored.key,
       sha256: stored.sha256,
       verifiedAt: new Date().toISOString(),
+      storedSha256: copy.stored.sha256,
     });
   } catch (e) {
     // Left for replication to copy: the file is one of the document's, and not yet offsite.

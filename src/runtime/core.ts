@@ -17,7 +17,10 @@ import { createDocumentsRepo, type DocumentsRepo } from '../../storage/repos/doc
 import { createTextVersionsRepo, type TextVersionsRepo } from '../../storage/repos/textVersions';
 import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
 import { prepareSigningKey } from '../../storage/integrity/checkpoints';
+import { loadKeyRing, type KeyRing } from '../../storage/crypto/keyRing';
+import { KeysMissingError, prepareEncryptionKeys } from '../../storage/crypto/keysAtStart';
 import { isKept } from '../../storage/layout';
+import { lockUntilForKey } from '../../storage/records/retention';
 import { currentRole } from '../../storage/stats';
 import { armCrashPoint } from '../../kernel/crashPoints';
 import { createLogger, type Logger } from '../../kernel/log';
@@ -33,6 +36,8 @@ export interface Core {
   users: UsersRepo;
   primary: ObjectStore;
   offsite: ObjectStore;
+  /** The ministry's encryption keys (DIWAN_ENCRYPTION_KEY_FILE) the stores encrypt and decrypt with. */
+  keys: KeyRing;
   search: SearchIndex;
   queue: JobQueue;
   stop(): Promise<void>;
@@ -64,9 +69,11 @@ export async function startCore(
     const db = createDb(config.databaseUrl!, 10 + 2 * Math.max(config.workerConcurrency, config.ocr.workers));
     stops.unshift(() => db.end());
     const separateOwner = await prepareDatabase(config, db, log);
-    const retention = { ms: config.retentionMs, applies: isKept };
-    const primary = createObjectStore('primary', config.s3!, retention);
-    const offsite = createObjectStore('offsite', config.offsite!, retention);
+    // Each kept key is locked until its document's retention ends (lock_until), or by the default from its writing.
+    const retention = { ms: config.retentionMs, applies: isKept, until: (key: string) => lockUntilForKey(db, key) };
+    const keys = loadKeyRing(config.encryption.keyFile, config.encryption.on);
+    const primary = createObjectStore('primary', config.s3!, retention, keys);
+    const offsite = createObjectStore('offsite', config.offsite!, retention, keys);
     await primary.ensureBucket();
     // An offsite copy that is away does not keep the archive from starting: replication waits for it.
     await offsite
@@ -75,6 +82,9 @@ export async function startCore(
         log.warn('offsite storage unreachable at start: documents will wait for their offsite copy', { error: String(e) }),
       );
     if (opts.signs) await signingKeyAtStart(config, db, primary, offsite);
+    await prepareEncryptionKeys({ db, primary, offsite }, keys, { records: !!opts.signs }).catch((e: unknown) => {
+      throw e instanceof KeysMissingError ? new ConfigError(e.message) : e;
+    });
     const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
     await search.ensureIndex();
     const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner, retries: RETRIES });
@@ -90,6 +100,7 @@ export async function startCore(
       users: createUsersRepo(db),
       primary,
       offsite,
+      keys,
       search,
       queue,
       async stop() {

@@ -12,11 +12,20 @@ import { ledgerHead } from '../../storage/integrity/exportRows';
 import { sweepFixity } from '../../storage/integrity/fixity';
 import { appendArchived } from '../../storage/integrity/mmrStore';
 import { crashPoint } from '../../kernel/crashPoints';
+import { recomputeForRule } from '../../storage/records/retention';
+import { extendLocks } from '../../storage/records/lockExtension';
 import { failJob, finishJob, releaseJob, reportProgress, takeJob } from '../../storage/jobs';
 import type { Core } from './core';
 
 /** The kinds of long work, and their parameters. */
-export const JOB_KINDS = ['fixity', 'reindex', 'checkpoint-range', 'reindex-letters'] as const;
+export const JOB_KINDS = [
+  'fixity',
+  'reindex',
+  'checkpoint-range',
+  'reindex-letters',
+  'retention-recompute',
+  'lock-extension',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 type Progress = (done: number, total: number | null) => void;
@@ -37,6 +46,21 @@ export const jobHandlers: Record<JobKind, Handler> = {
   // A correspondent's letters indexed again under its new names.
   'reindex-letters': (core, params, progress) =>
     reindexLetters({ ...core, reviewBelow: core.config.ocr.reviewBelow }, String(params.correspondentId), progress),
+  // The due dates of the documents a retention rule touches, after it was made, changed or retired.
+  'retention-recompute': async (core, params, progress) => ({
+    documents: await recomputeForRule(core.db, String(params.code), (done) => progress(done, null)),
+  }),
+  // Locks of records kept permanently extended before they end, and objects locked again where a lock rose.
+  'lock-extension': (core, _params, progress) =>
+    extendLocks(
+      {
+        db: core.db,
+        stores: [core.primary, core.offsite],
+        retentionMs: core.config.retentionMs,
+        beforeMs: core.config.records.lockExtendBeforeMs,
+      },
+      (done) => progress(done, null),
+    ),
 };
 
 /** How often an idle process looks for work. */

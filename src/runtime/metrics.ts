@@ -12,6 +12,9 @@ import type { Db } from '../../storage/db';
 import { openFixityProblems } from '../../storage/integrity/fixity';
 import { replicationLag } from '../../storage/integrity/replication';
 import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../../storage/stats';
+import { dueCounts } from '../../storage/records/retention';
+import { transferCounts } from '../../storage/records/transfers';
+import { heldCount, holdSyncPending } from '../../storage/records/holds';
 
 const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'diwan_process_' });
@@ -82,6 +85,11 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
   const fixity = gauge('diwan_fixity_objects', "Stored objects by their latest fixity check's result", ['state']);
   const documents = gauge('diwan_documents', 'Documents by status', ['status']);
   const queue = gauge('diwan_queue_depth', 'Unfinished documents by the stage they wait for', ['stage']);
+  const due = gauge('diwan_documents_due', 'Documents due (not destroyed), by the action at the end', ['action']);
+  const transfers = gauge('diwan_transfers_total', 'Transfers to another archive, by state (open: no bag yet)', ['state']);
+  const held = gauge('diwan_documents_held', 'Documents under a legal hold not lifted');
+  const destroyed = gauge('diwan_documents_destroyed', 'Documents lawfully destroyed (their tombstones kept)');
+  const holdSync = gauge('diwan_legal_hold_sync_pending', "Documents whose objects' S3 legal hold is still to be set or lifted");
   return {
     contentType: registry.contentType,
     async render() {
@@ -106,6 +114,16 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
         const next = deps.stages.find((s) => !stages[s]);
         if (next) queue.inc({ stage: next });
       }
+      // From the due-date index: only the documents already due are read.
+      const dueByAction = await dueCounts(deps.db);
+      due.reset();
+      for (const action of ['review', 'destroy', 'transfer'] as const) due.set({ action }, dueByAction.get(action) ?? 0);
+      const transferStates = await transferCounts(deps.db);
+      for (const state of ['open', 'complete'] as const) transfers.set({ state }, transferStates[state]);
+      // Held: from the holds' document index; destroyed: the status counts already kept in stat_totals.
+      held.set(await heldCount(deps.db));
+      destroyed.set(byStatus.get('destroyed') ?? 0);
+      holdSync.set(await holdSyncPending(deps.db));
       return registry.metrics();
     },
   };

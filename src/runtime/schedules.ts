@@ -14,6 +14,8 @@ import { runFixityCycle } from '../../storage/integrity/fixity';
 import { verifyLedger } from '../../storage/integrity/ledger';
 import { retryFailedExport } from '../../storage/integrity/ledgerExport';
 import { recordRunAtStart, runIfDue } from '../../storage/schedules';
+import { extendLocks } from '../../storage/records/lockExtension';
+import { syncLegalHolds } from '../../storage/records/holds';
 import { acceptDeps, type Core } from './core';
 
 /** This process, as the recorded runs name it. */
@@ -181,4 +183,36 @@ export function startSweeper(core: Core): { stop(): Promise<void> } {
 
 function hoursMs(hours: number): number {
   return hours * 3600 * 1000;
+}
+
+/**
+ * The lock extension every DIWAN_LOCK_EXTEND_HOURS, once for the cluster: locks of permanent records
+ * extended before they end, objects locked again where a lock rose (storage/records/lockExtension.ts).
+ */
+export function startLockExtensionSchedule(core: Core): { stop(): Promise<void> } {
+  return clusterSchedule(core, 'lock extension', hoursMs(core.config.records.lockExtendHours), false, async () => {
+    const r = await extendLocks({
+      db: core.db,
+      stores: [core.primary, core.offsite],
+      retentionMs: core.config.retentionMs,
+      beforeMs: core.config.records.lockExtendBeforeMs,
+    });
+    const fields = { ...r, errors: r.errors.length };
+    if (r.errors.length > 0) core.log.warn('lock extension', { ...fields, first: r.errors[0] });
+    else if (r.extended || r.relocked || r.ownFiles) core.log.info('lock extension', fields);
+  });
+}
+
+/**
+ * Legal holds the buckets have not taken yet (a bucket was away when the hold was placed or lifted), every
+ * DIWAN_SWEEP_SECONDS, once for the cluster; held documents with a file or copy written since the last
+ * runs (a new reading, a late offsite copy) are queued again so their new objects carry the hold too.
+ */
+export function startHoldSyncSchedule(core: Core): { stop(): Promise<void> } {
+  const periodMs = core.config.sweepSeconds * 1000;
+  return clusterSchedule(core, 'legal hold sync', periodMs, true, async () => {
+    const r = await syncLegalHolds(core.db, core, { recheck: 3 * periodMs });
+    if (r.failed > 0) core.log.warn('legal hold sync', r);
+    else if (r.done > 0) core.log.info('legal hold sync', r);
+  });
 }

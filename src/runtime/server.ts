@@ -15,7 +15,13 @@ import { createApp } from '../http/app';
 import { resolveAdminToken } from '../auth';
 import type { Config } from '../config';
 import { acceptDeps, startCore, type Core } from './core';
-import { startCheckpointSchedule, startFixitySchedule, startSweeper } from './schedules';
+import {
+  startCheckpointSchedule,
+  startFixitySchedule,
+  startHoldSyncSchedule,
+  startLockExtensionSchedule,
+  startSweeper,
+} from './schedules';
 import { startJobRunner } from './jobs';
 import { startWorkers } from './workers';
 
@@ -58,6 +64,8 @@ export async function startServer(
   // The signing key is the server's alone (workers on other machines never need it).
   const signingKey = loadSigningKey(core.config.checkpoints.keyFile);
   const checkpoints = startCheckpointSchedule(core, signingKey);
+  const lockExtension = startLockExtensionSchedule(core);
+  const holdSync = startHoldSyncSchedule(core);
   // After an upgrade that changed the index's records, rebuild it once, as a job (the old index serves meanwhile).
   if (await indexNeedsRebuild(core.db)) {
     const { job } = await requestJob(core.db, 'reindex', {}, 'diwan');
@@ -112,6 +120,8 @@ export async function startServer(
       await sweeper.stop();
       await fixity.stop();
       await checkpoints.stop();
+      await lockExtension.stop();
+      await holdSync.stop();
       await jobs.stop();
       await core.stop();
       await workers?.stop();

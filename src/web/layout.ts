@@ -69,9 +69,7 @@ function navLinks(ctx: PageCtx, section: Section): string {
     ctx.can.audit ? navLink('/audit', t(lang, 'audit'), section === 'audit') : '',
     ctx.can.register ? navLink('/books', lang === 'ar' ? 'الدفاتر' : 'Books', section === 'books') : '',
     ctx.can.refer ? navLink('/inbox', lang === 'ar' ? 'الإحالات الواردة' : 'Inbox', section === 'inbox') : '',
-    ctx.can.records || ctx.can.hold
-      ? navLink('/records', lang === 'ar' ? 'المحفوظات' : 'Records', section === 'records')
-      : '',
+    ctx.can.records || ctx.can.hold ? navLink('/records', lang === 'ar' ? 'المحفوظات' : 'Records', section === 'records') : '',
   ].join('');
 }
 

@@ -24,6 +24,8 @@ import { showUpload } from './routes/upload';
 import { showCorrespondent, showCorrespondents } from './routes/correspondents';
 import { correctionBody, saveEdit, saveText, showEdit, showText } from './routes/corrections';
 import { showBooks } from './routes/books';
+import { recordsViewerRouter } from './routes/records';
+import { holdsViewerRouter } from './routes/holds';
 import {
   closeFromInbox,
   closeFromPage,
@@ -33,6 +35,7 @@ import {
   referralFormBody,
   showInbox,
 } from './routes/referrals';
+import { showTransfers, startFromPage as startTransferFromPage, transferFormBody } from './routes/transfers';
 
 export type { ViewerDeps };
 
@@ -83,6 +86,7 @@ const SIGNED_IN_PAGES = [
   '/books',
   '/inbox',
   '/inbox/deadlines',
+  '/records/transfers',
 ];
 
 /** Sends a visitor who is not signed in to the sign-in page, and back here afterwards. */
@@ -142,5 +146,11 @@ export function viewerRouter(deps: ViewerDeps): Router {
   router.post('/documents/:id/pages/:n/text', correctionBody, (req, res) => saveText(deps, req, res));
   router.get('/correspondents', (req, res) => showCorrespondents(deps, req, res));
   router.get('/correspondents/:id', (req, res) => showCorrespondent(deps, req, res));
+  router.get('/records/transfers', (req, res) => showTransfers(deps, req, res));
+  router.post('/records/transfers', transferFormBody, (req, res) => startTransferFromPage(deps, req, res));
+  // The retention schedule, the due list and a document's file closed (signs in and checks roles itself).
+  router.use(recordsViewerRouter(deps));
+  // Legal holds and disposals (signs in and checks roles itself).
+  router.use(holdsViewerRouter(deps));
   return router;
 }

@@ -13,16 +13,21 @@
  * Format /1 (before migration 21): a Merkle tree rebuilt over every archived
  * document in registry order (merkleRoot). Both keep verifying: their
  * signatures and ledger entries here, their roots in the offline verifier.
+ * From the auditor's trail on (auditTrail.ts), a /2 body also names that checkpoint's audit files in the
+ * offsite bucket (AuditFields: its number, the previous body's SHA-256, the inventory's and the removal
+ * list's SHA-256 and line counts); the signature covers them as it covers every field, so earlier bodies
+ * and verifiers are unchanged.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../../kernel/errors';
-import type { Db, Queryable } from '../db';
+import { inTransaction, type Db, type Queryable } from '../db';
 import { exportStoredHead } from './ledgerExport';
 import { canonicalJson, sha256 } from '../hash';
 import type { ObjectStore } from '../objectStore';
 import { appendArchived, documentLeaf, leafCount, rootAt } from './mmrStore';
+import { AUDIT_LOCK, draftAudit, writeAudit, type AuditFields } from './auditTrail';
 
 interface CheckpointBodyCommon {
   /** The ledger entry signed: its sequence number and hash. */
@@ -41,8 +46,8 @@ export interface CheckpointBodyV1 extends CheckpointBodyCommon {
   format: 'diwan-checkpoint/1';
 }
 
-/** A checkpoint over the Merkle mountain range. */
-export interface CheckpointBodyV2 extends CheckpointBodyCommon {
+/** A checkpoint over the Merkle mountain range (with the audit trail's fields from that version on). */
+export interface CheckpointBodyV2 extends CheckpointBodyCommon, Partial<AuditFields> {
   format: 'diwan-checkpoint/2';
   /** The range's size in leaves: the first mmrSize documents in the order of their 'archived' ledger entries. */
   mmrSize: number;
@@ -147,28 +152,38 @@ export async function makeCheckpoint(
   });
   // The documents archived since the last checkpoint join the range; the root is read from its peaks.
   const size = await appendArchived(deps.db, head.seq);
-  const body: CheckpointBodyV2 = {
-    format: 'diwan-checkpoint/2',
-    ledgerSeq: head.seq,
-    entryHash: head.entryHash,
-    merkleRoot: await rootAt(deps.db, size),
-    mmrSize: size,
-    documents: size,
-    at: new Date().toISOString(),
-    keyId: key.keyId,
-  };
-  const signature = crypto.sign(null, Buffer.from(canonicalJson(body)), key.privateKey).toString('base64');
-  const objectKey = `checkpoints/${String(body.ledgerSeq).padStart(12, '0')}-${body.at.replace(/[:.]/g, '')}.json`;
-  const bytes = Buffer.from(canonicalJson({ body, signature, publicKey: key.publicKeyPem }));
-  for (const store of stores) await store.putBufferOnce(objectKey, bytes, 'application/json');
-  await deps.db.query('INSERT INTO checkpoints (body, signature, key_id, ledger_seq, object_key) VALUES ($1, $2, $3, $4, $5)', [
-    JSON.stringify(body),
-    signature,
-    key.keyId,
-    body.ledgerSeq,
-    objectKey,
-  ]);
-  return { body, signature, objectKey };
+  const root = await rootAt(deps.db, size);
+  // One checkpoint at a time from here: its audit files follow the previous one's and share its cursor.
+  return inTransaction(deps.db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+    const audit = await draftAudit(tx, stores, deps.offsite);
+    const body: CheckpointBodyV2 = {
+      format: 'diwan-checkpoint/2',
+      ledgerSeq: head.seq,
+      entryHash: head.entryHash,
+      merkleRoot: root,
+      mmrSize: size,
+      documents: size,
+      at: new Date().toISOString(),
+      keyId: key.keyId,
+      ...audit.fields,
+    };
+    const signed = Buffer.from(canonicalJson(body));
+    const raw = crypto.sign(null, signed, key.privateKey);
+    const signature = raw.toString('base64');
+    await writeAudit(tx, stores, audit, signed, raw);
+    const objectKey = `checkpoints/${String(body.ledgerSeq).padStart(12, '0')}-${body.at.replace(/[:.]/g, '')}.json`;
+    const bytes = Buffer.from(canonicalJson({ body, signature, publicKey: key.publicKeyPem }));
+    for (const store of stores) await store.putBufferOnce(objectKey, bytes, 'application/json');
+    await tx.query('INSERT INTO checkpoints (body, signature, key_id, ledger_seq, object_key) VALUES ($1, $2, $3, $4, $5)', [
+      JSON.stringify(body),
+      signature,
+      key.keyId,
+      body.ledgerSeq,
+      objectKey,
+    ]);
+    return { body, signature, objectKey };
+  });
 }
 
 type CheckpointRow = { id: string; body: CheckpointBody; signature: string; object_key: string };

@@ -21,7 +21,8 @@ export interface ArchivedManifest {
 
 /**
  * The next `limit` documents in registry order after `after` whose 'archived' ledger entry is at or
- * before `upToSeq`, each with its stored manifest's key and fingerprint.
+ * before `upToSeq`, each with its stored manifest's key and fingerprint (a lawfully destroyed document's
+ * tombstone in its place, so every number ever archived is accounted for).
  */
 export async function archivedManifestsPage(
   db: Queryable,
@@ -39,7 +40,7 @@ export async function archivedManifestsPage(
     sha256: string;
   }>(
     `SELECT d.id, d.register, d.registry_year, d.registry_seq, a.key, a.sha256
-       FROM documents d JOIN artefacts a ON a.document_id = d.id AND a.kind = 'manifest'
+       FROM documents d JOIN artefacts a ON a.document_id = d.id AND a.kind IN ('manifest', 'tombstone')
       WHERE (d.register, d.registry_year, d.registry_seq) > ($5, $2, $3)
         AND EXISTS (SELECT 1 FROM ledger l WHERE l.document_id = d.id AND l.event = 'archived' AND l.seq <= $1)
       ORDER BY d.register, d.registry_year, d.registry_seq

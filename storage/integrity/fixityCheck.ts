@@ -180,7 +180,9 @@ export async function checkObject(
     try {
       const source = await healthySource(copies, store, o.key, o.sha256, seen, report);
       if (source) {
-        await store.repair(o.key, await source.open(), o.size, o.contentType, o.sha256);
+        const mended = await store.repair(o.key, await source.open(), o.size, o.contentType, o.sha256);
+        // The copy's new bytes as the bucket holds them (a new ciphertext): what the auditor's inventory lists.
+        if (mended.stored) await recordStoredHash(db, o.documentId, store.name, o.key, mended.stored.sha256);
         await appendLedger(db, 'repaired', o.documentId, {
           key: o.key,
           target: store.name,
@@ -271,4 +273,19 @@ async function healthySource(
     if (kept) return { name: `${store.name} (locked version ${kept.versionId})`, open: kept.open };
   }
   return undefined;
+}
+
+/** The hash of a repaired copy's bytes as stored, on its replica row (offsite) or its artefact row (primary). */
+async function recordStoredHash(db: Db, documentId: string, target: string, key: string, storedSha256: string): Promise<void> {
+  await db.query('UPDATE replicas SET stored_sha256 = $4 WHERE document_id = $1 AND target = $2 AND key = $3', [
+    documentId,
+    target,
+    key,
+    storedSha256,
+  ]);
+  await db.query(
+    `UPDATE artefacts SET stored_sha256 = $3 WHERE document_id = $1 AND key = $2
+       AND NOT EXISTS (SELECT 1 FROM replicas WHERE document_id = $1 AND target = $4 AND key = $2)`,
+    [documentId, key, storedSha256, target],
+  );
 }

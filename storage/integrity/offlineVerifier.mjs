@@ -54,6 +54,13 @@ function merkleRoot(leaves) {
 
 /** A manifest withheld from the exporter: its registry number and fingerprints, and the real manifest's SHA-256. */
 const WITHHELD_MANIFEST = 'diwan-manifest-withheld/1';
+/** A lawfully destroyed document's tombstone, in its manifest's place. */
+const TOMBSTONE = 'diwan-tombstone/1';
+/** The files a manifest lists; a tombstone's removed files by their keys. */
+const filesOf = (m) =>
+  m.manifest.format === TOMBSTONE
+    ? (m.manifest.files ?? []).map((f) => ({ path: f.key, kind: `destroyed (${f.target})`, sha256: f.sha256 }))
+    : (m.manifest.files ?? []);
 
 /**
  * A withheld manifest's stub stands in for a manifest the ledger recorded in a
@@ -210,8 +217,27 @@ const withheldFile = path.join(dir, 'withheld.json');
 const withheldIndex = fs.existsSync(withheldFile)
   ? new Map(JSON.parse(fs.readFileSync(withheldFile, 'utf8')).map((w) => [path.basename(w.manifest), w]))
   : null;
+// A lawfully destroyed document's tombstone stands in its manifest's place: its SHA-256 is the one its
+// 'destroyed' ledger entry recorded, and it gives the registry number and fingerprints the checkpoints signed.
+const destroyedAt = new Map(); // documentId -> ledger entry of 'destroyed'
+for (const e of ledger) if (e.event === 'destroyed' && e.documentId) destroyedAt.set(e.documentId, e);
 for (const m of manifests) {
   const entry = archivedAt.get(m.manifest.id);
+  if (m.manifest.format === TOMBSTONE) {
+    const gone = destroyedAt.get(m.manifest.id);
+    const label = `tombstone ${m.name} (${m.manifest.registryNo})`;
+    if (!gone) fail(`شاهد الإتلاف ${m.name} لا يسمّيه قيد إتلاف / ${label}: no 'destroyed' ledger entry names this document`);
+    else if (gone.payload.sha256 !== m.sha256)
+      fail(
+        `شاهد الإتلاف ${m.name} لا يطابق قيد الإتلاف / ${label}: SHA-256 ${m.sha256} is not the ${gone.payload.sha256} of ledger entry ${gone.seq}`,
+      );
+    else if (!entry) fail(`${label}: no 'archived' ledger entry names this document`);
+    else
+      ok(
+        `${m.manifest.registryNo}: أُتلفت إتلافًا قانونيًا، وشاهد إتلافها كما سُجّل في القيد ${gone.seq} / lawfully destroyed on ${String(m.manifest.destroyedAt).slice(0, 10)} (decision ${m.manifest.disposal?.decisionNo ?? '-'}), its tombstone as recorded in ledger entry ${gone.seq}`,
+      );
+    continue;
+  }
   if (m.manifest.format === WITHHELD_MANIFEST) {
     checkWithheldManifest(m, entry);
     continue;
@@ -345,7 +371,7 @@ if (rangeChecked > 1)
 const known = new Map(); // sha256 -> [{registryNo, path, kind}]
 const byName = new Map(); // file name -> [{registryNo, path, sha256}]
 for (const m of manifests) {
-  for (const f of m.manifest.files ?? []) {
+  for (const f of filesOf(m)) {
     const item = { registryNo: m.manifest.registryNo, path: f.path, kind: f.kind, sha256: f.sha256, documentId: m.manifest.id };
     known.set(f.sha256, [...(known.get(f.sha256) ?? []), item]);
     const base = path.basename(f.path);
@@ -362,7 +388,7 @@ for (const file of files) {
   const named = [...(byName.get(path.basename(file)) ?? [])];
   // A file named after the registry number (2026-000123-original.jpg) points at its document.
   for (const m of manifests) {
-    for (const f of m.manifest.files ?? []) {
+    for (const f of filesOf(m)) {
       const slug = `${m.manifest.registryNo.replace(/\//g, '-')}-${path.basename(f.path)}`;
       if (path.basename(file) === slug)
         named.push({ registryNo: m.manifest.registryNo, path: f.path, sha256: f.sha256, documentId: m.manifest.id });

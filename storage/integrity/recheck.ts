@@ -34,6 +34,8 @@ export interface DocumentVerdict {
   verifiedAt: string;
   ok: boolean;
   files: FileVerdict[];
+  /** When the document was lawfully destroyed: its files are gone and its tombstone is what is verified. */
+  destroyedAt?: string;
 }
 
 async function copy(store: ObjectStore, key: string, recorded: string): Promise<{ state: CopyState; sha256: string | null }> {
@@ -71,6 +73,9 @@ export async function verifyDocument(
   for (const e of entries.filter((x) => LATER_READINGS.includes(x.event))) {
     ledgerFiles.set(keys.ocrJsonVersion(doc, Number(e.payload.version)), String(e.payload.ocrSha256));
   }
+  // A lawfully destroyed document keeps only its tombstone, which its 'destroyed' entry vouches for.
+  const destroyed = entries.find((x) => x.event === 'destroyed');
+  if (destroyed) ledgerFiles.set(`${prefix}tombstone.json`, String(destroyed.payload.sha256));
   const files: FileVerdict[] = [];
   for (const a of artefacts) {
     const inManifest = listed.get(a.key);
@@ -93,7 +98,18 @@ export async function verifyDocument(
       f.ledger !== 'mismatch' &&
       (f.kind === 'manifest' || f.manifest === 'ok' || f.ledger === 'ok'),
   );
-  const verdict = { documentId: doc.id, registryNo: doc.registryNo, verifiedAt: new Date().toISOString(), ok, files };
+  const verdict = {
+    documentId: doc.id,
+    registryNo: doc.registryNo,
+    verifiedAt: new Date().toISOString(),
+    ok,
+    files,
+    ...(destroyed
+      ? {
+          destroyedAt: String((destroyed.payload.tombstone as { destroyedAt?: string } | undefined)?.destroyedAt ?? destroyed.at),
+        }
+      : {}),
+  };
   await appendLedger(deps.db, 'verified', doc.id, {
     registryNo: doc.registryNo,
     ok,

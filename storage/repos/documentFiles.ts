@@ -31,6 +31,8 @@ export interface ReplicaRecord {
   key: string;
   sha256: string;
   verifiedAt: string;
+  /** The SHA-256 of the copy's bytes as its bucket holds them (ciphertext), when read back. */
+  storedSha256?: string;
 }
 
 /** Records one original of a document (at registration, and on restore). */
@@ -117,9 +119,9 @@ export function createDocumentFiles(db: Db) {
 
     async saveReplica(id: string, r: ReplicaRecord): Promise<void> {
       await db.query(
-        `INSERT INTO replicas (document_id, target, key, sha256, verified_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (document_id, target, key) DO UPDATE SET sha256 = $4, verified_at = $5`,
-        [id, r.target, r.key, r.sha256, r.verifiedAt],
+        `INSERT INTO replicas (document_id, target, key, sha256, verified_at, stored_sha256) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (document_id, target, key) DO UPDATE SET sha256 = $4, verified_at = $5, stored_sha256 = $6`,
+        [id, r.target, r.key, r.sha256, r.verifiedAt, r.storedSha256 ?? null],
       );
     },
 

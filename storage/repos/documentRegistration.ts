@@ -24,6 +24,7 @@ import {
   type DocumentRow,
 } from './documentRecords';
 import { insertPart, type PartRecord } from './documentFiles';
+import { assignRetention } from '../records/retention';
 
 export type NewPart = Omit<PartRecord, 'n' | 'key'>;
 
@@ -144,6 +145,8 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
         key: single ? keys.original(doc, p.ext) : keys.originalPart(doc, i + 1, p.ext),
       }));
       for (const p of parts) await insertPart(tx, doc.id, p);
+      // Its retention rule and due date, so its files are locked to the due date from their first write.
+      await assignRetention(tx, doc.id);
       await opts.onRegistered?.(tx, doc, parts);
       await appendLedger(tx, 'registered', doc.id, {
         registryNo: doc.registryNo,

@@ -22,6 +22,12 @@ import {
 import { replayRegisterCreated } from '../repos/registers';
 import { replayCorrespondent } from '../repos/correspondents';
 import { replayLinked, replayUnlinked } from '../repos/links';
+import { replayRuleVersion } from '../records/rules';
+import { replayFileClosed } from '../records/retention';
+import { replayHeld, replayHoldLifted } from '../records/holds';
+import { replayDisposalDecided, replayDisposalRequested } from '../records/disposals';
+import { replayDestroyed } from '../records/destroyed';
+import { replayTransferCreated, replayTransferred } from '../records/transfers';
 
 /** Puts one entry's change back; answers false when it could not apply (its document is missing). */
 export type ReplayHandler = (tx: Tx, entry: LedgerEntry) => Promise<boolean>;
@@ -40,6 +46,16 @@ export const REPLAY: Record<string, ReplayHandler> = {
   'correspondent-changed': replayCorrespondent,
   linked: replayLinked,
   unlinked: replayUnlinked,
+  'transfer-created': replayTransferCreated,
+  transferred: replayTransferred,
+  held: replayHeld,
+  'hold-lifted': replayHoldLifted,
+  'disposal-requested': replayDisposalRequested,
+  'disposal-decided': replayDisposalDecided,
+  destroyed: replayDestroyed,
+  'rule-created': replayRuleVersion,
+  'rule-changed': replayRuleVersion,
+  'file-closed': replayFileClosed,
 };
 
 const PAGE = 1000;

@@ -34,6 +34,7 @@ import { restoreBatch, type BatchRestore } from './batch';
 import { manifestKeyPages } from './bucket';
 import { claim, finish } from './claim';
 import { replayRegistry } from './registryReplay';
+import { recomputeAll } from '../records/retention';
 import { keepRegisteredNumbers, ledgerProblems, restoreCheckpoints, restoreSegments } from './ledgerRestore';
 import { emptyReport, type RestoreReport } from './report';
 import { securer } from './secure';
@@ -106,6 +107,8 @@ export async function restoreArchive(deps: RestoreDeps): Promise<RestoreReport> 
 
   // 3b. The registry's own work (registers, correspondents, links, referrals, directives, corrections), from the ledger.
   await replayRegistry(db, report);
+  // 3c. With the retention rules and files' closings back, every document's rule and due date again.
+  await recomputeAll(db);
 
   // 4. Numbers the ledger gave to documents not in the bucket stay used; then the registry and the chain as restored.
   await keepRegisteredNumbers(db, ctx.notRestored, report);

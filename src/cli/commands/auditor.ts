@@ -21,6 +21,8 @@ interface VerdictView {
   registryNo: string;
   ok: boolean;
   files: Array<{ key: string; primary: { state: string }; offsite: { state: string }; manifest: string; ledger: string }>;
+  /** A lawfully destroyed document: its tombstone is what was verified. */
+  destroyedAt?: string;
 }
 
 export async function verify(config: Config, argv: string[]): Promise<number> {
@@ -41,7 +43,8 @@ export async function verify(config: Config, argv: string[]): Promise<number> {
   if (args.flags.has('json')) json(args.flags.has('all') ? verdicts : verdicts[0]);
   else {
     for (const v of verdicts) {
-      process.stdout.write(`${v.registryNo}\t${v.ok ? 'سليم / intact' : 'غير مطابق / NOT INTACT'}\n`);
+      const gone = v.destroyedAt ? `\tأُتلفت إتلافًا قانونيًا / lawfully destroyed ${v.destroyedAt.slice(0, 10)}` : '';
+      process.stdout.write(`${v.registryNo}\t${v.ok ? 'سليم / intact' : 'غير مطابق / NOT INTACT'}${gone}\n`);
       for (const f of v.files.filter(
         (x) => x.primary.state !== 'ok' || x.offsite.state !== 'ok' || x.manifest === 'mismatch' || x.ledger === 'mismatch',
       )) {
@@ -112,7 +115,7 @@ async function auditExport(config: Config, dir: string, quiet: boolean): Promise
         // documents/outgoing/2026/000001/… -> manifests/outgoing-2026-000001.json), the stored bytes unchanged.
         const name = `manifests/${m.key
           .replace(/^documents\//, '')
-          .replace(/\/manifest\.json$/, '')
+          .replace(/\/(manifest|tombstone)\.json$/, '')
           .replace(/\//g, '-')}.json`;
         fs.writeFileSync(path.join(dir, name), m.text);
         counts.manifests++;

@@ -12,6 +12,8 @@ import { historySection } from './corrections';
 import { receiptSection } from './receiptSection';
 import { directivesSection, referralsSection } from './referrals';
 import { registrySection } from '../pages/docRegistry';
+import { retentionSection } from './records';
+import { holdsSection } from './holds';
 
 /** Draws one section of a document the person may see (safe HTML, escaped by the section itself). */
 export type DocumentSection = (deps: ViewerDeps, ctx: PageCtx, doc: DocumentRecord, caller: Caller) => Promise<string>;
@@ -22,4 +24,6 @@ export const DOCUMENT_SECTIONS: DocumentSection[] = [
   referralsSection,
   directivesSection,
   registrySection,
+  retentionSection,
+  holdsSection,
 ];

@@ -1,0 +1,182 @@
+/**
+ * The retention schedule from the command line, through the API: `diwan rules list|show|add|change|retire`,
+ * `diwan due [--before DATE] [--action A]`, `diwan close NUMBER` (a document's file closed) and
+ * `diwan records extend-locks` (the lock extension, now).
+ */
+import type { Config } from '../../config';
+import { parseArgs, UsageError } from '../args';
+import { createClient } from '../client';
+import { jobLine, runJob } from '../jobs';
+import { json } from '../output';
+
+interface RuleView {
+  code: string;
+  version: number;
+  nameAr: string;
+  nameEn: string | null;
+  docType: string | null;
+  register: string | null;
+  classification: string | null;
+  priority: number;
+  period: string | null;
+  trigger: string;
+  triggerDate: string | null;
+  action: string;
+  retired: boolean;
+  createdAt: string;
+  createdBy: string;
+  reason: string | null;
+}
+
+/** Each option of `rules add|change` and the rule field it sets. */
+const RULE_OPTIONS: Record<string, string> = {
+  'name-ar': 'nameAr',
+  'name-en': 'nameEn',
+  type: 'docType',
+  register: 'register',
+  classification: 'classification',
+  period: 'period',
+  trigger: 'trigger',
+  date: 'triggerDate',
+  action: 'action',
+};
+
+const ruleLine = (r: RuleView) => {
+  const match = [r.docType, r.register, r.classification].map((v) => v ?? '*').join('/');
+  const period = r.period ?? 'دائم/permanent';
+  const when = r.trigger === 'date' ? `date ${r.triggerDate}` : r.trigger;
+  return `${r.code}\tv${r.version}${r.retired ? ' (retired)' : ''}\t${r.nameAr}\t${match}\t${period} after ${when}\t${r.action}\tp${r.priority}`;
+};
+
+function ruleBody(options: Map<string, string>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [opt, field] of Object.entries(RULE_OPTIONS)) {
+    const v = options.get(opt);
+    if (v !== undefined) body[field] = v;
+  }
+  const priority = options.get('priority');
+  if (priority !== undefined) {
+    if (!/^\d+$/.test(priority)) throw new UsageError('--priority takes a whole number');
+    body.priority = Number(priority);
+  }
+  return body;
+}
+
+export async function rules(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [...Object.keys(RULE_OPTIONS), 'code', 'priority', 'reason'] });
+  const client = createClient(config);
+  const [sub = 'list', code, ...rest] = args.positionals;
+  const out = (v: unknown, line: () => string) => {
+    if (args.flags.has('json')) json(v);
+    else process.stdout.write(`${line()}\n`);
+  };
+  if (sub === 'list') {
+    const res = await client.get<{ items: RuleView[] }>('/records/rules');
+    out(res.items, () => res.items.map(ruleLine).join('\n') || 'لا قواعد حفظ / no retention rules');
+    return 0;
+  }
+  if (sub === 'show') {
+    if (!code || rest.length) throw new UsageError('rules show CODE');
+    const res = await client.get<{ rule: RuleView; versions: RuleView[] }>(`/records/rules/${encodeURIComponent(code)}`);
+    out(res, () =>
+      res.versions.map((v) => `${ruleLine(v)}\t${v.createdAt}\t${v.createdBy}${v.reason ? `\t${v.reason}` : ''}`).join('\n'),
+    );
+    return 0;
+  }
+  if (sub === 'add') {
+    const given = args.options.get('code') ?? code;
+    if (!given) throw new UsageError('rules add --code CODE --name-ar N --period 5y --trigger registered --action destroy');
+    const body: Record<string, unknown> = { ...ruleBody(args.options), code: given };
+    if (!('period' in body)) body.period = null;
+    const res = await client.post<{ rule: RuleView; recompute: unknown }>('/records/rules', body);
+    out(res, () => ruleLine(res.rule));
+    return 0;
+  }
+  if (sub === 'change' || sub === 'retire') {
+    const reason = args.options.get('reason');
+    if (!code || !reason) throw new UsageError(`rules ${sub} CODE --reason TEXT`);
+    const p = `/records/rules/${encodeURIComponent(code)}${sub === 'retire' ? '/retire' : ''}`;
+    const body = sub === 'retire' ? { reason } : { ...ruleBody(args.options), reason };
+    const res = await client.post<{ rule: RuleView; recompute: unknown }>(p, body);
+    out(res, () => ruleLine(res.rule));
+    return 0;
+  }
+  throw new UsageError(`unknown rules command: ${sub}`);
+}
+
+interface DueView {
+  id: string;
+  registryNo: string;
+  title: string | null;
+  due: string;
+  lockUntil: string | null;
+  rule: { code: string; version: number; action: string };
+}
+
+export async function due(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['before', 'action'] });
+  const client = createClient(config);
+  const items: DueView[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams();
+    const before = args.options.get('before');
+    const action = args.options.get('action');
+    if (before) q.set('before', before);
+    if (action) q.set('action', action);
+    if (cursor) q.set('cursor', cursor);
+    q.set('limit', '1000');
+    const page: { items: DueView[]; next: string | null } = await client.get(`/records/due?${q.toString()}`);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  if (args.flags.has('json')) {
+    json(items);
+    return 0;
+  }
+  for (const d of items) {
+    process.stdout.write(
+      `${d.registryNo}\t${d.due.slice(0, 10)}\t${d.rule.code} v${d.rule.version}\t${d.rule.action}\t${d.title ?? ''}\n`,
+    );
+  }
+  if (items.length === 0) process.stdout.write('لا وثائق حلّ أجلها / nothing due\n');
+  return 0;
+}
+
+export async function close(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: [] });
+  const [ref, ...rest] = args.positionals;
+  if (!ref || rest.length) throw new UsageError('close NUMBER (or ID)');
+  const res = await createClient(config).post<{ registryNo: string; closedAt: string; due: string | null }>(
+    `/documents/${encodeURIComponent(ref)}/close`,
+    {},
+  );
+  if (args.flags.has('json')) json(res);
+  else process.stdout.write(`${res.registryNo}\tأُغلق / closed ${res.closedAt}\tdue ${res.due ?? '—'}\n`);
+  return 0;
+}
+
+export async function records(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'no-wait', 'quiet'], options: [] });
+  const [sub] = args.positionals;
+  if (sub !== 'extend-locks') throw new UsageError('records extend-locks [--no-wait] [--json]');
+  const run = await runJob<{ extended: number; relocked: number; objectsSet: number; ownFiles: number; errors: string[] }>(
+    createClient(config),
+    '/records/extend-locks',
+    {},
+    { label: 'تمديد الأقفال / extend locks', wait: !args.flags.has('no-wait'), quiet: args.flags.has('quiet') },
+  );
+  if ('job' in run) {
+    if (args.flags.has('json')) json(run.job);
+    else process.stdout.write(`${jobLine(run.job)}\n`);
+    return 0;
+  }
+  const r = run.result;
+  if (args.flags.has('json')) json(r);
+  else
+    process.stdout.write(
+      `مُدّد ${r.extended}، أعيد قفل ${r.relocked} وثيقة / extended ${r.extended}, re-locked ${r.relocked} documents, ` +
+        `${r.objectsSet} objects set, ${r.ownFiles} own files, ${r.errors.length} errors\n`,
+    );
+  return r.errors.length > 0 ? 1 : 0;
+}

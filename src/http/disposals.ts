@@ -1,0 +1,112 @@
+/**
+ * Disposal requests through the API:
+ *
+ *   GET  /records/disposals             the requests, newest first ('records')
+ *   POST /records/disposals             { title, documents: [id|registry no] | dueBefore: YYYY-MM-DD } ('records')
+ *   GET  /records/disposals/:id         a request with its items ('records')
+ *   POST /records/disposals/:id/decide  { approve: true, approvingBody, decisionNo, decisionDate } | { approve: false, note }
+ *                                       ('hold': an administrator who is not the requester)
+ *   POST /records/disposals/:id/execute destroys the approved items that nothing blocks ('records'); 409 unless approved
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { SearchIndex } from '../../search/searchIndex';
+import type { Db } from '../../storage/db';
+import type { ObjectStore } from '../../storage/objectStore';
+import type { DocumentsRepo } from '../../storage/repos/documents';
+import { createDisposalsRepo, dueForDisposal } from '../../storage/records/disposals';
+import { DomainError } from '../../kernel/errors';
+import { isUuid } from '../../kernel/text';
+import { callerOf, type Caller } from '../auth';
+import { executeDisposal } from '../records/dispose';
+import { isoDate, parseOr400, plainText } from './schemas';
+
+export interface DisposalsApiDeps {
+  db: Db;
+  documents: DocumentsRepo;
+  search: SearchIndex;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+}
+
+const requestSchema = z
+  .object({
+    title: plainText(500).pipe(z.string().min(1)),
+    documents: z.array(plainText(100)).min(1).max(10_000).optional(),
+    dueBefore: isoDate.optional(),
+  })
+  .refine((v) => (v.documents === undefined) !== (v.dueBefore === undefined), { message: 'one of documents, dueBefore' });
+
+const decideSchema = z.discriminatedUnion('approve', [
+  z.object({
+    approve: z.literal(true),
+    approvingBody: plainText(300).pipe(z.string().min(1)),
+    decisionNo: plainText(100).pipe(z.string().min(1)),
+    decisionDate: isoDate,
+    note: plainText(2000).optional(),
+  }),
+  z.object({ approve: z.literal(false), note: plainText(2000).pipe(z.string().min(3)) }),
+]);
+
+/** Document ids or registry numbers as ids (unknown ones: 400). */
+async function idsOf(deps: DisposalsApiDeps, refs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const ref of refs) {
+    const doc = isUuid(ref) ? await deps.documents.get(ref) : await deps.documents.getByRegistryNo(ref);
+    if (!doc) throw new DomainError('unknown_registry_no', { ar: `(${ref})`, en: `(${ref})` });
+    out.push(doc.id);
+  }
+  return out;
+}
+
+/** A request from a body (the caller has 'records'). */
+export async function requestDisposal(deps: DisposalsApiDeps, caller: Caller, body: unknown) {
+  const input = parseOr400(requestSchema, body);
+  const ids =
+    input.documents !== undefined
+      ? await idsOf(deps, input.documents)
+      : await dueForDisposal(deps.db, new Date(`${input.dueBefore!}T23:59:59.999Z`));
+  if (ids.length === 0) {
+    throw new DomainError('not_due', { ar: '(لا وثائق مستحقة قبل هذا التاريخ)', en: '(nothing is due before that date)' });
+  }
+  return createDisposalsRepo(deps.db).request({ title: input.title, documentIds: ids, by: caller.name });
+}
+
+/** The approving body's decision, or a refusal (the caller has 'hold'). */
+export async function decideDisposal(deps: Pick<DisposalsApiDeps, 'db'>, caller: Caller, id: string, body: unknown) {
+  if (!isUuid(id)) throw new DomainError('not_found');
+  const input = parseOr400(decideSchema, body);
+  return createDisposalsRepo(deps.db).decide(id, { ...input, by: caller.name });
+}
+
+export function disposalsRouter(deps: DisposalsApiDeps): Router {
+  const router = Router();
+  const repo = createDisposalsRepo(deps.db);
+
+  router.get('/records/disposals', async (_req, res) => {
+    res.json({ disposals: await repo.list() });
+  });
+
+  router.post('/records/disposals', async (req, res) => {
+    const disposal = await requestDisposal(deps, callerOf(res.locals), req.body);
+    res.status(201).json({ ...disposal, items: await repo.items(disposal.id) });
+  });
+
+  router.get('/records/disposals/:id', async (req, res) => {
+    const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
+    if (!disposal) throw new DomainError('not_found');
+    res.json({ ...disposal, items: await repo.items(disposal.id) });
+  });
+
+  router.post('/records/disposals/:id/decide', async (req, res) => {
+    const disposal = await decideDisposal(deps, callerOf(res.locals), String(req.params.id), req.body);
+    res.json({ ...disposal, items: await repo.items(disposal.id) });
+  });
+
+  router.post('/records/disposals/:id/execute', async (req, res) => {
+    if (!isUuid(req.params.id)) throw new DomainError('not_found');
+    res.json(await executeDisposal(deps, req.params.id, callerOf(res.locals).name));
+  });
+
+  return router;
+}

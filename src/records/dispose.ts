@@ -1,0 +1,197 @@
+/**
+ * Carrying out an approved disposal, document by document. An item is skipped and marked blocked, with
+ * nothing of it removed, while its document is held ('held'), its lock_until or any of its objects'
+ * retention or legal hold has not ended ('locked'), or its rule transfers it and no complete transfer
+ * holds it ('not-transferred'); a bucket that cannot be reached blocks it too ('unreachable'). Blocked
+ * items are tried again by the next execution.
+ *
+ * Otherwise every version of every object under the document's prefix is removed from both buckets,
+ * its search records and texts are removed, the tombstone is written to both buckets, and the database
+ * side (storage/records/destroyed.ts) is one transaction with the 'destroyed' ledger entry. A run cut
+ * short is finished by running it again: removed objects stay removed (and are named in disposed_objects
+ * as they go), a tombstone already stored is read back rather than written anew.
+ */
+import type { SearchIndex } from '../../search/searchIndex';
+import type { Db } from '../../storage/db';
+import { ObjectLockedError, type ObjectStore } from '../../storage/objectStore';
+import { documentPrefix } from '../../storage/layout';
+import { blockItem, createDisposalsRepo, type Disposal, type DisposalItem } from '../../storage/records/disposals';
+import { heldIds } from '../../storage/records/holds';
+import { transferredIds } from '../../storage/records/transfers';
+import {
+  ensureRangeLeaf,
+  fingerprints,
+  recordDestroyed,
+  recordRemoved,
+  tombstoneBytes,
+  tombstoneFor,
+  tombstoneKey,
+  type RemovedFile,
+  type Tombstone,
+} from '../../storage/records/destroyed';
+import { DomainError } from '../../kernel/errors';
+import { parseRegistryNo } from '../../kernel/registry';
+
+export interface DisposeDeps {
+  db: Db;
+  primary: ObjectStore;
+  offsite: ObjectStore;
+  search: SearchIndex;
+}
+
+export type BlockReason = 'held' | 'locked' | 'not-transferred' | 'unreachable' | 'destroyed-by-another';
+
+export interface ExecutionResult {
+  disposal: Disposal;
+  items: Array<{ documentId: string; registryNo: string; state: string; blockedReason: string | null }>;
+}
+
+/** Runs an approved disposal (409 when not approved); returns each item's outcome. */
+export async function executeDisposal(deps: DisposeDeps, disposalId: string, by: string): Promise<ExecutionResult> {
+  const repo = createDisposalsRepo(deps.db);
+  const disposal = await repo.get(disposalId);
+  if (!disposal) throw new DomainError('not_found');
+  if (disposal.state !== 'approved' && disposal.state !== 'done') {
+    throw new DomainError('disposal_not_approved', { ar: `(${stateAr[disposal.state]})`, en: `(${disposal.state})` });
+  }
+  const todo = (await repo.items(disposalId)).filter((i) => i.state !== 'destroyed');
+  const held = await heldIds(
+    deps.db,
+    todo.map((i) => i.documentId),
+  );
+  const transferred = await transferredIds(
+    deps.db,
+    todo.filter((i) => i.ruleAction === 'transfer').map((i) => i.documentId),
+  );
+  for (const item of todo) {
+    const reason = await blocker(deps, item, held, transferred);
+    if (reason) {
+      await blockItem(deps.db, disposalId, item.documentId, reason);
+      continue;
+    }
+    const outcome = await destroyOne(deps, disposalId, item, by);
+    if (outcome !== 'destroyed') await blockItem(deps.db, disposalId, item.documentId, outcome);
+  }
+  const after = await repo.items(disposalId);
+  return {
+    disposal: (await repo.get(disposalId))!,
+    items: after.map((i) => ({
+      documentId: i.documentId,
+      registryNo: i.registryNo,
+      state: i.state,
+      blockedReason: i.blockedReason,
+    })),
+  };
+}
+
+const stateAr: Record<string, string> = { requested: 'لم يُقرَّر بعد', refused: 'رُفض', approved: 'موافق عليه', done: 'نُفّذ' };
+
+/** Why an item cannot be destroyed now, from the database alone, or undefined. */
+async function blocker(
+  deps: DisposeDeps,
+  item: DisposalItem,
+  held: Set<string>,
+  transferred: Set<string>,
+): Promise<BlockReason | undefined> {
+  if (item.destroyedAt !== null) return 'destroyed-by-another';
+  if (held.has(item.documentId)) return 'held';
+  if (item.lockUntil !== null && Date.parse(item.lockUntil) > Date.now()) return 'locked';
+  if (item.ruleAction === 'transfer' && !transferred.has(item.documentId)) return 'not-transferred';
+  return undefined;
+}
+
+interface Found {
+  store: ObjectStore;
+  key: string;
+}
+
+/** Every object under the document's prefix in both buckets, but its tombstone. */
+async function objectsOf(deps: DisposeDeps, prefix: string, tombstone: string): Promise<Found[]> {
+  const out: Found[] = [];
+  for (const store of [deps.primary, deps.offsite]) {
+    for (const key of await store.list(prefix)) if (key !== tombstone) out.push({ store, key });
+  }
+  return out;
+}
+
+async function destroyOne(
+  deps: DisposeDeps,
+  disposalId: string,
+  item: DisposalItem,
+  by: string,
+): Promise<'destroyed' | BlockReason> {
+  const ref = parseRegistryNo(item.registryNo)!;
+  const prefix = documentPrefix(ref);
+  const tKey = tombstoneKey(ref);
+  let objects: Found[];
+  try {
+    objects = await objectsOf(deps, prefix, tKey);
+    // Checked before anything is removed: an object still retained or held keeps the whole document.
+    for (const o of objects) {
+      const state = await o.store.lockState?.(o.key);
+      if (state && (state.legalHold || (state.retainUntil !== null && state.retainUntil.getTime() > Date.now()))) return 'locked';
+    }
+  } catch {
+    return 'unreachable';
+  }
+  await ensureRangeLeaf(deps.db, item.documentId);
+  const known = await fingerprints(deps.db, item.documentId, { primary: deps.primary.name, offsite: deps.offsite.name });
+  const files: Array<Found & { file: RemovedFile }> = [];
+  try {
+    for (const o of objects) {
+      const f = known.get(`${o.store.name}\u0000${o.key}`);
+      const file: RemovedFile = f ?? {
+        target: o.store.name,
+        key: o.key,
+        sha256: (await o.store.stat(o.key))?.sha256 ?? '',
+        storedSha256: null,
+        size: null,
+      };
+      files.push({ ...o, file });
+    }
+  } catch {
+    return 'unreachable';
+  }
+
+  // The tombstone is stored in both buckets before anything is removed, so a document is never gone without
+  // the record of its lawful destruction; a run cut short reads back the one it stored.
+  let tombstone: Tombstone;
+  let storedHashes: { primary: string | null; offsite: string | null };
+  try {
+    const stored = await deps.primary.stat(tKey);
+    if (stored) tombstone = JSON.parse((await deps.primary.getBuffer(tKey)).toString('utf8')) as Tombstone;
+    else {
+      const base = await tombstoneFor(deps.db, item.documentId, disposalId, by);
+      tombstone = { ...base, files: files.map((f) => f.file), destroyedAt: new Date().toISOString() };
+    }
+    const body = tombstoneBytes(tombstone);
+    await deps.primary.putBufferOnce(tKey, body.bytes, 'application/json');
+    await deps.offsite.putBufferOnce(tKey, body.bytes, 'application/json');
+    storedHashes = {
+      primary: (await deps.primary.hash(tKey)).stored.sha256,
+      offsite: (await deps.offsite.hash(tKey)).stored.sha256,
+    };
+  } catch {
+    return 'unreachable';
+  }
+
+  for (const o of files) {
+    try {
+      await o.store.removeAllVersions!(o.key);
+    } catch (e) {
+      if (e instanceof ObjectLockedError) return 'locked';
+      return 'unreachable';
+    }
+    await recordRemoved(deps.db, disposalId, item.documentId, o.file);
+  }
+  await deps.search.indexDocument(item.documentId, []);
+  const body = tombstoneBytes(tombstone);
+  await recordDestroyed(deps.db, {
+    tombstone,
+    sha256: body.sha256,
+    size: body.bytes.length,
+    stored: storedHashes,
+    offsiteName: deps.offsite.name,
+  });
+  return 'destroyed';
+}

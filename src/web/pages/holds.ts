@@ -1,0 +1,221 @@
+/**
+ * The legal holds page (/records/holds), the disposals page (/records/disposals) and the document page's
+ * card for a held, disposed-of or destroyed document. Arabic first, right to left; every form carries the
+ * CSRF token and is shown only to whom may use it (holds and decisions: 'hold'; requests and execution:
+ * 'records').
+ */
+import type { Disposal, DisposalItem } from '../../../storage/records/disposals';
+import type { LegalHold } from '../../../storage/records/holds';
+import type { Tombstone } from '../../../storage/records/destroyed';
+import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
+import { escapeHtml as esc } from '../../../kernel/text';
+import { date, num, wordsOf } from '../i18n';
+import { layout, type PageCtx } from '../layout';
+
+const w = wordsOf({
+  holds: ['الحجز القانوني', 'Legal holds'],
+  holdsHelp: [
+    'الوثيقة المحجوزة لا تُتلف، وتحمل كل ملفاتها في المخزنين علامة الحجز القانوني حتى يُرفع آخر حجز عنها.',
+    'A held document cannot be disposed of; every one of its files in both buckets carries S3 legal hold until its last hold is lifted.',
+  ],
+  addHold: ['حجز جديد', 'New hold'],
+  caseRef: ['مرجع القضية', 'Case reference'],
+  reason: ['السبب', 'Reason'],
+  numbers: ['أرقام القيد (رقم في كل سطر)', 'Registry numbers (one a line)'],
+  query: ['أو: كل ما يجده البحث عن', 'Or: everything a search finds for'],
+  place: ['حجز', 'Place the hold'],
+  lift: ['رفع الحجز', 'Lift'],
+  liftReason: ['سبب الرفع', 'Reason for lifting'],
+  inForce: ['ساري', 'in force'],
+  lifted: ['مرفوع', 'lifted'],
+  noHolds: ['لا حجوزات.', 'No holds.'],
+  documents: ['الوثائق', 'Documents'],
+  state: ['الحالة', 'State'],
+  by: ['بواسطة', 'By'],
+  when: ['التاريخ', 'Date'],
+  waiting: ['وثائق تنتظر ضبط علامة الحجز في المخزن:', 'Documents still waiting for their objects’ legal hold:'],
+  disposals: ['طلبات الإتلاف', 'Disposal requests'],
+  disposalsHelp: [
+    'لا يُتلف شيء إلا بقرار الجهة المختصة (رقمه وتاريخه) يسجّله مسؤول غير مقدّم الطلب، وبعد انتهاء القفل، وبقاء شاهد الإتلاف.',
+    'Nothing is destroyed without the approving body’s decision (its number and date), recorded by an administrator who did not ask, after the locks end; a tombstone stays.',
+  ],
+  request: ['طلب إتلاف', 'Request a disposal'],
+  title: ['العنوان', 'Title'],
+  dueBefore: ['أو: كل ما حان أجله حتى تاريخ', 'Or: everything due by a date'],
+  ask: ['تقديم الطلب', 'Submit the request'],
+  approve: ['موافقة', 'Approve'],
+  refuse: ['رفض', 'Refuse'],
+  body: ['الجهة الموافقة', 'Approving body'],
+  decisionNo: ['رقم القرار', 'Decision number'],
+  decisionDate: ['تاريخ القرار', 'Decision date'],
+  note: ['ملاحظة', 'Note'],
+  execute: ['تنفيذ الإتلاف', 'Carry out'],
+  requested: ['بانتظار القرار', 'awaiting decision'],
+  approved: ['موافق عليه', 'approved'],
+  refused: ['مرفوض', 'refused'],
+  done: ['منفّذ', 'done'],
+  pending: ['بانتظار التنفيذ', 'pending'],
+  destroyed: ['أُتلفت', 'destroyed'],
+  blocked: ['موقوف', 'blocked'],
+  held: ['محجوزة', 'held'],
+  locked: ['القفل لم ينتهِ', 'still locked'],
+  'not-transferred': ['لم تُحوَّل بعد', 'not transferred yet'],
+  unreachable: ['تعذّر الوصول إلى المخزن', 'a bucket was unreachable'],
+  'destroyed-by-another': ['أُتلفت بطلب آخر', 'destroyed by another request'],
+  noDisposals: ['لا طلبات إتلاف.', 'No disposal requests.'],
+  items: ['الوثائق المطلوبة', 'Documents'],
+  card: ['الحجز والإتلاف', 'Holds and disposal'],
+  tombstone: [
+    'أُتلفت هذه الوثيقة إتلافًا قانونيًا. بقي رقم قيدها وبصمات ملفاتها وقرار الموافقة.',
+    'This document was lawfully destroyed. Its registry number, its files’ fingerprints and the approval remain.',
+  ],
+  decision: ['القرار', 'Decision'],
+  heldNow: ['محجوزة حجزًا قانونيًا الآن.', 'Under legal hold now.'],
+});
+
+const csrf = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
+const word = (ctx: PageCtx, k: string) => w(ctx.lang, k as Parameters<typeof w>[1]);
+
+function errorNotice(ctx: PageCtx, error: string | null): string {
+  if (!error || !(error in ERROR_MESSAGES)) return '';
+  const [ar, en] = ERROR_MESSAGES[error as ErrorCode];
+  return `<p class="verdict bad" role="alert" id="records-error">${esc(ctx.lang === 'ar' ? ar : en)}</p>`;
+}
+
+export function holdsPage(ctx: PageCtx, d: { holds: LegalHold[]; syncPending: number; error: string | null }): string {
+  const { lang } = ctx;
+  const add = ctx.can.hold
+    ? `<section class="card" id="add-hold"><h2>${w(lang, 'addHold')}</h2>
+  <form method="post" action="/records/holds" id="hold-form">${csrf(ctx)}
+    <label>${w(lang, 'caseRef')} <input name="caseRef" required maxlength="200"></label>
+    <label>${w(lang, 'reason')} <input name="reason" required minlength="3" maxlength="2000"></label>
+    <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr" id="hold-numbers"></textarea></label>
+    <label>${w(lang, 'query')} <input name="query" maxlength="500" id="hold-query"></label>
+    <button type="submit" class="primary" id="hold-submit">${w(lang, 'place')}</button>
+  </form></section>`
+    : '';
+  const rows = d.holds
+    .map(
+      (h) => `<tr data-id="${esc(h.id)}" data-state="${h.liftedAt ? 'lifted' : 'in-force'}">
+    <td><bdi>${esc(h.caseRef)}</bdi></td><td>${esc(h.reason)}</td><td>${num(lang, h.documentCount)}</td>
+    <td>${h.liftedAt ? `${w(lang, 'lifted')} <bdi>${esc(date(lang, h.liftedAt, false, ctx.timeZone))}</bdi> — ${esc(h.liftReason ?? '')}` : w(lang, 'inForce')}</td>
+    <td><bdi>${esc(h.createdBy)}</bdi> <bdi>${esc(date(lang, h.createdAt, true, ctx.timeZone))}</bdi></td>
+    <td>${
+      !h.liftedAt && ctx.can.hold
+        ? `<form method="post" action="/records/holds/${esc(h.id)}/lift" class="inline">${csrf(ctx)}
+        <input name="reason" required minlength="3" maxlength="2000" placeholder="${w(lang, 'liftReason')}">
+        <button type="submit">${w(lang, 'lift')}</button></form>`
+        : ''
+    }</td></tr>`,
+    )
+    .join('');
+  const table = d.holds.length
+    ? `<table class="list" id="holds-table"><thead><tr><th>${w(lang, 'caseRef')}</th><th>${w(lang, 'reason')}</th><th>${w(lang, 'documents')}</th><th>${w(lang, 'state')}</th><th>${w(lang, 'by')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
+    : `<p class="muted">${w(lang, 'noHolds')}</p>`;
+  const waiting = d.syncPending > 0 ? `<p class="verdict info">${w(lang, 'waiting')} ${num(lang, d.syncPending)}</p>` : '';
+  const body = `<h1>${w(lang, 'holds')}</h1><p class="muted">${w(lang, 'holdsHelp')}</p>
+${errorNotice(ctx, d.error)}${waiting}${add}<section class="card" id="holds">${table}</section>`;
+  return layout(ctx, 'records', w(lang, 'holds'), body);
+}
+
+function decideForms(ctx: PageCtx, p: Disposal): string {
+  const { lang } = ctx;
+  if (p.state === 'requested' && ctx.can.hold) {
+    return `<form method="post" action="/records/disposals/${esc(p.id)}/decide" class="decide">${csrf(ctx)}
+      <input type="hidden" name="approve" value="true">
+      <label>${w(lang, 'body')} <input name="approvingBody" required maxlength="300"></label>
+      <label>${w(lang, 'decisionNo')} <input name="decisionNo" required maxlength="100"></label>
+      <label>${w(lang, 'decisionDate')} <input type="date" name="decisionDate" required dir="ltr"></label>
+      <button type="submit" class="primary">${w(lang, 'approve')}</button></form>
+    <form method="post" action="/records/disposals/${esc(p.id)}/decide" class="decide">${csrf(ctx)}
+      <input type="hidden" name="approve" value="false">
+      <label>${w(lang, 'note')} <input name="note" required minlength="3" maxlength="2000"></label>
+      <button type="submit">${w(lang, 'refuse')}</button></form>`;
+  }
+  if (p.state === 'approved' && ctx.can.records) {
+    return `<form method="post" action="/records/disposals/${esc(p.id)}/execute">${csrf(ctx)}
+      <button type="submit" class="primary danger">${w(lang, 'execute')}</button></form>`;
+  }
+  return '';
+}
+
+function itemRows(ctx: PageCtx, items: DisposalItem[]): string {
+  const { lang } = ctx;
+  return items
+    .map(
+      (i) => `<tr data-state="${esc(i.state)}"><td><bdi dir="ltr">${esc(i.registryNo)}</bdi></td><td>${esc(i.title ?? '')}</td>
+      <td>${word(ctx, i.state)}${i.blockedReason ? ` — ${word(ctx, i.blockedReason)}` : ''}</td>
+      <td><bdi>${esc(date(lang, i.retentionDue, false, ctx.timeZone))}</bdi> ${esc(i.ruleCode ?? '')}</td></tr>`,
+    )
+    .join('');
+}
+
+export function disposalsPage(
+  ctx: PageCtx,
+  d: { disposals: Array<Disposal & { items: DisposalItem[] }>; error: string | null },
+): string {
+  const { lang } = ctx;
+  const ask = ctx.can.records
+    ? `<section class="card" id="request-disposal"><h2>${w(lang, 'request')}</h2>
+  <form method="post" action="/records/disposals" id="disposal-form">${csrf(ctx)}
+    <label>${w(lang, 'title')} <input name="title" required maxlength="500"></label>
+    <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr"></textarea></label>
+    <label>${w(lang, 'dueBefore')} <input type="date" name="dueBefore" dir="ltr"></label>
+    <button type="submit" class="primary">${w(lang, 'ask')}</button>
+  </form></section>`
+    : '';
+  const list = d.disposals.length
+    ? d.disposals
+        .map(
+          (p) => `<article class="card disposal" data-id="${esc(p.id)}" data-state="${esc(p.state)}">
+  <h3>${esc(p.title)} — ${word(ctx, p.state)}</h3>
+  <p class="muted"><bdi>${esc(p.requestedBy)}</bdi> · <bdi>${esc(date(lang, p.requestedAt, true, ctx.timeZone))}</bdi>${
+    p.decisionNo
+      ? ` · ${w(lang, 'decision')} <bdi>${esc(p.decisionNo)}</bdi> (<bdi>${esc(p.decisionDate ?? '')}</bdi>, ${esc(p.approvingBody ?? '')})`
+      : ''
+  }${p.note ? ` · ${esc(p.note)}` : ''}</p>
+  <p>${w(lang, 'destroyed')}: ${num(lang, p.counts.destroyed)} · ${w(lang, 'blocked')}: ${num(lang, p.counts.blocked)} · ${w(lang, 'pending')}: ${num(lang, p.counts.pending)}</p>
+  <details><summary>${w(lang, 'items')} (${num(lang, p.counts.items)})</summary>
+  <table class="list"><tbody>${itemRows(ctx, p.items)}</tbody></table></details>
+  ${decideForms(ctx, p)}
+</article>`,
+        )
+        .join('\n')
+    : `<p class="muted">${w(lang, 'noDisposals')}</p>`;
+  const body = `<h1>${w(lang, 'disposals')}</h1><p class="muted">${w(lang, 'disposalsHelp')}</p>
+${errorNotice(ctx, d.error)}${ask}<section id="disposals">${list}</section>`;
+  return layout(ctx, 'records', w(lang, 'disposals'), body);
+}
+
+/** The document page's card: shown only for a document held, in a disposal, or destroyed. */
+export function holdsCard(
+  ctx: PageCtx,
+  d: {
+    holds: LegalHold[];
+    disposals: Array<Disposal & { itemState: string; blockedReason: string | null }>;
+    tombstone: Tombstone | null;
+  },
+): string {
+  const { lang } = ctx;
+  if (d.holds.length === 0 && d.disposals.length === 0 && !d.tombstone) return '';
+  const parts: string[] = [];
+  if (d.tombstone) {
+    const t = d.tombstone;
+    parts.push(`<p class="verdict info" id="tombstone">${w(lang, 'tombstone')} <bdi>${esc(date(lang, t.destroyedAt, false, ctx.timeZone))}</bdi> —
+      ${w(lang, 'decision')} <bdi>${esc(t.disposal.decisionNo ?? '')}</bdi> (<bdi>${esc(t.disposal.decisionDate ?? '')}</bdi>, ${esc(t.disposal.approvingBody ?? '')})</p>`);
+  }
+  if (d.holds.some((h) => !h.liftedAt)) parts.push(`<p class="verdict bad" id="held-now">${w(lang, 'heldNow')}</p>`);
+  for (const h of d.holds) {
+    parts.push(
+      `<p>${w(lang, 'caseRef')}: <bdi>${esc(h.caseRef)}</bdi> — ${esc(h.reason)} — ${h.liftedAt ? w(lang, 'lifted') : w(lang, 'inForce')}</p>`,
+    );
+  }
+  for (const p of d.disposals) {
+    parts.push(
+      `<p>${w(lang, 'disposals')}: <a href="/records/disposals#${esc(p.id)}">${esc(p.title)}</a> — ${word(ctx, p.state)} — ${word(ctx, p.itemState)}${
+        p.blockedReason ? ` (${word(ctx, p.blockedReason)})` : ''
+      }</p>`,
+    );
+  }
+  return `<section class="card" id="holds-disposal"><h2>${w(lang, 'card')}</h2>${parts.join('\n')}</section>`;
+}

@@ -1,0 +1,54 @@
+/**
+ * Reading an object's bytes as the bucket holds them and as they were written, in one pass: what hash()
+ * and the header check of the object store need.
+ */
+import crypto from 'node:crypto';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { sha256Stream } from '../hash';
+import { DecryptionError, decryptStream, keyIdOf, MAGIC, type KeyLookup } from './envelope';
+
+/** What hash() gives as the plaintext fingerprint of an encrypted object that does not authenticate. */
+export const UNDECRYPTABLE = 'undecryptable';
+
+/** Passes bytes on while hashing them (the stored bytes, on their way to decryption). */
+function tap(into: crypto.Hash, count: { size: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      into.update(chunk);
+      count.size += chunk.length;
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * The plaintext's SHA-256 and size, and the stored bytes' (`stored`), from one read of `raw`. Bytes that do
+ * not authenticate give UNDECRYPTABLE, with the stored bytes' hash from a second read (`again`); a key the
+ * ring lacks throws.
+ */
+export async function hashBoth(
+  raw: Readable,
+  keys: KeyLookup,
+  label: string,
+  file: string | undefined,
+  again: () => Promise<Readable>,
+): Promise<{ sha256: string; size: number; stored: { sha256: string; size: number } }> {
+  const storedHash = crypto.createHash('sha256');
+  const count = { size: 0 };
+  try {
+    const opened = pipeline(raw, tap(storedHash, count), decryptStream(keys, label, file), () => undefined);
+    const plain = await sha256Stream(opened);
+    return { ...plain, stored: { sha256: storedHash.digest('hex'), size: count.size } };
+  } catch (e) {
+    if (!(e instanceof DecryptionError)) throw e;
+    return { sha256: UNDECRYPTABLE, size: 0, stored: await sha256Stream(await again()) };
+  }
+}
+
+/** The key id an object's first bytes name, or null when it is stored in the clear. */
+export async function keyIdOfHead(head: Readable): Promise<string | null> {
+  const parts: Buffer[] = [];
+  for await (const c of head) parts.push(c as Buffer);
+  const b = Buffer.concat(parts);
+  return b.subarray(0, MAGIC.length).equals(MAGIC) ? (keyIdOf(b) ?? null) : null;
+}

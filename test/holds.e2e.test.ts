@@ -1,0 +1,238 @@
+/**
+ * Legal holds on the real services (MinIO with Object Lock in both buckets). Two letters under a rule of
+ * twenty seconds are put on hold for a court case, one by its registry number through the CLI, the other
+ * as a search result: every object of each carries S3 legal hold ON in both buckets, and an approved
+ * disposal blocks both as 'held'. Lifting the first hold turns its objects' legal hold OFF (the other's
+ * stay ON) and the disposal then destroys it. After the building is lost, a restore from the offsite copy
+ * brings back the holds as they were and the destroyed letter as its tombstone, its number still used.
+ */
+import crypto from 'node:crypto';
+import * as Minio from 'minio';
+import pg from 'pg';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { loadConfig, type S3Target } from '../src/config';
+import { startCore } from '../src/runtime/core';
+import { restoreArchive } from '../storage/restore/restore';
+import {
+  createDatabase,
+  isolatedEnv,
+  runCli,
+  runCliWith,
+  sha256,
+  startTestServer,
+  type DocumentJson,
+  type TestServer,
+} from './helpers';
+
+jest.setTimeout(300_000);
+
+const json = { 'content-type': 'application/json' };
+let env: NodeJS.ProcessEnv;
+let server: TestServer | undefined;
+let db: pg.Pool;
+let karim: string;
+let x: DocumentJson;
+let y: DocumentJson;
+let caseHold: { id: string };
+let searchHold: { id: string };
+let disposal: { id: string };
+
+const post = (p: string, body: unknown, token?: string) =>
+  server!.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
+
+const client = (t: S3Target) =>
+  new Minio.Client({ endPoint: t.endPoint, port: t.port, useSSL: t.useSSL, accessKey: t.accessKey, secretKey: t.secretKey });
+
+/** Whether each object of the document carries legal hold, as each bucket itself says: primary's files and the offsite's copies. */
+async function legalHolds(doc: DocumentJson): Promise<{ primary: boolean[]; offsite: boolean[] }> {
+  const state = async (t: S3Target, keys: string[]) =>
+    Promise.all(
+      keys.map(async (k) => {
+        const h = (await client(t).getObjectLegalHold(t.bucket, k)) as unknown as { Status?: string; status?: string };
+        return (h.Status ?? h.status) === 'ON';
+      }),
+    );
+  const a = await db.query<{ key: string }>('SELECT key FROM artefacts WHERE document_id = $1', [doc.id]);
+  const r = await db.query<{ key: string }>('SELECT key FROM replicas WHERE document_id = $1 AND target = $2', [
+    doc.id,
+    server!.core.offsite.name,
+  ]);
+  expect(a.rows.length).toBeGreaterThan(3);
+  expect(r.rows.length).toBe(a.rows.length);
+  return {
+    primary: await state(
+      server!.config.s3!,
+      a.rows.map((k) => k.key),
+    ),
+    offsite: await state(
+      server!.config.offsite!,
+      r.rows.map((k) => k.key),
+    ),
+  };
+}
+
+async function upload(lines: string[], seed: number): Promise<DocumentJson> {
+  const res = await server!.upload(await renderArabicScan(lines, { seed }), `letter-${seed}.jpg`, {
+    docType: 'قضية',
+    title: lines[0]!,
+  });
+  const doc = await server!.waitFor(((await res.json()) as { id: string }).id);
+  expect(doc.status).toBe('archived');
+  return doc;
+}
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  server = await startTestServer(env);
+  db = new pg.Pool({ connectionString: env.DATABASE_URL });
+  expect((await post('/users', { username: 'karim', displayName: 'karim', role: 'admin' })).status).toBe(201);
+  karim = ((await (await post('/tokens', { username: 'karim', name: 'tests' })).json()) as { token: string }).token;
+  const rule = {
+    code: 'case-files',
+    nameAr: 'ملفات مؤقتة',
+    docType: 'قضية',
+    period: '20s',
+    trigger: 'registered',
+    action: 'destroy',
+  };
+  expect((await post('/records/rules', rule)).status).toBe(201);
+  x = await upload(['عقد إيجار مكتب الوزارة', 'في شارع الحمراء'], 51);
+  y = await upload(['مناقصة تجهيز المختبرات', 'دفتر الشروط الخاصة'], 52);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await server?.stop();
+});
+
+test('a held document carries legal hold on every object in both buckets and cannot be disposed of', async () => {
+  const added = await runCli(server!, [
+    'holds',
+    'add',
+    '--case',
+    'دعوى ٢٠٢٦/٧٧',
+    '--reason',
+    'نزاع على عقد الإيجار',
+    '--ids',
+    x.registryNo,
+    '--json',
+  ]);
+  expect(added.code).toBe(0);
+  caseHold = JSON.parse(added.out) as { id: string };
+  const bySearch = await post('/records/holds', { caseRef: 'تحقيق ٣', reason: 'تدقيق المناقصات', query: 'مناقصة تجهيز' });
+  expect(bySearch.status).toBe(201);
+  searchHold = (await bySearch.json()) as { id: string; documentCount: number };
+  expect(searchHold).toMatchObject({ documentCount: 1, sync: { failed: 0 } });
+
+  for (const doc of [x, y]) {
+    const h = await legalHolds(doc);
+    expect(h.primary.every(Boolean)).toBe(true);
+    expect(h.offsite.every(Boolean)).toBe(true);
+    // The store's own reading of the lock state agrees with the bucket's answer.
+    const one = await db.query<{ key: string }>('SELECT key FROM artefacts WHERE document_id = $1 LIMIT 1', [doc.id]);
+    expect((await server!.core.primary.lockState!(one.rows[0]!.key)).legalHold).toBe(true);
+  }
+  // One ledger entry per hold, naming its documents.
+  const held = await db.query<{ payload: { holdId: string; documentIds: string[] } }>(
+    "SELECT payload FROM ledger WHERE event = 'held' ORDER BY seq",
+  );
+  expect(held.rows.map((r) => r.payload.documentIds)).toEqual([[x.id], [y.id]]);
+
+  // Due now: the disposal is approved, but both are held.
+  const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
+  await new Promise((r) => setTimeout(r, Math.max(0, due.rows[0]!.due.getTime() - Date.now()) + 3000));
+  disposal = (await (await post('/records/disposals', { title: 'إتلاف', documents: [x.id, y.id] })).json()) as { id: string };
+  const approval = { approve: true, approvingBody: 'المحفوظات الوطنية', decisionNo: '٩', decisionDate: '2026-12-02' };
+  expect((await post(`/records/disposals/${disposal.id}/decide`, approval, karim)).status).toBe(200);
+  const run = (await (await post(`/records/disposals/${disposal.id}/execute`, {})).json()) as {
+    items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
+  };
+  expect(run.items.map((i) => [i.state, i.blockedReason])).toEqual([
+    ['blocked', 'held'],
+    ['blocked', 'held'],
+  ]);
+  expect((await legalHolds(x)).primary.every(Boolean)).toBe(true);
+});
+
+test('lifting the hold turns legal hold off, and the disposal then proceeds', async () => {
+  const lifted = await runCli(server!, ['holds', 'lift', caseHold.id, '--reason', 'صدر الحكم النهائي', '--json']);
+  expect(lifted.code).toBe(0);
+  expect(JSON.parse(lifted.out)).toMatchObject({ liftReason: 'صدر الحكم النهائي', sync: { failed: 0 } });
+  const off = await legalHolds(x);
+  expect(off.primary.some(Boolean) || off.offsite.some(Boolean)).toBe(false);
+  const still = await legalHolds(y);
+  expect(still.primary.every(Boolean) && still.offsite.every(Boolean)).toBe(true);
+  // Lifting it again is refused.
+  expect((await post(`/records/holds/${caseHold.id}/lift`, { reason: 'مرة ثانية' })).status).toBe(409);
+
+  const run = await runCliWith(
+    { DIWAN_URL: server!.url, DIWAN_TOKEN: process.env.DIWAN_TOKEN ?? 'test-admin-token-0123456789' },
+    ['disposals', 'execute', disposal.id, '--json'],
+  );
+  const items = (JSON.parse(run.out) as { items: Array<{ documentId: string; state: string; blockedReason: string | null }> })
+    .items;
+  expect(items.find((i) => i.documentId === x.id)).toMatchObject({ state: 'destroyed' });
+  expect(items.find((i) => i.documentId === y.id)).toMatchObject({ state: 'blocked', blockedReason: 'held' });
+  // The viewer's pages list the holds (Arabic first) and the disposal with each document's outcome; the document's card says held.
+  const holdsHtml = await (await server!.api('/records/holds')).text();
+  expect(holdsHtml).toContain('dir="rtl"');
+  expect(holdsHtml).toContain('دعوى ٢٠٢٦/٧٧');
+  expect(holdsHtml).toContain('مرفوع');
+  const disposalsHtml = await (await server!.api('/records/disposals')).text();
+  expect(disposalsHtml).toContain('أُتلفت');
+  expect(disposalsHtml).toContain('محجوزة');
+  const card = await (await server!.api(`/documents/${y.id}`)).text();
+  expect(card).toContain('id="held-now"');
+  const listed = await runCli(server!, ['holds', 'list']);
+  expect(listed.out).toContain('in force');
+  expect(listed.out).toContain('lifted');
+});
+
+test('a restore from the offsite copy brings back the tombstone and the holds', async () => {
+  const holdsBefore = (await db.query('SELECT * FROM legal_holds ORDER BY created_at')).rows;
+  const linksBefore = (await db.query('SELECT * FROM legal_hold_documents ORDER BY hold_id, document_id')).rows;
+  const disposalBefore = (await db.query('SELECT * FROM disposals ORDER BY requested_at')).rows;
+  const seqBefore = (await db.query<{ last_seq: number }>("SELECT last_seq FROM registry_sequences WHERE register = 'incoming'"))
+    .rows[0]!;
+  expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
+  await db.end();
+  await server!.stop();
+  server = undefined;
+  const id = crypto.randomBytes(4).toString('hex');
+  const database = await createDatabase(`diwan_holds_${id}`);
+  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `rh-${id}` };
+  const core = await startCore(loadConfig(env));
+  db = new pg.Pool({ connectionString: env.DATABASE_URL });
+  try {
+    const report = await restoreArchive({
+      db: core.db,
+      source: core.offsite,
+      other: core.primary,
+      offsiteName: core.offsite.name,
+    });
+    expect(report.registryWork.skipped).toBe(0);
+    expect((await core.db.query('SELECT * FROM legal_holds ORDER BY created_at')).rows).toEqual(holdsBefore);
+    expect((await core.db.query('SELECT * FROM legal_hold_documents ORDER BY hold_id, document_id')).rows).toEqual(linksBefore);
+    expect((await core.db.query('SELECT * FROM disposals ORDER BY requested_at')).rows).toEqual(disposalBefore);
+    const back = await core.db.query<{ status: string; registry_seq: number; destroyed_at: Date | null }>(
+      'SELECT status, registry_seq, destroyed_at FROM documents WHERE id = $1',
+      [x.id],
+    );
+    expect(back.rows[0]).toMatchObject({ status: 'destroyed' });
+    expect(back.rows[0]!.destroyed_at).not.toBeNull();
+    const seq = await core.db.query<{ last_seq: number }>("SELECT last_seq FROM registry_sequences WHERE register = 'incoming'");
+    expect(seq.rows[0]!.last_seq).toBeGreaterThanOrEqual(seqBefore.last_seq);
+    const tomb = await core.db.query<{ key: string }>("SELECT key FROM artefacts WHERE document_id = $1 AND kind = 'tombstone'", [
+      x.id,
+    ]);
+    expect(tomb.rows).toHaveLength(1);
+    // The tombstone in the bucket is the one its 'destroyed' entry vouches for.
+    const entry = await core.db.query<{ payload: { sha256: string } }>(
+      "SELECT payload FROM ledger WHERE event = 'destroyed' AND document_id = $1",
+      [x.id],
+    );
+    expect(sha256(await core.offsite.getBuffer(tomb.rows[0]!.key))).toBe(entry.rows[0]!.payload.sha256);
+  } finally {
+    await core.stop();
+  }
+});

@@ -1,0 +1,351 @@
+/**
+ * The retention schedule on real services (MinIO with Object Lock): a bad rule writes nothing; a short rule
+ * makes a document registered after it due, its objects in both buckets locked to its due date (not the
+ * default); a permanent record's lock is extended by the job (a drill: DIWAN_RETENTION and
+ * DIWAN_LOCK_EXTEND_BEFORE of two minutes); a rule change is ledgered, gives a document registered before
+ * any rule its rule and moves its due date, and a shorter rule never shortens a lock; a rule counted from
+ * the closing of the file starts when it is closed; and a restore brings the rules and closings back.
+ */
+import crypto from 'node:crypto';
+import sharp from 'sharp';
+import { createObjectStore, type ObjectStore } from '../storage/objectStore';
+import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
+
+jest.setTimeout(300_000);
+
+interface Retention {
+  documentId: string;
+  registryNo: string;
+  rule: { code: string; version: number; action: string; period: string | null } | null;
+  due: string | null;
+  lockUntil: string | null;
+  closedAt: string | null;
+  waitsForLock: boolean;
+}
+
+let env: NodeJS.ProcessEnv;
+let server: TestServer | undefined;
+let primary: ObjectStore;
+let offsite: ObjectStore;
+/** Registered before any rule: a decision (given its rule when one is made), an unscheduled record, a file to close. */
+let decision: DocumentJson;
+let unscheduled: DocumentJson;
+let file: DocumentJson;
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function page(seed: number): Promise<Buffer> {
+  const marks = Array.from(
+    { length: 4 },
+    (_, i) => `<rect x="${20 + ((seed * 37 + i * 53) % 240)}" y="${20 + i * 35}" width="40" height="10"/>`,
+  );
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"><rect width="320" height="200" fill="white"/>${marks.join('')}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+async function upload(seed: number, docType: string): Promise<string> {
+  const res = await server!.upload(await page(seed), `r-${seed}.png`, { docType, title: `وثيقة ${seed}` });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Waits for the document's archive and its offsite copies; the document as then. */
+async function archivedWithCopies(id: string): Promise<DocumentJson> {
+  await server!.waitFor(id, ['archived']);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const doc = (await (await server!.api(`/api/v1/documents/${id}`)).json()) as DocumentJson;
+    if (doc.replicas.some((r) => r.key.endsWith('manifest.json'))) return doc;
+    if (Date.now() > deadline) throw new Error(`no offsite copy of ${id}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const retentionOf = async (id: string) => (await (await server!.api(`/api/v1/documents/${id}/retention`)).json()) as Retention;
+
+/** The COMPLIANCE retention end of a key in a bucket, in ms (0: none). */
+const lockOf = async (store: ObjectStore, key: string) => (await store.lockState!(key)).retainUntil?.getTime() ?? 0;
+
+beforeAll(async () => {
+  env = await isolatedEnv({ DIWAN_RETENTION: '2m', DIWAN_LOCK_EXTEND_BEFORE: '2m', DIWAN_LOCK_EXTEND_HOURS: '0' });
+  server = await startTestServer(env);
+  primary = createObjectStore('primary', server.core.config.s3!);
+  offsite = createObjectStore('offsite', server.core.config.offsite!);
+  const ids = [await upload(1, 'قرار'), await upload(2, 'سجل'), await upload(3, 'ملف')];
+  const docs = await Promise.all(ids.map(archivedWithCopies));
+  [decision, unscheduled, file] = [docs[0]!, docs[1]!, docs[2]!];
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('a bad period, an unknown register or a missing name is refused in Arabic, and nothing is written', async () => {
+  const base = { code: 'bad', nameAr: 'قاعدة', period: '5y', trigger: 'registered', action: 'destroy' };
+  const cases: Array<[Record<string, unknown>, string, string]> = [
+    [{ ...base, period: 'خمس سنوات' }, 'bad_period', 'مدة الحفظ غير صالحة'],
+    [{ ...base, period: '0y' }, 'bad_period', 'مدة الحفظ غير صالحة'],
+    [{ ...base, register: 'no-such-book' }, 'unknown_register', 'لا يوجد سجل'],
+    [{ ...base, nameAr: '' }, 'bad_request', 'الطلب غير صالح'],
+    [{ ...base, trigger: 'date' }, 'bad_trigger_date', 'تاريخ البدء'],
+  ];
+  for (const [body, code, arabic] of cases) {
+    const res = await server!.api('/api/v1/records/rules', json(body));
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: string; message: string };
+    expect(err.error).toBe(code);
+    expect(err.message).toContain(arabic);
+  }
+  expect(((await (await server!.api('/api/v1/records/rules')).json()) as { items: unknown[] }).items).toEqual([]);
+  const ledger = await server!.core.db.query("SELECT 1 FROM ledger WHERE event IN ('rule-created', 'rule-changed')");
+  expect(ledger.rows).toEqual([]);
+  expect((await retentionOf(decision.id)).rule).toBeNull();
+});
+
+test('a short rule: a document registered after it is due, its objects locked to the due date in both buckets', async () => {
+  const made = await server!.api(
+    '/api/v1/records/rules',
+    json({ code: 'requests', nameAr: 'طلبات استقدام', period: '45s', trigger: 'registered', action: 'destroy', docType: 'طلب' }),
+  );
+  expect(made.status).toBe(201);
+  expect(((await made.json()) as { rule: { period: string; version: number } }).rule).toMatchObject({
+    period: '45s',
+    version: 1,
+  });
+  const doc = await archivedWithCopies(await upload(4, 'طلب'));
+  const r = await retentionOf(doc.id);
+  expect(r.rule).toMatchObject({ code: 'requests', version: 1, action: 'destroy', period: '45s' });
+  const due = Date.parse(r.due!);
+  expect(Date.parse(r.lockUntil!)).toBe(due);
+  // Each object in each bucket is under COMPLIANCE retention to the due date, not the 2-minute default from its write.
+  const keys = doc.replicas.map((c) => c.key);
+  expect(keys.some((k) => k.endsWith('original.png'))).toBe(true);
+  for (const key of keys) {
+    for (const store of [primary, offsite]) {
+      expect(Math.abs((await lockOf(store, key)) - due)).toBeLessThan(1500);
+    }
+  }
+  // Due by its date: listed (with its rule) for a date after it, not for one before.
+  const list = async (before: string, action = 'destroy') =>
+    (
+      (await (await server!.api(`/api/v1/records/due?before=${encodeURIComponent(before)}&action=${action}`)).json()) as {
+        items: Array<{ id: string; registryNo: string; rule: { code: string } }>;
+      }
+    ).items;
+  expect((await list(new Date(due + 1000).toISOString())).map((d) => d.id)).toEqual([doc.id]);
+  expect(await list(new Date(due - 1000).toISOString())).toEqual([]);
+  expect(await list(new Date(due + 1000).toISOString(), 'review')).toEqual([]);
+  const cli = await runCli(server!, ['due', '--before', new Date(due + 1000).toISOString(), '--json']);
+  expect(cli.code).toBe(0);
+  expect((JSON.parse(cli.out) as Array<{ registryNo: string }>).map((d) => d.registryNo)).toEqual([doc.registryNo]);
+});
+
+test("a permanent record's lock is extended by the job before it ends, in both buckets", async () => {
+  const keys = unscheduled.replicas.map((c) => c.key);
+  const before = new Map<string, number>();
+  for (const key of keys) for (const store of [primary, offsite]) before.set(`${store.name}:${key}`, await lockOf(store, key));
+  for (const v of before.values()) expect(v).toBeGreaterThan(Date.now());
+  // The retention may be set a little short of its end (clock skew): let the locks age past that before the drill.
+  const newest = Math.max(...before.values());
+  await new Promise((r) => setTimeout(r, Math.max(0, newest - 120_000 + 15_000 - Date.now())));
+  const run = await runCli(server!, ['records', 'extend-locks', '--json', '--quiet']);
+  expect(run.code).toBe(0);
+  const result = JSON.parse(run.out) as { extended: number; relocked: number; objectsSet: number; errors: string[] };
+  expect(result.errors).toEqual([]);
+  expect(result.extended).toBeGreaterThanOrEqual(1);
+  expect(result.objectsSet).toBeGreaterThanOrEqual(keys.length * 2);
+  const r = await retentionOf(unscheduled.id);
+  expect(r.rule).toBeNull();
+  expect(Date.parse(r.lockUntil!)).toBeGreaterThan(Date.now() + 100_000);
+  for (const key of keys) {
+    for (const store of [primary, offsite]) {
+      const after = await lockOf(store, key);
+      expect(after).toBeGreaterThan(before.get(`${store.name}:${key}`)! + 5000);
+      expect(Math.abs(after - Date.parse(r.lockUntil!))).toBeLessThan(1500);
+    }
+  }
+});
+
+test('a rule change is ledgered, gives an earlier document its rule, moves its due date, and never shortens a lock', async () => {
+  // Made permanent: the decision registered before any rule gets it.
+  expect(
+    (
+      await server!.api(
+        '/api/v1/records/rules',
+        json({
+          code: 'decisions',
+          nameAr: 'قرارات وزارية',
+          period: null,
+          trigger: 'registered',
+          action: 'review',
+          docType: 'قرار',
+        }),
+      )
+    ).status,
+  ).toBe(201);
+  let r = await retentionOf(decision.id);
+  expect(r.rule).toMatchObject({ code: 'decisions', version: 1, period: null });
+  expect(r.due).toBeNull();
+
+  // Made 30 minutes: a new version, ledgered with its reason; the due date moves and the objects are locked to it.
+  const changed = await server!.api(
+    '/api/v1/records/rules/decisions',
+    json({ period: '30m', reason: 'قرار لجنة الإتلاف رقم ٣' }),
+  );
+  expect(changed.status).toBe(200);
+  const registeredAt = Date.parse(
+    ((await (await server!.api(`/api/v1/documents/${decision.id}`)).json()) as { createdAt: string }).createdAt,
+  );
+  r = await retentionOf(decision.id);
+  expect(r.rule).toMatchObject({ code: 'decisions', version: 2, period: '30m' });
+  expect(Date.parse(r.due!)).toBe(registeredAt + 30 * 60_000);
+  const ledger = await server!.core.db.query<{
+    event: string;
+    payload: { code: string; version: number; period: string; reason: string };
+  }>(
+    "SELECT event, payload FROM ledger WHERE event IN ('rule-created', 'rule-changed') AND payload->>'code' = 'decisions' ORDER BY seq",
+  );
+  expect(ledger.rows.map((e) => [e.event, e.payload.version, e.payload.period])).toEqual([
+    ['rule-created', 1, null],
+    ['rule-changed', 2, '30m'],
+  ]);
+  expect(ledger.rows[1]!.payload.reason).toBe('قرار لجنة الإتلاف رقم ٣');
+  const relock = await server!.job<{ relocked: number }>('/api/v1/records/extend-locks');
+  expect(relock.state).toBe('done');
+  const original = decision.replicas.find((c) => c.key.endsWith('original.png'))!.key;
+  for (const store of [primary, offsite])
+    expect(Math.abs((await lockOf(store, original)) - Date.parse(r.due!))).toBeLessThan(1500);
+
+  // Made shorter: the due date moves back, the lock stays as it was and the document waits for it.
+  expect((await server!.api('/api/v1/records/rules/decisions', json({ period: '1m', reason: 'تعديل الجدول' }))).status).toBe(200);
+  const shorter = await retentionOf(decision.id);
+  expect(shorter.rule).toMatchObject({ version: 3, period: '1m' });
+  expect(Date.parse(shorter.due!)).toBe(registeredAt + 60_000);
+  expect(shorter.lockUntil).toBe(r.lockUntil);
+  expect(shorter.waitsForLock).toBe(true);
+  await server!.job('/api/v1/records/extend-locks');
+  for (const store of [primary, offsite])
+    expect(Math.abs((await lockOf(store, original)) - Date.parse(r.due!))).toBeLessThan(1500);
+
+  const show = await runCli(server!, ['rules', 'show', 'decisions', '--json']);
+  expect((JSON.parse(show.out) as { versions: Array<{ version: number }> }).versions.map((v) => v.version)).toEqual([3, 2, 1]);
+});
+
+test("a rule counted from the file's closing starts when the file is closed", async () => {
+  const made = await runCli(server!, [
+    'rules',
+    'add',
+    '--code',
+    'files',
+    '--name-ar',
+    'ملفات المعاملات',
+    '--period',
+    '10m',
+    '--trigger',
+    'closed',
+    '--action',
+    'transfer',
+    '--type',
+    'ملف',
+    '--json',
+  ]);
+  expect(made.code).toBe(0);
+  let r = await retentionOf(file.id);
+  expect(r.rule).toMatchObject({ code: 'files', action: 'transfer' });
+  expect(r.due).toBeNull();
+  const closed = await runCli(server!, ['close', file.registryNo, '--json']);
+  expect(closed.code).toBe(0);
+  r = await retentionOf(file.id);
+  expect(r.closedAt).not.toBeNull();
+  expect(Date.parse(r.due!)).toBe(Date.parse(r.closedAt!) + 10 * 60_000);
+  const again = await server!.api(`/api/v1/documents/${file.id}/close`, json({}));
+  expect(again.status).toBe(409);
+  expect(((await again.json()) as { error: string }).error).toBe('file_closed');
+  const entry = await server!.core.db.query("SELECT document_id FROM ledger WHERE event = 'file-closed'");
+  expect(entry.rows).toEqual([{ document_id: file.id }]);
+});
+
+test('the viewer: the records hub, the schedule with its forms, the due list and the retention card', async () => {
+  const html = async (p: string) => {
+    const res = await server!.api(p);
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  expect(await html('/records')).toContain('href="/records/rules"');
+  const csrf = 'csrf-token-for-the-form-0123';
+  const form = (p: string, fields: Record<string, string>) =>
+    server!.api(p, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `diwan_csrf=${csrf}` },
+      body: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
+    });
+  const fields = {
+    code: 'letters',
+    nameAr: 'مراسلات عامة',
+    period: 'سبع',
+    trigger: 'registered',
+    action: 'review',
+    docType: 'رسالة',
+  };
+  const bad = await form('/records/rules', fields);
+  expect(bad.status).toBe(303);
+  expect(bad.headers.get('location')).toBe('/records/rules?error=bad_period#rules');
+  expect((await form('/records/rules', { ...fields, period: '7y' })).headers.get('location')).toBe('/records/rules#rules');
+  const rules = await html('/records/rules');
+  expect(rules).toContain('dir="rtl"');
+  expect(rules).toContain('مراسلات عامة');
+  expect(rules).toContain('data-code="letters"');
+  expect(rules).toContain('id="rule-add"');
+  const due = await html(`/records/due?before=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}&action=transfer`);
+  expect(due).toContain(file.registryNo);
+  const card = await html(`/documents/${decision.id}`);
+  expect(card).toContain('id="retention"');
+  expect(card).toContain('id="retention-waits"');
+  expect(card).toContain('id="close-file"');
+  expect(await html(`/documents/${file.id}`)).not.toContain('id="close-file"');
+});
+
+test('a restore brings the rules, their versions and the closings back, and the due dates with them', async () => {
+  const before = await Promise.all([decision, file].map((d) => retentionOf(d.id)));
+  expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
+  await server!.stop();
+  server = undefined;
+  await fetch(`${env.MEILI_URL}/indexes/${env.MEILI_INDEX}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${env.MEILI_MASTER_KEY}` },
+  });
+  const id = crypto.randomBytes(4).toString('hex');
+  const database = await createDatabase(`diwan_restored_${id}`);
+  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  const { code, out } = await runCliWith(env, ['restore', '--from', 'offsite', '--json']);
+  expect((JSON.parse(out) as { problems: string[] }).problems).toEqual([]);
+  expect(code).toBe(0);
+  server = await startTestServer(env);
+  const rules = (await (await server.api('/api/v1/records/rules')).json()) as { items: Array<{ code: string; version: number }> };
+  expect(rules.items.map((x) => [x.code, x.version])).toEqual([
+    ['decisions', 3],
+    ['files', 1],
+    ['letters', 1],
+    ['requests', 1],
+  ]);
+  const after = await Promise.all([decision, file].map((d) => retentionOf(d.id)));
+  for (const [i, a] of after.entries()) {
+    expect(a.rule).toEqual(before[i]!.rule);
+    expect(a.due).toBe(before[i]!.due);
+    expect(a.closedAt).toBe(before[i]!.closedAt);
+  }
+  // The short rule's document comes due: listed with no date given, and counted by the metric.
+  const deadline = Date.now() + 60_000;
+  let due: Array<{ rule: { code: string } }> = [];
+  while (due.length === 0 && Date.now() < deadline) {
+    due = ((await (await server.api('/api/v1/records/due?action=destroy')).json()) as { items: typeof due }).items;
+    if (due.length === 0) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(due.map((d) => d.rule.code)).toEqual(['requests']);
+  expect(await (await server.api('/metrics')).text()).toContain('diwan_documents_due{action="destroy"} 1');
+});

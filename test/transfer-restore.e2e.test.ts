@@ -1,0 +1,72 @@
+/**
+ * A transfer survives the loss of the building: after a letter is exported as
+ * a BagIt bag, a restore from the offsite copy alone brings the transfer back
+ * from the ledger ('transfer-created', 'transferred'), complete, with its bag's
+ * name, Payload-Oxum and tagmanifest fingerprint, and the letter counts as
+ * transferred (a disposal whose rule says 'transfer' may still follow).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderArabicScan } from '../scripts/fixtures/arabicScan';
+import { loadConfig } from '../src/config';
+import { startCore } from '../src/runtime/core';
+import { transferredIds } from '../storage/records/transfers';
+import { restoreArchive } from '../storage/restore/restore';
+import { createDatabase, isolatedEnv, runCli, startTestServer, type TestServer } from './helpers';
+
+jest.setTimeout(300_000);
+
+let env: NodeJS.ProcessEnv;
+let server: TestServer | undefined;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  server = await startTestServer(env);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('a restore from the offsite copy brings a complete transfer back', async () => {
+  const up = await server!.upload(await renderArabicScan(['كتاب إلى المحفوظات الوطنية'], { seed: 41 }), 'letter.jpg', {
+    title: 'كتاب للتحويل',
+  });
+  const letter = await server!.waitFor(((await up.json()) as { id: string }).id);
+  expect(letter.status).toBe('archived');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bag-'));
+  const res = await runCli(server!, ['export', 'bagit', out, '--ids', letter.registryNo, '--json']);
+  expect(res.code).toBe(0);
+  const made = JSON.parse(res.out) as { transferId: string };
+
+  // Every copy offsite, then the ledger's tail to both buckets with a checkpoint; then the building is lost.
+  const deadline = Date.now() + 120_000;
+  while (((await (await server!.api('/api/v1/replication')).json()) as { pending: number }).pending > 0) {
+    if (Date.now() > deadline) throw new Error('offsite copies still pending');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
+  const before = await server!.core.db.query('SELECT * FROM transfers ORDER BY id');
+  const itemsBefore = await server!.core.db.query('SELECT * FROM transfer_items ORDER BY transfer_id, document_id');
+  expect(before.rows).toHaveLength(1);
+  await server!.stop();
+  server = undefined;
+
+  const id = crypto.randomBytes(4).toString('hex');
+  const database = await createDatabase(`diwan_transfer_${id}`);
+  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `tr-${id}` };
+  const core = await startCore(loadConfig(env));
+  try {
+    await restoreArchive({ db: core.db, source: core.offsite, other: core.primary, offsiteName: core.offsite.name });
+    expect((await core.db.query('SELECT * FROM transfers ORDER BY id')).rows).toEqual(before.rows);
+    expect((await core.db.query('SELECT * FROM transfer_items ORDER BY transfer_id, document_id')).rows).toEqual(
+      itemsBefore.rows,
+    );
+    expect(before.rows[0]).toMatchObject({ id: made.transferId, state: 'complete' });
+    expect(await transferredIds(core.db, [letter.id])).toEqual(new Set([letter.id]));
+  } finally {
+    await core.stop();
+  }
+});
