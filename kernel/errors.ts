@@ -104,6 +104,20 @@ export const ERROR_MESSAGES = {
     'A trigger date (YYYY-MM-DD) is needed when the period runs from a date, and only then.',
   ],
   file_closed: ['أُغلق ملف هذه الوثيقة من قبل.', "This document's file is already closed."],
+  // A transfer's receipt by the receiving archive.
+  transfer_not_complete: [
+    'لم يكتمل هذا التحويل بعد: لم تُكتب حزمته؛ لا يُسجَّل إيصال استلامه قبل ذلك.',
+    'This transfer is not complete: its bag has not been written, so no receipt can be recorded for it.',
+  ],
+  transfer_received: ['سُجّل إيصال استلام هذا التحويل من قبل.', 'The receipt of this transfer is already recorded.'],
+  receipt_mismatch: [
+    'بصمة ملف tagmanifest التي أبلغت عنها الجهة المستلمة ليست البصمة المسجّلة عند كتابة الحزمة: ما استلمته ليس الحزمة المرسلة.',
+    'The tagmanifest SHA-256 the recipient reports is not the one recorded when the bag was written: what they received is not the bag sent.',
+  ],
+  bad_receipt_date: [
+    'تاريخ الإيصال غير صالح: بصيغة YYYY-MM-DD، لا قبل اكتمال التحويل ولا بعد اليوم.',
+    'The receipt date is not valid: YYYY-MM-DD, not before the transfer was completed nor after today.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

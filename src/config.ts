@@ -197,6 +197,15 @@ const envSchema = z.object({
     .default('90d'),
   /** Hours between runs of the lock extension job (0: never by itself; `diwan records extend-locks` runs it). */
   DIWAN_LOCK_EXTEND_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * A record kept after its due date (action review, a refused or not yet approved disposal) stays locked,
+   * extended by this much at a time (at most DIWAN_RETENTION), so an approved disposal waits at most this long.
+   */
+  DIWAN_DUE_LOCK_STEP: z
+    .string()
+    .trim()
+    .refine((v) => parsePeriod(v) !== undefined, 'a number and a unit: 30d, 12h, 2m')
+    .default('30d'),
 });
 
 export interface Config {
@@ -241,7 +250,7 @@ export interface Config {
   /** Client-side encryption of stored objects: whether new ones are encrypted, and the key file. */
   encryption: { on: boolean; keyFile: string };
   /** The lock extension job: how near a lock's end it is extended, and hours between runs. */
-  records: { lockExtendBeforeMs: number; lockExtendHours: number };
+  records: { lockExtendBeforeMs: number; lockExtendHours: number; dueLockStepMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -291,6 +300,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.DATABASE_OWNER_URL !== undefined && e.DATABASE_URL === undefined) {
     throw new ConfigError("DATABASE_OWNER_URL needs DATABASE_URL: the owner migrates, DATABASE_URL's role runs the archive");
+  }
+  // A due record's lock is extended when it ends within half a step: the job must come round before that.
+  if (
+    e.DIWAN_LOCK_EXTEND_HOURS > 0 &&
+    periodMs(parsePeriod(e.DIWAN_DUE_LOCK_STEP)!) / 2 <= e.DIWAN_LOCK_EXTEND_HOURS * 3_600_000
+  ) {
+    throw new ConfigError(
+      'DIWAN_DUE_LOCK_STEP must be more than twice DIWAN_LOCK_EXTEND_HOURS: a longer step, or the job run more often',
+    );
   }
   const dataDir = path.resolve(e.DIWAN_DATA_DIR);
   return {
@@ -370,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     records: {
       lockExtendBeforeMs: periodMs(parsePeriod(e.DIWAN_LOCK_EXTEND_BEFORE)!),
       lockExtendHours: e.DIWAN_LOCK_EXTEND_HOURS,
+      dueLockStepMs: periodMs(parsePeriod(e.DIWAN_DUE_LOCK_STEP)!),
     },
   };
 }

@@ -226,4 +226,44 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 36,
+    sql: `
+-- A transfer counts (a disposal whose rule says 'transfer' may follow) only once the receiving archive has
+-- acknowledged the bag: its receipt's reference and date, recorded by an administrator, with the
+-- tagmanifest SHA-256 the recipient computed equal to the one recorded when the bag was written.
+ALTER TABLE transfers ADD COLUMN received_at timestamptz;
+ALTER TABLE transfers ADD COLUMN received_by text;
+ALTER TABLE transfers ADD COLUMN receipt_ref text;
+ALTER TABLE transfers ADD COLUMN receipt_date date;
+ALTER TABLE transfers ADD CONSTRAINT transfers_receipt_check CHECK (
+  (received_at IS NULL AND received_by IS NULL AND receipt_ref IS NULL AND receipt_date IS NULL)
+  OR (state = 'complete' AND received_at IS NOT NULL AND received_by IS NOT NULL
+      AND length(trim(receipt_ref)) > 0 AND receipt_date IS NOT NULL));
+`,
+  },
+  {
+    version: 33,
+    sql: `
+-- Who asked for a disposal as a user (NULL: the installation's administrator token, known by requested_by
+-- alone), so the one who decides is never the same person through another token or a session.
+ALTER TABLE disposals ADD COLUMN requested_by_user uuid;
+-- Restore puts a destroyed document back into the holds and requests whose entries name it: found by index,
+-- not by reading the whole ledger once per destroyed document.
+CREATE INDEX ledger_held_documents_idx ON ledger USING gin ((payload->'documentIds')) WHERE event = 'held';
+CREATE INDEX ledger_disposal_documents_idx ON ledger USING gin ((payload->'documentIds')) WHERE event = 'disposal-requested';
+`,
+  },
+  {
+    version: 34,
+    sql: `
+-- The lock extension's first step reads only the documents it extends: locks of records with no due date,
+-- and locks of records due and kept, each by when it ends. documents_lock_until_idx held both, and every
+-- document still on its first lock, read again at every run; nothing else reads it.
+CREATE INDEX documents_lock_nodue_idx ON documents (lock_until)
+  WHERE retention_due IS NULL AND destroyed_at IS NULL AND lock_until IS NOT NULL;
+CREATE INDEX documents_lock_due_idx ON documents (lock_until) WHERE retention_due IS NOT NULL AND destroyed_at IS NULL;
+DROP INDEX documents_lock_until_idx;
+`,
+  },
 ];

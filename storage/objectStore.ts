@@ -4,138 +4,25 @@
  * already holds the same bytes is a no-op, and putting different bytes under an
  * existing key is refused.
  *
- * With a key ring, objects are encrypted on their way in (storage/crypto/envelope.ts) and decrypted on
- * their way out, so both buckets hold ciphertext while every caller sees, hashes and fingerprints the
+ * With a key ring, objects are encrypted on their way in and decrypted on their way out
+ * (storage/crypto/objectCipher.ts), so both buckets hold ciphertext while every caller sees, hashes and fingerprints the
  * plaintext. Keys under audit/ stay in the clear (isClearKey).
  */
 import fs from 'node:fs';
-import { pipeline, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import { decryptStream, encryptBuffer, encryptedSize, encryptStream } from './crypto/envelope';
-import { hashBoth as hashStored, keyIdOfHead, UNDECRYPTABLE } from './crypto/objectBytes';
 import type { KeyRing } from './crypto/keyRing';
+import { objectCipher } from './crypto/objectCipher';
+import { UNDECRYPTABLE } from './crypto/objectBytes';
 import { sha256, sha256Stream } from './hash';
-import { isClearKey } from './layout';
-
-/** An S3 endpoint, already split the way the minio client wants it. */
-export interface S3Target {
-  endPoint: string;
-  port: number;
-  useSSL: boolean;
-  accessKey: string;
-  secretKey: string;
-  bucket: string;
-  region: string;
-}
-
-export interface StoredObject {
-  key: string;
-  sha256: string;
-  size: number;
-}
-
-/** The bytes as the bucket holds them (ciphertext when objects are encrypted; else the same as the object's). */
-export interface StoredBytes {
-  sha256: string;
-  size: number;
-}
+import type { LockSeen, ObjectStore, RetentionPolicy, S3Target, StoredBytes, StoredObject } from './objectStoreTypes';
 
 /** A delete refused because the object is still under Object Lock retention or legal hold. */
 export class ObjectLockedError extends Error {}
 
-/** What a read of an object said of its version and Object Lock retention (the GET's own headers). */
-export interface LockSeen {
-  versionId: string | null;
-  lastModified: number;
-  /** The retention mode and its end, or null when the answer named none. */
-  mode: string | null;
-  retainUntil: number | null;
-}
-
-export interface ObjectStore {
-  /** A name for logs and replicas ("primary", "offsite"). */
-  readonly name: string;
-  readonly bucket: string;
-  ensureBucket(): Promise<void>;
-  ping(): Promise<boolean>;
-  putFile(key: string, file: string, contentType: string, expectedSha256: string): Promise<StoredObject>;
-  /**
-   * For derived artefacts made again after a crash: when the key already
-   * exists, keeps what is stored (it may already be fingerprinted) and returns it.
-   */
-  putBufferOnce(key: string, data: Buffer, contentType: string): Promise<StoredObject>;
-  /** Streams from another readable of known size and hash (replication). */
-  putStream(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
-  get(key: string): Promise<Readable>;
-  getBuffer(key: string): Promise<Buffer>;
-  /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
-  stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;
-  /**
-   * Reads the whole object back and hashes it; with the hash of the bytes as stored (`stored`) and what the
-   * read said of its retention, where it said it. An encrypted object that does not authenticate (a damaged
-   * byte) hashes to UNDECRYPTABLE, never to a fingerprint; one under a key the ring lacks throws.
-   */
-  hash(key: string): Promise<StoredObject & { stored: StoredBytes; lock?: LockSeen }>;
-  /**
-   * Puts known-good bytes over a damaged or missing object (fixity repair):
-   * the one write that may replace what a key holds. With Object Lock the
-   * damaged bytes stay as an older version. Reads the result back and throws
-   * unless it hashes to `expectedSha256`.
-   */
-  repair(
-    key: string,
-    stream: Readable,
-    size: number,
-    contentType: string,
-    expectedSha256: string,
-  ): Promise<StoredObject & { stored?: StoredBytes }>;
-  list(prefix: string): Promise<string[]>;
-  /**
-   * An older version of `key` that still holds `sha256` (kept by Object Lock when
-   * the current one was overwritten), opened for reading; undefined when none does.
-   */
-  keptVersion(key: string, sha256: string): Promise<{ versionId: string; open(): Promise<Readable> } | undefined>;
-  /** Whether the bucket has S3 Object Lock, so that retained objects cannot be removed or replaced. */
-  objectLock(): Promise<{ enabled: boolean; detail: string }>;
-  /**
-   * Makes sure the current version of a kept key is under COMPLIANCE retention for the whole period
-   * from its writing, and sets it when it is missing or short: 'ok', 'set', or 'unlocked' (a bucket
-   * without Object Lock, or a working file that is not kept). Throws when the lock state cannot be read.
-   * `seen`: what a read just said of the object (hash()): a retention it named long enough needs no more
-   * requests.
-   * (A store without retention at all, like an in-memory one, need not have it.)
-   */
-  ensureRetention?(key: string, seen?: LockSeen): Promise<'ok' | 'set' | 'unlocked'>;
-  /** The current version's COMPLIANCE retention end and legal hold, as the bucket says (null: none). */
-  lockState?(key: string): Promise<{ retainUntil: Date | null; legalHold: boolean }>;
-  /** Puts the current version of a key under S3 legal hold, or lifts it. */
-  setLegalHold?(key: string, on: boolean): Promise<void>;
-  /**
-   * Removes every version of a key (lawful disposal). Throws ObjectLockedError when the bucket refuses
-   * because a version is still retained or held; versions already removed stay removed. Returns how
-   * many versions were removed (0: the key was already gone).
-   */
-  removeAllVersions?(key: string): Promise<number>;
-  /** The id of the key the object is encrypted under (from its header), or null when it is stored in the clear. */
-  keyIdOf?(key: string): Promise<string | null>;
-  /** A few keys of the bucket under `prefix` (a sample, without listing it all). */
-  sample?(prefix: string, n: number): Promise<string[]>;
-}
+export type { LockSeen, ObjectStore, RetentionPolicy, S3Target, StoredBytes, StoredObject } from './objectStoreTypes';
 
 export { UNDECRYPTABLE };
-
-/** COMPLIANCE retention given to what the archive keeps (not even the application's keys can remove it before then). */
-export interface RetentionPolicy {
-  /** How long a kept object is retained from its writing when `until` names no other end, in milliseconds. */
-  ms: number;
-  /** Which keys are kept (others, like staged uploads, are working files). */
-  applies(key: string): boolean;
-  /**
-   * Until when a kept key must be locked (its document's retention: lock_until): a date; null when the
-   * key needs no lock any more (its period is over); undefined for the default (written + ms).
-   */
-  until?(key: string): Promise<Date | null | undefined>;
-}
 
 export class ObjectConflictError extends Error {}
 
@@ -189,11 +76,7 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   const client = s3Client(target);
   const bucket = target.bucket;
   let lockEnabled: boolean | undefined;
-  const noKeys = { get: () => undefined };
-  const label = (key: string) => `${name}:${bucket}/${key}`;
-  /** The object's raw bytes opened for reading, decrypted on the way (failing loudly when they do not authenticate). */
-  const decrypting = (key: string, raw: Readable): Readable =>
-    pipeline(raw, decryptStream(keys ?? noKeys, label(key), keys?.file), () => undefined);
+  const cipher = objectCipher((key) => `${name}:${bucket}/${key}`, keys);
 
   /** Whether the bucket has Object Lock; only a definite answer is kept (an unreadable configuration throws). */
   const isLocked = async (): Promise<boolean> => {
@@ -224,15 +107,8 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   const write = async (key: string, plain: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
     // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
     const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
-    const master = isClearKey(key) ? undefined : keys?.current();
-    let body: Readable | Buffer = plain;
-    let stored = size;
-    if (master) {
-      body = Buffer.isBuffer(plain) ? encryptBuffer(plain, master) : pipeline(plain, encryptStream(master), () => undefined);
-      stored = encryptedSize(size, master.id);
-    }
-    // The plaintext's size stays in the metadata (stat), beside its fingerprint.
-    const put = await client.putObject(bucket, key, body, stored, { ...meta, plainsize: String(size) });
+    const sealed = cipher.seal(key, plain, size);
+    const put = await client.putObject(bucket, key, sealed.body, sealed.size, { ...meta, ...sealed.meta });
     if (until !== null && until > Date.now()) await retain(key, new Date(until), put.versionId);
   };
 
@@ -377,12 +253,23 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   };
 
   /** The plaintext's hash and the stored bytes' hash, from one read. */
-  const hashBoth = (raw: Readable, key: string) =>
-    hashStored(raw, keys ?? noKeys, label(key), keys?.file, () => client.getObject(bucket, key));
+  const hashBoth = (raw: Readable, key: string) => cipher.hash(key, raw, () => client.getObject(bucket, key));
 
   const hashKey = async (key: string): Promise<StoredObject & { stored: StoredBytes }> => {
     const h = await hashBoth(await client.getObject(bucket, key), key);
     return { key, sha256: h.sha256, size: h.size, stored: h.stored };
+  };
+
+  const list: ObjectStore['list'] = async (prefix, startAfter, limit) => {
+    const found: string[] = [];
+    const stream = client.listObjectsV2(bucket, prefix, true, startAfter ?? '');
+    for await (const item of stream) {
+      const k = (item as { name?: string }).name;
+      if (k) found.push(k);
+      if (limit !== undefined && found.length >= limit) break;
+    }
+    stream.destroy();
+    return found;
   };
 
   return {
@@ -425,10 +312,10 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       return { key, sha256: hash, size: data.length };
     },
     putStream,
-    get: async (key) => decrypting(key, await client.getObject(bucket, key)),
+    get: async (key) => cipher.open(key, await client.getObject(bucket, key)),
     async getBuffer(key) {
       const chunks: Buffer[] = [];
-      for await (const c of decrypting(key, await client.getObject(bucket, key))) chunks.push(c as Buffer);
+      for await (const c of cipher.open(key, await client.getObject(bucket, key))) chunks.push(c as Buffer);
       return Buffer.concat(chunks);
     },
     stat,
@@ -437,18 +324,8 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       const lock = lockSeen((stream as { headers?: Record<string, string | string[] | undefined> }).headers);
       return { key, ...(await hashBoth(stream, key)), lock };
     },
-    keyIdOf: async (key) => keyIdOfHead(await client.getPartialObject(bucket, key, 0, 11 + 255)),
-    async sample(prefix, n) {
-      const found: string[] = [];
-      const stream = client.listObjectsV2(bucket, prefix, true);
-      for await (const item of stream) {
-        const k = (item as { name?: string }).name;
-        if (k) found.push(k);
-        if (found.length >= n) break;
-      }
-      stream.destroy();
-      return found;
-    },
+    keyIdOf: async (key) => cipher.keyIdOf(await client.getPartialObject(bucket, key, 0, 11 + 255)),
+    sample: (prefix, n) => list(prefix, undefined, n),
     objectLock: objectLockOf,
     ensureRetention,
     lockState,
@@ -462,19 +339,12 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
         if (v.name === key && v.versionId && v.versionId !== 'null' && !v.isDeleteMarker) versions.push(v.versionId);
       }
       for (const versionId of versions) {
-        const open = async () => decrypting(key, await client.getObject(bucket, key, { versionId }));
+        const open = async () => cipher.open(key, await client.getObject(bucket, key, { versionId }));
         const h = await sha256Stream(await open()).catch(() => undefined);
         if (h?.sha256 === expected) return { versionId, open };
       }
       return undefined;
     },
-    async list(prefix) {
-      const found: string[] = [];
-      for await (const item of client.listObjectsV2(bucket, prefix, true)) {
-        const k = (item as { name?: string }).name;
-        if (k) found.push(k);
-      }
-      return found;
-    },
+    list,
   };
 }

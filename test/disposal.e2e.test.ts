@@ -7,7 +7,10 @@
  * decision. Then the due letters' objects are gone from both buckets (no version left but the tombstone),
  * search no longer finds them, the tombstone's SHA-256 is the one in the 'destroyed' ledger entry, the
  * public verify page says the letter was lawfully destroyed under the decision, and the letter whose
- * objects are still locked is blocked 'locked' with every object of it still there.
+ * objects are still locked is blocked 'locked' with every object of it still there. A confidential
+ * circular under its own rule is approved for disposal, then its rule is changed to 'review': the
+ * execution keeps it ('not-due'), and it can no longer be put up (409 not_due). Titles of documents a
+ * caller may not read are blanked, and such a document named in a request is refused.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +23,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import type { S3Target } from '../src/config';
 import { documentPrefix } from '../storage/layout';
 import { parseRegistryNo } from '../kernel/registry';
+import { csrfForSession } from '../src/auth';
 import { isolatedEnv, runCli, runCliWith, sha256, startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
@@ -32,6 +36,8 @@ let karim: string;
 let a: DocumentJson;
 let b: DocumentJson;
 let locked: DocumentJson;
+/** Confidential (above the archivist's clearance), under a rule changed after its disposal was approved. */
+let c: DocumentJson;
 
 const post = (p: string, body: unknown, token?: string) =>
   server!.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
@@ -70,7 +76,8 @@ async function rule(code: string, docType: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const env = await isolatedEnv();
+  // A due record not yet approved for disposal is kept locked a step at a time: seconds here, so it is due within the test.
+  const env = await isolatedEnv({ DIWAN_DUE_LOCK_STEP: '2s', DIWAN_LOCK_EXTEND_HOURS: '0' });
   server = await startTestServer(env);
   db = new pg.Pool({ connectionString: env.DATABASE_URL });
   const token = async (username: string, role: string) => {
@@ -83,9 +90,15 @@ beforeAll(async () => {
   locked = await upload(['طلب إجازة سنوية', 'مقدم من الموظف'], 41, { title: 'طلب إجازة', docType: 'اجازة' });
   await rule('short-destroy', 'مؤقت');
   await rule('leave-requests', 'اجازة');
-  [a, b] = await Promise.all([
+  await rule('circulars', 'تعميم');
+  [a, b, c] = await Promise.all([
     upload(['دعوة إلى اجتماع تنسيقي', 'يوم الخميس القادم'], 42, { title: 'دعوة اجتماع', docType: 'مؤقت' }),
     upload(['إعلان عن دورة تدريبية', 'في مركز التدريب'], 43, { title: 'إعلان دورة', docType: 'مؤقت' }),
+    upload(['تعميم بشأن الدوام الرسمي', 'خلال شهر رمضان'], 44, {
+      title: 'تعميم الدوام',
+      docType: 'تعميم',
+      classification: 'confidential',
+    }),
   ]);
   // Wait until the three are due and the short locks have ended.
   const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
@@ -129,13 +142,37 @@ test('nothing is destroyed without the approving body decision, and never by its
   expect((await post(`/records/disposals/${own.id}/execute`, {})).status).toBe(409);
   expect((await versions(server!.config.offsite!, a.registryNo)).length).toBeGreaterThan(3);
 
-  // A document not due cannot be put up at all.
-  const notDue = await post(
+  // Nor through another of their own doors: asked with an API token, decided in a browser session.
+  const karimId = (await db.query<{ id: string }>("SELECT id FROM users WHERE username = 'karim'")).rows[0]!.id;
+  const viaToken = (await (await post('/records/disposals', { title: 'طلب كريم', documents: [a.id] }, karim)).json()) as {
+    id: string;
+    requestedBy: string;
+  };
+  expect(viaToken.requestedBy).toBe('karim (token tests)');
+  const secret = await server!.core.users.startSession(karimId, 3600_000);
+  const viaSession = await server!.api(`/api/v1/records/disposals/${viaToken.id}/decide`, {
+    method: 'POST',
+    token: null,
+    headers: { ...json, cookie: `diwan_session=${secret}`, 'x-csrf-token': csrfForSession(secret) },
+    body: JSON.stringify(approval),
+  });
+  expect(viaSession.status).toBe(403);
+  expect(((await viaSession.json()) as { error: string }).error).toBe('own_disposal');
+  expect((await post(`/records/disposals/${viaToken.id}/decide`, { approve: false, note: 'طلب مكرر' })).status).toBe(200);
+
+  // An unknown document is refused (400); one the archivist may not read is refused (403), naming only its number.
+  const unknown = await post(
     '/records/disposals',
-    { title: 'غير مستحق', documents: [a.id, '00000000-0000-4000-8000-000000000000'] },
+    { title: 'غير معروف', documents: [a.id, '00000000-0000-4000-8000-000000000000'] },
     archivist,
   );
-  expect(notDue.status).toBe(400);
+  expect(unknown.status).toBe(400);
+  const above = await post('/records/disposals', { title: 'فوق الدرجة', documents: [c.registryNo] }, archivist);
+  expect(above.status).toBe(403);
+  const aboveBody = (await above.json()) as { error: string; messageEn: string };
+  expect(aboveBody.error).toBe('forbidden');
+  expect(aboveBody.messageEn).toContain(c.registryNo);
+  expect(aboveBody.messageEn).not.toContain('تعميم');
 
   // Approved by the administrator token (not the requester), through the CLI.
   const decided = await runCliWith({ DIWAN_URL: server!.url, DIWAN_TOKEN: TOKEN }, [
@@ -176,6 +213,15 @@ test('a destroyed letter: no version left in either bucket but its tombstone, wh
   const lockedKeys = (await db.query<{ key: string }>('SELECT key FROM artefacts WHERE document_id = $1', [locked.id])).rows;
   expect(lockedKeys.length).toBeGreaterThan(3);
   for (const { key } of lockedKeys) expect(await server!.core.primary.stat(key)).toBeDefined();
+
+  // It names the file by fingerprint, size and type only: not its uploaded name, nor the request's title.
+  const tombText = (await server!.core.primary.getBuffer(`${prefix}tombstone.json`)).toString('utf8');
+  expect(tombText).not.toContain('letter-42.jpg');
+  expect(tombText).not.toContain('إتلاف دفعة');
+  const parsed = JSON.parse(tombText) as { original: Record<string, unknown>; disposal: Record<string, unknown> };
+  expect(parsed.original).not.toHaveProperty('name');
+  expect(parsed.original).toMatchObject({ sha256: a.sha256.original, mime: 'image/jpeg' });
+  expect(parsed.disposal).not.toHaveProperty('title');
 
   // The tombstone is what the 'destroyed' ledger entry says, byte for byte.
   const entry = await db.query<{
@@ -223,8 +269,8 @@ test("the auditor's export accounts for the destroyed numbers, and verify says d
   const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-disposal-')), 'bundle');
   expect((await runCli(server!, ['audit', 'export', bundle])).code).toBe(0);
   const names = fs.readdirSync(path.join(bundle, 'manifests'));
-  // Every number archived is there: the three letters, two of them as tombstones.
-  expect(names).toHaveLength(3);
+  // Every number archived is there: the four letters, two of them as tombstones.
+  expect(names).toHaveLength(4);
   const tombstones = names
     .map((n) => JSON.parse(fs.readFileSync(path.join(bundle, 'manifests', n), 'utf8')) as { format?: string; registryNo: string })
     .filter((m) => m.format === 'diwan-tombstone/1')
@@ -239,9 +285,49 @@ test("the auditor's export accounts for the destroyed numbers, and verify says d
   );
   expect(stdout).toContain('VERIFIED: everything holds');
   expect(stdout).toContain('lawfully destroyed');
-  // Fixity expects nothing of the destroyed letters but their tombstones.
-  const expected = await db.query<{ key: string }>('SELECT key FROM fixity_cycle WHERE document_id = ANY($1::uuid[])', [
-    [a.id, b.id],
+  // Fixity expects none of the destroyed letters' removed files any more, while it does expect the kept letter's.
+  const expected = await db.query<{ key: string }>(
+    "SELECT key FROM fixity_cycle WHERE document_id = ANY($1::uuid[]) AND key NOT LIKE '%/tombstone.json'",
+    [[a.id, b.id]],
+  );
+  expect(expected.rows).toEqual([]);
+  const kept = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM fixity_cycle WHERE document_id = $1', [locked.id]);
+  expect(kept.rows[0]!.n).toBeGreaterThan(0);
+});
+
+test("a rule changed after the approval keeps the document ('not-due'); titles only for who may read them", async () => {
+  // "Everything due" takes nothing the archivist may not read: the circular is due, but confidential.
+  const dueAll = await post('/records/disposals', { title: 'كل المستحق', dueBefore: '2999-12-31' }, archivist);
+  expect(dueAll.status).toBe(409);
+  expect(((await dueAll.json()) as { error: string }).error).toBe('not_due');
+
+  const req = await post('/records/disposals', { title: 'إتلاف التعاميم', documents: [c.id] });
+  expect(req.status).toBe(201);
+  const p = (await req.json()) as { id: string };
+  const approval = { approve: true, approvingBody: 'المحفوظات الوطنية', decisionNo: '٢٠٢٦/٥٠', decisionDate: '2026-12-03' };
+  expect((await post(`/records/disposals/${p.id}/decide`, approval, karim)).status).toBe(200);
+
+  // The archivist sees the request's documents by number; the confidential title only the administrator sees.
+  type Items = { items: Array<{ registryNo: string; title: string | null }> };
+  expect((await getJson<Items>(`/records/disposals/${p.id}`, archivist)).items).toEqual([
+    expect.objectContaining({ registryNo: c.registryNo, title: null }),
   ]);
-  expect(expected.rows.every((r) => r.key.endsWith('/tombstone.json'))).toBe(true);
+  expect((await getJson<Items>(`/records/disposals/${p.id}`)).items[0]!.title).toBe('تعميم الدوام');
+
+  // The rule now asks for review rather than destruction: its due date and its (past) lock stay as they were.
+  const changed = await post('/records/rules/circulars', { action: 'review', reason: 'تُراجع التعاميم قبل إتلافها' });
+  expect(changed.status).toBe(200);
+  const run = (await (await post(`/records/disposals/${p.id}/execute`, {})).json()) as {
+    items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
+  };
+  expect(run.items).toEqual([{ documentId: c.id, registryNo: c.registryNo, state: 'blocked', blockedReason: 'not-due' }]);
+  expect((await versions(server!.config.s3!, c.registryNo)).length).toBeGreaterThan(3);
+  expect((await versions(server!.config.offsite!, c.registryNo)).length).toBeGreaterThan(3);
+
+  // And it cannot be put up again: a real document, no longer due (409 not_due naming it).
+  const again = await post('/records/disposals', { title: 'مرة أخرى', documents: [c.id] });
+  expect(again.status).toBe(409);
+  const body = (await again.json()) as { error: string; details?: { documentIds: string[] } };
+  expect(body.error).toBe('not_due');
+  expect(body.details?.documentIds).toEqual([c.id]);
 });

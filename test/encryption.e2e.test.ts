@@ -8,8 +8,12 @@ import fs from 'node:fs';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
 import { startCore } from '../src/runtime/core';
-import { keyIdOf, MissingKeyError } from '../storage/crypto/envelope';
-import { loadKeyRing, readKeyFile, writeKeyFile } from '../storage/crypto/keyRing';
+import path from 'node:path';
+import { DecryptionError, keyIdOf, MissingKeyError } from '../storage/crypto/envelope';
+import { loadKeyRing, makeKeyFile, readKeyFile, writeKeyFile } from '../storage/crypto/keyRing';
+import { inTransaction } from '../storage/db';
+import { draftAudit } from '../storage/integrity/auditTrail';
+import { readState } from '../storage/state';
 import { createObjectStore, s3Client, UNDECRYPTABLE, type S3Target } from '../storage/objectStore';
 import { restoreArchive } from '../storage/restore/restore';
 import {
@@ -98,6 +102,103 @@ test('either bucket holds ciphertext under the current key; through Diwan the by
   expect(JSON.parse(fixity.out)).toMatchObject({ unrepaired: 0, findings: [] });
 });
 
+test('an object whose metadata says it was written encrypted is refused, not passed through, when its header is not DIWANENC', async () => {
+  const s = server!;
+  const target = s.config.s3!;
+  const client = s3Client(target);
+  const manifest = (await s.core.documents.artefacts(first.id)).find((f) => f.key.endsWith('ocr.json'))!;
+  const meta = (await client.statObject(target.bucket, manifest.key)).metaData as Record<string, string>;
+  // Every encrypted write says so in its metadata.
+  expect(meta['encrypted']).toBe(firstKey);
+  const keep = {
+    'Content-Type': meta['content-type'] ?? 'application/json',
+    sha256: meta['sha256']!,
+    plainsize: meta['plainsize']!,
+  };
+  // One flipped bit in the magic, the rest (and the metadata) as they were.
+  const flipped = await raw(target, manifest.key);
+  flipped[0] = flipped[0]! ^ 0x01;
+  const scratch = `scratch/${crypto.randomBytes(4).toString('hex')}`;
+  await client.putObject(target.bucket, `${scratch}/flipped`, flipped, flipped.length, keep);
+  await expect(s.core.primary.getBuffer(`${scratch}/flipped`)).rejects.toThrow(DecryptionError);
+  expect((await s.core.primary.hash(`${scratch}/flipped`)).sha256).toBe(UNDECRYPTABLE);
+  // Plaintext put in its place under the flag is refused as well.
+  const plain = Buffer.from(JSON.stringify({ forged: true }));
+  await client.putObject(target.bucket, `${scratch}/plain`, plain, plain.length, { ...keep, encrypted: firstKey });
+  await expect(s.core.primary.getBuffer(`${scratch}/plain`)).rejects.toThrow(/header is not DIWANENC/);
+  await expect(sha256Of(await s.core.primary.get(`${scratch}/plain`))).rejects.toThrow(DecryptionError);
+  // An object written in the clear (plaintext size as stored, no flag) still reads as it is.
+  await client.putObject(target.bucket, `${scratch}/clear`, plain, plain.length, { plainsize: String(plain.length) });
+  expect((await s.core.primary.getBuffer(`${scratch}/clear`)).equals(plain)).toBe(true);
+});
+
+interface Cursor {
+  replicaSeq: number;
+  ledgerKey: string;
+  checkpointKey: string;
+}
+
+async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return sha256(Buffer.concat(chunks));
+}
+
+test('listing starts after a key; a checkpoint reads at most its budget of objects back from the bucket, its cursor stopping before the rest', async () => {
+  const s = server!;
+  const segments = await s.core.offsite.list('ledger/');
+  expect(segments.length).toBeGreaterThanOrEqual(1);
+  expect(await s.core.offsite.list('ledger/', segments[0])).toEqual(segments.slice(1));
+  const docs = await s.core.offsite.list('documents/');
+  expect(await s.core.offsite.list('documents/', docs[0], 2)).toEqual(docs.slice(1, 3));
+  // Replicas recorded before their stored hash was (an upgrade): each is read back and hashed.
+  const cur = { replicaSeq: 0, ledgerKey: '', checkpointKey: '', ...(await readState<Cursor>(s.core.db, 'audit-trail')) };
+  const recorded = await s.core.db.query<{ key: string; stored_sha256: string }>(
+    `SELECT key, stored_sha256 FROM replicas WHERE target = 'offsite'`,
+  );
+  const hashOf = new Map(recorded.rows.map((r) => [r.key, r.stored_sha256]));
+  // (A row whose hash changes moves to the end of replicas.seq: read them after.)
+  await s.core.db.query(`UPDATE replicas SET stored_sha256 = NULL WHERE target = 'offsite'`);
+  const rows = await s.core.db.query<{ seq: string; key: string }>(
+    `SELECT seq, key FROM replicas WHERE target = 'offsite' AND seq > $1 ORDER BY seq`,
+    [cur.replicaSeq],
+  );
+  const newSegments = segments.filter((k) => k > cur.ledgerKey);
+  try {
+    expect(rows.rows.length).toBeGreaterThanOrEqual(3);
+    expect(newSegments.length).toBeGreaterThanOrEqual(1);
+    const stores = [s.core.primary, s.core.offsite];
+    const two = await inTransaction(s.core.db, (tx) => draftAudit(tx, stores, s.core.offsite, 2));
+    expect(two.inventory.toString()).toBe(
+      rows.rows
+        .slice(0, 2)
+        .map((r) => `${hashOf.get(r.key)}  ${r.key}\n`)
+        .join(''),
+    );
+    // The cursor stops before what was not read: the third replica, the ledger segments, the checkpoints.
+    expect(two.next).toMatchObject({
+      replicaSeq: Number(rows.rows[1]!.seq),
+      ledgerKey: cur.ledgerKey,
+      checkpointKey: cur.checkpointKey,
+    });
+    // One read left after every replica: one ledger segment, the cursor on it.
+    const more = await inTransaction(s.core.db, (tx) => draftAudit(tx, stores, s.core.offsite, rows.rows.length + 1));
+    expect(more.fields.inventoryLines).toBe(rows.rows.length + 1);
+    expect(more.next).toMatchObject({
+      replicaSeq: Number(rows.rows.at(-1)!.seq),
+      ledgerKey: newSegments[0],
+      checkpointKey: cur.checkpointKey,
+    });
+  } finally {
+    for (const r of recorded.rows) {
+      await s.core.db.query(`UPDATE replicas SET stored_sha256 = $2 WHERE target = 'offsite' AND key = $1`, [
+        r.key,
+        r.stored_sha256,
+      ]);
+    }
+  }
+});
+
 test('a damaged ciphertext byte is found by fixity as a mismatch and repaired from the other copy', async () => {
   const s = server!;
   const target = s.config.s3!;
@@ -120,6 +221,20 @@ test('a damaged ciphertext byte is found by fixity as a mismatch and repaired fr
 
 let second: DocumentJson;
 let newKey: string;
+
+test('keys rotate refuses a missing key file, and one without the current key the ledger names', async () => {
+  const dir = fs.mkdtempSync(path.join(server!.config.dataDir, 'other-keys-'));
+  const missing = path.join(dir, 'missing.json');
+  expect((await runCliWith({ ...env, DIWAN_ENCRYPTION_KEY_FILE: missing }, ['keys', 'rotate', '--json'])).code).toBe(1);
+  expect(fs.existsSync(missing)).toBe(false);
+  const stranger = path.join(dir, 'stranger.json');
+  makeKeyFile(stranger);
+  const before = readKeyFile(stranger)!;
+  expect((await runCliWith({ ...env, DIWAN_ENCRYPTION_KEY_FILE: stranger }, ['keys', 'rotate', '--json'])).code).toBe(1);
+  expect(readKeyFile(stranger)).toEqual(before);
+  const ledgered = await server!.core.db.query(`SELECT 1 FROM ledger WHERE event = 'key-rotated'`);
+  expect(ledgered.rowCount).toBe(1);
+});
 
 test('after a rotation new objects name the new key; the old document still reads', async () => {
   const s = server!;
@@ -211,4 +326,48 @@ test('with the old key gone from the key file, its objects fail to read (not wro
   }
   server = await startTestServer(env);
   expect((await server.api(`/api/v1/documents/${first.id}/original`)).status).toBe(200);
+});
+
+test('the key file is made by itself only by the server of an empty archive; an archive with documents needs diwan keys init', async () => {
+  const fresh = await isolatedEnv();
+  const file = loadConfig(fresh).encryption.keyFile;
+  // A process that does not record (a worker, a restore) never makes the key, even for an empty archive.
+  await expect(startCore(loadConfig(fresh))).rejects.toThrow(/diwan keys init[\s\S]*DIWAN_ENCRYPTION=off/);
+  expect(fs.existsSync(file)).toBe(false);
+  // An archive kept in the clear until now, with a document.
+  const clear = await startTestServer({ ...fresh, DIWAN_ENCRYPTION: 'off' });
+  let doc: DocumentJson;
+  try {
+    doc = await upload(clear, ['كتاب قبل التشفير'], 73);
+  } finally {
+    await clear.stop();
+  }
+  expect(fs.existsSync(file)).toBe(false);
+  await expect(startTestServer(fresh)).rejects.toThrow(
+    /already holds documents[\s\S]*diwan keys init[\s\S]*DIWAN_ENCRYPTION=off/,
+  );
+  expect(fs.existsSync(file)).toBe(false);
+
+  const init = await runCliWith(fresh, ['keys', 'init', '--json']);
+  expect(init.code).toBe(0);
+  const made = JSON.parse(init.out) as { file: string; keyId: string; ledgered: boolean };
+  expect(made).toMatchObject({ file, ledgered: true });
+  expect(readKeyFile(file)!.current).toBe(made.keyId);
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  expect((await runCliWith(fresh, ['keys', 'init'])).code).toBe(1);
+
+  const doctor = JSON.parse((await runCliWith(fresh, ['doctor', '--json'])).out) as Array<{ name: string; detail: string }>;
+  expect(doctor.find((c) => c.name === 'encryption keys')?.detail).toBe(`${file}: ${made.keyId} (current)`);
+
+  const s = await startTestServer(fresh);
+  try {
+    // The document written in the clear still reads; what is written now is encrypted under the new key.
+    const original = Buffer.from(await (await s.api(`/api/v1/documents/${doc.id}/original`)).arrayBuffer());
+    expect(sha256(original)).toBe(doc.sha256.original);
+    expect((await runCli(s, ['audit', 'checkpoint', '--json'])).code).toBe(0);
+    const checkpoint = (await s.core.offsite.list('checkpoints/')).at(-1)!;
+    expect(keyIdOf(await raw(s.config.offsite!, checkpoint))).toBe(made.keyId);
+  } finally {
+    await s.stop();
+  }
 });

@@ -3,7 +3,8 @@
  * twenty seconds are put on hold for a court case, one by its registry number through the CLI, the other
  * as a search result: every object of each carries S3 legal hold ON in both buckets, and an approved
  * disposal blocks both as 'held'. Lifting the first hold turns its objects' legal hold OFF (the other's
- * stay ON) and the disposal then destroys it. After the building is lost, a restore from the offsite copy
+ * stay ON) and the disposal then destroys it. A hold placed while an execution is under way stops the
+ * documents it names that are not yet gone. After the building is lost, a restore from the offsite copy
  * brings back the holds as they were and the destroyed letter as its tombstone, its number still used.
  */
 import crypto from 'node:crypto';
@@ -12,6 +13,9 @@ import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig, type S3Target } from '../src/config';
 import { startCore } from '../src/runtime/core';
+import { DISPOSAL_LOCK_NAMESPACE } from '../storage/records/holds';
+import { parseRegistryNo } from '../kernel/registry';
+import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
 import { restoreArchive } from '../storage/restore/restore';
 import {
   createDatabase,
@@ -33,6 +37,8 @@ let db: pg.Pool;
 let karim: string;
 let x: DocumentJson;
 let y: DocumentJson;
+/** Destroyed and held while one execution runs (first and second in registry order). */
+let z: [DocumentJson, DocumentJson];
 let caseHold: { id: string };
 let searchHold: { id: string };
 let disposal: { id: string };
@@ -82,7 +88,8 @@ async function upload(lines: string[], seed: number): Promise<DocumentJson> {
 }
 
 beforeAll(async () => {
-  env = await isolatedEnv();
+  // A due record not yet approved for disposal is kept locked a step at a time: seconds here, so it is due within the test.
+  env = await isolatedEnv({ DIWAN_DUE_LOCK_STEP: '2s', DIWAN_LOCK_EXTEND_HOURS: '0' });
   server = await startTestServer(env);
   db = new pg.Pool({ connectionString: env.DATABASE_URL });
   expect((await post('/users', { username: 'karim', displayName: 'karim', role: 'admin' })).status).toBe(201);
@@ -98,6 +105,11 @@ beforeAll(async () => {
   expect((await post('/records/rules', rule)).status).toBe(201);
   x = await upload(['عقد إيجار مكتب الوزارة', 'في شارع الحمراء'], 51);
   y = await upload(['مناقصة تجهيز المختبرات', 'دفتر الشروط الخاصة'], 52);
+  const zs = await Promise.all([
+    upload(['محضر جرد المستودع', 'للعام الماضي'], 53),
+    upload(['كشف رواتب المتعاقدين', 'عن شهر أيار'], 54),
+  ]);
+  z = zs.sort((p, q) => parseRegistryNo(p.registryNo)!.seq - parseRegistryNo(q.registryNo)!.seq) as [DocumentJson, DocumentJson];
 });
 
 afterAll(async () => {
@@ -178,14 +190,76 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
   expect(holdsHtml).toContain('dir="rtl"');
   expect(holdsHtml).toContain('دعوى ٢٠٢٦/٧٧');
   expect(holdsHtml).toContain('مرفوع');
+  // The list gives each request's counts; its documents are on its own page, a page at a time.
   const disposalsHtml = await (await server!.api('/records/disposals')).text();
-  expect(disposalsHtml).toContain('أُتلفت');
-  expect(disposalsHtml).toContain('محجوزة');
+  expect(disposalsHtml).toContain(`href="/records/disposals/${disposal.id}"`);
+  expect(disposalsHtml).not.toContain('محجوزة');
+  const requestHtml = await (await server!.api(`/records/disposals/${disposal.id}`)).text();
+  expect(requestHtml).toContain('dir="rtl"');
+  expect(requestHtml).toContain('أُتلفت');
+  expect(requestHtml).toContain('محجوزة');
+  expect(requestHtml).toContain(x.registryNo);
+  const after = await (await server!.api(`/records/disposals/${disposal.id}?after=${encodeURIComponent(x.registryNo)}`)).text();
+  expect(after).toContain(y.registryNo);
+  expect(after).not.toContain(x.registryNo);
+  // A hold's documents by number to an archivist of lower clearance, their titles only to who may read them.
+  expect((await post('/users', { username: 'salma', displayName: 'salma', role: 'archivist' })).status).toBe(201);
+  const salma = ((await (await post('/tokens', { username: 'salma', name: 'tests' })).json()) as { token: string }).token;
+  await db.query("UPDATE documents SET classification = 'confidential' WHERE id = $1", [y.id]);
+  const seen = (await (await server!.api(`/api/v1/records/holds/${searchHold.id}`, { token: salma })).json()) as {
+    documents: Array<Record<string, unknown>>;
+  };
+  expect(seen.documents).toEqual([{ id: y.id, registryNo: y.registryNo, title: null, status: 'archived' }]);
+  const full = (await (await server!.api(`/api/v1/records/holds/${searchHold.id}`)).json()) as typeof seen;
+  expect(full.documents[0]!.title).toBe('مناقصة تجهيز المختبرات');
+  await db.query("UPDATE documents SET classification = 'public' WHERE id = $1", [y.id]);
   const card = await (await server!.api(`/documents/${y.id}`)).text();
   expect(card).toContain('id="held-now"');
   const listed = await runCli(server!, ['holds', 'list']);
   expect(listed.out).toContain('in force');
   expect(listed.out).toContain('lifted');
+});
+
+test('a hold placed while a disposal runs stops the documents it names that are not yet gone', async () => {
+  const [first, second] = z;
+  const p = (await (await post('/records/disposals', { title: 'إتلاف الجرد', documents: [first.id, second.id] })).json()) as {
+    id: string;
+  };
+  const approval = { approve: true, approvingBody: 'المحفوظات الوطنية', decisionNo: '١١', decisionDate: '2026-12-04' };
+  expect((await post(`/records/disposals/${p.id}/decide`, approval, karim)).status).toBe(200);
+  // Another run is at the first document (it holds its lock): this execution waits there, its list already read.
+  const other = await db.connect();
+  try {
+    await other.query('SELECT pg_advisory_lock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, first.id]);
+    const running = post(`/records/disposals/${p.id}/execute`, {});
+    const waiting = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid::bigint = $1
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [DISPOSAL_LOCK_NAMESPACE],
+        )
+      ).rows[0]!.n;
+    for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await waiting()).toBe(1);
+    // Meanwhile a court case holds the second one.
+    const hold = await post('/records/holds', {
+      caseRef: 'دعوى ٢٠٢٦/٩٠',
+      reason: 'طعن في الرواتب',
+      documents: [second.registryNo],
+    });
+    expect(hold.status).toBe(201);
+    await other.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, first.id]);
+    const run = (await (await running).json()) as {
+      items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
+    };
+    expect(run.items.find((i) => i.documentId === first.id)).toMatchObject({ state: 'destroyed' });
+    expect(run.items.find((i) => i.documentId === second.id)).toMatchObject({ state: 'blocked', blockedReason: 'held' });
+  } finally {
+    other.release();
+  }
+  const kept = await legalHolds(second);
+  expect(kept.primary.every(Boolean) && kept.offsite.every(Boolean)).toBe(true);
 });
 
 test('a restore from the offsite copy brings back the tombstone and the holds', async () => {
@@ -232,6 +306,22 @@ test('a restore from the offsite copy brings back the tombstone and the holds', 
       [x.id],
     );
     expect(sha256(await core.offsite.getBuffer(tomb.rows[0]!.key))).toBe(entry.rows[0]!.payload.sha256);
+    // The destroyed documents' holds and requests were found by index, not by reading the ledger once for each.
+    const explained = await core.db.connect();
+    try {
+      await explained.query('BEGIN');
+      await explained.query('SET LOCAL enable_seqscan = off');
+      for (const [sql, index] of [
+        [LINK_HOLDS_SQL, 'ledger_held_documents_idx'],
+        [LINK_DISPOSALS_SQL, 'ledger_disposal_documents_idx'],
+      ] as const) {
+        const plan = await explained.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [x.id, x.id]);
+        expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(index);
+      }
+      await explained.query('ROLLBACK');
+    } finally {
+      explained.release();
+    }
   } finally {
     await core.stop();
   }

@@ -31,9 +31,20 @@ maybe('many machines', () => {
   let apiUrl: string;
   const children: ChildProcess[] = [];
 
+  // Every host is given the ministry's encryption key file (the API's first start makes it): a host's own
+  // data folder holds nothing else they share.
+  const keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-keys-')), 'encryption-keys.json');
   const hostEnv = (name: string, extra: Record<string, string>): NodeJS.ProcessEnv => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `diwan-host-${name}-`));
-    return { PATH: process.env.PATH, HOME: process.env.HOME, ...env, DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent', ...extra };
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...env,
+      DIWAN_DATA_DIR: dataDir,
+      DIWAN_ENCRYPTION_KEY_FILE: keyFile,
+      DIWAN_LOG: 'silent',
+      ...extra,
+    };
   };
   const api = (p: string, init: RequestInit = {}) =>
     fetch(`${apiUrl}${p}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { startCore, type Core } from '../src/runtime/core';
+import { makeKeyFile } from '../storage/crypto/keyRing';
 import type { Queryable } from '../storage/db';
 import { restoreArchive, type RestoreReport } from '../storage/restore/restore';
 import { seedOffsite, type SeedSizes } from '../scripts/bench/restore';
@@ -30,6 +31,8 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   env = await isolatedEnv();
+  // The archive's key, as `serve` makes it on a first start (this test starts only cores).
+  makeKeyFile(loadConfig(env).encryption.keyFile);
   const core = await startCore(loadConfig(env));
   try {
     await seedOffsite(core.db, core.offsite, { from: 1, to: DOCS }, SMALL);

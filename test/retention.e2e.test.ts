@@ -5,10 +5,18 @@
  * DIWAN_LOCK_EXTEND_BEFORE of two minutes); a rule change is ledgered, gives a document registered before
  * any rule its rule and moves its due date, and a shorter rule never shortens a lock; a rule counted from
  * the closing of the file starts when it is closed; and a restore brings the rules and closings back.
+ * Then, on the restored archive: a correction of type or classification gives the document its rule again;
+ * a document kept past its due date stays locked (in short steps, DIWAN_DUE_LOCK_STEP of a minute) unless it
+ * is in an approved disposal; the archive's own files are never left unlocked; the due list withholds titles
+ * the caller may not read and says so when it cannot be read; the extension job reads its partial indexes.
  */
 import crypto from 'node:crypto';
+import pg from 'pg';
 import sharp from 'sharp';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
+import { EXTEND_STEPS } from '../storage/records/lockExtension';
+import { lockUntilForKey, OWN_FILES_LOCK } from '../storage/records/retention';
+import { readState, writeState } from '../storage/state';
 import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
@@ -47,8 +55,8 @@ async function page(seed: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-async function upload(seed: number, docType: string): Promise<string> {
-  const res = await server!.upload(await page(seed), `r-${seed}.png`, { docType, title: `وثيقة ${seed}` });
+async function upload(seed: number, docType: string, fields: Record<string, string> = {}): Promise<string> {
+  const res = await server!.upload(await page(seed), `r-${seed}.png`, { docType, title: `وثيقة ${seed}`, ...fields });
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: string }).id;
 }
@@ -71,7 +79,12 @@ const retentionOf = async (id: string) => (await (await server!.api(`/api/v1/doc
 const lockOf = async (store: ObjectStore, key: string) => (await store.lockState!(key)).retainUntil?.getTime() ?? 0;
 
 beforeAll(async () => {
-  env = await isolatedEnv({ DIWAN_RETENTION: '2m', DIWAN_LOCK_EXTEND_BEFORE: '2m', DIWAN_LOCK_EXTEND_HOURS: '0' });
+  env = await isolatedEnv({
+    DIWAN_RETENTION: '2m',
+    DIWAN_LOCK_EXTEND_BEFORE: '2m',
+    DIWAN_LOCK_EXTEND_HOURS: '0',
+    DIWAN_DUE_LOCK_STEP: '1m',
+  });
   server = await startTestServer(env);
   primary = createObjectStore('primary', server.core.config.s3!);
   offsite = createObjectStore('offsite', server.core.config.offsite!);
@@ -348,4 +361,209 @@ test('a restore brings the rules, their versions and the closings back, and the 
   }
   expect(due.map((d) => d.rule.code)).toEqual(['requests']);
   expect(await (await server.api('/metrics')).text()).toContain('diwan_documents_due{action="destroy"} 1');
+});
+
+// From here on: the restored archive (its stores are the server's own).
+
+const addRule = async (rule: Record<string, unknown>) =>
+  expect((await server!.api('/api/v1/records/rules', json({ trigger: 'registered', ...rule }))).status).toBe(201);
+
+test('a correction of type or classification gives the document its rule and due date again, and locks it again', async () => {
+  await addRule({ code: 'temporary', nameAr: 'مراسلات مؤقتة', period: '1m', action: 'destroy', docType: 'مؤقت' });
+  await addRule({ code: 'contracts', nameAr: 'عقود', period: '20m', action: 'destroy', docType: 'عقد' });
+  await addRule({
+    code: 'confidential-contracts',
+    nameAr: 'عقود سرية',
+    period: '40m',
+    action: 'transfer',
+    docType: 'عقد',
+    classification: 'confidential',
+  });
+  await addRule({ code: 'decrees', nameAr: 'قرارات وزارية', period: null, action: 'review', docType: 'قرار وزاري' });
+  const doc = await archivedWithCopies(await upload(5, 'مؤقت'));
+  const registeredAt = Date.parse(
+    ((await (await server!.api(`/api/v1/documents/${doc.id}`)).json()) as { createdAt: string }).createdAt,
+  );
+  expect((await retentionOf(doc.id)).rule).toMatchObject({ code: 'temporary' });
+  const correct = (body: Record<string, unknown>) =>
+    server!.api(`/api/v1/documents/${doc.id}`, { ...json({ ...body, reason: 'تصحيح نوع الوثيقة' }), method: 'PATCH' });
+
+  // A longer rule: the due date and the lock rise in the correction's transaction, and a re-lock is asked for.
+  const asked = new Date();
+  expect((await correct({ docType: 'عقد' })).status).toBe(200);
+  let r = await retentionOf(doc.id);
+  expect(r.rule).toMatchObject({ code: 'contracts', version: 1 });
+  expect(Date.parse(r.due!)).toBe(registeredAt + 20 * 60_000);
+  expect(r.lockUntil).toBe(r.due);
+  const jobs = await server!.core.db.query("SELECT 1 FROM jobs WHERE kind = 'lock-extension' AND created_at >= $1", [asked]);
+  expect(jobs.rows.length).toBe(1);
+  expect((await server!.job('/api/v1/records/extend-locks')).state).toBe('done');
+  const original = doc.replicas.find((c) => c.key.endsWith('original.png'))!.key;
+  for (const store of [server!.core.primary, server!.core.offsite])
+    expect(Math.abs((await lockOf(store, original)) - Date.parse(r.due!))).toBeLessThan(1500);
+
+  // The classification chooses too (the more specific rule wins).
+  expect((await correct({ classification: 'confidential' })).status).toBe(200);
+  r = await retentionOf(doc.id);
+  expect(r.rule).toMatchObject({ code: 'confidential-contracts', action: 'transfer' });
+  expect(Date.parse(r.due!)).toBe(registeredAt + 40 * 60_000);
+
+  // Corrected to a permanent record: no due date any more, the lock as it was.
+  expect((await correct({ docType: 'قرار وزاري' })).status).toBe(200);
+  const kept = await retentionOf(doc.id);
+  expect(kept.rule).toMatchObject({ code: 'decrees', period: null });
+  expect(kept.due).toBeNull();
+  expect(kept.lockUntil).toBe(r.lockUntil);
+});
+
+/** Documents under a 15-second rule: one kept, one in an approved disposal, one above the archivist's clearance. */
+let dueKept: DocumentJson;
+let dueDisposing: DocumentJson;
+let dueSecret: DocumentJson;
+
+/** Waits until no lock extension is queued or running (one would extend a lock due within half a step). */
+async function extensionsSettled(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const open = await server!.core.db.query(
+      "SELECT 1 FROM jobs WHERE kind = 'lock-extension' AND state IN ('queued', 'running')",
+    );
+    if (open.rows.length === 0) return;
+    if (Date.now() > deadline) throw new Error('a lock extension is still running');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+test('a document kept past its due date stays locked, in short steps, unless it is in an approved disposal', async () => {
+  await extensionsSettled();
+  await addRule({ code: 'short', nameAr: 'قصيرة الأجل', period: '15s', action: 'destroy', docType: 'قصير' });
+  const due = await Promise.all(
+    [
+      upload(6, 'قصير'),
+      upload(7, 'قصير'),
+      upload(8, 'قصير', { classification: 'confidential', title: 'مذكرة سرية عن التعيينات' }),
+    ].map(async (id) => archivedWithCopies(await id)),
+  );
+  [dueKept, dueDisposing, dueSecret] = [due[0]!, due[1]!, due[2]!];
+  const before = await Promise.all([dueKept, dueDisposing].map((d) => retentionOf(d.id)));
+  // Until both the due date and the lock (the same date) have passed.
+  const latest = Math.max(...before.map((r) => Date.parse(r.lockUntil!)));
+  expect(latest).toBe(Math.max(...before.map((r) => Date.parse(r.due!))));
+  await new Promise((res) => setTimeout(res, Math.max(0, latest + 1000 - Date.now())));
+  const keyOf = (d: DocumentJson) => d.replicas.find((c) => c.key.endsWith('original.png'))!.key;
+
+  // Due and not in an approved disposal: a late write still gets a lock (the default), never none.
+  expect(await lockUntilForKey(server!.core.db, keyOf(dueKept), 120_000)).toBeUndefined();
+  // In an approved disposal: no lock is needed any more.
+  const disposal = crypto.randomUUID();
+  await server!.core.db.query(
+    `INSERT INTO disposals (id, title, state, requested_at, requested_by, approving_body, decision_no, decision_date, decided_at, decided_by)
+     VALUES ($1, 'إتلاف تجريبي', 'approved', now(), 'amina', 'لجنة الإتلاف', '7', current_date, now(), 'admin')`,
+    [disposal],
+  );
+  await server!.core.db.query('INSERT INTO disposal_items (disposal_id, document_id) VALUES ($1, $2)', [
+    disposal,
+    dueDisposing.id,
+  ]);
+  expect(await lockUntilForKey(server!.core.db, keyOf(dueDisposing), 120_000)).toBeNull();
+
+  const run = await runCli(server!, ['records', 'extend-locks', '--json', '--quiet']);
+  expect(run.code).toBe(0);
+  expect((JSON.parse(run.out) as { errors: string[] }).errors).toEqual([]);
+  // Kept: extended by one step (a minute), its objects locked to it in both buckets.
+  const kept = await retentionOf(dueKept.id);
+  expect(Date.parse(kept.lockUntil!)).toBeGreaterThan(Date.now() + 45_000);
+  expect(Date.parse(kept.lockUntil!)).toBeLessThan(Date.now() + 61_000);
+  for (const store of [server!.core.primary, server!.core.offsite]) {
+    for (const c of dueKept.replicas)
+      expect(Math.abs((await lockOf(store, c.key)) - Date.parse(kept.lockUntil!))).toBeLessThan(1500);
+  }
+  // In the approved disposal: left to run out.
+  const disposing = await retentionOf(dueDisposing.id);
+  expect(disposing.lockUntil).toBe(before[1]!.lockUntil);
+  expect(await lockOf(server!.core.primary, keyOf(dueDisposing))).toBeLessThan(Date.now());
+});
+
+test("the archive's own files are locked for the whole period from their writing, even when the job has not run", async () => {
+  const own = await readState<string>(server!.core.db, OWN_FILES_LOCK);
+  try {
+    await writeState(server!.core.db, OWN_FILES_LOCK, new Date(Date.now() - 60_000).toISOString());
+    for (const key of [
+      'ledger/segments/000099.jsonl',
+      'checkpoints/000099.json',
+      `${dueKept.replicas[0]!.key.replace(/[^/]+$/, '')}tombstone.json`,
+    ]) {
+      const until = await lockUntilForKey(server!.core.db, key, 120_000);
+      expect(until?.getTime()).toBeGreaterThan(Date.now() + 115_000);
+    }
+    // A lock the job gave beyond that is kept.
+    const later = new Date(Date.now() + 600_000);
+    await writeState(server!.core.db, OWN_FILES_LOCK, later.toISOString());
+    expect((await lockUntilForKey(server!.core.db, 'ledger/segments/000099.jsonl', 120_000))?.getTime()).toBe(later.getTime());
+  } finally {
+    await writeState(server!.core.db, OWN_FILES_LOCK, own);
+  }
+});
+
+test('the due list gives titles only to whoever may read the document, and an error, not an empty list, when it fails', async () => {
+  const post = (p: string, body: unknown) => server!.api(`/api/v1${p}`, json(body));
+  expect((await post('/users', { username: 'amina', displayName: 'أمينة', role: 'archivist' })).status).toBe(201);
+  const token = ((await (await post('/tokens', { username: 'amina', name: 'cli' })).json()) as { token: string }).token;
+  const items = (
+    (await (await server!.api('/api/v1/records/due?action=destroy', { token })).json()) as {
+      items: Array<{ id: string; registryNo: string; title: string | null; titleWithheld: boolean; rule: { code: string } }>;
+    }
+  ).items;
+  const secret = items.find((d) => d.id === dueSecret.id)!;
+  expect(secret).toMatchObject({ registryNo: dueSecret.registryNo, title: null, titleWithheld: true, rule: { code: 'short' } });
+  expect(items.find((d) => d.id === dueKept.id)).toMatchObject({ title: 'وثيقة 6', titleWithheld: false });
+  const page = await server!.api('/records/due?action=destroy', { token });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain(dueSecret.registryNo);
+  expect(html).toContain('وثيقة 6');
+  expect(html).not.toContain('مذكرة سرية');
+  expect(html).toContain('محجوب');
+  // The administrator reads it.
+  expect(await (await server!.api('/records/due?action=destroy')).text()).toContain('مذكرة سرية عن التعيينات');
+
+  // A page cursor that is not valid, and a database that cannot answer: said so, never "nothing is due".
+  const bad = await server!.api('/records/due?cursor=nonsense');
+  expect(bad.status).toBe(400);
+  expect(await bad.text()).toContain('id="due-failed"');
+  const owner = new pg.Client({ connectionString: env.DATABASE_OWNER_URL });
+  await owner.connect();
+  let failed: Response;
+  try {
+    await owner.query('ALTER TABLE retention_rules RENAME TO retention_rules_away');
+    failed = await server!.api('/records/due');
+  } finally {
+    await owner.query('ALTER TABLE retention_rules_away RENAME TO retention_rules');
+    await owner.end();
+  }
+  expect(failed.status).toBe(503);
+  const text = await failed.text();
+  expect(text).toContain('id="due-failed"');
+  expect(text).not.toContain('id="due-empty"');
+});
+
+test("the extension job's first step reads only its partial indexes", async () => {
+  const c = new pg.Client({ connectionString: env.DATABASE_OWNER_URL });
+  await c.connect();
+  try {
+    await c.query('ANALYZE documents');
+    await c.query('SET enable_seqscan = off');
+    const plans: string[] = [];
+    for (const s of EXTEND_STEPS) {
+      // Locks ending by now: the few a run extends, among the many it must not read.
+      const where = s.where.replaceAll('$1::float8', '0::float8').replaceAll('$2::float8', '0::float8');
+      const res = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM documents WHERE ${where}`);
+      plans.push(res.rows.map((row) => row['QUERY PLAN']).join('\n'));
+    }
+    expect(plans[0]).toContain('documents_lock_nodue_idx');
+    expect(plans[1]).toContain('documents_default_lock_idx');
+    expect(plans[2]).toContain('documents_lock_due_idx');
+  } finally {
+    await c.end();
+  }
 });

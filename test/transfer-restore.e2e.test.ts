@@ -1,9 +1,10 @@
 /**
  * A transfer survives the loss of the building: after a letter is exported as
  * a BagIt bag, a restore from the offsite copy alone brings the transfer back
- * from the ledger ('transfer-created', 'transferred'), complete, with its bag's
- * name, Payload-Oxum and tagmanifest fingerprint, and the letter counts as
- * transferred (a disposal whose rule says 'transfer' may still follow).
+ * from the ledger ('transfer-created', 'transferred', 'transfer-received'),
+ * complete, with its bag's name, Payload-Oxum and tagmanifest fingerprint and
+ * the recipient's receipt, and the letter counts as transferred (a disposal
+ * whose rule says 'transfer' may still follow).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -39,7 +40,19 @@ test('a restore from the offsite copy brings a complete transfer back', async ()
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bag-'));
   const res = await runCli(server!, ['export', 'bagit', out, '--ids', letter.registryNo, '--json']);
   expect(res.code).toBe(0);
-  const made = JSON.parse(res.out) as { transferId: string };
+  const made = JSON.parse(res.out) as { transferId: string; tagmanifestSha256: string };
+  const receipt = await runCli(server!, [
+    'transfers',
+    'receipt',
+    made.transferId,
+    '--ref',
+    'NA/2026/9',
+    '--date',
+    new Date().toISOString().slice(0, 10),
+    '--tagmanifest',
+    made.tagmanifestSha256,
+  ]);
+  expect(receipt.code).toBe(0);
 
   // Every copy offsite, then the ledger's tail to both buckets with a checkpoint; then the building is lost.
   const deadline = Date.now() + 120_000;
@@ -64,7 +77,8 @@ test('a restore from the offsite copy brings a complete transfer back', async ()
     expect((await core.db.query('SELECT * FROM transfer_items ORDER BY transfer_id, document_id')).rows).toEqual(
       itemsBefore.rows,
     );
-    expect(before.rows[0]).toMatchObject({ id: made.transferId, state: 'complete' });
+    expect(before.rows[0]).toMatchObject({ id: made.transferId, state: 'complete', receipt_ref: 'NA/2026/9' });
+    expect(before.rows[0].received_at).toBeInstanceOf(Date);
     expect(await transferredIds(core.db, [letter.id])).toEqual(new Set([letter.id]));
   } finally {
     await core.stop();

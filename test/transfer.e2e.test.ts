@@ -4,11 +4,14 @@
  * `diwan export bagit`; in the bag, the real `sha256sum -c` checks both
  * manifests, Payload-Oxum is the real count of data/, the archive PDF is the
  * API's byte for byte, and one changed byte makes the check fail. The transfer
- * is complete and each document has its 'transferred' ledger entry, so a
- * disposal can follow. A search and a due date select too. A clerk may not
+ * is complete and each document has its 'transferred' ledger entry, but it
+ * counts for a disposal only once an administrator records the recipient's
+ * receipt, whose tagmanifest fingerprint must be the bag's (a wrong one is
+ * refused, as is an archivist). A search and a due date select too. A clerk may not
  * transfer, and an unknown id is refused with nothing recorded. In the viewer,
  * the records manager starts a transfer from registry numbers and is given the
- * command that writes its bag; once written, the list shows it complete.
+ * command that writes its bag; once written, the list shows it complete, and
+ * an administrator records its receipt there.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +38,8 @@ let c: DocumentJson;
 let secret: DocumentJson;
 let archivist: string;
 let clerk: string;
+/** The first test's transfer, its bag written and complete. */
+let first: { transferId: string; bag: string; tagmanifestSha256: string } | undefined;
 
 const post = (p: string, body: unknown, token?: string) =>
   server!.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
@@ -94,7 +99,14 @@ test('a bag of two documents checks with sha256sum alone, and the transfer is le
     '--json',
   ]);
   expect(res.code).toBe(0);
-  const made = JSON.parse(res.out) as { transferId: string; bag: string; bagName: string; payloadOxum: string; state: string };
+  const made = JSON.parse(res.out) as {
+    transferId: string;
+    bag: string;
+    bagName: string;
+    payloadOxum: string;
+    tagmanifestSha256: string;
+    state: string;
+  };
   expect(made.state).toBe('complete');
   const bag = made.bag;
   expect(fs.readdirSync(out)).toEqual([made.bagName]);
@@ -155,7 +167,10 @@ test('a bag of two documents checks with sha256sum alone, and the transfer is le
   const ofA = entries.rows.find((r) => r.document_id === a.id)!.payload as { files: Array<{ path: string; sha256: string }> };
   expect(ofA).toMatchObject({ transferId: made.transferId, bagName: made.bagName, recipient: 'المحفوظات الوطنية' });
   expect(ofA.files.find((f) => f.path.endsWith('/archive.pdf'))!.sha256).toBe(a.sha256.archive);
-  expect(await transferredIds(db, [a.id, b.id, c.id])).toEqual(new Set([a.id, b.id]));
+  // Complete is the sender's word only: nothing counts as transferred before the recipient's receipt.
+  expect(t).toMatchObject({ receivedAt: null, receiptRef: null, receiptDate: null });
+  expect(await transferredIds(db, [a.id, b.id, c.id])).toEqual(new Set());
+  first = { transferId: made.transferId, bag, tagmanifestSha256: made.tagmanifestSha256 };
   // Completing it again is refused.
   expect(
     (
@@ -174,6 +189,75 @@ test('a bag of two documents checks with sha256sum alone, and the transfer is le
   bytes[at] = bytes[at]! ^ 0x01;
   fs.writeFileSync(victim, bytes);
   await expect(run('sha256sum', ['-c', '--quiet', 'manifest-sha256.txt'], { cwd: bag })).rejects.toMatchObject({ code: 1 });
+});
+
+test("a transfer counts only once an administrator records the recipient's receipt, with the bag's tagmanifest fingerprint", async () => {
+  const { transferId, bag, tagmanifestSha256 } = first!;
+  // What the recipient reports: the SHA-256 of the bag's tagmanifest, computed with the standard tool.
+  const { stdout } = await run('sha256sum', ['tagmanifest-sha256.txt'], { cwd: bag });
+  const reported = stdout.split(/\s+/)[0]!;
+  expect(reported).toBe(tagmanifestSha256);
+  const received = async () =>
+    (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger WHERE event = 'transfer-received'")).rows[0]!.n;
+  const today = new Date().toISOString().slice(0, 10);
+  const receipt = { ref: 'NA/2026/417', date: today, tagmanifestSha256: reported };
+
+  // An archivist may not record it (only an administrator, 'hold').
+  const byArchivist = await post(`/transfers/${transferId}/receipt`, receipt, archivist);
+  expect(byArchivist.status).toBe(403);
+  // A fingerprint that is not the recorded one: the bag received is not the bag sent.
+  const wrong = await post(`/transfers/${transferId}/receipt`, { ...receipt, tagmanifestSha256: 'ab'.repeat(32) });
+  expect(wrong.status).toBe(409);
+  expect(((await wrong.json()) as { error: string }).error).toBe('receipt_mismatch');
+  // A receipt dated after today, or of a transfer whose bag is not written, is refused too.
+  const future = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  expect((await post(`/transfers/${transferId}/receipt`, { ...receipt, date: future })).status).toBe(400);
+  const open = (await (await post('/transfers', { recipient: 'x', ids: [a.id] })).json()) as { id: string };
+  const notComplete = await post(`/transfers/${open.id}/receipt`, receipt);
+  expect(notComplete.status).toBe(409);
+  expect(((await notComplete.json()) as { error: string }).error).toBe('transfer_not_complete');
+  expect(await received()).toBe(0);
+  expect(await transferredIds(db, [a.id, b.id])).toEqual(new Set());
+
+  // The administrator records it from the command line: now the documents count as transferred.
+  const cli = await runCli(server!, [
+    'transfers',
+    'receipt',
+    transferId,
+    '--ref',
+    receipt.ref,
+    '--date',
+    today,
+    '--tagmanifest',
+    reported.toUpperCase(),
+    '--json',
+  ]);
+  expect(cli.code).toBe(0);
+  expect(JSON.parse(cli.out)).toMatchObject({ transferId, state: 'complete', receiptRef: receipt.ref, receiptDate: today });
+  expect(await transferredIds(db, [a.id, b.id, c.id])).toEqual(new Set([a.id, b.id]));
+  const t = (await (await server!.api(`/api/v1/transfers/${transferId}`, { token: archivist })).json()) as Record<
+    string,
+    unknown
+  >;
+  expect(t).toMatchObject({ state: 'complete', receiptRef: receipt.ref, receiptDate: today });
+  expect(typeof t.receivedAt).toBe('string');
+  const entry = await db.query<{ document_id: string | null; payload: Record<string, unknown> }>(
+    "SELECT document_id, payload FROM ledger WHERE event = 'transfer-received'",
+  );
+  expect(entry.rows).toHaveLength(1);
+  expect(entry.rows[0]!.document_id).toBeNull();
+  expect(entry.rows[0]!.payload).toMatchObject({
+    transferId,
+    receiptRef: receipt.ref,
+    receiptDate: today,
+    tagmanifestSha256: reported,
+    recipient: 'المحفوظات الوطنية',
+  });
+  // Recorded once.
+  const again = await post(`/transfers/${transferId}/receipt`, receipt);
+  expect(again.status).toBe(409);
+  expect(((await again.json()) as { error: string }).error).toBe('transfer_received');
+  expect(await received()).toBe(1);
 });
 
 test('a search and a due date select what goes', async () => {
@@ -268,7 +352,12 @@ test('the viewer starts a transfer, and the command it gives writes and complete
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bag-'));
     const res = await runCli(server!, ['export', 'bagit', out, '--transfer', id, '--json']);
     expect(res.code).toBe(0);
-    const bag = JSON.parse(res.out) as { bag: string; bagName: string; documents: Array<{ id: string }> };
+    const bag = JSON.parse(res.out) as {
+      bag: string;
+      bagName: string;
+      tagmanifestSha256: string;
+      documents: Array<{ id: string }>;
+    };
     expect(new Set(bag.documents.map((d) => d.id))).toEqual(new Set([b.id, c.id]));
     await run('sha256sum', ['-c', '--strict', 'manifest-sha256.txt'], { cwd: bag.bag });
     // A complete transfer's bag is not written again.
@@ -277,10 +366,37 @@ test('the viewer starts a transfer, and the command it gives writes and complete
     await page.goto(`${server!.url}/records/transfers`);
     expect(await page.getAttribute(`tr[data-id="${id}"]`, 'data-state')).toBe('complete');
     expect(await page.textContent(`tr[data-id="${id}"]`)).toContain(bag.bagName);
+    expect(await page.getAttribute(`tr[data-id="${id}"]`, 'data-received')).toBe('no');
+    // The records manager cannot record the receipt: no form, and the form's address refuses.
+    expect(await page.locator(`tr[data-id="${id}"] form`).count()).toBe(0);
     // An unknown number is refused in words, and nothing is started.
     await page.fill('#transfer-ids', '1999/999999');
     await Promise.all([page.waitForURL((u) => u.searchParams.has('transferError')), page.click('#transfer-by-ids')]);
     expect(await page.textContent('#transfer-error')).toContain('غير موجود');
+
+    // An administrator records the recipient's receipt on the same page; then the two letters count.
+    expect((await post('/users', { username: 'hala', displayName: 'هالة', role: 'admin', password })).status).toBe(201);
+    const admin = await (await browser.newContext()).newPage();
+    await admin.goto(`${server!.url}/login?next=/records/transfers`);
+    await admin.fill('input[name=username]', 'hala');
+    await admin.fill('input[name=password]', password);
+    await Promise.all([admin.waitForURL((u) => u.pathname === '/records/transfers'), admin.click('button[type=submit]')]);
+    const form = `tr[data-id="${id}"] form`;
+    await admin.click(`tr[data-id="${id}"] summary`);
+    await admin.fill(`${form} input[name=ref]`, 'NA/2026/88');
+    await admin.fill(`${form} input[name=date]`, new Date().toISOString().slice(0, 10));
+    await admin.fill(`${form} input[name=tagmanifestSha256]`, 'cd'.repeat(32));
+    await Promise.all([admin.waitForURL((u) => u.searchParams.has('transferError')), admin.click(`${form} button`)]);
+    expect(await admin.textContent('#transfer-error')).toContain('tagmanifest');
+    expect(await transferredIds(db, [c.id])).toEqual(new Set()); // b went (and was received) in the first transfer
+    await admin.click(`tr[data-id="${id}"] summary`);
+    await admin.fill(`${form} input[name=ref]`, 'NA/2026/88');
+    await admin.fill(`${form} input[name=date]`, new Date().toISOString().slice(0, 10));
+    await admin.fill(`${form} input[name=tagmanifestSha256]`, bag.tagmanifestSha256);
+    await Promise.all([admin.waitForURL((u) => u.searchParams.has('received')), admin.click(`${form} button`)]);
+    expect(await admin.getAttribute(`tr[data-id="${id}"]`, 'data-received')).toBe('yes');
+    expect(await admin.textContent(`tr[data-id="${id}"]`)).toContain('NA/2026/88');
+    expect(await transferredIds(db, [b.id, c.id])).toEqual(new Set([b.id, c.id]));
   } finally {
     await browser.close();
   }

@@ -52,6 +52,12 @@ const BENCHES: Array<{ id: string; title: string; reference: string; args: strin
   },
   { id: 'restore', title: 'Restore', reference: '`rclone sync` of the same bucket between the same servers', args: [] },
   {
+    id: 'crypto',
+    title: 'Encryption at rest',
+    reference: '`openssl speed -evp aes-256-gcm` on the same 64 KiB blocks, one core',
+    args: [],
+  },
+  {
     id: 'indexSize',
     title: 'Search index size on one Meilisearch node',
     reference: 'the sizes it reaches, for docs/search-scale.md (no reference: a measure of room, not speed)',

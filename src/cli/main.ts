@@ -22,7 +22,7 @@ import { closeReferral, deadlines, directive, inbox, overdue, refer } from './co
 import { book, receipt } from './commands/books';
 import { close, due, records, rules } from './commands/records';
 import { disposals, holds } from './commands/disposal';
-import { exportCommand } from './commands/transfers';
+import { exportCommand, transfers } from './commands/transfers';
 import { offsite } from './commands/offsite';
 import { keys } from './commands/keys';
 
@@ -109,9 +109,10 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
               --decision-no N --decision-date YYYY-MM-DD | --refuse --note TEXT) | execute ID | list | show ID [--json]
                                        lawful disposal: requested, approved by another administrator with the
                                        approving body's decision, then carried out; a tombstone stays
-  diwan keys list [--json] | rotate [--json]
-                                       the encryption keys (ids and dates; the file DIWAN_ENCRYPTION_KEY_FILE): rotate
-                                       adds a new current key and keeps the old ones for reading (docs/production.md)
+  diwan keys list [--json] | init [--json] | rotate [--json]
+                                       the encryption keys (ids and dates; the file DIWAN_ENCRYPTION_KEY_FILE): init
+                                       makes the file for an archive that has documents; rotate adds a new current
+                                       key and keeps the old ones for reading (docs/production.md)
   diwan rules list | show CODE | add --code C --name-ar N [--name-en N] --period 5y|permanent
               --trigger registered|closed|date [--date YYYY-MM-DD] --action review|destroy|transfer
               [--type T] [--register R] [--classification C] [--priority N]
@@ -123,6 +124,9 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan records extend-locks [--no-wait] [--json]
                                        extend the Object Lock of permanent records before it ends, and lock again
                                        objects whose document's lock rose (also run every DIWAN_LOCK_EXTEND_HOURS)
+  diwan transfers receipt ID --ref REF --date YYYY-MM-DD --tagmanifest SHA256 [--json]
+                                       record the receiving archive's receipt of a transfer's bag (an administrator;
+                                       the SHA-256 of its tagmanifest-sha256.txt as they computed it): only then does it count
 
 Settings come from the environment (see README): DIWAN_URL, DIWAN_TOKEN, DIWAN_DATA_DIR, PORT, ...`;
 
@@ -169,6 +173,7 @@ const COMMANDS = new Map<string, Command>([
   ['due', due],
   ['close', close],
   ['records', records],
+  ['transfers', transfers],
 ]);
 
 /** Runs one command line (the arguments after `diwan`) and gives its exit status. */

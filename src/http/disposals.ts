@@ -3,12 +3,12 @@
  *
  *   GET  /records/disposals             the requests, newest first ('records')
  *   POST /records/disposals             { title, documents: [id|registry no] | dueBefore: YYYY-MM-DD } ('records')
- *   GET  /records/disposals/:id         a request with its items ('records')
+ *   GET  /records/disposals/:id         a request with its items ('records'; titles only of documents the caller may read)
  *   POST /records/disposals/:id/decide  { approve: true, approvingBody, decisionNo, decisionDate } | { approve: false, note }
  *                                       ('hold': an administrator who is not the requester)
  *   POST /records/disposals/:id/execute destroys the approved items that nothing blocks ('records'); 409 unless approved
  */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
@@ -17,8 +17,9 @@ import type { DocumentsRepo } from '../../storage/repos/documents';
 import { createDisposalsRepo, dueForDisposal } from '../../storage/records/disposals';
 import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
-import { callerOf, type Caller } from '../auth';
+import { callerOf, canSee, type Caller } from '../auth';
 import { executeDisposal } from '../records/dispose';
+import { refuseUnseen, shownTo } from '../records/visibility';
 import { isoDate, parseOr400, plainText } from './schemas';
 
 export interface DisposalsApiDeps {
@@ -48,40 +49,44 @@ const decideSchema = z.discriminatedUnion('approve', [
   z.object({ approve: z.literal(false), note: plainText(2000).pipe(z.string().min(3)) }),
 ]);
 
-/** Document ids or registry numbers as ids (unknown ones: 400). */
-async function idsOf(deps: DisposalsApiDeps, refs: string[]): Promise<string[]> {
-  const out: string[] = [];
+/** Document ids or registry numbers as ids (unknown ones: 400; one the caller may not read: 403). */
+async function idsOf(deps: DisposalsApiDeps, caller: Caller, refs: string[]): Promise<string[]> {
+  const docs = [];
   for (const ref of refs) {
     const doc = isUuid(ref) ? await deps.documents.get(ref) : await deps.documents.getByRegistryNo(ref);
     if (!doc) throw new DomainError('unknown_registry_no', { ar: `(${ref})`, en: `(${ref})` });
-    out.push(doc.id);
+    docs.push(doc);
   }
-  return out;
+  refuseUnseen(caller, docs);
+  return docs.map((d) => d.id);
 }
 
-/** A request from a body (the caller has 'records'). */
+/** A request from a body (the caller has 'records'); "everything due" takes only what the caller may read. */
 export async function requestDisposal(deps: DisposalsApiDeps, caller: Caller, body: unknown) {
   const input = parseOr400(requestSchema, body);
   const ids =
     input.documents !== undefined
-      ? await idsOf(deps, input.documents)
-      : await dueForDisposal(deps.db, new Date(`${input.dueBefore!}T23:59:59.999Z`));
+      ? await idsOf(deps, caller, input.documents)
+      : (await dueForDisposal(deps.db, new Date(`${input.dueBefore!}T23:59:59.999Z`)))
+          .filter((d) => canSee(caller, d.access))
+          .map((d) => d.id);
   if (ids.length === 0) {
     throw new DomainError('not_due', { ar: '(لا وثائق مستحقة قبل هذا التاريخ)', en: '(nothing is due before that date)' });
   }
-  return createDisposalsRepo(deps.db).request({ title: input.title, documentIds: ids, by: caller.name });
+  return createDisposalsRepo(deps.db).request({ title: input.title, documentIds: ids, by: caller.name, byUser: caller.userId });
 }
 
 /** The approving body's decision, or a refusal (the caller has 'hold'). */
 export async function decideDisposal(deps: Pick<DisposalsApiDeps, 'db'>, caller: Caller, id: string, body: unknown) {
   if (!isUuid(id)) throw new DomainError('not_found');
   const input = parseOr400(decideSchema, body);
-  return createDisposalsRepo(deps.db).decide(id, { ...input, by: caller.name });
+  return createDisposalsRepo(deps.db).decide(id, { ...input, by: caller.name, byUser: caller.userId });
 }
 
 export function disposalsRouter(deps: DisposalsApiDeps): Router {
   const router = Router();
   const repo = createDisposalsRepo(deps.db);
+  const itemsFor = async (res: Response, id: string) => shownTo(callerOf(res.locals), await repo.items(id));
 
   router.get('/records/disposals', async (_req, res) => {
     res.json({ disposals: await repo.list() });
@@ -89,18 +94,18 @@ export function disposalsRouter(deps: DisposalsApiDeps): Router {
 
   router.post('/records/disposals', async (req, res) => {
     const disposal = await requestDisposal(deps, callerOf(res.locals), req.body);
-    res.status(201).json({ ...disposal, items: await repo.items(disposal.id) });
+    res.status(201).json({ ...disposal, items: await itemsFor(res, disposal.id) });
   });
 
   router.get('/records/disposals/:id', async (req, res) => {
     const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
     if (!disposal) throw new DomainError('not_found');
-    res.json({ ...disposal, items: await repo.items(disposal.id) });
+    res.json({ ...disposal, items: await itemsFor(res, disposal.id) });
   });
 
   router.post('/records/disposals/:id/decide', async (req, res) => {
     const disposal = await decideDisposal(deps, callerOf(res.locals), String(req.params.id), req.body);
-    res.json({ ...disposal, items: await repo.items(disposal.id) });
+    res.json({ ...disposal, items: await itemsFor(res, disposal.id) });
   });
 
   router.post('/records/disposals/:id/execute', async (req, res) => {

@@ -56,6 +56,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   rule_retired: 409,
   bad_trigger_date: 400,
   file_closed: 409,
+  transfer_not_complete: 409,
+  transfer_received: 409,
+  receipt_mismatch: 409,
+  bad_receipt_date: 400,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -3,7 +3,7 @@
  *
  *   GET  /records/holds[?active=1]   the holds, those in force first
  *   POST /records/holds              { caseRef, reason, documents: [id|registry no] | correspondentId | query (+ filters) }
- *   GET  /records/holds/:id          a hold with its documents
+ *   GET  /records/holds/:id          a hold with its documents (titles only of those the caller may read)
  *   POST /records/holds/:id/lift     { reason }
  *   POST /records/holds/sync         sets what the buckets still lack (a bucket was away)
  *   GET  /documents/:id/records      a document's holds, disposals and tombstone (its page's card)
@@ -20,6 +20,7 @@ import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 import { callerOf } from '../auth';
 import { liftHold, placeHold } from '../records/holds';
+import { shownTo } from '../records/visibility';
 import { visibleDocument } from './referrals';
 
 export interface HoldsApiDeps {
@@ -50,7 +51,7 @@ export function holdsRouter(deps: HoldsApiDeps): Router {
   router.get('/records/holds/:id', async (req, res) => {
     const hold = isUuid(req.params.id) ? await holds.get(req.params.id) : undefined;
     if (!hold) throw new DomainError('not_found');
-    res.json(hold);
+    res.json({ ...hold, documents: shownTo(callerOf(res.locals), hold.documents) });
   });
 
   router.post('/records/holds/:id/lift', async (req, res) => {

@@ -87,6 +87,8 @@ export const POLICY: readonly Rule[] = [
   // A document's retention, seen by whoever sees it; its file closed with 'register' or 'records' (checked in the route).
   ['GET', new RegExp(`^${DOC}/retention$`), 'signed-in'],
   ['POST', new RegExp(`^${DOC}/close$`), 'signed-in'],
+  // A transfer's receipt by the receiving archive: recorded by an administrator ('hold'), as a disposal's decision is.
+  ['POST', /^\/transfers\/[^/]+\/receipt$/, 'hold'],
 ];
 
 export function requiredPermission(method: string, path: string): Permission | 'signed-in' {

@@ -2,7 +2,8 @@
  * The retention schedule through the API: rules (made, changed with a reason, retired; every version
  * kept), the documents due, a document's retention and the closing of its file, and the lock extension
  * asked for on demand. Changes need 'records'; the schedule and the due list are read with 'records' or
- * 'audit'; a document's retention by whoever may see the document.
+ * 'audit' (a due document's title only by whoever may read that document); a document's retention by
+ * whoever may see the document.
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
@@ -10,6 +11,7 @@ import type { Db } from '../../storage/db';
 import type { DocumentsRepo } from '../../storage/repos/documents';
 import { requestJob } from '../../storage/jobs';
 import { ACTIONS, changeRule, createRule, listRules, ruleVersions, TRIGGERS, type RuleFields } from '../../storage/records/rules';
+import { requestRelockIfNeeded } from '../../storage/records/lockExtension';
 import {
   closeFile,
   countTouched,
@@ -17,9 +19,10 @@ import {
   dueDocuments,
   RECOMPUTE_BATCH,
   recomputeForRule,
+  type DueDocument,
 } from '../../storage/records/retention';
 import { DomainError } from '../../kernel/errors';
-import { can, callerOf, type Caller } from '../auth';
+import { can, callerOf, canSee, type Caller } from '../auth';
 import { visibleDocument } from './corrections';
 import { startJob } from './jobs';
 import { isoDate, parseOr400, plainText } from './schemas';
@@ -77,16 +80,15 @@ export async function afterRuleChange(
     return { job: job.id };
   }
   const documents = await recomputeForRule(db, code);
-  await relockIfNeeded(db, by);
+  await requestRelockIfNeeded(db, by);
   return { documents };
 }
 
-/** Asks for the lock extension when a document's lock rose past what its objects were locked to. */
-export async function relockIfNeeded(db: Db, by: string): Promise<void> {
-  const res = await db.query(
-    'SELECT 1 FROM documents WHERE destroyed_at IS NULL AND lock_until > COALESCE(locks_applied, created_at) LIMIT 1',
-  );
-  if (res.rows.length > 0) await requestJob(db, 'lock-extension', {}, by);
+/** A due document as the caller may see it: its title only when they may read the document. */
+export function dueView(caller: Caller, d: DueDocument): Omit<DueDocument, 'access'> & { titleWithheld: boolean } {
+  const { access, ...rest } = d;
+  const seen = canSee(caller, access);
+  return { ...rest, title: seen ? d.title : null, titleWithheld: !seen };
 }
 
 function fieldsOf(body: z.infer<typeof createSchema>): RuleFields {
@@ -152,10 +154,9 @@ export function retentionRouter(deps: RetentionDeps): Router {
     );
     // A date alone means the whole of that day (UTC).
     const before = q.before ? new Date(q.before.length === 10 ? `${q.before}T23:59:59.999Z` : q.before) : new Date();
-    res.json({
-      before: before.toISOString(),
-      ...(await dueDocuments(deps.db, { before, action: q.action, after: q.cursor, limit: q.limit })),
-    });
+    const caller = callerOf(res.locals);
+    const page = await dueDocuments(deps.db, { before, action: q.action, after: q.cursor, limit: q.limit });
+    res.json({ before: before.toISOString(), items: page.items.map((d) => dueView(caller, d)), next: page.next });
   });
 
   router.post('/records/extend-locks', async (_req, res) => {
@@ -172,7 +173,7 @@ export function retentionRouter(deps: RetentionDeps): Router {
     }
     const doc = await visibleDocument(deps, String(req.params.id), caller);
     const retention = await closeFile(deps.db, doc.id, caller.name);
-    await relockIfNeeded(deps.db, caller.name);
+    await requestRelockIfNeeded(deps.db, caller.name, [doc.id]);
     res.json(retention);
   });
 

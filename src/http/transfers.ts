@@ -5,6 +5,8 @@
  *   GET  /transfers/:id/documents/:doc/text.txt                  -> a document's current text, as the bag holds it
  *   POST /transfers/:id/complete {bagName, payloadOxum, tagmanifestSha256}
  *                                                                -> complete; one 'transferred' entry per document
+ *   POST /transfers/:id/receipt {ref, date, tagmanifestSha256}   -> the recipient's receipt ('hold': an administrator);
+ *                                                                   only then do its documents count as transferred
  *   GET  /transfers, GET /transfers/:id
  *
  * The bag itself is written by the CLI (`diwan export bagit`), which fetches
@@ -27,6 +29,7 @@ import {
   transferDocumentIds,
   type TransferSelection,
 } from '../../storage/records/transfers';
+import { recordReceipt } from '../../storage/records/transferReceipts';
 import { DomainError } from '../../kernel/errors';
 import { parseRegistryNo, REGISTER_CODE } from '../../kernel/registry';
 import { isUuid } from '../../kernel/text';
@@ -75,6 +78,18 @@ const completeSchema = z
     bagName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/),
     payloadOxum: z.string().regex(/^\d+\.\d+$/),
     tagmanifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+
+const receiptSchema = z
+  .object({
+    ref: plainText(200).pipe(z.string().min(1)),
+    date: isoDate,
+    tagmanifestSha256: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .transform((s) => s.toLowerCase()),
   })
   .strict();
 
@@ -204,6 +219,28 @@ export async function startTransfer(deps: TransfersDeps, caller: Caller, input: 
   return t.id;
 }
 
+/**
+ * Records the recipient's receipt of transfer `id` for `caller` (an
+ * administrator: the route's policy and the viewer's form check 'hold'), from a
+ * request body {ref, date, tagmanifestSha256}. Only a caller who may read every
+ * document of the transfer records it. Used by the API and the viewer's form.
+ */
+export async function receiveTransfer(deps: TransfersDeps, caller: Caller, id: string, input: unknown): Promise<void> {
+  const t = isUuid(id) ? await getTransfer(deps.db, id) : undefined;
+  if (!t) throw new DomainError('not_found');
+  const body = parseOr400(receiptSchema, input);
+  for (const c of await transferContents(deps.db, await transferDocumentIds(deps.db, t.id))) {
+    if (!canSee(caller, c.doc)) {
+      throw new DomainError('forbidden', {
+        ar: '(في هذا التحويل وثيقة فوق درجة اطلاعك)',
+        en: '(a document of this transfer is above your clearance or outside your departments)',
+      });
+    }
+  }
+  const done = await recordReceipt(deps.db, { id: t.id, ...body, by: caller.name });
+  if (!done) throw new DomainError('not_found');
+}
+
 export function transfersRouter(deps: TransfersDeps): Router {
   const router = Router();
 
@@ -276,6 +313,12 @@ export function transfersRouter(deps: TransfersDeps): Router {
     if (done === undefined) throw new DomainError('not_found');
     if (done === 'complete') throw new DomainError('transfer_complete');
     await answer(res, 200, t.id);
+  });
+
+  router.post('/transfers/:id/receipt', async (req, res) => {
+    const id = String(req.params.id);
+    await receiveTransfer(deps, callerOf(res.locals), id, req.body);
+    await answer(res, 200, id);
   });
 
   return router;

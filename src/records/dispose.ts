@@ -1,9 +1,14 @@
 /**
  * Carrying out an approved disposal, document by document. An item is skipped and marked blocked, with
- * nothing of it removed, while its document is held ('held'), its lock_until or any of its objects'
- * retention or legal hold has not ended ('locked'), or its rule transfers it and no complete transfer
- * holds it ('not-transferred'); a bucket that cannot be reached blocks it too ('unreachable'). Blocked
- * items are tried again by the next execution.
+ * nothing of it removed, while its document is held ('held'), is no longer due under its current rule (the
+ * rule was made longer, permanent, 'review', or retired since the request: 'not-due'), its lock_until or
+ * any of its objects' retention or legal hold has not ended ('locked'), or its rule transfers it and no
+ * complete transfer holds it ('not-transferred'); a bucket that cannot be reached blocks it too
+ * ('unreachable'). Blocked items are tried again by the next execution.
+ *
+ * Each document is checked and destroyed under its disposal lock (storage/records/holds.ts), which placing
+ * a hold takes too: the checks are read under the lock, so a hold placed while a long execution runs
+ * stops every document it names that is not already gone.
  *
  * Otherwise every version of every object under the document's prefix is removed from both buckets,
  * its search records and texts are removed, the tombstone is written to both buckets, and the database
@@ -15,8 +20,8 @@ import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
 import { ObjectLockedError, type ObjectStore } from '../../storage/objectStore';
 import { documentPrefix } from '../../storage/layout';
-import { blockItem, createDisposalsRepo, type Disposal, type DisposalItem } from '../../storage/records/disposals';
-import { heldIds } from '../../storage/records/holds';
+import { blockItem, createDisposalsRepo, notDue, type Disposal, type DisposalItem } from '../../storage/records/disposals';
+import { isHeld, withDisposalLock } from '../../storage/records/holds';
 import { transferredIds } from '../../storage/records/transfers';
 import {
   ensureRangeLeaf,
@@ -39,7 +44,7 @@ export interface DisposeDeps {
   search: SearchIndex;
 }
 
-export type BlockReason = 'held' | 'locked' | 'not-transferred' | 'unreachable' | 'destroyed-by-another';
+export type BlockReason = 'held' | 'not-due' | 'locked' | 'not-transferred' | 'unreachable' | 'destroyed-by-another';
 
 export interface ExecutionResult {
   disposal: Disposal;
@@ -55,22 +60,19 @@ export async function executeDisposal(deps: DisposeDeps, disposalId: string, by:
     throw new DomainError('disposal_not_approved', { ar: `(${stateAr[disposal.state]})`, en: `(${disposal.state})` });
   }
   const todo = (await repo.items(disposalId)).filter((i) => i.state !== 'destroyed');
-  const held = await heldIds(
-    deps.db,
-    todo.map((i) => i.documentId),
-  );
-  const transferred = await transferredIds(
-    deps.db,
-    todo.filter((i) => i.ruleAction === 'transfer').map((i) => i.documentId),
-  );
-  for (const item of todo) {
-    const reason = await blocker(deps, item, held, transferred);
-    if (reason) {
-      await blockItem(deps.db, disposalId, item.documentId, reason);
-      continue;
-    }
-    const outcome = await destroyOne(deps, disposalId, item, by);
-    if (outcome !== 'destroyed') await blockItem(deps.db, disposalId, item.documentId, outcome);
+  for (const { documentId } of todo) {
+    await withDisposalLock(deps.db, documentId, async () => {
+      // Read again under the lock: a hold placed, a rule changed or another run finished since the list was read.
+      const item = await repo.item(disposalId, documentId);
+      if (!item || item.state === 'destroyed') return;
+      const reason = await blocker(deps, item);
+      if (reason) {
+        await blockItem(deps.db, disposalId, documentId, reason);
+        return;
+      }
+      const outcome = await destroyOne(deps, disposalId, item, by);
+      if (outcome !== 'destroyed') await blockItem(deps.db, disposalId, documentId, outcome);
+    });
   }
   const after = await repo.items(disposalId);
   return {
@@ -86,17 +88,15 @@ export async function executeDisposal(deps: DisposeDeps, disposalId: string, by:
 
 const stateAr: Record<string, string> = { requested: 'لم يُقرَّر بعد', refused: 'رُفض', approved: 'موافق عليه', done: 'نُفّذ' };
 
-/** Why an item cannot be destroyed now, from the database alone, or undefined. */
-async function blocker(
-  deps: DisposeDeps,
-  item: DisposalItem,
-  held: Set<string>,
-  transferred: Set<string>,
-): Promise<BlockReason | undefined> {
+/** Why an item cannot be destroyed now, from the database alone (read under the document's lock), or undefined. */
+async function blocker(deps: DisposeDeps, item: DisposalItem): Promise<BlockReason | undefined> {
+  const id = item.documentId;
   if (item.destroyedAt !== null) return 'destroyed-by-another';
-  if (held.has(item.documentId)) return 'held';
+  if (await isHeld(deps.db, id)) return 'held';
+  // Due under its rule as it stands now (current version, due date passed, action destroy or transfer).
+  if ((await notDue(deps.db, [id])).length > 0) return 'not-due';
   if (item.lockUntil !== null && Date.parse(item.lockUntil) > Date.now()) return 'locked';
-  if (item.ruleAction === 'transfer' && !transferred.has(item.documentId)) return 'not-transferred';
+  if (item.ruleAction === 'transfer' && !(await transferredIds(deps.db, [id])).has(id)) return 'not-transferred';
   return undefined;
 }
 

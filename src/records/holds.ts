@@ -10,11 +10,13 @@ import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
 import type { ObjectStore } from '../../storage/objectStore';
 import type { DocumentsRepo } from '../../storage/repos/documents';
+import type { DocumentRecord } from '../../storage/repos/documentRecords';
 import {
   correspondentDocuments,
   createHoldsRepo,
   holdableDocuments,
   syncLegalHolds,
+  type HoldDocument,
   type HoldScope,
   type LegalHold,
 } from '../../storage/records/holds';
@@ -22,6 +24,13 @@ import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 import type { Caller } from '../auth';
 import { parseOr400, plainText } from '../http/schemas';
+import { refuseUnseen, shownTo } from './visibility';
+
+/** A hold as its caller sees it: its documents' titles only where they may read them. */
+export type ShownHold = LegalHold & {
+  documents: Array<Omit<HoldDocument, 'access'>>;
+  sync: { done: number; failed: number };
+};
 
 export interface HoldDeps {
   db: Db;
@@ -70,24 +79,25 @@ const addSchema = z
 
 const liftSchema = z.object({ reason: plainText(2000).pipe(z.string().trim().min(3)) });
 
-/** Document ids or registry numbers, as ids; unknown ones are a 400 naming them. */
-async function resolveDocuments(deps: HoldDeps, refs: string[]): Promise<string[]> {
-  const ids: string[] = [];
+/** Document ids or registry numbers, as ids; unknown ones are a 400 naming them, one the caller may not read a 403. */
+async function resolveDocuments(deps: HoldDeps, caller: Caller, refs: string[]): Promise<string[]> {
+  const docs: DocumentRecord[] = [];
   const unknown: string[] = [];
   for (const ref of refs) {
-    if (isUuid(ref)) ids.push(ref);
-    else {
-      const doc = await deps.documents.getByRegistryNo(ref);
-      if (doc) ids.push(doc.id);
-      else unknown.push(ref);
-    }
+    const doc = isUuid(ref) ? await deps.documents.get(ref) : await deps.documents.getByRegistryNo(ref);
+    if (doc) docs.push(doc);
+    else unknown.push(ref);
   }
-  const known = await holdableDocuments(deps.db, ids);
-  unknown.push(...ids.filter((id) => !known.has(id)));
+  const known = await holdableDocuments(
+    deps.db,
+    docs.map((d) => d.id),
+  );
+  unknown.push(...docs.filter((d) => !known.has(d.id)).map((d) => d.registryNo));
   if (unknown.length > 0) {
     throw new DomainError('unknown_registry_no', { ar: `(${unknown.join('، ')})`, en: `(${unknown.join(', ')})` });
   }
-  return [...new Set(ids)];
+  refuseUnseen(caller, docs);
+  return [...new Set(docs.map((d) => d.id))];
 }
 
 /** Every document a search finds (all its pages' documents), within the caller's own reach. */
@@ -115,16 +125,12 @@ async function searchDocuments(
 }
 
 /** Places a hold from a request body (the caller has 'hold'); the buckets are told before it answers. */
-export async function placeHold(
-  deps: HoldDeps,
-  caller: Caller,
-  body: unknown,
-): Promise<LegalHold & { sync: { done: number; failed: number } }> {
+export async function placeHold(deps: HoldDeps, caller: Caller, body: unknown): Promise<ShownHold> {
   const input = parseOr400(addSchema, body);
   let scope: HoldScope;
   let ids: string[];
   if (input.documents !== undefined) {
-    ids = await resolveDocuments(deps, input.documents);
+    ids = await resolveDocuments(deps, caller, input.documents);
     scope = { documents: input.documents };
   } else if (input.correspondentId !== undefined) {
     if (!isUuid(input.correspondentId)) throw new DomainError('unknown_correspondent');
@@ -146,19 +152,14 @@ export async function placeHold(
     by: caller.name,
   });
   const sync = await syncLegalHolds(deps.db, deps);
-  return { ...hold, sync };
+  return { ...hold, documents: shownTo(caller, hold.documents), sync };
 }
 
 /** Lifts a hold with a reason; the objects lose legal hold unless another hold keeps them. */
-export async function liftHold(
-  deps: HoldDeps,
-  caller: Caller,
-  id: string,
-  body: unknown,
-): Promise<LegalHold & { sync: { done: number; failed: number } }> {
+export async function liftHold(deps: HoldDeps, caller: Caller, id: string, body: unknown): Promise<ShownHold> {
   if (!isUuid(id)) throw new DomainError('not_found');
   const input = parseOr400(liftSchema, body);
   const hold = await createHoldsRepo(deps.db).lift(id, input.reason, caller.name);
   const sync = await syncLegalHolds(deps.db, deps);
-  return { ...hold, sync };
+  return { ...hold, documents: shownTo(caller, hold.documents), sync };
 }

@@ -18,7 +18,7 @@ import { createTextVersionsRepo, type TextVersionsRepo } from '../../storage/rep
 import { createObjectStore, type ObjectStore } from '../../storage/objectStore';
 import { prepareSigningKey } from '../../storage/integrity/checkpoints';
 import { loadKeyRing, type KeyRing } from '../../storage/crypto/keyRing';
-import { KeysMissingError, prepareEncryptionKeys } from '../../storage/crypto/keysAtStart';
+import { KeyFileNeededError, KeysMissingError, prepareEncryptionKeys } from '../../storage/crypto/keysAtStart';
 import { isKept } from '../../storage/layout';
 import { lockUntilForKey } from '../../storage/records/retention';
 import { currentRole } from '../../storage/stats';
@@ -70,7 +70,11 @@ export async function startCore(
     stops.unshift(() => db.end());
     const separateOwner = await prepareDatabase(config, db, log);
     // Each kept key is locked until its document's retention ends (lock_until), or by the default from its writing.
-    const retention = { ms: config.retentionMs, applies: isKept, until: (key: string) => lockUntilForKey(db, key) };
+    const retention = {
+      ms: config.retentionMs,
+      applies: isKept,
+      until: (key: string) => lockUntilForKey(db, key, config.retentionMs),
+    };
     const keys = loadKeyRing(config.encryption.keyFile, config.encryption.on);
     const primary = createObjectStore('primary', config.s3!, retention, keys);
     const offsite = createObjectStore('offsite', config.offsite!, retention, keys);
@@ -82,8 +86,9 @@ export async function startCore(
         log.warn('offsite storage unreachable at start: documents will wait for their offsite copy', { error: String(e) }),
       );
     if (opts.signs) await signingKeyAtStart(config, db, primary, offsite);
+    // Only the archive's server (the process that signs and records) may make the key file, on a first start.
     await prepareEncryptionKeys({ db, primary, offsite }, keys, { records: !!opts.signs }).catch((e: unknown) => {
-      throw e instanceof KeysMissingError ? new ConfigError(e.message) : e;
+      throw e instanceof KeysMissingError || e instanceof KeyFileNeededError ? new ConfigError(e.message) : e;
     });
     const search = createSearchIndex({ url: config.meili!.url, key: config.meili!.key, index: config.meiliIndex });
     await search.ensureIndex();

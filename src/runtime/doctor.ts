@@ -11,6 +11,7 @@ import { createObjectStore } from '../../storage/objectStore';
 import { languageSource } from '../../ingest/ocr/languages';
 import type { Config, S3Target } from '../config';
 import { appliedSchemaVersion, serverVersion } from '../../storage/stats';
+import { readKeyFile } from '../../storage/crypto/keyRing';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
 
@@ -154,6 +155,8 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     else add('signing key', 'ok', `${key} (mode ${mode.toString(8)})`);
   }
 
+  encryptionKeyCheck(config, add);
+
   if (config.archive.publicUrl.startsWith('http://127.0.0.1') || config.archive.publicUrl.startsWith('http://localhost')) {
     add(
       'public address',
@@ -171,4 +174,34 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     );
   } else add('listening', 'ok', `${config.host}:${config.port}`);
   return checks;
+}
+
+/** The encryption key file: where it is and the ids it holds (never the keys), with a reminder to keep a copy apart. */
+function encryptionKeyCheck(config: Config, add: (name: string, state: CheckState, detail: string, fix?: string) => void): void {
+  const file = config.encryption.keyFile;
+  const name = 'encryption keys';
+  let content: ReturnType<typeof readKeyFile>;
+  try {
+    content = readKeyFile(file);
+  } catch (e) {
+    add(name, 'fail', `${file}: ${(e as Error).message}`, 'put the key file back from its copy in the key safe');
+    return;
+  }
+  if (!content?.keys.length) {
+    if (!config.encryption.on) add(name, 'ok', `DIWAN_ENCRYPTION=off; no key file at ${file}`);
+    else
+      add(
+        name,
+        'warn',
+        `${file} does not exist yet`,
+        'diwan serve makes it on the first start of an empty archive; for an archive with documents run diwan keys init',
+      );
+    return;
+  }
+  const ids = content.keys.map((k) => (k.id === content.current ? `${k.id} (current)` : k.id)).join(', ');
+  const mode = fs.statSync(file).mode & 0o777;
+  const detail = `${file}: ${ids}${config.encryption.on ? '' : '; DIWAN_ENCRYPTION=off (new objects in the clear)'}`;
+  if (mode & 0o077) add(name, 'warn', `${detail}; readable by others (mode ${mode.toString(8)})`, `chmod 600 ${file}`);
+  else
+    add(name, 'ok', detail, 'keep a copy of this file in the key safe, apart from the buckets: without it no copy can be read');
 }

@@ -58,6 +58,7 @@ export const jobHandlers: Record<JobKind, Handler> = {
         stores: [core.primary, core.offsite],
         retentionMs: core.config.retentionMs,
         beforeMs: core.config.records.lockExtendBeforeMs,
+        dueStepMs: core.config.records.dueLockStepMs,
       },
       (done) => progress(done, null),
     ),

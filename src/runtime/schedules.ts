@@ -196,6 +196,7 @@ export function startLockExtensionSchedule(core: Core): { stop(): Promise<void> 
       stores: [core.primary, core.offsite],
       retentionMs: core.config.retentionMs,
       beforeMs: core.config.records.lockExtendBeforeMs,
+      dueStepMs: core.config.records.dueLockStepMs,
     });
     const fields = { ...r, errors: r.errors.length };
     if (r.errors.length > 0) core.log.warn('lock extension', { ...fields, first: r.errors[0] });

@@ -35,7 +35,12 @@ import {
   referralFormBody,
   showInbox,
 } from './routes/referrals';
-import { showTransfers, startFromPage as startTransferFromPage, transferFormBody } from './routes/transfers';
+import {
+  receiptFromPage as transferReceiptFromPage,
+  showTransfers,
+  startFromPage as startTransferFromPage,
+  transferFormBody,
+} from './routes/transfers';
 
 export type { ViewerDeps };
 
@@ -152,5 +157,7 @@ export function viewerRouter(deps: ViewerDeps): Router {
   router.use(recordsViewerRouter(deps));
   // Legal holds and disposals (signs in and checks roles itself).
   router.use(holdsViewerRouter(deps));
+  // A transfer's receipt recorded by an administrator (signs in and checks the role itself).
+  router.post('/records/transfers/:id/receipt', transferFormBody, (req, res) => transferReceiptFromPage(deps, req, res));
   return router;
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   decryptBuffer,
+  decryptStream,
   DecryptionError,
   encryptBuffer,
   encryptedSize,
@@ -75,4 +76,24 @@ test('bytes written before encryption pass as they are', async () => {
   for (const plain of [Buffer.alloc(0), Buffer.from('DIW'), Buffer.from('%PDF-1.7 plain'), crypto.randomBytes(70_000)]) {
     expect((await decryptBuffer(plain, ring, 'x')).equals(plain)).toBe(true);
   }
+});
+
+test('bytes of an object written encrypted never pass as plaintext: a damaged magic or a substitute is refused', async () => {
+  const opened = (stored: Buffer) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const d = decryptStream(ring, 'x', undefined, true);
+      const out: Buffer[] = [];
+      d.on('data', (c: Buffer) => out.push(c));
+      d.on('error', reject);
+      d.on('end', () => resolve(Buffer.concat(out)));
+      d.end(stored);
+    });
+  const plain = crypto.randomBytes(1000);
+  const sealed = encryptBuffer(plain, master);
+  expect((await opened(sealed)).equals(plain)).toBe(true);
+  const flipped = Buffer.from(sealed);
+  flipped[3] = flipped[3]! ^ 0x01;
+  await expect(opened(flipped)).rejects.toThrow(DecryptionError);
+  await expect(opened(Buffer.from('%PDF-1.7 substitute'))).rejects.toThrow(/header is not DIWANENC/);
+  await expect(opened(Buffer.from('DIW'))).rejects.toThrow(DecryptionError);
 });

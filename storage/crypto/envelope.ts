@@ -12,7 +12,8 @@
  * every chunk authenticates the whole header: a damaged byte fails the chunk it lies in; a cut, extended
  * or reordered body fails at its end; a wrong key fails at the header. Only authenticated plaintext is
  * ever passed on. Bytes that do not start with the magic (objects written before encryption) pass as
- * they are.
+ * they are, unless the object's metadata says it was written encrypted: then they are refused
+ * as damaged or replaced, never served as plaintext.
  */
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -51,6 +52,8 @@ export class MissingKeyError extends Error {
 
 /** Bytes that do not authenticate: damaged, cut short, or opened with the wrong key. */
 export class DecryptionError extends Error {}
+
+const NOT_SEALED = 'written encrypted (its metadata says so) but its header is not DIWANENC: damaged or replaced';
 
 function idBytes(keyId: string): Buffer {
   const b = Buffer.from(keyId, 'utf8');
@@ -162,10 +165,11 @@ export function keyIdOf(head: Buffer): string | undefined {
 }
 
 /**
- * A stream that decrypts an object (or passes through one written before encryption). Fails with
- * MissingKeyError when the key is not in `keys`, and DecryptionError when anything does not authenticate.
+ * A stream that decrypts an object (or passes through one written before encryption, unless `written`: the
+ * object was written encrypted). Fails with MissingKeyError when the key is not in `keys`, and
+ * DecryptionError when anything does not authenticate.
  */
-export function decryptStream(keys: KeyLookup, label: string, file?: string): Transform {
+export function decryptStream(keys: KeyLookup, label: string, file?: string, written = false): Transform {
   let mode: 'head' | 'plain' | 'body' = 'head';
   let pending: Buffer = Buffer.alloc(0);
   let header: Buffer = Buffer.alloc(0);
@@ -223,6 +227,7 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string): Tr
         if (mode === 'head') {
           const m = Math.min(pending.length, MAGIC.length);
           if (!pending.subarray(0, m).equals(MAGIC.subarray(0, m))) {
+            if (written) throw fail(NOT_SEALED);
             mode = 'plain';
             const all = pending;
             pending = Buffer.alloc(0);
@@ -247,7 +252,8 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string): Tr
         if (mode === 'plain') return done();
         if (mode === 'head') {
           // Shorter than a header: either a short object from before encryption, or a cut one.
-          if (pending.length < MAGIC.length) return done(null, pending);
+          if (pending.length < MAGIC.length && !written) return done(null, pending);
+          if (pending.length < MAGIC.length) throw fail(NOT_SEALED);
           throw fail('the encrypted object is cut short in its header');
         }
         done(null, open(pending, true));

@@ -84,12 +84,32 @@ export function makeKeyFile(file: string): boolean {
   }
 }
 
-/** Adds a new current key, keeping every older one for reading. */
-export function rotateKeyFile(file: string): { keyId: string; previous: string | null } {
+/** A rotation refused: the key file is not the archive's (missing, or without the key the ledger names as current). */
+export class KeyFileRefusedError extends Error {}
+
+/**
+ * Adds a new current key, keeping every older one for reading. `ledgered`: the key the ledger names as
+ * current (null: none yet), which the file must hold. Refused when the file does not exist: a file made
+ * here would hold only the new key, and whatever read it would write under a key the archive lacks.
+ */
+export function rotateKeyFile(file: string, ledgered: string | null = null): { keyId: string; previous: string | null } {
   const now = readKeyFile(file);
+  if (!now) {
+    throw new KeyFileRefusedError(
+      `ملف المفاتيح ${file} غير موجود؛ لا يُدوَّر مفتاح في ملف جديد. اضبط DIWAN_ENCRYPTION_KEY_FILE على ملف الأرشيف، أو أنشئه أول مرة بـ diwan keys init / ` +
+        `the key file ${file} does not exist; a rotation never starts a new file. Set DIWAN_ENCRYPTION_KEY_FILE to the archive's key file, ` +
+        'or make it the first time with diwan keys init',
+    );
+  }
+  if (ledgered !== null && !now.keys.some((k) => k.id === ledgered)) {
+    throw new KeyFileRefusedError(
+      `ملف المفاتيح ${file} لا يحوي المفتاح الحالي «${ledgered}» المسجل في السجل؛ ليس ملف هذا الأرشيف / ` +
+        `the key file ${file} lacks the current key "${ledgered}" the ledger names: it is not this archive's key file`,
+    );
+  }
   const k = newKey();
-  writeKeyFile(file, { format: KEY_FILE_FORMAT, current: k.id, keys: [...(now?.keys ?? []), k] });
-  return { keyId: k.id, previous: now?.current ?? null };
+  writeKeyFile(file, { format: KEY_FILE_FORMAT, current: k.id, keys: [...now.keys, k] });
+  return { keyId: k.id, previous: now.current };
 }
 
 /** The key ring read from `file` (which may not exist yet: then nothing can be encrypted or read encrypted). */

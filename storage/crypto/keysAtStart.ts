@@ -1,7 +1,10 @@
 /**
- * The encryption key file at start. It is made only on a truly first start: never while the ledger names
- * a key (a 'key-rotated' entry) or a bucket holds an object encrypted under one, since a new key would not
- * open them. A key file that lacks a key the ledger names stops the start, naming the key.
+ * The encryption key file at start. It is made only by the process that records (`diwan serve`), and only
+ * on a truly first start: an empty ledger and no documents. Never while the ledger names a key (a
+ * 'key-rotated' entry) or a bucket holds an object encrypted under one, since a new key would not open
+ * them; an archive that already holds documents gets a key only on purpose (`diwan keys init`), so that
+ * its operator knows there is a file to keep apart from the buckets. A key file that lacks a key the
+ * ledger names stops the start, naming the key.
  */
 import type { Db } from '../db';
 import { inTransaction } from '../db';
@@ -27,6 +30,35 @@ export class KeysMissingError extends Error {
   }
 }
 
+/** Encryption is on and there is no key file, and this start may not make one (start-up stops). */
+export class KeyFileNeededError extends Error {
+  constructor(
+    readonly file: string,
+    why: 'archive' | 'process',
+  ) {
+    super(
+      (why === 'archive'
+        ? `في هذا الأرشيف وثائق أو قيود في السجل، ولا ملف مفاتيح تشفير في ${file}؛ لا يُنشأ مفتاح تلقائيًا لأرشيف قائم. `
+        : `لا ملف مفاتيح تشفير في ${file}، وهذه العملية لا تنشئ مفتاحًا (ينشئه diwan serve عند أول تشغيل لأرشيف فارغ فقط). `) +
+        'شغّل diwan keys init لإنشائه (واحفظ نسخته بعيدًا عن الحاويات)، أو انسخ ملف الأرشيف إلى هذا المسار أو اضبط DIWAN_ENCRYPTION_KEY_FILE على مكانه، ' +
+        'أو اضبط DIWAN_ENCRYPTION=off للكتابة دون تشفير.\n' +
+        (why === 'archive'
+          ? `This archive already holds documents or ledger entries and there is no encryption key file at ${file}; no key is made by itself for an existing archive. `
+          : `There is no encryption key file at ${file}, and this process does not make one (only diwan serve does, on the first start of an empty archive). `) +
+        "Run diwan keys init to make it (and keep a copy apart from the buckets), or copy the archive's key file there or set DIWAN_ENCRYPTION_KEY_FILE to where it is, " +
+        'or set DIWAN_ENCRYPTION=off to keep writing in the clear (docs/production.md, "Encryption keys").',
+    );
+  }
+}
+
+/** Whether the archive is empty: no ledger entry and no document (a key may be made without asking). */
+async function isEmptyArchive(db: Db): Promise<boolean> {
+  const r = await db.query<{ empty: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM ledger) AND NOT EXISTS (SELECT 1 FROM documents) AS empty',
+  );
+  return r.rows[0]!.empty;
+}
+
 /** Every key id the ledger says was used. */
 export async function ledgeredKeyIds(db: Db): Promise<string[]> {
   const res = await db.query<{ key_id: string }>(
@@ -50,8 +82,9 @@ async function sampledKeyIds(store: ObjectStore): Promise<string[]> {
 
 /**
  * Makes sure the key file holds every key the archive used, making it on a truly first start.
- * `records`: this process ledgers a current key not ledgered yet (the archive's server; never a restore,
- * whose database must stay empty until the ledger is brought back).
+ * `records`: this process is the archive's server: it may make the key file of an empty archive, and it
+ * ledgers a current key not ledgered yet (never a worker, which would make a key on its own host, nor a
+ * restore, whose database must stay empty until the ledger is brought back).
  */
 export async function prepareEncryptionKeys(
   deps: { db: Db; primary: ObjectStore; offsite: ObjectStore },
@@ -68,6 +101,8 @@ export async function prepareEncryptionKeys(
     ];
     if (seen.length) throw new KeysMissingError([...new Set(seen)], ring.file);
     if (!ring.encrypts) return;
+    if (!opts.records) throw new KeyFileNeededError(ring.file, 'process');
+    if (!(await isEmptyArchive(deps.db))) throw new KeyFileNeededError(ring.file, 'archive');
     makeKeyFile(ring.file);
   }
   const held = new Set(ring.ids().ids);

@@ -23,8 +23,8 @@ function tap(into: crypto.Hash, count: { size: number }): Transform {
 
 /**
  * The plaintext's SHA-256 and size, and the stored bytes' (`stored`), from one read of `raw`. Bytes that do
- * not authenticate give UNDECRYPTABLE, with the stored bytes' hash from a second read (`again`); a key the
- * ring lacks throws.
+ * not authenticate (or lack the envelope when `written` encrypted) give UNDECRYPTABLE, with the stored bytes'
+ * hash from a second read (`again`); a key the ring lacks throws.
  */
 export async function hashBoth(
   raw: Readable,
@@ -32,11 +32,12 @@ export async function hashBoth(
   label: string,
   file: string | undefined,
   again: () => Promise<Readable>,
+  written = false,
 ): Promise<{ sha256: string; size: number; stored: { sha256: string; size: number } }> {
   const storedHash = crypto.createHash('sha256');
   const count = { size: 0 };
   try {
-    const opened = pipeline(raw, tap(storedHash, count), decryptStream(keys, label, file), () => undefined);
+    const opened = pipeline(raw, tap(storedHash, count), decryptStream(keys, label, file, written), () => undefined);
     const plain = await sha256Stream(opened);
     return { ...plain, stored: { sha256: storedHash.digest('hex'), size: count.size } };
   } catch (e) {

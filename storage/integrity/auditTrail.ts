@@ -48,6 +48,13 @@ interface Cursor {
 
 /** At most this many replicas a checkpoint lists (the first after an upgrade spreads the archive over several). */
 const REPLICAS_PER_CHECKPOINT = 10_000;
+/**
+ * At most this many objects a checkpoint reads back from the offsite bucket to hash (replicas recorded before
+ * their stored hash was, ledger segments, checkpoint objects): the reads run inside the checkpoint's
+ * transaction, so after an upgrade the backlog is spread over the next checkpoints, each cursor stopping
+ * before what was not read.
+ */
+export const BUCKET_READS_PER_CHECKPOINT = 300;
 
 const START: Cursor = { n: 0, bodySha256: '', replicaSeq: 0, disposedSeq: 0, ledgerKey: '', checkpointKey: '' };
 
@@ -75,9 +82,10 @@ function line(sha: string, key: string): string {
   return `${sha}  ${key}\n`;
 }
 
-/** The keys under `prefix` in `store` after `after`, in order. */
-async function keysAfter(store: ObjectStore, prefix: string, after: string): Promise<string[]> {
-  return (await store.list(prefix)).filter((k) => k > after).sort();
+/** At most `limit` keys under `prefix` in `store` after `after`, in order (the listing starts after it). */
+async function keysAfter(store: ObjectStore, prefix: string, after: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  return (await store.list(prefix, after || undefined, limit)).filter((k) => k > after).sort();
 }
 
 /**
@@ -131,7 +139,12 @@ async function committedReplicaSeq(db: Queryable): Promise<number> {
  * hash of their stored bytes are listed from the database; the rest (older rows, ledger segments,
  * checkpoint objects) are read once from the offsite bucket and hashed.
  */
-export async function draftAudit(db: Queryable, stores: ObjectStore[], offsite: ObjectStore): Promise<AuditDraft> {
+export async function draftAudit(
+  db: Queryable,
+  stores: ObjectStore[],
+  offsite: ObjectStore,
+  reads = BUCKET_READS_PER_CHECKPOINT,
+): Promise<AuditDraft> {
   const cur: Cursor = { ...START, ...((await readState<Cursor>(db, STATE_KEY)) ?? {}) };
   let n = cur.n + 1;
   let previous = cur.bodySha256;
@@ -157,17 +170,21 @@ export async function draftAudit(db: Queryable, stores: ObjectStore[], offsite: 
     [offsite.name, cur.replicaSeq, bound, REPLICAS_PER_CHECKPOINT],
   );
   let replicaSeq = cur.replicaSeq;
+  let budget = reads;
   for (const r of replicas.rows) {
+    if (r.stored_sha256 === null && budget <= 0) break;
+    if (r.stored_sha256 === null) budget--;
     inventory += line(r.stored_sha256 ?? (await storedOr(r.key, r.sha256)), r.key);
     lines++;
     replicaSeq = Number(r.seq);
   }
-  const segments = await keysAfter(offsite, 'ledger/', cur.ledgerKey);
+  const segments = await keysAfter(offsite, 'ledger/', cur.ledgerKey, budget);
+  budget -= segments.length;
   for (const key of segments) {
     inventory += line(await stored(key), key);
     lines++;
   }
-  const checkpoints = await keysAfter(offsite, 'checkpoints/', cur.checkpointKey);
+  const checkpoints = await keysAfter(offsite, 'checkpoints/', cur.checkpointKey, budget);
   for (const key of checkpoints) {
     inventory += line(await stored(key), key);
     lines++;

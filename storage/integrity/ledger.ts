@@ -48,7 +48,8 @@ export type LedgerEvent =
   | 'destroyed'
   | 'transfer-created'
   | 'transferred'
-  | 'key-rotated';
+  | 'key-rotated'
+  | 'transfer-received';
 
 export interface LedgerEntry {
   seq: number;

@@ -41,12 +41,16 @@ export interface Tombstone {
   /** The fingerprints its manifest gave (the checkpoints' ranges are over these). */
   sha256: { original: string; archivePdf: string | null };
   registeredAt: string;
-  original: { name: string | null; mime: string; ext: string; size: number; sha256: string };
+  /**
+   * The original file by its fingerprint, size and type only: its uploaded name (often a person's or a
+   * case's) is content, and the tombstone is given to every auditor whatever their clearance.
+   */
+  original: { mime: string; ext: string; size: number; sha256: string };
   rule: { code: string | null; version: number | null; action: string | null };
   retentionDue: string | null;
+  /** The disposal by its id and the approving body's decision (its title, free text, is not carried). */
   disposal: {
     id: string;
-    title: string;
     requestedBy: string;
     approvingBody: string | null;
     decisionNo: string | null;
@@ -75,7 +79,6 @@ interface DocRow {
   registry_seq: number;
   classification: string;
   created_at: Date;
-  original_name: string | null;
   original_mime: string;
   original_ext: string;
   original_size: string;
@@ -96,7 +99,7 @@ export async function tombstoneFor(
   const d = (
     await db.query<DocRow>(
       `SELECT d.id, d.register, d.registry_year, d.registry_seq, d.classification, d.created_at,
-         d.original_name, d.original_mime, d.original_ext, d.original_size, d.original_sha256, d.retention_due,
+         d.original_mime, d.original_ext, d.original_size, d.original_sha256, d.retention_due,
          r.code, r.version, r.action
        FROM documents d LEFT JOIN retention_rules r ON r.id = d.retention_rule_id WHERE d.id = $1`,
       [documentId],
@@ -104,14 +107,13 @@ export async function tombstoneFor(
   ).rows[0]!;
   const p = (
     await db.query<{
-      title: string;
       requested_by: string;
       approving_body: string | null;
       decision_no: string | null;
       decision_date: string | null;
       decided_by: string | null;
     }>(
-      `SELECT title, requested_by, approving_body, decision_no, to_char(decision_date, 'YYYY-MM-DD') AS decision_date, decided_by
+      `SELECT requested_by, approving_body, decision_no, to_char(decision_date, 'YYYY-MM-DD') AS decision_date, decided_by
        FROM disposals WHERE id = $1`,
       [disposalId],
     )
@@ -132,7 +134,6 @@ export async function tombstoneFor(
     sha256: { original: d.original_sha256, archivePdf: pdf.rows[0]?.sha256 ?? null },
     registeredAt: d.created_at.toISOString(),
     original: {
-      name: d.original_name,
       mime: d.original_mime,
       ext: d.original_ext,
       size: Number(d.original_size),
@@ -142,7 +143,6 @@ export async function tombstoneFor(
     retentionDue: d.retention_due ? d.retention_due.toISOString() : null,
     disposal: {
       id: disposalId,
-      title: p.title,
       requestedBy: p.requested_by,
       approvingBody: p.approving_body,
       decisionNo: p.decision_no,
@@ -304,6 +304,18 @@ export async function destroyedEntry(
 }
 
 /**
+ * Restore puts a destroyed document ($1, its id; $2, the same as text) back into the holds and the requests
+ * whose entries name it. Each is one probe of a partial index on the entries' documentIds (migration 33),
+ * so the replay does not read the whole ledger once per destroyed document.
+ */
+export const LINK_HOLDS_SQL = `INSERT INTO legal_hold_documents (hold_id, document_id)
+  SELECT h.id, $1::uuid FROM ledger l JOIN legal_holds h ON h.id = (l.payload->>'holdId')::uuid
+  WHERE l.event = 'held' AND l.payload->'documentIds' ? $2::text ON CONFLICT DO NOTHING`;
+export const LINK_DISPOSALS_SQL = `INSERT INTO disposal_items (disposal_id, document_id)
+  SELECT p.id, $1::uuid FROM ledger l JOIN disposals p ON p.id = (l.payload->>'disposalId')::uuid
+  WHERE l.event = 'disposal-requested' AND l.payload->'documentIds' ? $2::text ON CONFLICT DO NOTHING`;
+
+/**
  * Restore: a destroyed document comes back as its tombstone, from its 'destroyed' entry (whose chain restore
  * has verified): the documents row with its number (so the registry never gives it again), status
  * 'destroyed', and the tombstone as its artefact; its disposal item is marked destroyed.
@@ -327,7 +339,7 @@ export async function replayDestroyed(tx: Tx, e: LedgerEntry): Promise<boolean> 
         t.seq,
         t.register,
         t.classification,
-        t.original.name,
+        null,
         t.original.mime,
         t.original.ext,
         t.original.size,
@@ -350,18 +362,8 @@ export async function replayDestroyed(tx: Tx, e: LedgerEntry): Promise<boolean> 
     [t.documentId, tombstoneKey(t), sha256, size],
   );
   // Holds and requests replayed before its row came back name it in their entries: their links are put back now.
-  await tx.query(
-    `INSERT INTO legal_hold_documents (hold_id, document_id)
-     SELECT h.id, $1::uuid FROM ledger l JOIN legal_holds h ON h.id = (l.payload->>'holdId')::uuid
-     WHERE l.event = 'held' AND l.payload->'documentIds' ? $2 ON CONFLICT DO NOTHING`,
-    [t.documentId, t.documentId],
-  );
-  await tx.query(
-    `INSERT INTO disposal_items (disposal_id, document_id)
-     SELECT p.id, $1::uuid FROM ledger l JOIN disposals p ON p.id = (l.payload->>'disposalId')::uuid
-     WHERE l.event = 'disposal-requested' AND l.payload->'documentIds' ? $2 ON CONFLICT DO NOTHING`,
-    [t.documentId, t.documentId],
-  );
+  await tx.query(LINK_HOLDS_SQL, [t.documentId, t.documentId]);
+  await tx.query(LINK_DISPOSALS_SQL, [t.documentId, t.documentId]);
   await tx.query(
     `INSERT INTO disposal_items (disposal_id, document_id, state) SELECT $1, $2, 'destroyed' WHERE EXISTS (SELECT 1 FROM disposals WHERE id = $1)
      ON CONFLICT (disposal_id, document_id) DO UPDATE SET state = 'destroyed', blocked_reason = NULL`,

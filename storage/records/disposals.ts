@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import { DomainError } from '../../kernel/errors';
-import { registryNo } from '../../kernel/registry';
+import { registryNo, type RegistryRef } from '../../kernel/registry';
 
 export type DisposalState = 'requested' | 'approved' | 'refused' | 'done';
 export type ItemState = 'pending' | 'destroyed' | 'blocked';
@@ -29,6 +29,8 @@ export interface DisposalItem {
   ruleAction: string | null;
   lockUntil: string | null;
   destroyedAt: string | null;
+  /** What decides who may read the document (its title is shown only to them). */
+  access: { classification: string; department: string | null; uploadedBy: string | null };
 }
 
 export interface Disposal {
@@ -53,6 +55,7 @@ interface Row {
   state: DisposalState;
   requested_at: Date;
   requested_by: string;
+  requested_by_user: string | null;
   approving_body: string | null;
   decision_no: string | null;
   decision_date: string | null;
@@ -65,7 +68,7 @@ interface Row {
   blocked: string;
 }
 
-const SELECT = `SELECT p.id, p.title, p.state, p.requested_at, p.requested_by, p.approving_body, p.decision_no,
+const SELECT = `SELECT p.id, p.title, p.state, p.requested_at, p.requested_by, p.requested_by_user, p.approving_body, p.decision_no,
   to_char(p.decision_date, 'YYYY-MM-DD') AS decision_date, p.decided_at, p.decided_by, p.done_at, p.note,
   (SELECT count(*) FROM disposal_items i WHERE i.disposal_id = p.id) AS items,
   (SELECT count(*) FROM disposal_items i WHERE i.disposal_id = p.id AND i.state = 'destroyed') AS destroyed,
@@ -102,6 +105,9 @@ interface ItemRow {
   registry_seq: number;
   title: string | null;
   original_name: string | null;
+  classification: string;
+  department: string | null;
+  uploaded_by: string | null;
   state: ItemState;
   blocked_reason: string | null;
   retention_due: Date | null;
@@ -109,11 +115,14 @@ interface ItemRow {
   destroyed_at: Date | null;
   code: string | null;
   action: string | null;
+  /** Whether the document's rule is its code's current version, not retired (NULL: no rule). */
+  rule_current: boolean | null;
 }
 
 /** Each document's retention as the disposal sees it: due date, rule and its action, lock end. */
 const DOC_RETENTION = `SELECT d.id AS document_id, d.register, d.registry_year, d.registry_seq, d.title, d.original_name,
-  d.retention_due, d.lock_until, d.destroyed_at, r.code, r.action
+  d.classification, d.department, d.uploaded_by, d.retention_due, d.lock_until, d.destroyed_at, r.code, r.action,
+  (NOT r.retired AND NOT EXISTS (SELECT 1 FROM retention_rules n WHERE n.code = r.code AND n.version > r.version)) AS rule_current
   FROM documents d LEFT JOIN retention_rules r ON r.id = d.retention_rule_id`;
 
 function toItem(r: ItemRow): DisposalItem {
@@ -128,10 +137,14 @@ function toItem(r: ItemRow): DisposalItem {
     ruleAction: r.action,
     lockUntil: iso(r.lock_until),
     destroyedAt: iso(r.destroyed_at),
+    access: { classification: r.classification, department: r.department, uploadedBy: r.uploaded_by },
   };
 }
 
-/** A document put up for disposal must be due, under a destroy or transfer rule, and not destroyed. */
+/**
+ * A document put up for disposal, or destroyed, must be due under its rule as it stands (the current version,
+ * not retired), whose action is destroy or transfer, and not destroyed: the ids that are not.
+ */
 export async function notDue(db: Queryable, ids: readonly string[], now = new Date()): Promise<string[]> {
   const res = await db.query<ItemRow>(`${DOC_RETENTION} WHERE d.id = ANY($1::uuid[])`, [[...ids]]);
   const ok = new Set(
@@ -139,6 +152,7 @@ export async function notDue(db: Queryable, ids: readonly string[], now = new Da
       .filter(
         (r) =>
           r.destroyed_at === null &&
+          r.rule_current === true &&
           r.retention_due !== null &&
           r.retention_due.getTime() <= now.getTime() &&
           (r.action === 'destroy' || r.action === 'transfer'),
@@ -155,7 +169,14 @@ export interface Decision {
   decisionDate?: string;
   note?: string;
   by: string;
+  /** The deciding user's id (null: the installation's administrator token). */
+  byUser: string | null;
 }
+
+/** The most items one page of a request's view shows. */
+export const ITEMS_PAGE = 200;
+
+const ITEMS = `SELECT x.*, i.state, i.blocked_reason FROM disposal_items i JOIN (${DOC_RETENTION}) x ON x.document_id = i.document_id`;
 
 export function createDisposalsRepo(db: Db) {
   return {
@@ -166,11 +187,26 @@ export function createDisposalsRepo(db: Db) {
 
     async items(id: string): Promise<DisposalItem[]> {
       const res = await db.query<ItemRow>(
-        `SELECT x.*, i.state, i.blocked_reason FROM disposal_items i JOIN (${DOC_RETENTION}) x ON x.document_id = i.document_id
-         WHERE i.disposal_id = $1 ORDER BY x.register, x.registry_year, x.registry_seq`,
+        `${ITEMS} WHERE i.disposal_id = $1 ORDER BY x.register, x.registry_year, x.registry_seq`,
         [id],
       );
       return res.rows.map(toItem);
+    },
+
+    /** One page of a request's items in registry order, after the item `after` (a registry number's parts). */
+    async itemsPage(id: string, after: RegistryRef | undefined, limit = ITEMS_PAGE): Promise<DisposalItem[]> {
+      const res = await db.query<ItemRow>(
+        `${ITEMS} WHERE i.disposal_id = $1 AND ($2::text IS NULL OR (x.register, x.registry_year, x.registry_seq) > ($2, $3, $4))
+         ORDER BY x.register, x.registry_year, x.registry_seq LIMIT $5`,
+        [id, after?.register ?? null, after?.year ?? 0, after?.seq ?? 0, limit],
+      );
+      return res.rows.map(toItem);
+    },
+
+    /** One item as it stands now (read again just before its document is destroyed). */
+    async item(id: string, documentId: string): Promise<DisposalItem | undefined> {
+      const res = await db.query<ItemRow>(`${ITEMS} WHERE i.disposal_id = $1 AND i.document_id = $2`, [id, documentId]);
+      return res.rows[0] ? toItem(res.rows[0]) : undefined;
     },
 
     async list(limit = 200): Promise<Disposal[]> {
@@ -189,7 +225,7 @@ export function createDisposalsRepo(db: Db) {
     },
 
     /** A request for these documents (each due, not destroyed: else 409 naming them). */
-    async request(input: { title: string; documentIds: string[]; by: string }): Promise<Disposal> {
+    async request(input: { title: string; documentIds: string[]; by: string; byUser: string | null }): Promise<Disposal> {
       const ids = [...new Set(input.documentIds)];
       const id = crypto.randomUUID();
       const at = new Date().toISOString();
@@ -202,18 +238,17 @@ export function createDisposalsRepo(db: Db) {
             details: { documentIds: bad },
           });
         }
-        await tx.query('INSERT INTO disposals (id, title, requested_at, requested_by) VALUES ($1, $2, $3, $4)', [
-          id,
-          input.title,
-          at,
-          input.by,
-        ]);
+        await tx.query(
+          'INSERT INTO disposals (id, title, requested_at, requested_by, requested_by_user) VALUES ($1, $2, $3, $4, $5)',
+          [id, input.title, at, input.by, input.byUser],
+        );
         await tx.query('INSERT INTO disposal_items (disposal_id, document_id) SELECT $1, unnest($2::uuid[])', [id, ids]);
         await appendLedger(tx, 'disposal-requested', null, {
           disposalId: id,
           title: input.title,
           documentIds: ids,
           by: input.by,
+          byUser: input.byUser,
           at,
         });
       });
@@ -228,7 +263,10 @@ export function createDisposalsRepo(db: Db) {
         const row = res.rows[0];
         if (!row) throw new DomainError('not_found');
         if (row.state !== 'requested') throw new DomainError('disposal_decided');
-        if (row.requested_by === d.by) throw new DomainError('own_disposal');
+        // The same person whichever token or session each used: by user id when both are users, else by name.
+        const same =
+          row.requested_by_user !== null && d.byUser !== null ? row.requested_by_user === d.byUser : row.requested_by === d.by;
+        if (same) throw new DomainError('own_disposal');
         const state: DisposalState = d.approve ? 'approved' : 'refused';
         await tx.query(
           `UPDATE disposals SET state = $2, approving_body = $3, decision_no = $4, decision_date = $5, decided_at = $6,
@@ -279,8 +317,9 @@ export async function replayDisposalRequested(tx: Tx, e: LedgerEntry): Promise<b
   const id = str(p.disposalId);
   if (!id) return false;
   await tx.query(
-    'INSERT INTO disposals (id, title, requested_at, requested_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
-    [id, str(p.title) ?? '', str(p.at) ?? e.at, str(p.by) ?? ''],
+    `INSERT INTO disposals (id, title, requested_at, requested_by, requested_by_user) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO NOTHING`,
+    [id, str(p.title) ?? '', str(p.at) ?? e.at, str(p.by) ?? '', str(p.byUser)],
   );
   const want = Array.isArray(p.documentIds) ? p.documentIds.filter((x): x is string => typeof x === 'string') : [];
   await tx.query(
@@ -311,15 +350,25 @@ export async function replayDisposalDecided(tx: Tx, e: LedgerEntry): Promise<boo
   return (res.rowCount ?? 0) > 0;
 }
 
-/** Documents a request "everything due before" picks: due, under a destroy or transfer rule, not destroyed, in no open request. */
-export async function dueForDisposal(db: Queryable, before: Date, limit = 5000): Promise<string[]> {
-  const res = await db.query<{ id: string }>(
-    `SELECT d.id FROM documents d JOIN retention_rules r ON r.id = d.retention_rule_id
+/**
+ * Documents a request "everything due before" picks: due, under a destroy or transfer rule, not destroyed, in
+ * no open request; with what decides who may read each (the request takes only those its requester may read).
+ */
+export async function dueForDisposal(
+  db: Queryable,
+  before: Date,
+  limit = 5000,
+): Promise<Array<{ id: string; access: DisposalItem['access'] }>> {
+  const res = await db.query<{ id: string; classification: string; department: string | null; uploaded_by: string | null }>(
+    `SELECT d.id, d.classification, d.department, d.uploaded_by FROM documents d JOIN retention_rules r ON r.id = d.retention_rule_id
      WHERE d.destroyed_at IS NULL AND d.retention_due <= $1 AND d.retention_due <= now() AND r.action IN ('destroy', 'transfer')
        AND NOT EXISTS (SELECT 1 FROM disposal_items i JOIN disposals p ON p.id = i.disposal_id
                        WHERE i.document_id = d.id AND p.state IN ('requested', 'approved'))
      ORDER BY d.retention_due, d.id LIMIT $2`,
     [before, limit],
   );
-  return res.rows.map((r) => r.id);
+  return res.rows.map((r) => ({
+    id: r.id,
+    access: { classification: r.classification, department: r.department, uploadedBy: r.uploaded_by },
+  }));
 }

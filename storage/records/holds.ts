@@ -27,6 +27,8 @@ export interface HoldDocument {
   registryNo: string;
   title: string | null;
   status: string;
+  /** What decides who may read the document (its title is shown only to them). */
+  access: { classification: string; department: string | null; uploadedBy: string | null };
 }
 
 export interface LegalHold {
@@ -72,6 +74,36 @@ function toHold(r: HoldRow): LegalHold {
   };
 }
 
+/**
+ * The advisory lock between placing a hold and destroying a document: a hold's transaction takes it for
+ * each of its documents (in id order, so two holds never wait on each other in a circle) and the executor
+ * of a disposal holds it while one document is checked and destroyed. So a hold either commits first and
+ * the executor, checking again under the lock, sees it; or waits until the document is gone and leaves it out.
+ */
+export const DISPOSAL_LOCK_NAMESPACE = 0x64697370; // "disp"
+
+/** Runs `fn` holding the document's disposal lock (a session lock, waited for; released when fn ends). */
+export async function withDisposalLock<T>(db: Db, documentId: string, fn: () => Promise<T>): Promise<T> {
+  const conn = await db.connect();
+  try {
+    await conn.query('SELECT pg_advisory_lock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, documentId]);
+    try {
+      return await fn();
+    } finally {
+      await conn.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, documentId]);
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+/** Takes the disposal lock of each document until the transaction ends, in id order. */
+async function lockForHold(tx: Tx, ids: readonly string[]): Promise<void> {
+  for (const id of [...ids].sort()) {
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, id]);
+  }
+}
+
 /** Whether the document is under any hold not lifted. */
 export async function isHeld(db: Queryable, id: string): Promise<boolean> {
   return (await heldIds(db, [id])).has(id);
@@ -106,8 +138,12 @@ async function documentsOf(db: Queryable, ids: readonly string[]): Promise<HoldD
     title: string | null;
     original_name: string | null;
     status: string;
+    classification: string;
+    department: string | null;
+    uploaded_by: string | null;
   }>(
-    `SELECT id, register, registry_year, registry_seq, title, original_name, status FROM documents
+    `SELECT id, register, registry_year, registry_seq, title, original_name, status, classification, department, uploaded_by
+     FROM documents
      WHERE id = ANY($1::uuid[]) ORDER BY register, registry_year, registry_seq`,
     [[...ids]],
   );
@@ -116,6 +152,7 @@ async function documentsOf(db: Queryable, ids: readonly string[]): Promise<HoldD
     registryNo: registryNo({ register: r.register, year: r.registry_year, seq: r.registry_seq }),
     title: r.title ?? r.original_name,
     status: r.status,
+    access: { classification: r.classification, department: r.department, uploadedBy: r.uploaded_by },
   }));
 }
 
@@ -174,13 +211,20 @@ export function createHoldsRepo(db: Db) {
       return res.rows.map(toHold);
     },
 
-    /** Places a hold on the resolved documents: rows, the ledger entry and the buckets' work, in one transaction. */
-    async create(input: NewHold): Promise<LegalHold> {
+    /**
+     * Places a hold on the resolved documents: rows, the ledger entry and the buckets' work, in one transaction,
+     * under each document's disposal lock; a document destroyed meanwhile is left out (nothing of it is left to hold).
+     */
+    async create(input: NewHold): Promise<LegalHold & { documents: HoldDocument[] }> {
       const id = crypto.randomUUID();
       const at = new Date().toISOString();
       const ids = [...new Set(input.documentIds)];
       await inTransaction(db, async (tx) => {
-        const docs = await documentsOf(tx, ids);
+        await lockForHold(tx, ids);
+        const docs = (await documentsOf(tx, ids)).filter((d) => d.status !== 'destroyed');
+        if (docs.length === 0) {
+          throw new DomainError('bad_request', { ar: '(لم يُعثر على وثائق يشملها الحجز)', en: '(the hold finds no documents)' });
+        }
         await tx.query(
           `INSERT INTO legal_holds (id, case_ref, reason, scope, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
           [id, input.caseRef, input.reason, JSON.stringify(input.scope), at, input.by],
@@ -208,7 +252,7 @@ export function createHoldsRepo(db: Db) {
     },
 
     /** Lifts a hold (409 when already lifted); its documents' objects lose legal hold unless another hold keeps them. */
-    async lift(id: string, reason: string, by: string): Promise<LegalHold> {
+    async lift(id: string, reason: string, by: string): Promise<LegalHold & { documents: HoldDocument[] }> {
       const at = new Date().toISOString();
       await inTransaction(db, async (tx) => {
         const res = await tx.query<HoldRow>(`${SELECT} WHERE h.id = $1 FOR UPDATE OF h`, [id]);

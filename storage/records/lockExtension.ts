@@ -1,16 +1,21 @@
 /**
  * The lock extension: COMPLIANCE retention follows each document's retention, never shorter.
  * 1. Records kept permanently, with no rule, or whose trigger has not come (no due date) and whose lock ends
- *    within `beforeMs` get lock_until = now + the retention (never lower than before).
+ *    within `beforeMs` get lock_until = now + the retention (never lower than before). Records whose due
+ *    date has come (or comes within that time) and that are not in an approved disposal are kept too, in
+ *    short steps: lock_until = now + min(`dueStepMs`, the retention) when it ends within half a step (at
+ *    most `beforeMs`), so an approved disposal waits for at most one step.
  * 2. Every document whose lock_until is past what its objects were last locked to (step 1, or a rule made
  *    longer) has every object in both buckets locked again (ObjectStore.ensureRetention raises an object's
  *    retention to lockUntilForKey), then locks_applied = lock_until.
  * 3. The archive's own files (ledger/, checkpoints/, audit/, tombstones): one lock end for all of them
  *    (diwan_state OWN_FILES_LOCK), raised to now + the retention when it nears its end, then re-applied.
  * Flat in the archive's size: each step reads only the documents its partial index holds (near their
- * lock's end, or waiting for a re-lock).
+ * lock's end, or waiting for a re-lock); the documents of approved disposals not carried out yet are
+ * the only ones step 1 reads and passes over.
  */
-import type { Db } from '../db';
+import type { Db, Queryable } from '../db';
+import { requestJob } from '../jobs';
 import { documentPrefix } from '../layout';
 import type { ObjectStore } from '../objectStore';
 import { readState, writeState } from '../state';
@@ -23,6 +28,8 @@ export interface ExtensionDeps {
   retentionMs: number;
   /** DIWAN_LOCK_EXTEND_BEFORE: a lock ending within this is extended. */
   beforeMs: number;
+  /** DIWAN_DUE_LOCK_STEP: how far the lock of a record kept past its due date is extended from now. */
+  dueStepMs: number;
 }
 
 export interface ExtensionResult {
@@ -39,6 +46,45 @@ export interface ExtensionResult {
 }
 
 const BATCH = 500;
+
+/**
+ * Step 1's selections ($1: how soon a lock must end to be extended, in ms), each read through its own partial
+ * index: set locks of records with no due date (documents_lock_nodue_idx), locks still as written
+ * (documents_default_lock_idx, by registration), and locks of records due and kept (documents_lock_due_idx),
+ * but not those of an approved disposal, which run out so the disposal can be carried out.
+ */
+export const EXTEND_STEPS: ReadonlyArray<{ due: boolean; where: string }> = [
+  {
+    due: false,
+    where: `destroyed_at IS NULL AND retention_due IS NULL AND lock_until IS NOT NULL
+      AND lock_until < now() + $1::float8 * interval '1 millisecond'`,
+  },
+  {
+    due: false,
+    where: `destroyed_at IS NULL AND lock_until IS NULL AND created_at < now() + ($1::float8 - $2::float8) * interval '1 millisecond'`,
+  },
+  {
+    due: true,
+    where: `destroyed_at IS NULL AND retention_due IS NOT NULL AND lock_until < now() + $1::float8 * interval '1 millisecond'
+      AND NOT EXISTS (SELECT 1 FROM disposal_items i JOIN disposals p ON p.id = i.disposal_id
+        WHERE i.document_id = documents.id AND p.state IN ('approved', 'done'))`,
+  },
+];
+
+/**
+ * Asks for the lock extension when a document's lock rose past what its objects were locked to (of
+ * `ids` only, when given): a rule made longer, a file closed, a correction that changed the rule.
+ */
+export async function requestRelockIfNeeded(q: Queryable, by: string, ids?: string[]): Promise<boolean> {
+  const res = await q.query(
+    `SELECT 1 FROM documents WHERE destroyed_at IS NULL AND lock_until > COALESCE(locks_applied, created_at)
+       AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[])) LIMIT 1`,
+    [ids ?? null],
+  );
+  if (res.rows.length === 0) return false;
+  await requestJob(q, 'lock-extension', {}, by);
+  return true;
+}
 const NIL = '00000000-0000-0000-0000-000000000000';
 
 /** Keys of the archive's own files, in one store. */
@@ -50,19 +96,18 @@ export async function extendLocks(deps: ExtensionDeps, progress?: (done: number)
   const ms = Math.round(deps.retentionMs);
   const before = Math.round(deps.beforeMs);
 
-  // 1. Locks nearing their end, of records not due: set ones (documents_lock_until_idx), then those still
-  // under the lock they were written with (documents_default_lock_idx, by their registration).
-  for (const where of [
-    `lock_until IS NOT NULL AND lock_until < now() + $1::float8 * interval '1 millisecond' AND retention_due IS NULL`,
-    `lock_until IS NULL AND created_at < now() + ($1::float8 - $2::float8) * interval '1 millisecond'`,
-  ]) {
+  // 1. Locks nearing their end, by the partial index each condition reads (EXTEND_STEPS).
+  const step = Math.round(Math.min(deps.dueStepMs, deps.retentionMs));
+  const window = Math.round(Math.min(deps.beforeMs, deps.dueStepMs / 2));
+  for (const s of EXTEND_STEPS) {
+    const [within, by] = s.due ? [window, step] : [before, ms];
     let after = NIL;
     for (;;) {
       const res = await db.query<{ id: string }>(
         `UPDATE documents d SET lock_until = GREATEST(d.lock_until, now() + $2::float8 * interval '1 millisecond', d.retention_due)
-         WHERE d.id IN (SELECT id FROM documents WHERE destroyed_at IS NULL AND ${where} AND id > $3::uuid ORDER BY id LIMIT ${BATCH})
+         WHERE d.id IN (SELECT id FROM documents WHERE ${s.where} AND id > $3::uuid ORDER BY id LIMIT ${BATCH})
          RETURNING d.id`,
-        [before, ms, after],
+        [within, by, after],
       );
       if (res.rows.length === 0) break;
       result.extended += res.rows.length;

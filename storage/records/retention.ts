@@ -214,27 +214,45 @@ export async function replayFileClosed(tx: Tx, e: LedgerEntry): Promise<boolean>
 }
 
 /**
- * Until when a kept key must be locked: a document's key -> its lock_until (undefined when NULL, or when a
- * record with no due date has outlived it: the default from the write; null when its due date and its lock
- * have both passed: no lock needed); the archive's own files (and tombstones) -> the lock the extension job
- * gave them, or undefined (the default) before it ran.
+ * Until when a kept key must be locked (`retentionMs`: DIWAN_RETENTION).
+ * A document's key -> its lock_until while that is ahead; once it has passed, null (no lock needed) only
+ * for a document that is due and in an approved disposal (the disposal waits for nothing else), and
+ * undefined otherwise (the default from the write: a record kept after its due date, or one the extension
+ * job has not reached yet, is never left unlocked).
+ * The archive's own files (ledger/, checkpoints/, audit/) and tombstones -> the later of the lock the
+ * extension job gave them and their writing + `retentionMs` (a tombstone's writing: its document's
+ * destruction), so a file written after the job stopped still gets the whole period.
  */
-export async function lockUntilForKey(db: Queryable, key: string): Promise<Date | null | undefined> {
+export async function lockUntilForKey(db: Queryable, key: string, retentionMs?: number): Promise<Date | null | undefined> {
   const parsed = parseDocumentKey(key);
   if (!parsed || parsed.file === 'tombstone.json') {
     const own = await readState<string>(db, OWN_FILES_LOCK);
-    return own ? new Date(own) : undefined;
+    const ownMs = own ? Date.parse(own) : Number.NaN;
+    if (retentionMs === undefined) return ownMs > Date.now() ? new Date(ownMs) : undefined;
+    let written = Date.now();
+    if (parsed) {
+      const ref = parsed.ref;
+      const t = await db.query<{ destroyed_at: Date | null }>(
+        'SELECT destroyed_at FROM documents WHERE register = $1 AND registry_year = $2 AND registry_seq = $3',
+        [ref.register ?? 'incoming', ref.year, ref.seq],
+      );
+      written = t.rows[0]?.destroyed_at?.getTime() ?? written;
+    }
+    return new Date(Math.max(Number.isNaN(ownMs) ? 0 : ownMs, written + retentionMs));
   }
   const ref: RegistryRef = parsed.ref;
-  const res = await db.query<{ lock_until: Date | null; retention_due: Date | null }>(
-    'SELECT lock_until, retention_due FROM documents WHERE register = $1 AND registry_year = $2 AND registry_seq = $3',
+  const res = await db.query<{ lock_until: Date | null; retention_due: Date | null; disposing: boolean }>(
+    `SELECT d.lock_until, d.retention_due, EXISTS (
+       SELECT 1 FROM disposal_items i JOIN disposals p ON p.id = i.disposal_id
+       WHERE i.document_id = d.id AND p.state IN ('approved', 'done')) AS disposing
+     FROM documents d WHERE d.register = $1 AND d.registry_year = $2 AND d.registry_seq = $3`,
     [ref.register ?? 'incoming', ref.year, ref.seq],
   );
   const d = res.rows[0];
   if (!d?.lock_until) return undefined;
   const now = Date.now();
   if (d.lock_until.getTime() > now) return d.lock_until;
-  return d.retention_due !== null && d.retention_due.getTime() <= now ? null : undefined;
+  return d.disposing && d.retention_due !== null && d.retention_due.getTime() <= now ? null : undefined;
 }
 
 /** A document whose retention is due, with its rule. */
@@ -245,6 +263,8 @@ export interface DueDocument {
   due: string;
   lockUntil: string | null;
   rule: { code: string; version: number; nameAr: string; nameEn: string | null; action: RuleAction };
+  /** What decides who may read its title (auth's canSee): the caller's layer withholds it from others. */
+  access: { classification: string; department: string | null; uploadedBy: string | null };
 }
 
 /**
@@ -266,6 +286,9 @@ export async function dueDocuments(
     registry_year: number;
     registry_seq: number;
     title: string | null;
+    classification: string;
+    department: string | null;
+    uploaded_by: string | null;
     retention_due: Date;
     lock_until: Date | null;
     code: string;
@@ -274,7 +297,8 @@ export async function dueDocuments(
     name_en: string | null;
     action: RuleAction;
   }>(
-    `SELECT d.id, d.register, d.registry_year, d.registry_seq, d.title, d.retention_due, d.lock_until,
+    `SELECT d.id, d.register, d.registry_year, d.registry_seq, d.title, d.classification, d.department,
+       d.uploaded_by::text AS uploaded_by, d.retention_due, d.lock_until,
        r.code, r.version, r.name_ar, r.name_en, r.action
      FROM documents d JOIN retention_rules r ON r.id = d.retention_rule_id
      WHERE d.retention_due IS NOT NULL AND d.destroyed_at IS NULL AND d.retention_due <= $1
@@ -291,6 +315,7 @@ export async function dueDocuments(
     due: r.retention_due.toISOString(),
     lockUntil: iso(r.lock_until),
     rule: { code: r.code, version: r.version, nameAr: r.name_ar, nameEn: r.name_en, action: r.action },
+    access: { classification: r.classification, department: r.department, uploadedBy: r.uploaded_by },
   }));
   const last = items.at(-1);
   return { items, next: res.rows.length > limit && last ? `${last.due}|${last.id}` : null };

@@ -6,12 +6,17 @@
  *   (the CLI fetches every file, checks each fingerprint, writes the bag)
  *   complete -> transfers row 'complete' with the bag's name, Payload-Oxum and the
  *               tagmanifest's SHA-256 + one ledger 'transferred' per document                one transaction
+ *   receipt  -> the receiving archive's acknowledgement, recorded by an administrator: its
+ *               reference and date, and the tagmanifest SHA-256 the recipient computed, which
+ *               must be the one recorded at completion + ledger 'transfer-received'            one transaction
  *
- * A crash before `complete` leaves the transfer open (no document counts as
- * transferred); completing it again is refused, so each document's
- * 'transferred' entry is written once. Every change is a ledger entry carrying
- * the whole change, replayed by `diwan restore` (replayTransferCreated,
- * replayTransferred).
+ * A crash before `complete` leaves the transfer open; completing it again is
+ * refused, so each document's 'transferred' entry is written once. Only a
+ * received transfer counts (`transferredIds`): completion is the sender's own
+ * word, the receipt is the recipient's, so a disposal whose rule says
+ * 'transfer' waits for it. Every change is a ledger entry carrying the whole
+ * change, replayed by `diwan restore` (replayTransferCreated,
+ * replayTransferred, replayTransferReceived).
  */
 import type { Db, Queryable, Tx } from '../db';
 import { inTransaction } from '../db';
@@ -36,6 +41,12 @@ export interface TransferRecord {
   payloadOxum: string | null;
   tagmanifestSha256: string | null;
   completedAt: string | null;
+  /** The recipient's receipt, once recorded (null before). */
+  receivedAt: string | null;
+  receivedBy: string | null;
+  receiptRef: string | null;
+  /** The receipt's own date (YYYY-MM-DD), as the recipient wrote it. */
+  receiptDate: string | null;
   documentCount: number;
 }
 
@@ -57,11 +68,16 @@ interface TransferRow {
   payload_oxum: string | null;
   tagmanifest_sha256: string | null;
   completed_at: Date | null;
+  received_at: Date | null;
+  received_by: string | null;
+  receipt_ref: string | null;
+  receipt_date: string | null;
   n: number;
 }
 
 const COLUMNS = `t.id, t.recipient, t.state, t.created_at, t.created_by, t.selection, t.bag_name, t.payload_oxum,
-  t.tagmanifest_sha256, t.completed_at, (SELECT count(*)::int FROM transfer_items i WHERE i.transfer_id = t.id) AS n`;
+  t.tagmanifest_sha256, t.completed_at, t.received_at, t.received_by, t.receipt_ref, to_char(t.receipt_date, 'YYYY-MM-DD') AS receipt_date,
+  (SELECT count(*)::int FROM transfer_items i WHERE i.transfer_id = t.id) AS n`;
 
 function toRecord(r: TransferRow): TransferRecord {
   return {
@@ -75,6 +91,10 @@ function toRecord(r: TransferRow): TransferRecord {
     payloadOxum: r.payload_oxum,
     tagmanifestSha256: r.tagmanifest_sha256,
     completedAt: r.completed_at ? r.completed_at.toISOString() : null,
+    receivedAt: r.received_at ? r.received_at.toISOString() : null,
+    receivedBy: r.received_by,
+    receiptRef: r.receipt_ref,
+    receiptDate: r.receipt_date,
     documentCount: r.n,
   };
 }
@@ -209,12 +229,16 @@ export async function transferCounts(q: Queryable): Promise<Record<TransferState
   return out;
 }
 
-/** Those of `ids` that went in a complete transfer (a disposal whose rule says 'transfer' waits for it). */
+/**
+ * Those of `ids` that went in a transfer the recipient acknowledged (its receipt
+ * recorded): a disposal whose rule says 'transfer' waits for it. A transfer that
+ * is only complete (the bag written, on the sender's word) does not count.
+ */
 export async function transferredIds(q: Queryable, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const res = await q.query<{ document_id: string }>(
     `SELECT DISTINCT i.document_id FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
-     WHERE t.state = 'complete' AND i.document_id = ANY($1::uuid[])`,
+     WHERE t.state = 'complete' AND t.received_at IS NOT NULL AND i.document_id = ANY($1::uuid[])`,
     [ids],
   );
   return new Set(res.rows.map((r) => r.document_id));

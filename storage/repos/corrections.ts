@@ -19,6 +19,8 @@ import { DomainError } from '../../kernel/errors';
 import { isClassification } from '../../kernel/clearance';
 import { isCalendarDate, isUuid } from '../../kernel/text';
 import { parseRegistryNo, registryNo } from '../../kernel/registry';
+import { requestRelockIfNeeded } from '../records/lockExtension';
+import { recomputeDocuments } from '../records/retention';
 
 /** Control characters have no place in a record's text (and the database refuses NUL). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -197,6 +199,12 @@ export async function correctDocument(db: Db, c: Correction): Promise<Correction
     if (Object.keys(changes).length === 0) throw new DomainError('no_change');
     c.check?.({ ...now, ...values } as Record<CorrectableName, string | null>);
     await writeChanges(tx, c.documentId, changes);
+    // The type and classification choose the retention rule: the rule and due date follow in this transaction,
+    // and the objects are locked again (by the lock extension) where the lock rose.
+    if (changes.docType || changes.classification) {
+      await recomputeDocuments(tx, [c.documentId]);
+      await requestRelockIfNeeded(tx, c.by, [c.documentId]);
+    }
     const ref = await tx.query<{ register: string; registry_year: number; registry_seq: number }>(
       'SELECT register, registry_year, registry_seq FROM documents WHERE id = $1',
       [c.documentId],

@@ -28,6 +28,7 @@ import { replayHeld, replayHoldLifted } from '../records/holds';
 import { replayDisposalDecided, replayDisposalRequested } from '../records/disposals';
 import { replayDestroyed } from '../records/destroyed';
 import { replayTransferCreated, replayTransferred } from '../records/transfers';
+import { replayTransferReceived } from '../records/transferReceipts';
 
 /** Puts one entry's change back; answers false when it could not apply (its document is missing). */
 export type ReplayHandler = (tx: Tx, entry: LedgerEntry) => Promise<boolean>;
@@ -56,6 +57,7 @@ export const REPLAY: Record<string, ReplayHandler> = {
   'rule-created': replayRuleVersion,
   'rule-changed': replayRuleVersion,
   'file-closed': replayFileClosed,
+  'transfer-received': replayTransferReceived,
 };
 
 const PAGE = 1000;

@@ -191,9 +191,12 @@ export class MemoryObjectStore implements ObjectStore {
     return back;
   }
 
-  async list(prefix: string): Promise<string[]> {
+  async list(prefix: string, startAfter?: string, limit?: number): Promise<string[]> {
     this.usable();
-    return this.keys().filter((k) => k.startsWith(prefix));
+    const found = this.keys()
+      .filter((k) => k.startsWith(prefix) && (startAfter === undefined || k > startAfter))
+      .sort();
+    return limit === undefined ? found : found.slice(0, limit);
   }
 
   async keptVersion(key: string, expected: string): Promise<{ versionId: string; open(): Promise<Readable> } | undefined> {

@@ -108,6 +108,8 @@ interface DueView {
   id: string;
   registryNo: string;
   title: string | null;
+  /** The title is left out: the caller may not read the document. */
+  titleWithheld: boolean;
   due: string;
   lockUntil: string | null;
   rule: { code: string; version: number; action: string };
@@ -136,7 +138,7 @@ export async function due(config: Config, argv: string[]): Promise<number> {
   }
   for (const d of items) {
     process.stdout.write(
-      `${d.registryNo}\t${d.due.slice(0, 10)}\t${d.rule.code} v${d.rule.version}\t${d.rule.action}\t${d.title ?? ''}\n`,
+      `${d.registryNo}\t${d.due.slice(0, 10)}\t${d.rule.code} v${d.rule.version}\t${d.rule.action}\t${d.titleWithheld ? '(محجوب / withheld)' : (d.title ?? '')}\n`,
     );
   }
   if (items.length === 0) process.stdout.write('لا وثائق حلّ أجلها / nothing due\n');

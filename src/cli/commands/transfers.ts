@@ -11,6 +11,11 @@
  * A file that is not what the archive recorded aborts the export: the partial
  * folder is removed and the transfer stays open (never complete). A crash
  * leaves the hidden partial folder and an open transfer, run the export again.
+ *
+ * `diwan transfers receipt ID --ref R --date YYYY-MM-DD --tagmanifest SHA256`: the receiving
+ * archive's receipt of the bag (an administrator), with the SHA-256 of its
+ * tagmanifest-sha256.txt as the recipient computed it; only then does the
+ * transfer count for a disposal.
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -186,7 +191,39 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   } else {
     process.stdout.write(
       `${finished.dir}\n  ${t.documents.length} وثيقة / documents, ${finished.files} ملف / files, Payload-Oxum ${finished.payloadOxum}\n` +
-        `  تحقق / check: cd ${finished.dir} && sha256sum -c manifest-sha256.txt\n`,
+        `  تحقق / check: cd ${finished.dir} && sha256sum -c manifest-sha256.txt\n` +
+        `  tagmanifest SHA-256: ${finished.tagmanifestSha256}\n` +
+        `  بعد استلام الجهة للحزمة / once the recipient acknowledges it: diwan transfers receipt ${t.id} --ref REF --date YYYY-MM-DD --tagmanifest SHA256\n`,
+    );
+  }
+  return 0;
+}
+
+/** `diwan transfers receipt ID --ref R --date YYYY-MM-DD --tagmanifest SHA256 [--json]` */
+export async function transfers(config: Config, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'], options: ['ref', 'date', 'tagmanifest'] });
+  const [action, id, ...extra] = args.positionals;
+  const ref = args.options.get('ref');
+  const date = args.options.get('date');
+  const tagmanifest = args.options.get('tagmanifest');
+  if (action !== 'receipt' || !id || extra.length > 0 || !ref || !date || !tagmanifest) {
+    throw new UsageError('transfers needs: receipt ID --ref REF --date YYYY-MM-DD --tagmanifest SHA256');
+  }
+  const t = await createClient(config).post<TransferJson & { receivedAt: string; receiptRef: string; receiptDate: string }>(
+    `/transfers/${encodeURIComponent(id)}/receipt`,
+    { ref, date, tagmanifestSha256: tagmanifest },
+  );
+  if (args.flags.has('json')) {
+    printJson({
+      transferId: t.id,
+      state: t.state,
+      receivedAt: t.receivedAt,
+      receiptRef: t.receiptRef,
+      receiptDate: t.receiptDate,
+    });
+  } else {
+    process.stdout.write(
+      `${t.id}  سُجّل إيصال الاستلام / receipt recorded: ${t.receiptRef} (${t.receiptDate}), ${t.documents.length} وثيقة / documents\n`,
     );
   }
   return 0;

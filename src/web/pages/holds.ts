@@ -62,6 +62,11 @@ const w = wordsOf({
   'not-transferred': ['لم تُحوَّل بعد', 'not transferred yet'],
   unreachable: ['تعذّر الوصول إلى المخزن', 'a bucket was unreachable'],
   'destroyed-by-another': ['أُتلفت بطلب آخر', 'destroyed by another request'],
+  'not-due': ['لم تعد مستحقة الإتلاف بحسب قاعدتها الحالية', 'no longer due under its current rule'],
+  open: ['عرض الطلب ووثائقه', 'Open the request and its documents'],
+  more: ['الوثائق التالية', 'Next documents'],
+  withheld: ['(العنوان فوق درجة اطلاعك)', '(title above your clearance)'],
+  back: ['كل طلبات الإتلاف', 'All disposal requests'],
   noDisposals: ['لا طلبات إتلاف.', 'No disposal requests.'],
   items: ['الوثائق المطلوبة', 'Documents'],
   card: ['الحجز والإتلاف', 'Holds and disposal'],
@@ -139,21 +144,24 @@ function decideForms(ctx: PageCtx, p: Disposal): string {
   return '';
 }
 
-function itemRows(ctx: PageCtx, items: DisposalItem[]): string {
+/** An item as the page shows it: its title only when the viewer may read the document. */
+export type ShownItem = Omit<DisposalItem, 'access'>;
+
+function itemRows(ctx: PageCtx, items: ShownItem[]): string {
   const { lang } = ctx;
   return items
     .map(
-      (i) => `<tr data-state="${esc(i.state)}"><td><bdi dir="ltr">${esc(i.registryNo)}</bdi></td><td>${esc(i.title ?? '')}</td>
+      (i) => `<tr data-state="${esc(i.state)}"><td><bdi dir="ltr">${esc(i.registryNo)}</bdi></td><td>${
+        i.title === null ? `<span class="muted">${w(lang, 'withheld')}</span>` : esc(i.title)
+      }</td>
       <td>${word(ctx, i.state)}${i.blockedReason ? ` — ${word(ctx, i.blockedReason)}` : ''}</td>
       <td><bdi>${esc(date(lang, i.retentionDue, false, ctx.timeZone))}</bdi> ${esc(i.ruleCode ?? '')}</td></tr>`,
     )
     .join('');
 }
 
-export function disposalsPage(
-  ctx: PageCtx,
-  d: { disposals: Array<Disposal & { items: DisposalItem[] }>; error: string | null },
-): string {
+/** The list: each request with its counts (its documents are on its own page, a page at a time). */
+export function disposalsPage(ctx: PageCtx, d: { disposals: Disposal[]; error: string | null }): string {
   const { lang } = ctx;
   const ask = ctx.can.records
     ? `<section class="card" id="request-disposal"><h2>${w(lang, 'request')}</h2>
@@ -168,15 +176,8 @@ export function disposalsPage(
     ? d.disposals
         .map(
           (p) => `<article class="card disposal" data-id="${esc(p.id)}" data-state="${esc(p.state)}">
-  <h3>${esc(p.title)} — ${word(ctx, p.state)}</h3>
-  <p class="muted"><bdi>${esc(p.requestedBy)}</bdi> · <bdi>${esc(date(lang, p.requestedAt, true, ctx.timeZone))}</bdi>${
-    p.decisionNo
-      ? ` · ${w(lang, 'decision')} <bdi>${esc(p.decisionNo)}</bdi> (<bdi>${esc(p.decisionDate ?? '')}</bdi>, ${esc(p.approvingBody ?? '')})`
-      : ''
-  }${p.note ? ` · ${esc(p.note)}` : ''}</p>
-  <p>${w(lang, 'destroyed')}: ${num(lang, p.counts.destroyed)} · ${w(lang, 'blocked')}: ${num(lang, p.counts.blocked)} · ${w(lang, 'pending')}: ${num(lang, p.counts.pending)}</p>
-  <details><summary>${w(lang, 'items')} (${num(lang, p.counts.items)})</summary>
-  <table class="list"><tbody>${itemRows(ctx, p.items)}</tbody></table></details>
+  ${disposalHeader(ctx, p)}
+  <p><a href="/records/disposals/${esc(p.id)}" class="open-disposal">${w(lang, 'open')} (${num(lang, p.counts.items)})</a></p>
   ${decideForms(ctx, p)}
 </article>`,
         )
@@ -185,6 +186,36 @@ export function disposalsPage(
   const body = `<h1>${w(lang, 'disposals')}</h1><p class="muted">${w(lang, 'disposalsHelp')}</p>
 ${errorNotice(ctx, d.error)}${ask}<section id="disposals">${list}</section>`;
   return layout(ctx, 'records', w(lang, 'disposals'), body);
+}
+
+function disposalHeader(ctx: PageCtx, p: Disposal): string {
+  const { lang } = ctx;
+  return `<h3>${esc(p.title)} — ${word(ctx, p.state)}</h3>
+  <p class="muted"><bdi>${esc(p.requestedBy)}</bdi> · <bdi>${esc(date(lang, p.requestedAt, true, ctx.timeZone))}</bdi>${
+    p.decisionNo
+      ? ` · ${w(lang, 'decision')} <bdi>${esc(p.decisionNo)}</bdi> (<bdi>${esc(p.decisionDate ?? '')}</bdi>, ${esc(p.approvingBody ?? '')})`
+      : ''
+  }${p.note ? ` · ${esc(p.note)}` : ''}</p>
+  <p class="counts">${w(lang, 'items')}: ${num(lang, p.counts.items)} · ${w(lang, 'destroyed')}: ${num(lang, p.counts.destroyed)} · ${w(lang, 'blocked')}: ${num(lang, p.counts.blocked)} · ${w(lang, 'pending')}: ${num(lang, p.counts.pending)}</p>`;
+}
+
+/** One request's own page: its decision forms and its documents, a page at a time (`next`: the link to the next page). */
+export function disposalPage(
+  ctx: PageCtx,
+  d: { disposal: Disposal; items: ShownItem[]; next: string | null; error: string | null },
+): string {
+  const { lang } = ctx;
+  const p = d.disposal;
+  const more = d.next ? `<p><a href="${esc(d.next)}" id="more-items" rel="next">${w(lang, 'more')}</a></p>` : '';
+  const body = `<p><a href="/records/disposals">${w(lang, 'back')}</a></p>
+<h1>${w(lang, 'disposals')}</h1>${errorNotice(ctx, d.error)}
+<article class="card disposal" id="disposal" data-id="${esc(p.id)}" data-state="${esc(p.state)}">
+  ${disposalHeader(ctx, p)}
+  ${decideForms(ctx, p)}
+</article>
+<section class="card" id="disposal-items"><h2>${w(lang, 'items')}</h2>
+  <table class="list"><tbody>${itemRows(ctx, d.items)}</tbody></table>${more}</section>`;
+  return layout(ctx, 'records', `${w(lang, 'disposals')} — ${p.title}`, body);
 }
 
 /** The document page's card: shown only for a document held, in a disposal, or destroyed. */
@@ -212,7 +243,7 @@ export function holdsCard(
   }
   for (const p of d.disposals) {
     parts.push(
-      `<p>${w(lang, 'disposals')}: <a href="/records/disposals#${esc(p.id)}">${esc(p.title)}</a> — ${word(ctx, p.state)} — ${word(ctx, p.itemState)}${
+      `<p>${w(lang, 'disposals')}: <a href="/records/disposals/${esc(p.id)}">${esc(p.title)}</a> — ${word(ctx, p.state)} — ${word(ctx, p.itemState)}${
         p.blockedReason ? ` (${word(ctx, p.blockedReason)})` : ''
       }</p>`,
     );

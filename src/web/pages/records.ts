@@ -73,6 +73,15 @@ export const RECORDS_WORDS = wordsOf({
     'The rule was made shorter after the document was locked; a lock is never shortened, so the document waits for it before any disposal.',
   ],
   error: ['لم يُحفظ:', 'Not saved:'],
+  withheld: ['(محجوب: ليس لك الاطلاع على هذه الوثيقة)', '(withheld: you may not read this document)'],
+  dueFailed: [
+    'تعذّرت قراءة قائمة الوثائق التي حلّ أجلها؛ لا يعني هذا أنه لا شيء مستحق. أعد المحاولة أو راجع مسؤول النظام.',
+    'The list of documents due could not be read; this does not mean nothing is due. Try again or ask the administrator.',
+  ],
+  badCursor: [
+    'رابط الصفحة التالية غير صالح؛ ابدأ من الصفحة الأولى.',
+    'The next-page link is not valid; start from the first page.',
+  ],
 });
 const w = RECORDS_WORDS;
 
@@ -177,11 +186,16 @@ export function rulesPage(ctx: PageCtx, d: RulesPageData): string {
   return layout(ctx, 'records', w(lang, 'rules'), body);
 }
 
+/** A due document as the page shows it: the title withheld from whoever may not read the document. */
+export type DueRow = Omit<DueDocument, 'access'> & { titleWithheld: boolean };
+
 export interface DuePageData {
   before: string;
   action: string | undefined;
-  items: DueDocument[];
+  items: DueRow[];
   next: string | null;
+  /** The list could not be read: the page says so instead of showing it empty. */
+  failed?: 'bad-cursor' | 'unavailable';
 }
 
 export function duePage(ctx: PageCtx, d: DuePageData): string {
@@ -199,14 +213,16 @@ export function duePage(ctx: PageCtx, d: DuePageData): string {
   const rows = d.items
     .map(
       (x) => `<tr data-id="${esc(x.id)}"><td><a href="/documents/${esc(x.id)}"><bdi>${esc(x.registryNo)}</bdi></a></td>
-        <td>${esc(x.title ?? '')}</td><td>${date(lang, x.due, true, ctx.timeZone)}</td><td>${date(lang, x.lockUntil, true, ctx.timeZone)}</td>
+        <td>${x.titleWithheld ? `<span class="muted withheld">${w(lang, 'withheld')}</span>` : esc(x.title ?? '')}</td><td>${date(lang, x.due, true, ctx.timeZone)}</td><td>${date(lang, x.lockUntil, true, ctx.timeZone)}</td>
         <td>${ruleName(lang, x.rule)} <bdi dir="ltr">${esc(x.rule.code)} v${x.rule.version}</bdi></td><td>${actionWord(lang, x.rule.action)}</td></tr>`,
     )
     .join('');
   const heads = ['number', 'title', 'dueDate', 'lockUntil', 'rule', 'action'] as const;
-  const table = d.items.length
-    ? `<table id="due-list"><thead><tr>${heads.map((h) => `<th>${w(lang, h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`
-    : `<p class="muted" id="due-empty">${w(lang, 'noneDue')}</p>`;
+  const table = d.failed
+    ? `<p class="verdict bad" role="alert" id="due-failed">${w(lang, d.failed === 'bad-cursor' ? 'badCursor' : 'dueFailed')}</p>`
+    : d.items.length
+      ? `<table id="due-list"><thead><tr>${heads.map((h) => `<th>${w(lang, h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`
+      : `<p class="muted" id="due-empty">${w(lang, 'noneDue')}</p>`;
   const more = d.next
     ? `<p><a href="/records/due${queryString({ before: d.before, action: d.action, cursor: d.next })}">${w(lang, 'more')}</a></p>`
     : '';

@@ -3,6 +3,8 @@
  * newest first (recipient, documents, state, bag), and a form that starts one
  * from registry numbers or from what is due for transfer by a date. The bag
  * itself is written by the command line; the page gives the exact command.
+ * An administrator records here the receiving archive's receipt of a complete
+ * transfer's bag; until then its documents do not count as transferred.
  */
 import type { TransferRecord } from '../../../storage/records/transfers';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
@@ -13,8 +15,8 @@ import { layout, type PageCtx } from '../layout';
 const w = wordsOf({
   title: ['التحويل إلى أرشيف آخر', 'Transfers to another archive'],
   help: [
-    'يُسجَّل التحويل هنا، وتكتب أداة سطر الأوامر الحزمة (BagIt) وتتحقق من بصمة كل ملف، ثم يكتمل التحويل ويُقيَّد في السجل لكل وثيقة.',
-    'A transfer is recorded here; the command line writes the bag (BagIt), checking every file’s fingerprint, then completes the transfer and records it in the ledger for each document.',
+    'يُسجَّل التحويل هنا، وتكتب أداة سطر الأوامر الحزمة (BagIt) وتتحقق من بصمة كل ملف، ثم يكتمل التحويل ويُقيَّد في السجل لكل وثيقة. ولا تُعدّ الوثائق محوَّلة إلا بعد أن يسجّل مسؤول إيصال استلام الجهة المستلمة.',
+    'A transfer is recorded here; the command line writes the bag (BagIt), checking every file’s fingerprint, then completes the transfer and records it in the ledger for each document. Its documents count as transferred only once an administrator records the recipient’s receipt.',
   ],
   start: ['بدء تحويل', 'Start a transfer'],
   recipient: ['الجهة المستلمة', 'Recipient'],
@@ -32,7 +34,21 @@ const w = wordsOf({
   bag: ['الحزمة', 'Bag'],
   by: ['بواسطة', 'By'],
   open: ['مفتوح (لم تُكتب الحزمة)', 'open (no bag yet)'],
-  complete: ['مكتمل', 'complete'],
+  complete: ['اكتملت الحزمة، بانتظار إيصال الاستلام', 'bag written, awaiting the receipt'],
+  received: ['استلمته الجهة', 'received'],
+  receipt: ['إيصال الاستلام', 'Receipt'],
+  recordReceipt: ['تسجيل إيصال الاستلام', 'Record the receipt'],
+  receiptRef: ['رقم الإيصال لدى الجهة المستلمة', 'The recipient’s receipt reference'],
+  receiptDate: ['تاريخ الإيصال', 'Receipt date'],
+  receiptSha: [
+    'بصمة SHA-256 لملف tagmanifest-sha256.txt كما حسبتها الجهة المستلمة',
+    'SHA-256 of tagmanifest-sha256.txt as the recipient computed it',
+  ],
+  receiptSave: ['تسجيل', 'Record'],
+  receivedNow: [
+    'سُجّل إيصال الاستلام؛ تُعدّ وثائق هذا التحويل الآن محوَّلة.',
+    'The receipt is recorded; the documents of this transfer now count as transferred.',
+  ],
 });
 
 export interface TransfersPageData {
@@ -41,6 +57,8 @@ export interface TransfersPageData {
   created: string | null;
   /** A refused form's error code. */
   error: string | null;
+  /** The transfer whose receipt was just recorded, if any. */
+  received?: string | null;
 }
 
 const csrfField = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
@@ -64,6 +82,7 @@ function notices(ctx: PageCtx, d: TransfersPageData): string {
   <pre dir="ltr"><code>sha256sum -c manifest-sha256.txt</code></pre>
 </div>`);
   }
+  if (d.received) out.push(`<p class="verdict good" id="transfer-received">${w(lang, 'receivedNow')}</p>`);
   return out.join('\n');
 }
 
@@ -82,15 +101,34 @@ function startForm(ctx: PageCtx): string {
 </section>`;
 }
 
+/** A complete transfer's receipt: as recorded, or (for an administrator) the form that records it. */
+function receiptCell(ctx: PageCtx, t: TransferRecord): string {
+  const { lang } = ctx;
+  if (t.receivedAt) {
+    return `<bdi>${esc(t.receiptRef ?? '')}</bdi> · <bdi dir="ltr">${esc(t.receiptDate ?? '')}</bdi> · <bdi>${esc(t.receivedBy ?? '')}</bdi>`;
+  }
+  if (t.state !== 'complete' || !ctx.can.hold) return '—';
+  return `<details class="receipt-form"><summary>${w(lang, 'recordReceipt')}</summary>
+        <form method="post" action="/records/transfers/${esc(t.id)}/receipt">
+          ${csrfField(ctx)}
+          <label>${w(lang, 'receiptRef')} <input name="ref" required maxlength="200"></label>
+          <label>${w(lang, 'receiptDate')} <input type="date" name="date" required dir="ltr"></label>
+          <label>${w(lang, 'receiptSha')} <input name="tagmanifestSha256" required pattern="[0-9a-fA-F]{64}" dir="ltr" size="66"></label>
+          <button type="submit">${w(lang, 'receiptSave')}</button>
+        </form>
+      </details>`;
+}
+
 function row(ctx: PageCtx, t: TransferRecord): string {
   const { lang } = ctx;
-  return `<tr data-id="${esc(t.id)}" data-state="${esc(t.state)}">
+  return `<tr data-id="${esc(t.id)}" data-state="${esc(t.state)}" data-received="${t.receivedAt ? 'yes' : 'no'}">
       <td><bdi>${esc(date(lang, t.createdAt, true, ctx.timeZone))}</bdi></td>
       <td>${esc(t.recipient)}</td>
       <td>${num(lang, t.documentCount)}</td>
-      <td>${w(lang, t.state)}</td>
+      <td>${w(lang, t.receivedAt ? 'received' : t.state)}</td>
       <td dir="ltr">${t.bagName ? esc(t.bagName) : `<code>${esc(command(t.id))}</code>`}</td>
       <td><bdi>${esc(t.createdBy)}</bdi></td>
+      <td>${receiptCell(ctx, t)}</td>
     </tr>`;
 }
 
@@ -100,7 +138,7 @@ export function transfersPage(ctx: PageCtx, d: TransfersPageData): string {
     d.items.length === 0
       ? `<p class="muted">${w(lang, 'none')}</p>`
       : `<table class="list" id="transfers-table">
-    <thead><tr><th>${w(lang, 'when')}</th><th>${w(lang, 'recipient')}</th><th>${w(lang, 'documents')}</th><th>${w(lang, 'state')}</th><th>${w(lang, 'bag')}</th><th>${w(lang, 'by')}</th></tr></thead>
+    <thead><tr><th>${w(lang, 'when')}</th><th>${w(lang, 'recipient')}</th><th>${w(lang, 'documents')}</th><th>${w(lang, 'state')}</th><th>${w(lang, 'bag')}</th><th>${w(lang, 'by')}</th><th>${w(lang, 'receipt')}</th></tr></thead>
     <tbody>${d.items.map((t) => row(ctx, t)).join('')}</tbody>
   </table>`;
   const body = `<h1>${w(lang, 'title')}</h1>

@@ -1,19 +1,23 @@
 /**
- * The viewer's legal holds and disposals: /records/holds (list, place, lift), /records/disposals (list,
- * request by registry numbers or by a due date, decide, carry out, each document's outcome) and the
- * document page's card. A form is checked for its CSRF token and the person's permission, does what the
+ * The viewer's legal holds and disposals: /records/holds (list, place, lift), /records/disposals (the
+ * requests with their counts; request by registry numbers or by a due date), /records/disposals/:id (one
+ * request: decide, carry out, each document's outcome a page at a time, titles only of documents the
+ * viewer may read) and the document page's card. A form is checked for its CSRF token and the person's permission, does what the
  * API does (the same use-case functions), and goes back to its page, with the refusal's code if refused.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { destroyedEntry } from '../../../storage/records/destroyed';
-import { createDisposalsRepo } from '../../../storage/records/disposals';
+import { createDisposalsRepo, ITEMS_PAGE } from '../../../storage/records/disposals';
 import { createHoldsRepo, holdSyncPending } from '../../../storage/records/holds';
-import { isDomainError } from '../../../kernel/errors';
+import { DomainError, isDomainError } from '../../../kernel/errors';
+import { parseRegistryNo } from '../../../kernel/registry';
+import { isUuid } from '../../../kernel/text';
 import { callerOf, identify, type Caller, type Permission } from '../../auth';
 import { decideDisposal, requestDisposal } from '../../http/disposals';
 import { executeDisposal } from '../../records/dispose';
 import { liftHold, placeHold } from '../../records/holds';
-import { disposalsPage, holdsCard, holdsPage } from '../pages/holds';
+import { shownTo } from '../../records/visibility';
+import { disposalPage, disposalsPage, holdsCard, holdsPage } from '../pages/holds';
 import type { DocumentSection } from './documentSections';
 import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
 
@@ -52,6 +56,10 @@ async function formAction(
     res.redirect(303, `${back}?recordsError=${encodeURIComponent(e.code)}`);
   }
 }
+
+/** Back to the request's own page after deciding or carrying it out. */
+const disposalBack = (req: Request) =>
+  isUuid(String(req.params.id)) ? `/records/disposals/${String(req.params.id)}` : '/records/disposals';
 
 const errorOf = (req: Request) => (typeof req.query.recordsError === 'string' ? req.query.recordsError : null);
 
@@ -103,9 +111,30 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
   router.get('/records/disposals', async (req, res) => {
     const caller = callerOf(res.locals);
     if (!(await allowed(deps, req, res, caller.role === 'admin' ? 'hold' : 'records'))) return;
-    const repo = createDisposalsRepo(deps.db);
-    const disposals = await Promise.all((await repo.list(100)).map(async (p) => ({ ...p, items: await repo.items(p.id) })));
+    const disposals = await createDisposalsRepo(deps.db).list(100);
     res.type('html').send(disposalsPage(pageCtx(deps, req, res, caller), { disposals, error: errorOf(req) }));
+  });
+
+  router.get('/records/disposals/:id', async (req, res) => {
+    const caller = callerOf(res.locals);
+    if (!(await allowed(deps, req, res, caller.role === 'admin' ? 'hold' : 'records'))) return;
+    const repo = createDisposalsRepo(deps.db);
+    const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
+    if (!disposal) throw new DomainError('not_found');
+    const after = typeof req.query.after === 'string' ? parseRegistryNo(req.query.after) : undefined;
+    const items = await repo.itemsPage(disposal.id, after, ITEMS_PAGE + 1);
+    const next =
+      items.length > ITEMS_PAGE
+        ? `/records/disposals/${disposal.id}?after=${encodeURIComponent(items[ITEMS_PAGE - 1]!.registryNo)}`
+        : null;
+    res.type('html').send(
+      disposalPage(pageCtx(deps, req, res, caller), {
+        disposal,
+        items: shownTo(caller, items.slice(0, ITEMS_PAGE)),
+        next,
+        error: errorOf(req),
+      }),
+    );
   });
 
   router.post('/records/disposals', holdFormBody, (req, res) =>
@@ -121,7 +150,7 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
   );
 
   router.post('/records/disposals/:id/decide', holdFormBody, (req, res) =>
-    formAction(deps, req, res, 'hold', '/records/disposals', (caller) => {
+    formAction(deps, req, res, 'hold', disposalBack(req), (caller) => {
       const form = req.body as Record<string, unknown>;
       const approve = form.approve === 'true';
       const body = approve
@@ -132,7 +161,7 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
   );
 
   router.post('/records/disposals/:id/execute', holdFormBody, (req, res) =>
-    formAction(deps, req, res, 'records', '/records/disposals', (caller) =>
+    formAction(deps, req, res, 'records', disposalBack(req), (caller) =>
       executeDisposal(deps, String(req.params.id), caller.name),
     ),
   );

@@ -1,6 +1,7 @@
 /**
  * The records pages' routes: the hub (/records), the retention schedule (/records/rules, its forms), the due
- * list (/records/due), the document page's retention card and its "close the file" button. Reading needs
+ * list (/records/due: titles only of documents the visitor may read; an error, never an empty list, when it
+ * cannot be read), the document page's retention card and its "close the file" button. Reading needs
  * 'records' or 'audit'; changing the schedule 'records'; closing a file 'register' or 'records'. The
  * changes go through the same functions as the API.
  */
@@ -11,7 +12,8 @@ import { listRegisters } from '../../../storage/repos/registers';
 import { ACTIONS, changeRule, createRule, listRules, type RuleFields } from '../../../storage/records/rules';
 import { closeFile, documentRetention, dueDocuments } from '../../../storage/records/retention';
 import { can, callerOf, identify, logDenied, type Caller } from '../../auth';
-import { afterRuleChange, relockIfNeeded } from '../../http/retention';
+import { afterRuleChange, dueView } from '../../http/retention';
+import { requestRelockIfNeeded } from '../../../storage/records/lockExtension';
 import { visibleDocument } from '../../http/corrections';
 import type { DocumentSection } from './documentSections';
 import { duePage, recordsHubPage, retentionCard, rulesPage } from '../pages/records';
@@ -126,13 +128,20 @@ export function recordsViewerRouter(deps: ViewerDeps): Router {
     const asked = typeof req.query.before === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.query.before) ? req.query.before : today;
     const action = ACTIONS.find((a) => a === req.query.action);
     const cursor = typeof req.query.cursor === 'string' ? req.query.cursor.slice(0, 200) : undefined;
-    const page = await dueDocuments(deps.db, {
-      before: new Date(`${asked}T23:59:59.999Z`),
-      action,
-      after: cursor,
-      limit: 200,
-    }).catch(() => ({ items: [], next: null }));
-    res.type('html').send(duePage(pageCtx(deps, req, res, callerOf(res.locals)), { before: asked, action, ...page }));
+    const caller = callerOf(res.locals);
+    const ctx = pageCtx(deps, req, res, caller);
+    try {
+      const page = await dueDocuments(deps.db, { before: new Date(`${asked}T23:59:59.999Z`), action, after: cursor, limit: 200 });
+      const items = page.items.map((d) => dueView(caller, d));
+      res.type('html').send(duePage(ctx, { before: asked, action, items, next: page.next }));
+    } catch (e) {
+      // Never an empty list for a list that could not be read: "nothing is due" would be taken at its word.
+      const badCursor = isDomainError(e) && e.code === 'bad_request';
+      res
+        .status(badCursor ? 400 : 503)
+        .type('html')
+        .send(duePage(ctx, { before: asked, action, items: [], next: null, failed: badCursor ? 'bad-cursor' : 'unavailable' }));
+    }
   });
 
   router.post(
@@ -144,7 +153,7 @@ export function recordsViewerRouter(deps: ViewerDeps): Router {
       return formAction(req, res, back, 'retention', async (caller) => {
         const doc = await visibleDocument(deps, String(req.params.id), caller);
         await closeFile(deps.db, doc.id, caller.name);
-        await relockIfNeeded(deps.db, caller.name);
+        await requestRelockIfNeeded(deps.db, caller.name, [doc.id]);
       });
     },
   );

@@ -1,0 +1,74 @@
+/**
+ * The object store's encryption glue: what a put sends for a key (its bytes encrypted under the current
+ * key, or as they are for keys kept in the clear and stores without a key ring), and how the bytes a GET
+ * answers are opened again. An object written encrypted says so in its metadata (`encrypted`: the key
+ * id), so bytes that lack the envelope's header under such metadata are refused as damaged or replaced,
+ * never passed on as plaintext.
+ */
+import { pipeline, type Readable } from 'node:stream';
+import { isClearKey } from '../layout';
+import { decryptStream, encryptBuffer, encryptedSize, encryptStream } from './envelope';
+import type { KeyRing } from './keyRing';
+import { hashBoth, keyIdOfHead } from './objectBytes';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** The metadata entry (x-amz-meta-encrypted) naming the key an object was written encrypted under. */
+export const ENCRYPTED_META = 'encrypted';
+
+/** The response headers of a GET (minio's stream is the HTTP response). */
+export function headersOf(raw: Readable): Headers | undefined {
+  return (raw as { headers?: Headers }).headers;
+}
+
+/**
+ * Whether a whole object's GET says it was written encrypted: the metadata flag, or a stored size unlike
+ * the plaintext size kept beside it (the envelope always adds bytes; objects in the clear keep both equal).
+ */
+export function writtenEncrypted(headers: Headers | undefined): boolean {
+  const one = (k: string) => {
+    const v = headers?.[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  if (one(`x-amz-meta-${ENCRYPTED_META}`)) return true;
+  const plain = one('x-amz-meta-plainsize');
+  const stored = one('content-length');
+  return plain !== undefined && stored !== undefined && Number(plain) !== Number(stored);
+}
+
+export interface ObjectCipher {
+  /** The body to put for `key`, its stored size, and the metadata saying how it was written. */
+  seal(
+    key: string,
+    plain: Readable | Buffer,
+    size: number,
+  ): { body: Readable | Buffer; size: number; meta: Record<string, string> };
+  /** A whole object's GET, decrypted on the way (failing loudly when it does not authenticate). */
+  open(key: string, raw: Readable): Readable;
+  /** The plaintext's and the stored bytes' hashes from one GET (see hashBoth). */
+  hash(key: string, raw: Readable, again: () => Promise<Readable>): ReturnType<typeof hashBoth>;
+  /** The key id an object's first bytes name, or null when it is stored in the clear. */
+  keyIdOf(head: Readable): Promise<string | null>;
+}
+
+/** `label`: how an object is named in errors; without `keys`, nothing is encrypted and encrypted objects cannot be read. */
+export function objectCipher(label: (key: string) => string, keys?: KeyRing): ObjectCipher {
+  const lookup = keys ?? { get: () => undefined };
+  return {
+    seal(key, plain, size) {
+      const master = isClearKey(key) ? undefined : keys?.current();
+      // The plaintext's size stays in the metadata (stat), beside its fingerprint.
+      const meta: Record<string, string> = { plainsize: String(size) };
+      if (!master) return { body: plain, size, meta };
+      meta[ENCRYPTED_META] = master.id;
+      const body = Buffer.isBuffer(plain)
+        ? encryptBuffer(plain, master)
+        : pipeline(plain, encryptStream(master), () => undefined);
+      return { body, size: encryptedSize(size, master.id), meta };
+    },
+    open: (key, raw) =>
+      pipeline(raw, decryptStream(lookup, label(key), keys?.file, writtenEncrypted(headersOf(raw))), () => undefined),
+    hash: (key, raw, again) => hashBoth(raw, lookup, label(key), keys?.file, again, writtenEncrypted(headersOf(raw))),
+    keyIdOf: keyIdOfHead,
+  };
+}
