@@ -71,6 +71,52 @@ export function encryptedSize(plainSize: number, keyId: string): number {
   return headerSize(keyId) + plainSize + chunks * TAG;
 }
 
+/** Bytes waiting to be sealed or opened, kept as they came: a whole chunk is cut out without copying when it can be. */
+class ByteQueue {
+  private pieces: Buffer[] = [];
+  length = 0;
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.pieces.push(b);
+    this.length += b.length;
+  }
+
+  /** The first `n` bytes (n <= length), taken off the queue. */
+  take(n: number): Buffer {
+    const first = this.pieces[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.pieces.shift();
+      else this.pieces[0] = first.subarray(n);
+    } else {
+      const parts: Buffer[] = [];
+      let need = n;
+      while (need > 0) {
+        const p = this.pieces[0]!;
+        if (p.length <= need) {
+          parts.push(p);
+          this.pieces.shift();
+          need -= p.length;
+        } else {
+          parts.push(p.subarray(0, need));
+          this.pieces[0] = p.subarray(need);
+          need = 0;
+        }
+      }
+      out = Buffer.concat(parts, n);
+    }
+    this.length -= n;
+    return out;
+  }
+
+  /** Everything left, taken off the queue. */
+  rest(): Buffer {
+    return this.length === 0 ? Buffer.alloc(0) : this.take(this.length);
+  }
+}
+
 function chunkNonce(prefix: Buffer, n: number, last: boolean): Buffer {
   const nonce = Buffer.alloc(12);
   prefix.copy(nonce, 0);
@@ -80,7 +126,7 @@ function chunkNonce(prefix: Buffer, n: number, last: boolean): Buffer {
 }
 
 /** A new object's header and the sealing of its chunks, in order. */
-function sealer(master: MasterKey): { header: Buffer; seal(plain: Buffer, last: boolean): Buffer } {
+function sealer(master: MasterKey): { header: Buffer; seal(plain: Buffer, last: boolean): Buffer[] } {
   const id = idBytes(master.id);
   const dataKey = crypto.randomBytes(32);
   const wrapNonce = crypto.randomBytes(12);
@@ -96,7 +142,9 @@ function sealer(master: MasterKey): { header: Buffer; seal(plain: Buffer, last: 
     seal(plain, last) {
       const c = crypto.createCipheriv('aes-256-gcm', dataKey, chunkNonce(prefix, n++, last));
       c.setAAD(header);
-      return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+      const body = c.update(plain);
+      c.final(); // GCM gives nothing more at the end: the tag follows
+      return [body, c.getAuthTag()];
     },
   };
 }
@@ -105,7 +153,7 @@ function sealer(master: MasterKey): { header: Buffer; seal(plain: Buffer, last: 
 export function encryptStream(master: MasterKey): Transform {
   const { header, seal } = sealer(master);
   const size = 2 ** CHUNK_LOG2;
-  let pending: Buffer = Buffer.alloc(0);
+  const pending = new ByteQueue();
   let started = false;
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
@@ -113,19 +161,15 @@ export function encryptStream(master: MasterKey): Transform {
         started = true;
         this.push(header);
       }
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      pending.push(chunk);
       // A full chunk is sealed only when more follows: the last chunk is always sealed as the last.
-      let at = 0;
-      while (pending.length - at > size) {
-        this.push(seal(pending.subarray(at, at + size), false));
-        at += size;
-      }
-      pending = pending.subarray(at);
+      while (pending.length > size) for (const b of seal(pending.take(size), false)) this.push(b);
       done();
     },
     flush(done: TransformCallback) {
       if (!started) this.push(header);
-      done(null, seal(pending, true));
+      for (const b of seal(pending.rest(), true)) this.push(b);
+      done();
     },
   });
 }
@@ -137,10 +181,10 @@ export function encryptBuffer(plain: Buffer, master: MasterKey): Buffer {
   const out = [header];
   let at = 0;
   while (plain.length - at > size) {
-    out.push(seal(plain.subarray(at, at + size), false));
+    out.push(...seal(plain.subarray(at, at + size), false));
     at += size;
   }
-  out.push(seal(plain.subarray(at), true));
+  out.push(...seal(plain.subarray(at), true));
   return Buffer.concat(out);
 }
 
@@ -184,7 +228,8 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string, wri
     d.setAAD(header);
     d.setAuthTag(sealed.subarray(sealed.length - TAG));
     try {
-      const out = Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG)), d.final()]);
+      const out = d.update(sealed.subarray(0, sealed.length - TAG));
+      d.final(); // throws unless the chunk authenticates: nothing of it is passed on before
       n++;
       return out;
     } catch {
@@ -219,10 +264,16 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string, wri
     pending = pending.subarray(total);
     return true;
   };
+  const body = new ByteQueue();
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       try {
         if (mode === 'plain') return done(null, chunk);
+        if (mode === 'body') {
+          body.push(chunk);
+          while (body.length > size + TAG) this.push(open(body.take(size + TAG), false));
+          return done();
+        }
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         if (mode === 'head') {
           const m = Math.min(pending.length, MAGIC.length);
@@ -236,12 +287,9 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string, wri
           if (!readHeader()) return done();
           mode = 'body';
         }
-        let at = 0;
-        while (pending.length - at > size + TAG) {
-          this.push(open(pending.subarray(at, at + size + TAG), false));
-          at += size + TAG;
-        }
-        pending = pending.subarray(at);
+        body.push(pending);
+        pending = Buffer.alloc(0);
+        while (body.length > size + TAG) this.push(open(body.take(size + TAG), false));
         done();
       } catch (e) {
         done(e as Error);
@@ -256,7 +304,7 @@ export function decryptStream(keys: KeyLookup, label: string, file?: string, wri
           if (pending.length < MAGIC.length) throw fail(NOT_SEALED);
           throw fail('the encrypted object is cut short in its header');
         }
-        done(null, open(pending, true));
+        done(null, open(body.rest(), true));
       } catch (e) {
         done(e as Error);
       }
