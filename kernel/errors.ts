@@ -118,6 +118,10 @@ export const ERROR_MESSAGES = {
     'تاريخ الإيصال غير صالح: بصيغة YYYY-MM-DD، لا قبل اكتمال التحويل ولا بعد اليوم.',
     'The receipt date is not valid: YYYY-MM-DD, not before the transfer was completed nor after today.',
   ],
+  destroyed_duplicate: [
+    'هذا الملف هو أصل وثيقة أُتلفت إتلافًا قانونيًا؛ لا يُسجَّل من جديد.',
+    'This file is the original of a document that was lawfully destroyed; it is not registered again.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -259,6 +259,15 @@ test('a destroyed letter: no version left in either bucket but its tombstone, wh
   expect(page).toContain('أُتلفت');
   expect(page).toContain('lawfully destroyed');
   expect(page).toContain('٢٠٢٦/٤٥');
+
+  // The same bytes sent again are refused by name, not taken as a duplicate of an archived letter.
+  const again = await renderArabicScan(['دعوة إلى اجتماع تنسيقي', 'يوم الخميس القادم'], { seed: 42 });
+  expect(sha256(again)).toBe(a.sha256.original);
+  const before = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents');
+  const res = await server!.upload(again, 'letter-42.jpg', { title: 'دعوة اجتماع' });
+  expect(res.status).toBe(409);
+  expect(await res.json()).toMatchObject({ error: 'destroyed_duplicate', details: { registryNo: a.registryNo } });
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents')).rows[0]!.n).toBe(before.rows[0]!.n);
 });
 
 test("the auditor's export accounts for the destroyed numbers, and verify says destroyed", async () => {

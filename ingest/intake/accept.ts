@@ -138,6 +138,10 @@ export async function acceptDocument(
       registerOptions(deps),
     );
     const doc = reg.doc;
+    if (reg.kind === 'duplicate' && doc.status === 'destroyed') {
+      fs.rmSync(pending, { force: true });
+      throw destroyedDuplicate(doc);
+    }
     if (reg.kind === 'duplicate') {
       // A duplicate whose first upload never reached storage is finished with these identical bytes.
       if (doc.stages[STORED]) fs.rmSync(pending, { force: true });
@@ -196,6 +200,7 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
     throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
   }
   const { reg, stagedKeys } = sealed;
+  if (reg.kind === 'duplicate' && reg.doc.status === 'destroyed') throw destroyedDuplicate(reg.doc);
   if (reg.kind === 'duplicate') return reg;
   try {
     await storeParts(reg.doc, reg.parts, fromStaging(stagedKeys, deps), deps);
@@ -206,6 +211,15 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
   }
   await enqueue(reg.doc.id, deps);
   return { kind: 'accepted', doc: reg.doc };
+}
+
+/** The same bytes as a lawfully destroyed document's original: refused by name, never counted as archived. */
+function destroyedDuplicate(doc: DocumentRecord): DomainError {
+  return new DomainError('destroyed_duplicate', {
+    ar: `(${doc.registryNo})`,
+    en: `(${doc.registryNo})`,
+    details: { registryNo: doc.registryNo },
+  });
 }
 
 /**

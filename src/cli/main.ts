@@ -59,7 +59,7 @@ const USAGE = `diwan — الديوان الإلكتروني / electronic regist
   diwan fixity [--document ID] [--no-wait] [--quiet] [--json]
                                        re-hash every stored object on both copies now, repair what it can (a job on the
                                        server, followed with a progress bar; scheduled runs check a share each day)
-  diwan users add USERNAME --role clerk|official|auditor|admin [--clearance C] [--departments A,B] [--name N] [--json]
+  diwan users add USERNAME --role clerk|official|auditor|archivist|admin [--clearance C] [--departments A,B] [--name N] [--json]
   diwan users list [--json] | disable USERNAME | enable USERNAME
                                        people of the viewer (a new user's password is printed once)
   diwan tokens create --user USERNAME --name NAME [--role R] [--json] | list [--json] | revoke ID

@@ -60,6 +60,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   transfer_received: 409,
   receipt_mismatch: 409,
   bad_receipt_date: 400,
+  destroyed_duplicate: 409,
 };
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */

@@ -7,7 +7,7 @@ import type { Db, Queryable } from '../db';
 import { INCOMING, parseRegistryNo, registerOf, registryNo, type RegistryRef } from '../../kernel/registry';
 import { isUuid } from '../../kernel/text';
 
-export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed';
+export type DocumentStatus = 'queued' | 'processing' | 'archived' | 'failed' | 'destroyed';
 
 export interface DocumentMeta {
   title: string | null;
