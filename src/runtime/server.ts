@@ -101,10 +101,26 @@ export async function startServer(
     },
     app,
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(core.config.port, core.config.host, () => resolve());
-  });
+  const stopRest = async () => {
+    await sweeper.stop();
+    await fixity.stop();
+    await checkpoints.stop();
+    await lockExtension.stop();
+    await holdSync.stop();
+    await jobs.stop();
+    await core.stop();
+    await workers?.stop();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(core.config.port, core.config.host, () => resolve());
+    });
+  } catch (e) {
+    // A port already taken (another archive running): nothing of this one is left running.
+    await stopRest();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const shownHost = core.config.host === '0.0.0.0' ? '127.0.0.1' : core.config.host;
   return {
@@ -117,14 +133,7 @@ export async function startServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await sweeper.stop();
-      await fixity.stop();
-      await checkpoints.stop();
-      await lockExtension.stop();
-      await holdSync.stop();
-      await jobs.stop();
-      await core.stop();
-      await workers?.stop();
+      await stopRest();
     },
   };
 }
