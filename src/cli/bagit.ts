@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { escapeHtml } from '../../kernel/text';
 
 export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
 
@@ -63,9 +64,6 @@ export function manifestTxt(entries: ReadonlyArray<{ path: string; sha256: strin
     .join('');
 }
 
-const xml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-
 /** Simple Dublin Core (the OAI-DC container) of one document; absent values are left out. */
 export function dublinCoreXml(dc: {
   title: string | null;
@@ -79,7 +77,7 @@ export function dublinCoreXml(dc: {
   subject?: string | null;
   language?: string;
 }): string {
-  const el = (name: string, v: string | null | undefined) => (v ? `  <dc:${name}>${xml(v)}</dc:${name}>\n` : '');
+  const el = (name: string, v: string | null | undefined) => (v ? `  <dc:${name}>${escapeHtml(v)}</dc:${name}>\n` : '');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">\n' +

@@ -52,12 +52,12 @@ export interface TransferDocument {
 const asciiName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
 /** The document's folder in the bag: data/<register>/<year>/<seq>/. */
-export function bagDir(c: { register: string; year: number; seq: number }): string {
+function bagDir(c: { register: string; year: number; seq: number }): string {
   return `data/${asciiName(c.register)}/${c.year}/${String(c.seq).padStart(6, '0')}/`;
 }
 
 /** A document's part of the transfer, its text's fingerprint computed now. */
-export async function transferDocument(q: Queryable, transferId: string, c: TransferContent): Promise<TransferDocument> {
+async function transferDocument(q: Queryable, transferId: string, c: TransferContent): Promise<TransferDocument> {
   const d = c.doc;
   const dir = bagDir({ register: registerOf(d), year: d.year, seq: d.seq });
   const api = `/api/v1/documents/${d.id}`;

@@ -113,6 +113,23 @@ function refusal(caller: Caller, c: TransferContent): DomainError | undefined {
   return undefined;
 }
 
+/** Transfer `id`, or not_found. */
+async function loadTransfer(db: Db, id: string) {
+  const t = isUuid(id) ? await getTransfer(db, id) : undefined;
+  if (!t) throw new DomainError('not_found');
+  return t;
+}
+
+/** A transfer is shown, completed and received only by whoever may read every one of its documents. */
+function mustRead(caller: Caller, c: TransferContent): void {
+  if (!canSee(caller, c.doc)) {
+    throw new DomainError('forbidden', {
+      ar: '(في هذا التحويل وثيقة فوق درجة اطلاعك)',
+      en: '(a document of this transfer is above your clearance or outside your departments)',
+    });
+  }
+}
+
 /** The ids named in the request (a document id or a registry number each); an unknown one is refused. */
 async function namedIds(db: Db, given: string[]): Promise<string[]> {
   const ids: string[] = [];
@@ -226,17 +243,9 @@ export async function startTransfer(deps: TransfersDeps, caller: Caller, input: 
  * document of the transfer records it. Used by the API and the viewer's form.
  */
 export async function receiveTransfer(deps: TransfersDeps, caller: Caller, id: string, input: unknown): Promise<void> {
-  const t = isUuid(id) ? await getTransfer(deps.db, id) : undefined;
-  if (!t) throw new DomainError('not_found');
+  const t = await loadTransfer(deps.db, id);
   const body = parseOr400(receiptSchema, input);
-  for (const c of await transferContents(deps.db, await transferDocumentIds(deps.db, t.id))) {
-    if (!canSee(caller, c.doc)) {
-      throw new DomainError('forbidden', {
-        ar: '(في هذا التحويل وثيقة فوق درجة اطلاعك)',
-        en: '(a document of this transfer is above your clearance or outside your departments)',
-      });
-    }
-  }
+  for (const c of await transferContents(deps.db, await transferDocumentIds(deps.db, t.id))) mustRead(caller, c);
   const done = await recordReceipt(deps.db, { id: t.id, ...body, by: caller.name });
   if (!done) throw new DomainError('not_found');
 }
@@ -244,22 +253,9 @@ export async function receiveTransfer(deps: TransfersDeps, caller: Caller, id: s
 export function transfersRouter(deps: TransfersDeps): Router {
   const router = Router();
 
-  const loadTransfer = async (id: string) => {
-    const t = isUuid(id) ? await getTransfer(deps.db, id) : undefined;
-    if (!t) throw new DomainError('not_found');
-    return t;
-  };
-  /** A transfer is shown, and completed, only to whoever may read every one of its documents. */
-  const readable = (res: Response) => (c: TransferContent) => {
-    if (!canSee(callerOf(res.locals), c.doc)) {
-      throw new DomainError('forbidden', {
-        ar: '(في هذا التحويل وثيقة فوق درجة اطلاعك)',
-        en: '(a document of this transfer is above your clearance or outside your departments)',
-      });
-    }
-  };
+  const readable = (res: Response) => (c: TransferContent) => mustRead(callerOf(res.locals), c);
   const answer = async (res: Response, status: number, id: string) => {
-    const t = await loadTransfer(id);
+    const t = await loadTransfer(deps.db, id);
     const view = await transferView(deps.db, t, await transferDocumentIds(deps.db, id), readable(res));
     res.status(status).json({
       ...view,
@@ -284,7 +280,7 @@ export function transfersRouter(deps: TransfersDeps): Router {
   });
 
   router.get('/transfers/:id/documents/:doc/text.txt', async (req, res) => {
-    const t = await loadTransfer(String(req.params.id));
+    const t = await loadTransfer(deps.db, String(req.params.id));
     const doc = String(req.params.doc);
     const ids = await transferDocumentIds(deps.db, t.id);
     if (!ids.includes(doc)) throw new DomainError('not_found');
@@ -297,7 +293,7 @@ export function transfersRouter(deps: TransfersDeps): Router {
   });
 
   router.post('/transfers/:id/complete', async (req, res) => {
-    const t = await loadTransfer(String(req.params.id));
+    const t = await loadTransfer(deps.db, String(req.params.id));
     const body = parseOr400(completeSchema, req.body);
     const view = await transferView(deps.db, t, await transferDocumentIds(deps.db, t.id), readable(res));
     const done = await completeTransfer(deps.db, {

@@ -30,7 +30,7 @@ export interface TransferContent {
  * The current text as one plain-text file: each page's text ending with a
  * newline, pages separated by a form feed (U+000C), as pdftotext does.
  */
-export function plainTextOf(pages: readonly string[]): string {
+function plainTextOf(pages: readonly string[]): string {
   return pages.map((t) => `${t.replace(/\s+$/u, '')}\n`).join('\f');
 }
 
