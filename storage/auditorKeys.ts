@@ -22,7 +22,7 @@ export interface AuditorKeys {
 export class AuditorKeysError extends Error {}
 
 /** Read the bucket's objects, their versions, retention and legal hold; list it; nothing that writes. */
-export function readOnlyPolicy(bucket: string): string {
+function readOnlyPolicy(bucket: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [

@@ -61,7 +61,7 @@ function idBytes(keyId: string): Buffer {
   return b;
 }
 
-export function headerSize(keyId: string): number {
+function headerSize(keyId: string): number {
   return 11 + idBytes(keyId).length + WRAP + NONCE_PREFIX;
 }
 

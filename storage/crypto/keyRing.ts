@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KeyLookup, MasterKey } from './envelope';
 
-export const KEY_FILE_FORMAT = 'diwan-keys/1';
+const KEY_FILE_FORMAT = 'diwan-keys/1';
 
 export interface KeyEntry {
   id: string;

@@ -14,10 +14,10 @@ import { hashBoth, keyIdOfHead } from './objectBytes';
 type Headers = Record<string, string | string[] | undefined>;
 
 /** The metadata entry (x-amz-meta-encrypted) naming the key an object was written encrypted under. */
-export const ENCRYPTED_META = 'encrypted';
+const ENCRYPTED_META = 'encrypted';
 
 /** The response headers of a GET (minio's stream is the HTTP response). */
-export function headersOf(raw: Readable): Headers | undefined {
+function headersOf(raw: Readable): Headers | undefined {
   return (raw as { headers?: Headers }).headers;
 }
 
@@ -25,7 +25,7 @@ export function headersOf(raw: Readable): Headers | undefined {
  * Whether a whole object's GET says it was written encrypted: the metadata flag, or a stored size unlike
  * the plaintext size kept beside it (the envelope always adds bytes; objects in the clear keep both equal).
  */
-export function writtenEncrypted(headers: Headers | undefined): boolean {
+function writtenEncrypted(headers: Headers | undefined): boolean {
   const one = (k: string) => {
     const v = headers?.[k];
     return Array.isArray(v) ? v[0] : v;

@@ -20,7 +20,7 @@ import { readState, writeState } from '../state';
 const STATE_KEY = 'audit-trail';
 /** Advisory lock held (in the checkpoint's transaction) while a checkpoint's audit files are made. */
 export const AUDIT_LOCK = 0x61756474; // "audt"
-export const AUDIT_PREFIX = 'audit/';
+const AUDIT_PREFIX = 'audit/';
 
 /** What the signed body says of the audit files (part of a checkpoint body from this version on). */
 export interface AuditFields {
@@ -54,7 +54,7 @@ const REPLICAS_PER_CHECKPOINT = 10_000;
  * transaction, so after an upgrade the backlog is spread over the next checkpoints, each cursor stopping
  * before what was not read.
  */
-export const BUCKET_READS_PER_CHECKPOINT = 300;
+const BUCKET_READS_PER_CHECKPOINT = 300;
 
 const START: Cursor = { n: 0, bodySha256: '', replicaSeq: 0, disposedSeq: 0, ledgerKey: '', checkpointKey: '' };
 
