@@ -200,22 +200,6 @@ export async function recordRemoved(db: Queryable, disposalId: string, documentI
   );
 }
 
-/** What a document's disposal removed, in the order it went (the tombstone's list of files). */
-export async function disposedFiles(db: Queryable, documentId: string): Promise<RemovedFile[]> {
-  const res = await db.query<{ target: string; key: string; sha256: string; stored_sha256: string | null; size: string | null }>(
-    `SELECT o.target, o.key, o.sha256, o.stored_sha256, a.size FROM disposed_objects o
-     LEFT JOIN artefacts a ON a.document_id = o.document_id AND a.key = o.key WHERE o.document_id = $1 ORDER BY o.seq`,
-    [documentId],
-  );
-  return res.rows.map((r) => ({
-    target: r.target,
-    key: r.key,
-    sha256: r.sha256,
-    storedSha256: r.stored_sha256,
-    size: r.size === null ? null : Number(r.size),
-  }));
-}
-
 /**
  * Before a document's files go: its leaf in the checkpoints' range is made now, from its archive PDF's
  * fingerprint while the database still has it (the range is built lazily, at the next checkpoint).

@@ -12,13 +12,14 @@ import { createHoldsRepo, holdSyncPending } from '../../../storage/records/holds
 import { DomainError, isDomainError } from '../../../kernel/errors';
 import { parseRegistryNo } from '../../../kernel/registry';
 import { isUuid } from '../../../kernel/text';
-import { callerOf, identify, type Caller, type Permission } from '../../auth';
+import { callerOf, type Caller, type Permission } from '../../auth';
 import { decideDisposal, requestDisposal } from '../../http/disposals';
 import { executeDisposal } from '../../records/dispose';
 import { liftHold, placeHold } from '../../records/holds';
 import { shownTo } from '../../records/visibility';
 import { disposalPage, disposalsPage, holdsCard, holdsPage } from '../pages/holds';
 import type { DocumentSection } from './documentSections';
+import { signedIn } from './records';
 import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
 
 /** The forms: up to a thousand registry numbers. */
@@ -67,22 +68,11 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
   const router = express.Router();
 
   // Signed in to see or use any of these pages; then each checks its permission.
-  router.use(['/records/holds', '/records/disposals'], (req, res, next) => {
-    identify(deps.adminToken, deps.users, req)
-      .then((caller) => {
-        if (!caller) {
-          res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-          return;
-        }
-        res.locals.caller = caller;
-        next();
-      })
-      .catch(next);
-  });
+  router.use(['/records/holds', '/records/disposals'], signedIn(deps));
 
   router.get('/records/holds', async (req, res) => {
     const caller = callerOf(res.locals);
-    if (!(await allowed(deps, req, res, caller.role === 'admin' ? 'hold' : 'records'))) return;
+    if (!(await allowed(deps, req, res, 'records'))) return;
     const holds = await createHoldsRepo(deps.db).list();
     res
       .type('html')
@@ -110,14 +100,14 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
 
   router.get('/records/disposals', async (req, res) => {
     const caller = callerOf(res.locals);
-    if (!(await allowed(deps, req, res, caller.role === 'admin' ? 'hold' : 'records'))) return;
+    if (!(await allowed(deps, req, res, 'records'))) return;
     const disposals = await createDisposalsRepo(deps.db).list(100);
     res.type('html').send(disposalsPage(pageCtx(deps, req, res, caller), { disposals, error: errorOf(req) }));
   });
 
   router.get('/records/disposals/:id', async (req, res) => {
     const caller = callerOf(res.locals);
-    if (!(await allowed(deps, req, res, caller.role === 'admin' ? 'hold' : 'records'))) return;
+    if (!(await allowed(deps, req, res, 'records'))) return;
     const repo = createDisposalsRepo(deps.db);
     const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
     if (!disposal) throw new DomainError('not_found');

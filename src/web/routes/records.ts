@@ -22,8 +22,11 @@ import { checkCsrf, formBody, pageCtx, type ViewerDeps } from './shared';
 
 const canRead = (c: Caller) => can(c, 'records') || can(c, 'audit');
 
-/** Sends a visitor who is not signed in to the sign-in page; refuses (logged) one whose role lacks `ok`. */
-function signedIn(deps: ViewerDeps, ok: (c: Caller) => boolean, need: string) {
+/**
+ * Sends a visitor who is not signed in to the sign-in page; refuses (logged) one whose role lacks `ok`
+ * (without `ok`: any signed-in person goes on, each route checking its own permission).
+ */
+export function signedIn(deps: ViewerDeps, ok: (c: Caller) => boolean = () => true, need = '') {
   return (req: Request, res: Response, next: NextFunction) => {
     identify(deps.adminToken, deps.users, req)
       .then(async (caller) => {
