@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ArchiveSettings, IntakeLimits, OcrSettings } from '../ingest/stages/stage';
 import type { S3Target } from '../storage/objectStore';
 import { parsePeriod, periodMs } from '../kernel/period';
+import { identityConfig, identityEnvSchema, type IdentityConfig } from './configIdentity';
 
 export type { S3Target };
 
@@ -206,7 +207,7 @@ const envSchema = z.object({
     .trim()
     .refine((v) => parsePeriod(v) !== undefined, 'a number and a unit: 30d, 12h, 2m')
     .default('30d'),
-});
+}).extend(identityEnvSchema.shape);
 
 export interface Config {
   dataDir: string;
@@ -251,6 +252,8 @@ export interface Config {
   encryption: { on: boolean; keyFile: string };
   /** The lock extension job: how near a lock's end it is extended, and hours between runs. */
   records: { lockExtendBeforeMs: number; lockExtendHours: number; dueLockStepMs: number };
+  /** Sign-in through the ministry's directory, and the local accounts' second factor (src/configIdentity.ts). */
+  identity: IdentityConfig;
 }
 
 export class ConfigError extends Error {}
@@ -390,5 +393,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockExtendHours: e.DIWAN_LOCK_EXTEND_HOURS,
       dueLockStepMs: periodMs(parsePeriod(e.DIWAN_DUE_LOCK_STEP)!),
     },
+    identity: identityConfig(e, (message) => {
+      throw new ConfigError(message);
+    }),
   };
 }

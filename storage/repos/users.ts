@@ -21,7 +21,11 @@ export interface User {
   departments: string[] | null;
   disabled: boolean;
   createdAt: string;
+  /** A local account (a password kept here) or one of the ministry's directory (LDAP, OpenID Connect). */
+  source: UserSource;
 }
+
+export type UserSource = 'local' | 'ldap' | 'oidc';
 
 export interface ApiToken {
   id: string;
@@ -72,9 +76,10 @@ interface UserRow {
   role: Role;
   clearance: string;
   departments: string[] | null;
-  password_hash: string;
+  password_hash: string | null;
   disabled_at: Date | null;
   created_at: Date;
+  source: UserSource;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -86,6 +91,7 @@ const toUser = (r: UserRow): User => ({
   departments: r.departments,
   disabled: r.disabled_at !== null,
   createdAt: r.created_at.toISOString(),
+  source: r.source,
 });
 
 export class UsernameTaken extends Error {}
@@ -151,7 +157,8 @@ export function createUsersRepo(db: Db) {
 
     /** The user when the password is theirs and they are not disabled; a hash is computed either way. */
     async authenticate(username: string, password: string): Promise<User | undefined> {
-      const r = (await db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username])).rows[0];
+      // Only a local account has a password here; a directory account's is the directory's to check.
+      const r = (await db.query<UserRow>(`SELECT * FROM users WHERE username = $1 AND source = 'local'`, [username])).rows[0];
       const ok = await checkPassword(password, r?.password_hash ?? DUMMY_HASH);
       return r && ok && !r.disabled_at ? toUser(r) : undefined;
     },

@@ -10,7 +10,7 @@ import { loginPage } from '../pages/login';
 import { checkCsrf, pageCtx, type ViewerDeps } from './shared';
 
 /** Only a path on this site may be a sign-in's destination. */
-function safeNext(next: unknown): string {
+export function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/search';
 }
 
@@ -48,7 +48,15 @@ export async function signIn(deps: ViewerDeps, req: Request, res: Response): Pro
     res.redirect(303, `/login?failed=1&next=${encodeURIComponent(next)}`);
     return;
   }
-  const secret = await deps.users.startSession(user.id, SESSION_ABSOLUTE_MS);
+  await beginSession(deps, req, res, user.id, next);
+}
+
+/**
+ * Starts a viewer session for a person whose sign-in is complete (a password and, where required, a second
+ * factor; or the ministry's directory): the session cookie, its CSRF token, and on to `next` (a safe path).
+ */
+export async function beginSession(deps: ViewerDeps, req: Request, res: Response, userId: string, next: string): Promise<void> {
+  const secret = await deps.users.startSession(userId, SESSION_ABSOLUTE_MS);
   const secure = req.secure;
   res.cookie(cookieName(req, SESSION_COOKIE), secret, {
     httpOnly: true,
@@ -59,7 +67,7 @@ export async function signIn(deps: ViewerDeps, req: Request, res: Response): Pro
   });
   // The session's own CSRF token, readable by the viewer's script (it is also in every page).
   res.cookie(cookieName(req, CSRF_COOKIE), csrfForSession(secret), { sameSite: 'strict', secure, path: '/' });
-  res.redirect(303, next);
+  res.redirect(303, safeNext(next));
 }
 
 export async function signOut(deps: ViewerDeps, req: Request, res: Response): Promise<void> {
