@@ -1,7 +1,12 @@
 import { grantFor } from './mapping';
 
 const rules = [
-  { group: 'cn=diwan-admins,ou=groups,dc=example,dc=org', role: 'admin' as const, clearance: 'secret' as const, departments: null },
+  {
+    group: 'cn=diwan-admins,ou=groups,dc=example,dc=org',
+    role: 'admin' as const,
+    clearance: 'secret' as const,
+    departments: null,
+  },
   { group: 'registry', role: 'clerk' as const, clearance: 'internal' as const, departments: ['الموارد البشرية'] },
 ];
 

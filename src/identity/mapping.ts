@@ -9,7 +9,12 @@
 import type { GroupRule } from '../configIdentity';
 import type { DirectoryGrant } from '../../storage/repos/directoryUsers';
 
-const normalDn = (s: string) => s.trim().toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=');
+const normalDn = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/\s*,\s*/g, ',')
+    .replace(/\s*=\s*/g, '=');
 
 /** The names a group is known by: its whole name, and for a DN its first value. */
 function namesOf(group: string): string[] {

@@ -5,6 +5,7 @@
  * English on a switch; no inline script or style (the Content-Security-Policy
  * allows only this origin's files).
  */
+import { SafeHtml } from './html';
 import { escapeHtml as esc } from '../../kernel/text';
 import { t, type Lang } from './i18n';
 
@@ -79,7 +80,13 @@ function signOutForm(ctx: PageCtx): string {
 }
 
 /** A whole page: the shared frame around `body` (safe HTML), titled `title` (plain text). */
-export function layout(ctx: PageCtx, section: Section, title: string, body: string, extraHead = ''): string {
+export function layout(
+  ctx: PageCtx,
+  section: Section,
+  title: string,
+  body: string | SafeHtml,
+  extraHead: string | SafeHtml = '',
+): string {
   const { lang } = ctx;
   return `<!doctype html>
 <html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">

@@ -32,8 +32,9 @@ export class DirectoryNameTaken extends Error {}
  * (undefined is returned: no sign-in); a username held by a local account, or by another entry, is refused.
  */
 export async function upsertDirectoryUser(db: Db, who: DirectoryIdentity, grant: DirectoryGrant): Promise<User | undefined> {
-  const res = await db.query<{ id: string; disabled: boolean; mine: boolean }>(
-    `INSERT INTO users (username, display_name, role, clearance, departments, password_hash, source, external_id,
+  const res = await db
+    .query<{ id: string; disabled: boolean; mine: boolean }>(
+      `INSERT INTO users (username, display_name, role, clearance, departments, password_hash, source, external_id,
                         directory_groups, directory_seen_at)
      VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, now())
      ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE
@@ -41,11 +42,12 @@ export async function upsertDirectoryUser(db: Db, who: DirectoryIdentity, grant:
            clearance = EXCLUDED.clearance, departments = EXCLUDED.departments,
            directory_groups = EXCLUDED.directory_groups, directory_seen_at = now()
      RETURNING id, disabled_at IS NOT NULL AS disabled, true AS mine`,
-    [who.username, who.displayName, grant.role, grant.clearance, grant.departments, who.source, who.externalId, who.groups],
-  ).catch((e: unknown) => {
-    if ((e as { code?: string; constraint?: string }).code === '23505') throw new DirectoryNameTaken(who.username);
-    throw e;
-  });
+      [who.username, who.displayName, grant.role, grant.clearance, grant.departments, who.source, who.externalId, who.groups],
+    )
+    .catch((e: unknown) => {
+      if ((e as { code?: string; constraint?: string }).code === '23505') throw new DirectoryNameTaken(who.username);
+      throw e;
+    });
   const row = res.rows[0]!;
   if (row.disabled) return undefined;
   const u = await db.query<{ created_at: Date }>('SELECT created_at FROM users WHERE id = $1', [row.id]);
