@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import type { Config } from '../config';
-import { parseArgs, UsageError } from './args';
 import { ApiError, createClient } from './client';
+import { UsageError, type CommandInput } from './input';
+import { bytes, progressBar, quietOf } from './progress';
 import { chunkFiles, collectFiles, multipartBody } from './upload';
 
 interface BatchFile {
@@ -35,55 +36,7 @@ interface BatchView {
 const MAX_FILES_PER_REQUEST = 50;
 const MAX_BYTES_PER_REQUEST = 256 * 1024 * 1024;
 
-function fmtBytes(n: number): string {
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1048576).toFixed(1)} MB`;
-  return `${(n / 1073741824).toFixed(2)} GB`;
-}
-
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '--:--';
-  const m = Math.floor(s / 60);
-  return `${String(m).padStart(2, '0')}:${String(Math.round(s % 60)).padStart(2, '0')}`;
-}
-
-/** One status line on stderr, redrawn in place on a terminal, printed now and then otherwise. */
-function progressLine(enabled: boolean) {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  return {
-    draw(line: string, force = false) {
-      if (!enabled) return;
-      const now = Date.now();
-      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-      else if (force || now - last > 5000) {
-        process.stderr.write(`${line}\n`);
-        last = now;
-      }
-    },
-    end() {
-      if (enabled && tty) process.stderr.write('\n');
-    },
-  };
-}
-
-export async function ingest(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    flags: ['wait', 'json', 'pages-of-one', 'quiet'],
-    options: [
-      'batch',
-      'title',
-      'type',
-      'department',
-      'classification',
-      'date',
-      'correspondent',
-      'register',
-      'external-ref',
-      'external-date',
-      'in-reply-to',
-    ],
-  });
+export async function ingest(config: Config, args: CommandInput): Promise<number> {
   if (args.positionals.length === 0) throw new UsageError('ingest needs at least one FILE or FOLDER');
   let paths: string[];
   try {
@@ -96,7 +49,7 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
   const client = createClient(config);
   const json = args.flags.has('json');
-  const bar = progressLine(!json && !args.flags.has('quiet'));
+  const quiet = quietOf(args);
   const letter = {
     externalRef: args.options.get('external-ref'),
     externalDate: args.options.get('external-date'),
@@ -125,14 +78,11 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
   let sent = 0;
   let filesSent = 0;
   let pagesSeen = 0;
-  const drawUpload = (force = false) => {
-    const elapsed = (Date.now() - started) / 1000;
-    const rate = sent / Math.max(elapsed, 0.001);
-    bar.draw(
-      `↑ ${filesSent}/${files.length} ملفات/files · ${pagesSeen} ص/pages · ${fmtBytes(sent)}/${fmtBytes(totalBytes)} · ` +
-        `${fmtBytes(rate)}/s · ETA ${fmtTime((totalBytes - sent) / Math.max(rate, 1))}`,
-      force,
-    );
+  // The bytes sent, with the files and pages and the speed beside them.
+  const upload = progressBar('↑ الرفع / upload', { quiet, units: bytes });
+  const drawUpload = () => {
+    const rate = sent / Math.max((Date.now() - started) / 1000, 0.001);
+    upload.update(sent, totalBytes, `${filesSent}/${files.length} ملفات/files · ${pagesSeen} ص/pages · ${bytes(rate)}/s`);
   };
   const uploadErrors: Array<{ file: string; error: string }> = [];
   for (const chunk of chunkFiles(files, MAX_FILES_PER_REQUEST, MAX_BYTES_PER_REQUEST)) {
@@ -148,8 +98,9 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
       for (const f of chunk) uploadErrors.push({ file: f.path, error: msg });
     }
     filesSent += chunk.length;
-    drawUpload(true);
+    drawUpload();
   }
+  upload.end();
 
   if (args.flags.has('pages-of-one')) {
     try {
@@ -161,17 +112,17 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
 
   let view = await client.get<BatchView>(`/batches/${batch.id}`);
   if (args.flags.has('wait')) {
+    // The documents read, stamped and stored, of those accepted (not duplicates, not rejected).
+    const archiving = progressBar('⏳ الأرشفة / archiving', { quiet });
     for (;;) {
       const c = view.counts;
-      const finished = c.archived + c.failed;
-      const accepted = c.total - c.rejected - c.duplicate;
-      bar.draw(`⏳ ${finished}/${accepted} مؤرشف/archived · ${view.pages} ص/pages · ${fmtTime((Date.now() - started) / 1000)}`);
+      archiving.update(c.archived + c.failed, c.total - c.rejected - c.duplicate, `${view.pages} ص/pages`);
       if (view.done) break;
       await new Promise((r) => setTimeout(r, 1000));
       view = await client.get<BatchView>(`/batches/${batch.id}`);
     }
+    archiving.end();
   }
-  bar.end();
 
   const bad = view.files.filter((f) => f.status === 'rejected' || f.status === 'failed').length + uploadErrors.length;
   if (json) {
@@ -195,7 +146,7 @@ export async function ingest(config: Config, argv: string[]): Promise<number> {
 }
 
 /** The document's details as the options give them, by the API's field names. */
-function metaOf(options: Map<string, string>): Record<string, string | undefined> {
+function metaOf(options: ReadonlyMap<string, string>): Record<string, string | undefined> {
   return {
     title: options.get('title'),
     docType: options.get('type'),

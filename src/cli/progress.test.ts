@@ -1,10 +1,21 @@
-import { progressBar, renderProgress } from './progress';
+import { bytes, progressBar, quietOf, renderProgress } from './progress';
 
 test('a bar shows the share done, the counts and the time left', () => {
   expect(renderProgress('fixity', 250, 1000, 30_000)).toBe('fixity [########----------------------] 25% 250/1,000 ~1m30s left');
   expect(renderProgress('fixity', 1000, 1000, 30_000)).toBe('fixity [##############################] 100% 1,000/1,000');
   // Before the total is known: the count alone.
   expect(renderProgress('restore', 1200, null, 1000)).toBe('restore 1,200');
+  // Bytes read as sizes, and what else is counted after the figures.
+  expect(renderProgress('upload', 3 * 1048576, 12 * 1048576, 10_000, { units: bytes, detail: '2/8 files' })).toBe(
+    'upload [########----------------------] 25% 3.0 MB/12.0 MB ~30s left · 2/8 files',
+  );
+});
+
+test('no bar with --quiet, nor with --json (its output is for a program)', () => {
+  const input = (...flags: string[]) => ({ positionals: [], flags: new Set(flags), options: new Map<string, string>() });
+  expect(quietOf(input())).toBe(false);
+  expect(quietOf(input('quiet'))).toBe(true);
+  expect(quietOf(input('json'))).toBe(true);
 });
 
 test('on a terminal the bar is redrawn in place; elsewhere a line now and then, none for short work', () => {

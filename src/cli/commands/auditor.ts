@@ -7,11 +7,11 @@ import path from 'node:path';
 import { projectScript } from '../../../ingest/adapters/files';
 import type { ReplicationStatus } from '../../../storage/integrity/replication';
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
 import { createClient } from '../client';
+import { UsageError, type CommandInput } from '../input';
 import { jobLine, runJob } from '../jobs';
 import { json } from '../output';
-import { progressBar } from '../progress';
+import { progressBar, quietOf } from '../progress';
 import { multipartBody } from '../upload';
 import type { AuditReport } from '../../../storage/integrity/auditReport';
 import type { ChainVerification } from '../../../storage/integrity/ledger';
@@ -25,8 +25,7 @@ interface VerdictView {
   destroyedAt?: string;
 }
 
-export async function verify(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'all'], options: [] });
+export async function verify(config: Config, args: CommandInput): Promise<number> {
   const client = createClient(config);
   let ids = args.positionals;
   if (args.flags.has('all')) {
@@ -39,7 +38,16 @@ export async function verify(config: Config, argv: string[]): Promise<number> {
   }
   if (ids.length === 0) throw new UsageError('verify needs an ID or --all');
   const verdicts: VerdictView[] = [];
-  for (const id of ids) verdicts.push(await client.get<VerdictView>(`/documents/${encodeURIComponent(id)}/verify`));
+  // Every document re-hashed on both copies, one after another: a bar when there are many.
+  const bar = progressBar('التحقق / verify', { quiet: quietOf(args) || ids.length === 1 });
+  try {
+    for (const id of ids) {
+      verdicts.push(await client.get<VerdictView>(`/documents/${encodeURIComponent(id)}/verify`));
+      bar.update(verdicts.length, ids.length);
+    }
+  } finally {
+    bar.end();
+  }
   if (args.flags.has('json')) json(args.flags.has('all') ? verdicts : verdicts[0]);
   else {
     for (const v of verdicts) {
@@ -57,8 +65,7 @@ export async function verify(config: Config, argv: string[]): Promise<number> {
   return verdicts.every((v) => v.ok) ? 0 : 1;
 }
 
-export async function verifyFile(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function verifyFile(config: Config, args: CommandInput): Promise<number> {
   const file = args.positionals[0];
   if (!file) throw new UsageError('verify-file needs a PATH');
   const size = fs.statSync(file).size;
@@ -73,7 +80,6 @@ export async function verifyFile(config: Config, argv: string[]): Promise<number
   return r.matches.length > 0 ? 0 : 1;
 }
 
-/** Writes the offline audit bundle into `dir`, with the standalone verifier beside it. */
 /** One line of the streamed export (`/audit/export?format=ndjson`). */
 type ExportLine =
   | {
@@ -87,8 +93,14 @@ type ExportLine =
   | { type: 'checkpoint'; checkpoint: unknown }
   | { type: 'manifest'; manifest: { key: string; sha256: string; text: string; withheld?: boolean } };
 
-/** Writes the bundle as the export streams in: each manifest to its own file, the ledger line by line. */
-async function auditExport(config: Config, dir: string, quiet: boolean): Promise<number> {
+/**
+ * `audit export DIR`: the offline audit bundle, with the standalone verifier beside it. Written as the
+ * export streams in: each manifest to its own file, the ledger line by line.
+ */
+export async function auditExport(config: Config, args: CommandInput): Promise<number> {
+  const dir = args.positionals[0];
+  if (!dir) throw new UsageError('audit export needs a DIR');
+  const quiet = quietOf(args);
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const ledgerFile = fs.openSync(path.join(dir, 'ledger.jsonl'), 'w');
   // Of a document the caller is not cleared for, a stub stands in for the manifest: its SHA-256 as the export gave it goes in withheld.json.
@@ -161,32 +173,34 @@ async function auditExport(config: Config, dir: string, quiet: boolean): Promise
 
 /**
  * `audit proof REGISTRY_NO|ID [--out FILE]`: the proof that a document is under the latest signed
- * checkpoint, saved for `node verify.mjs proof FILE`; `audit consistency OLDER NEWER [--out FILE]`: that
- * an older checkpoint's range is a prefix of a newer one's, for the same.
+ * checkpoint, saved for `node verify.mjs proof FILE`.
  */
-async function auditProof(config: Config, sub: 'proof' | 'consistency', args: ReturnType<typeof parseArgs>): Promise<number> {
-  const client = createClient(config);
-  const [a, b] = args.positionals;
-  let proof: DocumentProof | CheckpointConsistency;
-  let summary: string;
-  if (sub === 'proof') {
-    if (!a) throw new UsageError('audit proof needs a REGISTRY_NO or ID');
-    const p = await client.get<DocumentProof>(`/documents/${encodeURIComponent(a)}/proof`);
-    proof = p;
-    summary =
-      `${p.document.registryNo}: الورقة ${p.leafIndex + 1} من ${p.checkpoint.body.mmrSize} تحت نقطة التحقق ${p.checkpoint.id}` +
-      ` / leaf ${p.leafIndex} of ${p.checkpoint.body.mmrSize} under checkpoint ${p.checkpoint.id}` +
-      ` (ledger entry ${p.checkpoint.body.ledgerSeq}, ${p.checkpoint.body.at}), root ${p.checkpoint.body.merkleRoot}, key ${p.checkpoint.body.keyId}`;
-  } else {
-    if (!a || !b) throw new UsageError('audit consistency needs OLDER and NEWER checkpoint ids');
-    const c = await client.get<CheckpointConsistency>(
-      `/audit/checkpoints/${encodeURIComponent(b)}/consistency?from=${encodeURIComponent(a)}`,
-    );
-    proof = c;
-    summary =
-      `نقطة التحقق ${c.older.id} (${c.older.body.mmrSize}) جزء أول من ${c.newer.id} (${c.newer.body.mmrSize})` +
-      ` / checkpoint ${c.older.id} (${c.older.body.mmrSize} documents) as a prefix of ${c.newer.id} (${c.newer.body.mmrSize} documents)`;
-  }
+export async function auditProof(config: Config, args: CommandInput): Promise<number> {
+  const [ref] = args.positionals;
+  if (!ref) throw new UsageError('audit proof needs a REGISTRY_NO or ID');
+  const p = await createClient(config).get<DocumentProof>(`/documents/${encodeURIComponent(ref)}/proof`);
+  const summary =
+    `${p.document.registryNo}: الورقة ${p.leafIndex + 1} من ${p.checkpoint.body.mmrSize} تحت نقطة التحقق ${p.checkpoint.id}` +
+    ` / leaf ${p.leafIndex} of ${p.checkpoint.body.mmrSize} under checkpoint ${p.checkpoint.id}` +
+    ` (ledger entry ${p.checkpoint.body.ledgerSeq}, ${p.checkpoint.body.at}), root ${p.checkpoint.body.merkleRoot}, key ${p.checkpoint.body.keyId}`;
+  return saveProof(args, p, summary);
+}
+
+/** `audit consistency OLDER NEWER [--out FILE]`: that an older checkpoint's range is a prefix of a newer one's. */
+export async function auditConsistency(config: Config, args: CommandInput): Promise<number> {
+  const [older, newer] = args.positionals;
+  if (!older || !newer) throw new UsageError('audit consistency needs OLDER and NEWER checkpoint ids');
+  const c = await createClient(config).get<CheckpointConsistency>(
+    `/audit/checkpoints/${encodeURIComponent(newer)}/consistency?from=${encodeURIComponent(older)}`,
+  );
+  const summary =
+    `نقطة التحقق ${c.older.id} (${c.older.body.mmrSize}) جزء أول من ${c.newer.id} (${c.newer.body.mmrSize})` +
+    ` / checkpoint ${c.older.id} (${c.older.body.mmrSize} documents) as a prefix of ${c.newer.id} (${c.newer.body.mmrSize} documents)`;
+  return saveProof(args, c, summary);
+}
+
+/** Writes a proof to --out (when given) and prints it (--json) or its summary. */
+function saveProof(args: CommandInput, proof: DocumentProof | CheckpointConsistency, summary: string): number {
   const out = args.options.get('out');
   if (out) fs.writeFileSync(out, JSON.stringify(proof, null, 2) + '\n');
   if (args.flags.has('json')) json(proof);
@@ -197,63 +211,53 @@ async function auditProof(config: Config, sub: 'proof' | 'consistency', args: Re
   return 0;
 }
 
-export async function audit(config: Config, argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const proofs = sub === 'proof' || sub === 'consistency';
-  const args = parseArgs(rest, {
-    flags: sub === 'verify-ledger' ? ['json', 'full', 'deep'] : sub === 'export' ? ['json', 'quiet'] : ['json'],
-    options: proofs ? ['out'] : [],
-  });
-  if (proofs) return auditProof(config, sub, args);
-  const client = createClient(config);
-  if (sub === 'checkpoint') {
-    const c = await client.post<{ body: { ledgerSeq: number; documents: number; merkleRoot: string }; objectKey: string }>(
-      '/audit/checkpoint',
-      {},
+/** `audit checkpoint`: the ledger's head signed now. */
+export async function auditCheckpoint(config: Config, args: CommandInput): Promise<number> {
+  const c = await createClient(config).post<{
+    body: { ledgerSeq: number; documents: number; merkleRoot: string };
+    objectKey: string;
+  }>('/audit/checkpoint', {});
+  if (args.flags.has('json')) json(c);
+  else
+    process.stdout.write(
+      `نقطة تحقق موقّعة / signed checkpoint: ledger entry ${c.body.ledgerSeq}, ${c.body.documents} documents, root ${c.body.merkleRoot} (${c.objectKey})\n`,
     );
-    if (args.flags.has('json')) json(c);
-    else
-      process.stdout.write(
-        `نقطة تحقق موقّعة / signed checkpoint: ledger entry ${c.body.ledgerSeq}, ${c.body.documents} documents, root ${c.body.merkleRoot} (${c.objectKey})\n`,
-      );
-    return 0;
+  return 0;
+}
+
+/** `audit report`: ledger, checkpoints, fixity, offsite coverage and documents; exit 1 when anything is wrong. */
+export async function auditReport(config: Config, args: CommandInput): Promise<number> {
+  const r = await createClient(config).get<AuditReport>('/audit/report');
+  if (args.flags.has('json')) json(r);
+  else {
+    const lines = [
+      `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
+      `صلاحيات قاعدة البيانات / database role ${r.ledger.appRole}: ${r.ledger.appRoleCanAlter ? 'CAN change or remove ledger rows (set DATABASE_OWNER_URL so the archive runs as a role that cannot)' : 'can only add to the ledger'}`,
+      ...(r.ledger.segments.exportFailure
+        ? [
+            `مقاطع السجل / ledger segments: exported up to entry ${r.ledger.segments.exportedSeq}; export FAILING since ${r.ledger.segments.exportFailure.at} (retried by itself): ${r.ledger.segments.exportFailure.error}`,
+          ]
+        : []),
+      `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
+      ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
+      `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,
+      `الوثائق / documents: ${Object.entries(r.documents)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
   }
-  if (sub === 'report') {
-    const r = await client.get<AuditReport>('/audit/report');
-    if (args.flags.has('json')) json(r);
-    else {
-      const lines = [
-        `السجل / ledger: ${r.ledger.entries} entries, ${r.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${r.ledger.brokenAt}`}; ${r.ledger.checkpoints} checkpoints${r.ledger.badCheckpoint === null ? '' : `, checkpoint ${r.ledger.badCheckpoint} FAILS`}; last ${r.ledger.lastCheckpoint?.at ?? 'never'}`,
-        `صلاحيات قاعدة البيانات / database role ${r.ledger.appRole}: ${r.ledger.appRoleCanAlter ? 'CAN change or remove ledger rows (set DATABASE_OWNER_URL so the archive runs as a role that cannot)' : 'can only add to the ledger'}`,
-        ...(r.ledger.segments.exportFailure
-          ? [
-              `مقاطع السجل / ledger segments: exported up to entry ${r.ledger.segments.exportedSeq}; export FAILING since ${r.ledger.segments.exportFailure.at} (retried by itself): ${r.ledger.segments.exportFailure.error}`,
-            ]
-          : []),
-        `الفحص الدوري / fixity: ${r.fixity.objectsChecked} objects, ${r.fixity.ok} ok, ${r.fixity.repaired} repaired, ${r.fixity.damaged.length} damaged; last ${r.fixity.lastCheckedAt ?? 'never'}`,
-        ...r.fixity.damaged.map((d) => `  ${d.registryNo}\t${d.target}\t${d.key}\t${d.state}`),
-        `النسخة الخارجية / offsite: ${r.replication.verifiedOffsite} of ${r.replication.files} files verified`,
-        `الوثائق / documents: ${Object.entries(r.documents)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
-    }
-    const sound = r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.ledger.segments.exportFailure === null;
-    return sound && r.fixity.damaged.length === 0 ? 0 : 1;
-  }
-  if (sub === 'export') {
-    const out = args.positionals[0];
-    if (!out) throw new UsageError('audit export needs a DIR');
-    return auditExport(config, out, args.flags.has('quiet'));
-  }
-  if (sub !== 'verify-ledger')
-    throw new UsageError(
-      'audit takes: verify-ledger [--deep|--full], checkpoint, report, export DIR, proof REGISTRY_NO|ID [--out FILE], consistency OLDER NEWER [--out FILE]',
-    );
+  const sound = r.ledger.brokenAt === null && r.ledger.badCheckpoint === null && r.ledger.segments.exportFailure === null;
+  return sound && r.fixity.damaged.length === 0 ? 0 : 1;
+}
+
+/** `audit verify-ledger [--deep|--full]`: the ledger's hash chain recomputed; exit 1 naming the first broken entry. */
+export async function auditVerifyLedger(config: Config, args: CommandInput): Promise<number> {
   const depth = args.flags.has('full') ? '?full=true' : args.flags.has('deep') ? '?deep=true' : '';
   // The answer of GET /audit/ledger: the chain's verification and the checkpoints'.
-  const r = await client.get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(`/audit/ledger${depth}`);
+  const r = await createClient(config).get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(
+    `/audit/ledger${depth}`,
+  );
   const ok = r.brokenAt === null && r.badCheckpoint === null;
   if (args.flags.has('json')) json(r);
   else {
@@ -302,14 +306,13 @@ interface FixityView {
 }
 
 /** `diwan fixity`: a sweep of every stored object now, as a job on the server, followed with a progress bar. */
-export async function fixity(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'no-wait', 'quiet'], options: ['document'] });
+export async function fixity(config: Config, args: CommandInput): Promise<number> {
   const document = args.options.get('document');
   const run = await runJob<FixityView>(
     createClient(config),
     document ? `/fixity?documentId=${encodeURIComponent(document)}` : '/fixity',
     {},
-    { label: 'الفحص / fixity', wait: !args.flags.has('no-wait'), quiet: args.flags.has('quiet') },
+    { label: 'الفحص / fixity', wait: !args.flags.has('no-wait'), quiet: quietOf(args) },
   );
   if ('job' in run) {
     if (args.flags.has('json')) json(run.job);
@@ -345,8 +348,7 @@ interface ReplicationView extends ReplicationStatus {
   objectLock: Record<string, { enabled: boolean; detail: string }>;
 }
 
-export async function replicate(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'status'], options: [] });
+export async function replicate(config: Config, args: CommandInput): Promise<number> {
   const client = createClient(config);
   if (!args.flags.has('status')) {
     const r = await client.post<{ requeued: number; waiting: number }>('/replication/catch-up', {});

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { adminTokenFile } from '../../auth';
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { ApiError } from '../client';
 
 /** The bytes of an API answer (a PDF, a CSV), with the server's error as an ApiError. */
@@ -37,8 +37,7 @@ function save(out: string, bytes: Buffer, what: string): void {
   process.stdout.write(`${out}: ${what} (${bytes.length} bytes)\n`);
 }
 
-export async function receipt(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: [], options: ['out'] });
+export async function receipt(config: Config, args: CommandInput): Promise<number> {
   const [id] = args.positionals;
   if (!id || args.positionals.length > 1) throw new UsageError('receipt needs one document ID');
   const pdf = await fetchBytes(config, `/documents/${encodeURIComponent(id)}/receipt.pdf`);
@@ -46,8 +45,7 @@ export async function receipt(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function book(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: [], options: ['day', 'month', 'format', 'out'] });
+export async function book(config: Config, args: CommandInput): Promise<number> {
   const [register] = args.positionals;
   if (!register || args.positionals.length > 1) throw new UsageError('book needs one REGISTER (incoming, outgoing, ...)');
   const day = args.options.get('day');

@@ -4,7 +4,7 @@
  * document's id or its registry number ("2026/000123", "outgoing/2026/1").
  */
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { createClient } from '../client';
 import { json } from '../output';
 
@@ -42,8 +42,7 @@ const shown = (v: string | null) => {
 const changeLines = (changes: Changes) =>
   Object.entries(changes).map(([field, c]) => `  ${field}: ${shown(c.before)} → ${shown(c.after)}`);
 
-export async function edit(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [...Object.keys(EDIT_OPTIONS), 'reason'] });
+export async function edit(config: Config, args: CommandInput): Promise<number> {
   const id = args.positionals[0];
   if (!id) throw new UsageError('edit needs an ID');
   const reason = args.options.get('reason');
@@ -65,8 +64,7 @@ export async function edit(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function history(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function history(config: Config, args: CommandInput): Promise<number> {
   const id = args.positionals[0];
   if (!id) throw new UsageError('history needs an ID');
   const res = await createClient(config).get<{ registryNo: string; history: HistoryRow[] }>(`${path(id)}/history`);

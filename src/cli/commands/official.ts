@@ -3,7 +3,7 @@
  * permissions): `search`, `show` and `reocr`.
  */
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { createClient } from '../client';
 import { json } from '../output';
 
@@ -69,8 +69,7 @@ function plain(html: string): string {
     .replace(/&amp;/g, '&');
 }
 
-export async function search(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'needs-review', 'overdue'], options: SEARCH_OPTIONS });
+export async function search(config: Config, args: CommandInput): Promise<number> {
   const q = args.positionals.join(' ').trim();
   const params = new URLSearchParams();
   if (q) params.set('q', q);
@@ -106,8 +105,7 @@ export async function search(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function show(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function show(config: Config, args: CommandInput): Promise<number> {
   const id = args.positionals[0];
   if (!id) throw new UsageError('show needs an ID');
   const doc = await createClient(config).get<DocView>(`/documents/${encodeURIComponent(id)}`);
@@ -140,8 +138,7 @@ interface TextVersionView {
   current: boolean;
 }
 
-export async function reocr(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'wait'], options: ['layout', 'reason'] });
+export async function reocr(config: Config, args: CommandInput): Promise<number> {
   const id = args.positionals[0];
   if (!id) throw new UsageError('reocr needs an ID');
   const client = createClient(config);

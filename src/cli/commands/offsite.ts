@@ -6,7 +6,7 @@
  */
 import { AuditorKeysError, makeAuditorKeys, type AuditorKeys } from '../../../storage/auditorKeys';
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { json } from '../output';
 
 const MAX_DAYS = 365;
@@ -14,10 +14,7 @@ const MAX_DAYS = 365;
 /** A value quoted for a POSIX shell. */
 const quoted = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
-export async function offsite(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['days'] });
-  const [sub] = args.positionals;
-  if (sub !== 'auditor-keys') throw new UsageError('diwan offsite auditor-keys [--days N] [--json]');
+export async function offsiteAuditorKeys(config: Config, args: CommandInput): Promise<number> {
   const days = Number(args.options.get('days') ?? '7');
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)
     throw new UsageError(`--days takes a whole number from 1 to ${MAX_DAYS}`);

@@ -5,6 +5,7 @@
 import { createLogger } from '../../../kernel/log';
 import { rebuildIndex } from '../../../search/reindex';
 import { restoreArchive, RestoreRefused } from '../../../storage/restore/restore';
+import type { RestoreReport } from '../../../storage/restore/report';
 import type { Config } from '../../config';
 import { runDoctor } from '../../runtime/doctor';
 import { startCore } from '../../runtime/core';
@@ -12,8 +13,9 @@ import { startFixitySchedule, startSweeper } from '../../runtime/schedules';
 import { startServer } from '../../runtime/server';
 import { startJobRunner } from '../../runtime/jobs';
 import { serveMetrics, startWorkers } from '../../runtime/workers';
-import { parseArgs, UsageError } from '../args';
-import { progressBar } from '../progress';
+import { UsageError, type CommandInput } from '../input';
+import { countManifests } from '../manifestCount';
+import { progressBar, quietOf } from '../progress';
 import { json } from '../output';
 
 function onSignals(stop: () => Promise<void>): void {
@@ -80,8 +82,7 @@ export async function worker(config: Config): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-export async function doctor(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function doctor(config: Config, args: CommandInput): Promise<number> {
   const checks = await runDoctor(config);
   if (args.flags.has('json')) json(checks);
   else {
@@ -94,23 +95,28 @@ export async function doctor(config: Config, argv: string[]): Promise<number> {
 }
 
 /** Rebuilds the archive from one bucket, in this process (no server needs to run). */
-export async function restore(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'quiet'], options: ['from'] });
+export async function restore(config: Config, args: CommandInput): Promise<number> {
   const from = args.options.get('from') ?? 'offsite';
   if (from !== 'offsite' && from !== 'primary') throw new UsageError('restore --from takes offsite or primary');
   const core = await startCore(config, createLogger(args.flags.has('json') ? 'silent' : config.log));
   try {
     const [source, other] = from === 'offsite' ? [core.offsite, core.primary] : [core.primary, core.offsite];
-    const quiet = args.flags.has('json') || args.flags.has('quiet');
+    const quiet = quietOf(args);
     const documentsBar = progressBar('الاستعادة / restore', { quiet });
-    const report = await restoreArchive({
-      db: core.db,
-      source,
-      other,
-      offsiteName: core.offsite.name,
-      onProgress: (done, total) => documentsBar.update(done, total),
-    });
-    documentsBar.end();
+    const counted = quiet ? undefined : countManifests(source);
+    let report: RestoreReport;
+    try {
+      report = await restoreArchive({
+        db: core.db,
+        source,
+        other,
+        offsiteName: core.offsite.name,
+        onProgress: (done, total) => documentsBar.update(done, total ?? counted?.total ?? null),
+      });
+    } finally {
+      await counted?.stop();
+      documentsBar.end();
+    }
     const indexBar = progressBar('الفهرسة / search index', { quiet });
     const index = await rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { onProgress: indexBar.update });
     indexBar.end();

@@ -4,10 +4,11 @@
  * `diwan records extend-locks` (the lock extension, now).
  */
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { createClient } from '../client';
 import { jobLine, runJob } from '../jobs';
 import { json } from '../output';
+import { quietOf } from '../progress';
 
 interface RuleView {
   code: string;
@@ -48,7 +49,7 @@ const ruleLine = (r: RuleView) => {
   return `${r.code}\tv${r.version}${r.retired ? ' (retired)' : ''}\t${r.nameAr}\t${match}\t${period} after ${when}\t${r.action}\tp${r.priority}`;
 };
 
-function ruleBody(options: Map<string, string>): Record<string, unknown> {
+function ruleBody(options: ReadonlyMap<string, string>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [opt, field] of Object.entries(RULE_OPTIONS)) {
     const v = options.get(opt);
@@ -62,47 +63,52 @@ function ruleBody(options: Map<string, string>): Record<string, unknown> {
   return body;
 }
 
-export async function rules(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [...Object.keys(RULE_OPTIONS), 'code', 'priority', 'reason'] });
-  const client = createClient(config);
-  const [sub = 'list', code, ...rest] = args.positionals;
-  const out = (v: unknown, line: () => string) => {
-    if (args.flags.has('json')) json(v);
-    else process.stdout.write(`${line()}\n`);
-  };
-  if (sub === 'list') {
-    const res = await client.get<{ items: RuleView[] }>('/records/rules');
-    out(res.items, () => res.items.map(ruleLine).join('\n') || 'لا قواعد حفظ / no retention rules');
-    return 0;
-  }
-  if (sub === 'show') {
-    if (!code || rest.length) throw new UsageError('rules show CODE');
-    const res = await client.get<{ rule: RuleView; versions: RuleView[] }>(`/records/rules/${encodeURIComponent(code)}`);
-    out(res, () =>
-      res.versions.map((v) => `${ruleLine(v)}\t${v.createdAt}\t${v.createdBy}${v.reason ? `\t${v.reason}` : ''}`).join('\n'),
-    );
-    return 0;
-  }
-  if (sub === 'add') {
-    const given = args.options.get('code') ?? code;
-    if (!given) throw new UsageError('rules add --code CODE --name-ar N --period 5y --trigger registered --action destroy');
-    const body: Record<string, unknown> = { ...ruleBody(args.options), code: given };
-    if (!('period' in body)) body.period = null;
-    const res = await client.post<{ rule: RuleView; recompute: unknown }>('/records/rules', body);
-    out(res, () => ruleLine(res.rule));
-    return 0;
-  }
-  if (sub === 'change' || sub === 'retire') {
-    const reason = args.options.get('reason');
-    if (!code || !reason) throw new UsageError(`rules ${sub} CODE --reason TEXT`);
-    const p = `/records/rules/${encodeURIComponent(code)}${sub === 'retire' ? '/retire' : ''}`;
-    const body = sub === 'retire' ? { reason } : { ...ruleBody(args.options), reason };
-    const res = await client.post<{ rule: RuleView; recompute: unknown }>(p, body);
-    out(res, () => ruleLine(res.rule));
-    return 0;
-  }
-  throw new UsageError(`unknown rules command: ${sub}`);
+/** Prints `v` as JSON (--json), else the line. */
+function out(args: CommandInput, v: unknown, line: () => string): number {
+  if (args.flags.has('json')) json(v);
+  else process.stdout.write(`${line()}\n`);
+  return 0;
 }
+
+export async function rulesList(config: Config, args: CommandInput): Promise<number> {
+  const res = await createClient(config).get<{ items: RuleView[] }>('/records/rules');
+  return out(args, res.items, () => res.items.map(ruleLine).join('\n') || 'لا قواعد حفظ / no retention rules');
+}
+
+export async function rulesShow(config: Config, args: CommandInput): Promise<number> {
+  const [code] = args.positionals;
+  if (!code) throw new UsageError('rules show CODE');
+  const res = await createClient(config).get<{ rule: RuleView; versions: RuleView[] }>(
+    `/records/rules/${encodeURIComponent(code)}`,
+  );
+  return out(args, res, () =>
+    res.versions.map((v) => `${ruleLine(v)}\t${v.createdAt}\t${v.createdBy}${v.reason ? `\t${v.reason}` : ''}`).join('\n'),
+  );
+}
+
+/** `rules add --code C ...` (the code may also come first, as an argument). */
+export async function rulesAdd(config: Config, args: CommandInput): Promise<number> {
+  const given = args.options.get('code') ?? args.positionals[0];
+  if (!given) throw new UsageError('rules add --code CODE --name-ar N --period 5y --trigger registered --action destroy');
+  const body: Record<string, unknown> = { ...ruleBody(args.options), code: given };
+  if (!('period' in body)) body.period = null;
+  const res = await createClient(config).post<{ rule: RuleView; recompute: unknown }>('/records/rules', body);
+  return out(args, res, () => ruleLine(res.rule));
+}
+
+/** `rules change CODE --reason R [fields]` (a new version) and `rules retire CODE --reason R`. */
+async function newVersion(config: Config, args: CommandInput, sub: 'change' | 'retire'): Promise<number> {
+  const [code] = args.positionals;
+  const reason = args.options.get('reason');
+  if (!code || !reason) throw new UsageError(`rules ${sub} CODE --reason TEXT`);
+  const p = `/records/rules/${encodeURIComponent(code)}${sub === 'retire' ? '/retire' : ''}`;
+  const body = sub === 'retire' ? { reason } : { ...ruleBody(args.options), reason };
+  const res = await createClient(config).post<{ rule: RuleView; recompute: unknown }>(p, body);
+  return out(args, res, () => ruleLine(res.rule));
+}
+
+export const rulesChange = (config: Config, args: CommandInput) => newVersion(config, args, 'change');
+export const rulesRetire = (config: Config, args: CommandInput) => newVersion(config, args, 'retire');
 
 interface DueView {
   id: string;
@@ -115,8 +121,7 @@ interface DueView {
   rule: { code: string; version: number; action: string };
 }
 
-export async function due(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['before', 'action'] });
+export async function due(config: Config, args: CommandInput): Promise<number> {
   const client = createClient(config);
   const items: DueView[] = [];
   let cursor: string | null = null;
@@ -145,8 +150,7 @@ export async function due(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function close(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function close(config: Config, args: CommandInput): Promise<number> {
   const [ref, ...rest] = args.positionals;
   if (!ref || rest.length) throw new UsageError('close NUMBER (or ID)');
   const res = await createClient(config).post<{ registryNo: string; closedAt: string; due: string | null }>(
@@ -158,15 +162,13 @@ export async function close(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function records(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'no-wait', 'quiet'], options: [] });
-  const [sub] = args.positionals;
-  if (sub !== 'extend-locks') throw new UsageError('records extend-locks [--no-wait] [--json]');
+/** `diwan records extend-locks`: the lock extension now, as a job followed with a progress bar. */
+export async function extendLocks(config: Config, args: CommandInput): Promise<number> {
   const run = await runJob<{ extended: number; relocked: number; objectsSet: number; ownFiles: number; errors: string[] }>(
     createClient(config),
     '/records/extend-locks',
     {},
-    { label: 'تمديد الأقفال / extend locks', wait: !args.flags.has('no-wait'), quiet: args.flags.has('quiet') },
+    { label: 'تمديد الأقفال / extend locks', wait: !args.flags.has('no-wait'), quiet: quietOf(args) },
   );
   if ('job' in run) {
     if (args.flags.has('json')) json(run.job);

@@ -5,7 +5,7 @@
  * administrator's `deadlines suspend` and `resume`.
  */
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { createClient } from '../client';
 import { json } from '../output';
 
@@ -35,8 +35,7 @@ function line(r: ReferralView): string {
 }
 
 /** `diwan refer ID --to DEPT [--user U] [--due YYYY-MM-DD] --instruction TEXT [--json]` */
-export async function refer(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['to', 'user', 'due', 'instruction'] });
+export async function refer(config: Config, args: CommandInput): Promise<number> {
   const [id] = args.positionals;
   const to = args.options.get('to');
   const instruction = args.options.get('instruction');
@@ -54,8 +53,7 @@ export async function refer(config: Config, argv: string[]): Promise<number> {
 }
 
 /** `diwan inbox [DEPT] [--json]`: open referrals, overdue first. */
-export async function inbox(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function inbox(config: Config, args: CommandInput): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('inbox takes at most one department');
   const dept = args.positionals[0];
   const res = await createClient(config).get<{ total: number; overdue: number; items: ReferralView[] }>(
@@ -70,8 +68,7 @@ export async function inbox(config: Config, argv: string[]): Promise<number> {
 }
 
 /** `diwan close-referral RID (--reply REGISTRY_NO | --note TEXT) [--json]` */
-export async function closeReferral(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['reply', 'note'] });
+export async function closeReferral(config: Config, args: CommandInput): Promise<number> {
   const [id] = args.positionals;
   const reply = args.options.get('reply');
   const note = args.options.get('note');
@@ -89,8 +86,7 @@ export async function closeReferral(config: Config, argv: string[]): Promise<num
 }
 
 /** `diwan overdue [--json]`: overdue referrals per department. */
-export async function overdue(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['department'] });
+export async function overdue(config: Config, args: CommandInput): Promise<number> {
   const dept = args.options.get('department');
   const res = await createClient(config).get<{
     total: number;
@@ -108,8 +104,7 @@ export async function overdue(config: Config, argv: string[]): Promise<number> {
 }
 
 /** `diwan directive ID "TEXT" [--json]` */
-export async function directive(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: [] });
+export async function directive(config: Config, args: CommandInput): Promise<number> {
   const [id, ...words] = args.positionals;
   const text = words.join(' ').trim();
   if (!id || !text) throw new UsageError('directive needs ID and TEXT');
@@ -124,15 +119,11 @@ export async function directive(config: Config, argv: string[]): Promise<number>
   return 0;
 }
 
-/** `diwan deadlines suspend --reason TEXT [--department D] | resume [--department D] [--json]` (administrators). */
-export async function deadlines(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['reason', 'department'] });
-  const [action] = args.positionals;
+/** `diwan deadlines suspend --reason TEXT [--department D]` and `resume [--department D]` (administrators). */
+async function deadlines(config: Config, args: CommandInput, action: 'suspend' | 'resume'): Promise<number> {
   const department = args.options.get('department');
   const reason = args.options.get('reason');
-  if (args.positionals.length !== 1 || (action !== 'suspend' && action !== 'resume') || (action === 'suspend' && !reason)) {
-    throw new UsageError('deadlines needs suspend --reason TEXT, or resume');
-  }
+  if (action === 'suspend' && !reason) throw new UsageError('deadlines suspend needs --reason TEXT');
   const res = await createClient(config).post<{ suspended?: number; resumed?: number }>(`/referrals/${action}`, {
     department,
     reason,
@@ -142,3 +133,6 @@ export async function deadlines(config: Config, argv: string[]): Promise<number>
     process.stdout.write(action === 'suspend' ? `${res.suspended} deadlines suspended\n` : `${res.resumed} deadlines resumed\n`);
   return 0;
 }
+
+export const deadlinesSuspend = (config: Config, args: CommandInput) => deadlines(config, args, 'suspend');
+export const deadlinesResume = (config: Config, args: CommandInput) => deadlines(config, args, 'resume');

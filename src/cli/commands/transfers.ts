@@ -21,10 +21,11 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { adminTokenFile } from '../../auth';
 import type { Config } from '../../config';
-import { parseArgs, UsageError } from '../args';
+import { UsageError, type CommandInput } from '../input';
 import { ApiError, createClient } from '../client';
 import { BagWriter, dublinCoreXml } from '../bagit';
 import { json as printJson } from '../output';
+import { bytes, progressBar, quietOf } from '../progress';
 
 interface TransferFileJson {
   role: 'original' | 'archive' | 'text';
@@ -84,13 +85,9 @@ export function bagNameOf(transferId: string, at: Date): string {
   return `diwan-transfer-${at.toISOString().slice(0, 10).replace(/-/g, '')}-${transferId.slice(0, 8)}`;
 }
 
-export async function exportCommand(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    flags: ['json'],
-    options: ['ids', 'query', 'due', 'transfer', 'recipient', 'type', 'department', 'register', 'from', 'to'],
-  });
-  const [format, dir, ...extra] = args.positionals;
-  if (format !== 'bagit' || !dir || extra.length > 0) throw new UsageError('export needs: bagit DIR (--ids|--query|--due)');
+export async function exportBagit(config: Config, args: CommandInput): Promise<number> {
+  const [dir] = args.positionals;
+  if (!dir) throw new UsageError('export needs: bagit DIR (--ids|--query|--due)');
   const ids = args.options.get('ids');
   const query = args.options.get('query');
   const due = args.options.get('due');
@@ -123,14 +120,20 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   if (t.state !== 'open') throw new Error(`transfer ${t.id} is ${t.state} already: its bag was written`);
   const name = bagNameOf(t.id, new Date());
   const bag = new BagWriter(dir, name);
+  // The bytes written into the bag, every file's size known beforehand.
+  const bar = progressBar('الحزمة / bag', { quiet: quietOf(args), units: bytes });
+  const totalBytes = t.documents.reduce((n, d) => n + d.files.reduce((m, f) => m + f.size, 0), 0);
+  let written = 0;
   let finished;
   try {
     const formats = new Map<string, string[]>();
-    for (const d of t.documents) {
+    for (const [i, d] of t.documents.entries()) {
       formats.set(d.id, []);
       for (const f of d.files) {
         await bag.addStream(f.path, await open(config, f.href), { sha256: f.sha256, size: f.size });
         formats.get(d.id)!.push(f.mime.split(';')[0]!);
+        written += f.size;
+        bar.update(written, totalBytes, `${i + 1}/${t.documents.length} وثيقة/documents`);
       }
       const files = d.files.map((f) => ({
         path: f.path.slice(d.dir.length),
@@ -172,6 +175,8 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   } catch (e) {
     bag.abort();
     throw e;
+  } finally {
+    bar.end();
   }
   const done = await client.post<TransferJson & { bagName: string; payloadOxum: string }>(`/transfers/${t.id}/complete`, {
     bagName: name,
@@ -200,13 +205,12 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
 }
 
 /** `diwan transfers receipt ID --ref R --date YYYY-MM-DD --tagmanifest SHA256 [--json]` */
-export async function transfers(config: Config, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['ref', 'date', 'tagmanifest'] });
-  const [action, id, ...extra] = args.positionals;
+export async function transfersReceipt(config: Config, args: CommandInput): Promise<number> {
+  const [id] = args.positionals;
   const ref = args.options.get('ref');
   const date = args.options.get('date');
   const tagmanifest = args.options.get('tagmanifest');
-  if (action !== 'receipt' || !id || extra.length > 0 || !ref || !date || !tagmanifest) {
+  if (!id || !ref || !date || !tagmanifest) {
     throw new UsageError('transfers needs: receipt ID --ref REF --date YYYY-MM-DD --tagmanifest SHA256');
   }
   const t = await createClient(config).post<TransferJson & { receivedAt: string; receiptRef: string; receiptDate: string }>(
