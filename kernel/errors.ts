@@ -122,6 +122,23 @@ export const ERROR_MESSAGES = {
     'هذا الملف هو أصل وثيقة أُتلفت إتلافًا قانونيًا؛ لا يُسجَّل من جديد.',
     'This file is the original of a document that was lawfully destroyed; it is not registered again.',
   ],
+  // Single sign-on through the ministry's OpenID Connect provider.
+  sso_unavailable: [
+    'تعذّر الوصول إلى بوابة الدخول الموحد الآن؛ أعد المحاولة بعد قليل، أو ادخل باسم المستخدم وكلمة المرور.',
+    'The single sign-on provider cannot be reached right now; try again shortly, or sign in with a username and password.',
+  ],
+  sso_failed: [
+    'لم يكتمل الدخول الموحد: انتهت مهلة الطلب أو لم يطابق ما بدأه هذا المتصفح؛ ابدأ الدخول من جديد.',
+    'Single sign-on did not complete: the request expired or does not match the one this browser started; start signing in again.',
+  ],
+  sso_no_group: [
+    'حسابك في بوابة الدخول الموحد ليس في أي مجموعة مخوَّلة بالدخول إلى الديوان؛ راجع مسؤول النظام.',
+    'Your single sign-on account is in no group allowed into the archive; ask your administrator.',
+  ],
+  sso_name_taken: [
+    'اسم المستخدم الذي ترسله بوابة الدخول الموحد لحساب آخر هنا؛ راجع مسؤول النظام.',
+    'The username the single sign-on provider sends belongs to another account here; ask your administrator.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

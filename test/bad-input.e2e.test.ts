@@ -24,7 +24,7 @@ interface ErrorBody {
 
 async function expectError(res: Response, status: number, code: string): Promise<ErrorBody> {
   expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/); // RFC 9457 under /api/
   const body = (await res.json()) as ErrorBody;
   expect(body.error).toBe(code);
   expect(body.message).toMatch(/[\u0600-\u06FF]/); // Arabic for the person reading it

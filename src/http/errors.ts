@@ -1,6 +1,14 @@
-/** The one place where domain errors become HTTP answers. */
+/**
+ * The one place where domain errors become HTTP answers: problem details
+ * (RFC 9457, `application/problem+json`) wherever they are asked, the API and
+ * the public pages' JSON answers (/verify, /status) alike. `type` names the
+ * code's entry in the API reference, `title` its English words, `status`,
+ * `detail` (this occurrence, in English) and `instance` (the path asked), beside
+ * the fields clients have always read: `error` (the stable code), `message`
+ * (Arabic), `messageEn` and `details`.
+ */
 import type { ErrorRequestHandler } from 'express';
-import { DomainError, isDomainError, type ErrorCode } from '../../kernel/errors';
+import { DomainError, ERROR_MESSAGES, isDomainError, type ErrorCode } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
 import { multerError } from './uploads';
 
@@ -61,13 +69,34 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   receipt_mismatch: 409,
   bad_receipt_date: 400,
   destroyed_duplicate: 409,
+  sso_unavailable: 503,
+  sso_failed: 400,
+  sso_no_group: 403,
+  sso_name_taken: 409,
 };
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+/** Where an error code is described: its entry in the API reference (a URI reference, as RFC 9457 allows). */
+const problemType = (code: ErrorCode) => `/api/docs#error-${code}`;
+
+/** A domain error as problem details (RFC 9457), with the fields clients read besides. */
+function problemOf(e: DomainError, instance: string) {
+  return {
+    type: problemType(e.code),
+    title: ERROR_MESSAGES[e.code][1],
+    status: HTTP_STATUS[e.code],
+    detail: e.messageEn,
+    instance,
+    ...e.toJSON(),
+  };
+}
 
 /** busboy's words for a multipart body that is not one (cut short, no boundary, broken part headers). */
 const MALFORMED_MULTIPART = /Unexpected end of (form|multipart)|Boundary not found|Malformed part header|Multipart: /i;
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
+  return (err: unknown, req, res, _next) => {
     let e: DomainError;
     if (isDomainError(err)) e = err;
     else if (multerError(err)) e = multerError(err)!;
@@ -86,6 +115,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    res.status(HTTP_STATUS[e.code]).json(e.toJSON());
+    res
+      .status(HTTP_STATUS[e.code])
+      .type(PROBLEM_JSON)
+      .json(problemOf(e, req.originalUrl.split('?')[0]!));
   };
 }

@@ -1,0 +1,213 @@
+/**
+ * The requests' shapes for the document. Where a route exports the schema it
+ * parses with, that schema is used as it is (schemas.ts, registryFields.ts,
+ * registers.ts, search.ts). The others are kept inside their route files; they
+ * are written again here from the same constants and limits, and the sample
+ * test (test/openapi.e2e.test.ts) checks every request it sends, which the
+ * routes accept, against them, so the two cannot drift apart unnoticed.
+ */
+import { z } from 'zod';
+import { CLASSIFICATIONS } from '../../../kernel/clearance';
+import { REGISTER_CODE } from '../../../kernel/registry';
+import { CORRECTABLE_NAMES } from '../../../storage/repos/corrections';
+import { CORRESPONDENT_KINDS } from '../../../storage/repos/correspondents';
+import { LINK_KINDS } from '../../../storage/repos/links';
+import { ACTIONS, TRIGGERS } from '../../../storage/records/rules';
+import { PAGE_LAYOUTS } from '../../../storage/repos/textVersions';
+import { ROLES } from '../../../storage/repos/users';
+import { registryFieldsSchema } from '../registryFields';
+import { batchSchema, isoDate, metaSchema, plainText } from '../schemas';
+import { MAX_TRANSFER_DOCUMENTS } from '../transfers';
+
+export { newRegisterSchema as newRegister } from '../registers';
+export { searchQuerySchema as searchQuery } from '../search';
+
+const nonEmpty = (max: number) => plainText(max).pipe(z.string().min(1));
+const reason = (min: number, max: number) => plainText(max).pipe(z.string().min(min));
+const page = (max: number) => ({
+  limit: z.coerce.number().int().min(1).max(max).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** An upload's fields: the document's details and its registry fields (multipart, as strings). */
+export const uploadFields = metaSchema.extend(registryFieldsSchema.shape);
+export const newBatch = batchSchema.extend(registryFieldsSchema.shape);
+
+export const documentList = z.object({
+  status: z.enum(['queued', 'processing', 'archived', 'failed']).optional(),
+  batchId: z.string().uuid().optional(),
+  needsReview: z.enum(['true', 'false']).optional(),
+  ...page(200),
+});
+export const reocr = z.object({
+  layout: z.enum(PAGE_LAYOUTS).default('auto'),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export const originalPart = z.object({ part: z.coerce.number().int().min(1).optional() });
+export const reindex = z.object({ clear: z.boolean().optional() });
+
+export const newUser = z.object({
+  username: z.string().regex(/^[A-Za-z0-9._@-]{2,64}$/),
+  displayName: z.string().trim().min(1).max(120).optional(),
+  role: z.enum(ROLES),
+  clearance: z.enum(CLASSIFICATIONS).default('public'),
+  departments: z.array(z.string().trim().min(1).max(200)).max(50).nullable().optional(),
+  password: z.string().min(12).max(200).optional(),
+});
+export const newToken = z.object({
+  username: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(120),
+  role: z.enum(ROLES).optional(),
+});
+
+export const refer = z.object({
+  toDepartment: nonEmpty(200),
+  toUser: plainText(100).optional(),
+  instruction: nonEmpty(2000),
+  dueDate: isoDate.optional(),
+});
+export const closeReferral = z.object({ replyRegistryNo: plainText(60).optional(), note: plainText(2000).optional() });
+export const suspend = z.object({ department: plainText(200).optional(), reason: nonEmpty(1000) });
+export const resume = z.object({ department: plainText(200).optional() });
+export const departmentQuery = z.object({ department: plainText(200).optional() });
+export const directive = z.object({ text: nonEmpty(2000) });
+
+/** A correction: the fields to change (CORRECTABLE in storage/repos/corrections.ts) and why. */
+export const correction = z.object({
+  ...Object.fromEntries(CORRECTABLE_NAMES.map((n) => [n, z.string().nullable().optional()])),
+  reason: z.string().trim().min(3).max(500),
+});
+export const pageText = z.object({ text: z.string().min(1).max(100_000), reason: z.string().trim().min(3).max(500) });
+
+const correspondentFields = {
+  nameAr: plainText(300),
+  nameEn: plainText(300).nullable(),
+  kind: z.enum(CORRESPONDENT_KINDS),
+  contact: plainText(1000).nullable(),
+};
+export const newCorrespondent = z
+  .object({ ...correspondentFields, nameAr: nonEmpty(300) })
+  .partial({ nameEn: true, kind: true, contact: true });
+export const editCorrespondent = z.object(correspondentFields).partial();
+export const correspondentList = z.object({ q: z.string().max(300).default(''), limit: page(100).limit.default(20) });
+export const letters = z.object(page(200));
+
+export const link = z.object({ to: nonEmpty(60), kind: z.enum(LINK_KINDS).default('reply') });
+export const unlink = z.object({ reason: nonEmpty(500) });
+export const bookPeriod = z.object({
+  day: isoDate.optional(),
+  month: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .optional(),
+});
+
+export const newTransfer = z
+  .object({
+    recipient: nonEmpty(300),
+    ids: z.array(z.string().trim().min(1).max(100)).min(1).max(MAX_TRANSFER_DOCUMENTS).optional(),
+    query: plainText(500).optional(),
+    filters: z
+      .object({
+        type: plainText(100).optional(),
+        department: plainText(200).optional(),
+        classification: z.enum(CLASSIFICATIONS).optional(),
+        register: z.string().regex(REGISTER_CODE).optional(),
+        year: z.coerce.number().int().min(1900).max(2999).optional(),
+        from: isoDate.optional(),
+        to: isoDate.optional(),
+      })
+      .strict()
+      .optional(),
+    due: isoDate.optional(),
+  })
+  .strict()
+  .meta({ description: 'Exactly one of ids, query (with filters) or due' });
+export const completeTransfer = z
+  .object({
+    bagName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/),
+    payloadOxum: z.string().regex(/^\d+\.\d+$/),
+    tagmanifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+export const transferReceipt = z
+  .object({
+    ref: nonEmpty(200),
+    date: isoDate,
+    tagmanifestSha256: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/),
+  })
+  .strict();
+export const transferList = z.object({
+  state: z.enum(['open', 'complete']).optional(),
+  limit: page(200).limit,
+  before: z.string().datetime().optional(),
+});
+
+export const newHold = z
+  .object({
+    caseRef: nonEmpty(200),
+    reason: reason(3, 2000),
+    documents: z.array(plainText(100)).max(10_000).optional(),
+    correspondentId: plainText(60).optional(),
+    query: plainText(500).optional(),
+    filters: z
+      .object({
+        docType: plainText(200).optional(),
+        department: plainText(200).optional(),
+        classification: plainText(40).optional(),
+        register: plainText(60).optional(),
+        correspondentId: plainText(60).optional(),
+        year: z.coerce.number().int().optional(),
+        registeredFrom: plainText(10).optional(),
+        registeredTo: plainText(10).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .meta({ description: 'Exactly one of documents (ids or registry numbers), correspondentId, or query (with filters)' });
+export const withReason = z.object({ reason: reason(3, 2000) });
+export const activeQuery = z.object({ active: z.enum(['1', 'true']).optional() });
+
+export const newDisposal = z
+  .object({
+    title: nonEmpty(500),
+    documents: z.array(plainText(100)).min(1).max(10_000).optional(),
+    dueBefore: isoDate.optional(),
+  })
+  .meta({ description: 'Exactly one of documents (ids or registry numbers) or dueBefore' });
+export const decideDisposal = z.discriminatedUnion('approve', [
+  z.object({
+    approve: z.literal(true),
+    approvingBody: nonEmpty(300),
+    decisionNo: nonEmpty(100),
+    decisionDate: isoDate,
+    note: plainText(2000).optional(),
+  }),
+  z.object({ approve: z.literal(false), note: reason(3, 2000) }),
+]);
+
+const optionalText = (max: number) => plainText(max).nullable().optional();
+const ruleFields = z.object({
+  nameAr: nonEmpty(200),
+  nameEn: optionalText(200),
+  docType: optionalText(100),
+  register: optionalText(40),
+  classification: optionalText(40),
+  priority: z.number().int().min(0).max(100000).optional(),
+  period: plainText(20).nullable().meta({ description: "30d, 18mo, 5y…; 'permanent' or null: kept for ever" }),
+  trigger: z.enum(TRIGGERS),
+  triggerDate: isoDate.nullable().optional(),
+  action: z.enum(ACTIONS),
+});
+export const newRule = ruleFields.extend({ code: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) });
+export const changeRule = ruleFields.partial().extend({ reason: reason(3, 500) });
+export const retireRule = z.object({ reason: reason(3, 500) });
+export const dueQuery = z.object({
+  before: z.union([isoDate, z.string().datetime({ offset: true })]).optional(),
+  action: z.enum(ACTIONS).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
