@@ -1,7 +1,8 @@
 /**
  * Starts the embedded services that the settings leave unconfigured, and
  * returns the settings filled in. Production points every setting at real
- * servers and nothing starts here.
+ * servers and nothing starts here. A service that is needed but whose carried
+ * server cannot run on this machine stops the start first, naming its settings.
  */
 import fs from 'node:fs';
 import type { Config } from '../../config';
@@ -11,6 +12,7 @@ import { startMeilisearch } from './meilisearch';
 import { startMinio } from './minio';
 import { startPostgres } from './postgres';
 import { loadOrCreateSecrets } from './util';
+import { assertEmbeddedRunnable } from './carried';
 
 export interface EmbeddedServices {
   /** The configuration with every service address filled in. */
@@ -26,6 +28,7 @@ export async function startEmbeddedServices(config: Config, log: Logger): Promis
   const filled: Config = { ...config };
   const needs = !config.databaseUrl || !config.s3 || !config.offsite || !config.meili;
   if (!needs) return { config, started, stop: async () => undefined };
+  assertEmbeddedRunnable(config);
 
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // The data dir holds secrets and every service's data: no other local user may list or read it. The embedded

