@@ -1,10 +1,13 @@
 /**
  * The audit page's routes: the ledger, fixity, replication and Object Lock
- * state, and the verify-file form, whose upload is spooled to disk, looked up
- * by its fingerprint, and removed again.
+ * state, the charts over the last 30 or 90 days (`?days=`), and the
+ * verify-file form, whose upload is spooled to disk, looked up by its
+ * fingerprint, and removed again.
  */
 import fs from 'node:fs';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { STAGES } from '../../../ingest/pipeline';
+import { auditSeries } from '../../../storage/auditSeries';
 import { auditReport } from '../../../storage/integrity/auditReport';
 import { replicationStatus } from '../../../storage/integrity/replication';
 import { identifyFile } from '../../../storage/integrity/recheck';
@@ -12,7 +15,14 @@ import { DomainError } from '../../../kernel/errors';
 import { callerOf } from '../../auth';
 import { spoolStorage, type SpooledUpload, uploadParser } from '../../http/uploads';
 import { auditPage, type IdentifiedFile } from '../pages/audit';
+import { CHART_WINDOWS } from '../pages/auditCharts';
 import { allowed, checkCsrf, pageCtx, type ViewerDeps } from './shared';
+
+/** The charts' window: `?days=` when it is one the page offers, else the first. */
+function chartDays(req: Request): number {
+  const asked = Number(req.query.days);
+  return CHART_WINDOWS.find((n) => n === asked) ?? CHART_WINDOWS[0];
+}
 
 /** The audit page, with the answer to the verify-file form when there is one. */
 async function renderAudit(deps: ViewerDeps, req: Request, res: Response, identified: IdentifiedFile | null): Promise<void> {
@@ -22,11 +32,20 @@ async function renderAudit(deps: ViewerDeps, req: Request, res: Response, identi
     deps.primary.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
     deps.offsite.objectLock().catch((e: unknown) => ({ enabled: false, detail: String(e) })),
   ]);
+  // After the report, whose reading of the kept counts has folded their latest changes in.
+  const series = await auditSeries(deps.db, {
+    days: chartDays(req),
+    timeZone: deps.archive.timeZone,
+    stages: STAGES.map((s) => s.id),
+    targets: [deps.primary.name, deps.offsite.name],
+    offsite: deps.offsite.name,
+  });
   res.type('html').send(
     auditPage(pageCtx(deps, req, res, callerOf(res.locals)), {
       report,
       replication,
       objectLock: { [deps.primary.name]: primaryLock, [deps.offsite.name]: offsiteLock },
+      series,
       identified,
     }),
   );
