@@ -25,6 +25,11 @@ const ADAPTERS = {
   },
   pg: { files: ['storage/**'], why: 'Only storage/ talks to PostgreSQL.' },
   multer: { files: ['src/http/uploads.ts'], why: 'Only src/http/uploads.ts receives multipart uploads.' },
+  ldapts: { files: ['src/identity/ldap.ts'], why: 'Only src/identity/ldap.ts talks to the directory (LDAP).' },
+  'openid-client': { files: ['src/identity/oidc.ts'], why: 'Only src/identity/oidc.ts talks to the OpenID provider.' },
+  otpauth: { files: ['src/identity/totp.ts'], why: 'Only src/identity/totp.ts makes and checks one-time codes.' },
+  'express-rate-limit': { files: ['src/http/rateLimit.ts'], why: 'Only src/http/rateLimit.ts limits request rates.' },
+  commander: { files: ['src/cli/program/**'], why: 'Only src/cli/program/ declares the command line.' },
 };
 
 /** Floors, lowest first: a folder may import only from the floors below it. */
@@ -59,13 +64,17 @@ function floorBlocks() {
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', restrictionsFor(`${top}/any.ts`)] },
   }));
-  const adapterFiles = Object.values(ADAPTERS)
+  // A folder adapter (src/cli/program/**) gets one block for the files under it, checked as any file there;
+  // folder blocks come first, so a single file's own block (storage/objectStore.ts within storage/**) wins.
+  const adapters = Object.values(ADAPTERS)
     .flatMap((a) => a.files)
-    .filter((f) => !f.endsWith('/**'));
-  const adapters = adapterFiles.map((file) => ({
-    files: [file],
-    rules: { 'no-restricted-imports': ['error', restrictionsFor(file)] },
-  }));
+    .sort((a, b) => Number(!a.endsWith('/**')) - Number(!b.endsWith('/**')))
+    .map((file) => ({
+      files: [file.endsWith('/**') ? `${file}/*.ts` : file],
+      rules: {
+        'no-restricted-imports': ['error', restrictionsFor(file.endsWith('/**') ? `${file.slice(0, -2)}any.ts` : file)],
+      },
+    }));
   return [...floors, ...adapters];
 }
 

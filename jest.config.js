@@ -5,13 +5,13 @@
  * - services: the integration tests in test/, and the slow tests beside the
  *   code listed below, against the real services that test/setup/globalSetup.ts starts once per run.
  * `npm test` runs both. ts-jest compiles TypeScript to CommonJS; the ESM-only
- * meilisearch client is transformed too, so jest and the runtime (Node's
+ * meilisearch and openid-client (with oauth4webapi and jose) are transformed too, so jest and the runtime (Node's
  * require(esm)) agree.
  */
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
-  transformIgnorePatterns: ['/node_modules/(?!(meilisearch)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(meilisearch|openid-client|oauth4webapi|jose)/)'],
   setupFiles: ['<rootDir>/test/setup/noNetwork.ts'],
 };
 

@@ -204,6 +204,19 @@ const fromUser = (u: User, role: Role, via: Caller['via'], name = u.username): C
   via,
 });
 
+/**
+ * The role a token acts in now: never more than its user's current role (a directory account's role follows its
+ * groups; an administrator may be made something else). The token's own role when the user's role still covers
+ * it; the user's role when the token's covers that (an administrator's token of a person no longer one); none
+ * when neither covers the other (the token acts in no role until a new one is made).
+ */
+export function tokenRoleNow(tokenRole: Role, userRole: Role): Role | undefined {
+  const covers = (a: Role, b: Role) => PERMISSIONS[b].every((p) => PERMISSIONS[a].includes(p));
+  if (covers(userRole, tokenRole)) return tokenRole;
+  if (covers(tokenRole, userRole)) return userRole;
+  return undefined;
+}
+
 /** A refused request goes to the access log: who, from where, what, and the permission it lacked. */
 export async function logDenied(users: UsersRepo, req: Request, caller: Caller, reason: string): Promise<void> {
   await users.logAccess({ kind: 'denied', username: caller.name, ip: req.ip, method: req.method, path: req.originalUrl, reason });
@@ -244,7 +257,8 @@ export async function identify(adminToken: string, users: UsersRepo, req: Reques
   if (m) {
     if (tokenMatches(adminToken, m[1])) return ADMIN_TOKEN_CALLER;
     const u = m[1]!.startsWith('dwt_') ? await users.byToken(m[1]!) : undefined;
-    return u && fromUser(u, u.tokenRole, 'api-token', `${u.username} (token ${u.tokenName})`);
+    const role = u && tokenRoleNow(u.tokenRole, u.role);
+    return u && role && fromUser(u, role, 'api-token', `${u.username} (token ${u.tokenName})`);
   }
   const secret = cookieOf(req, SESSION_COOKIE);
   if (!secret) return undefined;

@@ -25,7 +25,7 @@ const boolFlag = (dflt: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? dflt : v === '1' || v === 'true' || v === 'yes'));
 
-const envSchema = z.object({
+const ownSchema = z.object({
   /** Where Diwan keeps local state: embedded service data, spool, generated secrets. */
   DIWAN_DATA_DIR: z.string().default('./data'),
   /** Where verified service binaries and OCR language data are unpacked; defaults to <data>/cache. */
@@ -207,7 +207,9 @@ const envSchema = z.object({
     .trim()
     .refine((v) => parsePeriod(v) !== undefined, 'a number and a unit: 30d, 12h, 2m')
     .default('30d'),
-}).extend(identityEnvSchema.shape);
+});
+
+const envSchema = ownSchema.extend(identityEnvSchema.shape);
 
 export interface Config {
   dataDir: string;

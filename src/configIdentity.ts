@@ -121,12 +121,34 @@ export interface IdentityConfig {
   totpRequired: Role[];
 }
 
+/** How the directory is reached: TLS from the start (ldaps://), upgraded with StartTLS, or in the clear. */
+export function ldapTransport(url: string, startTls: boolean): 'ldaps' | 'starttls' | 'plain' {
+  return url.startsWith('ldaps:') ? 'ldaps' : startTls ? 'starttls' : 'plain';
+}
+
+/** Whether the directory's address is this machine (where plain ldap:// crosses no network). */
+export function ldapOnLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** The identity settings, checked together; a message that names the fix when they do not agree. */
 export function identityConfig(e: IdentityEnv, fail: (message: string) => never): IdentityConfig {
   let ldap: LdapSettings | undefined;
   if (e.DIWAN_LDAP_URL) {
     if (!/^ldaps?:\/\//.test(e.DIWAN_LDAP_URL)) fail('DIWAN_LDAP_URL: ldap://host:389 or ldaps://host:636');
     if (!e.DIWAN_LDAP_BASE_DN) fail('DIWAN_LDAP_URL needs DIWAN_LDAP_BASE_DN (where people are looked up)');
+    // Passwords go to the directory: in the clear only to a directory on this machine.
+    if (ldapTransport(e.DIWAN_LDAP_URL, e.DIWAN_LDAP_STARTTLS) === 'plain' && !ldapOnLoopback(e.DIWAN_LDAP_URL)) {
+      fail(
+        'DIWAN_LDAP_URL: ldap:// would send passwords in the clear: use ldaps://host:636, or set DIWAN_LDAP_STARTTLS=1 (plain ldap:// only for a directory on this machine: 127.0.0.1, localhost, ::1)',
+      );
+    }
     if ((e.DIWAN_LDAP_BIND_DN === undefined) !== (e.DIWAN_LDAP_BIND_PASSWORD === undefined)) {
       fail('DIWAN_LDAP_BIND_DN and DIWAN_LDAP_BIND_PASSWORD go together: set both or neither');
     }
@@ -145,6 +167,10 @@ export function identityConfig(e: IdentityEnv, fail: (message: string) => never)
   let oidc: OidcSettings | undefined;
   if (e.DIWAN_OIDC_ISSUER) {
     if (!e.DIWAN_OIDC_CLIENT_ID) fail('DIWAN_OIDC_ISSUER needs DIWAN_OIDC_CLIENT_ID (this archive at the provider)');
+    const { protocol, hostname } = new URL(e.DIWAN_OIDC_ISSUER);
+    if (protocol !== 'https:' && !(protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname))) {
+      fail('DIWAN_OIDC_ISSUER: an https:// address (plain http only for a provider on this machine: 127.0.0.1, localhost, ::1)');
+    }
     oidc = {
       issuer: e.DIWAN_OIDC_ISSUER,
       clientId: e.DIWAN_OIDC_CLIENT_ID!,

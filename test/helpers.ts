@@ -11,6 +11,12 @@ import { loadConfig, type Config } from '../src/config';
 import { startServer, type Server } from '../src/runtime/server';
 import { main } from '../src/cli/main';
 
+/**
+ * Completes the second step of a sign-in in a browser page (an administrator needs one: DIWAN_TOTP_REQUIRED):
+ * sets it up from the key the page shows, or types the current code of the key kept from then.
+ */
+export { passSecondStep } from '../scripts/fixtures/secondStep';
+
 export const TOKEN = 'test-admin-token-0123456789';
 
 export interface TestServer extends Server {

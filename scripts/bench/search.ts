@@ -51,6 +51,7 @@ import type { Config } from '../../src/config';
 import { keys } from '../../storage/layout';
 import { createObjectStore } from '../../storage/objectStore';
 import { renderArabicScan } from '../fixtures/arabicScan';
+import { passSecondStep } from '../fixtures/secondStep';
 
 const TOKEN = 'bench-search-token-0123456789';
 
@@ -138,6 +139,7 @@ async function viewerLoads(base: string, c: Config, docs: number): Promise<strin
     await page.fill('input[name=username]', 'bench');
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
+    await passSecondStep(page);
     const cookie = (await context.cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
     for (const [label, paths] of targets) {
       const loads: number[] = [];

@@ -30,6 +30,8 @@ import { authorize } from './policy';
 import { requestLog } from './requestLog';
 import { searchRouter } from './search';
 import { usersRouter } from './users';
+import { secondFactorRouter } from './secondFactor';
+import { createSecondFactorsRepo, secondFactorKey } from '../../storage/repos/secondFactors';
 import { verifyRouter } from './stampCheck';
 import { registersRouter } from './registers';
 import { correspondentsRouter } from './correspondents';
@@ -39,6 +41,7 @@ import { directivesRouter } from './directives';
 import { booksRouter } from './books';
 import { receiptsRouter } from './receipts';
 import { statusRouter } from './status';
+import { openApiRouter } from './openapi/router';
 import { retentionRouter } from './retention';
 import { holdsRouter } from './holds';
 import { disposalsRouter } from './disposals';
@@ -63,11 +66,15 @@ export interface AppDeps extends AcceptDeps {
   log: Logger;
   /** Days to act on a referral when no due date is given (DIWAN_REFERRAL_DAYS). */
   referralDays: number;
+  /** Sign-in through the ministry's directory and the second factor (Config.identity). */
+  identity: Config['identity'];
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name, stages: STAGES.map((s) => s.id) });
+  // Second-factor secrets are sealed under a key derived from the signing key (never in the database).
+  const secondFactors = createSecondFactorsRepo(deps.db, secondFactorKey(deps.signingKey.privateKey));
   app.disable('x-powered-by');
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(requestLog(deps.log));
@@ -91,12 +98,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     statusRouter({ db: deps.db, signingKey: deps.signingKey, perMinute: deps.verifyPerMinute, timeZone: deps.archive.timeZone }),
   );
+  // Public: the API contract (OpenAPI 3.1, /api/v1/openapi.json) and its reference page (/api/docs).
+  app.use(openApiRouter({ timeZone: deps.archive.timeZone }));
 
   const api = express.Router();
   api.use(authenticate(deps.adminToken, deps.users));
   api.use(express.json({ limit: '256kb' }));
   api.use(authorize(deps.users));
   api.use(usersRouter(deps.users));
+  api.use(secondFactorRouter({ users: deps.users, secondFactors }));
   api.use(documentsRouter(deps));
   api.use(batchesRouter(deps));
   api.use(searchRouter(deps));
@@ -135,6 +145,8 @@ export function createApp(deps: AppDeps): express.Express {
       maxFileBytes: deps.limits.maxFileBytes,
       reviewBelow: deps.reviewBelow,
       referralDays: deps.referralDays,
+      identity: deps.identity,
+      secondFactors,
     }),
   );
 

@@ -39,6 +39,7 @@ export const POLICY: readonly Rule[] = [
   ['GET', /^\/users$/, 'admin'],
   ['POST', /^\/users$/, 'admin'],
   ['POST', /^\/users\/[^/]+\/(disable|enable)$/, 'admin'],
+  ['POST', /^\/users\/[^/]+\/reset-totp$/, 'admin'],
   ['GET', /^\/tokens$/, 'admin'],
   ['POST', /^\/tokens$/, 'admin'],
   ['POST', /^\/tokens\/[^/]+\/revoke$/, 'admin'],
@@ -89,6 +90,22 @@ export const POLICY: readonly Rule[] = [
   ['POST', new RegExp(`^${DOC}/close$`), 'signed-in'],
   // A transfer's receipt by the receiving archive: recorded by an administrator ('hold'), as a disposal's decision is.
   ['POST', /^\/transfers\/[^/]+\/receipt$/, 'hold'],
+];
+
+/**
+ * The calls anyone may make, without a token (whole paths). They are served
+ * before authentication (src/http/app.ts), so this table is not consulted on a
+ * request: it says what is public, and the API contract (openapi/) and its test
+ * hold the routes to it. A new public route adds one line here.
+ */
+export const PUBLIC: readonly [method: string, path: RegExp][] = [
+  ['GET', /^\/(healthz|readyz|metrics)$/],
+  ['GET', /^\/verify(\/[^/]+){0,3}$/],
+  ['GET', /^\/status$/],
+  ['GET', /^\/api\/v1\/(status|audit\/public-key)$/],
+  // The API contract and its reference page.
+  ['GET', /^\/api\/v1\/openapi\.json$/],
+  ['GET', /^\/api\/docs$/],
 ];
 
 export function requiredPermission(method: string, path: string): Permission | 'signed-in' {

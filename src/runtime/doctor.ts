@@ -12,6 +12,13 @@ import { languageSource } from '../../ingest/ocr/languages';
 import type { Config, S3Target } from '../config';
 import { appliedSchemaVersion, serverVersion } from '../../storage/stats';
 import { readKeyFile } from '../../storage/crypto/keyRing';
+import { createLdapDirectory } from '../identity/ldap';
+import { ldapTransport } from '../configIdentity';
+import { createOidcClient } from '../identity/oidc';
+import { secondFactorKey, unreadableSecondFactors } from '../../storage/repos/secondFactors';
+import { loadSigningKey } from '../../storage/integrity/checkpoints';
+import type { Db } from '../../storage/db';
+import { carriedMinioFlaws, embeddedState, type EmbeddedNeed } from './services/carried';
 
 export type CheckState = 'ok' | 'warn' | 'fail';
 
@@ -34,6 +41,12 @@ function versionAtLeast(v: string, min: [number, number]): boolean {
 export async function runDoctor(config: Config): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (name: string, state: CheckState, detail: string, fix = '') => checks.push({ name, state, detail, fix });
+  // A setting left unset means the carried server, which may be missing or built for another platform.
+  const embedded = (name: string, need: EmbeddedNeed, detail: string) => {
+    const s = embeddedState(need);
+    if (s.runnable) add(name, 'ok', detail);
+    else add(name, 'fail', s.detail, s.fix);
+  };
 
   // The data folder: the upload spool lives here, and the embedded services' data.
   try {
@@ -49,7 +62,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   }
 
   if (!config.databaseUrl)
-    add('PostgreSQL', 'ok', `embedded (started by diwan serve in ${path.join(config.dataDir, 'postgres')})`);
+    embedded('PostgreSQL', 'postgres', `embedded (started by diwan serve in ${path.join(config.dataDir, 'postgres')})`);
   else {
     const db = createDb(config.databaseUrl, 1);
     try {
@@ -73,6 +86,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
             'set DATABASE_OWNER_URL to the owner and DATABASE_URL to a role of its own (docs/production.md)',
           );
         } else add('PostgreSQL', 'ok', `${version}; schema current; runs as ${p.role}, which can only add to the ledger`);
+        await secondFactorsCheck(db, config, add);
       }
     } catch (e) {
       add('PostgreSQL', 'fail', (e as Error).message, 'check DATABASE_URL (host, port, role, password, database)');
@@ -83,7 +97,11 @@ export async function runDoctor(config: Config): Promise<Check[]> {
 
   const s3 = async (label: string, target: S3Target | undefined, prefix: string) => {
     if (!target) {
-      add(label, 'ok', 'embedded MinIO (started by diwan serve, loopback only)');
+      embedded(
+        label,
+        prefix === 'S3_' ? 'minio-primary' : 'minio-offsite',
+        'embedded MinIO (started by diwan serve, loopback only)',
+      );
       return;
     }
     const store = createObjectStore(label, target);
@@ -109,6 +127,10 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   };
   await s3('primary storage', config.s3, 'S3_');
   await s3('offsite storage', config.offsite, 'OFFSITE_S3_');
+  if ((!config.s3 || !config.offsite) && embeddedState('minio-primary').runnable) {
+    const flaws = carriedMinioFlaws();
+    add('embedded MinIO', 'warn', flaws.detail, flaws.fix);
+  }
   if (config.s3 && config.offsite && config.s3.endPoint === config.offsite.endPoint && config.s3.port === config.offsite.port) {
     add(
       'offsite storage',
@@ -118,7 +140,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     );
   }
 
-  if (!config.meili) add('Meilisearch', 'ok', 'embedded (started by diwan serve, loopback only)');
+  if (!config.meili) embedded('Meilisearch', 'meilisearch', 'embedded (started by diwan serve, loopback only)');
   else {
     try {
       const res = await timeout(
@@ -131,6 +153,40 @@ export async function runDoctor(config: Config): Promise<Check[]> {
       else add('Meilisearch', 'ok', `version ${v}`);
     } catch (e) {
       add('Meilisearch', 'fail', (e as Error).message, 'check MEILI_URL and MEILI_MASTER_KEY');
+    }
+  }
+
+  // The ministry's directory, when sign-in through it is set: bound as the service account, the base DN read.
+  if (config.identity.ldap) {
+    try {
+      const { url, startTls } = config.identity.ldap;
+      const how = {
+        ldaps: 'TLS (ldaps://)',
+        starttls: 'StartTLS',
+        plain: 'plain ldap:// on this machine (passwords in the clear)',
+      }[ldapTransport(url, startTls)];
+      add('directory (LDAP)', 'ok', `${await createLdapDirectory(config.identity.ldap).ping()}; ${how}`);
+    } catch (e) {
+      const fix =
+        'check DIWAN_LDAP_URL, DIWAN_LDAP_BIND_DN, DIWAN_LDAP_BIND_PASSWORD and DIWAN_LDAP_BASE_DN (DIWAN_LDAP_CA_FILE for TLS)';
+      add('directory (LDAP)', 'fail', (e as Error).message, fix);
+    }
+  }
+
+  // The single sign-on provider, when set: its metadata discovered (issuer, endpoints, keys' address).
+  if (config.identity.oidc) {
+    const { issuer } = config.identity.oidc;
+    try {
+      const answered = await createOidcClient(config.identity.oidc, `${config.archive.publicUrl}/login/oidc/callback`).ping();
+      add('single sign-on (OpenID Connect)', 'ok', `${answered}: metadata discovered`);
+    } catch (e) {
+      const why = ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+      add(
+        'single sign-on (OpenID Connect)',
+        'fail',
+        `${issuer}: ${why}`,
+        'check DIWAN_OIDC_ISSUER (the provider must answer at /.well-known/openid-configuration)',
+      );
     }
   }
 
@@ -204,4 +260,22 @@ function encryptionKeyCheck(config: Config, add: (name: string, state: CheckStat
   if (mode & 0o077) add(name, 'warn', `${detail}; readable by others (mode ${mode.toString(8)})`, `chmod 600 ${file}`);
   else
     add(name, 'ok', detail, 'keep a copy of this file in the key safe, apart from the buckets: without it no copy can be read');
+}
+
+/** Second factors that no longer open with the signing key (it was replaced): those people cannot sign in. */
+async function secondFactorsCheck(
+  db: Db,
+  config: Config,
+  add: (name: string, state: CheckState, detail: string, fix?: string) => void,
+): Promise<void> {
+  if (!fs.existsSync(config.checkpoints.keyFile)) return;
+  const names = await unreadableSecondFactors(db, secondFactorKey(loadSigningKey(config.checkpoints.keyFile).privateKey));
+  if (names.length === 0) add('second factors', 'ok', 'every second factor opens with the signing key');
+  else
+    add(
+      'second factors',
+      'fail',
+      `${names.length} do not open with the signing key (was it replaced?): ${names.slice(0, 10).join(', ')}`,
+      'reset each one (diwan users reset-totp NAME); they set it up again at their next sign-in',
+    );
 }

@@ -91,6 +91,7 @@ export async function startServer(
     trustProxy: core.config.trustProxy,
     log: core.log,
     referralDays: core.config.referralDays,
+    identity: core.config.identity,
   });
   // A client that trickles or stalls is cut off; the headers must come within a minute (or the whole timeout, when shorter).
   const server = http.createServer(

@@ -18,6 +18,8 @@ import { rateLimit } from '../http/rateLimit';
 import { showAudit, verifyFileRoute } from './routes/audit';
 import { showDocument, verifyNow } from './routes/document';
 import { showLogin, signIn, signOut } from './routes/login';
+import { checkCode, confirmEnrol, confirmOwnEnrol, showAccount, showCode, showEnrol, showOwnEnrol } from './routes/totp';
+import { oidcRouter } from './routes/oidc';
 import { showSearch } from './routes/search';
 import { formBody, type ViewerDeps } from './routes/shared';
 import { showUpload } from './routes/upload';
@@ -92,6 +94,8 @@ const SIGNED_IN_PAGES = [
   '/inbox',
   '/inbox/deadlines',
   '/records/transfers',
+  '/account',
+  '/account/second-factor',
 ];
 
 /** Sends a visitor who is not signed in to the sign-in page, and back here afterwards. */
@@ -126,11 +130,21 @@ export function viewerRouter(deps: ViewerDeps): Router {
 
   router.get('/login', (req, res) => showLogin(deps, req, res));
   router.post('/login', rateLimit(deps.db, 'login', 10), formBody, (req, res) => signIn(deps, req, res));
+  // The second step of a local account's sign-in (a TOTP code), or setting one up when the role needs it.
+  router.get('/login/code', (req, res) => showCode(deps, req, res));
+  router.post('/login/code', rateLimit(deps.db, 'login-code', 10), formBody, (req, res) => checkCode(deps, req, res));
+  router.get('/login/enrol', (req, res) => showEnrol(deps, req, res));
+  router.post('/login/enrol', rateLimit(deps.db, 'login-code', 10), formBody, (req, res) => confirmEnrol(deps, req, res));
+  // Single sign-on through the OpenID Connect provider, when one is configured.
+  router.use(oidcRouter(deps));
 
   // Everything below needs a signed-in person.
   router.use(requireSignIn(deps));
   router.post('/logout', formBody, (req, res) => signOut(deps, req, res));
   router.get('/', home);
+  router.get('/account', (req, res) => showAccount(deps, req, res));
+  router.get('/account/second-factor', (req, res) => showOwnEnrol(deps, req, res));
+  router.post('/account/second-factor', formBody, (req, res) => confirmOwnEnrol(deps, req, res));
   router.get('/search', (req, res) => showSearch(deps, req, res));
   router.get('/documents/:id', (req, res) => showDocument(deps, req, res));
   router.post('/documents/:id/verify', formBody, (req, res) => verifyNow(deps, req, res));

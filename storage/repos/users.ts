@@ -326,15 +326,5 @@ export function createUsersRepo(db: Db) {
 
 export type UsersRepo = ReturnType<typeof createUsersRepo>;
 
-/** Refused sign-ins for `username` in the last `minutes` minutes, from any address (an account's lockout counts these). */
-export async function failedSignIns(db: Db, username: string, minutes: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM access_log
-     WHERE kind = 'login-failed' AND username = $1 AND at > now() - make_interval(mins => $2)`,
-    [username, minutes],
-  );
-  return rows[0]!.n;
-}
-
 /** Checked against when the username does not exist, so both answers take as long. */
 const DUMMY_HASH = `scrypt$${1 << 15}$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;

@@ -10,6 +10,7 @@ import type { Db } from '../../../storage/db';
 import type { DocumentsRepo } from '../../../storage/repos/documents';
 import type { ObjectStore } from '../../../storage/objectStore';
 import type { UsersRepo } from '../../../storage/repos/users';
+import type { SecondFactorsRepo } from '../../../storage/repos/secondFactors';
 import type { SearchIndex } from '../../../search/searchIndex';
 import { DomainError } from '../../../kernel/errors';
 import {
@@ -47,6 +48,10 @@ export interface ViewerDeps {
   reviewBelow: number;
   /** Days to act on a referral when no due date is given. */
   referralDays: number;
+  /** Sign-in through the ministry's directory (LDAP, OpenID Connect) and the second factor's settings. */
+  identity: Config['identity'];
+  /** Local accounts' second factors (TOTP) and sign-ins waiting for one. */
+  secondFactors: SecondFactorsRepo;
 }
 
 /** A small urlencoded form (sign-in, sign-out, verify). */
