@@ -14,7 +14,8 @@ import { DomainError } from '../../kernel/errors';
 import type { Queryable } from '../../storage/db';
 import { rateLimit } from './rateLimit';
 import { destroyedEntry } from '../../storage/records/destroyed';
-import { escapeHtml, toLatinDigits } from '../../kernel/text';
+import { toLatinDigits } from '../../kernel/text';
+import { html, type SafeHtml } from '../web/html';
 
 export interface VerifyDeps {
   db: Queryable;
@@ -36,17 +37,20 @@ export interface Verdict {
 }
 
 /** The line a destroyed document's verdict adds: lawfully destroyed on its date, under the decision. */
-function destroyedLine(v: Verdict): string {
+function destroyedLine(v: Verdict): SafeHtml | '' {
   const d = v.destroyed;
   if (!d) return '';
   const day = d.at.slice(0, 10);
   const ar = `أُتلفت هذه الوثيقة إتلافًا قانونيًا بتاريخ ${toArabicIndic(day)} بموجب القرار رقم ${d.decisionNo ?? '—'} تاريخ ${toArabicIndic(d.decisionDate ?? '—')} (${d.approvingBody ?? '—'}). يبقى رقم قيدها وسجلّ إتلافها.`;
   const en = `This document was lawfully destroyed on ${day} under decision no. ${d.decisionNo ?? '—'} of ${d.decisionDate ?? '—'} (${d.approvingBody ?? '—'}). Its registry number and its record of destruction remain.`;
-  return `<section class="verdict info" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>`;
+  return html`<section class="verdict info" role="status">
+    <p>${ar}</p>
+    <p lang="en" dir="ltr">${en}</p>
+  </section>`;
 }
 
 function page(v: Verdict | undefined): string {
-  let verdict = '';
+  let verdict: SafeHtml | '' = '';
   if (v) {
     const [cls, ar, en] = !v.exists
       ? ['bad', `لا توجد وثيقة برقم القيد ${v.registryNoAr}.`, `There is no document with registry number ${v.registryNo}.`]
@@ -73,28 +77,47 @@ function page(v: Verdict | undefined): string {
                 `غير مطابق: البصمة لا تطابق أي ملف مسجّل برقم القيد ${v.registryNoAr}.`,
                 `Not authentic: the fingerprint matches no file registered as ${v.registryNo}.`,
               ];
-    verdict = `<section class="verdict ${cls}" role="status"><p>${escapeHtml(ar)}</p><p lang="en" dir="ltr">${escapeHtml(en)}</p></section>${destroyedLine(v)}`;
+    verdict = html`<section class="verdict ${cls}" role="status">
+        <p>${ar}</p>
+        <p lang="en" dir="ltr">${en}</p>
+      </section>
+      ${destroyedLine(v)}`;
   }
-  const reg = v ? escapeHtml(v.registryNo) : '';
-  const sha = v?.sha256 ? escapeHtml(v.sha256) : '';
-  return `<!doctype html>
-<html lang="ar" dir="rtl">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>التحقق من وثيقة — Verify a document</title>
-<link rel="stylesheet" href="/assets/viewer.css"><link rel="icon" href="/assets/icon.svg" type="image/svg+xml"></head>
-<body>
-<header class="top"><span class="brand">الديوان الإلكتروني <span lang="en" dir="ltr">· Diwan</span></span></header>
-<main class="verify-page card">
-<h1>التحقق من وثيقة مسجّلة <span lang="en" dir="ltr">· Verify a registered document</span></h1>
-<p class="muted">لا يُعرض هنا شيء من محتوى الوثيقة. <span lang="en" dir="ltr">Nothing of the document's content is shown here.</span></p>
-${verdict}
-<form method="get" action="/verify">
-<label>رقم القيد <span lang="en">Registry number</span><input name="registryNo" value="${reg}" placeholder="2026/000123" required ></label>
-<label>البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}" class="ltr"></label>
-<button class="primary" type="submit">تحقّق · Verify</button>
-</form>
-</main>
-</body></html>`;
+  const reg = v ? v.registryNo : '';
+  const sha = v?.sha256 ?? '';
+  return html`<!doctype html>
+    <html lang="ar" dir="rtl">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>التحقق من وثيقة — Verify a document</title>
+        <link rel="stylesheet" href="/assets/viewer.css" />
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <header class="top">
+          <span class="brand">الديوان الإلكتروني <span lang="en" dir="ltr">· Diwan</span></span>
+        </header>
+        <main class="verify-page card">
+          <h1>التحقق من وثيقة مسجّلة <span lang="en" dir="ltr">· Verify a registered document</span></h1>
+          <p class="muted">
+            لا يُعرض هنا شيء من محتوى الوثيقة. <span lang="en" dir="ltr">Nothing of the document's content is shown here.</span>
+          </p>
+          ${verdict}
+          <form method="get" action="/verify">
+            <label
+              >رقم القيد <span lang="en">Registry number</span
+              ><input name="registryNo" value="${reg}" placeholder="2026/000123" required
+            /></label>
+            <label
+              >البصمة SHA-256 <span lang="en">SHA-256 fingerprint</span
+              ><input name="sha256" value="${sha}" pattern="[0-9a-fA-F]{64}" class="ltr"
+            /></label>
+            <button class="primary" type="submit">تحقّق · Verify</button>
+          </form>
+        </main>
+      </body>
+    </html>`.value;
 }
 
 export function verifyRouter(deps: VerifyDeps): Router {

@@ -17,7 +17,8 @@ export class SafeHtml {
   }
 }
 
-type Piece = SafeHtml | string | number | bigint | boolean | null | undefined | readonly Piece[];
+/** What may be written into the template: HTML as it is, anything else escaped, lists item by item. */
+export type Piece = SafeHtml | string | number | bigint | boolean | null | undefined | readonly Piece[];
 
 function write(v: Piece): string {
   if (v instanceof SafeHtml) return v.value;

@@ -83,6 +83,7 @@ const S = {
   modePages: ['كل الملفات صفحات وثيقة واحدة', 'pages of one document'],
   dropHere: ['اسحب الملفات أو مجلدًا إلى هنا، أو اخترها', 'Drop files or a folder here, or choose them'],
   chooseFiles: ['اختر ملفات', 'Choose files'],
+  chooseFile: ['اختر ملفًا', 'Choose a file'],
   chooseFolder: ['اختر مجلدًا', 'Choose a folder'],
   start: ['ابدأ الرفع', 'Start upload'],
   batchProgress: ['تقدّم الدفعة', 'Batch progress'],
@@ -120,6 +121,10 @@ const S = {
   isRegistered: ['هذا الملف مسجّل:', 'This file is registered:'],
   documents: ['الوثائق', 'Documents'],
   notFound: ['لم توجد هذه الوثيقة.', 'No such document.'],
+  directoryAway: [
+    'تعذّر الاتصال بدليل المستخدمين في الوزارة، فلم يُتحقق من كلمة المرور. أعد المحاولة بعد قليل أو راجع مدير النظام.',
+    'The ministry’s user directory could not be reached, so the password could not be checked. Try again shortly or ask an administrator.',
+  ],
 } as const;
 
 export type Key = keyof typeof S;
@@ -141,17 +146,154 @@ export function num(lang: Lang, n: number | string): string {
   return lang === 'ar' ? toArabicIndic(String(n)) : String(n);
 }
 
+/**
+ * A date as the reader expects it: the Gregorian day (and time), with the Hijri
+ * (Umm al-Qura) day beside it, both in the archive's time zone, e.g.
+ * «٠١/١٢/٢٠٢٦، ١٥:٥١ (٢١ جمادى الآخرة ١٤٤٨ هـ)», "01/12/2026, 15:51 (21 Jumada II 1448 AH)".
+ */
 export function date(lang: Lang, iso: string | null, withTime = false, timeZone = 'UTC'): string {
   if (!iso) return '—';
   const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
   const opts: Intl.DateTimeFormatOptions = withTime
     ? { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
     : { year: 'numeric', month: '2-digit', day: '2-digit' };
-  return new Intl.DateTimeFormat(lang === 'ar' ? 'ar-u-nu-arab' : 'en-GB', { ...opts, timeZone }).format(d);
+  const gregorian = new Intl.DateTimeFormat(lang === 'ar' ? 'ar-u-ca-gregory-nu-arab' : 'en-GB-u-ca-gregory', {
+    ...opts,
+    timeZone,
+  }).format(d);
+  return `${gregorian} (${hijriDate(lang, d, timeZone)})`;
+}
+
+/** The Hijri (Umm al-Qura) day, as the registry's stamp writes it: «٢١ جمادى الآخرة ١٤٤٨ هـ», "21 Jumada II 1448 AH". */
+export function hijriDate(lang: Lang, d: Date, timeZone = 'UTC'): string {
+  const locale = lang === 'ar' ? 'ar-u-ca-islamic-umalqura-nu-arab' : 'en-GB-u-ca-islamic-umalqura';
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone }).format(d);
+}
+
+/** A count's words in one language, by its plural category; '#' stands for the number (in the reader's digits). */
+export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
+const PLURAL_RULES = { ar: new Intl.PluralRules('ar'), en: new Intl.PluralRules('en') };
+
+/**
+ * A count said right in each language, by the language's plural rules (Arabic
+ * has six forms): plural('ar', 2, RESULTS) is «نتيجتان», plural('ar', 11, RESULTS) «١١ نتيجة».
+ * `forms` is an Arabic-first pair, like the word tables; a missing form falls back to `other`.
+ */
+export function plural(lang: Lang, n: number, forms: readonly [ar: PluralForms, en: PluralForms]): string {
+  const table = forms[lang === 'ar' ? 0 : 1];
+  const form = table[PLURAL_RULES[lang].select(n)] ?? table.other;
+  return form.replace('#', num(lang, n));
+}
+
+/** A count table of its own, like wordsOf: `const c = countsOf({ files: [{…}, {…}] }); c(lang, 'files', n)`. */
+export function countsOf<K extends string>(
+  table: Record<K, readonly [PluralForms, PluralForms]>,
+): (lang: Lang, key: K, n: number) => string {
+  return (lang, key, n) => plural(lang, n, table[key]);
+}
+
+/** The counts shown on more than one page (the browser script takes some of them, as they are). */
+export const COUNTS = {
+  results: [
+    { zero: 'لا نتائج', one: 'نتيجة واحدة', two: 'نتيجتان', few: '# نتائج', many: '# نتيجة', other: '# نتيجة' },
+    { one: '# result', other: '# results' },
+  ],
+  days: [
+    { zero: '# يوم', one: 'يومًا واحدًا', two: 'يومين', few: '# أيام', many: '# يومًا', other: '# يوم' },
+    { one: '# day', other: '# days' },
+  ],
+  documents: [
+    { zero: 'لا وثائق', one: 'وثيقة واحدة', two: 'وثيقتان', few: '# وثائق', many: '# وثيقة', other: '# وثيقة' },
+    { one: '# document', other: '# documents' },
+  ],
+  files: [
+    { zero: 'لم يُختر ملف', one: 'ملف واحد', two: 'ملفان', few: '# ملفات', many: '# ملفًا', other: '# ملف' },
+    { zero: 'no file chosen', one: '# file', other: '# files' },
+  ],
+  damagedFiles: [
+    {
+      zero: 'لا ملفات تالفة',
+      one: 'ملف تالف واحد',
+      two: 'ملفان تالفان',
+      few: '# ملفات تالفة',
+      many: '# ملفًا تالفًا',
+      other: '# ملف تالف',
+    },
+    { one: '# damaged file', other: '# damaged files' },
+  ],
+  openReferrals: [
+    {
+      zero: 'لا إحالات مفتوحة',
+      one: 'إحالة مفتوحة واحدة',
+      two: 'إحالتان مفتوحتان',
+      few: '# إحالات مفتوحة',
+      many: '# إحالة مفتوحة',
+      other: '# إحالة مفتوحة',
+    },
+    { one: '# open', other: '# open' },
+  ],
+  overdueReferrals: [
+    {
+      zero: 'لا إحالات متأخرة',
+      one: 'إحالة متأخرة واحدة',
+      two: 'إحالتان متأخرتان',
+      few: '# إحالات متأخرة',
+      many: '# إحالة متأخرة',
+      other: '# إحالة متأخرة',
+    },
+    { one: '# overdue', other: '# overdue' },
+  ],
+} satisfies Record<string, readonly [PluralForms, PluralForms]>;
+
+export const count = countsOf(COUNTS);
+
+/** The values a record holds, said in the reader's language: classifications, roles, states. */
+const VALUES = {
+  classification: {
+    public: ['عام', 'Public'],
+    internal: ['داخلي', 'Internal'],
+    confidential: ['سري', 'Confidential'],
+    secret: ['سري للغاية', 'Secret'],
+  },
+  role: {
+    clerk: ['موظف القيد', 'Clerk'],
+    official: ['مسؤول', 'Official'],
+    auditor: ['مدقق', 'Auditor'],
+    archivist: ['أمين المحفوظات', 'Archivist'],
+    admin: ['مدير النظام', 'Administrator'],
+  },
+  status: {
+    queued: ['في الانتظار', 'queued'],
+    processing: ['قيد المعالجة', 'processing'],
+    archived: ['مؤرشفة', 'archived'],
+    duplicate: ['مكررة', 'duplicate'],
+    rejected: ['مرفوضة', 'rejected'],
+    failed: ['تعذّرت', 'failed'],
+    uploading: ['يُرفع', 'uploading'],
+    destroyed: ['أُتلفت', 'destroyed'],
+  },
+  /** Who did something, when it was not a person: the installation's own token. */
+  actor: {
+    'administrator token': ['رمز مدير النظام', 'administrator token'],
+  },
+  correspondentKind: {
+    ministry: ['وزارة', 'ministry'],
+    company: ['شركة', 'company'],
+    person: ['شخص', 'person'],
+    other: ['جهة', 'other'],
+  },
+} satisfies Record<string, Record<string, readonly [string, string]>>;
+
+/** A stored value in words ('confidential' → «سري»); a value the table does not know is shown as it is. */
+export function valueWord(lang: Lang, kind: keyof typeof VALUES, value: string): string {
+  const words = (VALUES[kind] as Record<string, readonly [string, string]>)[value];
+  return words ? words[lang === 'ar' ? 0 : 1] : value;
 }
 
 export function statusWord(lang: Lang, status: string): string {
-  return status in S ? t(lang, status as Key) : status;
+  return valueWord(lang, 'status', status);
 }
 
 /** The request's language; `?lang=` switches it and is remembered. */

@@ -5,9 +5,13 @@
  * English on a switch; no inline script or style (the Content-Security-Policy
  * allows only this origin's files).
  */
-import { SafeHtml } from './html';
-import { escapeHtml as esc } from '../../kernel/text';
-import { t, type Lang } from './i18n';
+import { html, raw, SafeHtml } from './html';
+import { t, wordsOf, type Lang } from './i18n';
+
+const w = wordsOf({
+  skip: ['تخطَّ إلى المحتوى', 'Skip to the content'],
+  sections: ['أقسام الديوان', 'Sections'],
+});
 
 /** What the signed-in person may do: each page shows only its own role's actions. */
 export interface Abilities {
@@ -56,27 +60,29 @@ function switchLangHref(ctx: PageCtx): string {
   return `${u.pathname}${u.search}`;
 }
 
-function navLink(href: string, label: string, current: boolean): string {
-  return `<a href="${href}"${current ? ' aria-current="page"' : ''}>${esc(label)}</a>`;
+function navLink(href: string, label: string, current: boolean): SafeHtml {
+  return html`<a href="${href}" ${current && raw('aria-current="page"')}>${label}</a>`;
 }
 
 /** The top bar's links: only the sections this person's role has, and none before sign-in. */
-function navLinks(ctx: PageCtx, section: Section): string {
-  if (!ctx.signedIn) return '';
+function navLinks(ctx: PageCtx, section: Section): SafeHtml[] {
+  if (!ctx.signedIn) return [];
   const { lang } = ctx;
   return [
-    ctx.can.search ? navLink('/search', t(lang, 'search'), section === 'search') : '',
-    ctx.can.upload ? navLink('/upload', t(lang, 'upload'), section === 'upload') : '',
-    ctx.can.audit ? navLink('/audit', t(lang, 'audit'), section === 'audit') : '',
-    ctx.can.register ? navLink('/books', lang === 'ar' ? 'الدفاتر' : 'Books', section === 'books') : '',
-    ctx.can.refer ? navLink('/inbox', lang === 'ar' ? 'الإحالات الواردة' : 'Inbox', section === 'inbox') : '',
-    ctx.can.records || ctx.can.hold ? navLink('/records', lang === 'ar' ? 'المحفوظات' : 'Records', section === 'records') : '',
-  ].join('');
+    ctx.can.search && navLink('/search', t(lang, 'search'), section === 'search'),
+    ctx.can.upload && navLink('/upload', t(lang, 'upload'), section === 'upload'),
+    ctx.can.audit && navLink('/audit', t(lang, 'audit'), section === 'audit'),
+    ctx.can.register && navLink('/books', lang === 'ar' ? 'الدفاتر' : 'Books', section === 'books'),
+    ctx.can.refer && navLink('/inbox', lang === 'ar' ? 'الإحالات الواردة' : 'Inbox', section === 'inbox'),
+    (ctx.can.records || ctx.can.hold) && navLink('/records', lang === 'ar' ? 'المحفوظات' : 'Records', section === 'records'),
+  ].filter((a): a is SafeHtml => a instanceof SafeHtml);
 }
 
-function signOutForm(ctx: PageCtx): string {
+function signOutForm(ctx: PageCtx): SafeHtml | '' {
   if (!ctx.signedIn) return '';
-  return `<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${esc(ctx.csrf)}"><button type="submit">${t(ctx.lang, 'signOut')}</button></form>`;
+  return html`<form method="post" action="/logout">
+    <input type="hidden" name="_csrf" value="${ctx.csrf}" /><button type="submit">${t(ctx.lang, 'signOut')}</button>
+  </form>`;
 }
 
 /** A whole page: the shared frame around `body` (safe HTML), titled `title` (plain text). */
@@ -88,27 +94,31 @@ export function layout(
   extraHead: string | SafeHtml = '',
 ): string {
   const { lang } = ctx;
-  return `<!doctype html>
-<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf" content="${esc(ctx.csrf)}">
-<title>${esc(title)} · ${esc(t(lang, 'appName'))}</title>
-<link rel="stylesheet" href="/assets/viewer.css">
-<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
-<script src="/assets/viewer.js" defer></script>
-${extraHead}
-</head>
-<body>
-<header class="top">
-  <a class="brand" href="/search">${esc(t(lang, 'appName'))}</a>
-  <nav>${navLinks(ctx, section)}</nav>
-  <div class="tools"><a href="${esc(switchLangHref(ctx))}" lang="${lang === 'ar' ? 'en' : 'ar'}" id="lang-switch">${t(lang, 'otherLang')}</a>${signOutForm(ctx)}</div>
-</header>
-<main>
-${body}
-</main>
-</body>
-</html>`;
+  // A body or head given as a string was written as HTML by its page (the older way): it is kept as it is.
+  const trusted = (x: string | SafeHtml) => (x instanceof SafeHtml ? x : raw(x));
+  return html`<!doctype html>
+    <html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="csrf" content="${ctx.csrf}" />
+        <title>${title} · ${t(lang, 'appName')}</title>
+        <link rel="stylesheet" href="/assets/viewer.css" />
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
+        <script src="/assets/viewer.js" defer></script>
+        ${trusted(extraHead)}
+      </head>
+      <body>
+        <a class="skip-link" href="#main">${w(lang, 'skip')}</a>
+        <header class="top">
+          <a class="brand" href="/search">${t(lang, 'appName')}</a>
+          <nav aria-label="${w(lang, 'sections')}">${navLinks(ctx, section)}</nav>
+          <div class="tools">
+            <a href="${switchLangHref(ctx)}" lang="${lang === 'ar' ? 'en' : 'ar'}" id="lang-switch">${t(lang, 'otherLang')}</a
+            >${signOutForm(ctx)}
+          </div>
+        </header>
+        <main id="main" tabindex="-1">${trusted(body)}</main>
+      </body>
+    </html>`.value;
 }

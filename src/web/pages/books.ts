@@ -4,7 +4,8 @@
  * Withheld rows (above the reader's clearance) show their number only.
  */
 import { periodWords, type BookRow } from '../../../ingest/book';
-import { escapeHtml as esc } from '../../../kernel/text';
+import { html, joinHtml, raw, type SafeHtml } from '../html';
+import { dateInput, scrollBox } from '../fields';
 import { date, num, wordsOf, type Lang } from '../i18n';
 import { layout, queryString, type PageCtx } from '../layout';
 
@@ -48,19 +49,23 @@ export interface BooksPageData {
   more: number;
 }
 
-function registerSelect(lang: Lang, d: BooksPageData): string {
-  const options = d.registers
-    .map(
-      (r) =>
-        `<option value="${esc(r.code)}"${r.code === d.register ? ' selected' : ''}>${esc(lang === 'ar' ? r.nameAr : r.nameEn)}</option>`,
-    )
-    .join('');
-  return `<label>${w(lang, 'register')}<select name="register">${options}</select></label>`;
+function registerSelect(lang: Lang, d: BooksPageData): SafeHtml {
+  const options = d.registers.map(
+    (r) =>
+      html`<option value="${r.code}" ${r.code === d.register && raw(' selected')}>
+        ${lang === 'ar' ? r.nameAr : r.nameEn}
+      </option>`,
+  );
+  return html`<label
+    >${w(lang, 'register')}<select name="register">
+      ${options}
+    </select></label
+  >`;
 }
 
-function table(ctx: PageCtx, d: BooksPageData): string {
+function table(ctx: PageCtx, d: BooksPageData): SafeHtml {
   const { lang } = ctx;
-  if (d.rows.length === 0) return `<p class="muted" id="book-empty">${w(lang, 'none')}</p>`;
+  if (d.rows.length === 0) return html`<p class="muted" id="book-empty">${w(lang, 'none')}</p>`;
   const direction = d.registers.find((r) => r.code === d.register)?.direction;
   const heads = [
     'number',
@@ -71,46 +76,74 @@ function table(ctx: PageCtx, d: BooksPageData): string {
     'referred',
     'answered',
   ] as const;
-  const rows = d.rows
-    .map((r) => {
-      const no = `<td><bdi>${esc(lang === 'ar' ? r.registryNoAr : r.registryNo)}</bdi></td><td>${date(lang, r.registeredAt, false, ctx.timeZone)}</td>`;
-      if (r.withheld)
-        return `<tr class="withheld" data-withheld="true">${no}<td colspan="5" class="muted">${w(lang, 'withheld')}</td></tr>`;
-      const ref = [r.externalRef ?? '', r.externalDate ? num(lang, r.externalDate) : ''].filter(Boolean).join(' — ');
-      const answered = r.answeredBy.map((a) => `<bdi>${esc(lang === 'ar' ? a.registryNoAr : a.registryNo)}</bdi>`).join('، ');
-      return `<tr>${no}<td>${esc(r.correspondent ?? '')}</td><td><bdi>${esc(ref)}</bdi></td><td>${esc(r.subject ?? '')}</td><td>${esc(r.referredTo.join('، '))}</td><td>${answered}</td></tr>`;
-    })
-    .join('');
-  return `<table class="files book-table" id="book-rows"><thead><tr>${heads.map((h) => `<th>${w(lang, h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
-${d.more > 0 ? `<p class="muted">${w(lang, 'more')}</p>` : ''}`;
+  const rows = d.rows.map((r) => {
+    const no = html`<td><bdi>${lang === 'ar' ? r.registryNoAr : r.registryNo}</bdi></td>
+      <td>${date(lang, r.registeredAt, false, ctx.timeZone)}</td>`;
+    if (r.withheld)
+      return html`<tr class="withheld" data-withheld="true">
+        ${no}
+        <td colspan="5" class="muted">${w(lang, 'withheld')}</td>
+      </tr>`;
+    const ref = [r.externalRef ?? '', r.externalDate ? num(lang, r.externalDate) : ''].filter(Boolean).join(' — ');
+    const answered = joinHtml(
+      r.answeredBy.map((a) => html`<bdi>${lang === 'ar' ? a.registryNoAr : a.registryNo}</bdi>`),
+      '، ',
+    );
+    return html`<tr>
+      ${no}
+      <td>${r.correspondent ?? ''}</td>
+      <td><bdi>${ref}</bdi></td>
+      <td>${r.subject ?? ''}</td>
+      <td>${r.referredTo.join('، ')}</td>
+      <td>${answered}</td>
+    </tr>`;
+  });
+  const book = scrollBox(
+    w(lang, 'books'),
+    html`<table class="files book-table" id="book-rows">
+      <thead>
+        <tr>
+          ${heads.map((h) => html`<th>${w(lang, h)}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>`,
+  );
+  return html`${book} ${d.more > 0 && html`<p class="muted">${w(lang, 'more')}</p>`}`;
 }
 
 export function booksPage(ctx: PageCtx, d: BooksPageData): string {
   const { lang } = ctx;
   const period = d.day !== undefined ? { day: d.day } : { month: d.month };
   const file = (ext: string) => `/api/v1/books/${encodeURIComponent(d.register)}.${ext}${queryString(period)}`;
-  const form = (kind: 'day' | 'month', input: string) =>
-    `<form method="get" action="/books" class="card grid-form" id="book-${kind}">
-  <h2>${w(lang, kind)}</h2>
-  ${registerSelect(lang, d)}
-  ${input}
-  <p><button class="secondary" type="submit">${w(lang, 'show')}</button></p>
-</form>`;
+  const form = (kind: 'day' | 'month', input: SafeHtml) =>
+    html`<form method="get" action="/books" class="card grid-form" id="book-${kind}">
+      <h2>${w(lang, kind)}</h2>
+      ${registerSelect(lang, d)} ${input}
+      <p><button class="secondary" type="submit">${w(lang, 'show')}</button></p>
+    </form>`;
   return layout(
     ctx,
     'books',
     w(lang, 'title'),
-    `<h1>${w(lang, 'title')}</h1>
-<div class="books-forms">
-${form('day', `<label>${w(lang, 'dayField')}<input type="date" name="day" value="${esc(d.day ?? '')}" required></label>`)}
-${form('month', `<label>${w(lang, 'monthField')}<input type="month" name="month" value="${esc(d.month ?? '')}" pattern="\\d{4}-\\d{2}" placeholder="2026-12" required></label>`)}
-</div>
-<section class="card" id="book">
-  <h2>${esc(d.registers.find((r) => r.code === d.register)?.[lang === 'ar' ? 'nameAr' : 'nameEn'] ?? d.register)} · ${esc(periodWords(d.day ?? d.month ?? '')[lang])}</h2>
-  <p><a class="button" id="book-pdf" href="${esc(file('pdf'))}" target="_blank" rel="noopener">${w(lang, 'pdf')}</a>
-     <a id="book-csv" href="${esc(file('csv'))}" download>${w(lang, 'csv')}</a>
-     <span class="muted">${w(lang, 'count')}: ${num(lang, d.rows.length + d.more)}</span></p>
-  ${table(ctx, d)}
-</section>`,
+    html`<h1>${w(lang, 'title')}</h1>
+      <div class="books-forms">
+        ${form('day', dateInput(lang, w(lang, 'dayField'), { name: 'day', id: 'book-day-field', value: d.day, required: true }))}
+        ${form('month', html`<label>${w(lang, 'monthField')}<input type="month" name="month" value="${d.month ?? ''}" pattern="\\d{4}-\\d{2}" placeholder="2026-12" required /></label>`)}
+      </div>
+      <section class="card" id="book">
+        <h2>
+          ${d.registers.find((r) => r.code === d.register)?.[lang === 'ar' ? 'nameAr' : 'nameEn'] ?? d.register} ·
+          ${periodWords(d.day ?? d.month ?? '')[lang]}
+        </h2>
+        <p>
+          <a class="button" id="book-pdf" href="${file('pdf')}" target="_blank" rel="noopener">${w(lang, 'pdf')}</a>
+          <a id="book-csv" href="${file('csv')}" download>${w(lang, 'csv')}</a>
+          <span class="muted">${w(lang, 'count')}: ${num(lang, d.rows.length + d.more)}</span>
+        </p>
+        ${table(ctx, d)}
+      </section>`,
   );
 }

@@ -6,8 +6,9 @@
  * before → after). Arabic and right to left first.
  */
 import { CLASSIFICATIONS, clearanceRank } from '../../../kernel/clearance';
-import { escapeHtml as esc } from '../../../kernel/text';
-import { date, num, wordsOf, type Lang } from '../i18n';
+import { html, joinHtml, raw, SafeHtml } from '../html';
+import { dateInput, scrollBox } from '../fields';
+import { date, num, valueWord, wordsOf, type Lang } from '../i18n';
 import { layout, type PageCtx } from '../layout';
 
 export const w = wordsOf({
@@ -66,38 +67,52 @@ export interface EditPageData {
   error: string | null;
 }
 
-const errorBox = (error: string | null) => (error ? `<p class="verdict bad" id="form-error" role="alert">${esc(error)}</p>` : '');
-const csrfField = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
+const errorBox = (error: string | null) => error && html`<p class="verdict bad" id="form-error" role="alert">${error}</p>`;
+const csrfField = (ctx: PageCtx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 const reasonField = (lang: Lang, reason: string) =>
-  `<label class="wide">${w(lang, 'reason')}<textarea name="reason" id="reason" required minlength="3" maxlength="500" rows="2" dir="auto">${esc(reason)}</textarea></label>`;
+  html`<label class="wide"
+    >${w(lang, 'reason')}<textarea name="reason" id="reason" required minlength="3" maxlength="500" rows="2" dir="auto">
+${reason}</textarea>
+  </label>`;
 
 export function editPage(ctx: PageCtx, d: EditPageData): string {
   const { lang } = ctx;
   const text = (name: keyof RecordFields, max: number) =>
-    `<label>${w(lang, name)}<input type="text" name="${name}" id="field-${name}" maxlength="${max}" dir="auto" value="${esc(d.values[name] ?? '')}"></label>`;
-  const day = (name: keyof RecordFields) =>
-    `<label>${w(lang, name)}<input type="date" name="${name}" id="field-${name}" value="${esc(d.values[name] ?? '')}"></label>`;
+    html`<label
+      >${w(lang, name)}<input
+        type="text"
+        name="${name}"
+        id="field-${name}"
+        maxlength="${max}"
+        dir="auto"
+        value="${d.values[name] ?? ''}"
+    /></label>`;
+  const day = (name: keyof RecordFields) => dateInput(lang, w(lang, name), { name, id: `field-${name}`, value: d.values[name] });
   const levels = CLASSIFICATIONS.filter((c) => clearanceRank(c) <= clearanceRank(d.clearance) || c === d.values.classification);
-  const classification = `<label>${w(lang, 'classification')}<select name="classification" id="field-classification">${levels
-    .map((c) => `<option value="${c}"${c === d.values.classification ? ' selected' : ''}>${c}</option>`)
-    .join('')}</select></label>`;
+  const classification = html`<label
+    >${w(lang, 'classification')}<select name="classification" id="field-classification">
+      ${levels.map((c) => html`<option value="${c}" ${c === d.values.classification && raw(' selected')}>${valueWord(lang, 'classification', c)}</option>`)}
+    </select></label
+  >`;
   const back = `/documents/${encodeURIComponent(d.id)}`;
   return layout(
     ctx,
     'document',
     `${w(lang, 'editTitle')} ${d.registryNo}`,
-    `<h1>${w(lang, 'editTitle')} — <bdi>${num(lang, d.registryNo)}</bdi></h1>
-<section class="card">
-  <p class="muted">${w(lang, 'editHelp')}</p>
-  ${errorBox(d.error)}
-  <form method="post" action="${esc(back)}/edit" id="edit-form" class="grid-form correction-form">
-    ${csrfField(ctx)}
-    ${text('title', 500)}${text('docType', 100)}${text('department', 200)}${classification}
-    ${day('docDate')}${text('correspondent', 300)}${text('externalRef', 200)}${day('externalDate')}
-    ${reasonField(lang, d.reason)}
-    <p class="wide"><button class="primary" type="submit" id="save-correction">${w(lang, 'save')}</button> <a href="${esc(back)}">${w(lang, 'cancel')}</a></p>
-  </form>
-</section>`,
+    html`<h1>${w(lang, 'editTitle')} — <bdi>${num(lang, d.registryNo)}</bdi></h1>
+      <section class="card">
+        <p class="muted">${w(lang, 'editHelp')}</p>
+        ${errorBox(d.error)}
+        <form method="post" action="${back}/edit" id="edit-form" class="grid-form correction-form">
+          ${csrfField(ctx)} ${text('title', 500)}${text('docType', 100)}${text('department', 200)}${classification}
+          ${day('docDate')}${text('correspondent', 300)}${text('externalRef', 200)}${day('externalDate')}
+          ${reasonField(lang, d.reason)}
+          <p class="wide">
+            <button class="primary" type="submit" id="save-correction">${w(lang, 'save')}</button>
+            <a href="${back}">${w(lang, 'cancel')}</a>
+          </p>
+        </form>
+      </section>`,
   );
 }
 
@@ -119,25 +134,41 @@ export function textPage(ctx: PageCtx, d: TextPageData): string {
     ctx,
     'document',
     `${w(lang, 'textTitle')} ${d.registryNo}`,
-    `<h1>${w(lang, 'textTitle')} — <bdi>${num(lang, d.registryNo)}</bdi> · ${w(lang, 'page')} ${num(lang, d.page.n)}/${num(lang, d.pageCount)}</h1>
-<div class="doc">
-  <section class="card">
-    <div class="page-frame"><div class="page-view" data-width="${d.page.width}" data-height="${d.page.height}">
-      <img src="/api/v1/documents/${encodeURIComponent(d.id)}/pages/${d.page.n}/image" alt="${esc(`${w(lang, 'page')} ${d.page.n}`)}" width="${d.page.width}" height="${d.page.height}">
-    </div></div>
-  </section>
-  <section class="card">
-    ${d.flagged ? `<p class="badge warn" id="review-flag">${w(lang, 'flagged')}</p>` : ''}
-    <p class="muted">${w(lang, 'textHelp')}</p>
-    ${errorBox(d.error)}
-    <form method="post" action="${esc(action)}" id="text-form" class="correction-form">
-      ${csrfField(ctx)}
-      <label class="wide">${w(lang, 'pageText')}<textarea name="text" id="page-text" dir="auto" lang="ar" rows="18" required>${esc(d.page.text)}</textarea></label>
-      ${reasonField(lang, d.reason)}
-      <p><button class="primary" type="submit" id="save-text">${w(lang, 'save')}</button> <a href="${esc(`${back}?page=${d.page.n}`)}">${w(lang, 'cancel')}</a></p>
-    </form>
-  </section>
-</div>`,
+    html`<h1>
+        ${w(lang, 'textTitle')} — <bdi>${num(lang, d.registryNo)}</bdi> · ${w(lang, 'page')}
+        ${num(lang, d.page.n)}/${num(lang, d.pageCount)}
+      </h1>
+      <div class="doc">
+        <section class="card">
+          <div class="page-frame">
+            <div class="page-view" data-width="${d.page.width}" data-height="${d.page.height}">
+              <img
+                src="/api/v1/documents/${encodeURIComponent(d.id)}/pages/${d.page.n}/image"
+                alt="${`${w(lang, 'page')} ${d.page.n}`}"
+                width="${d.page.width}"
+                height="${d.page.height}"
+              />
+            </div>
+          </div>
+        </section>
+        <section class="card">
+          ${d.flagged && html`<p class="badge warn" id="review-flag">${w(lang, 'flagged')}</p>`}
+          <p class="muted">${w(lang, 'textHelp')}</p>
+          ${errorBox(d.error)}
+          <form method="post" action="${action}" id="text-form" class="correction-form">
+            ${csrfField(ctx)}
+            <label class="wide"
+              >${w(lang, 'pageText')}<textarea name="text" id="page-text" dir="auto" lang="ar" rows="18" required>
+${d.page.text}</textarea>
+            </label>
+            ${reasonField(lang, d.reason)}
+            <p>
+              <button class="primary" type="submit" id="save-text">${w(lang, 'save')}</button>
+              <a href="${`${back}?page=${d.page.n}`}">${w(lang, 'cancel')}</a>
+            </p>
+          </form>
+        </section>
+      </div>`,
   );
 }
 
@@ -151,25 +182,43 @@ export interface HistoryItem {
   changes: Array<{ field: string; before: string | null; after: string | null }>;
 }
 
-export function historyCard(ctx: PageCtx, d: { items: HistoryItem[]; links: string; saved: boolean }): string {
+export function historyCard(ctx: PageCtx, d: { items: HistoryItem[]; links: SafeHtml | ''; saved: boolean }): SafeHtml {
   const { lang } = ctx;
-  const field = (name: string) => (name in FIELD_NAMES ? w(lang, name as (typeof FIELD_NAMES)[number]) : name);
-  const shown = (v: string | null) => (v === null || v === '' ? '—' : `<bdi>${esc(v)}</bdi>`);
-  const rows = d.items
-    .map((h) => {
-      const what = h.changes
-        .map(
-          (c) =>
-            `<div class="change"><b>${esc(field(c.field))}</b>: <del>${shown(c.before)}</del> → <ins>${shown(c.after)}</ins></div>`,
-        )
-        .join('');
-      return `<tr class="history-${h.kind}"><td>${esc(date(lang, h.at, true, ctx.timeZone))}</td><td><bdi>${esc(h.by ?? '—')}</bdi></td><td>${w(lang, h.kind)}${what}</td><td dir="auto">${esc(h.reason ?? '')}</td></tr>`;
-    })
-    .join('');
-  return `<section class="card" id="history"><h2>${w(lang, 'history')}</h2>
-${d.saved ? `<p class="verdict good" role="status" id="correction-saved">${w(lang, 'savedRecord')}</p>` : ''}
-${d.links}
-<table class="history"><thead><tr><th>${w(lang, 'when')}</th><th>${w(lang, 'who')}</th><th>${w(lang, 'what')}</th><th>${w(lang, 'why')}</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  const field = (name: string) =>
+    (FIELD_NAMES as readonly string[]).includes(name) ? w(lang, name as (typeof FIELD_NAMES)[number]) : name;
+  const shown = (v: string | null) => (v === null || v === '' ? '—' : html`<bdi>${v}</bdi>`);
+  const rows = d.items.map((h) => {
+    const what = h.changes.map(
+      (c) =>
+        html`<div class="change"><b>${field(c.field)}</b>: <del>${shown(c.before)}</del> → <ins>${shown(c.after)}</ins></div>`,
+    );
+    return html`<tr class="history-${h.kind}">
+      <td>${date(lang, h.at, true, ctx.timeZone)}</td>
+      <td><bdi>${h.by === null ? '—' : valueWord(lang, 'actor', h.by)}</bdi></td>
+      <td>${w(lang, h.kind)}${what}</td>
+      <td dir="auto">${h.reason ?? ''}</td>
+    </tr>`;
+  });
+  return html`<section class="card" id="history">
+    <h2>${w(lang, 'history')}</h2>
+    ${d.saved && html`<p class="verdict good" role="status" id="correction-saved">${w(lang, 'savedRecord')}</p>`} ${d.links}
+    ${scrollBox(
+      w(lang, 'history'),
+      html`<table class="history">
+        <thead>
+          <tr>
+            <th>${w(lang, 'when')}</th>
+            <th>${w(lang, 'who')}</th>
+            <th>${w(lang, 'what')}</th>
+            <th>${w(lang, 'why')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>`,
+    )}
+  </section>`;
 }
 
 const FIELD_NAMES = [
@@ -187,14 +236,14 @@ const FIELD_NAMES = [
 ] as const;
 
 /** The history card's links for whoever may correct: the record, and the page shown. */
-export function correctionLinks(ctx: PageCtx, id: string, page: number | null): string {
+export function correctionLinks(ctx: PageCtx, id: string, page: number | null): SafeHtml | '' {
   const { lang } = ctx;
   const doc = `/documents/${encodeURIComponent(id)}`;
   const links = [
-    ctx.can.register ? `<a class="button" id="edit-record" href="${esc(`${doc}/edit`)}">${w(lang, 'editLink')}</a>` : '',
-    ctx.can.correctText && page !== null
-      ? `<a class="button" id="correct-text" href="${esc(`${doc}/pages/${page}/text`)}">${w(lang, 'textLink')}</a>`
-      : '',
-  ].filter(Boolean);
-  return links.length ? `<p class="correction-links">${links.join(' ')}</p>` : '';
+    ctx.can.register && html`<a class="button" id="edit-record" href="${`${doc}/edit`}">${w(lang, 'editLink')}</a>`,
+    ctx.can.correctText &&
+      page !== null &&
+      html`<a class="button" id="correct-text" href="${`${doc}/pages/${page}/text`}">${w(lang, 'textLink')}</a>`,
+  ].filter((a): a is SafeHtml => a instanceof SafeHtml);
+  return links.length ? html`<p class="correction-links">${joinHtml(links, ' ')}</p>` : '';
 }

@@ -5,7 +5,7 @@
  * answers and those that answer it, with its other links (only documents the
  * person may see).
  */
-import { escapeHtml as esc } from '../../../kernel/text';
+import { html, type SafeHtml } from '../html';
 import { registryLabel } from '../../../kernel/registry';
 import type { LinkView } from '../../../storage/repos/links';
 import { canSee } from '../../auth';
@@ -36,14 +36,19 @@ const w = wordsOf({
 const KINDS = ['reply', 'attachment', 'follows', 'cancels', 'ministry', 'company', 'person', 'other'] as const;
 const kindWord = (lang: Lang, k: string) => ((KINDS as readonly string[]).includes(k) ? w(lang, k as (typeof KINDS)[number]) : k);
 
-function docLink(lang: Lang, l: LinkView): string {
-  const label = l.other.title ? ` — ${esc(l.other.title)}` : '';
-  return `<a href="/documents/${esc(encodeURIComponent(l.other.id))}" dir="ltr">${esc(num(lang, l.other.registryNo))}</a>${label}`;
+function docLink(lang: Lang, l: LinkView): SafeHtml {
+  return html`<a href="/documents/${encodeURIComponent(l.other.id)}" dir="ltr">${num(lang, l.other.registryNo)}</a
+    >${l.other.title && html` — ${l.other.title}`}`;
 }
 
-function list(lang: Lang, id: string, title: string, items: string[]): string {
+function list(id: string, title: string, items: SafeHtml[]): SafeHtml | '' {
   if (items.length === 0) return '';
-  return `<dt>${title}</dt><dd><ul class="plain" id="${id}">${items.map((i) => `<li>${i}</li>`).join('')}</ul></dd>`;
+  return html`<dt>${title}</dt>
+    <dd>
+      <ul class="plain" id="${id}">
+        ${items.map((i) => html`<li>${i}</li>`)}
+      </ul>
+    </dd>`;
 }
 
 export const registrySection: DocumentSection = async (deps, ctx, doc, caller) => {
@@ -57,47 +62,64 @@ export const registrySection: DocumentSection = async (deps, ctx, doc, caller) =
   const from = links.from.filter(seen);
   const to = links.to.filter(seen);
   const label = book ? registryLabel(doc, book) : undefined;
-  const rows: string[] = [
-    `<dt>${w(lang, 'register')}</dt><dd id="doc-register">${book ? esc(lang === 'ar' ? `${book.nameAr} (${book.letterAr})` : `${book.nameEn} (${book.letterEn})`) : esc(doc.register)}</dd>`,
-    `<dt>${w(lang, 'number')}</dt><dd id="doc-registry-label">${esc(label ? label[lang] : doc.registryNo)}</dd>`,
+  const rows: Array<SafeHtml | ''> = [
+    html`<dt>${w(lang, 'register')}</dt>
+      <dd id="doc-register">
+        ${book ? (lang === 'ar' ? `${book.nameAr} (${book.letterAr})` : `${book.nameEn} (${book.letterEn})`) : doc.register}
+      </dd>`,
+    html`<dt>${w(lang, 'number')}</dt>
+      <dd id="doc-registry-label">${label ? label[lang] : doc.registryNo}</dd>`,
   ];
-  if (doc.externalRef) rows.push(`<dt>${w(lang, 'externalRef')}</dt><dd id="doc-external-ref">${esc(doc.externalRef)}</dd>`);
+  if (doc.externalRef)
+    rows.push(
+      html`<dt>${w(lang, 'externalRef')}</dt>
+        <dd id="doc-external-ref">${doc.externalRef}</dd>`,
+    );
   if (doc.externalDate)
-    rows.push(`<dt>${w(lang, 'externalDate')}</dt><dd>${esc(date(lang, `${doc.externalDate}T00:00:00Z`))}</dd>`);
+    rows.push(
+      html`<dt>${w(lang, 'externalDate')}</dt>
+        <dd>${date(lang, `${doc.externalDate}T00:00:00Z`)}</dd>`,
+    );
   if (corr) {
     const name = lang === 'ar' ? corr.nameAr : (corr.nameEn ?? corr.nameAr);
     rows.push(
-      `<dt>${w(lang, 'correspondent')}</dt><dd><a id="doc-correspondent" href="/correspondents/${esc(encodeURIComponent(corr.id))}">${esc(name)}</a> <span class="muted">(${kindWord(lang, corr.kind)})</span></dd>`,
+      html`<dt>${w(lang, 'correspondent')}</dt>
+        <dd>
+          <a id="doc-correspondent" href="/correspondents/${encodeURIComponent(corr.id)}">${name}</a>
+          <span class="muted">(${kindWord(lang, corr.kind)})</span>
+        </dd>`,
     );
   } else if (doc.correspondent) {
-    rows.push(`<dt>${w(lang, 'correspondent')}</dt><dd>${esc(doc.correspondent)}</dd>`);
+    rows.push(
+      html`<dt>${w(lang, 'correspondent')}</dt>
+        <dd>${doc.correspondent}</dd>`,
+    );
   }
-  const kindOf = (l: LinkView) => `<span class="muted">(${kindWord(lang, l.kind)})</span>`;
+  const kindOf = (l: LinkView) => html`<span class="muted">(${kindWord(lang, l.kind)})</span>`;
   rows.push(
     list(
-      lang,
       'doc-in-reply-to',
       w(lang, 'inReplyTo'),
       from.filter((l) => l.kind === 'reply').map((l) => docLink(lang, l)),
     ),
     list(
-      lang,
       'doc-replies',
       w(lang, 'replies'),
       to.filter((l) => l.kind === 'reply').map((l) => docLink(lang, l)),
     ),
     list(
-      lang,
       'doc-links-from',
       w(lang, 'linkedFrom'),
-      from.filter((l) => l.kind !== 'reply').map((l) => `${docLink(lang, l)} ${kindOf(l)}`),
+      from.filter((l) => l.kind !== 'reply').map((l) => html`${docLink(lang, l)} ${kindOf(l)}`),
     ),
     list(
-      lang,
       'doc-links-to',
       w(lang, 'linkedTo'),
-      to.filter((l) => l.kind !== 'reply').map((l) => `${docLink(lang, l)} ${kindOf(l)}`),
+      to.filter((l) => l.kind !== 'reply').map((l) => html`${docLink(lang, l)} ${kindOf(l)}`),
     ),
   );
-  return `<section class="card" id="registry"><h2>${w(lang, 'registry')}</h2><dl class="meta">${rows.join('')}</dl></section>`;
+  return html`<section class="card" id="registry">
+    <h2>${w(lang, 'registry')}</h2>
+    <dl class="meta">${rows}</dl>
+  </section>`;
 };

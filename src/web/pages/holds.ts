@@ -8,8 +8,9 @@ import type { Disposal, DisposalItem } from '../../../storage/records/disposals'
 import type { LegalHold } from '../../../storage/records/holds';
 import type { Tombstone } from '../../../storage/records/destroyed';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
-import { escapeHtml as esc } from '../../../kernel/text';
-import { date, num, wordsOf } from '../i18n';
+import { html, joinHtml, type SafeHtml } from '../html';
+import { dateInput, docTitle, scrollBox } from '../fields';
+import { date, num, valueWord, wordsOf } from '../i18n';
 import { layout, type PageCtx } from '../layout';
 
 const w = wordsOf({
@@ -78,68 +79,103 @@ const w = wordsOf({
   heldNow: ['محجوزة حجزًا قانونيًا الآن.', 'Under legal hold now.'],
 });
 
-const csrf = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
+const csrf = (ctx: PageCtx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 const word = (ctx: PageCtx, k: string) => w(ctx.lang, k as Parameters<typeof w>[1]);
 
-function errorNotice(ctx: PageCtx, error: string | null): string {
+function errorNotice(ctx: PageCtx, error: string | null): SafeHtml | '' {
   if (!error || !(error in ERROR_MESSAGES)) return '';
   const [ar, en] = ERROR_MESSAGES[error as ErrorCode];
-  return `<p class="verdict bad" role="alert" id="records-error">${esc(ctx.lang === 'ar' ? ar : en)}</p>`;
+  return html`<p class="verdict bad" role="alert" id="records-error">${ctx.lang === 'ar' ? ar : en}</p>`;
 }
 
 export function holdsPage(ctx: PageCtx, d: { holds: LegalHold[]; syncPending: number; error: string | null }): string {
   const { lang } = ctx;
-  const add = ctx.can.hold
-    ? `<section class="card" id="add-hold"><h2>${w(lang, 'addHold')}</h2>
-  <form method="post" action="/records/holds" id="hold-form">${csrf(ctx)}
-    <label>${w(lang, 'caseRef')} <input name="caseRef" required maxlength="200"></label>
-    <label>${w(lang, 'reason')} <input name="reason" required minlength="3" maxlength="2000"></label>
-    <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr" id="hold-numbers"></textarea></label>
-    <label>${w(lang, 'query')} <input name="query" maxlength="500" id="hold-query"></label>
-    <button type="submit" class="primary" id="hold-submit">${w(lang, 'place')}</button>
-  </form></section>`
-    : '';
-  const rows = d.holds
-    .map(
-      (h) => `<tr data-id="${esc(h.id)}" data-state="${h.liftedAt ? 'lifted' : 'in-force'}">
-    <td><bdi>${esc(h.caseRef)}</bdi></td><td>${esc(h.reason)}</td><td>${num(lang, h.documentCount)}</td>
-    <td>${h.liftedAt ? `${w(lang, 'lifted')} <bdi>${esc(date(lang, h.liftedAt, false, ctx.timeZone))}</bdi> — ${esc(h.liftReason ?? '')}` : w(lang, 'inForce')}</td>
-    <td><bdi>${esc(h.createdBy)}</bdi> <bdi>${esc(date(lang, h.createdAt, true, ctx.timeZone))}</bdi></td>
-    <td>${
-      !h.liftedAt && ctx.can.hold
-        ? `<form method="post" action="/records/holds/${esc(h.id)}/lift" class="inline">${csrf(ctx)}
-        <input name="reason" required minlength="3" maxlength="2000" placeholder="${w(lang, 'liftReason')}">
-        <button type="submit">${w(lang, 'lift')}</button></form>`
-        : ''
-    }</td></tr>`,
-    )
-    .join('');
+  const add =
+    ctx.can.hold &&
+    html`<section class="card" id="add-hold">
+      <h2>${w(lang, 'addHold')}</h2>
+      <form method="post" action="/records/holds" id="hold-form">
+        ${csrf(ctx)}
+        <label>${w(lang, 'caseRef')} <input name="caseRef" required maxlength="200" /></label>
+        <label>${w(lang, 'reason')} <input name="reason" required minlength="3" maxlength="2000" /></label>
+        <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr" id="hold-numbers"></textarea></label>
+        <label>${w(lang, 'query')} <input name="query" maxlength="500" id="hold-query" /></label>
+        <button type="submit" class="primary" id="hold-submit">${w(lang, 'place')}</button>
+      </form>
+    </section>`;
+  const rows = d.holds.map(
+    (h) =>
+      html`<tr data-id="${h.id}" data-state="${h.liftedAt ? 'lifted' : 'in-force'}">
+        <td><bdi>${h.caseRef}</bdi></td>
+        <td>${h.reason}</td>
+        <td>${num(lang, h.documentCount)}</td>
+        <td>
+          ${h.liftedAt ? html`${w(lang, 'lifted')} <bdi>${date(lang, h.liftedAt, false, ctx.timeZone)}</bdi> — ${h.liftReason ?? ''}` : w(lang, 'inForce')}
+        </td>
+        <td><bdi>${valueWord(lang, 'actor', h.createdBy)}</bdi> <bdi>${date(lang, h.createdAt, true, ctx.timeZone)}</bdi></td>
+        <td>
+          ${
+            !h.liftedAt &&
+            ctx.can.hold &&
+            html`<form method="post" action="/records/holds/${h.id}/lift" class="inline">
+              ${csrf(ctx)}
+              <input name="reason" required minlength="3" maxlength="2000" placeholder="${w(lang, 'liftReason')}" />
+              <button type="submit">${w(lang, 'lift')}</button>
+            </form>`
+          }
+        </td>
+      </tr>`,
+  );
   const table = d.holds.length
-    ? `<table class="list" id="holds-table"><thead><tr><th>${w(lang, 'caseRef')}</th><th>${w(lang, 'reason')}</th><th>${w(lang, 'documents')}</th><th>${w(lang, 'state')}</th><th>${w(lang, 'by')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
-    : `<p class="muted">${w(lang, 'noHolds')}</p>`;
-  const waiting = d.syncPending > 0 ? `<p class="verdict info">${w(lang, 'waiting')} ${num(lang, d.syncPending)}</p>` : '';
-  const body = `<h1>${w(lang, 'holds')}</h1><p class="muted">${w(lang, 'holdsHelp')}</p>
-${errorNotice(ctx, d.error)}${waiting}${add}<section class="card" id="holds">${table}</section>`;
+    ? scrollBox(
+        w(lang, 'holds'),
+        html`<table class="list" id="holds-table">
+          <thead>
+            <tr>
+              <th>${w(lang, 'caseRef')}</th>
+              <th>${w(lang, 'reason')}</th>
+              <th>${w(lang, 'documents')}</th>
+              <th>${w(lang, 'state')}</th>
+              <th>${w(lang, 'by')}</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows}
+          </tbody>
+        </table>`,
+      )
+    : html`<p class="muted">${w(lang, 'noHolds')}</p>`;
+  const waiting = d.syncPending > 0 && html`<p class="verdict info">${w(lang, 'waiting')} ${num(lang, d.syncPending)}</p>`;
+  const body = html`<h1>${w(lang, 'holds')}</h1>
+    <p class="muted">${w(lang, 'holdsHelp')}</p>
+    ${errorNotice(ctx, d.error)}${waiting}${add}
+    <section class="card" id="holds">${table}</section>`;
   return layout(ctx, 'records', w(lang, 'holds'), body);
 }
 
-function decideForms(ctx: PageCtx, p: Disposal): string {
+function decideForms(ctx: PageCtx, p: Disposal): SafeHtml | '' {
   const { lang } = ctx;
   if (p.state === 'requested' && ctx.can.hold) {
-    return `<form method="post" action="/records/disposals/${esc(p.id)}/decide" class="decide">${csrf(ctx)}
-      <input type="hidden" name="approve" value="true">
-      <label>${w(lang, 'body')} <input name="approvingBody" required maxlength="300"></label>
-      <label>${w(lang, 'decisionNo')} <input name="decisionNo" required maxlength="100"></label>
-      <label>${w(lang, 'decisionDate')} <input type="date" name="decisionDate" required dir="ltr"></label>
-      <button type="submit" class="primary">${w(lang, 'approve')}</button></form>
-    <form method="post" action="/records/disposals/${esc(p.id)}/decide" class="decide">${csrf(ctx)}
-      <input type="hidden" name="approve" value="false">
-      <label>${w(lang, 'note')} <input name="note" required minlength="3" maxlength="2000"></label>
-      <button type="submit">${w(lang, 'refuse')}</button></form>`;
+    return html`<form method="post" action="/records/disposals/${p.id}/decide" class="decide">
+        ${csrf(ctx)}
+        <input type="hidden" name="approve" value="true" />
+        <label>${w(lang, 'body')} <input name="approvingBody" required maxlength="300" /></label>
+        <label>${w(lang, 'decisionNo')} <input name="decisionNo" required maxlength="100" /></label>
+        ${dateInput(lang, w(lang, 'decisionDate'), { name: 'decisionDate', id: `decision-date-${p.id}`, required: true })}
+        <button type="submit" class="primary">${w(lang, 'approve')}</button>
+      </form>
+      <form method="post" action="/records/disposals/${p.id}/decide" class="decide">
+        ${csrf(ctx)}
+        <input type="hidden" name="approve" value="false" />
+        <label>${w(lang, 'note')} <input name="note" required minlength="3" maxlength="2000" /></label>
+        <button type="submit">${w(lang, 'refuse')}</button>
+      </form>`;
   }
   if (p.state === 'approved' && ctx.can.records) {
-    return `<form method="post" action="/records/disposals/${esc(p.id)}/execute">${csrf(ctx)}
-      <button type="submit" class="primary danger">${w(lang, 'execute')}</button></form>`;
+    return html`<form method="post" action="/records/disposals/${p.id}/execute">
+      ${csrf(ctx)} <button type="submit" class="primary danger">${w(lang, 'execute')}</button>
+    </form>`;
   }
   return '';
 }
@@ -147,56 +183,66 @@ function decideForms(ctx: PageCtx, p: Disposal): string {
 /** An item as the page shows it: its title only when the viewer may read the document. */
 export type ShownItem = Omit<DisposalItem, 'access'>;
 
-function itemRows(ctx: PageCtx, items: ShownItem[]): string {
+function itemRows(ctx: PageCtx, items: ShownItem[]): SafeHtml[] {
   const { lang } = ctx;
-  return items
-    .map(
-      (i) => `<tr data-state="${esc(i.state)}"><td><bdi dir="ltr">${esc(i.registryNo)}</bdi></td><td>${
-        i.title === null ? `<span class="muted">${w(lang, 'withheld')}</span>` : esc(i.title)
-      }</td>
-      <td>${word(ctx, i.state)}${i.blockedReason ? ` — ${word(ctx, i.blockedReason)}` : ''}</td>
-      <td><bdi>${esc(date(lang, i.retentionDue, false, ctx.timeZone))}</bdi> ${esc(i.ruleCode ?? '')}</td></tr>`,
-    )
-    .join('');
+  return items.map(
+    (i) =>
+      html`<tr data-state="${i.state}">
+        <td><bdi dir="ltr">${i.registryNo}</bdi></td>
+        <td>${i.title === null ? html`<span class="muted">${w(lang, 'withheld')}</span>` : docTitle(i.title)}</td>
+        <td>${word(ctx, i.state)}${i.blockedReason && ` — ${word(ctx, i.blockedReason)}`}</td>
+        <td><bdi>${date(lang, i.retentionDue, false, ctx.timeZone)}</bdi> ${i.ruleCode ?? ''}</td>
+      </tr>`,
+  );
 }
 
 /** The list: each request with its counts (its documents are on its own page, a page at a time). */
 export function disposalsPage(ctx: PageCtx, d: { disposals: Disposal[]; error: string | null }): string {
   const { lang } = ctx;
-  const ask = ctx.can.records
-    ? `<section class="card" id="request-disposal"><h2>${w(lang, 'request')}</h2>
-  <form method="post" action="/records/disposals" id="disposal-form">${csrf(ctx)}
-    <label>${w(lang, 'title')} <input name="title" required maxlength="500"></label>
-    <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr"></textarea></label>
-    <label>${w(lang, 'dueBefore')} <input type="date" name="dueBefore" dir="ltr"></label>
-    <button type="submit" class="primary">${w(lang, 'ask')}</button>
-  </form></section>`
-    : '';
+  const ask =
+    ctx.can.records &&
+    html`<section class="card" id="request-disposal">
+      <h2>${w(lang, 'request')}</h2>
+      <form method="post" action="/records/disposals" id="disposal-form">
+        ${csrf(ctx)}
+        <label>${w(lang, 'title')} <input name="title" required maxlength="500" /></label>
+        <label>${w(lang, 'numbers')} <textarea name="documents" rows="3" dir="ltr"></textarea></label>
+        ${dateInput(lang, w(lang, 'dueBefore'), { name: 'dueBefore', id: 'disposal-due-before' })}
+        <button type="submit" class="primary">${w(lang, 'ask')}</button>
+      </form>
+    </section>`;
   const list = d.disposals.length
-    ? d.disposals
-        .map(
-          (p) => `<article class="card disposal" data-id="${esc(p.id)}" data-state="${esc(p.state)}">
-  ${disposalHeader(ctx, p)}
-  <p><a href="/records/disposals/${esc(p.id)}" class="open-disposal">${w(lang, 'open')} (${num(lang, p.counts.items)})</a></p>
-  ${decideForms(ctx, p)}
-</article>`,
-        )
-        .join('\n')
-    : `<p class="muted">${w(lang, 'noDisposals')}</p>`;
-  const body = `<h1>${w(lang, 'disposals')}</h1><p class="muted">${w(lang, 'disposalsHelp')}</p>
-${errorNotice(ctx, d.error)}${ask}<section id="disposals">${list}</section>`;
+    ? d.disposals.map(
+        (p) =>
+          html`<article class="card disposal" data-id="${p.id}" data-state="${p.state}">
+            ${disposalHeader(ctx, p)}
+            <p>
+              <a href="/records/disposals/${p.id}" class="open-disposal">${w(lang, 'open')} (${num(lang, p.counts.items)})</a>
+            </p>
+            ${decideForms(ctx, p)}
+          </article> `,
+      )
+    : html`<p class="muted">${w(lang, 'noDisposals')}</p>`;
+  const body = html`<h1>${w(lang, 'disposals')}</h1>
+    <p class="muted">${w(lang, 'disposalsHelp')}</p>
+    ${errorNotice(ctx, d.error)}${ask}
+    <section id="disposals">${list}</section>`;
   return layout(ctx, 'records', w(lang, 'disposals'), body);
 }
 
-function disposalHeader(ctx: PageCtx, p: Disposal): string {
+function disposalHeader(ctx: PageCtx, p: Disposal): SafeHtml {
   const { lang } = ctx;
-  return `<h3>${esc(p.title)} — ${word(ctx, p.state)}</h3>
-  <p class="muted"><bdi>${esc(p.requestedBy)}</bdi> · <bdi>${esc(date(lang, p.requestedAt, true, ctx.timeZone))}</bdi>${
-    p.decisionNo
-      ? ` · ${w(lang, 'decision')} <bdi>${esc(p.decisionNo)}</bdi> (<bdi>${esc(p.decisionDate ?? '')}</bdi>, ${esc(p.approvingBody ?? '')})`
-      : ''
-  }${p.note ? ` · ${esc(p.note)}` : ''}</p>
-  <p class="counts">${w(lang, 'items')}: ${num(lang, p.counts.items)} · ${w(lang, 'destroyed')}: ${num(lang, p.counts.destroyed)} · ${w(lang, 'blocked')}: ${num(lang, p.counts.blocked)} · ${w(lang, 'pending')}: ${num(lang, p.counts.pending)}</p>`;
+  return html`<h3>${p.title} — ${word(ctx, p.state)}</h3>
+    <p class="muted">
+      <bdi>${valueWord(lang, 'actor', p.requestedBy)}</bdi> · <bdi>${date(lang, p.requestedAt, true, ctx.timeZone)}</bdi>${
+        p.decisionNo &&
+        html` · ${w(lang, 'decision')} <bdi>${p.decisionNo}</bdi> (<bdi>${p.decisionDate ?? ''}</bdi>, ${p.approvingBody ?? ''})`
+      }${p.note && ` · ${p.note}`}
+    </p>
+    <p class="counts">
+      ${w(lang, 'items')}: ${num(lang, p.counts.items)} · ${w(lang, 'destroyed')}: ${num(lang, p.counts.destroyed)} ·
+      ${w(lang, 'blocked')}: ${num(lang, p.counts.blocked)} · ${w(lang, 'pending')}: ${num(lang, p.counts.pending)}
+    </p>`;
 }
 
 /** One request's own page: its decision forms and its documents, a page at a time (`next`: the link to the next page). */
@@ -206,15 +252,25 @@ export function disposalPage(
 ): string {
   const { lang } = ctx;
   const p = d.disposal;
-  const more = d.next ? `<p><a href="${esc(d.next)}" id="more-items" rel="next">${w(lang, 'more')}</a></p>` : '';
-  const body = `<p><a href="/records/disposals">${w(lang, 'back')}</a></p>
-<h1>${w(lang, 'disposals')}</h1>${errorNotice(ctx, d.error)}
-<article class="card disposal" id="disposal" data-id="${esc(p.id)}" data-state="${esc(p.state)}">
-  ${disposalHeader(ctx, p)}
-  ${decideForms(ctx, p)}
-</article>
-<section class="card" id="disposal-items"><h2>${w(lang, 'items')}</h2>
-  <table class="list"><tbody>${itemRows(ctx, d.items)}</tbody></table>${more}</section>`;
+  const more = d.next && html`<p><a href="${d.next}" id="more-items" rel="next">${w(lang, 'more')}</a></p>`;
+  const body = html`<p><a href="/records/disposals">${w(lang, 'back')}</a></p>
+    <h1>${w(lang, 'disposals')}</h1>
+    ${errorNotice(ctx, d.error)}
+    <article class="card disposal" id="disposal" data-id="${p.id}" data-state="${p.state}">
+      ${disposalHeader(ctx, p)} ${decideForms(ctx, p)}
+    </article>
+    <section class="card" id="disposal-items">
+      <h2>${w(lang, 'items')}</h2>
+      ${scrollBox(
+        w(lang, 'items'),
+        html`<table class="list">
+          <tbody>
+            ${itemRows(ctx, d.items)}
+          </tbody>
+        </table>`,
+      )}
+      ${more}
+    </section>`;
   return layout(ctx, 'records', `${w(lang, 'disposals')} — ${p.title}`, body);
 }
 
@@ -226,27 +282,37 @@ export function holdsCard(
     disposals: Array<Disposal & { itemState: string; blockedReason: string | null }>;
     tombstone: Tombstone | null;
   },
-): string {
+): SafeHtml | '' {
   const { lang } = ctx;
   if (d.holds.length === 0 && d.disposals.length === 0 && !d.tombstone) return '';
-  const parts: string[] = [];
+  const parts: SafeHtml[] = [];
   if (d.tombstone) {
     const t = d.tombstone;
-    parts.push(`<p class="verdict info" id="tombstone">${w(lang, 'tombstone')} <bdi>${esc(date(lang, t.destroyedAt, false, ctx.timeZone))}</bdi> —
-      ${w(lang, 'decision')} <bdi>${esc(t.disposal.decisionNo ?? '')}</bdi> (<bdi>${esc(t.disposal.decisionDate ?? '')}</bdi>, ${esc(t.disposal.approvingBody ?? '')})</p>`);
+    parts.push(
+      html`<p class="verdict info" id="tombstone">
+        ${w(lang, 'tombstone')} <bdi>${date(lang, t.destroyedAt, false, ctx.timeZone)}</bdi> — ${w(lang, 'decision')}
+        <bdi>${t.disposal.decisionNo ?? ''}</bdi> (<bdi>${t.disposal.decisionDate ?? ''}</bdi>, ${t.disposal.approvingBody ?? ''})
+      </p>`,
+    );
   }
-  if (d.holds.some((h) => !h.liftedAt)) parts.push(`<p class="verdict bad" id="held-now">${w(lang, 'heldNow')}</p>`);
+  if (d.holds.some((h) => !h.liftedAt)) parts.push(html`<p class="verdict bad" id="held-now">${w(lang, 'heldNow')}</p>`);
   for (const h of d.holds) {
     parts.push(
-      `<p>${w(lang, 'caseRef')}: <bdi>${esc(h.caseRef)}</bdi> — ${esc(h.reason)} — ${h.liftedAt ? w(lang, 'lifted') : w(lang, 'inForce')}</p>`,
+      html`<p>
+        ${w(lang, 'caseRef')}: <bdi>${h.caseRef}</bdi> — ${h.reason} — ${h.liftedAt ? w(lang, 'lifted') : w(lang, 'inForce')}
+      </p>`,
     );
   }
   for (const p of d.disposals) {
     parts.push(
-      `<p>${w(lang, 'disposals')}: <a href="/records/disposals/${esc(p.id)}">${esc(p.title)}</a> — ${word(ctx, p.state)} — ${word(ctx, p.itemState)}${
-        p.blockedReason ? ` (${word(ctx, p.blockedReason)})` : ''
-      }</p>`,
+      html`<p>
+        ${w(lang, 'disposals')}: <a href="/records/disposals/${p.id}">${p.title}</a> — ${word(ctx, p.state)} —
+        ${word(ctx, p.itemState)}${p.blockedReason && ` (${word(ctx, p.blockedReason)})`}
+      </p>`,
     );
   }
-  return `<section class="card" id="holds-disposal"><h2>${w(lang, 'card')}</h2>${parts.join('\n')}</section>`;
+  return html`<section class="card" id="holds-disposal">
+    <h2>${w(lang, 'card')}</h2>
+    ${joinHtml(parts, '\n')}
+  </section>`;
 }

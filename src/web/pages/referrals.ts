@@ -8,8 +8,9 @@
 import type { Directive } from '../../../storage/repos/directives';
 import type { Referral } from '../../../storage/repos/referrals';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
-import { escapeHtml as esc } from '../../../kernel/text';
-import { date, num, wordsOf, type Lang } from '../i18n';
+import { html, type SafeHtml } from '../html';
+import { dateInput } from '../fields';
+import { count, date, num, valueWord, wordsOf, type Lang } from '../i18n';
 import type { PageCtx } from '../layout';
 
 export const w = wordsOf({
@@ -24,7 +25,6 @@ export const w = wordsOf({
   instruction: ['التوجيه', 'Instruction'],
   due: ['يستحق في', 'Due'],
   overdue: ['متأخرة', 'Overdue'],
-  days: ['يومًا', 'days'],
   suspended: ['المهلة موقوفة', 'Deadline suspended'],
   closedByReply: ['أُغلقت بالرد', 'Closed by the reply'],
   closedByNote: ['أُغلقت بملاحظة', 'Closed with a note'],
@@ -48,8 +48,6 @@ export const w = wordsOf({
   show: ['عرض', 'Show'],
   document: ['الوثيقة', 'Document'],
   noItems: ['لا شيء مُحال إليكم الآن.', 'Nothing is referred to you now.'],
-  openCount: ['مفتوحة', 'open'],
-  overdueCount: ['متأخرة', 'overdue'],
   deadlinesTitle: ['تعليق المهل في الطوارئ', 'Suspending deadlines in an emergency'],
   deadlinesHelp: [
     'توقف المهل المفتوحة عن العدّ حتى تُستأنف، وتُمدّ عند الاستئناف بقدر أيام التعليق.',
@@ -64,73 +62,95 @@ export const w = wordsOf({
 export { csrfField };
 
 /** A referral's due date, with how late it is or that it is suspended. */
-export function dueLine(ctx: PageCtx, r: Referral & { overdue: boolean; daysLate: number }): string {
+export function dueLine(ctx: PageCtx, r: Referral & { overdue: boolean; daysLate: number }): SafeHtml {
   const { lang } = ctx;
-  const due = `${w(lang, 'due')} <bdi>${esc(date(lang, r.dueDate))}</bdi>`;
+  const due = html`${w(lang, 'due')} <bdi>${date(lang, r.dueDate)}</bdi>`;
   if (r.state !== 'open') return due;
-  if (r.suspendedAt) return `${due} <span class="badge">${w(lang, 'suspended')}</span>`;
-  if (r.overdue)
-    return `${due} <span class="badge warn">${w(lang, 'overdue')} ${num(lang, r.daysLate)} ${w(lang, 'days')}</span>`;
+  if (r.suspendedAt) return html`${due} <span class="badge">${w(lang, 'suspended')}</span>`;
+  if (r.overdue) return html`${due} <span class="badge warn">${w(lang, 'overdue')} ${count(lang, 'days', r.daysLate)}</span>`;
   return due;
 }
 
 /** A form's hidden CSRF field. */
-const csrfField = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
+const csrfField = (ctx: PageCtx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 
 /** A failed form's reason, named by its error code in the page's address (`?referralError=…`). */
-export function formError(ctx: PageCtx): string {
+export function formError(ctx: PageCtx): SafeHtml | '' {
   const code = new URL(ctx.url, 'http://x').searchParams.get('referralError');
   if (!code || !(code in ERROR_MESSAGES)) return '';
   const [ar, en] = ERROR_MESSAGES[code as ErrorCode];
-  return `<p class="verdict bad" role="alert" id="referral-error">${esc(ctx.lang === 'ar' ? ar : en)}</p>`;
+  return html`<p class="verdict bad" role="alert" id="referral-error">${ctx.lang === 'ar' ? ar : en}</p>`;
 }
 
 /** The form that closes a referral, posted to `action` (the document's close route, or the inbox). */
-export function closeForm(ctx: PageCtx, action: string, r: Referral): string {
+export function closeForm(ctx: PageCtx, action: string, r: Referral): SafeHtml {
   const { lang } = ctx;
-  return `<form class="close-referral" method="post" action="${esc(action)}">
-        ${csrfField(ctx)}<input type="hidden" name="referralId" value="${esc(r.id)}">
-        <input name="replyRegistryNo" placeholder="${esc(w(lang, 'replyNo'))}" aria-label="${esc(w(lang, 'replyNo'))}" maxlength="60" dir="ltr">
-        <input name="note" placeholder="${esc(w(lang, 'note'))}" aria-label="${esc(w(lang, 'note'))}" maxlength="2000">
-        <button type="submit">${w(lang, 'close')}</button>
-      </form>`;
+  return html`<form class="close-referral" method="post" action="${action}">
+    ${csrfField(ctx)}<input type="hidden" name="referralId" value="${r.id}" />
+    <input
+      name="replyRegistryNo"
+      placeholder="${w(lang, 'replyNo')}"
+      aria-label="${w(lang, 'replyNo')}"
+      maxlength="60"
+      dir="ltr"
+    />
+    <input name="note" placeholder="${w(lang, 'note')}" aria-label="${w(lang, 'note')}" maxlength="2000" />
+    <button type="submit">${w(lang, 'close')}</button>
+  </form>`;
 }
 
-function referralItem(ctx: PageCtx, documentId: string, r: Referral & { overdue: boolean; daysLate: number }): string {
+/** Whom a referral went to: the department, and the person by name when there is one. */
+export function referredTo(r: Referral): SafeHtml {
+  return r.toUser ? html`${r.toDepartment} (<bdi>${r.toUser}</bdi>)` : html`${r.toDepartment}`;
+}
+
+function referralItem(ctx: PageCtx, documentId: string, r: Referral & { overdue: boolean; daysLate: number }): SafeHtml {
   const { lang } = ctx;
-  const to = r.toUser ? `${esc(r.toDepartment)} (<bdi>${esc(r.toUser)}</bdi>)` : esc(r.toDepartment);
   const ended =
-    r.state === 'closed'
-      ? `<div class="ended">${
-          r.closeKind === 'reply' && r.replyDocumentId
-            ? `${w(lang, 'closedByReply')} <a href="/documents/${encodeURIComponent(r.replyDocumentId)}"><bdi>${esc(num(lang, r.replyRegistryNo ?? ''))}</bdi></a>`
-            : w(lang, 'closedByNote')
-        }${r.closeNote ? `: ${esc(r.closeNote)}` : ''} · <bdi>${esc(r.closedBy ?? '')}</bdi> · ${esc(date(lang, r.closedAt, true, ctx.timeZone))}</div>`
-      : '';
-  return `<li class="referral ${r.state}${r.overdue ? ' overdue' : ''}" data-id="${esc(r.id)}" data-state="${r.state}">
-      <div><strong>${to}</strong> — ${esc(r.instruction)}</div>
-      <div class="muted">${dueLine(ctx, r)} · ${w(lang, 'referredBy')} <bdi>${esc(r.createdBy)}</bdi> · ${esc(date(lang, r.createdAt, true, ctx.timeZone))}</div>
-      ${ended}
-      ${r.state === 'open' && ctx.can.refer ? closeForm(ctx, `/documents/${encodeURIComponent(documentId)}/referrals/${encodeURIComponent(r.id)}/close`, r) : ''}
-    </li>`;
+    r.state === 'closed' &&
+    html`<div class="ended">
+      ${
+        r.closeKind === 'reply' && r.replyDocumentId
+          ? html`${w(lang, 'closedByReply')}
+              <a href="/documents/${encodeURIComponent(r.replyDocumentId)}"><bdi>${num(lang, r.replyRegistryNo ?? '')}</bdi></a>`
+          : w(lang, 'closedByNote')
+      }${r.closeNote && `: ${r.closeNote}`}
+      · <bdi>${valueWord(lang, 'actor', r.closedBy ?? '')}</bdi> · ${date(lang, r.closedAt, true, ctx.timeZone)}
+    </div>`;
+  return html`<li class="referral ${r.state}${r.overdue && ' overdue'}" data-id="${r.id}" data-state="${r.state}">
+    <div><strong>${referredTo(r)}</strong> — ${r.instruction}</div>
+    <div class="muted">
+      ${dueLine(ctx, r)} · ${w(lang, 'referredBy')} <bdi>${valueWord(lang, 'actor', r.createdBy)}</bdi> ·
+      ${date(lang, r.createdAt, true, ctx.timeZone)}
+    </div>
+    ${ended}
+    ${r.state === 'open' && ctx.can.refer && closeForm(ctx, `/documents/${encodeURIComponent(documentId)}/referrals/${encodeURIComponent(r.id)}/close`, r)}
+  </li>`;
 }
 
-function referForm(ctx: PageCtx, documentId: string, departments: string[] | null): string {
+function referForm(ctx: PageCtx, documentId: string, departments: string[] | null): SafeHtml {
   const { lang } = ctx;
   const dept =
     departments === null
-      ? `<input name="toDepartment" required maxlength="200">`
-      : `<input name="toDepartment" required maxlength="200" list="referral-departments"><datalist id="referral-departments">${departments
-          .map((d) => `<option value="${esc(d)}">`)
-          .join('')}</datalist>`;
-  return `<form id="refer-form" class="grid-form" method="post" action="/documents/${encodeURIComponent(documentId)}/referrals">
-      ${csrfField(ctx)}
-      <label>${w(lang, 'toDepartment')} ${dept}</label>
-      <label>${w(lang, 'toUser')} <input name="toUser" maxlength="100" dir="ltr"></label>
-      <label>${w(lang, 'dueDate')} <input type="date" name="dueDate" title="${esc(w(lang, 'dueDefault'))}"></label>
-      <label>${w(lang, 'instruction')} <textarea name="instruction" required maxlength="2000" rows="2"></textarea></label>
-      <div><button class="primary" type="submit">${w(lang, 'refer')}</button></div>
-    </form>`;
+      ? html`<input name="toDepartment" required maxlength="200" />`
+      : html`<input name="toDepartment" required maxlength="200" list="referral-departments" /><datalist
+            id="referral-departments"
+          >
+            ${departments.map((d) => html`<option value="${d}"></option>`)}
+          </datalist>`;
+  return html`<form
+    id="refer-form"
+    class="grid-form"
+    method="post"
+    action="/documents/${encodeURIComponent(documentId)}/referrals"
+  >
+    ${csrfField(ctx)}
+    <label>${w(lang, 'toDepartment')} ${dept}</label>
+    <label>${w(lang, 'toUser')} <input name="toUser" maxlength="100" dir="ltr" /></label>
+    ${dateInput(lang, w(lang, 'dueDate'), { name: 'dueDate', id: 'refer-due-date', title: w(lang, 'dueDefault') })}
+    <label>${w(lang, 'instruction')} <textarea name="instruction" required maxlength="2000" rows="2"></textarea></label>
+    <div><button class="primary" type="submit">${w(lang, 'refer')}</button></div>
+  </form>`;
 }
 
 /** The referrals card; '' when there is nothing to show and nothing this person may do. */
@@ -139,41 +159,52 @@ export function referralsCard(
   documentId: string,
   referrals: Array<Referral & { overdue: boolean; daysLate: number }>,
   departments: string[] | null,
-): string {
+): SafeHtml | '' {
   const { lang } = ctx;
   if (referrals.length === 0 && !ctx.can.refer) return '';
   const list = referrals.length
-    ? `<ul class="referrals">${referrals.map((r) => referralItem(ctx, documentId, r)).join('')}</ul>`
-    : `<p class="muted">${w(lang, 'noReferrals')}</p>`;
-  return `<section class="card" id="referrals"><h2>${w(lang, 'referrals')}</h2>
-    ${formError(ctx)}
-    ${list}
-    ${ctx.can.refer ? `<p class="muted">${w(lang, 'closeHelp')}</p><h3>${w(lang, 'referTitle')}</h3>${referForm(ctx, documentId, departments)}` : ''}
+    ? html`<ul class="referrals">
+        ${referrals.map((r) => referralItem(ctx, documentId, r))}
+      </ul>`
+    : html`<p class="muted">${w(lang, 'noReferrals')}</p>`;
+  return html`<section class="card" id="referrals">
+    <h2>${w(lang, 'referrals')}</h2>
+    ${formError(ctx)} ${list}
+    ${
+      ctx.can.refer &&
+      html`<p class="muted">${w(lang, 'closeHelp')}</p>
+        <h3>${w(lang, 'referTitle')}</h3>
+        ${referForm(ctx, documentId, departments)}`
+    }
   </section>`;
 }
 
-function directiveItem(lang: Lang, d: Directive, timeZone: string): string {
-  return `<li class="directive" data-id="${d.id}"><p>${esc(d.text)}</p>
-      <div class="muted"><bdi>${esc(d.byName ?? d.by)}</bdi> · ${esc(date(lang, d.at, true, timeZone))}</div></li>`;
+function directiveItem(lang: Lang, d: Directive, timeZone: string): SafeHtml {
+  return html`<li class="directive" data-id="${d.id}">
+    <p>${d.text}</p>
+    <div class="muted"><bdi>${d.byName ?? valueWord(lang, 'actor', d.by)}</bdi> · ${date(lang, d.at, true, timeZone)}</div>
+  </li>`;
 }
 
 /** The directives card; '' when there is none and this person may not write one. */
-export function directivesCard(ctx: PageCtx, documentId: string, directives: Directive[]): string {
+export function directivesCard(ctx: PageCtx, documentId: string, directives: Directive[]): SafeHtml | '' {
   const { lang } = ctx;
   if (directives.length === 0 && !ctx.can.direct) return '';
   const list = directives.length
-    ? `<ul class="directives">${directives.map((d) => directiveItem(lang, d, ctx.timeZone)).join('')}</ul>`
-    : `<p class="muted">${w(lang, 'noDirectives')}</p>`;
-  const form = ctx.can.direct
-    ? `<form id="directive-form" method="post" action="/documents/${encodeURIComponent(documentId)}/directives">
+    ? html`<ul class="directives">
+        ${directives.map((d) => directiveItem(lang, d, ctx.timeZone))}
+      </ul>`
+    : html`<p class="muted">${w(lang, 'noDirectives')}</p>`;
+  const form =
+    ctx.can.direct &&
+    html`<form id="directive-form" method="post" action="/documents/${encodeURIComponent(documentId)}/directives">
       ${csrfField(ctx)}
       <label>${w(lang, 'directive')} <textarea name="text" required maxlength="2000" rows="2"></textarea></label>
       <p class="muted">${w(lang, 'directiveHelp')}</p>
       <button class="primary" type="submit">${w(lang, 'addDirective')}</button>
-    </form>`
-    : '';
-  return `<section class="card" id="directives"><h2>${w(lang, 'directives')}</h2>
-    ${list}
-    ${form}
+    </form>`;
+  return html`<section class="card" id="directives">
+    <h2>${w(lang, 'directives')}</h2>
+    ${list} ${form}
   </section>`;
 }

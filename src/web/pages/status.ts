@@ -6,7 +6,8 @@
  * not the department it was referred to (a department's name can say what a
  * letter is about: a complaint sent to an inspection office is a complaint).
  */
-import { escapeHtml as esc, toArabicIndic } from '../../../kernel/text';
+import { toArabicIndic } from '../../../kernel/text';
+import { html, type SafeHtml } from '../html';
 
 /** The steps shown, each with its local date (YYYY-MM-DD) or null when not reached. */
 export interface StatusView {
@@ -47,19 +48,19 @@ function dateWords(iso: string): { ar: string; en: string } {
   return { ar: `${toArabicIndic(`${d}/${m}/${y}`)} م — ${hijri}`, en: iso };
 }
 
-function timeline(v: StatusView): string {
+function timeline(v: StatusView): SafeHtml[] {
   const on: Record<string, string | null> = {
     received: v.receivedOn,
     referred: v.referredOn,
     answered: v.answeredOn,
     closed: v.closedOn,
   };
-  return STEPS.filter((s) => on[s.key] !== null)
-    .map((s) => {
-      const d = dateWords(on[s.key]!);
-      return `<li data-step="${s.key}"><strong>${esc(s.ar)}</strong> <span class="muted">${esc(d.ar)}</span><br><span lang="en" dir="ltr">${esc(s.en)} · ${esc(d.en)}</span></li>`;
-    })
-    .join('');
+  return STEPS.filter((s) => on[s.key] !== null).map((s) => {
+    const d = dateWords(on[s.key]!);
+    return html`<li data-step="${s.key}">
+      <strong>${s.ar}</strong> <span class="muted">${d.ar}</span><br /><span lang="en" dir="ltr">${s.en} · ${d.en}</span>
+    </li>`;
+  });
 }
 
 /** The page: the answer (or the "no such transaction" notice), then the form to ask again. */
@@ -67,34 +68,56 @@ export function statusPage(
   answer: { view: StatusView } | { notFound: true } | undefined,
   asked: { no: string; code: string },
 ): string {
-  let body = '';
+  let body: SafeHtml | '' = '';
   if (answer && 'view' in answer) {
     const v = answer.view;
     const [ar, en] = STATE_WORDS[v.state];
-    body = `<section class="verdict good" role="status" data-state="${v.state}">
-<p>المعاملة رقم <bdi>${esc(v.label?.ar ?? toArabicIndic(v.registryNo))}</bdi>: ${esc(ar)}</p><p lang="en" dir="ltr">Transaction <bdi>${esc(v.label?.en ?? v.registryNo)}</bdi>: ${esc(en)}</p></section>
-<ol class="status-steps">${timeline(v)}</ol>`;
+    body = html`<section class="verdict good" role="status" data-state="${v.state}">
+        <p>المعاملة رقم <bdi>${v.label?.ar ?? toArabicIndic(v.registryNo)}</bdi>: ${ar}</p>
+        <p lang="en" dir="ltr">Transaction <bdi>${v.label?.en ?? v.registryNo}</bdi>: ${en}</p>
+      </section>
+      <ol class="status-steps">
+        ${timeline(v)}
+      </ol>`;
   } else if (answer) {
-    body = `<section class="verdict bad" role="status"><p>لا توجد معاملة بهذا الرقم وهذا الرمز. تحقّق منهما كما في الإيصال.</p>
-<p lang="en" dir="ltr">No transaction has this number and code. Check both against the receipt.</p></section>`;
+    body = html`<section class="verdict bad" role="status">
+      <p>لا توجد معاملة بهذا الرقم وهذا الرمز. تحقّق منهما كما في الإيصال.</p>
+      <p lang="en" dir="ltr">No transaction has this number and code. Check both against the receipt.</p>
+    </section>`;
   }
-  return `<!doctype html>
-<html lang="ar" dir="rtl">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>متابعة معاملة — Follow a transaction</title>
-<link rel="stylesheet" href="/assets/viewer.css"><link rel="icon" href="/assets/icon.svg" type="image/svg+xml"></head>
-<body>
-<header class="top"><span class="brand">الديوان الإلكتروني <span lang="en" dir="ltr">· Diwan</span></span></header>
-<main class="verify-page card">
-<h1>متابعة معاملة <span lang="en" dir="ltr">· Follow a transaction</span></h1>
-<p class="muted">تُعرض هنا حال المعاملة وتواريخها فقط، لا شيء من مضمونها. <span lang="en" dir="ltr">Only the transaction's state and its dates are shown here, nothing of its content.</span></p>
-${body}
-<form method="get" action="/status">
-<label>رقم القيد <span lang="en">Registry number</span><input name="no" value="${esc(asked.no)}" placeholder="2026/000123" required class="ltr"></label>
-<label>رمز المتابعة <span lang="en">Receipt code</span><input name="code" value="${esc(asked.code)}" placeholder="XXXX-XXXX-XXXX" required class="ltr" autocomplete="off"></label>
-<button class="primary" type="submit">اعرض الحال · Show the state</button>
-</form>
-</main>
-</body></html>`;
+  return html`<!doctype html>
+    <html lang="ar" dir="rtl">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>متابعة معاملة — Follow a transaction</title>
+        <link rel="stylesheet" href="/assets/viewer.css" />
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <header class="top">
+          <span class="brand">الديوان الإلكتروني <span lang="en" dir="ltr">· Diwan</span></span>
+        </header>
+        <main class="verify-page card">
+          <h1>متابعة معاملة <span lang="en" dir="ltr">· Follow a transaction</span></h1>
+          <p class="muted">
+            تُعرض هنا حال المعاملة وتواريخها فقط، لا شيء من مضمونها.
+            <span lang="en" dir="ltr">Only the transaction's state and its dates are shown here, nothing of its content.</span>
+          </p>
+          ${body}
+          <form method="get" action="/status">
+            <label
+              >رقم القيد <span lang="en">Registry number</span
+              ><input name="no" value="${asked.no}" placeholder="2026/000123" required class="ltr"
+            /></label>
+            <label
+              >رمز المتابعة <span lang="en">Receipt code</span
+              ><input name="code" value="${asked.code}" placeholder="XXXX-XXXX-XXXX" required class="ltr" autocomplete="off"
+            /></label>
+            <button class="primary" type="submit">اعرض الحال · Show the state</button>
+          </form>
+        </main>
+      </body>
+    </html>`.value;
 }

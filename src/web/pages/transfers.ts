@@ -8,8 +8,9 @@
  */
 import type { TransferRecord } from '../../../storage/records/transfers';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
-import { escapeHtml as esc } from '../../../kernel/text';
-import { date, num, wordsOf } from '../i18n';
+import { html, joinHtml, type SafeHtml } from '../html';
+import { dateInput, scrollBox } from '../fields';
+import { date, num, valueWord, wordsOf } from '../i18n';
 import { layout, type PageCtx } from '../layout';
 
 const w = wordsOf({
@@ -61,92 +62,112 @@ export interface TransfersPageData {
   received?: string | null;
 }
 
-const csrfField = (ctx: PageCtx) => `<input type="hidden" name="_csrf" value="${esc(ctx.csrf)}">`;
+const csrfField = (ctx: PageCtx) => html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
 
 function command(id: string): string {
   return `diwan export bagit ./transfers --transfer ${id}`;
 }
 
-function notices(ctx: PageCtx, d: TransfersPageData): string {
+function notices(ctx: PageCtx, d: TransfersPageData): SafeHtml {
   const { lang } = ctx;
-  const out: string[] = [];
+  const out: SafeHtml[] = [];
   if (d.error && d.error in ERROR_MESSAGES) {
     const [ar, en] = ERROR_MESSAGES[d.error as ErrorCode];
-    out.push(`<p class="verdict bad" role="alert" id="transfer-error">${esc(lang === 'ar' ? ar : en)}</p>`);
+    out.push(html`<p class="verdict bad" role="alert" id="transfer-error">${lang === 'ar' ? ar : en}</p>`);
   }
   if (d.created) {
-    out.push(`<div class="verdict good" id="transfer-created">
-  <p>${w(lang, 'created')}</p>
-  <pre dir="ltr"><code>${esc(command(d.created))}</code></pre>
-  <p>${w(lang, 'check')}</p>
-  <pre dir="ltr"><code>sha256sum -c manifest-sha256.txt</code></pre>
-</div>`);
+    out.push(
+      html`<div class="verdict good" id="transfer-created">
+        <p>${w(lang, 'created')}</p>
+        <pre dir="ltr"><code>${command(d.created)}</code></pre>
+        <p>${w(lang, 'check')}</p>
+        <pre dir="ltr"><code>sha256sum -c manifest-sha256.txt</code></pre>
+      </div>`,
+    );
   }
-  if (d.received) out.push(`<p class="verdict good" id="transfer-received">${w(lang, 'receivedNow')}</p>`);
-  return out.join('\n');
+  if (d.received) out.push(html`<p class="verdict good" id="transfer-received">${w(lang, 'receivedNow')}</p>`);
+  return joinHtml(out, '\n');
 }
 
-function startForm(ctx: PageCtx): string {
+function startForm(ctx: PageCtx): SafeHtml {
   const { lang } = ctx;
-  return `<section class="card" id="start-transfer">
-  <h2>${w(lang, 'start')}</h2>
-  <form method="post" action="/records/transfers" id="transfer-form">
-    ${csrfField(ctx)}
-    <label>${w(lang, 'recipient')} <input name="recipient" required maxlength="300" value="${esc(w(lang, 'recipientDefault'))}"></label>
-    <label>${w(lang, 'ids')} <textarea name="ids" rows="4" dir="ltr" id="transfer-ids"></textarea></label>
-    <button type="submit" name="mode" value="ids" id="transfer-by-ids">${w(lang, 'byIds')}</button>
-    <label>${w(lang, 'due')} <input type="date" name="due" dir="ltr" id="transfer-due"></label>
-    <button type="submit" name="mode" value="due" class="secondary" id="transfer-by-due">${w(lang, 'byDue')}</button>
-  </form>
-</section>`;
+  return html`<section class="card" id="start-transfer">
+    <h2>${w(lang, 'start')}</h2>
+    <form method="post" action="/records/transfers" id="transfer-form">
+      ${csrfField(ctx)}
+      <label
+        >${w(lang, 'recipient')} <input name="recipient" required maxlength="300" value="${w(lang, 'recipientDefault')}"
+      /></label>
+      <label>${w(lang, 'ids')} <textarea name="ids" rows="4" dir="ltr" id="transfer-ids"></textarea></label>
+      <button type="submit" name="mode" value="ids" id="transfer-by-ids">${w(lang, 'byIds')}</button>
+      ${dateInput(lang, w(lang, 'due'), { name: 'due', id: 'transfer-due' })}
+      <button type="submit" name="mode" value="due" class="secondary" id="transfer-by-due">${w(lang, 'byDue')}</button>
+    </form>
+  </section>`;
 }
 
 /** A complete transfer's receipt: as recorded, or (for an administrator) the form that records it. */
-function receiptCell(ctx: PageCtx, t: TransferRecord): string {
+function receiptCell(ctx: PageCtx, t: TransferRecord): SafeHtml | string {
   const { lang } = ctx;
   if (t.receivedAt) {
-    return `<bdi>${esc(t.receiptRef ?? '')}</bdi> · <bdi dir="ltr">${esc(t.receiptDate ?? '')}</bdi> · <bdi>${esc(t.receivedBy ?? '')}</bdi>`;
+    return html`<bdi>${t.receiptRef ?? ''}</bdi> · <bdi dir="ltr">${t.receiptDate ?? ''}</bdi> ·
+      <bdi>${valueWord(lang, 'actor', t.receivedBy ?? '')}</bdi>`;
   }
   if (t.state !== 'complete' || !ctx.can.hold) return '—';
-  return `<details class="receipt-form"><summary>${w(lang, 'recordReceipt')}</summary>
-        <form method="post" action="/records/transfers/${esc(t.id)}/receipt">
-          ${csrfField(ctx)}
-          <label>${w(lang, 'receiptRef')} <input name="ref" required maxlength="200"></label>
-          <label>${w(lang, 'receiptDate')} <input type="date" name="date" required dir="ltr"></label>
-          <label>${w(lang, 'receiptSha')} <input name="tagmanifestSha256" required pattern="[0-9a-fA-F]{64}" dir="ltr" size="66"></label>
-          <button type="submit">${w(lang, 'receiptSave')}</button>
-        </form>
-      </details>`;
+  return html`<details class="receipt-form">
+    <summary>${w(lang, 'recordReceipt')}</summary>
+    <form method="post" action="/records/transfers/${t.id}/receipt">
+      ${csrfField(ctx)}
+      <label>${w(lang, 'receiptRef')} <input name="ref" required maxlength="200" /></label>
+      ${dateInput(lang, w(lang, 'receiptDate'), { name: 'date', id: `receipt-date-${t.id}`, required: true })}
+      <label
+        >${w(lang, 'receiptSha')} <input name="tagmanifestSha256" required pattern="[0-9a-fA-F]{64}" dir="ltr" size="66"
+      /></label>
+      <button type="submit">${w(lang, 'receiptSave')}</button>
+    </form>
+  </details>`;
 }
 
-function row(ctx: PageCtx, t: TransferRecord): string {
+function row(ctx: PageCtx, t: TransferRecord): SafeHtml {
   const { lang } = ctx;
-  return `<tr data-id="${esc(t.id)}" data-state="${esc(t.state)}" data-received="${t.receivedAt ? 'yes' : 'no'}">
-      <td><bdi>${esc(date(lang, t.createdAt, true, ctx.timeZone))}</bdi></td>
-      <td>${esc(t.recipient)}</td>
-      <td>${num(lang, t.documentCount)}</td>
-      <td>${w(lang, t.receivedAt ? 'received' : t.state)}</td>
-      <td dir="ltr">${t.bagName ? esc(t.bagName) : `<code>${esc(command(t.id))}</code>`}</td>
-      <td><bdi>${esc(t.createdBy)}</bdi></td>
-      <td>${receiptCell(ctx, t)}</td>
-    </tr>`;
+  return html`<tr data-id="${t.id}" data-state="${t.state}" data-received="${t.receivedAt ? 'yes' : 'no'}">
+    <td><bdi>${date(lang, t.createdAt, true, ctx.timeZone)}</bdi></td>
+    <td>${t.recipient}</td>
+    <td>${num(lang, t.documentCount)}</td>
+    <td>${w(lang, t.receivedAt ? 'received' : t.state)}</td>
+    <td dir="ltr">${t.bagName ? t.bagName : html`<code>${command(t.id)}</code>`}</td>
+    <td><bdi>${valueWord(lang, 'actor', t.createdBy)}</bdi></td>
+    <td>${receiptCell(ctx, t)}</td>
+  </tr>`;
 }
 
 export function transfersPage(ctx: PageCtx, d: TransfersPageData): string {
   const { lang } = ctx;
   const table =
     d.items.length === 0
-      ? `<p class="muted">${w(lang, 'none')}</p>`
-      : `<table class="list" id="transfers-table">
-    <thead><tr><th>${w(lang, 'when')}</th><th>${w(lang, 'recipient')}</th><th>${w(lang, 'documents')}</th><th>${w(lang, 'state')}</th><th>${w(lang, 'bag')}</th><th>${w(lang, 'by')}</th><th>${w(lang, 'receipt')}</th></tr></thead>
-    <tbody>${d.items.map((t) => row(ctx, t)).join('')}</tbody>
-  </table>`;
-  const body = `<h1>${w(lang, 'title')}</h1>
-<p class="muted">${w(lang, 'help')}</p>
-${notices(ctx, d)}
-${startForm(ctx)}
-<section class="card" id="transfers">
-  ${table}
-</section>`;
+      ? html`<p class="muted">${w(lang, 'none')}</p>`
+      : scrollBox(
+          w(lang, 'title'),
+          html`<table class="list" id="transfers-table">
+            <thead>
+              <tr>
+                <th>${w(lang, 'when')}</th>
+                <th>${w(lang, 'recipient')}</th>
+                <th>${w(lang, 'documents')}</th>
+                <th>${w(lang, 'state')}</th>
+                <th>${w(lang, 'bag')}</th>
+                <th>${w(lang, 'by')}</th>
+                <th>${w(lang, 'receipt')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${d.items.map((t) => row(ctx, t))}
+            </tbody>
+          </table>`,
+        );
+  const body = html`<h1>${w(lang, 'title')}</h1>
+    <p class="muted">${w(lang, 'help')}</p>
+    ${notices(ctx, d)} ${startForm(ctx)}
+    <section class="card" id="transfers">${table}</section>`;
   return layout(ctx, 'records', w(lang, 'title'), body);
 }

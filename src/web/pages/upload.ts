@@ -3,20 +3,24 @@
  * files or a folder to send, and the progress of each file as the browser
  * script sends them (its words come in a JSON block, not inline script).
  */
-import { escapeHtml as esc } from '../../../kernel/text';
-import { num, t, wordsOf, type Lang } from '../i18n';
+import { html, raw, type SafeHtml } from '../html';
+import { dateInput, fileInput } from '../fields';
+import { count, COUNTS, t, valueWord, wordsOf, type Lang } from '../i18n';
 import type { RegisterRecord } from '../../../storage/repos/registers';
 import { layout, type PageCtx } from '../layout';
 
 /** The words the browser script shows for each file's state, as JSON safe inside a script element. */
-function scriptWords(lang: Lang): string {
+function scriptWords(lang: Lang): SafeHtml {
   const words = Object.fromEntries(
     (['queued', 'processing', 'archived', 'duplicate', 'rejected', 'failed', 'uploading'] as const).map((k) => [k, t(lang, k)]),
   );
-  return JSON.stringify({ ...words, batchDone: lang === 'ar' ? 'اكتملت الدفعة.' : 'The batch is complete.' }).replace(
-    /</g,
-    '\\u003c',
-  );
+  // JSON, not HTML: made safe inside the script element by writing every "<" as an escape.
+  const all = {
+    ...words,
+    batchDone: lang === 'ar' ? 'اكتملت الدفعة.' : 'The batch is complete.',
+    files: COUNTS.files[lang === 'ar' ? 0 : 1],
+  };
+  return raw(JSON.stringify(all).replace(/</g, '\\u003c'));
 }
 
 /** What this person may file: the classifications up to their clearance, and their departments (null: any). */
@@ -27,7 +31,11 @@ export interface FilingChoices {
   registers?: RegisterRecord[];
 }
 
+/** The kinds of file the archive takes (the API refuses the rest, each with its reason). */
+const ACCEPTED = 'image/jpeg,image/png,image/webp,image/tiff,application/pdf';
+
 const w = wordsOf({
+  files: ['الملفات المرفوعة', 'Files sent'],
   register: ['السجل', 'Register'],
   externalRef: ['مرجع المرسِل (رقمه على الكتاب)', "Sender's reference (their number)"],
   externalDate: ['تاريخ مرجع المرسِل', "Sender's reference date"],
@@ -35,23 +43,29 @@ const w = wordsOf({
 });
 
 /** The register, the sender's reference and date, and the registry number the letter answers. */
-function registryFields(lang: Lang, registers: RegisterRecord[]): string {
-  const options = registers
-    .map(
-      (r) =>
-        `<option value="${esc(r.code)}">${esc(lang === 'ar' ? `${r.nameAr} (${r.letterAr})` : `${r.nameEn} (${r.letterEn})`)}</option>`,
-    )
-    .join('');
-  return `<label>${w(lang, 'register')}<select name="register" id="upload-register">${options}</select></label>
-    <label>${w(lang, 'externalRef')}<input type="text" name="externalRef" maxlength="200"></label>
-    <label>${w(lang, 'externalDate')}<input type="date" name="externalDate"></label>
-    <label>${w(lang, 'inReplyTo')}<input type="text" name="inReplyTo" maxlength="400" placeholder="2026/000123" dir="ltr"></label>`;
+function registryFields(lang: Lang, registers: RegisterRecord[]): SafeHtml {
+  const options = registers.map(
+    (r) =>
+      html`<option value="${r.code}">${lang === 'ar' ? `${r.nameAr} (${r.letterAr})` : `${r.nameEn} (${r.letterEn})`}</option>`,
+  );
+  return html`<label
+      >${w(lang, 'register')}<select name="register" id="upload-register">
+        ${options}
+      </select></label
+    >
+    <label>${w(lang, 'externalRef')}<input type="text" name="externalRef" maxlength="200" /></label>
+    ${dateInput(lang, w(lang, 'externalDate'), { name: 'externalDate', id: 'upload-external-date' })}
+    <label
+      >${w(lang, 'inReplyTo')}<input type="text" name="inReplyTo" maxlength="400" placeholder="2026/000123" dir="ltr"
+    /></label>`;
 }
 
 /** A department typed freely, or chosen from the person's own. */
-function departmentField(departments: string[] | null): string {
-  if (departments === null) return `<input type="text" name="department" maxlength="200">`;
-  return `<select name="department">${departments.map((d) => `<option value="${esc(d)}">${esc(d)}</option>`).join('')}</select>`;
+function departmentField(departments: string[] | null): SafeHtml {
+  if (departments === null) return html`<input type="text" name="department" maxlength="200" />`;
+  return html`<select name="department">
+    ${departments.map((d) => html`<option value="${d}">${d}</option>`)}
+  </select>`;
 }
 
 export function uploadPage(ctx: PageCtx, choices: FilingChoices): string {
@@ -60,30 +74,48 @@ export function uploadPage(ctx: PageCtx, choices: FilingChoices): string {
     ctx,
     'upload',
     t(lang, 'uploadTitle'),
-    `<h1>${t(lang, 'uploadTitle')}</h1>
-<form id="upload-form" class="card">
-  <div class="grid-form">
-    <label>${t(lang, 'batchName')}<input type="text" name="name" required maxlength="200"></label>
-    ${choices.registers?.length ? registryFields(lang, choices.registers) : ''}
-    <label>${t(lang, 'title')}<input type="text" name="title" maxlength="500"></label>
-    <label>${t(lang, 'type')}<input type="text" name="docType" maxlength="100"></label>
-    <label>${t(lang, 'department')}${departmentField(choices.departments)}</label>
-    <label>${t(lang, 'correspondent')}<input type="text" name="correspondent" maxlength="200"></label>
-    <label>${t(lang, 'docDate')}<input type="date" name="docDate"></label>
-    <label>${t(lang, 'classification')}<select name="classification">${choices.classifications.map((c) => `<option value="${c}">${c}</option>`).join('')}</select></label>
-    <label>${t(lang, 'mode')}<select name="mode"><option value="documents">${t(lang, 'modeDocuments')}</option><option value="pages">${t(lang, 'modePages')}</option></select></label>
-  </div>
-  <div class="dropzone" id="dropzone">
-    <p>${t(lang, 'dropHere')}</p>
-    <label class="secondary">${t(lang, 'chooseFiles')} <input type="file" id="files" multiple accept="image/jpeg,image/png,image/webp,image/tiff,application/pdf"></label>
-    <label class="secondary">${t(lang, 'chooseFolder')} <input type="file" id="folder" webkitdirectory multiple></label>
-    <p class="muted"><span id="chosen-count">${num(lang, 0)}</span></p>
-  </div>
-  <p><button class="primary" type="submit" id="start">${t(lang, 'start')}</button> <span id="upload-state" role="status"></span></p>
-  <h2>${t(lang, 'batchProgress')} <span id="batch-text" class="muted"></span></h2>
-  <progress id="batch-progress" value="0" max="1"></progress>
-  <table class="files"><tbody id="file-rows"></tbody></table>
-</form>
-<script type="application/json" id="i18n">${scriptWords(lang)}</script>`,
+    html`<h1>${t(lang, 'uploadTitle')}</h1>
+      <form id="upload-form" class="card">
+        <div class="grid-form">
+          <label>${t(lang, 'batchName')}<input type="text" name="name" required maxlength="200" /></label>
+          ${choices.registers?.length ? registryFields(lang, choices.registers) : ''}
+          <label>${t(lang, 'title')}<input type="text" name="title" maxlength="500" /></label>
+          <label>${t(lang, 'type')}<input type="text" name="docType" maxlength="100" /></label>
+          <label>${t(lang, 'department')}${departmentField(choices.departments)}</label>
+          <label>${t(lang, 'correspondent')}<input type="text" name="correspondent" maxlength="200" /></label>
+          ${dateInput(lang, t(lang, 'docDate'), { name: 'docDate', id: 'upload-doc-date' })}
+          <label
+            >${t(lang, 'classification')}<select name="classification">
+              ${choices.classifications.map((c) => html`<option value="${c}">${valueWord(lang, 'classification', c)}</option>`)}
+            </select></label
+          >
+          <label
+            >${t(lang, 'mode')}<select name="mode">
+              <option value="documents">${t(lang, 'modeDocuments')}</option>
+              <option value="pages">${t(lang, 'modePages')}</option>
+            </select></label
+          >
+        </div>
+        <div class="dropzone" id="dropzone" role="group" aria-labelledby="dropzone-help">
+          <p id="dropzone-help">${t(lang, 'dropHere')}</p>
+          ${fileInput(lang, t(lang, 'chooseFiles'), { id: 'files', multiple: true, accept: ACCEPTED, showChosen: false })}
+          ${fileInput(lang, t(lang, 'chooseFolder'), { id: 'folder', multiple: true, folder: true, showChosen: false })}
+          <p class="muted"><span id="chosen-count" aria-live="polite">${count(lang, 'files', 0)}</span></p>
+        </div>
+        <p>
+          <button class="primary" type="submit" id="start">${t(lang, 'start')}</button>
+          <span id="upload-state" role="status"></span>
+        </p>
+        <h2>${t(lang, 'batchProgress')} <span id="batch-text" class="muted"></span></h2>
+        <progress id="batch-progress" value="0" max="1" aria-label="${t(lang, 'batchProgress')}"></progress>
+        <div class="table-scroll" role="region" aria-label="${w(lang, 'files')}" tabindex="0">
+          <table class="files">
+            <tbody id="file-rows"></tbody>
+          </table>
+        </div>
+      </form>
+      <script type="application/json" id="i18n">
+        ${scriptWords(lang)}
+      </script>`,
   );
 }

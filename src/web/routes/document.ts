@@ -14,6 +14,7 @@ import { verifyDocument } from '../../../storage/integrity/recheck';
 import { DomainError } from '../../../kernel/errors';
 import { isUuid } from '../../../kernel/text';
 import { callerOf, canSee, logDenied, recordContentRead } from '../../auth';
+import { raw, type SafeHtml } from '../html';
 import { documentPage, type CopiesSummary, type DocumentPageData, type DocumentSummary } from '../pages/document';
 import { forbiddenPage, notFoundPage } from '../pages/errors';
 import { DOCUMENT_SECTIONS } from './documentSections';
@@ -125,7 +126,8 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
     documentPage(ctx, {
       doc: summary(doc, pages.length, batch?.name ?? null),
       page: { n: page.n, width: page.width, height: page.height, text: page.text },
-      textHtml: markText(page.text, terms),
+      // The page's text with each part escaped and the matches marked, by the highlighter.
+      textHtml: raw(markText(page.text, terms)),
       boxes: matchBoxes(page.words, terms),
       q,
       sha256: { original: doc.originalSha256, archive: files.archiveSha256 },
@@ -134,7 +136,7 @@ export async function showDocument(deps: ViewerDeps, req: Request, res: Response
       lastVerification: verification,
       justVerified: verified === 'ok' || verified === 'bad' ? verified : null,
       canVerify: ctx.can.audit,
-      sections: sections.filter((html) => html !== ''),
+      sections: sections.filter((section): section is SafeHtml => section !== ''),
     }),
   );
 }

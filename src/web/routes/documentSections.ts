@@ -5,6 +5,7 @@
  * nothing to show; they appear in this order under the metadata.
  */
 import type { Caller } from '../../auth';
+import type { SafeHtml } from '../html';
 import type { PageCtx } from '../layout';
 import type { DocumentRecord } from '../../../storage/repos/documents';
 import type { ViewerDeps } from './shared';
@@ -15,8 +16,8 @@ import { registrySection } from '../pages/docRegistry';
 import { retentionSection } from './records';
 import { holdsSection } from './holds';
 
-/** Draws one section of a document the person may see (safe HTML, escaped by the section itself). */
-export type DocumentSection = (deps: ViewerDeps, ctx: PageCtx, doc: DocumentRecord, caller: Caller) => Promise<string>;
+/** Draws one section of a document the person may see, or '' when it has nothing to show. */
+export type DocumentSection = (deps: ViewerDeps, ctx: PageCtx, doc: DocumentRecord, caller: Caller) => Promise<SafeHtml | ''>;
 
 export const DOCUMENT_SECTIONS: DocumentSection[] = [
   receiptSection,

@@ -4,7 +4,7 @@
  * and the QR code to the public status page), to print for the courier or the
  * citizen who brought it.
  */
-import { escapeHtml as esc } from '../../../kernel/text';
+import { html } from '../html';
 import { wordsOf } from '../i18n';
 import type { DocumentSection } from './documentSections';
 
@@ -20,7 +20,18 @@ const w = wordsOf({
 export const receiptSection: DocumentSection = async (_deps, ctx, doc) => {
   if (!ctx.can.register) return '';
   const { lang } = ctx;
-  return `<section class="card" id="receipt"><h2>${w(lang, 'receipt')}</h2>
-<p><a class="button" id="receipt-pdf" href="/api/v1/documents/${esc(encodeURIComponent(doc.id))}/receipt.pdf" target="_blank" rel="noopener">${w(lang, 'print')}</a></p>
-<p class="muted">${w(lang, 'about')}</p></section>`;
+  return html`<section class="card" id="receipt">
+    <h2>${w(lang, 'receipt')}</h2>
+    <p>
+      <a
+        class="button"
+        id="receipt-pdf"
+        href="/api/v1/documents/${encodeURIComponent(doc.id)}/receipt.pdf"
+        target="_blank"
+        rel="noopener"
+        >${w(lang, 'print')}</a
+      >
+    </p>
+    <p class="muted">${w(lang, 'about')}</p>
+  </section>`;
 };

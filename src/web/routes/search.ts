@@ -10,6 +10,7 @@ import { queryTerms, snippet } from '../../../search/highlight';
 import { callerOf } from '../../auth';
 import { searchQuerySchema, todayIn } from '../../http/search';
 import { listRegisters } from '../../../storage/repos/registers';
+import { raw } from '../html';
 import { searchPage, type SearchFilters, type SearchHitView } from '../pages/search';
 import { allowed, pageCtx, type ViewerDeps } from './shared';
 
@@ -31,7 +32,8 @@ function hitView(h: SearchHit, terms: string[]): SearchHitView {
     registryNo: h.registryNo,
     title: h.title,
     page: h.page,
-    snippet: snippet(h.text, terms, 24),
+    // The index's text with each part escaped and the matches marked, by the highlighter.
+    snippet: raw(snippet(h.text, terms, 24)),
     docType: h.docType,
     department: h.department,
     registeredAt: h.registeredAt,
