@@ -8,6 +8,11 @@ if (!fs.existsSync(main)) {
   process.stderr.write('Diwan is not built yet: run `npm run build` in ' + path.join(__dirname, '..') + '\n');
   process.exit(2);
 }
+// Output piped into a reader that stops early (`diwan search … | head`): the rest is not wanted, not an error.
+process.stdout.on('error', (e) => {
+  if (e && e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 require(main)
   .main(process.argv.slice(2))
   .then(

@@ -154,3 +154,16 @@ test('#22 a word starting with a dash is an argument when Arabic follows it, or 
   expect((await inProcess(['reindex', '--help'])).out).not.toContain('--clear');
   expect((await inProcess(['reindex', '--help'])).out).toContain('--json draws none either');
 });
+
+test('help piped into a reader that stops early ends quietly, with status 0', async () => {
+  const run = promisify(execFile);
+  const bin = path.join(__dirname, '..', 'bin', 'diwan.js');
+  const { stdout, stderr } = await run('bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    `node ${JSON.stringify(bin)} ingest --help | head -c 10`,
+  ]);
+  expect(stdout.length).toBeGreaterThan(0);
+  expect(stderr).toBe('');
+});
