@@ -12,7 +12,7 @@ import type { ReplicationStatus } from '../../../storage/integrity/replication';
 import { html, joinHtml, type SafeHtml } from '../html';
 import { count, countsOf, date, num, statusWord, t, wordsOf, type Lang } from '../i18n';
 import { layout, type PageCtx } from '../layout';
-import { auditCharts, CHARTS_HEAD, duration } from './auditCharts';
+import { auditCharts, CHARTS_HEAD, copyName, duration } from './auditCharts';
 
 /** The page's counts, by each language's plural rules. */
 const counts = countsOf({
@@ -106,7 +106,8 @@ function fixityPanel(ctx: PageCtx, fixity: AuditReport['fixity']): SafeHtml {
 function replicationPanel(lang: Lang, d: AuditPageData): SafeHtml {
   const locks = joinHtml(
     Object.entries(d.objectLock).map(
-      ([k, v]) => html`${k} ${v.enabled ? t(lang, 'locked') : html`<span class="badge warn">${t(lang, 'notLocked')}</span>`}`,
+      ([k, v]) =>
+        html`${copyName(lang, k)} ${v.enabled ? t(lang, 'locked') : html`<span class="badge warn">${t(lang, 'notLocked')}</span>`}`,
     ),
     ' · ',
   );

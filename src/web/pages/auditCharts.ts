@@ -51,7 +51,8 @@ function stageName(lang: Lang, id: string): string {
   return ['pages_', 'ocr', 'compose', 'record', 'index', 'replicate', 'done', 'failed'].includes(key) ? w(lang, key as Word) : id;
 }
 
-function copyName(lang: Lang, target: string): string {
+/** A copy's name in the page's language (primary, offsite; another target by its own name). */
+export function copyName(lang: Lang, target: string): string {
   return target === 'primary' ? t(lang, 'primaryCopy') : target === 'offsite' ? t(lang, 'offsiteCopy') : target;
 }
 
