@@ -49,7 +49,8 @@ export interface TransfersDeps {
 /** At most this many documents in one transfer (a larger one is several bags). */
 export const MAX_TRANSFER_DOCUMENTS = 1000;
 
-const createSchema = z
+/** The body of a new transfer (also the API contract's, src/http/openapi/requests.ts). */
+export const createSchema = z
   .object({
     recipient: plainText(300).pipe(z.string().min(1)),
     ids: z.array(z.string().trim().min(1).max(100)).min(1).max(MAX_TRANSFER_DOCUMENTS).optional(),
@@ -73,7 +74,7 @@ const createSchema = z
     message: 'give exactly one of ids, query (with filters) or due',
   });
 
-const completeSchema = z
+export const completeSchema = z
   .object({
     bagName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/),
     payloadOxum: z.string().regex(/^\d+\.\d+$/),
@@ -93,7 +94,7 @@ const receiptSchema = z
   })
   .strict();
 
-const listSchema = z.object({
+export const listSchema = z.object({
   state: z.enum(['open', 'complete']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().datetime().optional(),

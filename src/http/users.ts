@@ -8,7 +8,8 @@ import { parseOr400 } from './schemas';
 import { CLASSIFICATIONS } from '../../kernel/clearance';
 import { isUuid } from '../../kernel/text';
 
-const newUser = z.object({
+/** A new person and a new token (also the API contract's, src/http/openapi/requests.ts). */
+export const newUser = z.object({
   username: z.string().regex(/^[A-Za-z0-9._@-]{2,64}$/),
   displayName: z.string().trim().min(1).max(120).optional(),
   role: z.enum(ROLES),
@@ -18,7 +19,7 @@ const newUser = z.object({
   password: z.string().min(12).max(200).optional(),
 });
 
-const newToken = z.object({
+export const newToken = z.object({
   username: z.string().min(1).max(64),
   name: z.string().trim().min(1).max(120),
   role: z.enum(ROLES).optional(),

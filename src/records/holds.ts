@@ -57,7 +57,8 @@ const filtersSchema = z
   })
   .strict();
 
-const addSchema = z
+/** The body of a new hold (also the API contract's, src/http/openapi/requests.ts). */
+export const addSchema = z
   .object({
     caseRef: plainText(200).pipe(z.string().trim().min(1)),
     reason: plainText(2000).pipe(z.string().trim().min(3)),
@@ -77,7 +78,7 @@ const addSchema = z
     },
   );
 
-const liftSchema = z.object({ reason: plainText(2000).pipe(z.string().trim().min(3)) });
+export const liftSchema = z.object({ reason: plainText(2000).pipe(z.string().trim().min(3)) });
 
 /** Document ids or registry numbers, as ids; unknown ones are a 400 naming them, one the caller may not read a 403. */
 async function resolveDocuments(deps: HoldDeps, caller: Caller, refs: string[]): Promise<string[]> {

@@ -1,26 +1,31 @@
 /**
  * The requests' shapes for the document. Where a route exports the schema it
  * parses with, that schema is used as it is (schemas.ts, registryFields.ts,
- * registers.ts, search.ts). The others are kept inside their route files; they
+ * registers.ts, search.ts, users.ts, transfers.ts, records/holds.ts). The others are kept inside their route files; they
  * are written again here from the same constants and limits, and the sample
  * test (test/openapi.e2e.test.ts) checks every request it sends, which the
  * routes accept, against them, so the two cannot drift apart unnoticed.
  */
 import { z } from 'zod';
-import { CLASSIFICATIONS } from '../../../kernel/clearance';
-import { REGISTER_CODE } from '../../../kernel/registry';
 import { CORRECTABLE_NAMES } from '../../../storage/repos/corrections';
 import { CORRESPONDENT_KINDS } from '../../../storage/repos/correspondents';
 import { LINK_KINDS } from '../../../storage/repos/links';
 import { ACTIONS, TRIGGERS } from '../../../storage/records/rules';
 import { PAGE_LAYOUTS } from '../../../storage/repos/textVersions';
-import { ROLES } from '../../../storage/repos/users';
 import { registryFieldsSchema } from '../registryFields';
 import { batchSchema, isoDate, metaSchema, plainText } from '../schemas';
-import { MAX_TRANSFER_DOCUMENTS } from '../transfers';
+import { createSchema } from '../transfers';
+import { addSchema } from '../../records/holds';
 
 export { newRegisterSchema as newRegister } from '../registers';
 export { searchQuerySchema as searchQuery } from '../search';
+export { newUser, newToken } from '../users';
+export { completeSchema as completeTransfer, listSchema as transferList } from '../transfers';
+
+export const newTransfer = createSchema.meta({ description: 'Exactly one of ids, query (with filters) or due' });
+export const newHold = addSchema.meta({
+  description: 'Exactly one of documents (ids or registry numbers), correspondentId, or query (with filters)',
+});
 
 const nonEmpty = (max: number) => plainText(max).pipe(z.string().min(1));
 const reason = (min: number, max: number) => plainText(max).pipe(z.string().min(min));
@@ -45,20 +50,6 @@ export const reocr = z.object({
 });
 export const originalPart = z.object({ part: z.coerce.number().int().min(1).optional() });
 export const reindex = z.object({ clear: z.boolean().optional() });
-
-export const newUser = z.object({
-  username: z.string().regex(/^[A-Za-z0-9._@-]{2,64}$/),
-  displayName: z.string().trim().min(1).max(120).optional(),
-  role: z.enum(ROLES),
-  clearance: z.enum(CLASSIFICATIONS).default('public'),
-  departments: z.array(z.string().trim().min(1).max(200)).max(50).nullable().optional(),
-  password: z.string().min(12).max(200).optional(),
-});
-export const newToken = z.object({
-  username: z.string().min(1).max(64),
-  name: z.string().trim().min(1).max(120),
-  role: z.enum(ROLES).optional(),
-});
 
 export const refer = z.object({
   toDepartment: nonEmpty(200),
@@ -102,34 +93,6 @@ export const bookPeriod = z.object({
     .optional(),
 });
 
-export const newTransfer = z
-  .object({
-    recipient: nonEmpty(300),
-    ids: z.array(z.string().trim().min(1).max(100)).min(1).max(MAX_TRANSFER_DOCUMENTS).optional(),
-    query: plainText(500).optional(),
-    filters: z
-      .object({
-        type: plainText(100).optional(),
-        department: plainText(200).optional(),
-        classification: z.enum(CLASSIFICATIONS).optional(),
-        register: z.string().regex(REGISTER_CODE).optional(),
-        year: z.coerce.number().int().min(1900).max(2999).optional(),
-        from: isoDate.optional(),
-        to: isoDate.optional(),
-      })
-      .strict()
-      .optional(),
-    due: isoDate.optional(),
-  })
-  .strict()
-  .meta({ description: 'Exactly one of ids, query (with filters) or due' });
-export const completeTransfer = z
-  .object({
-    bagName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/),
-    payloadOxum: z.string().regex(/^\d+\.\d+$/),
-    tagmanifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .strict();
 export const transferReceipt = z
   .object({
     ref: nonEmpty(200),
@@ -140,34 +103,6 @@ export const transferReceipt = z
       .regex(/^[0-9a-fA-F]{64}$/),
   })
   .strict();
-export const transferList = z.object({
-  state: z.enum(['open', 'complete']).optional(),
-  limit: page(200).limit,
-  before: z.string().datetime().optional(),
-});
-
-export const newHold = z
-  .object({
-    caseRef: nonEmpty(200),
-    reason: reason(3, 2000),
-    documents: z.array(plainText(100)).max(10_000).optional(),
-    correspondentId: plainText(60).optional(),
-    query: plainText(500).optional(),
-    filters: z
-      .object({
-        docType: plainText(200).optional(),
-        department: plainText(200).optional(),
-        classification: plainText(40).optional(),
-        register: plainText(60).optional(),
-        correspondentId: plainText(60).optional(),
-        year: z.coerce.number().int().optional(),
-        registeredFrom: plainText(10).optional(),
-        registeredTo: plainText(10).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .meta({ description: 'Exactly one of documents (ids or registry numbers), correspondentId, or query (with filters)' });
 export const withReason = z.object({ reason: reason(3, 2000) });
 export const activeQuery = z.object({ active: z.enum(['1', 'true']).optional() });
 
