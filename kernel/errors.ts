@@ -14,8 +14,8 @@ export const ERROR_MESSAGES = {
   empty_file: ['الملف فارغ.', 'The file is empty.'],
   file_too_large: ['الملف أكبر من الحد المسموح به.', 'The file is larger than allowed.'],
   unsupported_type: [
-    'نوع الملف غير مدعوم؛ المقبول: JPEG وPNG وWebP وTIFF وPDF.',
-    'Unsupported file type; accepted: JPEG, PNG, WebP, TIFF, PDF.',
+    'نوع الملف غير مدعوم؛ المقبول: JPEG وPNG وWebP وTIFF وPDF، ومستندات Word وExcel وOpenDocument وRTF، ورسائل البريد (eml).',
+    'Unsupported file type; accepted: JPEG, PNG, WebP, TIFF, PDF, Word, Excel, OpenDocument and RTF documents, and e-mail messages (.eml).',
   ],
   encrypted_file: [
     'الملف محمي بكلمة مرور أو مشفّر؛ أرسل نسخة غير محمية.',
@@ -139,6 +139,35 @@ export const ERROR_MESSAGES = {
     'اسم المستخدم الذي ترسله بوابة الدخول الموحد لحساب آخر هنا؛ راجع مسؤول النظام.',
     'The username the single sign-on provider sends belongs to another account here; ask your administrator.',
   ],
+  // The scanner room: Office documents, e-mail, stacks of scanned pages.
+  office_macros: [
+    'المستند يحوي وحدات ماكرو أو برامج مضمَّنة؛ لا يُقبل. احفظه دون ماكرو (docx أو xlsx أو odt) وأرسله من جديد.',
+    'The document carries macros or embedded programs and is refused; save it without macros (docx, xlsx, odt) and send it again.',
+  ],
+  office_unreadable: [
+    'تعذّر فتح المستند المكتبي أو تحويله إلى PDF؛ الملف تالف أو ليس بالنوع الذي يدّعيه.',
+    'The Office document could not be opened or converted to PDF; the file is broken or not the type it claims.',
+  ],
+  office_timeout: [
+    'استغرق تحويل المستند المكتبي وقتًا أو ذاكرة أكثر من المسموح به.',
+    'Converting the Office document took more time or memory than allowed.',
+  ],
+  office_unavailable: [
+    'محوّل المستندات المكتبية (LibreOffice) غير مثبّت على هذا الخادم؛ راجع مسؤول النظام.',
+    'The Office document converter (LibreOffice) is not installed on this server; ask your administrator.',
+  ],
+  email_unreadable: [
+    'تعذّرت قراءة رسالة البريد: ترويستها أو بنيتها تالفة.',
+    'The e-mail message cannot be read: its headers or structure are broken.',
+  ],
+  passes_uneven: [
+    'جمع وجهي الورق من دفعتين يتطلب عددًا زوجيًا من الصفحات (الوجوه ثم الظهور بترتيب معكوس).',
+    'Collating two one-sided passes needs an even number of pages (the fronts, then the backs in reverse).',
+  ],
+  stack_empty: [
+    'لم يبقَ في الرزمة أي صفحة بعد إزالة الصفحات الفاصلة والفارغة.',
+    'Nothing is left of the stack once its separator and blank pages are taken out.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -154,6 +183,9 @@ const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set([
   'too_many_pages',
   'encrypted_file',
   'unsupported_type',
+  'office_macros',
+  'office_unreadable',
+  'email_unreadable',
 ]);
 
 /** Whether an error with this code is permanent (see PERMANENT_CODES). */

@@ -11,6 +11,7 @@ import type { ArchiveSettings, IntakeLimits, OcrSettings } from '../ingest/stage
 import type { S3Target } from '../storage/objectStore';
 import { parsePeriod, periodMs } from '../kernel/period';
 import { identityConfig, identityEnvSchema, type IdentityConfig } from './configIdentity';
+import { intakeConfig, intakeEnvSchema, type IntakeConfig } from './configIntake';
 
 export type { S3Target };
 
@@ -209,7 +210,7 @@ const ownSchema = z.object({
     .default('30d'),
 });
 
-const envSchema = ownSchema.extend(identityEnvSchema.shape);
+const envSchema = ownSchema.extend(identityEnvSchema.shape).extend(intakeEnvSchema.shape);
 
 export interface Config {
   dataDir: string;
@@ -256,6 +257,8 @@ export interface Config {
   records: { lockExtendBeforeMs: number; lockExtendHours: number; dueLockStepMs: number };
   /** Sign-in through the ministry's directory, and the local accounts' second factor (src/configIdentity.ts). */
   identity: IdentityConfig;
+  /** The scanner room: watched folders, the polled mailbox, the Office converter (src/configIntake.ts). */
+  intake: IntakeConfig;
 }
 
 export class ConfigError extends Error {}
@@ -396,6 +399,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dueLockStepMs: periodMs(parsePeriod(e.DIWAN_DUE_LOCK_STEP)!),
     },
     identity: identityConfig(e, (message) => {
+      throw new ConfigError(message);
+    }),
+    intake: intakeConfig(e, (message) => {
       throw new ConfigError(message);
     }),
   };

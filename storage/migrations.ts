@@ -1,6 +1,7 @@
 /** Schema migrations, in order. Never edit a landed one: add the next (from 26 on, in migrationsRecords.ts). */
 import { RECORDS_MIGRATIONS } from './migrationsRecords';
 import { ACCESS_MIGRATIONS } from './migrationsAccess';
+import { INTAKE_MIGRATIONS } from './migrationsIntake';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -776,4 +777,5 @@ CREATE UNIQUE INDEX registers_letter_en_key ON registers (lower(letter_en));
   },
   ...RECORDS_MIGRATIONS,
   ...ACCESS_MIGRATIONS,
+  ...INTAKE_MIGRATIONS,
 ];

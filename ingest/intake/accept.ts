@@ -14,6 +14,7 @@
  * `sweepUnfinished` can finish the job after a crash.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { crashPoint } from '../../kernel/crashPoints';
 import { DomainError, isDomainError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
@@ -57,6 +58,8 @@ export interface AcceptDeps {
    * there, as the stamp shows it. UTC when absent.
    */
   archive?: Pick<ArchiveSettings, 'timeZone'>;
+  /** LibreOffice's program and the limits of one conversion (ingest/intake/office.ts); defaults when absent. */
+  office?: { soffice: string; timeoutMs: number; memoryMb: number };
 }
 
 export interface Examined {
@@ -67,7 +70,10 @@ export interface Examined {
   textLayer: boolean;
 }
 
-export type AcceptResult = { kind: 'accepted'; doc: DocumentRecord } | { kind: 'duplicate'; doc: DocumentRecord };
+export type AcceptResult =
+  /** `labelRefused`: its first page bore a label whose number could not be given (unknown, or used by another document). */
+  | { kind: 'accepted'; doc: DocumentRecord; labelRefused?: 'label_unknown' | 'label_used' }
+  | { kind: 'duplicate'; doc: DocumentRecord };
 
 const STORED = 'stored';
 
@@ -103,64 +109,84 @@ function registerOptions(deps: AcceptDeps) {
   return { timeZone: deps.archive?.timeZone ?? 'UTC' };
 }
 
-/**
- * One file, one document. The bytes move to a file of this upload's own in
- * spool/pending/<sha256>/ before the registration commits, so at every instant
- * after it they are either there or in object storage, and the sweep can
- * finish what a crash interrupted. Another upload of the same bytes has its
- * own file: whatever becomes of this one, the other's stays.
- */
+/** A received file and what it is, to be one file of a document (a rendition: the PDF made of an Office file or a message). */
+export interface IncomingPart {
+  file: SpooledFile;
+  mime: string;
+  ext: string;
+  pageCount: number;
+  rendition?: boolean;
+}
+
+/** One file, one document (see acceptParts). */
 export async function acceptDocument(
   file: SpooledFile,
   examined: Examined,
-  /** Its metadata and registry fields (register, sender's reference, correspondent, what it answers). */
+  /** Its metadata and registry fields (register, sender's reference, correspondent, what it answers, its label). */
   meta: Omit<NewDocument, 'textLayer' | 'parts'>,
   deps: AcceptDeps,
 ): Promise<AcceptResult> {
-  const pending = moveToPending(file.path, deps.spoolDir, file.sha256);
+  const part = { file, mime: examined.mime, ext: examined.ext, pageCount: examined.pageCount };
+  return acceptParts([part], { ...meta, textLayer: examined.textLayer }, deps);
+}
+
+/**
+ * The files of one document (one for an ordinary upload; an Office file and its PDF). The bytes move to files
+ * of this upload's own in spool/pending/<sha256>/ before the registration commits, so at every instant after
+ * it they are either there or in object storage, and the sweep can finish what a crash interrupted. Another
+ * upload of the same bytes has its own file: whatever becomes of this one, the other's stays.
+ */
+export async function acceptParts(
+  files: IncomingPart[],
+  meta: Omit<NewDocument, 'parts'>,
+  deps: AcceptDeps,
+): Promise<AcceptResult> {
+  const pending = files.map((f) => moveToPending(f.file.path, deps.spoolDir, f.file.sha256));
+  const removePending = () => pending.forEach((p) => fs.rmSync(p, { force: true }));
   crashPoint('intake.before-register');
   try {
     const reg = await deps.documents.register(
       {
         ...withCorrespondent(meta),
-        textLayer: examined.textLayer,
-        parts: [
-          {
-            sha256: file.sha256,
-            size: file.size,
-            mime: examined.mime,
-            ext: examined.ext,
-            originalName: file.originalName,
-            pageCount: examined.pageCount,
-          },
-        ],
+        parts: files.map((f) => ({
+          sha256: f.file.sha256,
+          size: f.file.size,
+          mime: f.mime,
+          ext: f.ext,
+          originalName: f.file.originalName,
+          pageCount: f.pageCount,
+          ...(f.rendition ? { rendition: true } : {}),
+        })),
       },
       registerOptions(deps),
     );
     const doc = reg.doc;
     if (reg.kind === 'duplicate' && doc.status === 'destroyed') {
-      fs.rmSync(pending, { force: true });
+      removePending();
       throw destroyedDuplicate(doc);
     }
     if (reg.kind === 'duplicate') {
       // A duplicate whose first upload never reached storage is finished with these identical bytes.
-      if (doc.stages[STORED]) fs.rmSync(pending, { force: true });
+      if (doc.stages[STORED]) removePending();
       else if (await finishStoring(doc, deps, pending)) await enqueue(doc.id, deps);
       return reg;
     }
+    const accepted: AcceptResult = { kind: 'accepted', doc, ...(reg.labelRefused ? { labelRefused: reg.labelRefused } : {}) };
     try {
-      await storeParts(doc, reg.parts, fromFiles(doc, [pending], deps), deps);
+      await storeParts(doc, reg.parts, fromFiles(doc, pending, deps), deps);
     } catch (e) {
       // Registered and kept in the spool: the sweep stores it once storage answers again.
       deps.log.error('original kept in the spool until storage answers', { documentId: doc.id, error: String(e) });
-      return { kind: 'accepted', doc };
+      return accepted;
     }
-    fs.rmSync(pending, { force: true });
+    removePending();
     await enqueue(doc.id, deps);
-    return { kind: 'accepted', doc };
+    return accepted;
   } catch (e) {
-    // Nothing registered (or the registration failed): this upload's copy is not ours to keep.
-    if (!(await deps.documents.getBySha256(file.sha256).catch(() => undefined))) fs.rmSync(pending, { force: true });
+    // Nothing registered (or the registration failed): this upload's copies are not ours to keep.
+    for (const [i, p] of pending.entries()) {
+      if (!(await deps.documents.getByPartSha256(files[i]!.file.sha256).catch(() => undefined))) fs.rmSync(p, { force: true });
+    }
     throw e;
   }
 }
@@ -364,20 +390,24 @@ export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: num
 
 /** Whether bytes waiting in the spool under this fingerprint are still needed. */
 async function pendingState(sha256: string, deps: AcceptDeps): Promise<PendingState> {
-  const doc = await deps.documents.getBySha256(sha256);
+  const doc = await deps.documents.getByPartSha256(sha256);
   if (!doc) return 'none';
   return doc.stages[STORED] ? 'stored' : 'waiting';
 }
 
-/** Stores a registered document's originals from wherever they wait: `own`, this upload's file, first. */
-async function finishStoring(doc: DocumentRecord, deps: AcceptDeps, own?: string): Promise<boolean> {
+/** Stores a registered document's originals from wherever they wait: `own`, this upload's files, first. */
+async function finishStoring(doc: DocumentRecord, deps: AcceptDeps, own: string[] = []): Promise<boolean> {
   const parts = await deps.documents.parts(doc.id);
-  const sha = parts[0]?.sha256 ?? doc.originalSha256;
-  const pending = [...(own ? [own] : []), ...pendingFiles(deps.spoolDir, sha)].find((f) => fs.existsSync(f));
+  const waiting = parts.map((p) =>
+    [...own.filter((f) => path.basename(path.dirname(f)) === p.sha256), ...pendingFiles(deps.spoolDir, p.sha256)].find((f) =>
+      fs.existsSync(f),
+    ),
+  );
   try {
-    if (parts.length === 1 && pending) {
-      await storeParts(doc, parts, fromFiles(doc, [pending], deps), deps);
-      fs.rmSync(pending, { force: true });
+    if (parts.length > 0 && waiting.every((f) => f !== undefined)) {
+      const files = waiting as string[];
+      await storeParts(doc, parts, fromFiles(doc, files, deps), deps);
+      files.forEach((f) => fs.rmSync(f, { force: true }));
       return true;
     }
     const staged = await deps.batches.stagedForDocument(doc.id);

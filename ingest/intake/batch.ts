@@ -1,12 +1,15 @@
 /**
  * Receiving the files of a batch. Every file gets an outcome of its own —
  * accepted, duplicate, staged (a page of the batch's one document) or rejected
- * with a precise reason — and one file's fate never touches another's.
+ * with a precise reason — and one file's fate never touches another's. A file
+ * that becomes several documents (a stack split at separator sheets, a message
+ * and its attachments) has a row, and an answer, for each.
  */
 import fs from 'node:fs';
 import { DomainError, isDomainError } from '../../kernel/errors';
-import { batchMeta, type BatchRecord, type NewBatchFile } from '../../storage/repos/batches';
-import { acceptDocument, examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
+import { batchMeta, type BatchRecord, type IntakeKind, type IntakeNotes, type NewBatchFile } from '../../storage/repos/batches';
+import { examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
+import { intakeFile } from './route';
 
 export interface ReceivedFile {
   /** The file's row in the batch (the id its progress events carry). */
@@ -17,53 +20,83 @@ export interface ReceivedFile {
   registryNo: string | null;
   pageCount: number | null;
   error: { code: string; message: string; messageEn: string } | null;
+  /** What it was (a file as it came, a part of a stack, an Office file, a message, an attachment) and what it was part of. */
+  kind: IntakeKind;
+  partOf: string | null;
+  notes: IntakeNotes | null;
 }
 
-export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<ReceivedFile> {
-  const base = { name: file.originalName, size: file.size, sha256: file.sha256 };
-  let row: NewBatchFile;
-  let registryNo: string | null = null;
+type Row = NewBatchFile & { registryNo: string | null };
+
+const asError = (e: DomainError) => ({ code: e.code, message: e.messageAr, messageEn: e.messageEn });
+
+/** The rows a received file leaves in its batch: one per document it became or part refused, or its refusal. */
+async function rowsFor(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<Row[]> {
+  const base = { name: file.originalName, size: file.size, sha256: file.sha256, registryNo: null };
   try {
     if (batch.mode === 'pages' && batch.sealedAt) {
       throw new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
     }
-    const examined = await examine(file, deps.limits);
     if (batch.mode === 'pages') {
+      const examined = await examine(file, deps.limits);
       const stagedKey = await stagePage(file, examined, batch.id, deps);
-      row = { ...base, outcome: 'staged', mime: examined.mime, stagedKey, pageCount: examined.pageCount };
-    } else {
-      const result = await acceptDocument(file, examined, batchMeta(batch, null), deps);
-      registryNo = result.doc.registryNo;
-      row = {
-        ...base,
-        outcome: result.kind === 'accepted' ? 'accepted' : 'duplicate',
-        mime: examined.mime,
-        documentId: result.doc.id,
-        pageCount: result.doc.pageCount,
-      };
+      return [{ ...base, outcome: 'staged', mime: examined.mime, stagedKey, pageCount: examined.pageCount }];
     }
+    const ctx = { batch, meta: batchMeta(batch, null), source: batch.source, duplex: batch.duplex };
+    const outcome = await intakeFile(file, ctx, deps);
+    const made: Row[] = outcome.documents.map((d) => ({
+      ...base,
+      name: d.name,
+      outcome: d.result.kind === 'accepted' ? 'accepted' : 'duplicate',
+      mime: d.result.doc.originalMime,
+      documentId: d.result.doc.id,
+      pageCount: d.pageCount,
+      registryNo: d.result.doc.registryNo,
+      kind: d.kind,
+      partOf: d.partOf,
+      notes: d.notes,
+    }));
+    const refused: Row[] = outcome.rejected.map((r) => ({
+      ...base,
+      name: r.name,
+      outcome: 'rejected',
+      error: asError(r.error),
+      kind: r.kind,
+      partOf: r.partOf,
+    }));
+    return [...made, ...refused];
   } catch (e) {
     // One file's unexpected failure is that file's answer; the rest of the batch goes on.
     const err = isDomainError(e) ? e : new DomainError('internal', { en: `(${String((e as Error).message ?? e)})` });
     if (!isDomainError(e)) deps.log.error('receiving a file failed', { batchId: batch.id, error: String(e) });
-    row = { ...base, outcome: 'rejected', error: { code: err.code, message: err.messageAr, messageEn: err.messageEn } };
+    return [{ ...base, outcome: 'rejected', error: asError(err) }];
   } finally {
     fs.rmSync(file.path, { force: true });
   }
-  let id = await deps.batches.addFile(batch.id, row);
-  if (!id) {
-    // The batch was sealed while this page was on its way.
-    const sealed = new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
-    row = { ...base, outcome: 'rejected', error: { code: sealed.code, message: sealed.messageAr, messageEn: sealed.messageEn } };
-    id = await deps.batches.addFile(batch.id, row);
+}
+
+export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<ReceivedFile[]> {
+  const received: ReceivedFile[] = [];
+  for (let row of await rowsFor(batch, file, deps)) {
+    let id = await deps.batches.addFile(batch.id, row);
+    if (!id) {
+      // The batch was sealed while this page was on its way.
+      const sealed = new DomainError('bad_request', { ar: '(الدفعة مختومة)', en: '(the batch is sealed)' });
+      row = { ...row, outcome: 'rejected', stagedKey: null, error: asError(sealed) };
+      id = await deps.batches.addFile(batch.id, row);
+    }
+    received.push({
+      id: id ?? null,
+      name: row.name,
+      status: row.outcome === 'duplicate' ? 'duplicate' : row.outcome === 'rejected' ? 'rejected' : 'queued',
+      documentId: row.documentId ?? null,
+      registryNo: row.registryNo,
+      pageCount: row.pageCount ?? null,
+      error: row.error ?? null,
+      kind: row.kind ?? 'file',
+      partOf: row.partOf ?? null,
+      notes: row.notes ?? null,
+    });
   }
-  return {
-    id: id ?? null,
-    name: row.name,
-    status: row.outcome === 'duplicate' ? 'duplicate' : row.outcome === 'rejected' ? 'rejected' : 'queued',
-    documentId: row.documentId ?? null,
-    registryNo,
-    pageCount: row.pageCount ?? null,
-    error: row.error ?? null,
-  };
+  return received;
 }

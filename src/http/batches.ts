@@ -148,7 +148,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
         const f = await spooled;
         if (!f) return; // spooling failed: multer answers for the request
         try {
-          receipt.results.push(await receiveFile(receipt.batch, f, deps));
+          receipt.results.push(...(await receiveFile(receipt.batch, f, deps)));
         } catch (e) {
           receipt.failure ??= e;
         }
@@ -194,6 +194,8 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       externalDate: registry.externalDate,
       correspondentId: registry.correspondentId,
       inReplyTo: registry.inReplyTo,
+      source: b.source,
+      duplex: b.duplex,
     });
     res.status(201).location(`/api/v1/batches/${batch.id}`).json(batch);
   });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import { acceptDocument, examine, type AcceptDeps } from '../../ingest/intake/accept';
+import type { AcceptDeps } from '../../ingest/intake/accept';
+import { intakeFile, type IntakeDocument } from '../../ingest/intake/route';
 import { thumbnail } from '../../ingest/adapters/images';
 import type { DocumentRecord, DocumentsRepo } from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
@@ -18,7 +19,7 @@ import type { UsersRepo } from '../../storage/repos/users';
 import { can, callerOf, canSee, checkMayFile, recordContentRead, type Caller } from '../auth';
 import { tellableError } from './batches';
 import { z } from 'zod';
-import { metaSchema, parseOr400 } from './schemas';
+import { parseOr400, uploadSchema } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
 import { registryView, resolveRegistryFields } from './registryFields';
 import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
@@ -175,20 +176,39 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const file = (req.file as SpooledUpload | undefined)?.spooled;
     if (!file) throw new DomainError('no_file');
     try {
-      const meta = parseOr400(metaSchema, req.body);
+      const { duplex, ...fields } = parseOr400(uploadSchema, req.body);
       const caller = callerOf(res.locals);
-      checkMayFile(caller, meta);
-      const registry = await resolveRegistryFields(deps, req.body, meta.correspondent, caller);
-      const examined = await examine(file, deps.limits);
-      const result = await acceptDocument(
-        file,
-        examined,
-        { ...meta, ...registry, batchId: null, uploadedBy: callerOf(res.locals).userId },
-        deps,
-      );
-      const { doc } = result;
-      if (result.kind === 'duplicate') {
-        // Which document it duplicates is told only to whoever may see that document.
+      checkMayFile(caller, fields);
+      const registry = await resolveRegistryFields(deps, req.body, fields.correspondent, caller);
+      const meta = { ...fields, ...registry, batchId: null, uploadedBy: callerOf(res.locals).userId };
+      const outcome = await intakeFile(file, { batch: null, meta, source: 'api', duplex }, deps);
+      const [first, ...more] = outcome.documents;
+      if (!first) throw outcome.rejected[0]?.error ?? new DomainError('unsupported_type');
+      // Which document a duplicate duplicates is told only to whoever may see that document.
+      const told = (d: IntakeDocument) =>
+        canSee(caller, d.result.doc)
+          ? {
+              id: d.result.doc.id,
+              registryNo: d.result.doc.registryNo,
+              status: d.result.doc.status,
+              ...(d.result.kind === 'duplicate' ? { duplicate: true } : {}),
+              kind: d.kind,
+              pageCount: d.pageCount,
+              notes: d.notes,
+            }
+          : { duplicate: d.result.kind === 'duplicate' };
+      // A file that became several documents (a split stack, a message and its attachments) names them all.
+      const others =
+        more.length > 0 || outcome.rejected.length > 0
+          ? {
+              documents: outcome.documents.map(told),
+              rejected: outcome.rejected.map((r) => ({ name: r.name, error: r.error.code, message: r.error.messageAr })),
+              separators: outcome.separators,
+              blankPages: outcome.blankPages,
+            }
+          : {};
+      const { doc } = first.result;
+      if (first.result.kind === 'duplicate' && more.length === 0) {
         res
           .status(200)
           .json(
@@ -201,7 +221,7 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       res
         .status(202)
         .location(`/api/v1/documents/${doc.id}`)
-        .json({ id: doc.id, registryNo: doc.registryNo, status: doc.status });
+        .json({ id: doc.id, registryNo: doc.registryNo, status: doc.status, ...others });
     } finally {
       fs.rmSync(file.path, { force: true });
     }

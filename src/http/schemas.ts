@@ -35,9 +35,18 @@ export const metaSchema = z.object({
   correspondent: optionalText(300),
 });
 
+/** How the scanner fed the paper: one side, both sides (blank backs dropped), two one-sided passes (collated). */
+const duplex = z.enum(['simplex', 'duplex', 'passes']).default('simplex');
+
+/** One file sent to be archived (POST /documents). */
+export const uploadSchema = metaSchema.extend({ duplex });
+
 export const batchSchema = metaSchema.extend({
   name: plainText(200).pipe(z.string().min(1)),
   mode: z.enum(['documents', 'pages']).default('documents'),
+  duplex,
+  /** Where its files come from, as the client says: the viewer's upload page, a program over the API, the command line. */
+  source: z.enum(['web', 'api', 'cli']).default('api'),
 });
 
 /** Parses with `schema` or throws bad_request naming each problem. */

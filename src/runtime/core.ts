@@ -173,6 +173,7 @@ export function acceptDeps(core: Core): AcceptDeps {
     limits: core.config.limits,
     spoolDir: core.config.spoolDir,
     archive: core.config.archive,
+    office: core.config.intake.office,
     log: core.log,
   };
 }

@@ -10,6 +10,22 @@ import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 
 export type BatchMode = 'documents' | 'pages';
+/** Where a batch's files came from. */
+export const INTAKE_SOURCES = ['web', 'api', 'cli', 'folder', 'mail'] as const;
+export type IntakeSource = (typeof INTAKE_SOURCES)[number];
+/** How the scanner fed the paper: one side, both sides (blank backs dropped), two one-sided passes (collated). */
+export const DUPLEX_MODES = ['simplex', 'duplex', 'passes'] as const;
+export type Duplex = (typeof DUPLEX_MODES)[number];
+/** What a received file was: one document as it came, a part of a split stack, an Office file, a message, an attachment. */
+export type IntakeKind = 'file' | 'stack' | 'office' | 'email' | 'attachment';
+/** What was noticed of a file at the door: its pages in the stack, separators, blank pages dropped, the label read. */
+export interface IntakeNotes {
+  pages?: number[];
+  separators?: number;
+  blankPages?: number;
+  label?: string;
+  labelRefused?: 'label_unknown' | 'label_used';
+}
 export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged';
 export type FileStatus = 'queued' | 'processing' | 'archived' | 'duplicate' | 'rejected' | 'failed';
 
@@ -27,6 +43,8 @@ export interface BatchRecord extends DocumentMeta {
   inReplyTo: string[];
   /** Who sent it (null for the installation's administrator token). */
   createdBy: string | null;
+  source: IntakeSource;
+  duplex: Duplex;
   sealedAt: string | null;
   createdAt: string;
 }
@@ -42,6 +60,9 @@ export interface BatchFileView {
   registryNo: string | null;
   pageCount: number | null;
   error: { code: string; message: string; messageEn: string } | null;
+  kind: IntakeKind;
+  partOf: string | null;
+  notes: IntakeNotes | null;
 }
 
 export interface NewBatchFile {
@@ -54,6 +75,9 @@ export interface NewBatchFile {
   pageCount?: number | null;
   error?: { code: string; message: string; messageEn: string } | null;
   stagedKey?: string | null;
+  kind?: IntakeKind;
+  partOf?: string | null;
+  notes?: IntakeNotes | null;
 }
 
 export interface StagedFile {
@@ -82,11 +106,13 @@ interface BatchRow {
   correspondent_id: string | null;
   in_reply_to: string[];
   created_by: string | null;
+  source: IntakeSource;
+  duplex: Duplex;
   sealed_at: Date | null;
   created_at: Date;
 }
 
-const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, register, external_ref, to_char(external_date, 'YYYY-MM-DD') AS external_date, correspondent_id, in_reply_to, created_by, sealed_at, created_at`;
+const BATCH_COLUMNS = `id, name, mode, title, doc_type, department, classification, to_char(doc_date, 'YYYY-MM-DD') AS doc_date, correspondent, register, external_ref, to_char(external_date, 'YYYY-MM-DD') AS external_date, correspondent_id, in_reply_to, created_by, source, duplex, sealed_at, created_at`;
 
 function toBatch(r: BatchRow): BatchRecord {
   return {
@@ -105,6 +131,8 @@ function toBatch(r: BatchRow): BatchRecord {
     correspondentId: r.correspondent_id,
     inReplyTo: r.in_reply_to,
     createdBy: r.created_by,
+    source: r.source,
+    duplex: r.duplex,
     sealedAt: r.sealed_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
   };
@@ -173,16 +201,16 @@ export function createBatchesRepo(db: Db) {
   return {
     /** A new batch; its register (default incoming) must exist (an unknown one is `unknown_register`). */
     async create(
-      input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt' | RegistryFieldName> &
-        Partial<Pick<BatchRecord, RegistryFieldName>>,
+      input: Omit<BatchRecord, 'id' | 'sealedAt' | 'createdAt' | 'source' | 'duplex' | RegistryFieldName> &
+        Partial<Pick<BatchRecord, RegistryFieldName | 'source' | 'duplex'>>,
     ): Promise<BatchRecord> {
       const register = input.register ?? INCOMING;
       const known = await db.query('SELECT 1 FROM registers WHERE code = $1', [register]);
       if (known.rows.length === 0) throw new DomainError('unknown_register', { ar: `(${register})`, en: `(${register})` });
       const res = await db.query<BatchRow>(
         `INSERT INTO batches (name, mode, title, doc_type, department, classification, doc_date, correspondent, created_by, register,
-           external_ref, external_date, correspondent_id, in_reply_to)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${BATCH_COLUMNS}`,
+           external_ref, external_date, correspondent_id, in_reply_to, source, duplex)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${BATCH_COLUMNS}`,
         [
           input.name,
           input.mode,
@@ -198,6 +226,8 @@ export function createBatchesRepo(db: Db) {
           input.externalDate ?? null,
           input.correspondentId ?? null,
           input.inReplyTo ?? [],
+          input.source ?? 'api',
+          input.duplex ?? 'simplex',
         ],
       );
       return toBatch(res.rows[0]!);
@@ -220,9 +250,9 @@ export function createBatchesRepo(db: Db) {
         try {
           const res = await db.query<{ id: string }>(
             `INSERT INTO batch_files (batch_id, seq, name, size, sha256, outcome, mime, document_id, page_count,
-               error_code, error_message, error_message_en, staged_key)
+               error_code, error_message, error_message_en, staged_key, kind, part_of, notes)
              SELECT $1, (SELECT coalesce(max(seq), 0) + 1 FROM batch_files WHERE batch_id = $1),
-               $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+               $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
              FROM batches b WHERE b.id = $1 AND ($5 <> 'staged' OR b.sealed_at IS NULL)
              FOR SHARE OF b
              RETURNING id`,
@@ -239,6 +269,9 @@ export function createBatchesRepo(db: Db) {
               f.error?.message ?? null,
               f.error?.messageEn ?? null,
               f.stagedKey ?? null,
+              f.kind ?? 'file',
+              f.partOf ?? null,
+              f.notes ? JSON.stringify(f.notes) : null,
             ],
           );
           return res.rows[0]?.id;
@@ -267,9 +300,12 @@ export function createBatchesRepo(db: Db) {
         register: string | null;
         registry_year: number | null;
         registry_seq: number | null;
+        kind: IntakeKind;
+        part_of: string | null;
+        notes: IntakeNotes | null;
       }>(
         `SELECT f.id, f.seq, f.name, f.size, f.sha256, f.outcome, f.document_id, f.page_count,
-                f.error_code, f.error_message, f.error_message_en,
+                f.error_code, f.error_message, f.error_message_en, f.kind, f.part_of, f.notes,
                 d.status AS doc_status, d.error_code AS doc_error_code, d.error_message AS doc_error_message,
                 d.register, d.registry_year, d.registry_seq
          FROM batch_files f LEFT JOIN documents d ON d.id = f.document_id
@@ -297,6 +333,9 @@ export function createBatchesRepo(db: Db) {
               : null,
           pageCount: r.page_count,
           error,
+          kind: r.kind,
+          partOf: r.part_of,
+          notes: r.notes,
         };
       });
     },

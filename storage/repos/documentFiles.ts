@@ -16,6 +16,11 @@ export interface PartRecord {
   ext: string;
   originalName: string | null;
   pageCount: number;
+  /**
+   * A rendition, not an original: the PDF made of an Office file or of an e-mail's body. It holds the pages;
+   * the original it was made from is a part of 0 pages and keeps the document's fingerprint.
+   */
+  rendition?: boolean;
 }
 
 export interface ArtefactRecord {
@@ -38,9 +43,9 @@ export interface ReplicaRecord {
 /** Records one original of a document (at registration, and on restore). */
 export async function insertPart(q: Queryable, documentId: string, p: PartRecord): Promise<void> {
   await q.query(
-    `INSERT INTO document_parts (document_id, n, key, sha256, size, mime, ext, original_name, page_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [documentId, p.n, p.key, p.sha256, p.size, p.mime, p.ext, p.originalName, p.pageCount],
+    `INSERT INTO document_parts (document_id, n, key, sha256, size, mime, ext, original_name, page_count, rendition)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [documentId, p.n, p.key, p.sha256, p.size, p.mime, p.ext, p.originalName, p.pageCount, p.rendition === true],
   );
 }
 
@@ -79,8 +84,9 @@ export function createDocumentFiles(db: Db) {
         ext: string;
         original_name: string | null;
         page_count: number;
+        rendition: boolean;
       }>(
-        'SELECT n, key, sha256, size, mime, ext, original_name, page_count FROM document_parts WHERE document_id = $1 ORDER BY n',
+        'SELECT n, key, sha256, size, mime, ext, original_name, page_count, rendition FROM document_parts WHERE document_id = $1 ORDER BY n',
         [id],
       );
       return res.rows.map((r) => ({
@@ -92,6 +98,7 @@ export function createDocumentFiles(db: Db) {
         ext: r.ext,
         originalName: r.original_name,
         pageCount: r.page_count,
+        ...(r.rendition ? { rendition: true } : {}),
       }));
     },
 

@@ -145,6 +145,16 @@ export async function documentBySha256(db: Queryable, sha: string): Promise<Docu
   return res.rows[0] ? toRecord(res.rows[0]) : undefined;
 }
 
+/** A document one of whose files (an original, or a rendition) has this SHA-256, if any. */
+export async function documentByPartSha256(db: Queryable, sha: string): Promise<DocumentRecord | undefined> {
+  const res = await db.query<DocumentRow>(
+    `SELECT ${DOC_COLUMNS} FROM documents WHERE original_sha256 = $1
+       OR id = (SELECT document_id FROM document_parts WHERE sha256 = $1 LIMIT 1) LIMIT 1`,
+    [sha],
+  );
+  return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+}
+
 /** The document with this registry number (no register: the incoming book), if any. */
 export async function documentByRegistry(q: Queryable, ref: RegistryRef): Promise<DocumentRecord | undefined> {
   const res = await q.query<DocumentRow>(
@@ -166,6 +176,8 @@ export function createDocumentRecords(db: Db) {
     },
 
     getBySha256: (sha: string): Promise<DocumentRecord | undefined> => documentBySha256(db, sha),
+    /** The document holding a file (original or rendition) of this SHA-256. */
+    getByPartSha256: (sha: string): Promise<DocumentRecord | undefined> => documentByPartSha256(db, sha),
 
     /** The document with this registry number (no register: the incoming book). */
     async getByRegistry(year: number, seq: number, register: string = INCOMING): Promise<DocumentRecord | undefined> {

@@ -45,12 +45,22 @@ export interface NewDocument extends DocumentMeta {
   inReplyTo?: string[];
   batchId: string | null;
   textLayer: boolean;
-  /** The original files, in page order; one for an ordinary upload. */
+  /** The original files, in page order; one for an ordinary upload. A rendition (an Office file's PDF) follows its original. */
   parts: NewPart[];
+  /**
+   * The registry number printed on a label its first page bears (storage/repos/labels.ts): given out in advance,
+   * it is taken instead of the next in the sequence when it is still free; when it is not (an unknown or used
+   * label), the document gets the next number and `labelRefused` says why.
+   */
+  label?: Required<RegistryRef> | null;
 }
 
-/** The fingerprint that decides duplicates: the file's SHA-256, or for several files, the SHA-256 of their hashes in order. */
-export function documentFingerprint(parts: Array<Pick<NewPart, 'sha256'>>): string {
+/**
+ * The fingerprint that decides duplicates: the file's SHA-256, or for several files, the SHA-256 of their
+ * hashes in order. Renditions do not count: an Office file sent twice is a duplicate though each conversion differs.
+ */
+export function documentFingerprint(all: Array<Pick<NewPart, 'sha256' | 'rendition'>>): string {
+  const parts = all.some((p) => !p.rendition) ? all.filter((p) => !p.rendition) : all;
   if (parts.length === 1) return parts[0]!.sha256;
   return crypto
     .createHash('sha256')
@@ -61,7 +71,8 @@ export function documentFingerprint(parts: Array<Pick<NewPart, 'sha256'>>): stri
 export const MULTIPART_MIME = 'application/x-diwan-pages';
 
 export type RegisterResult =
-  { kind: 'registered'; doc: DocumentRecord; parts: PartRecord[] } | { kind: 'duplicate'; doc: DocumentRecord };
+  | { kind: 'registered'; doc: DocumentRecord; parts: PartRecord[]; labelRefused?: 'label_unknown' | 'label_used' }
+  | { kind: 'duplicate'; doc: DocumentRecord };
 
 export interface RegisterOptions {
   year?: number;
@@ -80,7 +91,10 @@ export function registryYear(at: Date, timeZone: string): number {
 /** Registers a new document, or answers with the document that already holds these bytes. */
 export async function registerDocument(db: Db, input: NewDocument, opts: RegisterOptions = {}): Promise<RegisterResult> {
   if (input.parts.length === 0) throw new Error('a document needs at least one file');
-  const single = input.parts.length === 1 ? input.parts[0]! : undefined;
+  const originals = input.parts.filter((p) => !p.rendition);
+  // One original (with or without its rendition) names the document's file; several are its pages.
+  const single = originals.length === 1 ? originals[0]! : undefined;
+  const oneFile = input.parts.length === 1;
   const fingerprint = documentFingerprint(input.parts);
   const pageCount = input.parts.reduce((n, p) => n + p.pageCount, 0);
   try {
@@ -100,12 +114,11 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
         correspondentId = c.id;
         correspondent = c.nameAr;
       }
-      const seq = await tx.query<{ last_seq: number }>(
-        `INSERT INTO registry_sequences (register, year, last_seq) VALUES ($1, $2, 1)
-         ON CONFLICT (register, year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
-         RETURNING last_seq`,
-        [register, year],
-      );
+      const labelled = input.label ? await claimLabel(tx, input.label, register, id) : undefined;
+      const number =
+        labelled?.kind === 'taken'
+          ? { year: input.label!.year, seq: input.label!.seq }
+          : { year, seq: await nextSeq(tx, register, year) };
       const ins = await tx.query<DocumentRow>(
         `INSERT INTO documents (registry_year, registry_seq, title, doc_type, department, classification, doc_date,
            original_name, original_mime, original_ext, original_size, original_sha256, page_count, batch_id, text_layer, correspondent,
@@ -113,8 +126,8 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
          RETURNING ${DOC_COLUMNS}`,
         [
-          year,
-          seq.rows[0]!.last_seq,
+          number.year,
+          number.seq,
           input.title,
           input.docType,
           input.department,
@@ -142,9 +155,10 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
       const parts: PartRecord[] = input.parts.map((p, i) => ({
         ...p,
         n: i + 1,
-        key: single ? keys.original(doc, p.ext) : keys.originalPart(doc, i + 1, p.ext),
+        key: oneFile ? keys.original(doc, p.ext) : keys.originalPart(doc, i + 1, p.ext),
       }));
       for (const p of parts) await insertPart(tx, doc.id, p);
+      if (labelled?.kind === 'taken') await useLabel(tx, input.label!, doc.id);
       // Its retention rule and due date, so its files are locked to the due date from their first write.
       await assignRetention(tx, doc.id);
       await opts.onRegistered?.(tx, doc, parts);
@@ -160,12 +174,19 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
           sha256: p.sha256,
           size: p.size,
           name: p.originalName,
+          ...(p.rendition ? { rendition: true, pages: p.pageCount } : {}),
         })),
+        ...(labelled?.kind === 'taken' ? { label: true } : {}),
       });
       for (const to of new Set(input.inReplyTo ?? [])) {
         await addLink(tx, { fromId: doc.id, toId: to, kind: 'reply', by: input.uploadedBy ?? null });
       }
-      return { kind: 'registered' as const, doc, parts };
+      return {
+        kind: 'registered' as const,
+        doc,
+        parts,
+        ...(labelled && labelled.kind !== 'taken' ? { labelRefused: labelled.kind } : {}),
+      };
     });
   } catch (e) {
     if (!isUniqueViolation(e, 'documents_original_sha256_key')) throw e;
@@ -173,6 +194,46 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
     if (!existing) throw e;
     return { kind: 'duplicate', doc: existing };
   }
+}
+
+/** The next number in a register's sequence for the year, taken in the registration's transaction. */
+async function nextSeq(tx: Tx, register: string, year: number): Promise<number> {
+  const seq = await tx.query<{ last_seq: number }>(
+    `INSERT INTO registry_sequences (register, year, last_seq) VALUES ($1, $2, 1)
+     ON CONFLICT (register, year) DO UPDATE SET last_seq = registry_sequences.last_seq + 1
+     RETURNING last_seq`,
+    [register, year],
+  );
+  return seq.rows[0]!.last_seq;
+}
+
+/**
+ * Whether a label's number is free for this document: given out on a label of this register and not yet used.
+ * The row is locked until the registration commits, so two documents never take one label.
+ */
+async function claimLabel(
+  tx: Tx,
+  label: Required<RegistryRef>,
+  register: string,
+  _documentId: string,
+): Promise<{ kind: 'taken' | 'label_unknown' | 'label_used' }> {
+  if (label.register !== register) return { kind: 'label_unknown' };
+  const res = await tx.query<{ document_id: string | null }>(
+    'SELECT document_id FROM registry_labels WHERE register = $1 AND year = $2 AND seq = $3 FOR UPDATE',
+    [label.register, label.year, label.seq],
+  );
+  const row = res.rows[0];
+  if (!row) return { kind: 'label_unknown' };
+  return { kind: row.document_id ? 'label_used' : 'taken' };
+}
+
+async function useLabel(tx: Tx, label: Required<RegistryRef>, documentId: string): Promise<void> {
+  await tx.query('UPDATE registry_labels SET document_id = $4, used_at = now() WHERE register = $1 AND year = $2 AND seq = $3', [
+    label.register,
+    label.year,
+    label.seq,
+    documentId,
+  ]);
 }
 
 /** Moves the register's sequence for the year past `seq` (restore), so that number is never given again. */
