@@ -49,7 +49,9 @@ export type LedgerEvent =
   | 'transfer-created'
   | 'transferred'
   | 'key-rotated'
-  | 'transfer-received';
+  | 'transfer-received'
+  // Registry numbers given out in advance on printed labels (register, year, first, last).
+  | 'labels-allocated';
 
 export interface LedgerEntry {
   seq: number;

@@ -29,6 +29,7 @@ import { replayDisposalDecided, replayDisposalRequested } from '../records/dispo
 import { replayDestroyed } from '../records/destroyed';
 import { replayTransferCreated, replayTransferred } from '../records/transfers';
 import { replayTransferReceived } from '../records/transferReceipts';
+import { replayLabelsAllocated } from '../repos/labels';
 
 /** Puts one entry's change back; answers false when it could not apply (its document is missing). */
 export type ReplayHandler = (tx: Tx, entry: LedgerEntry) => Promise<boolean>;
@@ -58,6 +59,7 @@ export const REPLAY: Record<string, ReplayHandler> = {
   'rule-changed': replayRuleVersion,
   'file-closed': replayFileClosed,
   'transfer-received': replayTransferReceived,
+  'labels-allocated': replayLabelsAllocated,
 };
 
 const PAGE = 1000;
