@@ -20,6 +20,8 @@ export const keys = {
     `${documentPrefix(ref)}original-${String(n).padStart(4, '0')}.${ext}`,
   /** Where a page file waits, write-once, until its batch is sealed into one document. */
   staged: (batchId: string, sha256: string, ext: string) => `staging/${batchId}/${sha256}.${ext}`,
+  /** A received file kept whole beside the documents made of it (a scanned stack split at separator sheets), by its SHA-256. */
+  intakeOriginal: (sha256: string, ext: string) => `intake/originals/${sha256}.${ext}`,
   archivePdf: (ref: RegistryRef) => `${documentPrefix(ref)}archive.pdf`,
   ocrJson: (ref: RegistryRef) => `${documentPrefix(ref)}ocr.json`,
   /** The text of a later reading (re-OCR), version 2 onwards; ocr.json stays the first. */
