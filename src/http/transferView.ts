@@ -11,7 +11,7 @@ import type { TransferRecord, TransferredFile } from '../../storage/records/tran
 import { registerOf } from '../../kernel/registry';
 
 export interface TransferFile extends TransferredFile {
-  role: 'original' | 'archive' | 'text';
+  role: 'original' | 'rendition' | 'archive' | 'text';
   mime: string;
   href: string;
 }
@@ -51,6 +51,12 @@ export interface TransferDocument {
 /** Only letters, digits, dot, dash and underscore: what a bag's path may hold. */
 const asciiName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
+/** A file's name in its folder: `original` or `rendition`, numbered by its part when there are several of its kind. */
+function fileStem(o: { n: number; rendition: boolean }, sameKind: readonly unknown[]): string {
+  const stem = o.rendition ? 'rendition' : 'original';
+  return sameKind.length > 1 ? `${stem}-${String(o.n).padStart(4, '0')}` : stem;
+}
+
 /** The document's folder in the bag: data/<register>/<year>/<seq>/. */
 function bagDir(c: { register: string; year: number; seq: number }): string {
   return `data/${asciiName(c.register)}/${c.year}/${String(c.seq).padStart(6, '0')}/`;
@@ -61,9 +67,12 @@ async function transferDocument(q: Queryable, transferId: string, c: TransferCon
   const d = c.doc;
   const dir = bagDir({ register: registerOf(d), year: d.year, seq: d.seq });
   const api = `/api/v1/documents/${d.id}`;
+  // The files received are the originals; a PDF made of one (an Office file's) is its rendition.
+  const originals = c.originals.filter((o) => !o.rendition);
+  const renditions = c.originals.filter((o) => o.rendition);
   const files: TransferFile[] = c.originals.map((o) => ({
-    role: 'original',
-    path: `${dir}${c.originals.length > 1 ? `original-${String(o.n).padStart(4, '0')}` : 'original'}.${asciiName(o.ext)}`,
+    role: o.rendition ? 'rendition' : 'original',
+    path: `${dir}${fileStem(o, o.rendition ? renditions : originals)}.${asciiName(o.ext)}`,
     sha256: o.sha256,
     size: o.size,
     mime: o.mime,

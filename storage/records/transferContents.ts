@@ -22,7 +22,16 @@ export interface TransferContent {
   rule: TransferRule | null;
   retentionDue: string | null;
   closedAt: string | null;
-  originals: Array<{ n: number; ext: string; mime: string; name: string | null; sha256: string; size: number }>;
+  /** Its files as registered; `rendition`: the PDF made of an Office file or a message, not a file received. */
+  originals: Array<{
+    n: number;
+    ext: string;
+    mime: string;
+    name: string | null;
+    sha256: string;
+    size: number;
+    rendition: boolean;
+  }>;
   archive: { sha256: string; size: number } | null;
 }
 
@@ -75,8 +84,9 @@ export async function transferContents(q: Queryable, ids: readonly string[]): Pr
     original_name: string | null;
     sha256: string;
     size: string;
+    rendition: boolean;
   }>(
-    `SELECT document_id, n, ext, mime, original_name, sha256, size FROM document_parts
+    `SELECT document_id, n, ext, mime, original_name, sha256, size, rendition FROM document_parts
      WHERE document_id = ANY($1::uuid[]) ORDER BY document_id, n`,
     [ids],
   );
@@ -105,7 +115,15 @@ export async function transferContents(q: Queryable, ids: readonly string[]): Pr
       closedAt: e.closed_at ? e.closed_at.toISOString() : null,
       originals: parts.rows
         .filter((p) => p.document_id === row.id)
-        .map((p) => ({ n: p.n, ext: p.ext, mime: p.mime, name: p.original_name, sha256: p.sha256, size: Number(p.size) })),
+        .map((p) => ({
+          n: p.n,
+          ext: p.ext,
+          mime: p.mime,
+          name: p.original_name,
+          sha256: p.sha256,
+          size: Number(p.size),
+          rendition: p.rendition,
+        })),
       archive: arch ? { sha256: arch.sha256, size: Number(arch.size) } : null,
     };
   });

@@ -142,6 +142,8 @@ function rowsOf(docs: CheckedDocument[]) {
         ext: p.ext,
         original_name: p.originalName,
         page_count: p.pageCount,
+        // The PDF made of an Office file or a message: it holds the pages, its original (0 pages) the fingerprint.
+        rendition: p.rendition === true,
       });
     }
     for (const f of [...d.files, d.manifest]) {
@@ -248,7 +250,7 @@ export async function writeDocuments(db: Db, docs: CheckedDocument[]): Promise<v
     await insertRows(
       tx,
       'document_parts',
-      'document_id uuid, n int, key text, sha256 text, size bigint, mime text, ext text, original_name text, page_count int',
+      'document_id uuid, n int, key text, sha256 text, size bigint, mime text, ext text, original_name text, page_count int, rendition boolean',
       r.parts,
     );
     await insertRows(

@@ -28,7 +28,7 @@ import { json as printJson } from '../output';
 import { bytes, progressBar, quietOf } from '../progress';
 
 interface TransferFileJson {
-  role: 'original' | 'archive' | 'text';
+  role: 'original' | 'rendition' | 'archive' | 'text';
   path: string;
   sha256: string;
   size: number;
