@@ -15,8 +15,9 @@ const ADAPTERS = {
       'ingest/adapters/textLayer.ts',
       'ingest/adapters/pdfscans.mjs',
       'ingest/adapters/sheetPdf.ts',
+      'ingest/adapters/pdfPick.ts',
     ],
-    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, pdfImages.ts, textLayer.ts, pdfscans.mjs, sheetPdf.ts) handle PDF structure.',
+    why: 'Only the PDF adapters (ingest/adapters/pdf.ts, pdfImages.ts, textLayer.ts, pdfscans.mjs, sheetPdf.ts, pdfPick.ts) handle PDF structure.',
   },
   'pg-boss': { files: ['ingest/adapters/queue.ts'], why: 'Only ingest/adapters/queue.ts uses the job queue.' },
   sharp: {
@@ -30,6 +31,9 @@ const ADAPTERS = {
   otpauth: { files: ['src/identity/totp.ts'], why: 'Only src/identity/totp.ts makes and checks one-time codes.' },
   'express-rate-limit': { files: ['src/http/rateLimit.ts'], why: 'Only src/http/rateLimit.ts limits request rates.' },
   commander: { files: ['src/cli/program/**'], why: 'Only src/cli/program/ declares the command line.' },
+  'zxing-wasm/reader': { files: ['ingest/adapters/barcodes.ts'], why: 'Only ingest/adapters/barcodes.ts reads barcodes.' },
+  'postal-mime': { files: ['ingest/adapters/mailParse.ts'], why: 'Only ingest/adapters/mailParse.ts parses e-mail.' },
+  imapflow: { files: ['ingest/adapters/imap.ts'], why: 'Only ingest/adapters/imap.ts talks to the IMAP server.' },
 };
 
 /** Floors, lowest first: a folder may import only from the floors below it. */

@@ -168,6 +168,10 @@ export const ERROR_MESSAGES = {
     'لم يبقَ في الرزمة أي صفحة بعد إزالة الصفحات الفاصلة والفارغة.',
     'Nothing is left of the stack once its separator and blank pages are taken out.',
   ],
+  bad_label_count: [
+    'عدد ملصقات أرقام القيد المطلوبة في المرة الواحدة خارج الحد المسموح به.',
+    'The number of registry labels asked for at once is outside the allowed range.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

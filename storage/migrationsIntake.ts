@@ -51,6 +51,9 @@ CREATE TABLE intake_originals (
   pages int NOT NULL DEFAULT 0,
   status text NOT NULL DEFAULT 'splitting' CHECK (status IN ('splitting', 'done')),
   summary jsonb,
+  -- What its documents are registered with (the registration's fields, the scanner's duplex, the source), so
+  -- that the sweep registers them as the process that stopped would have.
+  context jsonb,
   created_by uuid REFERENCES users(id),
   created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -93,6 +96,8 @@ CREATE TABLE mail_taken (
   status text NOT NULL DEFAULT 'taking' CHECK (status IN ('taking', 'done', 'rejected')),
   batch_id uuid REFERENCES batches(id),
   error_code text,
+  -- How many times it was begun: a message that fails (or stops its process) every time is given up after a few.
+  attempts int NOT NULL DEFAULT 0,
   taken_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (mailbox, uid_validity, uid)
 );

@@ -270,6 +270,11 @@ test('#22 every route answers as the contract says', async () => {
   await expectCall(401, 'GET', '/api/v1/me', pub);
   await expectCall(404, 'GET', `/api/v1/jobs/${a.id}`);
   await expectCall(400, 'POST', '/api/v1/registers', { json: { code: 'X' } });
+  // The scanner room: printed sheets, and a kept stack (its real answers are checked in test/sheets and test/stacks).
+  await expectCall(200, 'GET', '/api/v1/sheets/separator');
+  await expectCall(201, 'POST', '/api/v1/sheets/labels', { json: { register: 'incoming', count: 2 } });
+  await expectCall(404, 'GET', `/api/v1/intake-originals/${a.id}`);
+  await expectCall(404, 'GET', `/api/v1/intake-originals/${a.id}/file`);
 
   await server.waitFor(b.id);
   checkSamples();

@@ -31,6 +31,7 @@ import { inspectPdf } from '../adapters/pdfread';
 import { claimSpool, clearSpool, moveToPending, pendingFiles, type PendingState } from '../leftovers';
 import type { ArchiveSettings } from '../stages/stage';
 import { sniff } from './sniff';
+import { finishStacks } from './stack';
 
 /** A file received into the spool dir, hashed while it streamed in. */
 export interface SpooledFile {
@@ -358,7 +359,8 @@ function fromStaging(stagedKeys: string[], deps: AcceptDeps) {
  * The sweep, run at start and then periodically by every process: clears what
  * crashed processes left in the spool (ingest/leftovers.ts), registers the
  * documents of batches sealed by a process that stopped before registering
- * them, finishes storing originals that were registered but not stored (from
+ * them and the letters of stacks it stopped splitting (stack.ts), finishes
+ * storing originals that were registered but not stored (from
  * this machine's spool/pending, or from staging), and re-queues every
  * unfinished document whose originals are stored: a document a passing fault
  * kept from finishing is tried again until it goes through. The queue keeps at
@@ -373,6 +375,7 @@ export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: num
     deps.log.warn('could not clear the spool', { error: String(e) });
   }
   await finishSealedBatches(deps);
+  await finishStacks(deps);
   let requeued = 0;
   let waiting = 0;
   for (const id of await deps.documents.unfinishedIds()) {

@@ -1,7 +1,10 @@
 /**
- * `diwan ingest`: walks folders, creates a batch, streams the files in a few
- * large requests with a progress bar (files, pages, bytes, ETA), optionally
- * waits until every document is archived, and ends with a summary table.
+ * `diwan ingest`: walks folders, creates a batch (source 'cli', with how the
+ * scanner fed the paper), streams the files in a few large requests with a
+ * progress bar (files, pages, bytes, ETA), optionally waits until every
+ * document is archived, and ends with a summary table: a line per document
+ * (a stack or a message becomes several), per file that became several, and
+ * the documents made, blank pages dropped, separators and labels refused.
  */
 import fs from 'node:fs';
 import type { Config } from '../config';
@@ -9,16 +12,13 @@ import { ApiError, createClient } from './client';
 import { UsageError, type CommandInput } from './input';
 import { bytes, progressBar, quietOf } from './progress';
 import { chunkFiles, collectFiles, multipartBody } from './upload';
+import { rowLine, summaryLines, totalsLine, totalsOf, type IngestRow } from './ingestSummary';
 
-interface BatchFile {
+interface BatchFile extends IngestRow {
   id: string;
   seq: number;
-  name: string | null;
-  status: string;
   documentId: string | null;
-  registryNo: string | null;
   pageCount: number | null;
-  error: { code: string; message: string; messageEn: string } | null;
 }
 
 type Counts = Record<'total' | 'queued' | 'processing' | 'archived' | 'duplicate' | 'rejected' | 'failed', number>;
@@ -50,6 +50,7 @@ export async function ingest(config: Config, args: CommandInput): Promise<number
   const client = createClient(config);
   const json = args.flags.has('json');
   const quiet = quietOf(args);
+  const duplex = args.options.get('duplex');
   const letter = {
     externalRef: args.options.get('external-ref'),
     externalDate: args.options.get('external-date'),
@@ -59,7 +60,8 @@ export async function ingest(config: Config, args: CommandInput): Promise<number
     if (files.length !== 1 || args.flags.has('pages-of-one')) {
       throw new UsageError('--external-ref, --external-date and --in-reply-to describe one letter: give one FILE');
     }
-    return ingestLetter(client, files[0]!, { ...metaOf(args.options), ...letter }, { wait: args.flags.has('wait'), json });
+    const fields = { ...metaOf(args.options), ...letter, duplex };
+    return ingestLetter(client, files[0]!, fields, { wait: args.flags.has('wait'), json });
   }
 
   const batch = await client.post<{ id: string }>('/batches', {
@@ -72,6 +74,8 @@ export async function ingest(config: Config, args: CommandInput): Promise<number
     docDate: args.options.get('date'),
     correspondent: args.options.get('correspondent'),
     register: args.options.get('register'),
+    source: 'cli',
+    duplex,
   });
 
   const started = Date.now();
@@ -125,21 +129,18 @@ export async function ingest(config: Config, args: CommandInput): Promise<number
   }
 
   const bad = view.files.filter((f) => f.status === 'rejected' || f.status === 'failed').length + uploadErrors.length;
+  const totals = totalsOf(view.files);
   if (json) {
-    process.stdout.write(
-      JSON.stringify({ batchId: view.id, counts: view.counts, pages: view.pages, files: view.files, uploadErrors }, null, 2) +
-        '\n',
-    );
+    const { id: batchId, counts, pages, files } = view;
+    process.stdout.write(JSON.stringify({ batchId, counts, pages, totals, files, uploadErrors }, null, 2) + '\n');
   } else {
-    for (const f of view.files) {
-      const err = f.error ? `\t${f.error.code}: ${f.error.message} / ${f.error.messageEn}` : '';
-      process.stdout.write(`${f.name ?? '?'}\t${f.registryNo ?? '-'}\t${f.status}${err}\n`);
-    }
+    process.stdout.write(summaryLines(view.files));
     for (const u of uploadErrors) process.stdout.write(`${u.file}\t-\tnot sent\t${u.error}\n`);
     const c = view.counts;
     process.stdout.write(
       `\nالدفعة/batch ${view.id}: ${c.total} ملف/files · ${c.archived} مؤرشف/archived · ${c.queued + c.processing} قيد المعالجة/in progress · ` +
-        `${c.duplicate} مكرر/duplicates · ${c.rejected} مرفوض/rejected · ${c.failed} فشل/failed\n`,
+        `${c.duplicate} مكرر/duplicates · ${c.rejected} مرفوض/rejected · ${c.failed} فشل/failed\n` +
+        `${totalsLine(totals)}\n`,
     );
   }
   return bad > 0 ? 1 : 0;
@@ -168,7 +169,7 @@ async function ingestLetter(
   fields: Record<string, string | undefined>,
   opts: { wait: boolean; json: boolean },
 ): Promise<number> {
-  let doc: { id?: string; registryNo?: string; status?: string; duplicate?: boolean };
+  let doc: LetterAnswer;
   try {
     doc = await client.postMultipart(
       '/documents',
@@ -180,11 +181,39 @@ async function ingestLetter(
     else process.stdout.write(`${file.path}\t-\tnot sent\t${msg}\n`);
     return 1;
   }
+  // A file that became several documents (a split stack, a message and its attachments) names them all.
+  const { documents, separators = 0, blankPages = 0 } = doc;
   while (opts.wait && doc.id && doc.status !== 'archived' && doc.status !== 'failed') {
     await new Promise((r) => setTimeout(r, 1000));
     doc = await client.get(`/documents/${doc.id}`);
   }
-  if (opts.json) process.stdout.write(JSON.stringify({ file: file.path, ...doc }, null, 2) + '\n');
-  else process.stdout.write(`${file.path}\t${doc.registryNo ?? '-'}\t${doc.duplicate ? 'duplicate' : (doc.status ?? '-')}\n`);
+  const several = documents ? { documents, separators, blankPages } : {};
+  if (opts.json) process.stdout.write(JSON.stringify({ file: file.path, ...doc, ...several }, null, 2) + '\n');
+  else if (!documents)
+    process.stdout.write(`${file.path}\t${doc.registryNo ?? '-'}\t${doc.duplicate ? 'duplicate' : (doc.status ?? '-')}\n`);
+  else {
+    const rows = documents.map((d) => ({
+      name: file.path,
+      sha256: '',
+      status: d.duplicate ? 'duplicate' : (d.status ?? '-'),
+      registryNo: d.registryNo ?? null,
+      error: null,
+      kind: d.kind,
+      notes: d.notes,
+    }));
+    const totals = { ...totalsOf(rows), separators, blankPages };
+    process.stdout.write(`${rows.map(rowLine).join('')}${file.path}: ${totalsLine(totals)}\n`);
+  }
   return doc.status === 'failed' ? 1 : 0;
+}
+
+/** POST /documents' answer (and, with --wait, the document's record). */
+interface LetterAnswer {
+  id?: string;
+  registryNo?: string;
+  status?: string;
+  duplicate?: boolean;
+  documents?: Array<Pick<IngestRow, 'kind' | 'notes'> & { registryNo?: string; status?: string; duplicate?: boolean }>;
+  separators?: number;
+  blankPages?: number;
 }

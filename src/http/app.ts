@@ -46,6 +46,8 @@ import { retentionRouter } from './retention';
 import { holdsRouter } from './holds';
 import { disposalsRouter } from './disposals';
 import { transfersRouter } from './transfers';
+import { sheetsRouter } from './sheets';
+import { intakeOriginalsRouter } from './intakeOriginals';
 
 export interface AppDeps extends AcceptDeps {
   db: Db;
@@ -125,6 +127,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(holdsRouter(deps));
   api.use(disposalsRouter(deps));
   api.use(retentionRouter(deps));
+  api.use(sheetsRouter(deps));
+  api.use(intakeOriginalsRouter(deps));
   api.use((_req, _res, next) => next(new DomainError('not_found')));
   app.use('/api/v1', api);
 

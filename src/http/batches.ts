@@ -10,6 +10,9 @@ import { batchSchema, parseOr400 } from './schemas';
 import { resolveRegistryFields } from './registryFields';
 import { spoolStorage, type SpooledUpload, uploadParser, type StorageEngine } from './uploads';
 import { isUuid } from '../../kernel/text';
+import { batchIntakeSummary } from './batchIntake';
+import type { Queryable } from '../../storage/db';
+import { batchOriginals } from '../../storage/repos/intakeOriginals';
 
 /** What one upload request into a batch has received so far. */
 interface Receipt {
@@ -113,6 +116,8 @@ export async function batchView(
   batch: BatchRecord,
   batches: BatchesRepo,
   tell: (f: BatchFileView) => Promise<BatchFileView> = async (f) => f,
+  /** With it, the view lists the files kept whole beside their documents (scanned stacks: GET /intake-originals/:id). */
+  db?: Queryable,
 ) {
   const files = await Promise.all((await batches.files(batch.id)).map(tell));
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<FileStatus, number>;
@@ -123,7 +128,10 @@ export async function batchView(
     counts: { total: files.length, ...counts },
     pages: files.reduce((n, f) => n + (f.status === 'rejected' || f.status === 'duplicate' ? 0 : (f.pageCount ?? 0)), 0),
     done: pending === 0 && (batch.mode === 'documents' || batch.sealedAt !== null || files.length === 0),
+    /** Rows by kind; separators, blank pages dropped, labels used and refused (from the rows' notes). */
+    intake: batchIntakeSummary(files),
     files,
+    ...(db ? { originals: await batchOriginals(db, batch.id) } : {}),
   };
 }
 
@@ -248,7 +256,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   });
 
   router.get('/batches/:id', async (req, res) => {
-    res.json(await batchView(await load(req, res), deps.batches, fileTeller(deps, callerOf(res.locals))));
+    res.json(await batchView(await load(req, res), deps.batches, fileTeller(deps, callerOf(res.locals)), deps.db));
   });
 
   router.get('/batches/:id/files', async (req, res) => {
@@ -324,7 +332,8 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       const counts = JSON.stringify(view.counts);
       if (taking && counts !== lastCounts) {
         lastCounts = counts;
-        taking = await send('batch', { id: view.id, counts: view.counts, pages: view.pages, done: view.done });
+        const { id, pages, done, intake } = view;
+        taking = await send('batch', { id, counts: view.counts, pages, done, intake });
       }
       if (taking && view.done && view.files.length > 0) {
         await send('done', { id: view.id, counts: view.counts });

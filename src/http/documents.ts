@@ -81,6 +81,8 @@ export async function documentView(doc: DocumentRecord, documents: DocumentsRepo
       size: p.size,
       sha256: p.sha256,
       pages: p.pageCount,
+      // The PDF made of an Office file or a message, not a file received.
+      ...(p.rendition ? { rendition: true } : {}),
     })),
     sha256: {
       original: doc.originalSha256,

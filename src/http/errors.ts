@@ -80,6 +80,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   sso_failed: 400,
   sso_no_group: 403,
   sso_name_taken: 409,
+  bad_label_count: 400,
 };
 
 export const PROBLEM_JSON = 'application/problem+json';

@@ -90,6 +90,11 @@ export const POLICY: readonly Rule[] = [
   ['POST', new RegExp(`^${DOC}/close$`), 'signed-in'],
   // A transfer's receipt by the receiving archive: recorded by an administrator ('hold'), as a disposal's decision is.
   ['POST', /^\/transfers\/[^/]+\/receipt$/, 'hold'],
+  // The scanner room's printed sheets: separator sheets, and registry labels (numbers taken in advance).
+  ['GET', /^\/sheets\/separator$/, 'upload'],
+  ['POST', /^\/sheets\/labels$/, 'upload'],
+  // A stack kept whole beside its documents: its sender, or an administrator or auditor cleared for it (checked in the route).
+  ['GET', /^\/intake-originals\/[^/]+(\/file)?$/, 'signed-in'],
 ];
 
 /**

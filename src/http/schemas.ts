@@ -45,8 +45,8 @@ export const batchSchema = metaSchema.extend({
   name: plainText(200).pipe(z.string().min(1)),
   mode: z.enum(['documents', 'pages']).default('documents'),
   duplex,
-  /** Where its files come from, as the client says: the viewer's upload page, a program over the API, the command line. */
-  source: z.enum(['web', 'api', 'cli']).default('api'),
+  /** Where its files come from, as the client says: the viewer's upload page, the API, the command line, a watched folder. */
+  source: z.enum(['web', 'api', 'cli', 'folder']).default('api'),
 });
 
 /** Parses with `schema` or throws bad_request naming each problem. */

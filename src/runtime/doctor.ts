@@ -9,12 +9,14 @@ import { createDb, ledgerPrivileges } from '../../storage/db';
 import { MIGRATIONS } from '../../storage/migrations';
 import { createObjectStore } from '../../storage/objectStore';
 import { languageSource } from '../../ingest/ocr/languages';
+import { sofficeVersion } from '../../ingest/adapters/libreoffice';
 import type { Config, S3Target } from '../config';
 import { appliedSchemaVersion, serverVersion } from '../../storage/stats';
 import { readKeyFile } from '../../storage/crypto/keyRing';
 import { createLdapDirectory } from '../identity/ldap';
 import { ldapTransport } from '../configIdentity';
 import { createOidcClient } from '../identity/oidc';
+import { parseImapUrl, pingMailbox } from '../../ingest/adapters/imap';
 import { secondFactorKey, unreadableSecondFactors } from '../../storage/repos/secondFactors';
 import { loadSigningKey } from '../../storage/integrity/checkpoints';
 import type { Db } from '../../storage/db';
@@ -190,6 +192,22 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     }
   }
 
+  // The polled mailbox, when set: signed in to, its mailbox selected read-only.
+  if (config.intake.imap) {
+    try {
+      const mailbox = parseImapUrl(config.intake.imap.url);
+      const how = mailbox.secure ? 'TLS (imaps://)' : 'imap:// (STARTTLS when the server offers it)';
+      add('mailbox (IMAP)', 'ok', `${await timeout(pingMailbox(mailbox), 20_000)}; ${how}`);
+    } catch (e) {
+      add(
+        'mailbox (IMAP)',
+        'fail',
+        (e as Error).message,
+        'check DIWAN_IMAP_URL (imap://user:password@host:143/INBOX), and that the server answers',
+      );
+    }
+  }
+
   for (const lang of [...config.ocr.langs, ...(config.ocr.numberLang ? [config.ocr.numberLang] : [])]) {
     const source = languageSource(lang);
     if (source) add(`OCR language ${lang}`, 'ok', path.relative(process.cwd(), source));
@@ -201,6 +219,18 @@ export async function runDoctor(config: Config): Promise<Check[]> {
         `npm install @tesseract.js-data/${lang}, or change DIWAN_OCR_LANGS`,
       );
   }
+
+  // LibreOffice converts Office documents to PDF; without it they are refused, and nothing else is.
+  const { soffice } = config.intake.office;
+  const office = await sofficeVersion(soffice);
+  if (office) add('LibreOffice', 'ok', `${soffice}: ${office}`);
+  else
+    add(
+      'LibreOffice',
+      'warn',
+      `${soffice} cannot be run: Office files (.docx, .xlsx, .odt, .rtf) will be refused with office_unavailable`,
+      'apt-get install --no-install-recommends libreoffice-core libreoffice-writer libreoffice-calc, or set DIWAN_SOFFICE',
+    );
 
   const key = config.checkpoints.keyFile;
   if (!fs.existsSync(key))

@@ -4,6 +4,9 @@
  * set; each survives its folder or server being away, and is stopped before the core's connections close.
  */
 import type { Core } from './core';
+import { startWatchedFolders } from './watchedFolders';
+import { acceptDeps } from './core';
+import { startMailboxPoller } from '../../ingest/mailbox';
 
 export interface IntakeServices {
   stop(): Promise<void>;
@@ -11,7 +14,9 @@ export interface IntakeServices {
 
 export async function startIntakeServices(core: Core): Promise<IntakeServices> {
   const running: IntakeServices[] = [];
-  void core;
+  const watched = startWatchedFolders(core);
+  if (watched) running.push(watched);
+  if (core.config.intake.imap) running.push(startMailboxPoller(core.config.intake.imap, acceptDeps(core)));
   return {
     async stop() {
       for (const s of running.reverse()) await s.stop();

@@ -4,7 +4,10 @@
  * pipeline stages run and their durations, pages, OCR confidence. Gauges of
  * the archive's state are read from the database when scraped, so any process
  * reports them: queue depth by stage, replication lag, fixity, documents by
- * status. `diwan serve` answers at /metrics; `diwan worker` on DIWAN_METRICS_PORT.
+ * status. What came in, by source and kind, is a set of counters read from the
+ * kept intake counts (intake_counts) at scrape, so they are the archive's own
+ * totals whichever process took the files. `diwan serve` answers at /metrics;
+ * `diwan worker` on DIWAN_METRICS_PORT.
  */
 import client from 'prom-client';
 import type { PipelineMetrics } from '../../ingest/stages/stage';
@@ -15,6 +18,8 @@ import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../..
 import { dueCounts } from '../../storage/records/retention';
 import { transferCounts } from '../../storage/records/transfers';
 import { heldCount, holdSyncPending } from '../../storage/records/holds';
+import { INTAKE_SOURCES, type IntakeKind } from '../../storage/repos/batches';
+import { intakeTotals } from '../../storage/repos/intakeCounts';
 
 const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'diwan_process_' });
@@ -68,6 +73,49 @@ export function observeHttp(method: string, route: string, status: number, secon
   httpDuration.observe({ method, route, status: String(status) }, seconds);
 }
 
+/** Every kind a received file can become, so each series is there (at 0) before its first file. */
+const INTAKE_KINDS: readonly IntakeKind[] = ['file', 'stack', 'office', 'email', 'attachment'];
+
+/**
+ * The intake counters, set from the archive's totals: a counter per (source, kind) for documents and pages, per
+ * source for blank pages dropped and separator sheets. They only grow (intake_counts is only added to).
+ */
+function intakeCounters() {
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    (registry.getSingleMetric(name) as client.Counter | undefined) ??
+    new client.Counter({ name, help, labelNames, registers: [registry] });
+  const documents = counter('diwan_intake_documents_total', 'Documents made of what came in, by source and kind', [
+    'source',
+    'kind',
+  ]);
+  const pages = counter('diwan_intake_pages_total', 'Pages of the documents made of what came in, by source and kind', [
+    'source',
+    'kind',
+  ]);
+  const blank = counter('diwan_intake_blank_pages_dropped_total', 'Blank pages dropped from scanned stacks, by source', [
+    'source',
+  ]);
+  const separators = counter('diwan_intake_separators_total', 'Separator sheets found in scanned stacks, by source', ['source']);
+  return async (db: Db) => {
+    const totals = await intakeTotals(db);
+    for (const c of [documents, pages, blank, separators]) c.reset();
+    for (const source of INTAKE_SOURCES) {
+      blank.inc({ source }, 0);
+      separators.inc({ source }, 0);
+      for (const kind of INTAKE_KINDS) {
+        documents.inc({ source, kind }, 0);
+        pages.inc({ source, kind }, 0);
+      }
+    }
+    for (const t of totals) {
+      documents.inc({ source: t.source, kind: t.kind }, t.documents);
+      pages.inc({ source: t.source, kind: t.kind }, t.pages);
+      blank.inc({ source: t.source }, t.blankPages);
+      separators.inc({ source: t.source }, t.separators);
+    }
+  };
+}
+
 export interface Metrics {
   contentType: string;
   render(): Promise<string>;
@@ -90,6 +138,7 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
   const held = gauge('diwan_documents_held', 'Documents under a legal hold not lifted');
   const destroyed = gauge('diwan_documents_destroyed', 'Documents lawfully destroyed (their tombstones kept)');
   const holdSync = gauge('diwan_legal_hold_sync_pending', "Documents whose objects' S3 legal hold is still to be set or lifted");
+  const intake = intakeCounters();
   return {
     contentType: registry.contentType,
     async render() {
@@ -124,6 +173,8 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
       held.set(await heldCount(deps.db));
       destroyed.set(byStatus.get('destroyed') ?? 0);
       holdSync.set(await holdSyncPending(deps.db));
+      // What came in: one GROUP BY over the kept daily counts (a few rows a day).
+      await intake(deps.db);
       return registry.metrics();
     },
   };

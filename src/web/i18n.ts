@@ -284,6 +284,28 @@ const VALUES = {
     person: ['شخص', 'person'],
     other: ['جهة', 'other'],
   },
+  /** Where a batch's files came from. */
+  intakeSource: {
+    web: ['صفحة الرفع', 'Upload page'],
+    api: ['الواجهة البرمجية', 'API'],
+    cli: ['سطر الأوامر', 'Command line'],
+    folder: ['مجلد مراقَب', 'Watched folder'],
+    mail: ['البريد الإلكتروني', 'E-mail'],
+  },
+  /** What a received file became. */
+  intakeKind: {
+    file: ['ملف', 'file'],
+    stack: ['جزء من رزمة ممسوحة', 'part of a scanned stack'],
+    office: ['مستند أوفيس', 'Office document'],
+    email: ['رسالة بريد', 'e-mail message'],
+    attachment: ['مرفق رسالة', 'attachment of a message'],
+  },
+  /** How the scanner fed the paper. */
+  duplex: {
+    simplex: ['وجه واحد', 'One side'],
+    duplex: ['الوجهان معًا (تُحذف الظهور الفارغة)', 'Both sides (blank backs dropped)'],
+    passes: ['دفعتان: الوجوه ثم الظهور', 'Two passes: fronts then backs'],
+  },
 } satisfies Record<string, Record<string, readonly [string, string]>>;
 
 /** A stored value in words ('confidential' → «سري»); a value the table does not know is shown as it is. */

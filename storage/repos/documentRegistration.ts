@@ -136,7 +136,8 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
           single ? single.originalName : null,
           single ? single.mime : MULTIPART_MIME,
           single ? single.ext : 'pages',
-          input.parts.reduce((n, p) => n + p.size, 0),
+          // The size of what was received: a rendition made of it is not counted.
+          originals.reduce((n, p) => n + p.size, 0),
           fingerprint,
           pageCount,
           input.batchId,

@@ -24,6 +24,8 @@ import { declareFinding } from './finding';
 import { declareRecords } from './records';
 import { declareRegistry } from './registry';
 import { declareRunning } from './running';
+import { declareSheets } from './sheets';
+import { declareWatch } from './watch';
 
 /** Makes a handler the action of its command: settings loaded, input gathered, usage errors through the parser. */
 export type Act = (handler: Handler) => (this: Command) => Promise<void>;
@@ -74,6 +76,8 @@ export function buildProgram(act: Act): Command {
   );
   declareRunning(program, act);
   declareRegistry(program, act);
+  declareWatch(program, act);
+  declareSheets(program, act);
   declareFinding(program, act);
   declareAudit(program, act);
   declareRecords(program, act);

@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { CLASSIFICATIONS } from '../../../kernel/clearance';
 import { DIRECTIONS } from '../../../storage/repos/registers';
+import { DUPLEX_MODES } from '../../../storage/repos/batches';
 import { book, receipt } from '../commands/books';
 import { edit, history } from '../commands/corrections';
 import { closeReferral, deadlinesResume, deadlinesSuspend, directive, inbox, overdue, refer } from '../commands/referrals';
@@ -21,13 +22,20 @@ export function declareRegistry(program: Command, act: Act): void {
     ar: 'أرشفة ملفات ومجلدات: تُرفع دفعةً وتُقرأ وتُقيَّد وتُختم.',
     en: 'archive files and folders: uploaded as a batch, read, registered and stamped.',
     arMore:
-      'شريط تقدم بالملفات والصفحات والبايتات والوقت المتبقي، ثم جدول: المؤرشف والمكرر والمرفوض مع السبب. ' +
+      'شريط تقدم بالملفات والصفحات والبايتات والوقت المتبقي، ثم جدول: المؤرشف والمكرر والمرفوض مع السبب، ' +
+      'وما صار إليه كل ملف (رزمة ممسوحة تُقسم عند الأوراق الفاصلة وثائقَ عدة، رسالة بريد ومرفقاتها)، ' +
+      'والمجموع: الوثائق والصفحات الفارغة المحذوفة والأوراق الفاصلة والملصقات المرفوضة. ' +
+      'تُقبل مستندات أوفيس (docx وxlsx وodt وods وrtf) ورسائل البريد (eml) أيضًا. ' +
       'الخيارات --external-ref و--external-date و--in-reply-to لرسالة واحدة (ملف واحد).',
     enMore:
-      'A progress bar (files, pages, bytes, time left), then a table: archived, duplicates, rejected with reasons. ' +
+      'A progress bar (files, pages, bytes, time left), then a table: archived, duplicates, rejected with reasons, ' +
+      'and what each file became (a scanned stack split at separator sheets into several documents, a message and ' +
+      'its attachments), with the totals: documents, blank pages dropped, separator sheets, labels refused. ' +
+      'Office documents (docx, xlsx, odt, ods, rtf) and e-mail messages (eml) are taken too. ' +
       '--external-ref, --external-date and --in-reply-to describe one letter (one FILE).',
     examples: [
       'diwan ingest ./scans --batch "وارد اليوم" --wait',
+      'diwan ingest stack.pdf --duplex duplex',
       'diwan ingest letter.pdf --register incoming --correspondent "وزارة المالية" --external-ref 45/2026',
     ],
   })
@@ -35,6 +43,15 @@ export function declareRegistry(program: Command, act: Act): void {
     .option('--batch <NAME>', bi('اسم الدفعة', "the batch's name"))
     .option('--wait', bi('انتظر حتى تُؤرشف كل وثيقة', 'wait until every document is archived'))
     .option('--pages-of-one', bi('كل ملف صفحة من وثيقة واحدة', 'every file is a page of one document'))
+    .addOption(
+      new Option(
+        '--duplex <HOW>',
+        bi(
+          'كيف مرّ الورق في الماسح: simplex وجه واحد، duplex الوجهان معًا (تُحذف الظهور الفارغة)، passes دفعتان: الوجوه ثم الظهور',
+          'how the scanner fed the paper: simplex one side, duplex both sides (blank backs dropped), passes fronts then backs',
+        ),
+      ).choices(DUPLEX_MODES),
+    )
     .option('--title <TITLE>', bi('العنوان', 'the title'))
     .option('--type <TYPE>', bi('نوع الوثيقة', "the document's type"))
     .option('--department <DEPT>', bi('الإدارة', 'the department'))

@@ -13,7 +13,7 @@ import { LINK_KINDS } from '../../../storage/repos/links';
 import { ACTIONS, TRIGGERS } from '../../../storage/records/rules';
 import { PAGE_LAYOUTS } from '../../../storage/repos/textVersions';
 import { registryFieldsSchema } from '../registryFields';
-import { batchSchema, isoDate, metaSchema, plainText } from '../schemas';
+import { batchSchema, isoDate, plainText, uploadSchema } from '../schemas';
 import { createSchema } from '../transfers';
 import { addSchema } from '../../records/holds';
 
@@ -34,8 +34,8 @@ const page = (max: number) => ({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-/** An upload's fields: the document's details and its registry fields (multipart, as strings). */
-export const uploadFields = metaSchema.extend(registryFieldsSchema.shape);
+/** An upload's fields: the document's details, how a scan was fed, and its registry fields (multipart, as strings). */
+export const uploadFields = uploadSchema.extend(registryFieldsSchema.shape);
 export const newBatch = batchSchema.extend(registryFieldsSchema.shape);
 
 export const documentList = z.object({

@@ -97,7 +97,20 @@ export const DocumentView = named(
     pageCount: maybe(count),
     batchId: maybe(uuid),
     textLayer: z.boolean(),
-    originals: z.array(obj({ n: z.number().int(), name: maybe(text), mime: text, size: count, sha256 })),
+    originals: z.array(
+      obj({
+        n: z.number().int(),
+        name: maybe(text),
+        mime: text,
+        size: count,
+        sha256,
+        pages: count,
+        rendition: z
+          .boolean()
+          .optional()
+          .meta({ description: 'The PDF made of an Office file (the file before it, of 0 pages, is the original)' }),
+      }),
+    ),
     sha256: obj({ original: sha256, archive: maybe(sha256), ocr: maybe(sha256), manifest: maybe(sha256) }),
     textVersion: z.number().int(),
     needsReview: z.boolean(),
@@ -113,6 +126,42 @@ export const DocumentView = named(
   }),
 );
 
+/** Where a batch's files came from: the viewer's upload page, the API, the command line, a watched folder, a mailbox. */
+export const intakeSource = z.enum(['web', 'api', 'cli', 'folder', 'mail']);
+/** How the scanner fed the paper: one side, both sides (blank backs dropped), two one-sided passes (collated). */
+export const duplexMode = z.enum(['simplex', 'duplex', 'passes']);
+/** What a received file became: one document as it came, a part of a split stack, an Office file, a message, an attachment. */
+export const intakeKind = z.enum(['file', 'stack', 'office', 'email', 'attachment']);
+
+/** What was noticed of a file at the door. */
+export const IntakeNotes = named(
+  'IntakeNotes',
+  obj({
+    pages: z.array(z.number().int()).optional().meta({ description: "The stack's pages the document was made of (from 1)" }),
+    separators: count.optional(),
+    blankPages: count.optional().meta({ description: 'Blank pages dropped (kept in the stack original)' }),
+    label: text.optional().meta({ description: 'The registry number read from a label on the first page' }),
+    labelRefused: z
+      .enum(['label_unknown', 'label_used'])
+      .optional()
+      .meta({ description: 'The label was not taken: the next number was given instead' }),
+  }),
+);
+
+/** Where a row of a batch came from: its kind, the stack or message it is part of, what was noticed. */
+const intakeFields = { kind: intakeKind, partOf: maybe(text), notes: maybe(IntakeNotes) };
+
+/** One document a file became (a split stack, a message and its attachments), or the bare fact of a duplicate. */
+const madeDocument = obj({
+  id: uuid.optional(),
+  registryNo: registryNo.optional(),
+  status: text.optional(),
+  duplicate: z.boolean().optional(),
+  kind: intakeKind.optional(),
+  pageCount: count.optional(),
+  notes: IntakeNotes.optional(),
+});
+
 /** An upload's answer: the document registered (or found again), its status. */
 export const Accepted = named(
   'Accepted',
@@ -121,6 +170,16 @@ export const Accepted = named(
     registryNo: registryNo.optional(),
     status: text.optional(),
     duplicate: z.boolean().optional().meta({ description: 'The same file was registered before (told only to who may see it)' }),
+    documents: z
+      .array(madeDocument)
+      .optional()
+      .meta({ description: 'A file that became several documents (a split stack, a message and its attachments): each' }),
+    rejected: z
+      .array(obj({ name: maybe(text), error: errorCode, message: text }))
+      .optional()
+      .meta({ description: 'Parts refused while the rest went on (an attachment of a type not taken)' }),
+    separators: count.optional().meta({ description: 'Separator sheets found (not archived)' }),
+    blankPages: count.optional().meta({ description: 'Blank pages dropped' }),
   }),
 );
 
@@ -160,10 +219,11 @@ export const BatchFile = named(
     registryNo: maybe(registryNo),
     pageCount: maybe(count),
     error: maybe(obj({ code: text, message: text, messageEn: text })),
+    ...intakeFields,
   }),
 );
 
-/** A file as an upload into a batch received it: queued, a duplicate, or refused at the door. */
+/** A file as an upload into a batch received it: queued, a duplicate, or refused at the door (one per document it became). */
 export const ReceivedFile = named(
   'ReceivedFile',
   obj({
@@ -174,6 +234,7 @@ export const ReceivedFile = named(
     registryNo: maybe(registryNo),
     pageCount: maybe(count),
     error: maybe(obj({ code: text, message: text, messageEn: text })),
+    ...intakeFields,
   }),
 );
 
@@ -187,8 +248,22 @@ export const Batch = named(
     title: maybe(text),
     classification: text,
     createdBy: maybe(uuid),
+    source: intakeSource,
+    duplex: duplexMode,
     sealedAt: maybe(instant),
     createdAt: instant,
+  }),
+);
+
+/** A batch's files summed: rows by kind, separators, blank pages dropped, labels used and refused. */
+export const BatchIntake = named(
+  'BatchIntake',
+  obj({
+    kinds: obj(Object.fromEntries(intakeKind.options.map((k) => [k, count]))).meta({ description: 'Rows of each kind' }),
+    separators: count,
+    blankPages: count,
+    labelsUsed: count.meta({ description: "Documents numbered with their label's pre-allocated number" }),
+    labelsRefused: count.meta({ description: 'Labels read but not taken (unknown or already used)' }),
   }),
 );
 
@@ -198,6 +273,7 @@ export const BatchView = named(
     counts: z.record(z.string(), count),
     pages: count,
     done: z.boolean(),
+    intake: BatchIntake,
     files: z.array(BatchFile),
   }),
 );
