@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sweepUnfinished } from '../ingest/intake/accept';
+import { sweepUnfinished } from '../ingest/intake/sweep';
 import { acceptDeps } from '../src/runtime/core';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { sha256, startTestServer, type TestServer } from './helpers';

@@ -11,12 +11,12 @@
  * (write-once, in object storage) and the document is registered when the
  * batch is sealed. From just before registration until storage the bytes
  * wait in spool/pending/<sha256>/ (a file for each upload), or in staging, so
- * `sweepUnfinished` can finish the job after a crash.
+ * the sweep (sweep.ts) can finish the job after a crash.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '../../kernel/crashPoints';
-import { DomainError, isDomainError } from '../../kernel/errors';
+import { DomainError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/log';
 import { batchMeta, type BatchesRepo, type BatchRecord, type StagedFile } from '../../storage/repos/batches';
 import type { Db } from '../../storage/db';
@@ -28,10 +28,9 @@ import type { ObjectStore } from '../../storage/objectStore';
 import { inspectImage, type ImageLimits } from '../adapters/images';
 import type { JobQueue } from '../adapters/queue';
 import { inspectPdf } from '../adapters/pdfread';
-import { claimSpool, clearSpool, moveToPending, pendingFiles, type PendingState } from '../leftovers';
+import { moveToPending, pendingFiles } from '../leftovers';
 import type { ArchiveSettings } from '../stages/stage';
 import { sniff } from './sniff';
-import { finishStacks } from './stack';
 
 /** A file received into the spool dir, hashed while it streamed in. */
 export interface SpooledFile {
@@ -50,6 +49,8 @@ export interface AcceptDeps {
   documents: DocumentsRepo;
   batches: BatchesRepo;
   primary: ObjectStore;
+  /** Where a scanned stack kept whole is copied (ingest/intake/stackOffsite.ts); the documents go by their replicate stage. */
+  offsite: ObjectStore;
   queue: JobQueue;
   limits: ImageLimits & { maxFileBytes: number };
   spoolDir: string;
@@ -76,7 +77,8 @@ export type AcceptResult =
   | { kind: 'accepted'; doc: DocumentRecord; labelRefused?: 'label_unknown' | 'label_used' }
   | { kind: 'duplicate'; doc: DocumentRecord };
 
-const STORED = 'stored';
+/** The stage a document reaches when its originals are in object storage. */
+export const STORED = 'stored';
 
 /** Decides whether a file can be archived: what it is (by its bytes) and whether every page decodes within the limits. */
 export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): Promise<Examined> {
@@ -99,7 +101,7 @@ export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): 
 }
 
 /** Queues the document; when the queue cannot be reached the sweep queues it later. */
-async function enqueue(documentId: string, deps: AcceptDeps): Promise<void> {
+export async function enqueue(documentId: string, deps: AcceptDeps): Promise<void> {
   await deps.queue
     .enqueue(documentId)
     .catch((e: unknown) => deps.log.warn('enqueue failed; the sweep will queue it', { documentId, error: String(e) }));
@@ -261,7 +263,7 @@ function withCorrespondent<T extends Pick<NewDocument, 'correspondent' | 'corres
 }
 
 /** Registers the document a sealed batch's staged pages make, and ties the pages to it. */
-async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: AcceptDeps): Promise<RegisterResult> {
+export async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: AcceptDeps): Promise<RegisterResult> {
   if (staged.length === 0) {
     throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
   }
@@ -287,30 +289,6 @@ async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: Ac
   );
   if (reg.kind === 'duplicate') await deps.batches.linkPages(deps.db, batch.id, seqs, reg.doc.id, 'duplicate');
   return reg;
-}
-
-/**
- * Registers the documents of batches sealed by a process that stopped before
- * registering them (the sweep stores and queues them next). A batch the
- * registration refuses (too many pages) is opened again, as at the door.
- */
-async function finishSealedBatches(deps: AcceptDeps): Promise<number> {
-  let registered = 0;
-  for (const batch of await deps.batches.sealedUnregistered()) {
-    try {
-      const done = await withDocumentLock(deps.db, batch.id, async () => {
-        const staged = await deps.batches.stagedFiles(batch.id);
-        if (staged.length === 0) return false; // registered meanwhile
-        await registerSealed(batch, staged, deps);
-        return true;
-      });
-      if (done === true) registered++;
-    } catch (e) {
-      if (isDomainError(e)) await deps.batches.unseal(batch.id);
-      deps.log.warn('could not finish a sealed batch yet', { batchId: batch.id, error: String(e) });
-    }
-  }
-  return registered;
 }
 
 /** Puts each part with `put`, records it as an artefact, and marks the originals stored. */
@@ -355,51 +333,8 @@ function fromStaging(stagedKeys: string[], deps: AcceptDeps) {
   };
 }
 
-/**
- * The sweep, run at start and then periodically by every process: clears what
- * crashed processes left in the spool (ingest/leftovers.ts), registers the
- * documents of batches sealed by a process that stopped before registering
- * them and the letters of stacks it stopped splitting (stack.ts), finishes
- * storing originals that were registered but not stored (from
- * this machine's spool/pending, or from staging), and re-queues every
- * unfinished document whose originals are stored: a document a passing fault
- * kept from finishing is tried again until it goes through. The queue keeps at
- * most one waiting job per document, so re-queuing is cheap and safe.
- */
-export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: number; waiting: number }> {
-  try {
-    // Synchronously, before a server that calls this at start takes any upload of its own.
-    claimSpool(deps.spoolDir);
-    await clearSpool(deps.spoolDir, (sha) => pendingState(sha, deps));
-  } catch (e) {
-    deps.log.warn('could not clear the spool', { error: String(e) });
-  }
-  await finishSealedBatches(deps);
-  await finishStacks(deps);
-  let requeued = 0;
-  let waiting = 0;
-  for (const id of await deps.documents.unfinishedIds()) {
-    const doc = await deps.documents.get(id);
-    if (!doc) continue;
-    if (!doc.stages[STORED] && !(await finishStoring(doc, deps))) {
-      waiting++;
-      continue;
-    }
-    await deps.queue.enqueue(id);
-    requeued++;
-  }
-  return { requeued, waiting };
-}
-
-/** Whether bytes waiting in the spool under this fingerprint are still needed. */
-async function pendingState(sha256: string, deps: AcceptDeps): Promise<PendingState> {
-  const doc = await deps.documents.getByPartSha256(sha256);
-  if (!doc) return 'none';
-  return doc.stages[STORED] ? 'stored' : 'waiting';
-}
-
 /** Stores a registered document's originals from wherever they wait: `own`, this upload's files, first. */
-async function finishStoring(doc: DocumentRecord, deps: AcceptDeps, own: string[] = []): Promise<boolean> {
+export async function finishStoring(doc: DocumentRecord, deps: AcceptDeps, own: string[] = []): Promise<boolean> {
   const parts = await deps.documents.parts(doc.id);
   const waiting = parts.map((p) =>
     [...own.filter((f) => path.basename(path.dirname(f)) === p.sha256), ...pendingFiles(deps.spoolDir, p.sha256)].find((f) =>

@@ -4,7 +4,8 @@
  * public key that verifies checkpoints, which anyone may fetch.
  */
 import { Router } from 'express';
-import { sweepUnfinished, type AcceptDeps } from '../../ingest/intake/accept';
+import type { AcceptDeps } from '../../ingest/intake/accept';
+import { sweepUnfinished } from '../../ingest/intake/sweep';
 import { auditReport } from '../../storage/integrity/auditReport';
 import { listCheckpoints, makeCheckpoint, verifyCheckpoints, type SigningKey } from '../../storage/integrity/checkpoints';
 import { checkpointConsistency, documentProof } from '../../storage/integrity/checkpointProofs';

@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { sweepUnfinished } from '../../ingest/intake/accept';
+import { sweepUnfinished } from '../../ingest/intake/sweep';
 import { makeCheckpoint, type SigningKey } from '../../storage/integrity/checkpoints';
 import { runFixityCycle } from '../../storage/integrity/fixity';
 import { verifyLedger } from '../../storage/integrity/ledger';
