@@ -173,7 +173,7 @@ async function ingestLetter(
   try {
     doc = await client.postMultipart(
       '/documents',
-      multipartBody([file], 'file', () => undefined, fields),
+      multipartBody([file], 'file', () => undefined, { ...fields, source: 'cli' }),
     );
   } catch (e) {
     const msg = e instanceof ApiError ? `${e.body?.error ?? e.status}: ${e.message}` : String((e as Error).message);

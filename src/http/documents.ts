@@ -178,12 +178,12 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
     const file = (req.file as SpooledUpload | undefined)?.spooled;
     if (!file) throw new DomainError('no_file');
     try {
-      const { duplex, ...fields } = parseOr400(uploadSchema, req.body);
+      const { duplex, source, ...fields } = parseOr400(uploadSchema, req.body);
       const caller = callerOf(res.locals);
       checkMayFile(caller, fields);
       const registry = await resolveRegistryFields(deps, req.body, fields.correspondent, caller);
       const meta = { ...fields, ...registry, batchId: null, uploadedBy: callerOf(res.locals).userId };
-      const outcome = await intakeFile(file, { batch: null, meta, source: 'api', duplex }, deps);
+      const outcome = await intakeFile(file, { batch: null, meta, source, duplex }, deps);
       const [first, ...more] = outcome.documents;
       if (!first) throw outcome.rejected[0]?.error ?? new DomainError('unsupported_type');
       // Which document a duplicate duplicates is told only to whoever may see that document.

@@ -38,15 +38,17 @@ export const metaSchema = z.object({
 /** How the scanner fed the paper: one side, both sides (blank backs dropped), two one-sided passes (collated). */
 const duplex = z.enum(['simplex', 'duplex', 'passes']).default('simplex');
 
+/** Where files come from, as the client says: the viewer's upload page, the API, the command line, a watched folder. */
+const source = z.enum(['web', 'api', 'cli', 'folder']).default('api');
+
 /** One file sent to be archived (POST /documents). */
-export const uploadSchema = metaSchema.extend({ duplex });
+export const uploadSchema = metaSchema.extend({ duplex, source });
 
 export const batchSchema = metaSchema.extend({
   name: plainText(200).pipe(z.string().min(1)),
   mode: z.enum(['documents', 'pages']).default('documents'),
   duplex,
-  /** Where its files come from, as the client says: the viewer's upload page, the API, the command line, a watched folder. */
-  source: z.enum(['web', 'api', 'cli', 'folder']).default('api'),
+  source,
 });
 
 /** Parses with `schema` or throws bad_request naming each problem. */
