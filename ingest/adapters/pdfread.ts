@@ -78,7 +78,8 @@ export async function inspectPdf(file: string, limits: PdfLimits): Promise<PdfIn
 
 /**
  * Text layer of page `index` (0-based) in logical reading order as pdf.js
- * extracts it (Arabic presentation forms read as plain letters), plus words
+ * extracts it (Arabic presentation forms read as plain letters, a glyph of
+ * several letters such as lam-alef «لا» with its letters in order), plus words
  * with boxes in pixel coordinates of the page rendered at `dpi` (origin
  * top-left), confidence 100. A word's box is its share of the text run pdf.js
  * reports, in proportion to its characters.

@@ -59,9 +59,11 @@ function readFile(file) {
   }
 }
 
-async function open(file) {
+/** The document, with pdf.js's options and `options` (e.g. `maxImageSize`). */
+async function open(file, options = {}) {
   pdfjs ??= await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = pdfjs.getDocument({
+    ...options,
     data: readFile(file),
     standardFontDataUrl: `${pdfjsRoot}/standard_fonts/`,
     cMapUrl: `${pdfjsRoot}/cmaps/`,
@@ -123,9 +125,142 @@ async function getPage(doc, index) {
   return doc.getPage(index + 1);
 }
 
-// Presentation forms (how many Arabic PDFs store shaped text) read as the letters they show.
-const PRESENTATION_FORMS = /[\uFB50-\uFDFF\uFE70-\uFEFE]+/g;
-const normalise = (s) => s.replace(PRESENTATION_FORMS, (m) => m.normalize('NFKC'));
+/**
+ * Presentation forms (how many Arabic PDFs store shaped text) read as the
+ * letters they show, and Latin ligatures and odd spaces as plain ones. pdf.js
+ * would do this before turning right-to-left runs around, and so turn the two
+ * letters of a ligature form around too; the page's text is read without it
+ * and normalised here, once each run is in reading order.
+ */
+const COMPATIBILITY_FORMS = /[\u00A0\u00B5\u037E\u0EB3\u2000-\u200A\u202F\u2126\uFB00-\uFDFF\uFE70-\uFEFE]+/g;
+const normalise = (s) => s.replace(COMPATIBILITY_FORMS, (m) => m.normalize('NFKC'));
+
+/*
+ * Right-to-left glyphs of several letters. Shaped Arabic draws lam and the alef after it as one glyph,
+ * «لا» (and «لأ», «لإ», «لآ»; some fonts have more ligatures), whose ToUnicode entry gives both letters
+ * in reading order. Producers write a right-to-left run's glyphs from left to right, and pdf.js turns each
+ * such run of a text item around character by character, the two letters of the glyph with it: «الابتدائية»
+ * comes out as «االبتدائية», «السلام» as «السالم». Which letters came from one glyph only the operator
+ * list tells, whose glyphs follow the content stream in the order of the text items: its right-to-left
+ * letters are matched, item by item, with the item's in the order they were drawn, and a glyph's letters
+ * put back in its own order. An item that does not match letter for letter stays as pdf.js gave it.
+ */
+
+/** What pdf.js's bidi algorithm turns around in a right-to-left run: Hebrew, Arabic letters and marks (not its digits or punctuation). */
+const RTL_RANGES =
+  '0590-05f4 0608 060b 060d 0610-061a 061e-065f 066d-06dc 06df-06e8 06ea-06ef 06fa-06ff 0700-08ac fb50-fdff fe70-fefe'
+    .split(' ')
+    .map((range) => range.split('-').map((hex) => parseInt(hex, 16)));
+
+/** Whether pdf.js turns `ch` around in a right-to-left run (one UTF-16 unit, as pdf.js reads a string). */
+function isRtl(ch) {
+  const c = ch.charCodeAt(0);
+  return RTL_RANGES.some(([from, to = from]) => c >= from && c <= to);
+}
+
+const hasRtl = (str) => str.split('').some(isRtl);
+
+/** Characters up to U+00FF that pdf.js counts as strong left to right (above it, all but the right-to-left blocks). */
+const LATIN_STRONG = /[A-Za-z\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]/;
+
+/** Whether pdf.js counts `ch` as a strong left-to-right character, one that ends a right-to-left run. */
+function isLtrStrong(ch) {
+  const c = ch.charCodeAt(0);
+  if (c <= 0xff) return LATIN_STRONG.test(ch);
+  const rtlBlock = (c >= 0x0590 && c <= 0x05f4) || (c >= 0x0600 && c <= 0x08ac) || (c >= 0xfb50 && c <= 0xfdff);
+  return !rtlBlock && !(c >= 0xfe70 && c <= 0xfeff);
+}
+
+/** How far past the expected glyph an item's letters are looked for (glyphs pdf.js leaves out of the text, e.g. overprinted ones). */
+const LOOK_AHEAD = 256;
+
+/**
+ * The right-to-left letters of the page's glyphs in drawing order, each with its glyph's number, how
+ * many it has, and whether the glyph has nothing else (then pdf.js turns it around with its run).
+ */
+function glyphLetters(operatorList, showText) {
+  const letters = [];
+  let glyph = 0;
+  for (let i = 0; i < operatorList.fnArray.length; i++) {
+    if (operatorList.fnArray[i] !== showText) continue;
+    for (const g of operatorList.argsArray[i]?.[0] ?? []) {
+      if (typeof g?.unicode !== 'string') continue; // a spacing number
+      const chars = g.unicode.split('');
+      const rtl = chars.filter(isRtl);
+      const whole = rtl.length > 1 && rtl.length === chars.length;
+      for (const ch of rtl) letters.push({ ch, glyph, count: rtl.length, whole });
+      glyph++;
+    }
+  }
+  return letters;
+}
+
+/**
+ * Positions in `str` of its right-to-left letters in the order they were
+ * drawn: pdf.js turned around all of an item that reads right to left, and
+ * each right-to-left run (up to a strong left-to-right character) of one that
+ * reads left to right; nothing of a vertical one.
+ */
+function drawnOrder(str, dir) {
+  const runs = [[]];
+  for (let i = 0; i < str.length; i++) {
+    if (isRtl(str[i])) runs[runs.length - 1].push(i);
+    else if (dir === 'ltr' && runs[runs.length - 1].length && isLtrStrong(str[i])) runs.push([]);
+  }
+  return dir === 'ttb' ? runs.flat() : runs.flatMap((run) => run.reverse());
+}
+
+/** Where the letters `chars` follow each other among the glyphs' letters, from `from` on; -1 when nowhere near. */
+function findLetters(letters, from, chars) {
+  const last = Math.min(from + LOOK_AHEAD, letters.length - chars.length);
+  for (let at = from; at <= last; at++) {
+    if (chars.every((ch, k) => letters[at + k].ch === ch)) return at;
+  }
+  return -1;
+}
+
+/**
+ * `str` with the letters of each glyph of several put back in the glyph's
+ * order, where pdf.js left them side by side and turned around. `order` holds
+ * the positions of str's letters in drawing order, `letters` the glyphs'
+ * letters they were matched with.
+ */
+function turnBack(str, order, letters) {
+  const out = str.split('');
+  for (let k = 0; k < letters.length;) {
+    const { glyph, count, whole } = letters[k];
+    const first = k === 0 || letters[k - 1].glyph !== glyph;
+    const places = order.slice(k, k + count);
+    const turned = places.length === count && places.every((p, j) => p === places[0] - j);
+    if (whole && first && turned && letters[k + count - 1].glyph === glyph) {
+      for (let j = 0; j < count; j++) out[places[count - 1] + j] = letters[k + j].ch;
+      k += count;
+    } else k++;
+  }
+  return out.join('');
+}
+
+/**
+ * Puts the letters of every right-to-left glyph of several back in reading
+ * order in the items of `content` (read without normalisation, so that they
+ * hold the glyphs' own characters), when an item has right-to-left letters.
+ */
+async function keepGlyphsWhole(page, content) {
+  const items = content.items.filter((item) => typeof item.str === 'string' && hasRtl(item.str));
+  if (!items.length) return;
+  const operatorList = await page.getOperatorList({ annotationMode: pdfjs.AnnotationMode.DISABLE });
+  const letters = glyphLetters(operatorList, pdfjs.OPS.showText);
+  if (!letters.some((l) => l.whole)) return;
+  let next = 0;
+  for (const item of items) {
+    const order = drawnOrder(item.str, item.dir);
+    const drawn = order.map((i) => item.str[i]);
+    const at = findLetters(letters, next, drawn);
+    if (at < 0) continue;
+    next = at + order.length;
+    item.str = turnBack(item.str, order, letters.slice(at, next));
+  }
+}
 
 /**
  * Words with boxes in the pixels of the page drawn at `dpi`. pdf.js gives runs
@@ -203,10 +338,12 @@ function textOf(content) {
 }
 
 async function pageText({ file, index, dpi }) {
-  const doc = await open(file);
+  // Text needs no pictures: the operator list (keepGlyphsWhole) then decodes no image.
+  const doc = await open(file, { maxImageSize: 0 });
   const page = await getPage(doc, index);
   const viewport = page.getViewport({ scale: dpi / 72 });
-  const content = await page.getTextContent();
+  const content = await page.getTextContent({ disableNormalization: true });
+  await keepGlyphsWhole(page, content);
   return { text: textOf(content), words: wordsOf(content, viewport), ...pixelSize(viewport) };
 }
 
