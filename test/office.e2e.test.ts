@@ -2,15 +2,20 @@
  * Office documents on real services and a real LibreOffice: a .docx with Arabic text is archived with its own
  * text searchable (the .docx kept as the original, the PDF LibreOffice made of it as the archive copy's pages);
  * a spreadsheet converts too; a macro-laden or broken file is refused with its code; a conversion past its time
- * limit is ended, whole, with office_timeout.
+ * limit is ended, whole, with office_timeout; what a document only links to (a web address, a local file) is
+ * never fetched.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
 import pg from 'pg';
-import { convertToPdf, OFFICE_DEFAULTS } from '../ingest/adapters/libreoffice';
+import { convertToPdf, networkIsolation, OFFICE_DEFAULTS } from '../ingest/adapters/libreoffice';
+import { pdfPageText } from '../ingest/adapters/pdfread';
 import { OWNER } from '../ingest/leftovers';
 import { docxFile, xlsxFile, zipFile } from '../scripts/fixtures/officeFiles';
 import { normalizeArabic } from '../search/normalize';
@@ -92,11 +97,14 @@ test('a .docx with Arabic text is archived with its own text (no OCR) and its ow
 });
 
 test('an Arabic word of its text finds it, typed with or without hamza', async () => {
-  for (const q of ['المخصصات المالية', 'الى السادة']) {
+  // With lam-alef (لا) too: the page reads «الابتدائية» as written, so its hit marks the word.
+  for (const q of ['المخصصات المالية', 'الى السادة', 'الابتدائية']) {
     const body = (await (await server!.api(`/api/v1/search?q=${encodeURIComponent(q)}`)).json()) as {
-      hits: Array<{ id: string; page: number }>;
+      hits: Array<{ id: string; page: number; snippet: string }>;
     };
-    expect(body.hits.find((h) => h.id === doc.id)).toMatchObject({ page: 1 });
+    const hit = body.hits.find((h) => h.id === doc.id);
+    expect(hit).toMatchObject({ page: 1 });
+    expect(hit!.snippet).toContain(`<mark>${q.split(' ').pop()}</mark>`);
   }
 });
 
@@ -185,12 +193,50 @@ test('a conversion past its time or memory limit is ended, its whole process gro
   }
 });
 
+test('pictures a document only links to, on a web address or in a local file, are never fetched into its PDF', async () => {
+  const asked: string[] = [];
+  const web = http.createServer((req, res) => {
+    asked.push(req.url ?? '');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-office-links-'));
+  try {
+    // A local file a linked picture would draw into the PDF, its words with it.
+    const secret = path.join(dir, 'secret.svg');
+    fs.writeFileSync(
+      secret,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="60"><text x="5" y="40" font-size="30">LEAKEDMARKER</text></svg>',
+    );
+    const input = path.join(dir, 'linked.docx');
+    const port = (web.address() as AddressInfo).port;
+    const links = [`http://127.0.0.1:${port}/x.png`, pathToFileURL(secret).href];
+    fs.writeFileSync(input, docxFile(['كتاب بصورتين مرتبطتين'], { linkedPictures: links }));
+    const converted = await convertToPdf(input, 'docx');
+    try {
+      const { text } = await pdfPageText(converted.pdf, 0);
+      expect(text).toContain('مرتبطتين');
+      expect(text).not.toContain('LEAKEDMARKER');
+    } finally {
+      converted.dispose();
+    }
+    expect(asked).toEqual([]);
+  } finally {
+    web.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('diwan doctor names LibreOffice and its version, or warns that Office files will be refused', async () => {
   const check = async (extra: NodeJS.ProcessEnv) => {
     const { out } = await runCliWith({ ...env, ...extra }, ['doctor', '--json']);
     return (JSON.parse(out) as Check[]).find((c) => c.name === 'LibreOffice');
   };
-  expect(await check({})).toMatchObject({ state: 'ok', detail: expect.stringMatching(/LibreOffice \d+\.\d+/) });
+  const network = (await networkIsolation()) ? 'conversions run without network' : 'conversions run with the network';
+  expect(await check({})).toMatchObject({
+    state: 'ok',
+    detail: expect.stringMatching(new RegExp(`LibreOffice \\d+\\.\\d+.*; ${network}`)),
+  });
   expect(await check({ DIWAN_SOFFICE: '/nonexistent/soffice' })).toMatchObject({
     state: 'warn',
     detail: expect.stringContaining('office_unavailable'),

@@ -1,14 +1,16 @@
 /**
  * Converting an Office document to PDF with LibreOffice, headless (the one place that runs soffice).
  *
- * Each conversion runs in a process group of its own, under an address-space limit (`ulimit -v`, set by the
- * shell that then becomes soffice), with a new throw-away profile in a working folder of this process (named
- * so that the next start clears it if this process is killed: ingest/leftovers.ts). Past the time limit the
- * whole group is killed. LibreOffice is heavy, so this process runs one conversion at a time. The PDF it
- * writes keeps the document's own text as a text layer.
+ * Each conversion runs in a process group of its own, under an address-space limit (`ulimit -v`) and a limit on
+ * the size of any one file it writes (`ulimit -f`, against a package that unpacks to fill the disk), both set
+ * by the shell that then becomes soffice, with a new throw-away profile, home and temporary folder in a working
+ * folder of this process (named so that the next start clears it if this process is killed:
+ * ingest/leftovers.ts). What else it may reach (environment, links, network) is ingest/adapters/officeSandbox.ts.
+ * Past the time limit the whole group is killed. LibreOffice is heavy, so this process runs one conversion at
+ * a time. The PDF it writes keeps the document's own text as a text layer.
  *
  * Failures, as DomainErrors: no soffice → office_unavailable; past the time limit, or a crash for want of
- * memory → office_timeout; anything else that leaves no PDF → office_unreadable.
+ * memory → office_timeout; a file past the size limit, or anything else that leaves no PDF → office_unreadable.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,15 +18,23 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DomainError } from '../../kernel/errors';
 import { makeWorkFolder } from '../leftovers';
+import { officeEnv, PROFILE_SETTINGS, tempDir, withoutNetwork } from './officeSandbox';
+
+export { networkIsolation } from './officeSandbox';
 
 /** LibreOffice's program (a name on PATH or a path) and the limits of one conversion. */
 export interface OfficeSettings {
   soffice: string;
   timeoutMs: number;
   memoryMb: number;
+  /** The most any one file it writes may hold (the PDF, its temporary files); FILE_MB when absent. */
+  fileMb?: number;
 }
 
 export const OFFICE_DEFAULTS: OfficeSettings = { soffice: 'soffice', timeoutMs: 120_000, memoryMb: 2048 };
+
+/** As much as a package may claim to unpack to in all (ZIP_LIMITS.maxTotalSize): no one file of it needs more. */
+const FILE_MB = 2048;
 
 /** A PDF made of a document, in a working folder `dispose` removes. */
 export interface Converted {
@@ -35,16 +45,11 @@ export interface Converted {
 /** What the shell says when the program is not there (exit 127 alone could be a library soffice failed to load). */
 const NOT_FOUND = 'diwan-office: program not found';
 
-/** Sets the memory limit, checks the program is there, and becomes it: `sh -c SCRIPT sh KB PROGRAM ARGS…`. */
-const SCRIPT = `ulimit -v "$1" || exit 125; shift; command -v "$1" >/dev/null 2>&1 || { echo '${NOT_FOUND}' >&2; exit 127; }; exec "$@"`;
-
-/** Macros never run, whatever a document asks (they are refused before conversion too). */
-const PROFILE_SETTINGS = `<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
-</oor:items>
-`;
+/**
+ * Sets the memory and file-size limits (KB, 512-byte blocks), checks the program is there, and becomes it:
+ * `sh -c SCRIPT sh KB BLOCKS PROGRAM ARGS…`.
+ */
+const SCRIPT = `ulimit -v "$1" && ulimit -f "$2" || exit 125; shift 2; command -v "$1" >/dev/null 2>&1 || { echo '${NOT_FOUND}' >&2; exit 127; }; exec "$@"`;
 
 /** The conversion running now, if any: the next waits for it. */
 let running: Promise<unknown> = Promise.resolve();
@@ -67,11 +72,12 @@ async function convertNow(input: string, ext: string, settings: OfficeSettings):
     const out = path.join(work, 'out');
     fs.mkdirSync(path.join(profile, 'user'), { recursive: true });
     fs.mkdirSync(out);
+    fs.mkdirSync(tempDir(work));
     fs.writeFileSync(path.join(profile, 'user', 'registrymodifications.xcu'), PROFILE_SETTINGS);
     // LibreOffice names its output after its input, and takes a hint from the extension: a link of our naming.
     const named = path.join(work, `document.${ext}`);
     fs.symlinkSync(path.resolve(input), named);
-    await runSoffice(settings, [
+    await runSoffice(settings, work, [
       `-env:UserInstallation=${pathToFileURL(profile).href}`,
       '--headless',
       '--invisible',
@@ -94,11 +100,15 @@ async function convertNow(input: string, ext: string, settings: OfficeSettings):
   }
 }
 
-/** Runs soffice under the limits; settles when it has ended (its whole process group killed). */
-function runSoffice(settings: OfficeSettings, args: string[]): Promise<void> {
+/** Runs soffice under the limits, in `work`; settles when it has ended (its whole process group killed). */
+async function runSoffice(settings: OfficeSettings, work: string, args: string[]): Promise<void> {
   const kb = String(Math.max(1, Math.floor(settings.memoryMb * 1024)));
+  const blocks = String(Math.max(1, Math.floor((settings.fileMb ?? FILE_MB) * 2048)));
+  const [program, ...rest] = await withoutNetwork(['sh', '-c', SCRIPT, 'sh', kb, blocks, settings.soffice, ...args]);
   return new Promise<void>((resolve, reject) => {
-    const child = spawn('sh', ['-c', SCRIPT, 'sh', kb, settings.soffice, ...args], {
+    const child = spawn(program!, rest, {
+      cwd: work,
+      env: officeEnv(work),
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -136,7 +146,7 @@ function runSoffice(settings: OfficeSettings, args: string[]): Promise<void> {
 /** How a finished run is judged: undefined when it ended well (the PDF is then looked for). */
 export function conversionFailure(
   run: { code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean },
-  settings: Pick<OfficeSettings, 'timeoutMs' | 'memoryMb'>,
+  settings: Pick<OfficeSettings, 'timeoutMs' | 'memoryMb' | 'fileMb'>,
 ): DomainError | undefined {
   if (run.timedOut) {
     return new DomainError('office_timeout', {
@@ -146,6 +156,15 @@ export function conversionFailure(
     });
   }
   if (run.code === 127 && run.stderr.includes(NOT_FOUND)) return new DomainError('office_unavailable');
+  // A file past its size limit: the kernel's SIGXFSZ (25), which LibreOffice reports before it aborts.
+  if (run.signal === 'SIGXFSZ' || run.code === 128 + 25 || /Signal 25\b|File too large/.test(run.stderr)) {
+    const fileMb = settings.fileMb ?? FILE_MB;
+    return new DomainError('office_unreadable', {
+      ar: `(ملف يتجاوز ${fileMb} م.ب)`,
+      en: `(it writes a file of more than ${fileMb} MB)`,
+      details: { reason: 'size', fileMb },
+    });
+  }
   // Out of memory under the limit: the loader cannot map a library, an allocation fails and LibreOffice aborts.
   const memory =
     /bad_alloc|failed to map segment|cannot allocate memory|out of memory/i.test(run.stderr) ||
@@ -166,8 +185,10 @@ export function conversionFailure(
 
 /** LibreOffice's version ("LibreOffice 7.4.7.2 …"), or undefined when the program cannot be run. */
 export function sofficeVersion(soffice: string, timeoutMs = 10_000): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(soffice, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Even asked only its version, it makes folders in its home: a working folder's.
+  const work = makeWorkFolder();
+  return new Promise<string | undefined>((resolve) => {
+    const child = spawn(soffice, ['--version'], { cwd: work, env: officeEnv(work), stdio: ['ignore', 'pipe', 'ignore'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs).unref();
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -181,5 +202,5 @@ export function sofficeVersion(soffice: string, timeoutMs = 10_000): Promise<str
       clearTimeout(timer);
       resolve(code === 0 && out.trim() ? out.trim().split('\n')[0] : undefined);
     });
-  });
+  }).finally(() => fs.rmSync(work, { recursive: true, force: true }));
 }

@@ -56,8 +56,9 @@ const MAX_DIRECTORY = 16 * 1024 ** 2;
 
 const broken = (why: string) => new ZipError('broken', why);
 
-/** Reads `length` bytes at `position`; fewer bytes than asked is a broken file. */
+/** Reads `length` bytes at `position`; fewer bytes than asked, or a place no file has, is a broken file. */
 function readAt(fd: number, position: number, length: number): Buffer {
+  if (!Number.isSafeInteger(position) || position < 0) throw broken(`no byte ${position} in the file`);
   const buf = Buffer.alloc(length);
   const got = fs.readSync(fd, buf, 0, length, position);
   if (got !== length) throw broken(`the file ends before byte ${position + length}`);
@@ -85,7 +86,10 @@ function directoryPlace(fd: number, fileSize: number): { offset: number; size: n
     if (locatorAt < 0) throw broken('ZIP64 locator missing');
     const locator = readAt(fd, locatorAt, 20);
     if (locator.readUInt32LE(0) !== ZIP64_LOCATOR) throw broken('ZIP64 locator missing');
-    const record = readAt(fd, Number(locator.readBigUInt64LE(8)), 56);
+    // The record comes before its locator; an offset past it (past what a number holds, even) is a lie.
+    const recordAt = locator.readBigUInt64LE(8);
+    if (recordAt + 56n > BigInt(locatorAt)) throw broken('the ZIP64 end record lies beyond its locator');
+    const record = readAt(fd, Number(recordAt), 56);
     if (record.readUInt32LE(0) !== ZIP64_EOCD) throw broken('ZIP64 end record missing');
     count = Number(record.readBigUInt64LE(32));
     size = Number(record.readBigUInt64LE(40));

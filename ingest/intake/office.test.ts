@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { docxFile, odtFile, oleFile, rtfFile, xlsxFile, zipFile } from '../../scripts/fixtures/officeFiles';
+import { docxFile, odtFile, oleFile, rtfFile, withZip64Locator, xlsxFile, zipFile } from '../../scripts/fixtures/officeFiles';
 import type { SpooledFile } from './accept';
 import { officeType } from './office';
 
@@ -81,6 +81,14 @@ describe('officeType: refusals, each with its code', () => {
       { name: 'word/document.xml', data: '<x/>' },
     ]);
     expect(await codeOf(lying)).toBe('office_unreadable');
+  });
+
+  test('a ZIP64 locator pointing past the file, or past what a number holds, is unreadable (not an internal error)', async () => {
+    const docx = docxFile(['نص']);
+    for (const at of [2n ** 60n, 2n ** 64n - 1n, 2n ** 40n]) {
+      const e = (await typeOf(withZip64Locator(docx, at)).catch((err: unknown) => err)) as { code: string; details: unknown };
+      expect([e.code, e.details]).toEqual(['office_unreadable', { reason: 'broken' }]);
+    }
   });
 
   test('a package claiming gigabytes once unpacked is refused before anything is unpacked', async () => {

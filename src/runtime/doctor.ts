@@ -9,7 +9,7 @@ import { createDb, ledgerPrivileges } from '../../storage/db';
 import { MIGRATIONS } from '../../storage/migrations';
 import { createObjectStore } from '../../storage/objectStore';
 import { languageSource } from '../../ingest/ocr/languages';
-import { sofficeVersion } from '../../ingest/adapters/libreoffice';
+import { networkIsolation, sofficeVersion } from '../../ingest/adapters/libreoffice';
 import type { Config, S3Target } from '../config';
 import { appliedSchemaVersion, serverVersion } from '../../storage/stats';
 import { readKeyFile } from '../../storage/crypto/keyRing';
@@ -223,7 +223,10 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   // LibreOffice converts Office documents to PDF; without it they are refused, and nothing else is.
   const { soffice } = config.intake.office;
   const office = await sofficeVersion(soffice);
-  if (office) add('LibreOffice', 'ok', `${soffice}: ${office}`);
+  const offline = (await networkIsolation())
+    ? 'conversions run without network'
+    : 'conversions run with the network (unshare --net is not permitted here); links in documents are still never followed';
+  if (office) add('LibreOffice', 'ok', `${soffice}: ${office}; ${offline}`);
   else
     add(
       'LibreOffice',
