@@ -3,7 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { OWNER } from './leftovers';
 import { DropFolder } from './watchFolder';
-import { EMPTY_WAIT_MS, freeName, isDropName, observe, reasonText, verdictOf, type SinkAnswer } from './watchRules';
+import {
+  EMPTY_WAIT_MS,
+  freeName,
+  INTERNAL,
+  isDropName,
+  observe,
+  PASSING_TRIES,
+  reasonText,
+  verdictOf,
+  type SinkAnswer,
+} from './watchRules';
 
 test('names still being written, dot-files and desktop files are not dropped files', () => {
   for (const name of ['letter.pdf', 'مسح ٠٠١.tiff', 'scan.PDF', 'a.partner.pdf', 'message.eml'])
@@ -61,9 +71,21 @@ test('where a received file goes', () => {
     to: 'rejected',
     reasons: [err('corrupt_file')],
   });
-  expect(verdictOf({ documents: [], rejected: [{ name: 'a', error: err('storage_unavailable') }] }, 9).to).toBe('retry');
-  expect(verdictOf({ documents: [], rejected: [{ name: 'a', error: err('internal') }] }, 2).to).toBe('retry');
-  expect(verdictOf({ documents: [], rejected: [{ name: 'a', error: err('internal') }] }, 3).to).toBe('rejected');
+  // Every passing fault is waited out a bounded number of times, then the file is refused as it stands.
+  for (const code of ['storage_unavailable', 'internal', 'office_unavailable', 'rate_limited']) {
+    const answer = { documents: [], rejected: [{ name: 'a', error: err(code) }] };
+    expect(verdictOf(answer, PASSING_TRIES - 1).to).toBe('retry');
+    expect(verdictOf(answer, PASSING_TRIES)).toEqual({ to: 'rejected', reasons: [err(code)] });
+  }
+  // A part refused for a passing fault keeps the whole file waiting, though another part was archived.
+  const partly: SinkAnswer = {
+    documents: [{ registryNo: '2026/000002', duplicate: false }],
+    rejected: [{ name: 'report.docx', error: err('office_unavailable') }],
+  };
+  expect(verdictOf(partly, 1)).toEqual({ to: 'retry', reason: 'office_unavailable' });
+  expect(verdictOf(partly, PASSING_TRIES)).toEqual({ to: 'processed', answer: partly });
+  expect(verdictOf({ documents: [], rejected: [] }, 1).to).toBe('retry');
+  expect(verdictOf({ documents: [], rejected: [] }, PASSING_TRIES)).toEqual({ to: 'rejected', reasons: [INTERNAL] });
 });
 
 test('names kept in processed/ and rejected/, and the reason text in both languages', () => {
@@ -101,7 +123,7 @@ test('a folder: claimed once, leftovers of a dead watcher found, settled under a
     expect(await two.leftovers()).toEqual([{ path: path.join(dead, 'b.pdf'), name: 'b.pdf', ownerDir: dead }]);
     fs.mkdirSync(path.join(dir, 'rejected'));
     fs.writeFileSync(path.join(dir, 'rejected', 'a.pdf.txt'), 'an older refusal');
-    const kept = await one.settle(claimed!, 'a.pdf', 'rejected', 'why');
+    const kept = (await one.settle(claimed!, 'a.pdf', 'rejected', 'why')).path;
     expect(kept).toBe(path.join(dir, 'rejected', 'a (2).pdf'));
     expect(fs.readFileSync(`${kept}.txt`, 'utf8')).toBe('why');
     expect(await one.held()).toEqual([]);

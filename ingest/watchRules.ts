@@ -3,6 +3,7 @@
  * dropped for the archive, when a file is written fully, and what becomes of a file once it was received
  * (kept in processed/, put in rejected/ with its reasons, or tried again at the next look).
  */
+import { ERROR_MESSAGES, isPassingFault } from '../kernel/errors';
 
 /** The folder's own sub-folders: what was archived, what was refused, and the watchers' working place. */
 export const PROCESSED = 'processed';
@@ -56,34 +57,36 @@ export interface Reason {
   messageEn: string;
 }
 
+/** An internal error, in the archive's words. */
+export const INTERNAL: Reason = { code: 'internal', message: ERROR_MESSAGES.internal[0], messageEn: ERROR_MESSAGES.internal[1] };
+
 /** What the archive made of a received file: the documents it became (or duplicates), and the parts refused. */
 export interface SinkAnswer {
   documents: Array<{ registryNo: string | null; duplicate: boolean }>;
   rejected: Array<{ name: string | null; error: Reason }>;
 }
 
-/** Codes of a passing fault, not of the file: the file waits and is received again at a later look. */
-const PASSING = new Set(['storage_unavailable', 'not_ready', 'rate_limited', 'office_unavailable', 'internal']);
-
-/** How often an internal error may befall one file before it is refused (other passing faults are waited out). */
-export const INTERNAL_TRIES = 3;
+/** How often a passing fault may befall one file (in one process) before the file is refused as it stands. */
+export const PASSING_TRIES = 5;
 
 export type Verdict =
   { to: 'processed'; answer: SinkAnswer } | { to: 'rejected'; reasons: Reason[] } | { to: 'retry'; reason: string };
 
 /**
- * Where a received file goes: processed/ when it became at least one document (a part refused is told
- * beside it), rejected/ when it became none, or back to wait when only a passing fault refused it (an
- * internal error `INTERNAL_TRIES` times on the same file is a refusal).
+ * Where a received file goes, at its `tries`-th receipt: back to wait while a part of it was refused only for a
+ * passing fault (kernel/errors.ts isPassingFault: the archive busy or away; receiving it again is idempotent,
+ * the parts archived already come back as duplicates), `PASSING_TRIES` times at most; then processed/ when it
+ * became at least one document (the parts refused are told beside it), or rejected/ when it became none.
  */
 export function verdictOf(answer: SinkAnswer, tries: number): Verdict {
+  const passing = answer.rejected.filter((r) => isPassingFault(r.error.code)).map((r) => r.error.code);
+  const nothing = answer.documents.length === 0 && answer.rejected.length === 0;
+  if ((passing.length > 0 || nothing) && tries < PASSING_TRIES) {
+    return { to: 'retry', reason: nothing ? 'the archive answered nothing for the file' : [...new Set(passing)].join(', ') };
+  }
   if (answer.documents.length > 0) return { to: 'processed', answer };
   const reasons = answer.rejected.map((r) => r.error);
-  if (reasons.length === 0) return { to: 'retry', reason: 'the archive answered nothing for the file' };
-  const passing = reasons.every((r) => PASSING.has(r.code));
-  const gaveUp = reasons.every((r) => r.code === 'internal') && tries >= INTERNAL_TRIES;
-  if (passing && !gaveUp) return { to: 'retry', reason: reasons.map((r) => r.code).join(', ') };
-  return { to: 'rejected', reasons };
+  return { to: 'rejected', reasons: reasons.length > 0 ? reasons : [INTERNAL] };
 }
 
 /** `name` in a folder that holds `taken` names already: the name itself, or «name (2).ext», «name (3).ext», … */

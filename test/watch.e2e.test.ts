@@ -2,7 +2,8 @@
  * Drop folders: a file written slowly into a folder the worker watches (DIWAN_WATCH) is archived once, when
  * whole, into a 'folder' batch and moved to processed/; a file that is no document goes to rejected/ with
  * why in Arabic and English; `diwan watch --once` (the built CLI, over the API) killed after receiving a
- * file and before moving it finishes that file at its next run, and the archive holds it once; a running
+ * file and before moving it finishes that file at its next run, into the same batch, and the archive holds it
+ * once; links in the folder (planted to show another department's files) are never read; a running
  * `diwan watch` outlives a folder away and stops on SIGTERM.
  */
 import { spawn } from 'node:child_process';
@@ -125,6 +126,24 @@ test('the worker takes a file written slowly once it is whole, and refuses a fil
   ]);
 });
 
+test('links are never archived: neither one dropped in the folder nor one planted in a gone watcher’s place', async () => {
+  const secret = await letter('Another department only');
+  fs.writeFileSync(path.join(root, 'secret.pdf'), secret);
+  fs.symlinkSync(path.join(root, 'secret.pdf'), path.join(workerDir, 'linked.pdf'));
+  const planted = path.join(workerDir, '.diwan', 'taking', 'x');
+  fs.mkdirSync(planted, { recursive: true });
+  fs.symlinkSync(path.join(root, 'secret.pdf'), path.join(planted, 'letter.pdf'));
+  const old = new Date(Date.now() - 3_600_000);
+  fs.utimesSync(planted, old, old); // looks like a watcher gone long ago
+  fs.writeFileSync(path.join(workerDir, 'after.pdf'), await letter('Dropped after the links'));
+  await until('the file after the links to be taken', () => fs.existsSync(path.join(workerDir, 'processed', 'after.pdf')));
+  expect(await documentsWith(secret)).toBe('0');
+  expect(fs.readlinkSync(path.join(workerDir, 'linked.pdf'))).toBe(path.join(root, 'secret.pdf')); // left as they were
+  expect(fs.readlinkSync(path.join(planted, 'letter.pdf'))).toBe(path.join(root, 'secret.pdf'));
+  fs.rmSync(planted, { recursive: true });
+  fs.rmSync(path.join(workerDir, 'linked.pdf'));
+});
+
 test('diwan watch killed after receiving a file, before moving it, finishes it at the next run: archived once', async () => {
   const bytes = await letter('Scanned on the scanner PC');
   fs.writeFileSync(path.join(cliDir, 'scan-001.pdf'), bytes);
@@ -144,9 +163,12 @@ test('diwan watch killed after receiving a file, before moving it, finishes it a
   expect(next.out).toMatch(/scan-001\.pdf\t\d{4}\/\d{6}\tduplicate/);
   expect(fs.readFileSync(path.join(cliDir, 'rejected', 'broken.pdf.txt'), 'utf8')).toMatch(/corrupt_file: .*تالف/);
   expect(fs.readdirSync(taking)).toEqual([]); // the dead watcher's place is gone, the new one's left empty
-  const batches = await query<{ source: string }>(`SELECT DISTINCT b.source FROM batch_files f JOIN batches b ON b.id = f.batch_id
+  // Both runs filed into one batch of the folder's (kept in its .diwan), as cron's runs of a day do.
+  const batches = await query<{
+    source: string;
+  }>(`SELECT DISTINCT b.id, b.source FROM batch_files f JOIN batches b ON b.id = f.batch_id
     WHERE f.name IN ('scan-001.pdf', 'broken.pdf')`);
-  expect(batches).toEqual([{ source: 'folder' }]);
+  expect(batches).toEqual([{ id: expect.any(String), source: 'folder' }]);
 });
 
 test('diwan watch goes on while a folder is away, takes its files once it is back, and stops on SIGTERM', async () => {

@@ -4,17 +4,13 @@
  * and day, filed with the folder's register, department, classification and duplex. Each file taken is a
  * drop_files row, finished when the file has gone to processed/ or rejected/.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ERROR_MESSAGES } from '../../kernel/errors';
-import type { AcceptDeps, SpooledFile } from '../../ingest/intake/accept';
+import type { AcceptDeps } from '../../ingest/intake/accept';
 import { receiveFile, type ReceivedFile } from '../../ingest/intake/batch';
-import { SNIFF_BYTES } from '../../ingest/intake/sniff';
+import { spoolStream } from '../../ingest/intake/spoolBytes';
 import { claimSpool } from '../../ingest/leftovers';
 import { startWatcher, type DropSink, type SinkAnswer, type Watcher } from '../../ingest/watch';
+import { INTERNAL } from '../../ingest/watchRules';
 import type { BatchRecord } from '../../storage/repos/batches';
 import { createDropFilesRepo, type DropFilesRepo } from '../../storage/repos/dropFiles';
 import type { WatchedFolder } from '../configIntake';
@@ -76,7 +72,8 @@ export function archiveSink(folder: WatchedFolder, deps: AcceptDeps, drops: Drop
 
   return {
     async receive(file) {
-      const spooled = await spoolCopy(file.path, deps.spoolDir, deps.limits.maxFileBytes, safeFileName(file.name));
+      // Read through the descriptor the watcher opened the file with (never its path again: a link swapped in).
+      const spooled = await spoolStream(file.read(), safeFileName(file.name), deps.spoolDir, deps.limits.maxFileBytes);
       try {
         const batch = await batchOf(todayIn(timeZone));
         const row = await drops.take({
@@ -103,43 +100,12 @@ export function archiveSink(folder: WatchedFolder, deps: AcceptDeps, drops: Drop
 
 /** What the batch's rows of a file say, as the watcher reads it; an internal error is told in its words only. */
 function answerOf(received: ReceivedFile[]): SinkAnswer {
-  const internal = { code: 'internal', message: ERROR_MESSAGES.internal[0], messageEn: ERROR_MESSAGES.internal[1] };
   return {
     documents: received
       .filter((r) => r.status !== 'rejected' && r.documentId)
       .map((r) => ({ registryNo: r.registryNo, duplicate: r.status === 'duplicate' })),
     rejected: received
       .filter((r) => r.status === 'rejected')
-      .map((r) => ({ name: r.name, error: !r.error || r.error.code === 'internal' ? internal : r.error })),
+      .map((r) => ({ name: r.name, error: !r.error || r.error.code === 'internal' ? INTERNAL : r.error })),
   };
-}
-
-/** Copies a dropped file into the spool (the archive takes it from there), hashed and sniffed on the way. */
-async function spoolCopy(from: string, spoolDir: string, maxFileBytes: number, name: string | null): Promise<SpooledFile> {
-  fs.mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
-  const target = path.join(spoolDir, `upload-${crypto.randomUUID()}`);
-  const hash = crypto.createHash('sha256');
-  const head: Buffer[] = [];
-  let size = 0;
-  let headLen = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, next) {
-      size += chunk.length;
-      if (size > maxFileBytes) return next(); // too large: the rest is not kept, and the file is refused
-      hash.update(chunk);
-      if (headLen < SNIFF_BYTES) {
-        head.push(chunk.subarray(0, SNIFF_BYTES - headLen));
-        headLen += Math.min(chunk.length, SNIFF_BYTES - headLen);
-      }
-      next(null, chunk);
-    },
-  });
-  try {
-    await pipeline(fs.createReadStream(from), tap, fs.createWriteStream(target, { mode: 0o600 }));
-  } catch (e) {
-    fs.rmSync(target, { force: true });
-    throw e;
-  }
-  const spooled = { path: target, size, sha256: hash.digest('hex'), head: Buffer.concat(head), originalName: name };
-  return size > maxFileBytes ? { ...spooled, tooLarge: true } : spooled;
 }
