@@ -192,6 +192,26 @@ const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set([
   'email_unreadable',
 ]);
 
+/**
+ * Codes of a passing fault, not of the file: a service away or busy, or a limit a quieter moment may let it
+ * pass. What takes files unattended (a watched folder, a polled mailbox) receives such a file again later, a
+ * bounded number of times, instead of refusing it.
+ */
+const PASSING_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'storage_unavailable',
+  'not_ready',
+  'rate_limited',
+  'internal',
+  'office_unavailable',
+  'office_timeout',
+  'decode_timeout',
+]);
+
+/** Whether an error with this code is a passing fault (see PASSING_CODES). */
+export function isPassingFault(code: string): boolean {
+  return PASSING_CODES.has(code);
+}
+
 /** Whether an error with this code is permanent (see PERMANENT_CODES). */
 export function isPermanent(code: ErrorCode): boolean {
   return PERMANENT_CODES.has(code);
