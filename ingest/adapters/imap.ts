@@ -12,7 +12,7 @@ import type { Logger } from '../../kernel/log';
 export interface ImapSettings {
   host: string;
   port: number;
-  /** TLS from the first byte (imaps://); otherwise STARTTLS when the server offers it. */
+  /** TLS from the first byte (imaps://); otherwise STARTTLS, required off this machine (see `startTls`). */
   secure: boolean;
   user: string;
   pass: string;
@@ -35,6 +35,19 @@ export function parseImapUrl(url: string): ImapSettings {
   };
 }
 
+/** The names of this machine: a server there is reached without crossing a network anyone else is on. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+
+/**
+ * Whether an imap:// session must be upgraded with STARTTLS before it signs in: always, but on this machine.
+ * Upgrading only when the server offers it would let a man in the middle strike the offer from the (clear)
+ * greeting and read the password; required, a server that does not offer it is refused before the password
+ * is sent.
+ */
+export function startTls(s: ImapSettings): boolean {
+  return !s.secure && !LOOPBACK.has(s.host.toLowerCase());
+}
+
 /** The mailbox as rows and logs name it: user@host:port/mailbox, never the password. */
 export function mailboxName(s: ImapSettings): string {
   return `${s.user}@${s.host}:${s.port}/${s.mailbox}`;
@@ -51,6 +64,8 @@ export interface ListedMessage {
 export interface MailboxSession {
   /** The mailbox's UIDVALIDITY (a decimal string: it is up to 2^32-1). */
   uidValidity: string;
+  /** Whether the session still holds its connection (false once the server or the network dropped it). */
+  readonly usable: boolean;
   /** The messages among `uids` and above `after` (those still there), in UID order, at most `limit`. */
   list(after: number, uids: number[], limit: number): Promise<ListedMessage[]>;
   /** A message's whole source (RFC 5322), at most `maxBytes` of it; undefined when it is gone. */
@@ -68,6 +83,8 @@ function clientFor(s: ImapSettings, onError: (e: Error) => void): ImapFlow {
     host: s.host,
     port: s.port,
     secure: s.secure,
+    // Never both: imaps:// is TLS already. On loopback the session stays as it is (a local server often has no certificate).
+    ...(s.secure ? {} : { doSTARTTLS: startTls(s) }),
     auth: { user: s.user, pass: s.pass },
     logger: false,
     disableAutoIdle: true,
@@ -93,6 +110,9 @@ export async function openMailbox(s: ImapSettings, log: Logger): Promise<Mailbox
 function session(client: ImapFlow, uidValidity: string): MailboxSession {
   return {
     uidValidity,
+    get usable() {
+      return client.usable;
+    },
     async list(after, uids, limit) {
       const above = (await client.search({ uid: `${after + 1}:*` }, { uid: true })) || [];
       // "n:*" answers the last message even when its UID is below n.

@@ -18,10 +18,10 @@ import fs from 'node:fs';
 import { DomainError, isDomainError } from '../../kernel/errors';
 import { inTransaction } from '../../storage/db';
 import { addLink } from '../../storage/repos/links';
-import { readMessage, type MailAddress, type MailAttachment, type MailMessage } from '../adapters/mailParse';
+import { readMessage, type MailAttachment, type MailMessage } from '../adapters/mailParse';
 import { messagePdf } from '../adapters/mailPdf';
 import { acceptParts, type AcceptDeps, type SpooledFile } from './accept';
-import { cleanLine, HEAD_BYTES, looksLikeMessageHead } from './mailText';
+import { cleanLine, HEAD_BYTES, looksLikeMessageHead, shownAddress } from './mailText';
 import type { IntakeContext, IntakeOutcome } from './route';
 import { sniff } from './sniff';
 import { spoolBuffer } from './spoolBytes';
@@ -51,8 +51,6 @@ export function isEmail(file: SpooledFile): boolean {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
-
-const shown = (a: MailAddress) => (a.name ? `${a.name} <${a.address}>` : a.address);
 
 /** The day of `at` where the registry is (YYYY-MM-DD). */
 const dayIn = (at: Date, timeZone: string) =>
@@ -116,12 +114,12 @@ export async function acceptEmail(
   const meta = messageMeta(message, ctx.meta, timeZone);
   const attachments = message.attachments.map((a, i) => ({ a, name: attachmentName(a, i + 1) }));
   const drawn = await messagePdf({
-    from: message.from ? shown(message.from) : null,
-    to: message.to.map(shown),
-    cc: message.cc.map(shown),
+    from: message.from && shownAddress(message.from),
+    to: message.to.map(shownAddress).filter((a) => a !== null),
+    cc: message.cc.map(shownAddress).filter((a) => a !== null),
     date: message.date,
     subject: cleanLine(message.subject, 500),
-    messageId: message.messageId,
+    messageId: cleanLine(message.messageId, 200),
     attachments: attachments.map(({ a, name }) => ({ name, size: a.content.length })),
     body: message.text,
     timeZone,

@@ -1,4 +1,4 @@
-import { cleanLine, htmlToText, looksLikeMessageHead } from './mailText';
+import { cleanLine, htmlToText, looksLikeMessageHead, shownAddress } from './mailText';
 
 const head = (s: string, whole = true) => looksLikeMessageHead(Buffer.from(s, 'utf8'), whole);
 
@@ -52,4 +52,12 @@ it('cleans a header value to one plain line', () => {
   expect(cleanLine('  طلب\u202e  تجديد\r\n\tالترخيص ', 300)).toBe('طلب تجديد الترخيص');
   expect(cleanLine('\u0000\u202e', 300)).toBeNull();
   expect(cleanLine('abcdef', 3)).toBe('abc');
+});
+
+it('shows an address with its name cleaned, so a direction override never reaches the PDF', () => {
+  // U+202E draws what follows it backwards: a name or an address could pass for another's.
+  expect(shownAddress({ name: 'البنك\u202e الأهلي\u2066', address: 'ceo@bank.test\u202c' })).toBe('البنك الأهلي <ceo@bank.test>');
+  expect(shownAddress({ name: '\u202e', address: 'a@x.test' })).toBe('a@x.test');
+  expect(shownAddress({ name: 'أحمد', address: '' })).toBe('أحمد');
+  expect(shownAddress({ name: '', address: '\u0000' })).toBeNull();
 });

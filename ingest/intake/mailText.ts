@@ -166,3 +166,15 @@ export function cleanLine(raw: string | null | undefined, max: number): string |
     .trim();
   return clean ? [...clean].slice(0, max).join('') : null;
 }
+
+/**
+ * An address as a message's PDF shows it, "Name <address>" (the address alone when it has no name), each part
+ * a clean line: a display name is the sender's to choose, so no direction override or control character in it
+ * reaches the page. Null when nothing is left.
+ */
+export function shownAddress(a: { name: string; address: string }): string | null {
+  const name = cleanLine(a.name, 200);
+  const address = cleanLine(a.address, 320);
+  if (!address) return name;
+  return name ? `${name} <${address}>` : address;
+}
