@@ -40,6 +40,14 @@ export function parseRegistryNo(input: string): Required<RegistryRef> | undefine
   return { register: m[1] ?? INCOMING, year: Number(m[2]), seq };
 }
 
+/**
+ * Why a label's number was not given to the letter bearing it (it got the next number instead): never printed
+ * here, used on another letter already, printed for another register than the letter's, or printed in an
+ * earlier year (a registry number is of the year it is given in).
+ */
+export const LABEL_REFUSALS = ['label_unknown', 'label_used', 'label_other_register', 'label_expired'] as const;
+export type LabelRefusal = (typeof LABEL_REFUSALS)[number];
+
 /** What a register is called and the letter written beside its numbers. */
 export interface RegisterNames {
   nameAr: string;

@@ -17,6 +17,11 @@ ALTER TABLE batch_files ADD COLUMN kind text NOT NULL DEFAULT 'file'
   CHECK (kind IN ('file', 'stack', 'office', 'email', 'attachment'));
 ALTER TABLE batch_files ADD COLUMN part_of text;
 ALTER TABLE batch_files ADD COLUMN notes jsonb;
+-- A page file of a batch of pages taken out when the batch was sealed ('sheet': every page of it a separator
+-- sheet or a blank back dropped, counted in its notes); the file stays in staging, tied to no document.
+ALTER TABLE batch_files DROP CONSTRAINT batch_files_outcome_check;
+ALTER TABLE batch_files ADD CONSTRAINT batch_files_outcome_check
+  CHECK (outcome IN ('accepted', 'duplicate', 'rejected', 'staged', 'sheet'));
 
 -- A part of a document that is a rendition, not an original: the PDF LibreOffice made of an Office file, the
 -- PDF of an e-mail's body. It holds the pages the pipeline reads; the original (page_count 0) keeps the
@@ -55,9 +60,12 @@ CREATE TABLE intake_originals (
   -- that the sweep registers them as the process that stopped would have.
   context jsonb,
   created_by uuid REFERENCES users(id),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  -- When its copy in the offsite bucket was read back with its SHA-256; null while it waits (the sweep copies it).
+  offsite_at timestamptz
 );
 CREATE INDEX intake_originals_unfinished_idx ON intake_originals (created_at) WHERE status = 'splitting';
+CREATE INDEX intake_originals_offsite_idx ON intake_originals (created_at) WHERE offsite_at IS NULL;
 CREATE INDEX intake_originals_batch_idx ON intake_originals (batch_id);
 CREATE TABLE intake_original_documents (
   original_id uuid NOT NULL REFERENCES intake_originals(id),

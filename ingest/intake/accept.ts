@@ -17,11 +17,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '../../kernel/crashPoints';
 import { DomainError } from '../../kernel/errors';
+import { registryNo, type LabelRefusal } from '../../kernel/registry';
 import type { Logger } from '../../kernel/log';
 import { batchMeta, type BatchesRepo, type BatchRecord, type StagedFile } from '../../storage/repos/batches';
+import { notePage, unsealUntouched } from '../../storage/repos/batchPages';
 import type { Db } from '../../storage/db';
 import { normalizeArabic } from '../../search/normalize';
-import type { DocumentRecord, NewDocument, DocumentsRepo, PartRecord, RegisterResult } from '../../storage/repos/documents';
+import type {
+  DocumentRecord,
+  NewDocument,
+  DocumentsRepo,
+  PartRecord,
+  RegisterOptions,
+  RegisterResult,
+} from '../../storage/repos/documents';
 import { keys } from '../../storage/layout';
 import { withDocumentLock } from '../../storage/locks';
 import type { ObjectStore } from '../../storage/objectStore';
@@ -30,6 +39,7 @@ import type { JobQueue } from '../adapters/queue';
 import { inspectPdf } from '../adapters/pdfread';
 import { moveToPending, pendingFiles } from '../leftovers';
 import type { ArchiveSettings } from '../stages/stage';
+import { firstLetter, registerPages } from './pageStackSeal';
 import { sniff } from './sniff';
 
 /** A file received into the spool dir, hashed while it streamed in. */
@@ -74,8 +84,7 @@ export interface Examined {
 
 export type AcceptResult =
   /** `labelRefused`: its first page bore a label whose number could not be given (unknown, or used by another document). */
-  | { kind: 'accepted'; doc: DocumentRecord; labelRefused?: 'label_unknown' | 'label_used' }
-  | { kind: 'duplicate'; doc: DocumentRecord };
+  { kind: 'accepted'; doc: DocumentRecord; labelRefused?: LabelRefusal } | { kind: 'duplicate'; doc: DocumentRecord };
 
 /** The stage a document reaches when its originals are in object storage. */
 export const STORED = 'stored';
@@ -143,6 +152,8 @@ export async function acceptParts(
   files: IncomingPart[],
   meta: Omit<NewDocument, 'parts'>,
   deps: AcceptDeps,
+  /** Run in the registration's transaction (a batch's rows tied to the new document: pageStackSeal.ts). */
+  opts: Pick<RegisterOptions, 'onRegistered'> = {},
 ): Promise<AcceptResult> {
   const pending = files.map((f) => moveToPending(f.file.path, deps.spoolDir, f.file.sha256));
   const removePending = () => pending.forEach((p) => fs.rmSync(p, { force: true }));
@@ -161,7 +172,7 @@ export async function acceptParts(
           ...(f.rendition ? { rendition: true } : {}),
         })),
       },
-      registerOptions(deps),
+      { ...registerOptions(deps), ...opts },
     );
     const doc = reg.doc;
     if (reg.kind === 'duplicate' && doc.status === 'destroyed') {
@@ -188,7 +199,8 @@ export async function acceptParts(
   } catch (e) {
     // Nothing registered (or the registration failed): this upload's copies are not ours to keep.
     for (const [i, p] of pending.entries()) {
-      if (!(await deps.documents.getByPartSha256(files[i]!.file.sha256).catch(() => undefined))) fs.rmSync(p, { force: true });
+      const holders = await deps.documents.listByPartSha256(files[i]!.file.sha256).catch(() => undefined);
+      if (holders?.length === 0) fs.rmSync(p, { force: true });
     }
     throw e;
   }
@@ -207,10 +219,12 @@ export async function stagePage(file: SpooledFile, examined: Examined, batchId: 
 }
 
 /**
- * Registers the one document made of a batch's staged pages, in the order they
- * were received. Sealing and registering hold the batch's lock, so the sweep,
- * which finishes a batch sealed by a process that stopped before registering
- * it, never registers the same batch at the same time.
+ * Registers what a batch's staged pages make: one document of them in the order
+ * they were received, or, when separator sheets, a label or blank backs are found
+ * among them, each letter (pageStackSeal.ts; the answer names the first).
+ * Sealing and registering hold the batch's lock, so the sweep, which finishes a
+ * batch sealed by a process that stopped before registering it, never registers
+ * the same batch at the same time.
  */
 export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Promise<AcceptResult> {
   const sealed = await withDocumentLock(deps.db, batch.id, async () => {
@@ -218,16 +232,17 @@ export async function sealPagesBatch(batch: BatchRecord, deps: AcceptDeps): Prom
     if (!staged) return undefined;
     crashPoint('batch.after-seal');
     try {
-      return { reg: await registerSealed(batch, staged, deps), stagedKeys: staged.map((s) => s.stagedKey) };
+      return await registerPages(batch, deps);
     } catch (e) {
-      // Nothing registered: the clerk may add pages and seal again.
-      await deps.batches.unseal(batch.id);
+      // Nothing registered: the clerk may add pages and seal again (once a letter is, the sweep finishes the rest).
+      await unsealUntouched(deps.db, batch.id);
       throw e;
     }
   });
   if (sealed === undefined || sealed === 'busy') {
     throw new DomainError('bad_request', { ar: '(الدفعة مختومة من قبل)', en: '(the batch is already sealed)' });
   }
+  if (sealed.kind === 'letters') return firstLetter(sealed);
   const { reg, stagedKeys } = sealed;
   if (reg.kind === 'duplicate' && reg.doc.status === 'destroyed') throw destroyedDuplicate(reg.doc);
   if (reg.kind === 'duplicate') return reg;
@@ -262,8 +277,13 @@ function withCorrespondent<T extends Pick<NewDocument, 'correspondent' | 'corres
   return { ...meta, correspondentByName: { nameAr: name, nameKey: normalizeArabic(name) } };
 }
 
-/** Registers the document a sealed batch's staged pages make, and ties the pages to it. */
-export async function registerSealed(batch: BatchRecord, staged: StagedFile[], deps: AcceptDeps): Promise<RegisterResult> {
+/** Registers the document a sealed batch's staged pages make (numbered by the label on its first page), and ties the pages to it. */
+export async function registerSealed(
+  batch: BatchRecord,
+  staged: StagedFile[],
+  deps: AcceptDeps,
+  label: NewDocument['label'] = null,
+): Promise<RegisterResult> {
   if (staged.length === 0) {
     throw new DomainError('bad_request', { ar: '(لا صفحات مقبولة في هذه الدفعة)', en: '(the batch has no accepted pages)' });
   }
@@ -276,6 +296,7 @@ export async function registerSealed(batch: BatchRecord, staged: StagedFile[], d
     {
       ...withCorrespondent(batchMeta(batch, batch.title ?? batch.name)),
       textLayer: false,
+      label,
       parts: staged.map((s) => ({
         sha256: s.sha256,
         size: s.size,
@@ -285,9 +306,16 @@ export async function registerSealed(batch: BatchRecord, staged: StagedFile[], d
         pageCount: s.pageCount,
       })),
     },
-    { ...registerOptions(deps), onRegistered: (tx, doc) => deps.batches.linkPages(tx, batch.id, seqs, doc.id, 'staged') },
+    {
+      ...registerOptions(deps),
+      onRegistered: async (tx, doc) => {
+        await deps.batches.linkPages(tx, batch.id, seqs, doc.id, 'staged');
+        if (label) await notePage(tx, batch.id, seqs[0]!, { label: registryNo(label) });
+      },
+    },
   );
   if (reg.kind === 'duplicate') await deps.batches.linkPages(deps.db, batch.id, seqs, reg.doc.id, 'duplicate');
+  else if (reg.labelRefused) await notePage(deps.db, batch.id, seqs[0]!, { labelRefused: reg.labelRefused });
   return reg;
 }
 

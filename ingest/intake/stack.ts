@@ -4,7 +4,8 @@
  * one-sided passes collated), blank pages left out when the scanner fed both sides or separators split the
  * stack, one letter between separator sheets, and the label a letter's first page bears. A stack that needs
  * no change is registered as it came (route.ts); any other is split (stackSplit.ts): its file kept whole as
- * the batch's original, each letter registered as a document of its own.
+ * the batch's original, each letter registered as a document of its own. A batch of pages (one file a page, or
+ * a few) is planned by the same rules when it is sealed, its files' pages one after another (pageStackSeal.ts).
  */
 import fs from 'node:fs';
 import { DomainError } from '../../kernel/errors';
@@ -96,13 +97,35 @@ export function planFromLooks(looks: PageLook[], duplex: Duplex): StackPlan {
   return { split: !asItCame, documents, separators, blankPages, pageCount: looks.length };
 }
 
+/** A file whose pages are part of a stack, and what it is. */
+export interface StackSource {
+  file: SpooledFile;
+  examined: Examined;
+}
+
 /**
- * Looks at every page of a scan and plans it. Two passes of an odd number of pages are refused before any page
- * is drawn ('passes_uneven'); a stack of nothing but separators and blank pages is 'stack_empty'.
+ * Looks at every page of the files, one file after another (a scan; a batch's page files in the order they
+ * came), and plans them as one stack: the same rules whatever file a page came from. Two passes of an odd
+ * number of pages are refused before any page is drawn ('passes_uneven'); a stack of nothing but separators
+ * and blank pages is 'stack_empty'. The looks come back with the plan, in the stack's order.
  */
+export async function planPages(
+  sources: StackSource[],
+  duplex: Duplex,
+  deps: Pick<AcceptDeps, 'limits'>,
+): Promise<{ plan: StackPlan; looks: PageLook[] }> {
+  collate(
+    sources.reduce((n, s) => n + s.examined.pageCount, 0),
+    duplex,
+  );
+  const looks: PageLook[] = [];
+  for (const s of sources) looks.push(...(await lookAtPages(s.file, s.examined, deps.limits)));
+  return { plan: planFromLooks(looks, duplex), looks };
+}
+
+/** Looks at every page of a scan and plans it (planPages). */
 export async function planStack(file: SpooledFile, examined: Examined, duplex: Duplex, deps: AcceptDeps): Promise<StackPlan> {
-  collate(examined.pageCount, duplex);
-  return planFromLooks(await lookAtPages(file, examined, deps.limits), duplex);
+  return (await planPages([{ file, examined }], duplex, deps)).plan;
 }
 
 /** Registers each letter of a planned stack (see stackSplit.ts); the stack's file is kept whole first. */

@@ -4,7 +4,8 @@
  * makes); for an image stack (a multi-page TIFF) a lossless PNG of each page (stackImages.ts), the letter's
  * parts. The same stack and plan always give the same bytes, so a stack split again after a crash finds the
  * letters registered before as duplicates. Each file waits in the spool as an upload in flight does
- * (spool/upload-<random>), so a process that dies holding one leaves nothing the next start does not clear.
+ * (spool/upload-<random>), so a process that dies holding one leaves nothing the next start does not clear; so
+ * does a stored file fetched back to be split again (fetchToSpool).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -48,7 +49,7 @@ function spoolPath(spoolDir: string): string {
 }
 
 /** A file written into the spool, hashed and sized, as an upload would be. */
-async function spooled(file: string, name: string): Promise<SpooledFile> {
+async function spooled(file: string, name: string | null): Promise<SpooledFile> {
   const hash = crypto.createHash('sha256');
   await pipeline(fs.createReadStream(file), hash);
   const fd = fs.openSync(file, 'r');
@@ -58,6 +59,27 @@ async function spooled(file: string, name: string): Promise<SpooledFile> {
     return { path: file, size: fs.fstatSync(fd).size, sha256: hash.digest('hex'), head: head.subarray(0, n), originalName: name };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * An object fetched from storage into the spool (as an upload in flight, so a process that dies holding it
+ * leaves nothing the next start does not clear), checked against the SHA-256 it was stored with.
+ */
+export async function fetchToSpool(
+  key: string,
+  expected: { sha256: string; name: string | null },
+  deps: Pick<AcceptDeps, 'primary' | 'spoolDir'>,
+): Promise<SpooledFile> {
+  const target = spoolPath(deps.spoolDir);
+  try {
+    await pipeline(await deps.primary.get(key), fs.createWriteStream(target, { mode: 0o600 }));
+    const file = await spooled(target, expected.name);
+    if (file.sha256 !== expected.sha256) throw new Error(`${key} holds ${file.sha256}, recorded ${expected.sha256}`);
+    return file;
+  } catch (e) {
+    fs.rmSync(target, { force: true });
+    throw e;
   }
 }
 

@@ -5,7 +5,8 @@
  *   -> commit its intake_originals row, 'splitting', with what its letters are registered with
  *   -> [crash: stack.after-original] -> make each letter's file (stackFiles.ts) and register it
  *      (acceptParts) [crash: stack.after-letter], tied to the row with the pages it holds
- *   -> 'done', with the summary
+ *   -> 'done', with the summary and its 'stack-kept' ledger entry (one transaction)
+ *   -> copied to the offsite bucket and read back (stackOffsite.ts; the sweep copies it when this cannot)
  *
  * A process killed once the row is committed loses nothing: the sweep (finishStacks in stack.ts) takes the
  * lock, fetches the stored file, plans it again and registers every letter through `registerLetters`; the
@@ -34,6 +35,7 @@ import type { IntakeContext, IntakeOutcome } from './route';
 import { SNIFF_BYTES } from './sniff';
 import type { StackPlan } from './stack';
 import { letterFiles, letterName } from './stackFiles';
+import { keepStackOffsite } from './stackOffsite';
 
 /** What a stack's letters are registered with, kept on its row for the sweep. */
 export interface StackContext {
@@ -78,7 +80,10 @@ export async function splitStack(
       createdBy: ctx.meta.uploadedBy ?? null,
     });
     crashPoint('stack.after-original');
-    return registerLetters(original, file, examined, plan, context, deps);
+    const registered = await registerLetters(original, file, examined, plan, context, deps);
+    // Offsite as soon as its letters are safe; a copy that cannot be made now is the sweep's (stackOffsite.ts).
+    await keepStackOffsite(original, deps);
+    return registered;
   });
   if (outcome === 'busy') throw new Error(`the new stack ${id} is locked by another process`);
   return outcome;

@@ -6,7 +6,9 @@
 import { isDomainError } from '../../kernel/errors';
 import { withDocumentLock } from '../../storage/locks';
 import { claimSpool, clearSpool, type PendingState } from '../leftovers';
-import { finishStoring, registerSealed, STORED, type AcceptDeps } from './accept';
+import { unsealUntouched } from '../../storage/repos/batchPages';
+import { finishStoring, STORED, type AcceptDeps } from './accept';
+import { registerPages } from './pageStackSeal';
 import { finishStacks } from './stack';
 import { copyStacksOffsite } from './stackOffsite';
 
@@ -48,31 +50,30 @@ export async function sweepUnfinished(deps: AcceptDeps): Promise<{ requeued: num
   return { requeued, waiting };
 }
 
-/** Whether bytes waiting in the spool under this fingerprint are still needed. */
+/** Whether bytes waiting in the spool under this SHA-256 are still needed. */
 async function pendingState(sha256: string, deps: AcceptDeps): Promise<PendingState> {
-  const doc = await deps.documents.getByPartSha256(sha256);
-  if (!doc) return 'none';
-  return doc.stages[STORED] ? 'stored' : 'waiting';
+  // Kept while any document holding these bytes still waits for them, not only the first one found.
+  const docs = await deps.documents.listByPartSha256(sha256);
+  if (docs.length === 0) return 'none';
+  return docs.every((d) => d.stages[STORED]) ? 'stored' : 'waiting';
 }
 
 /**
  * Registers the documents of batches sealed by a process that stopped before
- * registering them (the sweep stores and queues them next). A batch the
- * registration refuses (too many pages) is opened again, as at the door.
+ * registering them all: its rows say what is left (pageStackSeal.ts); the sweep
+ * stores and queues them next. A batch the registration refuses whole (too many
+ * pages, two passes of an odd count) with no row settled yet is opened again, as
+ * at the door.
  */
 async function finishSealedBatches(deps: AcceptDeps): Promise<number> {
   let registered = 0;
   for (const batch of await deps.batches.sealedUnregistered()) {
     try {
-      const done = await withDocumentLock(deps.db, batch.id, async () => {
-        const staged = await deps.batches.stagedFiles(batch.id);
-        if (staged.length === 0) return false; // registered meanwhile
-        await registerSealed(batch, staged, deps);
-        return true;
-      });
+      // Nothing left when another process finished it meanwhile.
+      const done = await withDocumentLock(deps.db, batch.id, async () => (await registerPages(batch, deps)) !== undefined);
       if (done === true) registered++;
     } catch (e) {
-      if (isDomainError(e)) await deps.batches.unseal(batch.id);
+      if (isDomainError(e)) await unsealUntouched(deps.db, batch.id);
       deps.log.warn('could not finish a sealed batch yet', { batchId: batch.id, error: String(e) });
     }
   }

@@ -168,6 +168,7 @@ export function acceptDeps(core: Core): AcceptDeps {
     db: core.db,
     documents: core.documents,
     primary: core.primary,
+    offsite: core.offsite,
     queue: core.queue,
     batches: core.batches,
     limits: core.config.limits,

@@ -51,7 +51,9 @@ export type LedgerEvent =
   | 'key-rotated'
   | 'transfer-received'
   // Registry numbers given out in advance on printed labels (register, year, first, last).
-  | 'labels-allocated';
+  | 'labels-allocated'
+  // A scanned stack kept whole, once every letter of it is registered: its file and the letters it became.
+  | 'stack-kept';
 
 export interface LedgerEntry {
   seq: number;

@@ -5,7 +5,7 @@
  */
 import { inTransaction, isUniqueViolation, type Db, type Queryable } from '../db';
 import type { DocumentMeta } from './documents';
-import { INCOMING, registryNo } from '../../kernel/registry';
+import { INCOMING, registryNo, type LabelRefusal } from '../../kernel/registry';
 import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 
@@ -24,9 +24,10 @@ export interface IntakeNotes {
   separators?: number;
   blankPages?: number;
   label?: string;
-  labelRefused?: 'label_unknown' | 'label_used';
+  labelRefused?: LabelRefusal;
 }
-export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged';
+/** 'sheet': a page file of a batch of pages taken out at the seal (a separator sheet, a blank back; its notes say which). */
+export type FileOutcome = 'accepted' | 'duplicate' | 'rejected' | 'staged' | 'sheet';
 export type FileStatus = 'queued' | 'processing' | 'archived' | 'duplicate' | 'rejected' | 'failed';
 
 /** A batch carries the metadata its documents are registered with. */
@@ -138,9 +139,13 @@ function toBatch(r: BatchRow): BatchRecord {
   };
 }
 
-/** The status a clerk sees: the document's while it lives, the door's outcome otherwise. */
+/**
+ * The status a clerk sees: the document's while it lives, the door's outcome otherwise. A page taken out is
+ * tied to no document and nothing waits for it: 'archived', its notes saying why (a separator, a blank back).
+ */
 function fileStatus(outcome: FileOutcome, docStatus: string | null): FileStatus {
   if (outcome === 'duplicate' || outcome === 'rejected') return outcome;
+  if (outcome === 'sheet') return 'archived';
   if (outcome === 'staged' && !docStatus) return 'queued';
   return (docStatus ?? 'queued') as FileStatus;
 }
@@ -340,9 +345,6 @@ export function createBatchesRepo(db: Db) {
       });
     },
 
-    /** Files waiting to become pages of the batch's one document, in order. */
-    stagedFiles: (batchId: string) => stagedFiles(batchId, db),
-
     /**
      * Closes a batch of pages (under a row lock, so no page slips in after) and
      * returns the staged pages it holds, in order; undefined when already sealed.
@@ -356,7 +358,7 @@ export function createBatchesRepo(db: Db) {
       });
     },
 
-    /** Batches of pages sealed with pages not yet tied to a document (the process sealing them stopped first). */
+    /** Batches of pages sealed with pages neither tied to a document nor taken out (the process sealing them stopped first). */
     async sealedUnregistered(): Promise<BatchRecord[]> {
       const res = await db.query<BatchRow>(
         `SELECT ${BATCH_COLUMNS} FROM batches WHERE mode = 'pages' AND sealed_at IS NOT NULL
@@ -364,11 +366,6 @@ export function createBatchesRepo(db: Db) {
          ORDER BY sealed_at`,
       );
       return res.rows.map(toBatch);
-    },
-
-    /** Opens a batch again when sealing it failed before a document was registered. */
-    async unseal(batchId: string): Promise<void> {
-      await db.query('UPDATE batches SET sealed_at = NULL WHERE id = $1', [batchId]);
     },
 
     /** Ties staged pages to the document they became (`duplicate` when it existed already). */

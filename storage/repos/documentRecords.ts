@@ -145,14 +145,17 @@ export async function documentBySha256(db: Queryable, sha: string): Promise<Docu
   return res.rows[0] ? toRecord(res.rows[0]) : undefined;
 }
 
-/** A document one of whose files (an original, or a rendition) has this SHA-256, if any. */
-export async function documentByPartSha256(db: Queryable, sha: string): Promise<DocumentRecord | undefined> {
+/**
+ * Every document one of whose files (an original, or a rendition) has this SHA-256: two documents may share a
+ * file (the same message's PDF drawn for two copies of it that differ only in their headers).
+ */
+export async function documentsByPartSha256(db: Queryable, sha: string): Promise<DocumentRecord[]> {
   const res = await db.query<DocumentRow>(
     `SELECT ${DOC_COLUMNS} FROM documents WHERE original_sha256 = $1
-       OR id = (SELECT document_id FROM document_parts WHERE sha256 = $1 LIMIT 1) LIMIT 1`,
+       OR id IN (SELECT document_id FROM document_parts WHERE sha256 = $1)`,
     [sha],
   );
-  return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  return res.rows.map(toRecord);
 }
 
 /** The document with this registry number (no register: the incoming book), if any. */
@@ -176,8 +179,8 @@ export function createDocumentRecords(db: Db) {
     },
 
     getBySha256: (sha: string): Promise<DocumentRecord | undefined> => documentBySha256(db, sha),
-    /** The document holding a file (original or rendition) of this SHA-256. */
-    getByPartSha256: (sha: string): Promise<DocumentRecord | undefined> => documentByPartSha256(db, sha),
+    /** The documents holding a file (original or rendition) of this SHA-256. */
+    listByPartSha256: (sha: string): Promise<DocumentRecord[]> => documentsByPartSha256(db, sha),
 
     /** The document with this registry number (no register: the incoming book). */
     async getByRegistry(year: number, seq: number, register: string = INCOMING): Promise<DocumentRecord | undefined> {

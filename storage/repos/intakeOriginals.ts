@@ -3,9 +3,12 @@
  * sheets is written once to object storage and its row committed before any of its documents is registered;
  * each document it became is tied to it with the stack's pages it holds (intake_original_documents). A row
  * stays 'splitting' until every document is registered, so the sweep finishes what a stopped process began
- * (ingest/intake/stack.ts, finishStacks).
+ * (ingest/intake/stack.ts, finishStacks). Marking it done appends its 'stack-kept' ledger entry in the same
+ * transaction (what restore needs to make both rows again: storage/restore/keptStacks.ts); its copy in the
+ * offsite bucket is recorded apart (offsite_at), whenever it is read back there (ingest/intake/stackOffsite.ts).
  */
-import type { Queryable } from '../db';
+import { inTransaction, type Db, type Queryable } from '../db';
+import { appendLedger } from '../integrity/ledger';
 import { INCOMING, registryNo } from '../../kernel/registry';
 import { isUuid } from '../../kernel/text';
 
@@ -34,6 +37,8 @@ export interface IntakeOriginal {
   context: unknown;
   createdBy: string | null;
   createdAt: string;
+  /** When its copy in the offsite bucket was read back with its SHA-256; null while it waits for one. */
+  offsiteAt: string | null;
 }
 
 export type NewIntakeOriginal = Pick<
@@ -64,9 +69,11 @@ interface Row {
   context: unknown;
   created_by: string | null;
   created_at: Date;
+  offsite_at: Date | null;
 }
 
-const COLUMNS = 'id, batch_id, kind, name, sha256, size, mime, key, pages, status, summary, context, created_by, created_at';
+const COLUMNS =
+  'id, batch_id, kind, name, sha256, size, mime, key, pages, status, summary, context, created_by, created_at, offsite_at';
 
 function toOriginal(r: Row): IntakeOriginal {
   return {
@@ -84,6 +91,7 @@ function toOriginal(r: Row): IntakeOriginal {
     context: r.context,
     createdBy: r.created_by,
     createdAt: r.created_at.toISOString(),
+    offsiteAt: r.offsite_at?.toISOString() ?? null,
   };
 }
 
@@ -116,9 +124,81 @@ export async function linkOriginalDocument(
   );
 }
 
-/** Every document of the kept file is registered: 'done', with what it became. */
-export async function finishIntakeOriginal(q: Queryable, id: string, summary: IntakeSummary): Promise<void> {
-  await q.query(`UPDATE intake_originals SET status = 'done', summary = $2 WHERE id = $1`, [id, JSON.stringify(summary)]);
+/**
+ * The 'stack-kept' ledger entry's payload: the kept file as stored, what it became, and the letters it holds, so
+ * that a restore makes its rows again from the ledger (`filed`: its letters' classification and department,
+ * which decide who may open it; the rest of what they were registered with stays out of the ledger).
+ */
+export interface StackKept {
+  id: string;
+  kind: IntakeOriginalKind;
+  name: string | null;
+  sha256: string;
+  size: number;
+  mime: string;
+  key: string;
+  pages: number;
+  summary: IntakeSummary;
+  batchId: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  filed: { classification: string | null; department: string | null };
+  letters: Array<{ seq: number; documentId: string; pages: number[] | null }>;
+}
+
+function filedOf(context: unknown): StackKept['filed'] {
+  const meta = (context as { meta?: { classification?: unknown; department?: unknown } } | null)?.meta;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { classification: text(meta?.classification), department: text(meta?.department) };
+}
+
+/**
+ * Every document of the kept file is registered: 'done', with what it became, and its 'stack-kept' ledger entry in
+ * the same transaction (once: a row already done is left as it is).
+ */
+export async function finishIntakeOriginal(db: Db, id: string, summary: IntakeSummary): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const res = await tx.query<Row>(
+      `UPDATE intake_originals SET status = 'done', summary = $2 WHERE id = $1 AND status = 'splitting' RETURNING ${COLUMNS}`,
+      [id, JSON.stringify(summary)],
+    );
+    if (!res.rows[0]) return;
+    const o = toOriginal(res.rows[0]);
+    const letters = await tx.query<{ seq: number; document_id: string; pages: number[] | null }>(
+      'SELECT seq, document_id, pages FROM intake_original_documents WHERE original_id = $1 ORDER BY seq',
+      [id],
+    );
+    const entry: StackKept = {
+      id: o.id,
+      kind: o.kind,
+      name: o.name,
+      sha256: o.sha256,
+      size: o.size,
+      mime: o.mime,
+      key: o.key,
+      pages: o.pages,
+      summary,
+      batchId: o.batchId,
+      createdBy: o.createdBy,
+      createdAt: o.createdAt,
+      filed: filedOf(o.context),
+      letters: letters.rows.map((l) => ({ seq: l.seq, documentId: l.document_id, pages: l.pages })),
+    };
+    await appendLedger(tx, 'stack-kept', null, { ...entry });
+  });
+}
+
+/** Its copy in the offsite bucket was read back with its SHA-256. */
+export async function markOffsite(q: Queryable, id: string): Promise<void> {
+  await q.query('UPDATE intake_originals SET offsite_at = now() WHERE id = $1 AND offsite_at IS NULL', [id]);
+}
+
+/** Kept files not yet copied to the offsite bucket, oldest first. */
+export async function awaitingOffsite(q: Queryable, limit = 100): Promise<IntakeOriginal[]> {
+  const res = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM intake_originals WHERE offsite_at IS NULL ORDER BY created_at LIMIT ${Math.max(1, Math.floor(limit))}`,
+  );
+  return res.rows.map(toOriginal);
 }
 
 /** Kept files of this kind whose documents a stopped process may not have registered, oldest first. */

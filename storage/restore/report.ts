@@ -8,6 +8,8 @@ export interface RestoreReport {
   checkpoints: number;
   /** The registry's own work put back from the ledger: changes replayed, and skipped for a missing document. */
   registryWork: { replayed: number; skipped: number };
+  /** Scanned stacks kept whole, made again from their 'stack-kept' entries (failed: their file is in neither bucket). */
+  keptStacks: { restored: number; alreadyPresent: number; failed: number };
   registry: Array<{ register: string; year: number; lastSeq: number }>;
   problems: string[];
   ms: number;
@@ -22,6 +24,7 @@ export function emptyReport(from: string): RestoreReport {
     ledger: { entries: 0, brokenAt: null, fromSegments: 0, fromManifests: 0 },
     checkpoints: 0,
     registryWork: { replayed: 0, skipped: 0 },
+    keptStacks: { restored: 0, alreadyPresent: 0, failed: 0 },
     registry: [],
     problems: [],
     ms: 0,

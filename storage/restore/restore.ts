@@ -17,7 +17,7 @@
  * holes in the chain) is found by queries, a page at a time.
  *
  *   claim -> segments into the ledger -> batches of manifests (rows per batch) -> checkpoints
- *         -> numbers kept -> chain verified -> finish
+ *         -> registry work replayed -> kept stacks (keptStacks.ts) -> numbers kept -> chain verified -> finish
  *
  * Restartable: the ledger goes in by sequence number, each batch in its own
  * transaction, and documents already present are passed over (by the registry
@@ -33,6 +33,7 @@ import { registrySequences } from '../repos/documentRegistration';
 import { restoreBatch, type BatchRestore } from './batch';
 import { manifestKeyPages } from './bucket';
 import { claim, finish } from './claim';
+import { restoreKeptStacks } from './keptStacks';
 import { replayRegistry } from './registryReplay';
 import { recomputeAll } from '../records/retention';
 import { keepRegisteredNumbers, ledgerProblems, restoreCheckpoints, restoreSegments } from './ledgerRestore';
@@ -109,6 +110,8 @@ export async function restoreArchive(deps: RestoreDeps): Promise<RestoreReport> 
   await replayRegistry(db, report);
   // 3c. With the retention rules and files' closings back, every document's rule and due date again.
   await recomputeAll(db);
+  // 3d. Scanned stacks kept whole beside their letters, each file made sure of in both buckets.
+  await restoreKeptStacks(db, secure, report);
 
   // 4. Numbers the ledger gave to documents not in the bucket stay used; then the registry and the chain as restored.
   await keepRegisteredNumbers(db, ctx.notRestored, report);

@@ -123,7 +123,7 @@ export async function restore(config: Config, args: CommandInput): Promise<numbe
     const indexBar = progressBar('الفهرسة / search index', { quiet });
     const index = await rebuildIndex({ ...core, reviewBelow: core.config.ocr.reviewBelow }, { onProgress: indexBar.update });
     indexBar.end();
-    const ok = report.documents.failed === 0 && report.ledger.brokenAt === null;
+    const ok = report.documents.failed === 0 && report.keptStacks.failed === 0 && report.ledger.brokenAt === null;
     if (args.flags.has('json')) json({ ...report, index, ok });
     else {
       process.stdout.write(
@@ -134,6 +134,7 @@ export async function restore(config: Config, args: CommandInput): Promise<numbe
           `السجل / ledger: ${report.ledger.entries} entries, ${report.ledger.brokenAt === null ? 'chain intact' : `BROKEN at ${report.ledger.brokenAt}`}; ${report.checkpoints} checkpoints`,
           `أرقام القيد / registry: ${report.registry.map((r) => `${r.register} ${r.year}: ${r.lastSeq}`).join(', ') || 'none'}`,
           `عمل الديوان / registry work: ${report.registryWork.replayed} changes replayed from the ledger${report.registryWork.skipped ? `, ${report.registryWork.skipped} skipped (their document is missing)` : ''}`,
+          `الرزم المحفوظة / kept stacks: ${report.keptStacks.restored} restored${report.keptStacks.failed ? `, ${report.keptStacks.failed} failed (their file is in neither bucket)` : ''}`,
           `الفهرس / index: ${index.pages} pages of ${index.documents} documents`,
           ...report.problems.map((p) => `  ! ${p}`),
         ].join('\n') + '\n',
