@@ -68,7 +68,7 @@ export function oneDocument(result: AcceptResult, kind: IntakeKind, name: string
  */
 export async function intakeFile(file: SpooledFile, ctx: IntakeContext, deps: AcceptDeps): Promise<IntakeOutcome> {
   const outcome = await route(file, ctx, deps);
-  await countIntake(deps.db, ctx.source, outcome).catch((e: unknown) =>
+  await countIntake(deps.db, ctx.source, outcome, deps.archive?.timeZone).catch((e: unknown) =>
     deps.log.warn('could not count an intake', { error: String(e) }),
   );
   return outcome;

@@ -28,6 +28,8 @@ export interface IngestTotals {
 const REFUSED: Record<string, string> = {
   label_used: 'الملصق مستعمل من قبل/label already used',
   label_unknown: 'ملصق غير معروف/unknown label',
+  label_other_register: 'ملصق لسجل آخر/label of another register',
+  label_expired: 'ملصق من سنة سابقة/label of an earlier year',
 };
 
 const KINDS: Record<string, string> = {

@@ -209,17 +209,18 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
               blankPages: outcome.blankPages,
             }
           : {};
-      const { doc } = first.result;
-      if (first.result.kind === 'duplicate' && more.length === 0) {
-        res
-          .status(200)
-          .json(
-            canSee(caller, doc)
-              ? { id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true }
-              : { duplicate: true },
-          );
+      // The answer names the first document registered now (the caller's own upload); when every one was already
+      // here, the first duplicate, and only to whoever may see it.
+      const lead = outcome.documents.find((d) => d.result.kind === 'accepted');
+      if (!lead) {
+        const { doc } = first.result;
+        const top = canSee(caller, doc)
+          ? { id: doc.id, registryNo: doc.registryNo, status: doc.status, duplicate: true }
+          : { duplicate: true };
+        res.status(200).json({ ...top, ...others });
         return;
       }
+      const { doc } = lead.result;
       res
         .status(202)
         .location(`/api/v1/documents/${doc.id}`)

@@ -5,21 +5,21 @@
  * exist. Its bytes go out only when they hash to the record, and each download is recorded on every document
  * it holds, as a download of any of them is.
  */
-import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../storage/db';
 import type { ObjectStore } from '../../storage/objectStore';
 import type { DocumentsRepo } from '../../storage/repos/documents';
 import { getIntakeOriginal, originalDocuments, type IntakeOriginal } from '../../storage/repos/intakeOriginals';
 import type { UsersRepo } from '../../storage/repos/users';
+import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
 import { callerOf, can, canSee, recordContentRead, type Caller } from '../auth';
 
 export interface IntakeOriginalsDeps {
   db: Db;
   primary: ObjectStore;
+  offsite: ObjectStore;
   documents: DocumentsRepo;
   users: UsersRepo;
 }
@@ -38,24 +38,6 @@ export function mayOpenOriginal(caller: Caller, original: IntakeOriginal): boole
   if (caller.userId !== null && original.createdBy === caller.userId) return true;
   if (caller.role !== 'admin' && !can(caller, 'audit')) return false;
   return canSee(caller, { ...filedAs(original), uploadedBy: original.createdBy });
-}
-
-/** Passes the bytes on, holding the last chunk back until the whole hashes to `expected` (else the stream fails). */
-function verifying(expected: string): Transform {
-  const hash = crypto.createHash('sha256');
-  let held: Buffer | undefined;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      const out = held;
-      held = chunk;
-      done(null, out);
-    },
-    flush(done) {
-      if (hash.digest('hex') !== expected) done(new Error('the kept file changed while it was sent'));
-      else done(null, held);
-    },
-  });
 }
 
 function contentDisposition(name: string): string {
@@ -89,17 +71,29 @@ export function intakeOriginalsRouter(deps: IntakeOriginalsDeps): Router {
 
   router.get('/intake-originals/:id/file', async (req, res) => {
     const original = await load(req, res);
-    let stored: string | undefined;
-    try {
-      stored = (await deps.primary.hash(original.key)).sha256;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code !== 'NoSuchKey' && code !== 'NotFound') throw e;
-    }
-    if (stored === undefined) throw new DomainError('not_ready', { ar: '(لم يُحفظ الملف بعد)', en: '(not stored yet)' });
-    if (stored !== original.sha256) throw new DomainError('copy_damaged');
     const caller = callerOf(res.locals);
-    for (const d of await originalDocuments(deps.db, original.id)) {
+    const letters = await originalDocuments(deps.db, original.id);
+    const docs = await Promise.all(letters.map((d) => deps.documents.get(d.documentId)));
+    // The stack holds every letter's pages: it goes only to whoever may see each of them now (a letter since
+    // classified higher, or moved to another department, closes it), and to no one once one was destroyed.
+    if (docs.some((d) => d?.status === 'destroyed')) {
+      throw new DomainError('destroyed', {
+        ar: '(أُتلفت رسالة من الرزمة إتلافًا قانونيًا)',
+        en: '(a letter of the stack was lawfully destroyed)',
+      });
+    }
+    if (!docs.every((d) => d !== undefined && canSee(caller, d))) {
+      throw new DomainError('forbidden', {
+        ar: '(في الرزمة رسالة فوق درجة اطلاعك أو خارج أقسامك)',
+        en: '(a letter of the stack is above your clearance or outside your departments)',
+      });
+    }
+    const { stream } = await openVerified(deps, {
+      documentId: letters[0]?.documentId ?? original.id,
+      key: original.key,
+      sha256: original.sha256,
+    });
+    for (const d of letters) {
       await recordContentRead(
         deps.users,
         req,
@@ -117,7 +111,7 @@ export function intakeOriginalsRouter(deps: IntakeOriginalsDeps): Router {
     res.setHeader('Content-Disposition', contentDisposition(original.name ?? `${original.id}.${original.key.split('.').pop()}`));
     res.setHeader('X-Diwan-SHA256', original.sha256);
     try {
-      await pipeline(await deps.primary.get(original.key), verifying(original.sha256), res);
+      await pipeline(stream, res);
     } catch {
       res.destroy(); // a changed copy, or a client gone: the answer ends short rather than wrong
     }

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { inTransaction, isUniqueViolation, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger } from '../integrity/ledger';
 import { keys } from '../layout';
-import { INCOMING, registerOf, type RegistryRef } from '../../kernel/registry';
+import { INCOMING, registerOf, type LabelRefusal, type RegistryRef } from '../../kernel/registry';
 import { DomainError } from '../../kernel/errors';
 import { addLink } from './links';
 import { findOrCreateCorrespondent } from './correspondents';
@@ -71,7 +71,7 @@ export function documentFingerprint(all: Array<Pick<NewPart, 'sha256' | 'renditi
 export const MULTIPART_MIME = 'application/x-diwan-pages';
 
 export type RegisterResult =
-  | { kind: 'registered'; doc: DocumentRecord; parts: PartRecord[]; labelRefused?: 'label_unknown' | 'label_used' }
+  | { kind: 'registered'; doc: DocumentRecord; parts: PartRecord[]; labelRefused?: LabelRefusal }
   | { kind: 'duplicate'; doc: DocumentRecord };
 
 export interface RegisterOptions {
@@ -114,7 +114,7 @@ export async function registerDocument(db: Db, input: NewDocument, opts: Registe
         correspondentId = c.id;
         correspondent = c.nameAr;
       }
-      const labelled = input.label ? await claimLabel(tx, input.label, register, id) : undefined;
+      const labelled = input.label ? await claimLabel(tx, input.label, register, year) : undefined;
       const number =
         labelled?.kind === 'taken'
           ? { year: input.label!.year, seq: input.label!.seq }
@@ -209,23 +209,26 @@ async function nextSeq(tx: Tx, register: string, year: number): Promise<number> 
 }
 
 /**
- * Whether a label's number is free for this document: given out on a label of this register and not yet used.
- * The row is locked until the registration commits, so two documents never take one label.
+ * Whether a label's number is free for this document: given out on a label, not yet used, of the register the
+ * document is numbered in, and of this registry year. The row is locked until the registration commits, so two
+ * documents never take one label.
  */
 async function claimLabel(
   tx: Tx,
   label: Required<RegistryRef>,
   register: string,
-  _documentId: string,
-): Promise<{ kind: 'taken' | 'label_unknown' | 'label_used' }> {
-  if (label.register !== register) return { kind: 'label_unknown' };
+  year: number,
+): Promise<{ kind: 'taken' | LabelRefusal }> {
   const res = await tx.query<{ document_id: string | null }>(
     'SELECT document_id FROM registry_labels WHERE register = $1 AND year = $2 AND seq = $3 FOR UPDATE',
     [label.register, label.year, label.seq],
   );
   const row = res.rows[0];
   if (!row) return { kind: 'label_unknown' };
-  return { kind: row.document_id ? 'label_used' : 'taken' };
+  if (row.document_id) return { kind: 'label_used' };
+  if (label.register !== register) return { kind: 'label_other_register' };
+  if (label.year !== year) return { kind: 'label_expired' };
+  return { kind: 'taken' };
 }
 
 async function useLabel(tx: Tx, label: Required<RegistryRef>, documentId: string): Promise<void> {

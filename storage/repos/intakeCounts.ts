@@ -8,8 +8,11 @@ export interface IntakeTally {
   blankPages: number;
 }
 
-/** Adds the documents a file became (duplicates are not counted as new), its separators and blank pages. */
-export async function countIntake(q: Queryable, source: IntakeSource, tally: IntakeTally): Promise<void> {
+/**
+ * Adds the documents a file became (duplicates are not counted as new), its separators and blank pages, on
+ * the day it is where the registry is (`timeZone`, DIWAN_TIMEZONE), as the upload page reads them.
+ */
+export async function countIntake(q: Queryable, source: IntakeSource, tally: IntakeTally, timeZone = 'UTC'): Promise<void> {
   const byKind = new Map<IntakeKind, { documents: number; pages: number }>();
   for (const d of tally.documents) {
     if (d.result.kind !== 'accepted') continue;
@@ -24,11 +27,11 @@ export async function countIntake(q: Queryable, source: IntakeSource, tally: Int
   for (const [i, [kind, n]] of rows.entries()) {
     await q.query(
       `INSERT INTO intake_counts (day, source, kind, documents, pages, blank_pages, separators)
-       VALUES (current_date, $1, $2, $3, $4, $5, $6)
+       VALUES ((now() AT TIME ZONE $7)::date, $1, $2, $3, $4, $5, $6)
        ON CONFLICT (day, source, kind) DO UPDATE SET documents = intake_counts.documents + $3,
          pages = intake_counts.pages + $4, blank_pages = intake_counts.blank_pages + $5,
          separators = intake_counts.separators + $6`,
-      [source, kind, n.documents, n.pages, i === 0 ? tally.blankPages : 0, i === 0 ? tally.separators : 0],
+      [source, kind, n.documents, n.pages, i === 0 ? tally.blankPages : 0, i === 0 ? tally.separators : 0, timeZone],
     );
   }
 }

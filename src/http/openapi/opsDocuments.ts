@@ -72,6 +72,13 @@ export const DOCUMENT_OPS: Operation[] = [
       'unknown_registry_no',
       'destroyed_duplicate',
       'storage_unavailable',
+      'office_macros',
+      'office_unreadable',
+      'office_timeout',
+      'office_unavailable',
+      'email_unreadable',
+      'passes_uneven',
+      'stack_empty',
     ],
   },
   {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
+import { LABEL_REFUSALS } from '../../../kernel/registry';
 
 /** The shapes that have a name of their own in the document's components, in the order they were named. */
 export const NAMED = new Map<string, z.ZodType>();
@@ -142,7 +143,7 @@ export const IntakeNotes = named(
     blankPages: count.optional().meta({ description: 'Blank pages dropped (kept in the stack original)' }),
     label: text.optional().meta({ description: 'The registry number read from a label on the first page' }),
     labelRefused: z
-      .enum(['label_unknown', 'label_used'])
+      .enum(LABEL_REFUSALS)
       .optional()
       .meta({ description: 'The label was not taken: the next number was given instead' }),
   }),

@@ -51,6 +51,8 @@ function scriptWords(lang: Lang): SafeHtml {
     labelUsed: w(lang, 'labelUsed'),
     label_used: w(lang, 'labelTaken'),
     label_unknown: w(lang, 'labelUnknown'),
+    label_other_register: w(lang, 'labelOtherRegister'),
+    label_expired: w(lang, 'labelExpired'),
   };
   // JSON, not HTML: made safe inside the script element by writing every "<" as an escape.
   return raw(JSON.stringify(all).replace(/</g, '\\u003c'));
@@ -94,6 +96,11 @@ const w = wordsOf({
   labelUsed: ['أخذت رقم الملصق', "took the label's number"],
   labelTaken: ['الملصق مستعمل من قبل، فأُعطيت الرقم التالي', 'label already used: given the next number'],
   labelUnknown: ['ملصق غير معروف، فأُعطيت الرقم التالي', 'unknown label: given the next number'],
+  labelOtherRegister: [
+    'ملصق لسجل آخر، فأُعطيت الرقم التالي في هذا السجل',
+    "another register's label: given this register's next number",
+  ],
+  labelExpired: ['ملصق من سنة سابقة، فأُعطيت الرقم التالي لهذه السنة', "an earlier year's label: given this year's next number"],
   intakeTitle: ['ما ورد (آخر ٣٠ يومًا)', 'What came in (last 30 days)'],
   source: ['المصدر', 'Source'],
   documents: ['الوثائق', 'Documents'],
