@@ -10,17 +10,13 @@
  * A crash during conversion leaves the work folder (cleared at the next start, ingest/leftovers.ts) and at most
  * a spool copy named as an upload being received (cleared likewise).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../../kernel/errors';
 import { convertToPdf, OFFICE_DEFAULTS } from '../adapters/libreoffice';
 import { firstLocalName, readEntry, zipEntries, ZipError, type ZipEntry } from '../adapters/zipEntries';
 import { acceptParts, examine, type AcceptDeps, type SpooledFile } from './accept';
 import { oneDocument, type IntakeContext, type IntakeOutcome } from './route';
-import { SNIFF_BYTES } from './sniff';
+import { spoolStream } from './spoolBytes';
 
 export interface OfficeType {
   mime: string;
@@ -179,7 +175,12 @@ export async function acceptOffice(
   const converted = await convertToPdf(file.path, type.ext, deps.office ?? OFFICE_DEFAULTS);
   let pdf: SpooledFile | undefined;
   try {
-    pdf = await spoolCopy(converted.pdf, deps.spoolDir, renditionName(file.originalName), deps.limits.maxFileBytes);
+    pdf = await spoolStream(
+      fs.createReadStream(converted.pdf),
+      renditionName(file.originalName),
+      deps.spoolDir,
+      deps.limits.maxFileBytes,
+    );
   } finally {
     converted.dispose();
   }
@@ -204,27 +205,4 @@ function renditionName(name: string | null): string | null {
   if (!name) return null;
   const dot = name.lastIndexOf('.');
   return `${dot > 0 ? name.slice(0, dot) : name}.pdf`;
-}
-
-/** Copies a file into the spool as an upload would arrive (named upload-*, hashed and its head kept on the way). */
-async function spoolCopy(source: string, spoolDir: string, name: string | null, maxFileBytes: number): Promise<SpooledFile> {
-  const target = path.join(spoolDir, `upload-${crypto.randomUUID()}`);
-  const hash = crypto.createHash('sha256');
-  let size = 0;
-  let head = Buffer.alloc(0);
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, next) {
-      size += chunk.length;
-      hash.update(chunk);
-      if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-      next(null, chunk);
-    },
-  });
-  try {
-    await pipeline(fs.createReadStream(source), tap, fs.createWriteStream(target, { mode: 0o600 }));
-  } catch (e) {
-    fs.rmSync(target, { force: true });
-    throw e;
-  }
-  return { path: target, size, sha256: hash.digest('hex'), head, originalName: name, tooLarge: size > maxFileBytes };
 }

@@ -17,6 +17,7 @@ import { pickPdfPages } from '../adapters/pdfPick';
 import { losslessPage } from '../adapters/stackImages';
 import { makeWorkFolder } from '../leftovers';
 import type { AcceptDeps, Examined, IncomingPart, SpooledFile } from './accept';
+import { spoolStream } from './spoolBytes';
 import { SNIFF_BYTES } from './sniff';
 
 /** Makes the letters' files, one letter at a time; `dispose` removes whatever was not taken. */
@@ -71,16 +72,12 @@ export async function fetchToSpool(
   expected: { sha256: string; name: string | null },
   deps: Pick<AcceptDeps, 'primary' | 'spoolDir'>,
 ): Promise<SpooledFile> {
-  const target = spoolPath(deps.spoolDir);
-  try {
-    await pipeline(await deps.primary.get(key), fs.createWriteStream(target, { mode: 0o600 }));
-    const file = await spooled(target, expected.name);
-    if (file.sha256 !== expected.sha256) throw new Error(`${key} holds ${file.sha256}, recorded ${expected.sha256}`);
-    return file;
-  } catch (e) {
-    fs.rmSync(target, { force: true });
-    throw e;
+  const file = await spoolStream(await deps.primary.get(key), expected.name, deps.spoolDir, Number.MAX_SAFE_INTEGER);
+  if (file.sha256 !== expected.sha256) {
+    fs.rmSync(file.path, { force: true });
+    throw new Error(`${key} holds ${file.sha256}, recorded ${expected.sha256}`);
   }
+  return file;
 }
 
 /** The letters of `groups` (each a list of the stack's pages, 1-based) made from the stack's file. */

@@ -15,10 +15,6 @@
  * which the same file sent again finds already there.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { crashPoint } from '../../kernel/crashPoints';
 import { DomainError, isDomainError } from '../../kernel/errors';
 import type { Duplex, IntakeSource } from '../../storage/repos/batches';
@@ -32,9 +28,8 @@ import {
 } from '../../storage/repos/intakeOriginals';
 import { acceptParts, type AcceptDeps, type Examined, type SpooledFile } from './accept';
 import type { IntakeContext, IntakeOutcome } from './route';
-import { SNIFF_BYTES } from './sniff';
 import type { StackPlan } from './stack';
-import { letterFiles, letterName } from './stackFiles';
+import { fetchToSpool, letterFiles, letterName } from './stackFiles';
 import { keepStackOffsite } from './stackOffsite';
 
 /** What a stack's letters are registered with, kept on its row for the sweep. */
@@ -143,25 +138,5 @@ export async function registerLetters(
 
 /** The kept file fetched back into the spool (as an upload in flight), checked against its SHA-256. */
 export async function fetchOriginal(original: IntakeOriginal, deps: AcceptDeps): Promise<SpooledFile> {
-  const target = path.join(deps.spoolDir, `upload-${crypto.randomUUID()}`);
-  const hash = crypto.createHash('sha256');
-  const head: Buffer[] = [];
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, next) {
-      if (size < SNIFF_BYTES) head.push(chunk.subarray(0, SNIFF_BYTES - size));
-      size += chunk.length;
-      hash.update(chunk);
-      next(null, chunk);
-    },
-  });
-  try {
-    await pipeline(await deps.primary.get(original.key), tap, fs.createWriteStream(target, { mode: 0o600 }));
-    const sha256 = hash.digest('hex');
-    if (sha256 !== original.sha256) throw new Error(`${original.key} holds ${sha256}, recorded ${original.sha256}`);
-    return { path: target, size, sha256, head: Buffer.concat(head), originalName: original.name };
-  } catch (e) {
-    fs.rmSync(target, { force: true });
-    throw e;
-  }
+  return fetchToSpool(original.key, { sha256: original.sha256, name: original.name }, deps);
 }
