@@ -81,7 +81,7 @@ export async function inspectPdf(file: string, limits: PdfLimits): Promise<PdfIn
  * extracts it (Arabic presentation forms read as plain letters, a glyph of
  * several letters such as lam-alef «لا» with its letters in order), plus words
  * with boxes in pixel coordinates of the page rendered at `dpi` (origin
- * top-left), confidence 100. A word's box is its share of the text run pdf.js
+ * top-left), confidence 100. A word's box is the box around all its pieces pdf.js
  * reports, in proportion to its characters.
  */
 export async function pdfPageText(

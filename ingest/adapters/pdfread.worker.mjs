@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readPage } from './pdfreadText.mjs';
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
@@ -124,16 +125,6 @@ async function getPage(doc, index) {
   }
   return doc.getPage(index + 1);
 }
-
-/**
- * Presentation forms (how many Arabic PDFs store shaped text) read as the
- * letters they show, and Latin ligatures and odd spaces as plain ones. pdf.js
- * would do this before turning right-to-left runs around, and so turn the two
- * letters of a ligature form around too; the page's text is read without it
- * and normalised here, once each run is in reading order.
- */
-const COMPATIBILITY_FORMS = /[\u00A0\u00B5\u037E\u0EB3\u2000-\u200A\u202F\u2126\uFB00-\uFDFF\uFE70-\uFEFE]+/g;
-const normalise = (s) => s.replace(COMPATIBILITY_FORMS, (m) => m.normalize('NFKC'));
 
 /*
  * Right-to-left glyphs of several letters. Shaped Arabic draws lam and the alef after it as one glyph,
@@ -262,81 +253,6 @@ async function keepGlyphsWhole(page, content) {
   }
 }
 
-/**
- * Words with boxes in the pixels of the page drawn at `dpi`. pdf.js gives runs
- * of text, not glyphs, so a word's share of its run is taken in proportion to
- * its characters; right-to-left runs are laid out from their right end.
- */
-function wordsOf(content, viewport) {
-  const words = [];
-  for (const item of content.items) {
-    if (typeof item.str !== 'string' || !item.str.trim()) continue;
-    const str = normalise(item.str);
-    const style = content.styles[item.fontName] ?? {};
-    const tx = pdfjs.Util.transform(viewport.transform, item.transform);
-    const fontHeight = Math.hypot(tx[2], tx[3]);
-    let angle = Math.atan2(tx[1], tx[0]);
-    if (style.vertical) angle += Math.PI / 2;
-    const length = (style.vertical ? item.height : item.width) * viewport.scale;
-    const ascent = (style.ascent || 0.8) * fontHeight;
-    const descent = Math.abs(style.descent || -0.2) * fontHeight;
-    const [ux, uy] = [Math.cos(angle), Math.sin(angle)];
-    const [vx, vy] = [Math.sin(angle), -Math.cos(angle)];
-    const chars = [...str];
-    for (const m of str.matchAll(/\S+/gu)) {
-      const start = [...str.slice(0, m.index)].length;
-      const end = start + [...m[0]].length;
-      let s0 = (start / chars.length) * length;
-      let s1 = (end / chars.length) * length;
-      if (item.dir === 'rtl') [s0, s1] = [length - s1, length - s0];
-      const xs = [];
-      const ys = [];
-      for (const s of [s0, s1]) {
-        for (const t of [-descent, ascent]) {
-          xs.push(tx[4] + s * ux + t * vx);
-          ys.push(tx[5] + s * uy + t * vy);
-        }
-      }
-      const clampX = (x) => Math.min(Math.max(Math.round(x), 0), Math.round(viewport.width));
-      const clampY = (y) => Math.min(Math.max(Math.round(y), 0), Math.round(viewport.height));
-      words.push([m[0], clampX(Math.min(...xs)), clampY(Math.min(...ys)), clampX(Math.max(...xs)), clampY(Math.max(...ys)), 100]);
-    }
-  }
-  return words;
-}
-
-/**
- * The page's text, items in content order. Where two items on a line stand
- * apart by more than a fifth of the text's height, a space goes between them:
- * many writers leave the space as a gap rather than a glyph, and a text layer
- * that writes right-to-left letters one by one has no other word break pdf.js
- * keeps.
- */
-function textOf(content) {
-  let text = '';
-  let prev;
-  for (const item of content.items) {
-    if (typeof item.str !== 'string') continue;
-    const x0 = item.transform[4];
-    const box = { x0, x1: x0 + item.width, y: item.transform[5], height: Math.abs(item.height || item.transform[3]) };
-    if (prev && item.str.trim()) {
-      const gap = Math.max(prev.x0 - box.x1, box.x0 - prev.x1);
-      const sameLine = Math.abs(prev.y - box.y) < 0.5 * Math.max(prev.height, box.height);
-      if (sameLine && gap > 0.2 * Math.max(prev.height, box.height)) text += ' ';
-    }
-    text += normalise(item.str);
-    if (item.hasEOL) {
-      text += '\n';
-      prev = undefined;
-    } else if (item.str.trim()) prev = box;
-  }
-  return text
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
-    .filter((line) => line)
-    .join('\n');
-}
-
 async function pageText({ file, index, dpi }) {
   // Text needs no pictures: the operator list (keepGlyphsWhole) then decodes no image.
   const doc = await open(file, { maxImageSize: 0 });
@@ -344,7 +260,7 @@ async function pageText({ file, index, dpi }) {
   const viewport = page.getViewport({ scale: dpi / 72 });
   const content = await page.getTextContent({ disableNormalization: true });
   await keepGlyphsWhole(page, content);
-  return { text: textOf(content), words: wordsOf(content, viewport), ...pixelSize(viewport) };
+  return { ...readPage(content, viewport, pdfjs.Util.transform), ...pixelSize(viewport) };
 }
 
 async function render({ file, index, dpi, maxPagePixels }) {

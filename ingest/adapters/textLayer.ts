@@ -10,13 +10,17 @@
  *   scan shows it: Arabic right to left, digits and Latin left to right;
  * - mupdf (mutool, many viewers' copy and search) keeps the order of the
  *   content stream, so the glyphs must be written in logical order.
- * So a line is written in logical order, cut into runs of right-to-left
- * characters and runs of everything else (digits, Latin, spaces and
- * punctuation, which poppler keeps together and turns around as one run). The
- * runs follow each other across the line from its starting edge; a
- * right-to-left run's glyphs are placed leftwards one by one (TJ moves the pen
- * back over each glyph), any other run's rightwards as usual. Each line is
- * scaled (Tz) to span its words' extent on the scan.
+ * So a line is written in logical order, cut into blocks of one direction (a
+ * right-to-left stretch, a phrase of Latin or digits within it, with its inner
+ * spaces: what poppler turns around as one run), and the blocks into runs of
+ * letters and spaces. The blocks follow each other across the line from its
+ * starting edge, a block's runs from the block's own; a right-to-left run's
+ * glyphs are placed leftwards one by one (TJ moves the pen back over each
+ * glyph), any other run's rightwards as usual.
+ *
+ * Words are told apart by gaps: a space is a gap of its own, never narrower
+ * than a reader's word break, however tightly its line is squeezed. Each line
+ * is scaled (Tz) to span its words' extent on the scan or its picture.
  */
 import {
   beginText,
@@ -39,9 +43,18 @@ import {
 } from 'pdf-lib';
 import type { OcrWord } from '../../storage/repos/documents';
 import { isRtlLine, isRtlWord, logicalOrder } from '../ocr/bidi';
+import { ARABIC_DIGIT, blocks, fitLine, MARK, pieceWidth, sum, type Block, type Piece } from './textLayerLine';
 
-/** A character poppler counts as right to left: the Hebrew and Arabic blocks, but for their digits. */
-const RTL_CHAR = /[\u0590-\u05FF\u0600-\u065F\u066A-\u06EF\u06FA-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+/** The squeeze a mark is drawn with: next to nothing, so that it takes no room on the line for any reader. */
+const MARK_SCALE = 0.01;
+
+/**
+ * Arabic-Indic numbers are written a hair larger than the rest of their line. pdf.js joins text drawn on
+ * one line into a piece and reorders each piece on its own, taking one with Arabic-Indic digits for right
+ * to left: «: ٢٠٢٦/٤٥٧» came back «٢٠٢٦/٤٥٧ :». It ends a piece where the font size changes, so a
+ * number is a piece of its own, which keeps its order.
+ */
+const NUMERAL_SIZE = 1.001;
 
 /** Invisible direction marks (Intl puts them in dates): no glyph to place, and poppler would count them as letters. */
 const BIDI_CONTROLS = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g;
@@ -92,74 +105,146 @@ export function placeTextLine(
   return { text, x0: centre - width / 2, x1: centre + width / 2, baseline: box.baseline, size: box.size };
 }
 
-/** The line cut into runs of right-to-left characters and runs of anything else, in logical order. */
-function directionRuns(text: string): Array<{ text: string; rtl: boolean }> {
-  const runs: Array<{ text: string; rtl: boolean }> = [];
-  for (const c of text) {
-    const rtl = RTL_CHAR.test(c);
-    const last = runs[runs.length - 1];
-    if (last && last.rtl === rtl) last.text += c;
-    else runs.push({ text: c, rtl });
-  }
-  return runs;
-}
-
 function naturalWidth(f: TextFont, s: string, size: number): number {
   return [...s].filter((c) => f.has(c)).reduce((n, c) => n + f.font.widthOfTextAtSize(c, size), 0);
 }
 
-function glyphs(f: TextFont, s: string): string {
-  return [...s]
-    .filter((c) => f.has(c))
-    .map((c) => f.font.encodeText(c).toString().slice(1, -1))
-    .join('');
+function glyphs(f: TextFont, s: string): PDFHexString {
+  return PDFHexString.of(
+    [...s]
+      .filter((c) => f.has(c))
+      .map((c) => f.font.encodeText(c).toString().slice(1, -1))
+      .join(''),
+  );
 }
 
-/** A right-to-left run from its right edge `x`: each glyph drawn, then the pen moved back over it and the next (a positive TJ number moves left). */
-function leftwards(
+/**
+ * A run of glyphs from its starting edge `x` (the right one for a right-to-left run), each glyph where the
+ * line puts it: TJ moves the pen from one glyph to the next (back over the glyph just drawn and the next,
+ * right to left; a positive number moves left).
+ *
+ * A mark (a vowel sign, shadda) belongs to its letter, and readers disagree on its room: pdf.js gives it
+ * none whatever the font says (and would see a gap after it), poppler reads a glyph over another as a
+ * second copy. So a mark is drawn all but flat (Tz) against its letter on the side the run goes on, and
+ * the glyph after it placed anew (Tm).
+ */
+function writeRun(
   pdf: PDFDocument,
   f: TextFont,
-  chars: string[],
-  size: number,
-  x: number,
-  k: number,
-  baseline: number,
+  p: Piece,
+  at: { x: number; size: number; k: number; baseline: number },
 ): PDFOperator[] {
-  const widths = chars.map((c) => f.font.widthOfTextAtSize(c, size));
-  const items: Array<PDFHexString | PDFNumber> = [];
-  chars.forEach((c, i) => {
-    items.push(PDFHexString.of(glyphs(f, c)));
-    const next = widths[i + 1];
-    if (next !== undefined) items.push(PDFNumber.of((((widths[i] as number) + next) * 1000) / size));
+  const unit = at.size * at.k;
+  const ops: PDFOperator[] = [];
+  let items: Array<PDFHexString | PDFNumber> = [];
+  const flush = () => {
+    if (items.length > 0) ops.push(PDFOperator.of(PDFOperatorNames.ShowTextAdjusted, [pdf.context.obj(items)]));
+    items = [];
+  };
+  // `pen`: where the run goes on; `end`: where the last glyph drawn left the pen, or null to place the next one anew.
+  let pen = at.x;
+  let end: number | null = null;
+  [...p.text].forEach((c, i) => {
+    const advance = f.font.widthOfTextAtSize(c, 1);
+    if (MARK.test(c)) {
+      flush();
+      const flat = advance * at.size * MARK_SCALE;
+      ops.push(
+        setCharacterSqueeze(MARK_SCALE * 100),
+        setTextMatrix(1, 0, 0, 1, p.rtl ? pen - flat : pen, at.baseline),
+        showText(glyphs(f, c)),
+        setCharacterSqueeze(at.k * 100),
+      );
+      end = null;
+      return;
+    }
+    const w = (p.widths[i] as number) * unit;
+    const x = p.rtl ? pen - w : pen;
+    if (end === null) {
+      flush();
+      ops.push(setTextMatrix(1, 0, 0, 1, x, at.baseline));
+    } else if (Math.abs(end - x) > 1e-9) items.push(PDFNumber.of(((end - x) / unit) * 1000));
+    items.push(glyphs(f, c));
+    end = x + advance * unit;
+    pen = p.rtl ? x : x + w;
   });
-  return [
-    setTextMatrix(1, 0, 0, 1, x - (widths[0] as number) * k, baseline),
-    PDFOperator.of(PDFOperatorNames.ShowTextAdjusted, [pdf.context.obj(items)]),
-  ];
+  flush();
+  return ops;
 }
 
-/** Writes invisible lines on a page's content, each run after the other from the line's starting edge. */
+/** A piece laid on the line: its left edge and width on the page, and the direction of the run it is in. */
+interface Laid {
+  piece: Piece;
+  x: number;
+  width: number;
+  rtl: boolean;
+}
+
+/** The pieces laid across the line from its starting edge: blocks one after the other, a block's pieces from its own starting edge. */
+function layLine(laid: Block[], line: PlacedLine, lineRtl: boolean, size: number, k: number): Laid[] {
+  const out: Laid[] = [];
+  let pen = lineRtl ? line.x1 : line.x0;
+  for (const block of laid) {
+    const widths = block.pieces.map((p) => pieceWidth(p, size, k));
+    const left = lineRtl ? pen - sum(widths) : pen;
+    pen = lineRtl ? left : left + sum(widths);
+    let at = block.rtl ? left + sum(widths) : left;
+    block.pieces.forEach((piece, i) => {
+      const width = widths[i] as number;
+      const x = block.rtl ? at - width : at;
+      at = block.rtl ? x : x + width;
+      out.push({ piece, x, width, rtl: block.rtl });
+    });
+  }
+  return out;
+}
+
+/**
+ * Where a space's glyph is drawn: over its gap, squeezed or stretched to fill it (poppler and pdf.js go
+ * by the gap, mupdf by the glyph and what follows it). mupdf takes a left-to-right character, or a space
+ * after one, far from where the last glyph ended for a new line: in a right-to-left line, a space before
+ * or after a left-to-right phrase is drawn against the phrase, as though they were one run.
+ */
+function spaceAt(all: Laid[], i: number, lineRtl: boolean): number {
+  const [prev, self, next] = [all[i - 1], all[i] as Laid, all[i + 1]];
+  if (lineRtl && self.rtl && next && !next.rtl) return next.x - self.width;
+  if (lineRtl && self.rtl && prev && !prev.rtl) return prev.x + prev.width;
+  return self.x;
+}
+
+/** Writes invisible lines on a page's content, each in logical order (see above). */
 export function writeInvisibleLines(pdf: PDFDocument, f: TextFont, lines: PlacedLine[]): PDFOperator[] {
   const ops: PDFOperator[] = [pushGraphicsState(), beginText(), setTextRenderingMode(TextRenderingMode.Invisible)];
   for (const line of lines) {
-    const lineRtl = isRtlLine(line.text.split(' '));
-    const runs = directionRuns([...line.text.replace(BIDI_CONTROLS, '')].filter((c) => f.has(c)).join('')).map((r) => ({
-      ...r,
-      width: naturalWidth(f, r.text, line.size),
-    }));
-    const natural = runs.reduce((n, r) => n + r.width, 0);
-    if (natural <= 0) continue;
-    const scale = Math.min(400, Math.max(10, ((line.x1 - line.x0) / natural) * 100));
-    const k = scale / 100;
-    ops.push(setFontAndSize(f.key, line.size), setCharacterSqueeze(scale));
-    let x = lineRtl ? line.x1 : line.x0;
-    for (const run of runs) {
-      const left = lineRtl ? x - run.width * k : x;
-      const right = left + run.width * k;
-      if (run.rtl) ops.push(...leftwards(pdf, f, [...run.text], line.size, right, k, line.baseline));
-      else ops.push(setTextMatrix(1, 0, 0, 1, left, line.baseline), showText(PDFHexString.of(glyphs(f, run.text))));
-      x = lineRtl ? left : right;
-    }
+    const text = [...line.text.replace(BIDI_CONTROLS, '')].filter((c) => f.has(c)).join('');
+    const lineRtl = isRtlLine(text.split(' '));
+    const laid = blocks(text, lineRtl, (c) => f.font.widthOfTextAtSize(c, 1));
+    const fit = fitLine(
+      laid.flatMap((b) => b.pieces),
+      line.x1 - line.x0,
+      line.size,
+    );
+    if (!fit) continue;
+    const { size, k } = fit;
+    ops.push(setFontAndSize(f.key, size), setCharacterSqueeze(k * 100));
+    let current = size;
+    const placed = layLine(laid, line, lineRtl, size, k);
+    placed.forEach(({ piece, x, width }, i) => {
+      if (piece.space) {
+        const natural = sum(piece.widths) * current;
+        if (natural > 0)
+          ops.push(
+            setCharacterSqueeze((width / natural) * 100),
+            setTextMatrix(1, 0, 0, 1, spaceAt(placed, i, lineRtl), line.baseline),
+            showText(glyphs(f, piece.text)),
+            setCharacterSqueeze(k * 100),
+          );
+        return;
+      }
+      const own = !piece.rtl && ARABIC_DIGIT.test(piece.text) ? size * NUMERAL_SIZE : size;
+      if (own !== current) ops.push(setFontAndSize(f.key, (current = own)));
+      ops.push(...writeRun(pdf, f, piece, { x: piece.rtl ? x + width : x, size: own, k, baseline: line.baseline }));
+    });
   }
   ops.push(endText(), popGraphicsState());
   return ops;
