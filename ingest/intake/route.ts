@@ -12,7 +12,8 @@ import type { NewDocument } from '../../storage/repos/documents';
 import { acceptDocument, examine, type AcceptDeps, type AcceptResult, type SpooledFile } from './accept';
 import { acceptEmail, isEmail } from './email';
 import { acceptOffice, officeType } from './office';
-import { acceptStack, planStack } from './stack';
+import { planStack } from './stack';
+import { splitStack } from './stackSplit';
 
 /** Where and how a file came in, and what its documents are registered with. */
 export interface IntakeContext {
@@ -86,7 +87,7 @@ async function route(file: SpooledFile, ctx: IntakeContext, deps: AcceptDeps): P
   if (!examined.textLayer) {
     // A scan: its pages are looked at for separator sheets, labels and blank backs.
     const plan = await planStack(file, examined, ctx.duplex, deps);
-    if (plan.split) return acceptStack(file, examined, plan, ctx, deps);
+    if (plan.split) return splitStack(file, examined, plan, ctx, deps);
     label = plan.documents[0]?.label ?? null;
     notes = plan.documents[0]?.notes ?? {};
   }

@@ -20,9 +20,9 @@ import {
   type IntakeOriginal,
 } from '../../storage/repos/intakeOriginals';
 import { examine, type AcceptDeps, type Examined, type SpooledFile } from './accept';
-import type { IntakeContext, IntakeOutcome } from './route';
+import type { IntakeOutcome } from './route';
 import { lookAtPages, type PageLook } from './stackPages';
-import { fetchOriginal, registerLetters, splitStack, type StackContext } from './stackSplit';
+import { fetchOriginal, registerLetters, type StackContext } from './stackSplit';
 
 /** One letter of a stack: its pages (1-based, in the stack's file), the label its first page bears. */
 export interface StackDocumentPlan {
@@ -126,17 +126,6 @@ export async function planPages(
 /** Looks at every page of a scan and plans it (planPages). */
 export async function planStack(file: SpooledFile, examined: Examined, duplex: Duplex, deps: AcceptDeps): Promise<StackPlan> {
   return (await planPages([{ file, examined }], duplex, deps)).plan;
-}
-
-/** Registers each letter of a planned stack (see stackSplit.ts); the stack's file is kept whole first. */
-export async function acceptStack(
-  file: SpooledFile,
-  examined: Examined,
-  plan: StackPlan,
-  ctx: IntakeContext,
-  deps: AcceptDeps,
-): Promise<IntakeOutcome> {
-  return splitStack(file, examined, plan, ctx, deps);
 }
 
 /**
