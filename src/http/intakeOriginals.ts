@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../storage/db';
 import type { ObjectStore } from '../../storage/objectStore';
 import type { DocumentsRepo } from '../../storage/repos/documents';
-import { getIntakeOriginal, originalDocuments, type IntakeOriginal } from '../../storage/repos/intakeOriginals';
+import { filedOf, getIntakeOriginal, originalDocuments, type IntakeOriginal } from '../../storage/repos/intakeOriginals';
 import type { UsersRepo } from '../../storage/repos/users';
 import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
@@ -26,11 +26,8 @@ export interface IntakeOriginalsDeps {
 
 /** The classification and department its documents were filed with (unknown: an administrator cleared for all). */
 function filedAs(original: IntakeOriginal): { classification: string; department: string | null } {
-  const meta = (original.context as { meta?: { classification?: unknown; department?: unknown } } | null)?.meta;
-  return {
-    classification: typeof meta?.classification === 'string' ? meta.classification : 'unknown',
-    department: typeof meta?.department === 'string' ? meta.department : null,
-  };
+  const filed = filedOf(original.context);
+  return { classification: filed.classification ?? 'unknown', department: filed.department };
 }
 
 /** Whoever sent it; an administrator or an auditor cleared for what it holds. */

@@ -129,24 +129,17 @@ export async function linkOriginalDocument(
  * that a restore makes its rows again from the ledger (`filed`: its letters' classification and department,
  * which decide who may open it; the rest of what they were registered with stays out of the ledger).
  */
-export interface StackKept {
-  id: string;
-  kind: IntakeOriginalKind;
-  name: string | null;
-  sha256: string;
-  size: number;
-  mime: string;
-  key: string;
-  pages: number;
+export interface StackKept extends Pick<
+  IntakeOriginal,
+  'id' | 'kind' | 'name' | 'sha256' | 'size' | 'mime' | 'key' | 'pages' | 'batchId' | 'createdBy' | 'createdAt'
+> {
   summary: IntakeSummary;
-  batchId: string | null;
-  createdBy: string | null;
-  createdAt: string;
   filed: { classification: string | null; department: string | null };
   letters: Array<{ seq: number; documentId: string; pages: number[] | null }>;
 }
 
-function filedOf(context: unknown): StackKept['filed'] {
+/** The classification and department a kept file's letters were filed with (its registration context). */
+export function filedOf(context: unknown): StackKept['filed'] {
   const meta = (context as { meta?: { classification?: unknown; department?: unknown } } | null)?.meta;
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   return { classification: text(meta?.classification), department: text(meta?.department) };
