@@ -5,7 +5,7 @@
  * and untied is what a stopped seal left to do; settling touches only such rows, so doing it again is harmless.
  */
 import type { Queryable } from '../db';
-import type { FileOutcome, IntakeNotes, NewBatchFile, StagedFile } from './batches';
+import { FILE_COLUMNS, fileValues, type FileOutcome, type IntakeNotes, type NewBatchFile, type StagedFile } from './batches';
 
 /** A page file of the batch (a row with a staged object) and what became of it so far. */
 export interface PageRow extends StagedFile {
@@ -97,26 +97,10 @@ export async function notePage(q: Queryable, batchId: string, seq: number, notes
 export async function addLetterRow(q: Queryable, batchId: string, f: NewBatchFile & { notes: IntakeNotes }): Promise<number> {
   await q.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
   const res = await q.query<{ seq: number }>(
-    `INSERT INTO batch_files (batch_id, seq, name, size, sha256, outcome, mime, document_id, page_count,
-       error_code, error_message, error_message_en, kind, part_of, notes)
-     SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+    `INSERT INTO batch_files (batch_id, seq, ${FILE_COLUMNS})
+     SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
      FROM batch_files WHERE batch_id = $1 RETURNING seq`,
-    [
-      batchId,
-      f.name,
-      f.size,
-      f.sha256,
-      f.outcome,
-      f.mime ?? null,
-      f.documentId ?? null,
-      f.pageCount ?? null,
-      f.error?.code ?? null,
-      f.error?.message ?? null,
-      f.error?.messageEn ?? null,
-      f.kind ?? 'stack',
-      f.partOf ?? null,
-      JSON.stringify(f.notes),
-    ],
+    [batchId, ...fileValues(f, 'stack')],
   );
   return res.rows[0]!.seq;
 }

@@ -202,6 +202,30 @@ export function batchMeta(
   };
 }
 
+/** A received file's columns in batch_files after batch_id and seq, in the order of fileValues. */
+export const FILE_COLUMNS =
+  'name, size, sha256, outcome, mime, document_id, page_count, error_code, error_message, error_message_en, staged_key, kind, part_of, notes';
+
+/** A received file's values for FILE_COLUMNS (`kind` when it names none). */
+export function fileValues(f: NewBatchFile, kind: IntakeKind): unknown[] {
+  return [
+    f.name,
+    f.size,
+    f.sha256,
+    f.outcome,
+    f.mime ?? null,
+    f.documentId ?? null,
+    f.pageCount ?? null,
+    f.error?.code ?? null,
+    f.error?.message ?? null,
+    f.error?.messageEn ?? null,
+    f.stagedKey ?? null,
+    f.kind ?? kind,
+    f.partOf ?? null,
+    f.notes ? JSON.stringify(f.notes) : null,
+  ];
+}
+
 export function createBatchesRepo(db: Db) {
   return {
     /** A new batch; its register (default incoming) must exist (an unknown one is `unknown_register`). */
@@ -254,30 +278,13 @@ export function createBatchesRepo(db: Db) {
       for (let attempt = 0; ; attempt++) {
         try {
           const res = await db.query<{ id: string }>(
-            `INSERT INTO batch_files (batch_id, seq, name, size, sha256, outcome, mime, document_id, page_count,
-               error_code, error_message, error_message_en, staged_key, kind, part_of, notes)
+            `INSERT INTO batch_files (batch_id, seq, ${FILE_COLUMNS})
              SELECT $1, (SELECT coalesce(max(seq), 0) + 1 FROM batch_files WHERE batch_id = $1),
                $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
              FROM batches b WHERE b.id = $1 AND ($5 <> 'staged' OR b.sealed_at IS NULL)
              FOR SHARE OF b
              RETURNING id`,
-            [
-              batchId,
-              f.name,
-              f.size,
-              f.sha256,
-              f.outcome,
-              f.mime ?? null,
-              f.documentId ?? null,
-              f.pageCount ?? null,
-              f.error?.code ?? null,
-              f.error?.message ?? null,
-              f.error?.messageEn ?? null,
-              f.stagedKey ?? null,
-              f.kind ?? 'file',
-              f.partOf ?? null,
-              f.notes ? JSON.stringify(f.notes) : null,
-            ],
+            [batchId, ...fileValues(f, 'file')],
           );
           return res.rows[0]?.id;
         } catch (e) {
