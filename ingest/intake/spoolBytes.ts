@@ -1,9 +1,10 @@
 /**
- * Files that reach the spool from inside the archive rather than through an upload: a message's attachments and
- * its PDF, a message fetched from a mailbox. Each is written under the name an upload in flight has
+ * Files into the spool: an upload as it arrives (src/http/uploads.ts), and what reaches the spool from inside
+ * the archive (a message's attachments and its PDF, a message fetched from a mailbox, a watched folder's file,
+ * an Office file's PDF, a kept stack fetched back). Each is written under the name an upload in flight has
  * (spool/upload-<random>, mode 600), hashed and sized on the way, with its first bytes kept for sniffing, so
- * the intake route and the spool's clearing (ingest/leftovers.ts) treat it exactly as an upload: removed by its
- * caller once received, or cleared a day later when a process died holding it.
+ * the intake route and the spool's clearing (ingest/leftovers.ts) treat them all alike: removed by its caller
+ * once received, or cleared a day later when a process died holding it.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -5,15 +5,11 @@
  * on the way, so that no file is ever held whole in memory; the one factory
  * of upload parsers; and multer's errors in the archive's words.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import multer from 'multer';
 import { DomainError } from '../../kernel/errors';
-import { SNIFF_BYTES } from '../../ingest/intake/sniff';
+import { spoolStream } from '../../ingest/intake/spoolBytes';
 import type { SpooledFile } from '../../ingest/intake/accept';
 
 export type StorageEngine = multer.StorageEngine;
@@ -46,40 +42,9 @@ export function spoolStorage(spoolDir: string, maxFileBytes: number): StorageEng
   fs.chmodSync(spoolDir, 0o700); // uploads may be secret: no other local user may list or read them
   return {
     _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<SpooledUpload>) => void) {
-      const target = path.join(spoolDir, `upload-${crypto.randomUUID()}`);
-      const hash = crypto.createHash('sha256');
-      let size = 0;
-      const head: Buffer[] = [];
-      let headLen = 0;
-      let tooLarge = false;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, next) {
-          size += chunk.length;
-          if (tooLarge || size > maxFileBytes) {
-            tooLarge = true;
-            next();
-            return;
-          }
-          hash.update(chunk);
-          if (headLen < SNIFF_BYTES) {
-            head.push(chunk.subarray(0, SNIFF_BYTES - headLen));
-            headLen += Math.min(chunk.length, SNIFF_BYTES - headLen);
-          }
-          next(null, chunk);
-        },
-      });
-      pipeline(file.stream, tap, fs.createWriteStream(target, { mode: 0o600 }))
-        .then(() => {
-          const name = safeFileName(file.originalname);
-          cb(null, {
-            path: target,
-            size,
-            spooled: { path: target, size, sha256: hash.digest('hex'), head: Buffer.concat(head), originalName: name, tooLarge },
-          });
-        })
-        .catch((e: unknown) => {
-          fs.rm(target, { force: true }, () => cb(e));
-        });
+      spoolStream(file.stream, safeFileName(file.originalname), spoolDir, maxFileBytes)
+        .then((spooled) => cb(null, { path: spooled.path, size: spooled.size, spooled }))
+        .catch((e: unknown) => cb(e));
     },
     _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void) {
       fs.rm(file.path, { force: true }, (e) => cb(e));
