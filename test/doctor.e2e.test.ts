@@ -14,7 +14,7 @@ const doctor = async (env: NodeJS.ProcessEnv) => {
 };
 
 test('a fresh database is named unmigrated; after a start everything answers, and the ledger is safe from the archive itself', async () => {
-  const env = await isolatedEnv();
+  const env = await isolatedEnv({}, { emptyDatabase: true });
   const before = await doctor(env);
   expect(before.code).toBe(0);
   expect(before.byName['PostgreSQL']).toMatchObject({ state: 'warn', fix: expect.stringContaining('migrate') });

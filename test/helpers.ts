@@ -10,6 +10,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../src/config';
 import { startServer, type Server } from '../src/runtime/server';
 import { main } from '../src/cli/main';
+import { TEMPLATE_DATABASE } from './setup/template';
 
 /**
  * Completes the second step of a sign-in in a browser page (an administrator needs one: DIWAN_TOTP_REQUIRED):
@@ -53,11 +54,15 @@ export interface DocumentJson {
 }
 
 /** A new database on the shared server: its owner's address and the application role's. */
-export async function createDatabase(name: string): Promise<{ owner: string; app: string }> {
+/**
+ * A database on the shared test PostgreSQL: empty (a restore's target), or `migrated`, a copy of the template
+ * globalSetup migrated once (what a first start would make of an empty one).
+ */
+export async function createDatabase(name: string, migrated = false): Promise<{ owner: string; app: string }> {
   const admin = new pg.Client({ connectionString: process.env.DATABASE_OWNER_URL! });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${migrated ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`);
   } finally {
     await admin.end();
   }
@@ -69,10 +74,13 @@ export async function createDatabase(name: string): Promise<{ owner: string; app
   return { owner: within(process.env.DATABASE_OWNER_URL!), app: within(process.env.DATABASE_URL!) };
 }
 
-/** Settings for an isolated Diwan on the shared test services. */
-export async function isolatedEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+/** Settings for an isolated Diwan on the shared test services (its database already migrated unless `emptyDatabase`). */
+export async function isolatedEnv(
+  extra: Record<string, string> = {},
+  opts: { emptyDatabase?: boolean } = {},
+): Promise<NodeJS.ProcessEnv> {
   const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_test_${id}`);
+  const database = await createDatabase(`diwan_test_${id}`, !opts.emptyDatabase);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-test-'));
   return {
     DIWAN_DATA_DIR: dataDir,

@@ -144,7 +144,7 @@ async function signingKeyAtStart(config: Config, db: Db, primary: ObjectStore, o
  * job queue and grants the application's role (DATABASE_URL) only what it
  * needs; returns whether it did. Otherwise the application's role migrates itself.
  */
-async function prepareDatabase(config: Config, db: Db, log: Logger): Promise<boolean> {
+export async function prepareDatabase(config: Config, db: Db, log: Logger): Promise<boolean> {
   if (!config.databaseOwnerUrl) {
     await migrate(db);
     return false;

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { createOcrEngine, type OcrEngine } from '../../ingest/ocr/engine';
+import { prepareLanguageData } from '../../ingest/ocr/languages';
 import { STAGES } from '../../ingest/pipeline';
 import type { PipelineDeps } from '../../ingest/stages/stage';
 import { clearWorkFolders } from '../../ingest/leftovers';
@@ -18,13 +19,11 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
   // Working folders of workers killed in the middle of a stage hold plain copies of originals: gone before anything starts.
   const cleared = clearWorkFolders();
   if (cleared.length > 0) core.log.info('working folders of stopped workers removed', { folders: cleared.length });
-  const ocr = await createOcrEngine({
-    cacheDir: core.config.cacheDir,
-    langs: core.config.ocr.langs,
-    numberLang: core.config.ocr.numberLang,
-    workers: core.config.ocr.workers,
-    recycleAfterPages: core.config.ocr.recycleAfterPages,
-  });
+  const { langs, numberLang, workers, recycleAfterPages } = core.config.ocr;
+  const cacheDir = core.config.cacheDir;
+  // A model that is missing stops the start here, not the first page.
+  prepareLanguageData(cacheDir, [...langs, ...(numberLang ? [numberLang] : [])]);
+  const ocr = startedOnFirstPage(() => createOcrEngine({ cacheDir, langs, numberLang, workers, recycleAfterPages }), workers);
   const deps: PipelineDeps = {
     config: core.config,
     db: core.db,
@@ -43,6 +42,32 @@ export async function startWorkers(core: Core): Promise<{ ocr: OcrEngine; stop()
     runJob(documentId, attempt, deps, core.log),
   );
   return { ocr, stop: () => ocr.close() };
+}
+
+/**
+ * The OCR engine, started when the first page needs it. Loading the models costs each reader seconds of CPU,
+ * which a process that reads no page (an API whose pages are read by workers elsewhere, a start to check
+ * settings, a short-lived test archive) should not spend. A start that fails is tried again by the next page.
+ */
+function startedOnFirstPage(start: () => Promise<OcrEngine>, workers: number): OcrEngine {
+  let starting: Promise<OcrEngine> | undefined;
+  let started: OcrEngine | undefined;
+  const engine = () =>
+    (starting ??= start().then(
+      (e) => (started = e),
+      (e: unknown) => {
+        starting = undefined;
+        throw e;
+      },
+    ));
+  return {
+    recognize: async (image, opts) => (await engine()).recognize(image, opts),
+    stats: () => started?.stats() ?? { pages: 0, recycled: 0, timeouts: 0, workers },
+    async close() {
+      const e = await starting?.catch(() => undefined);
+      await e?.close();
+    },
+  };
 }
 
 /** A worker's own /metrics (and /healthz) on `port`, bound like the API. */

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../kernel/log';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
+import { prepareDatabase } from '../../src/runtime/core';
+import { createDb } from '../../storage/db';
+import { TEMPLATE_DATABASE } from './template';
 
 export const TEST_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'diwan-test');
 
@@ -35,4 +38,27 @@ export default async function globalSetup(): Promise<void> {
     MEILI_MASTER_KEY: c.meili!.key,
   });
   (globalThis as { __diwanServices?: typeof services }).__diwanServices = services;
+  await prepareTemplate(c.databaseUrl!, c.databaseOwnerUrl!);
+}
+
+/**
+ * A database migrated once, with the job queue installed and the application's role granted, that each test
+ * archive's database is copied from (CREATE DATABASE ... TEMPLATE): the same schema a first start makes, without
+ * every test archive running the migrations again.
+ */
+async function prepareTemplate(appUrl: string, ownerUrl: string): Promise<void> {
+  const admin = createDb(ownerUrl, 1);
+  try {
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const within = (base: string) => Object.assign(new URL(base), { pathname: `/${TEMPLATE_DATABASE}` }).toString();
+  const config = loadConfig({ DATABASE_URL: within(appUrl), DATABASE_OWNER_URL: within(ownerUrl), DIWAN_LOG: 'silent' });
+  const db = createDb(config.databaseUrl!, 2);
+  try {
+    await prepareDatabase(config, db, createLogger('silent'));
+  } finally {
+    await db.end();
+  }
 }
