@@ -99,9 +99,8 @@ function expectRegistryNumber(text: string): void {
 test('pdf.js extracts the text layer in reading order, as the OCR read it, then the stamp and footer lines', async () => {
   const extracted = await pdfPageText(pdfFile, 0);
   const ocr = doc.pages[0]!.text;
-  // Content order: the scan's words, then the stamp's lines, then the footer. (pdf.js, like poppler, moves
-  // a colon next to a number to the number's far side: «رقم القيد٢٠٢٦/١ :».)
-  expect(cer([ocr, ...stampAndFooter()].join('\n'), extracted.text)).toBeLessThan(0.05);
+  // Content order: the scan's words, then the stamp's lines, then the footer.
+  expect(cer([ocr, ...stampAndFooter()].join('\n'), extracted.text)).toBeLessThan(0.01);
   // Arabic words come out in logical order, not reversed.
   expect(normaliseForEval(extracted.text)).toContain(normaliseForEval('ساعات الدوام'));
   expect(extracted.text).not.toContain('ماودلا'); // الدوام reversed
@@ -136,7 +135,8 @@ const poppler = fs.existsSync('/usr/bin/pdftotext');
     ];
     const body = await run('pdftotext', ['-r', '72', ...crop, pdfFile, '-']);
     expect(body.stderr).toBe('');
-    expect(cer(doc.pages[0]!.text, body.stdout)).toBeLessThan(0.03);
+    // The scan's words as the OCR read them: a colon, a space or a bracket after a number stays where it was.
+    expect(cer(doc.pages[0]!.text, body.stdout)).toBeLessThan(0.002);
     expect(normaliseForEval(body.stdout)).toContain(normaliseForEval('ساعات الدوام'));
     const whole = await run('pdftotext', [pdfFile, '-']);
     expectRegistryNumber(whole.stdout);
@@ -148,7 +148,7 @@ const mupdf = fs.existsSync('/usr/bin/mutool');
   const { stdout, stderr } = await run('mutool', ['draw', '-F', 'txt', '-o', '-', pdfFile]);
   // The text layer's font loads cleanly (a subset of a real face gave "invalid outline" for every glyph).
   expect(stderr.split('\n').filter((l) => /FT_|glyph|outline|font/i.test(l))).toEqual([]);
-  expect(cer([doc.pages[0]!.text, ...stampAndFooter()].join('\n'), stdout)).toBeLessThan(0.02);
+  expect(cer([doc.pages[0]!.text, ...stampAndFooter()].join('\n'), stdout)).toBeLessThan(0.002);
   expect(normaliseForEval(stdout)).toContain(normaliseForEval('ساعات الدوام'));
   expectRegistryNumber(stdout);
 });

@@ -27,7 +27,7 @@ import type { OcrWord } from '../../storage/repos/documents';
 import { drawXObject, ImageSpool, jpegImage, pngImage } from './pdfImages';
 import { writeSpliced } from './pdfSplice';
 import { textLayerFont } from './textFont';
-import { placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
+import { markFont, placeOcrLine, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 import { escapeHtml } from '../../kernel/text';
 
 /** Where a page's picture comes from. */
@@ -296,6 +296,7 @@ async function buildPdf(
       font,
       key: page.node.newFontDictionary(font.name, font.ref),
       has: (c) => c === ' ' || kit.hasGlyphForCodePoint(c.codePointAt(0) ?? 0),
+      marks: page.node.newFontDictionary('DiwanMarks', markFont(pdf)),
     };
     for (const line of linesOfWords(p.words))
       lines.push(placeOcrLine(line, p.wordsDpi, { left, bottom: FOOTER_PT, height: scanH }));

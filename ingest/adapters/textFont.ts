@@ -7,6 +7,11 @@
  * to draw. A real face, subset, carried its outlines into every PDF (hundreds
  * of kilobytes) and, cut by the subsetter, outlines that mupdf and FreeType
  * reported as invalid.
+ *
+ * The same font carries the right-to-left mark (U+200F) the layer writes for
+ * poppler (textLayerLine.ts withMarks): pdf-lib's embedding (fontkit's layout)
+ * turns a default-ignorable character into a space, so the mark is drawn in a
+ * font resource of its own (textLayer.ts markFont) whose ToUnicode map names it.
  */
 
 /** The characters covered, as inclusive code point ranges. */
@@ -238,3 +243,19 @@ export function textLayerFont(): Buffer {
   made = Buffer.concat([dir.buffer(), body.buffer()]);
   return made;
 }
+
+/** The glyph of a covered character (1 + its place in RANGES), undefined when it is not covered. */
+function glyphOf(code: number): number | undefined {
+  let glyph = 1;
+  for (const [a, b] of RANGES) {
+    if (code >= a && code <= b) return glyph + code - a;
+    glyph += b - a + 1;
+  }
+  return undefined;
+}
+
+/** The right-to-left mark's glyph, as a two-byte code in hexadecimal (the marks' font is Identity-H). */
+export const MARK_GLYPH = (glyphOf(0x200f) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+
+/** The font's metrics (every glyph alike), for a font dictionary that carries it. */
+export const TEXT_FONT_METRICS = { advance: ADVANCE, ascent: ASCENT, descent: DESCENT } as const;

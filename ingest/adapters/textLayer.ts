@@ -6,17 +6,23 @@
  *
  * Readers take two different routes, and the layer satisfies both:
  * - poppler (pdftotext, most desktop search) sorts glyphs by position and
- *   then applies its own bidi reordering, so every glyph must sit where the
- *   scan shows it: Arabic right to left, digits and Latin left to right;
+ *   then reorders each line its own way (textLayerLine.ts withMarks): on a
+ *   right-to-left page it reads a line from the right, in turns, all that is
+ *   not left to right for it (turned around), then all that is not right to
+ *   left (as it stands). It counts : / . , ، - with digits, so what stands
+ *   between a number or a colon and the next Arabic word would go to the far
+ *   side of the number; a right-to-left mark (U+200F, a glyph of no width in a
+ *   font resource of its own, markFont) written after the number stops that;
  * - mupdf (mutool, many viewers' copy and search) keeps the order of the
  *   content stream, so the glyphs must be written in logical order.
- * So a line is written in logical order, cut into blocks of one direction (a
- * right-to-left stretch, a phrase of Latin or digits within it, with its inner
- * spaces: what poppler turns around as one run), and the blocks into runs of
- * letters and spaces. The blocks follow each other across the line from its
- * starting edge, a block's runs from the block's own; a right-to-left run's
- * glyphs are placed leftwards one by one (TJ moves the pen back over each
- * glyph), any other run's rightwards as usual.
+ * So a line is written in logical order, cut into blocks of one direction
+ * (for a right-to-left line, the stretches poppler keeps left to right and
+ * the rest; for a left-to-right line, a phrase of the other direction with
+ * its inner spaces), and the blocks into runs of letters and spaces. The
+ * blocks follow each other across the line from its starting edge, a
+ * block's runs from the block's own; a right-to-left run's glyphs are placed
+ * leftwards one by one (TJ moves the pen back over each glyph), any other
+ * run's rightwards as usual.
  *
  * Words are told apart by gaps: a space is a gap of its own, never narrower
  * than a reader's word break, however tightly its line is squeezed. Each line
@@ -29,6 +35,7 @@ import {
   PDFNumber,
   PDFOperator,
   PDFOperatorNames,
+  PDFString,
   popGraphicsState,
   pushGraphicsState,
   setCharacterSqueeze,
@@ -40,10 +47,19 @@ import {
   type PDFDocument,
   type PDFFont,
   type PDFName,
+  type PDFRef,
 } from 'pdf-lib';
 import type { OcrWord } from '../../storage/repos/documents';
 import { isRtlLine, isRtlWord, logicalOrder } from '../ocr/bidi';
-import { ARABIC_DIGIT, blocks, fitLine, MARK, pieceWidth, sum, type Block, type Piece } from './textLayerLine';
+import { ARABIC_DIGIT, blocks, fitLine, MARK, pieceWidth, RLM, sum, type Block, type Piece } from './textLayerLine';
+import { MARK_GLYPH, TEXT_FONT_METRICS, textLayerFont } from './textFont';
+
+/**
+ * Where a right-to-left mark is drawn: this share of the font size inside its run (a mark's own width is
+ * the squeeze's 1% of a glyph), clear of the glyph before it, which poppler would otherwise put on a line
+ * of its own with the mark.
+ */
+const MARK_ROOM = 0.02;
 
 /** The squeeze a mark is drawn with: next to nothing, so that it takes no room on the line for any reader. */
 const MARK_SCALE = 0.01;
@@ -63,6 +79,12 @@ export interface TextFont {
   font: PDFFont;
   key: PDFName;
   has(c: string): boolean;
+  /**
+   * The page's name for the direction marks' font (markFont). Without it no mark is written, and a
+   * right-to-left line is laid by phrases (textLayerLine.ts directions), which poppler may read with a
+   * colon or a space carried past a number.
+   */
+  marks?: PDFName;
 }
 
 /** A line to write: its text in logical order, its extent and baseline in points on the page, the font size. */
@@ -145,6 +167,20 @@ function writeRun(
   let pen = at.x;
   let end: number | null = null;
   [...p.text].forEach((c, i) => {
+    if (c === RLM) {
+      flush();
+      if (f.marks)
+        ops.push(
+          setFontAndSize(f.marks, at.size),
+          setCharacterSqueeze(MARK_SCALE * 100),
+          setTextMatrix(1, 0, 0, 1, pen - at.size * MARK_ROOM, at.baseline),
+          showText(PDFHexString.of(MARK_GLYPH)),
+          setFontAndSize(f.key, at.size),
+          setCharacterSqueeze(at.k * 100),
+        );
+      end = null;
+      return;
+    }
     const advance = f.font.widthOfTextAtSize(c, 1);
     if (MARK.test(c)) {
       flush();
@@ -206,7 +242,9 @@ function layLine(laid: Block[], line: PlacedLine, lineRtl: boolean, size: number
  * or after a left-to-right phrase is drawn against the phrase, as though they were one run.
  */
 function spaceAt(all: Laid[], i: number, lineRtl: boolean): number {
-  const [prev, self, next] = [all[i - 1], all[i] as Laid, all[i + 1]];
+  // A right-to-left mark before the space takes no room: the phrase is the mark's neighbour.
+  const before = all[i - 1]?.piece.text === RLM ? i - 2 : i - 1;
+  const [prev, self, next] = [all[before], all[i] as Laid, all[i + 1]];
   if (lineRtl && self.rtl && next && !next.rtl) return next.x - self.width;
   if (lineRtl && self.rtl && prev && !prev.rtl) return prev.x + prev.width;
   return self.x;
@@ -218,7 +256,7 @@ export function writeInvisibleLines(pdf: PDFDocument, f: TextFont, lines: Placed
   for (const line of lines) {
     const text = [...line.text.replace(BIDI_CONTROLS, '')].filter((c) => f.has(c)).join('');
     const lineRtl = isRtlLine(text.split(' '));
-    const laid = blocks(text, lineRtl, (c) => f.font.widthOfTextAtSize(c, 1));
+    const laid = blocks(text, lineRtl, (c) => f.font.widthOfTextAtSize(c, 1), f.marks !== undefined);
     const fit = fitLine(
       laid.flatMap((b) => b.pieces),
       line.x1 - line.x0,
@@ -248,4 +286,72 @@ export function writeInvisibleLines(pdf: PDFDocument, f: TextFont, lines: Placed
   }
   ops.push(endText(), popGraphicsState());
   return ops;
+}
+
+const markFonts = new WeakMap<PDFDocument, PDFRef>();
+
+/** The direction marks' font (made once per document): the text layer's font, whole, with a ToUnicode map that names the mark. */
+export function markFont(pdf: PDFDocument): PDFRef {
+  const M = TEXT_FONT_METRICS;
+  const made = markFonts.get(pdf);
+  if (made) return made;
+  const bytes = textLayerFont();
+  const c = pdf.context;
+  const file = c.register(c.flateStream(bytes, { Length1: bytes.length }));
+  const descriptor = c.register(
+    c.obj({
+      Type: 'FontDescriptor',
+      FontName: 'DiwanMarks',
+      Flags: 4,
+      FontBBox: [0, M.descent, M.advance, M.ascent],
+      ItalicAngle: 0,
+      Ascent: M.ascent,
+      Descent: M.descent,
+      CapHeight: M.ascent,
+      StemV: 80,
+      FontFile2: file,
+    }),
+  );
+  const cmap = [
+    '/CIDInit /ProcSet findresource begin',
+    '12 dict begin',
+    'begincmap',
+    '/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def',
+    '/CMapName /Adobe-Identity-UCS def',
+    '/CMapType 2 def',
+    '1 begincodespacerange',
+    '<0000> <FFFF>',
+    'endcodespacerange',
+    '1 beginbfchar',
+    `<${MARK_GLYPH}> <200F>`,
+    'endbfchar',
+    'endcmap',
+    'CMapName currentdict /CMap defineresource pop',
+    'end',
+    'end',
+  ].join('\n');
+  const toUnicode = c.register(c.flateStream(cmap));
+  const cid = c.register(
+    c.obj({
+      Type: 'Font',
+      Subtype: 'CIDFontType2',
+      BaseFont: 'DiwanMarks',
+      CIDSystemInfo: { Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Identity'), Supplement: 0 },
+      FontDescriptor: descriptor,
+      DW: M.advance,
+      CIDToGIDMap: 'Identity',
+    }),
+  );
+  const ref = c.register(
+    c.obj({
+      Type: 'Font',
+      Subtype: 'Type0',
+      BaseFont: 'DiwanMarks',
+      Encoding: 'Identity-H',
+      DescendantFonts: [cid],
+      ToUnicode: toUnicode,
+    }),
+  );
+  markFonts.set(pdf, ref);
+  return ref;
 }

@@ -63,8 +63,9 @@ function resolve<T>(values: Array<T | undefined>, edge: T, pick: (before: T, aft
 }
 
 /**
- * Which characters of a line run right to left, in the manner of the Unicode bidi algorithm but coarser,
- * as poppler reads a line (a mark of punctuation with the digits and Latin next to it): right-to-left
+ * Which characters of a left-to-right line run right to left (a right-to-left line goes by
+ * popplerDirections), in the manner of the Unicode bidi algorithm but coarser (a mark of punctuation
+ * with the digits and Latin next to it): right-to-left
  * letters do; letters and digits of any other kind do not; a mark of punctuation does between
  * right-to-left text on both sides, or between it and Arabic-Indic digits it touches (the brackets of
  * «(رقم ٤٥)», which pdf.js would otherwise turn around with the digits), not between two digits
@@ -97,18 +98,75 @@ function directions(chars: string[], lineRtl: boolean): boolean[] {
 }
 
 /**
- * The line in logical order as blocks of one direction (directions), each cut into pieces (`width`: a
- * character's width at a font size of 1): a phrase of the
- * other direction is one block with its inner spaces, and the spaces around it are the line's.
+ * A right-to-left mark: written (as a glyph of no width) where poppler would otherwise carry the marks
+ * and spaces after a number or a Latin word over to its far side (see withMarks).
  */
-export function blocks(text: string, lineRtl: boolean, width: (c: string) => number): Block[] {
-  const chars = [...text];
-  const dirs = directions(chars, lineRtl);
+export const RLM = '\u200F';
+
+/** What poppler takes for right-to-left: Hebrew and Arabic letters and vowel signs, not Arabic punctuation or digits. */
+const POPPLER_RTL = /[\u0590-\u05FF\u0620-\u065F\u066E-\u06D3\u06D5-\u06EF\u06FA-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u200F]/;
+/** What poppler keeps left to right: letters and digits of other scripts, and the marks it counts as part of a number. */
+const POPPLER_LTR = /[\p{L}\p{Nd}#$%+,\-./:\u060C\u066A-\u066C]/u;
+
+/**
+ * The stretches of a right-to-left line that poppler keeps left to right, as [first, last] indices: the
+ * characters it keeps so, next to each other. A space or a bracket ends a stretch too, so that a
+ * stretch never holds one: pdf.js reads what is written in one direction as one piece, and turned a
+ * colon, its space and the number after it («القيد: ٢٠٢٥») around together.
+ */
+function popplerRuns(chars: string[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let first = -1;
+  chars.forEach((c, i) => {
+    if (!POPPLER_RTL.test(c) && POPPLER_LTR.test(c) && !MARK.test(c)) {
+      if (first < 0) first = i;
+      return;
+    }
+    if (first >= 0) runs.push([first, i - 1]);
+    first = -1;
+  });
+  if (first >= 0) runs.push([first, chars.length - 1]);
+  return runs;
+}
+
+/**
+ * A right-to-left line with a right-to-left mark after every stretch poppler keeps left to right that is
+ * followed by anything but a right-to-left letter (a space, a bracket). poppler reads a right-to-left line
+ * from the right, taking turns: all it does not keep left to right, turned around, then all that is not
+ * right to left, as it stands. So what stands between a number (or a colon, which poppler counts with
+ * numbers) and the next Arabic word went with the number, to its far side: «القيد: ٢٠٢٥ بتاريخ» came
+ * back «القيد : ٢٠٢٥بتاريخ». The mark is right to left for poppler: it ends the number's turn and takes
+ * what follows into the Arabic's.
+ */
+function withMarks(chars: string[]): string[] {
+  const out = [...chars];
+  for (const [, last] of popplerRuns(chars).reverse())
+    if (last + 1 < chars.length && !POPPLER_RTL.test(chars[last + 1] as string)) out.splice(last + 1, 0, RLM);
+  return out;
+}
+
+/** Which characters of a right-to-left line (marks in, withMarks) run right to left: all but the stretches poppler keeps left to right. */
+function popplerDirections(chars: string[]): boolean[] {
+  const dirs = chars.map(() => true);
+  for (const [first, last] of popplerRuns(chars)) for (let i = first; i <= last; i++) dirs[i] = false;
+  return dirs;
+}
+
+/**
+ * The line in logical order as blocks of one direction, each cut into pieces (`width`: a character's
+ * width at a font size of 1). A right-to-left line, when right-to-left marks can be written (`marks`),
+ * goes by poppler's turns, marks in (withMarks, popplerDirections); otherwise by directions: a phrase of
+ * the other direction is one block with its inner spaces, and the spaces around it are the line's.
+ */
+export function blocks(text: string, lineRtl: boolean, width: (c: string) => number, marks = false): Block[] {
+  const poppler = lineRtl && marks;
+  const chars = poppler ? withMarks([...text]) : [...text];
+  const dirs = poppler ? popplerDirections(chars) : directions(chars, lineRtl);
   const out: Block[] = [];
   chars.forEach((c, i) => {
     const rtl = dirs[i] as boolean;
     const space = c === ' ';
-    const w = MARK.test(c) ? 0 : width(c);
+    const w = MARK.test(c) || c === RLM ? 0 : width(c);
     let block = out[out.length - 1];
     if (!block || block.rtl !== rtl) out.push((block = { rtl, pieces: [] }));
     const last = block.pieces[block.pieces.length - 1];
