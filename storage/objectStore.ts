@@ -8,6 +8,7 @@
  * (storage/crypto/objectCipher.ts), so both buckets hold ciphertext while every caller sees, hashes and fingerprints the
  * plaintext. Keys under audit/ stay in the clear (isClearKey).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
@@ -56,6 +57,22 @@ function lockSeen(headers: Record<string, string | string[] | undefined> | undef
   };
 }
 
+/** Objects stored up to this size go in one PUT, held whole (as the S3 client holds a single part anyway). */
+const SINGLE_PUT = 16 * 1024 * 1024;
+
+/** A body held whole: `size` bytes exactly, or an error naming `what`. */
+async function whole(body: Readable | Buffer, size: number, what: string): Promise<Buffer> {
+  let buf: Buffer;
+  if (Buffer.isBuffer(body)) buf = body;
+  else {
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+  if (buf.length !== size) throw new Error(`${what}: ${buf.length} bytes to write where ${size} were announced`);
+  return buf;
+}
+
 /** A plain S3 client for a target (the store below, and tools that must speak S3 directly: benchmarks, tests). */
 export function s3Client(target: S3Target): Minio.Client {
   return new Minio.Client({
@@ -101,15 +118,51 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   };
 
   /**
-   * Writes one object and, where the bucket has Object Lock, retains the version just written. A failure
-   * of either call throws, and a later put of the same key finds the object and retains it then.
+   * One PUT of a body held whole, its retention in its own headers (no second request), with one checksum
+   * that the server checks before it stores anything: over HTTP the signed SHA-256 of the body (the
+   * plaintext's own, already known, when the object is stored in the clear), over HTTPS its Content-MD5.
+   */
+  const putWhole = async (key: string, body: Buffer, meta: Record<string, string>, lock: Date | null, sha?: string) => {
+    const headers: Record<string, string | number> = { 'Content-Length': body.length };
+    for (const [k, v] of Object.entries(meta)) headers[k === 'Content-Type' ? k : `x-amz-meta-${k}`] = v;
+    if (lock) {
+      headers['x-amz-object-lock-mode'] = Minio.RETENTION_MODES.COMPLIANCE;
+      headers['x-amz-object-lock-retain-until-date'] = lock.toISOString();
+    }
+    if (!client.enableSHA256) headers['Content-MD5'] = crypto.createHash('md5').update(body).digest('base64');
+    const sum = client.enableSHA256 ? (sha ?? sha256(body)) : '';
+    const res = await client.makeRequestStreamAsync(
+      { method: 'PUT', bucketName: bucket, objectName: key, headers },
+      body,
+      sum,
+      [200],
+      '',
+    );
+    res.resume();
+  };
+
+  /**
+   * Writes one object and, where the bucket has Object Lock, retains the version written: with the PUT
+   * itself up to SINGLE_PUT, else in a request of its own after it (a failure of that one throws, and a
+   * later put of the same key finds the object and retains it then).
    */
   const write = async (key: string, plain: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
     // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
     const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
-    const sealed = cipher.seal(key, plain, size);
-    const put = await client.putObject(bucket, key, sealed.body, sealed.size, { ...meta, ...sealed.meta });
-    if (until !== null && until > Date.now()) await retain(key, new Date(until), put.versionId);
+    const lock = until !== null && until > Date.now() ? new Date(until) : null;
+    const what = `${name}:${bucket}/${key}`;
+    // Held whole before sealing, so a small object is sealed in one pass over a buffer, not chunk by chunk.
+    const input = size <= SINGLE_PUT ? await whole(plain, size, what) : plain;
+    const sealed = cipher.seal(key, input, size);
+    const all = { ...meta, ...sealed.meta };
+    if (sealed.size <= SINGLE_PUT) {
+      const body = await whole(sealed.body, sealed.size, what);
+      // In the clear, the body's SHA-256 is the one the caller vouches for (meta.sha256): the server checks it.
+      const clear = body === input && meta['sha256'] !== undefined;
+      return putWhole(key, body, all, lock, clear ? meta['sha256'] : undefined);
+    }
+    const put = await client.putObject(bucket, key, sealed.body, sealed.size, all);
+    if (lock) await retain(key, lock, put.versionId);
   };
 
   /** Until when a kept key written at `written` must be locked (ms since the epoch), or null when it needs no lock. */
@@ -233,8 +286,15 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   };
 
   /** Write-once put from a stream opened only when needed, and always closed. */
-  const putOpened = async (key: string, open: () => Readable, size: number, contentType: string, expectedSha256: string) => {
-    if (await alreadyThere(key, expectedSha256)) return { key, sha256: expectedSha256, size };
+  const putOpened = async (
+    key: string,
+    open: () => Readable,
+    size: number,
+    contentType: string,
+    expectedSha256: string,
+    absent = false,
+  ) => {
+    if (!absent && (await alreadyThere(key, expectedSha256))) return { key, sha256: expectedSha256, size };
     const stream = open();
     try {
       await write(key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
@@ -244,9 +304,9 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     return { key, sha256: expectedSha256, size };
   };
 
-  const putStream: ObjectStore['putStream'] = async (key, stream, size, contentType, expectedSha256) => {
+  const putStream: ObjectStore['putStream'] = async (key, stream, size, contentType, expectedSha256, opts) => {
     try {
-      return await putOpened(key, () => stream, size, contentType, expectedSha256);
+      return await putOpened(key, () => stream, size, contentType, expectedSha256, opts?.absent);
     } finally {
       stream.destroy();
     }

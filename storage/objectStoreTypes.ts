@@ -48,8 +48,19 @@ export interface ObjectStore {
    * exists, keeps what is stored (it may already be fingerprinted) and returns it.
    */
   putBufferOnce(key: string, data: Buffer, contentType: string): Promise<StoredObject>;
-  /** Streams from another readable of known size and hash (replication). */
-  putStream(key: string, stream: Readable, size: number, contentType: string, expectedSha256: string): Promise<StoredObject>;
+  /**
+   * Streams from another readable of known size and hash (replication). `opts.absent`: the caller has just
+   * listed the key's folder and not found the key (restore), so the existence check before the write is left
+   * out; a key that appeared since is then written as a new version (with Object Lock the other stays).
+   */
+  putStream(
+    key: string,
+    stream: Readable,
+    size: number,
+    contentType: string,
+    expectedSha256: string,
+    opts?: { absent?: boolean },
+  ): Promise<StoredObject>;
   get(key: string): Promise<Readable>;
   getBuffer(key: string): Promise<Buffer>;
   /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
@@ -75,7 +86,8 @@ export interface ObjectStore {
   ): Promise<StoredObject & { stored?: StoredBytes }>;
   /**
    * The keys under `prefix`, in the bucket's order; `startAfter`: only those after it (listed from there, not
-   * filtered), `limit`: at most that many.
+   * filtered), `limit`: at most that many. With both, one page of a listing as long as the bucket: memory
+   * flat in the bucket's size (restore pages its manifests' keys this way).
    */
   list(prefix: string, startAfter?: string, limit?: number): Promise<string[]>;
   /**

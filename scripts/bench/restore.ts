@@ -18,7 +18,8 @@
  *   (min-max) are printed, and their ratio. Then restore alone at --memory-docs documents
  *   (the same documents and more) for its peak RSS beside the smaller archive's: memory flat.
  *
- * Usage: npm run bench:restore [-- --docs 300 --memory-docs 3000 --runs 3 --concurrency 8]
+ * Usage: npm run bench:restore [-- --docs 300 --memory-docs 3000 --runs 3 --concurrency 8 --profile DIR]
+ * (--profile: each restoring process writes a V8 CPU profile into DIR, to see where its time goes.)
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -49,6 +50,11 @@ import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { numberArg } from './stats';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
+/** The value after `--name` on the command line, if any. */
+const stringArg = (name: string): string | undefined => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
 const pad = (s: string, n: number) => s.padEnd(n);
 
 /** The sizes of one seeded document's objects, in bytes, and its page count. */
@@ -171,6 +177,8 @@ export interface ChildJob {
   other: S3Target;
   /** The encryption key file the seeded objects are under (none: they are in the clear). */
   keyFile?: string;
+  /** A folder for the restoring process's CPU profile (none: not profiled). */
+  profileDir?: string;
 }
 
 /** The restoring process: restoreArchive alone, then its report and its peak memory on standard output. */
@@ -199,7 +207,10 @@ async function child(job: ChildJob): Promise<void> {
 /** Runs restoreArchive in a process of its own (this file with --child) and returns its report and peak memory. */
 export function runRestoreChild(job: ChildJob): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [__filename, '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const profile = job.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${job.profileDir}`] : [];
+    const p = spawn(process.execPath, [...profile, __filename, '--child', JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`restore exited ${code}`))));
@@ -257,7 +268,13 @@ const median = (xs: number[]): number => {
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
 const mib = (b: number) => b / 1048576;
 
-async function restoreBench(docs: number, memoryDocs: number, runs: number, concurrency: number): Promise<string[]> {
+async function restoreBench(
+  docs: number,
+  memoryDocs: number,
+  runs: number,
+  concurrency: number,
+  profileDir?: string,
+): Promise<string[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-restore-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent', DIWAN_RETENTION: '1m' });
@@ -298,6 +315,7 @@ async function restoreBench(docs: number, memoryDocs: number, runs: number, conc
         source: c.offsite!,
         other: t.bucket,
         keyFile: c.encryption.keyFile,
+        profileDir,
       });
       if (r.report.problems.length > 0 || r.report.documents.failed > 0) {
         throw new Error(
@@ -396,6 +414,7 @@ async function main(): Promise<void> {
     numberArg('memory-docs', 3000),
     numberArg('runs', 3),
     numberArg('concurrency', RESTORE_CONCURRENCY),
+    stringArg('profile'),
   );
   process.stdout.write(['', ...restore, ''].join('\n'));
 }

@@ -6,7 +6,8 @@
  * and each is checked and made sure of, several documents at a time; then
  * their rows go in, in one transaction.
  *
- *   read manifests -> fill ledger gaps -> check + copy objects (bounded) -> rows (one transaction)
+ *   read manifests -> fill ledger gaps -> list the other bucket's keys of these folders
+ *     -> check + copy objects (bounded) -> rows (one transaction)
  *                                                               crash here: objects copied, no rows;
  *                                                               the next run copies nothing again and
  *                                                               writes the rows (restore.before-rows)
@@ -18,7 +19,8 @@
 import type { Db } from '../db';
 import { crashPoint } from '../../kernel/crashPoints';
 import { registryNo } from '../../kernel/registry';
-import { placeOfKey, readManifest, type ReadManifest } from './bucket';
+import type { ObjectStore } from '../objectStore';
+import { keysOfFolders, placeOfKey, prefixOfKey, readManifest, type ReadManifest } from './bucket';
 import { checkDocument, type DocumentRestore } from './document';
 import { restoredIds, restoredPlaces, writeDocuments, type CheckedDocument } from './documentRows';
 import { fillFromManifests } from './ledgerRestore';
@@ -26,8 +28,10 @@ import { vouchingEntries } from './ledgerRows';
 import { mapLimited } from './pool';
 import type { RestoreReport } from './report';
 
-export interface BatchRestore extends DocumentRestore {
+export interface BatchRestore extends Omit<DocumentRestore, 'otherKeys'> {
   db: Db;
+  /** The other bucket, whose keys in the batch's folders are listed once for the batch. */
+  other: ObjectStore;
   report: RestoreReport;
   /** Documents (and objects) in flight at once. */
   concurrency: number;
@@ -73,6 +77,8 @@ export async function restoreBatch(ctx: BatchRestore, keys: string[]): Promise<v
   const ids = readable.map((o) => o.read!.m.id).filter((id) => typeof id === 'string' && UUID.test(id));
   const there = await restoredIds(db, ids);
   const entries = await vouchingEntries(db, ids);
+  const inOther = await keysOfFolders(ctx.other, readable.map((o) => prefixOfKey(o.key)).sort());
+  const docCtx: DocumentRestore = { ...ctx, otherKeys: async () => inOther };
 
   await mapLimited(readable, ctx.concurrency, async (o) => {
     const { m } = o.read!;
@@ -81,7 +87,7 @@ export async function restoreBatch(ctx: BatchRestore, keys: string[]): Promise<v
       return;
     }
     try {
-      o.checked = await checkDocument(ctx, o.key, o.read!, entries.get(m.id) ?? [], o.problems);
+      o.checked = await checkDocument(docCtx, o.key, o.read!, entries.get(m.id) ?? [], o.problems);
     } catch (e) {
       o.problems.push(`${m.registryNo}: ${(e as Error).message}`);
     }

@@ -4,11 +4,12 @@
  * too, to check against the ledger), the ledger's exported segments one by
  * one, and the checkpoints' keys.
  *
- * The keys come as an async iterator of pages, so the rest of restore holds
- * one page of keys at a time. ObjectStore offers only a whole listing of a
- * prefix (`list`), which is read here and handed on in pages; that listing is
- * the one part of restore whose memory still grows with the bucket (about 64
- * bytes a key), until the store offers a paged listing to read it from.
+ * The keys come as an async iterator of pages, read from the bucket's
+ * listing LIST_PAGE keys at a time (`list` with `startAfter` and `limit`), so
+ * restore holds one page of keys at a time whatever the bucket's size. The
+ * other bucket's keys are listed a batch at a time too: the range of folders
+ * the batch's manifests name (one or two requests for a batch, instead of
+ * one per document or a look-up per object).
  */
 import { segmentKeys } from '../integrity/ledgerExport';
 import { documentPrefix } from '../layout';
@@ -24,11 +25,52 @@ export interface ReadManifest {
 
 const MANIFEST = 'manifest.json';
 
-/** The manifests' keys under `documents/`, in key order, `pageSize` at a time. */
+/** Keys asked of the bucket's listing at a time (S3 answers at most 1000 a request). */
+export const LIST_PAGE = 1000;
+
+/** The manifests' keys under `documents/`, in the bucket's (key) order, `pageSize` at a time. */
 export async function* manifestKeyPages(source: ObjectStore, pageSize: number): AsyncGenerator<string[]> {
-  // Only the manifests' keys are kept from the listing (one key in seven or so), and the listing is let go.
-  const manifests = (await source.list('documents/')).filter((k) => k.endsWith(`/${MANIFEST}`)).sort();
-  for (let i = 0; i < manifests.length; i += pageSize) yield manifests.slice(i, i + pageSize);
+  let page: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const keys = await source.list('documents/', after, LIST_PAGE);
+    // Only the manifests' keys are kept from each page of the listing (one key in seven or so).
+    for (const k of keys) {
+      if (!k.endsWith(`/${MANIFEST}`)) continue;
+      page.push(k);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (keys.length < LIST_PAGE) break;
+    after = keys[keys.length - 1];
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * The keys `store` holds in the folders `prefixes` (sorted, as a batch's manifests are), listed from the
+ * first folder on until past the last; keys of folders between them that are not asked for are passed over.
+ */
+export async function keysOfFolders(store: ObjectStore, prefixes: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const first = prefixes[0];
+  if (first === undefined) return found;
+  let i = 0;
+  // Just before the first folder's keys: its name without the closing '/' sorts before all of them.
+  let after = first.slice(0, -1);
+  for (;;) {
+    const keys = await store.list('documents/', after, LIST_PAGE);
+    for (const k of keys) {
+      // Both in key order: the folder a key could be in only moves forward.
+      while (i < prefixes.length && k > prefixes[i]! && !k.startsWith(prefixes[i]!)) i++;
+      if (i === prefixes.length) return found;
+      if (k.startsWith(prefixes[i]!)) found.add(k);
+    }
+    if (keys.length < LIST_PAGE) return found;
+    after = keys[keys.length - 1]!;
+  }
 }
 
 /** Every checkpoint object's key, in order (one a day: a small list). */

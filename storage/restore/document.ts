@@ -19,7 +19,7 @@ export interface DocumentRestore {
   /** The offsite bucket's name, which replicas are recorded against. */
   offsiteName: string;
   secure: Secure;
-  /** The keys the other bucket holds under a document's folder (one listing instead of a look-up per object). */
+  /** The keys the other bucket holds under a document's folder (listed with its batch, not looked up per object). */
   otherKeys: (prefix: string) => Promise<Set<string>>;
 }
 

@@ -84,7 +84,7 @@ export async function restoreArchive(deps: RestoreDeps): Promise<RestoreReport> 
     source,
     offsiteName: deps.offsiteName,
     secure,
-    otherKeys: async (prefix) => new Set(await other.list(prefix)),
+    other,
     report,
     // Twice as many documents as objects in flight, so objects are always waiting to go while documents are read.
     concurrency: 2 * concurrency,

@@ -8,7 +8,10 @@
  * A copy written to the other bucket is not read back: the write carries the
  * payload's own checksum (the signed SHA-256 of the body over HTTP, its MD5
  * over HTTPS), which the server checks before it stores anything, and those
- * are computed over the bytes whose SHA-256 was just compared. A copy the
+ * are computed over the bytes whose SHA-256 was just compared (in the clear,
+ * the signed SHA-256 is the recorded one itself). It is one request, its
+ * retention in its headers, and no existence check before it: the document's
+ * keys in the other bucket were listed with its batch. A copy the
  * other bucket already held is re-hashed there, and a repair reads its result
  * back (ObjectStore.repair).
  *
@@ -64,7 +67,8 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
   const fillOther = async (w: Wanted, good: Buffer, inOther: boolean | undefined): Promise<void> => {
     const there = inOther ?? (await other.stat(w.key).catch(() => undefined));
     if (!there) {
-      await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256);
+      // Just listed (or looked up) and absent: no second look before the write.
+      await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256, { absent: true });
     } else {
       if ((await hashOf(other, w.key)) === w.sha256) return;
       await other.repair(w.key, bodyOf(good), good.length, w.contentType, w.sha256);
@@ -87,7 +91,7 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
     } else if ((await hashOf(other, w.key)) !== w.sha256) {
       const there = await other.stat(w.key).catch(() => undefined);
       if (there) await other.repair(w.key, await good.get(w.key), w.size, w.contentType, w.sha256);
-      else await other.putStream(w.key, await good.get(w.key), w.size, w.contentType, w.sha256);
+      else await other.putStream(w.key, await good.get(w.key), w.size, w.contentType, w.sha256, { absent: true });
       if ((await hashOf(other, w.key)) !== w.sha256) throw new Error(`${other.name}:${w.key} does not read back as ${w.sha256}`);
       counts.copiedToOther++;
     }
