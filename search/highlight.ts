@@ -27,6 +27,10 @@ function form(token: string): string {
   return f;
 }
 
+/** A word as HTML: escaped only when it holds a character that needs it (most words hold none). */
+const UNSAFE = /[&<>"']/;
+const safe = (t: string) => (UNSAFE.test(t) ? escapeHtml(t) : t);
+
 export function matches(token: string, terms: string[]): boolean {
   const f = form(token);
   return f !== '' && terms.some((t) => f === t || (t.length >= 3 && f.startsWith(t)));
@@ -35,13 +39,13 @@ export function matches(token: string, terms: string[]): boolean {
 /** About `width` words of `text` around the first match, matches marked; the start of the page when nothing matches. */
 export function snippet(text: string, terms: string[], width = 16): string {
   const tokens = text.split(/\s+/).filter((t) => t !== '');
-  const hit = tokens.map((t) => matches(t, terms));
-  const first = hit.indexOf(true);
+  // Only the words up to the first match and those shown are matched (a page has hundreds).
+  const first = terms.length === 0 ? -1 : tokens.findIndex((t) => matches(t, terms));
   const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
   const end = Math.min(tokens.length, start + width);
   const body = tokens
     .slice(start, end)
-    .map((t, i) => (hit[start + i] ? `<mark>${escapeHtml(t)}</mark>` : escapeHtml(t)))
+    .map((t) => (first >= 0 && matches(t, terms) ? `<mark>${safe(t)}</mark>` : safe(t)))
     .join(' ');
   return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
 }

@@ -7,9 +7,12 @@
  * Matching runs on the stemmed, normalised forms (search/normalize.ts), the
  * same on both sides; the page's text as read is kept for display.
  */
-import { Meilisearch } from 'meilisearch';
-import { normalizeArabic, stemmedText } from './normalize';
-import { clearanceRank, type Classification } from '../kernel/clearance';
+import http from 'node:http';
+import https from 'node:https';
+import { Meilisearch, type SearchResponse } from 'meilisearch';
+import { stemmedText } from './normalize';
+import type { Classification } from '../kernel/clearance';
+import { asRegistryNo, filterFor, quote, searchParams, type MeiliSearchParams } from './query';
 
 export interface PageDoc {
   id: string;
@@ -137,6 +140,9 @@ export interface SearchIndex {
   buildAside(): Promise<AsideIndex>;
 }
 
+// The request's parameters are built in search/query.ts; these names are kept here for their users.
+export { asRegistryNo, filterFor, registryKeys, searchParams, FACETS, HIT_ATTRIBUTES } from './query';
+
 /** An index being built beside the live one (SearchIndex.buildAside). */
 export interface AsideIndex {
   addPages(pages: PageDoc[]): Promise<void>;
@@ -145,60 +151,6 @@ export interface AsideIndex {
   /** Drops this index, leaving the live one as it was. */
   discard(): Promise<void>;
 }
-
-/**
- * A registry number typed any way (٢٠٢٦/١٢٣, 2026/000123, 2026-123, outgoing/2026/1), as stored
- * (2026/000123, outgoing/2026/000001); undefined otherwise.
- */
-export function asRegistryNo(q: string): string | undefined {
-  const m = /^\s*(?:([a-z][a-z0-9-]{1,30})\s*\/\s*)?(\d{4})\s*[/\-\\]\s*(\d{1,6})\s*$/.exec(normalizeArabic(q));
-  if (!m) return undefined;
-  const n = `${m[2]}/${(m[3] as string).padStart(6, '0')}`;
-  return m[1] && m[1] !== 'incoming' ? `${m[1]}/${n}` : n;
-}
-
-export function registryKeys(registryNo: string): string[] {
-  const parts = registryNo.split('/');
-  const [year, seq] = parts.slice(-2) as [string, string];
-  const short = String(Number(seq));
-  return [...new Set([registryNo, `${year}/${String(seq)}`, `${year}/${short}`, seq, short])];
-}
-
-const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
-const DAY_MS = 86_400_000;
-const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-/** The Meilisearch filter for a request: the caller's clearance always, then each filter given. */
-export function filterFor(req: Pick<SearchRequest, 'filters' | 'clearance' | 'departments'>): string[] {
-  const f = req.filters;
-  const out = [`clearance <= ${clearanceRank(req.clearance)}`];
-  // A person scoped to departments sees only theirs.
-  if (req.departments)
-    out.push(req.departments.length ? `department IN [${req.departments.map(quote).join(', ')}]` : 'department IN []');
-  if (f.docType) out.push(`docType = ${quote(f.docType)}`);
-  if (f.department) out.push(`department = ${quote(f.department)}`);
-  if (f.classification) out.push(`classification = ${quote(f.classification)}`);
-  if (f.batchId) out.push(`batchId = ${quote(f.batchId)}`);
-  if (f.needsReview !== undefined) out.push(`needsReview = ${f.needsReview}`);
-  if (f.year !== undefined) out.push(`registryYear = ${f.year}`);
-  if (f.register) out.push(`register = ${quote(f.register)}`);
-  if (f.correspondentId) out.push(`correspondentId = ${quote(f.correspondentId)}`);
-  if (f.referralState) out.push(`referralState = ${quote(f.referralState)}`);
-  if (f.overdueBefore) out.push(`referralState = "open" AND referralDue < ${day(f.overdueBefore)}`);
-  if (f.registeredFrom) out.push(`registeredAt >= ${day(f.registeredFrom)}`);
-  if (f.registeredTo) out.push(`registeredAt < ${day(f.registeredTo) + DAY_MS}`);
-  if (f.docDateFrom) out.push(`docDate >= ${day(f.docDateFrom)}`);
-  if (f.docDateTo) out.push(`docDate < ${day(f.docDateTo) + DAY_MS}`);
-  return out;
-}
-
-const SORTS: Record<SearchSort, string[] | undefined> = {
-  relevance: undefined,
-  newest: ['registeredAt:desc'],
-  oldest: ['registeredAt:asc'],
-  docDateDesc: ['docDate:desc'],
-  docDateAsc: ['docDate:asc'],
-};
 
 const SETTINGS = {
   searchableAttributes: ['registryKeys', 'externalRefKeys', 'titleStem', 'correspondentStem', 'textStem'],
@@ -230,9 +182,77 @@ const SETTINGS = {
   pagination: { maxTotalHits: 10_000 },
 };
 
+/**
+ * A Meilisearch client that asks for answers uncompressed: Meilisearch sits on
+ * the same host or network, where gzip saves no time and costs both ends CPU on
+ * every search (compressing there, inflating here).
+ */
+export function meiliClient(url: string, key: string): Meilisearch {
+  return new Meilisearch({ host: url, apiKey: key, requestInit: { headers: { 'accept-encoding': 'identity' } } });
+}
+
+/** How long one search may wait for Meilisearch's answer. */
+const SEARCH_TIMEOUT_MS = 30_000;
+
+/**
+ * Searches of one index, sent straight over HTTP on kept-alive connections. A
+ * search is the one call made for every person's query; through the client
+ * library's fetch (web streams, a text decoder, more writes per request) it cost
+ * the API about as much CPU again as the HTTP exchange itself. Everything else
+ * (settings, documents, tasks) goes through the client library.
+ */
+export function searchCall(opts: { url: string; key: string; index: string }) {
+  const base = new URL(opts.url);
+  const lib = base.protocol === 'https:' ? https : http;
+  const agent = new lib.Agent({ keepAlive: true, maxSockets: 64 });
+  const path = `${base.pathname.replace(/\/$/, '')}/indexes/${encodeURIComponent(opts.index)}/search`;
+  return (q: string, params: MeiliSearchParams): Promise<SearchResponse<PageDoc>> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ q, ...params });
+      const req = lib.request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${opts.key}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode !== 200) {
+              reject(new Error(`Meilisearch search failed (${String(res.statusCode)}): ${text.slice(0, 300)}`));
+              return;
+            }
+            try {
+              resolve(JSON.parse(text) as SearchResponse<PageDoc>);
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      );
+      // A Meilisearch that stops answering fails the search, not the request's whole time.
+      req.setTimeout(SEARCH_TIMEOUT_MS, () =>
+        req.destroy(new Error(`Meilisearch did not answer within ${SEARCH_TIMEOUT_MS} ms`)),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
 export function createSearchIndex(opts: { url: string; key: string; index: string }): SearchIndex {
-  const client = new Meilisearch({ host: opts.url, apiKey: opts.key });
+  const client = meiliClient(opts.url, opts.key);
   const index = client.index<PageDoc>(opts.index);
+  const searching = searchCall(opts);
   const wait = { timeout: 120_000, interval: 50 };
   const must = (task: { status: string; error?: unknown }, what: string) => {
     if (task.status !== 'succeeded') throw new Error(`Meilisearch ${what} failed: ${JSON.stringify(task.error)}`);
@@ -294,34 +314,7 @@ export function createSearchIndex(opts: { url: string; key: string; index: strin
       const filter = filterFor(req);
       // A registry number is looked up exactly first; if none has it, it is searched as text.
       const named = asRegistryNo(req.q);
-      const run = (q: string, extra: string[]) =>
-        index.search(q, {
-          filter: [...filter, ...extra],
-          sort: SORTS[req.sort],
-          limit: req.limit,
-          offset: req.offset,
-          facets: ['docType', 'department', 'registryYear', 'register', 'referralState'],
-          matchingStrategy: 'all',
-          locales: ['ara'],
-          attributesToRetrieve: [
-            'documentId',
-            'registryNo',
-            'title',
-            'page',
-            'text',
-            'docType',
-            'department',
-            'classification',
-            'registeredAt',
-            'docDate',
-            'needsReview',
-            'register',
-            'externalRef',
-            'correspondent',
-            'referralState',
-            'referralDue',
-          ],
-        });
+      const run = (q: string, extra: string[]) => searching(q, searchParams(req, filter, extra));
       let res = named ? await run('', [`registryNo = ${quote(named)}`]) : undefined;
       const exact = Boolean(res && res.hits.length > 0);
       if (!res || !exact) res = await run(stemmedText(req.q), []);

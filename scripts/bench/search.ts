@@ -10,11 +10,13 @@
  *   searches are an official's: a person made through the API with a
  *   clearance and two of the three departments, not the administrator.
  * - Through the API (GET /api/v1/search: token, normalise, stem, clearance and
- *   department filters, facets, snippets, word boxes from PostgreSQL) and, in
- *   the same run, straight to Meilisearch with the calls the API makes for that
- *   person (scripts/bench/searchLoad.ts): saturation throughput (closed loop,
+ *   department filters, facets, snippets) and, in the same run, straight to
+ *   Meilisearch with the very calls the API makes for that person
+ *   (searchParams; scripts/bench/searchLoad.ts): saturation throughput (closed loop,
  *   --clients) and, at half of raw saturation, open-loop Poisson arrivals
  *   with latency from each query's due time; --rounds rounds, interleaved.
+ *   Then one round of the API asked for word boxes too (`boxes=true`: each
+ *   hit's page words read from PostgreSQL).
  * - Then the viewer on the same archive (10,000 documents by default): Debian's
  *   Chromium (playwright-core) signs in and loads the search page, result pages
  *   for several queries, documents opened from them (their page images stored),
@@ -22,15 +24,16 @@
  *   time to the load event (images and fonts included) beside the server's own
  *   time for the same HTML (fetch, no browser). Skipped without Chromium.
  *
- * Usage: npm run bench:search [-- --pages 100000 --clients 16 --seconds 15 --rounds 3 --no-viewer]
+ * With `--profile DIR`, the server writes a V8 CPU profile (`node --cpu-prof`) into DIR when it stops.
+ *
+ * Usage: npm run bench:search [-- --pages 100000 --clients 16 --seconds 15 --rounds 3 --no-viewer --profile DIR]
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Meilisearch } from 'meilisearch';
 import pg from 'pg';
-import { asRegistryNo, filterFor } from '../../search/searchIndex';
+import { asRegistryNo, filterFor, meiliClient, searchParams } from '../../search/searchIndex';
 import { stemmedText } from '../../search/normalize';
 import { pageRecords } from '../../search/records';
 import { loadConfig } from '../../src/config';
@@ -41,8 +44,8 @@ import { toArabicIndic } from '../../kernel/text';
 import { LETTERS } from '../eval/corpus';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { freePort } from '../../src/runtime/services/util';
-import { personToken, serveChild } from './serve';
-import { compareSearch } from './searchLoad';
+import { personToken, serveChild, stopChild } from './serve';
+import { closedLoop, compareSearch } from './searchLoad';
 import { numberArg, percentile } from './stats';
 import { cpuBelow } from './procs';
 import sharp from 'sharp';
@@ -173,6 +176,8 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, numberArg('rounds', 3));
   const perDoc = 10;
   const docs = Math.ceil(pages / perDoc);
+  const at = process.argv.indexOf('--profile');
+  const profileDir = at > 0 ? path.resolve(process.argv[at + 1] ?? 'search-profile') : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-search-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent' });
@@ -202,12 +207,14 @@ async function main(): Promise<void> {
         MEILI_MASTER_KEY: c.meili!.key,
       },
       path.join(dataDir, 'server.log'),
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
 
     log(`seeding ${docs} documents × ${perDoc} pages into PostgreSQL and Meilisearch…`);
     const t0 = Date.now();
     const db = new pg.Pool({ connectionString: c.databaseUrl!, max: 2 });
-    const meili = new Meilisearch({ host: c.meili!.url, apiKey: c.meili!.key });
+    // The client the API uses (uncompressed answers), so the reference is Meilisearch at its best.
+    const meili = meiliClient(c.meili!.url, c.meili!.key);
     const index = meili.index(c.meiliIndex);
     const r = rng(7);
     const BATCH = 500;
@@ -275,39 +282,18 @@ async function main(): Promise<void> {
       clearance: 'confidential',
       departments,
     });
-    const api = async (q: string) => {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/search?q=${encodeURIComponent(q)}&limit=20`, {
+    const api = async (q: string, extra = '') => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/search?q=${encodeURIComponent(q)}&limit=20${extra}`, {
         headers: { authorization: `Bearer ${official}` },
       });
       if (!res.ok) throw new Error(String(res.status));
       await res.arrayBuffer();
     };
-    // The same calls the API makes to Meilisearch for this person: their clearance and departments as filters, a
-    // registry number looked up exactly first, the same facets and attributes.
+    // The same calls the API makes to Meilisearch for this person (search/searchIndex.ts searchParams): their
+    // clearance and departments as filters, a registry number looked up exactly first, the same facets and attributes.
     const filter = filterFor({ filters: {}, clearance: 'confidential', departments });
-    const attributesToRetrieve = [
-      'documentId',
-      'registryNo',
-      'title',
-      'page',
-      'text',
-      'docType',
-      'department',
-      'classification',
-      'registeredAt',
-      'docDate',
-      'needsReview',
-    ];
     const meiliSearch = (q: string, extra: string[]) =>
-      index.search(q, {
-        filter: [...filter, ...extra],
-        limit: 20,
-        offset: 0,
-        facets: ['docType', 'department', 'registryYear'],
-        matchingStrategy: 'all',
-        locales: ['ara'],
-        attributesToRetrieve,
-      });
+      index.search(q, searchParams({ sort: 'relevance', limit: 20, offset: 0 }, filter, extra));
     const raw = async (q: string) => {
       const named = asRegistryNo(q);
       const exact = named ? await meiliSearch('', [`registryNo = "${named}"`]) : undefined;
@@ -323,6 +309,11 @@ async function main(): Promise<void> {
       log,
       cpu: () => cpuBelow(process.pid, { pid: server!.pid!, name: 'diwan (API)' }),
     });
+    // The word boxes (read from PostgreSQL) are asked for only where they are drawn: their cost, for one round.
+    const withBoxes = await closedLoop(clients, seconds, queries, (q) => api(q, '&boxes=true'));
+    table.push(
+      `API with boxes=true (each hit's page words from PostgreSQL), one round: ${withBoxes.perSecond.toFixed(0)} req/s, ${withBoxes.errors} errors`,
+    );
     const viewer = process.argv.includes('--no-viewer')
       ? ['(viewer page loads skipped: --no-viewer)']
       : fs.existsSync(CHROMIUM)
@@ -339,8 +330,8 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Waited for: a server that exits late (writing its profile) must not find its services gone.
+    await stopChild(server);
     await services.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -21,10 +21,10 @@ export const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'diwan.js');
  * Starts `diwan serve`. With `logFile`, its standard output and error (the
  * request log, when logging is on) go to that file, as a log collector would
  * take them; without, its standard output is read and dropped and its errors
- * are shown. Nothing is kept in memory.
+ * are shown. Nothing is kept in memory. `nodeArgs` go to Node itself (`--cpu-prof`).
  */
-export async function serveChild(env: Record<string, string>, logFile?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+export async function serveChild(env: Record<string, string>, logFile?: string, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', logFile ? 'pipe' : 'inherit'],
   });

@@ -2,7 +2,10 @@
  * GET /api/v1/search: Arabic queries matched the way the index was built
  * (normalised, lightly stemmed), filters, sort, pagination and facets; each
  * hit names its page, with a snippet in the original spelling (<mark>ed, safe
- * in HTML) and the boxes of the matched words on the page image. A query that
+ * in HTML), and, when asked for (`boxes=true`), the boxes of the matched words
+ * on the page image: they are read from each page's words in PostgreSQL, a
+ * cost most searches do not need (the viewer draws them on the document page,
+ * src/web/routes/document.ts). A query that
  * is a registry number, in any digit style, finds that document first. The
  * caller's clearance is applied by the server, never taken from the request.
  */
@@ -41,7 +44,27 @@ export const searchQuerySchema = z.object({
   sort: z.enum(['relevance', 'newest', 'oldest', 'docDateDesc', 'docDateAsc']).default('relevance'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** With the boxes of the matched words on each hit's page. */
+  boxes: z.enum(['true', 'false']).default('false'),
 });
+
+/** The filters a search may be made of alone, without a query. */
+const FILTERS = [
+  'type',
+  'department',
+  'classification',
+  'batchId',
+  'needsReview',
+  'year',
+  'from',
+  'to',
+  'docFrom',
+  'docTo',
+  'register',
+  'correspondentId',
+  'referralState',
+  'overdue',
+] as const;
 
 export interface SearchRouteDeps {
   db: Db;
@@ -66,28 +89,13 @@ export function searchRouter(deps: SearchRouteDeps): Router {
   const router = Router();
   router.get('/search', async (req, res) => {
     const p = parseOr400(searchQuerySchema, req.query);
-    const FILTERS = [
-      'type',
-      'department',
-      'classification',
-      'batchId',
-      'needsReview',
-      'year',
-      'from',
-      'to',
-      'docFrom',
-      'docTo',
-      'register',
-      'correspondentId',
-      'referralState',
-      'overdue',
-    ] as const;
     if (!p.q && FILTERS.every((k) => p[k] === undefined)) {
       throw new DomainError('bad_request', {
         ar: '(اكتب ما تبحث عنه أو اختر مرشحًا)',
         en: '(give a query q or at least one filter)',
       });
     }
+    const caller = callerOf(res.locals);
     const result = await deps.search.search({
       q: p.q,
       filters: {
@@ -109,11 +117,14 @@ export function searchRouter(deps: SearchRouteDeps): Router {
       sort: p.sort,
       limit: p.limit,
       offset: p.offset,
-      clearance: callerOf(res.locals).clearance,
-      departments: callerOf(res.locals).departments ?? undefined,
+      clearance: caller.clearance,
+      departments: caller.departments ?? undefined,
     });
     const terms = queryTerms(p.q);
-    const pages = await deps.documents.pagesOf(result.hits.map((h) => ({ documentId: h.documentId, n: h.page })));
+    const pages =
+      p.boxes === 'true'
+        ? await deps.documents.pagesOf(result.hits.map((h) => ({ documentId: h.documentId, n: h.page })))
+        : undefined;
     res.json({
       total: result.total,
       limit: p.limit,
@@ -127,7 +138,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
         title: h.title,
         page: h.page,
         snippet: snippet(h.text, terms),
-        boxes: matchBoxes(pages.get(`${h.documentId}:${h.page}`) ?? [], terms),
+        ...(pages ? { boxes: matchBoxes(pages.get(`${h.documentId}:${h.page}`) ?? [], terms) } : {}),
         docType: h.docType,
         department: h.department,
         classification: h.classification,

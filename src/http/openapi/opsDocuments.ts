@@ -39,7 +39,13 @@ const Hit = z.looseObject({
   title: z.string().nullable(),
   page: z.number().int(),
   snippet: z.string().meta({ description: 'HTML-safe, the matched words in <mark>' }),
-  boxes: z.array(z.unknown()),
+  boxes: z
+    .array(z.tuple([z.number(), z.number(), z.number(), z.number()]))
+    .optional()
+    .meta({
+      description:
+        "Only with boxes=true: the boxes [x0, y0, x1, y1] of the matched words, in the page image's pixels (read from each page's recognised words, so asked for only when drawn)",
+    }),
   registeredAt: instant,
   register: z.string(),
 });
