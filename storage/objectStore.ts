@@ -1,5 +1,5 @@
 /**
- * Object storage behind a small interface; only this file imports `minio`, so
+ * Object storage behind a small interface; only this file (and objectPut.ts, its single PUT) imports `minio`, so
  * any S3 service works in production. Writes are write-once: putting a key that
  * already holds the same bytes is a no-op, and putting different bytes under an
  * existing key is refused.
@@ -8,7 +8,6 @@
  * (storage/crypto/objectCipher.ts), so both buckets hold ciphertext while every caller sees, hashes and fingerprints the
  * plaintext. Keys under audit/ stay in the clear (isClearKey).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
@@ -16,6 +15,7 @@ import type { KeyRing } from './crypto/keyRing';
 import { objectCipher } from './crypto/objectCipher';
 import { UNDECRYPTABLE } from './crypto/objectBytes';
 import { sha256, sha256Stream } from './hash';
+import { putInOne, SINGLE_PUT, whole } from './objectPut';
 import type { LockSeen, ObjectStore, RetentionPolicy, S3Target, StoredBytes, StoredObject } from './objectStoreTypes';
 
 /** A delete refused because the object is still under Object Lock retention or legal hold. */
@@ -55,22 +55,6 @@ function lockSeen(headers: Record<string, string | string[] | undefined> | undef
     mode: one('x-amz-object-lock-mode') ?? null,
     retainUntil: Number.isNaN(until) ? null : until,
   };
-}
-
-/** Objects stored up to this size go in one PUT, held whole (as the S3 client holds a single part anyway). */
-const SINGLE_PUT = 16 * 1024 * 1024;
-
-/** A body held whole: `size` bytes exactly, or an error naming `what`. */
-async function whole(body: Readable | Buffer, size: number, what: string): Promise<Buffer> {
-  let buf: Buffer;
-  if (Buffer.isBuffer(body)) buf = body;
-  else {
-    const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(c as Buffer);
-    buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  }
-  if (buf.length !== size) throw new Error(`${what}: ${buf.length} bytes to write where ${size} were announced`);
-  return buf;
 }
 
 /** A plain S3 client for a target (the store below, and tools that must speak S3 directly: benchmarks, tests). */
@@ -118,30 +102,6 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
   };
 
   /**
-   * One PUT of a body held whole, its retention in its own headers (no second request), with one checksum
-   * that the server checks before it stores anything: over HTTP the signed SHA-256 of the body (the
-   * plaintext's own, already known, when the object is stored in the clear), over HTTPS its Content-MD5.
-   */
-  const putWhole = async (key: string, body: Buffer, meta: Record<string, string>, lock: Date | null, sha?: string) => {
-    const headers: Record<string, string | number> = { 'Content-Length': body.length };
-    for (const [k, v] of Object.entries(meta)) headers[k === 'Content-Type' ? k : `x-amz-meta-${k}`] = v;
-    if (lock) {
-      headers['x-amz-object-lock-mode'] = Minio.RETENTION_MODES.COMPLIANCE;
-      headers['x-amz-object-lock-retain-until-date'] = lock.toISOString();
-    }
-    if (!client.enableSHA256) headers['Content-MD5'] = crypto.createHash('md5').update(body).digest('base64');
-    const sum = client.enableSHA256 ? (sha ?? sha256(body)) : '';
-    const res = await client.makeRequestStreamAsync(
-      { method: 'PUT', bucketName: bucket, objectName: key, headers },
-      body,
-      sum,
-      [200],
-      '',
-    );
-    res.resume();
-  };
-
-  /**
    * Writes one object and, where the bucket has Object Lock, retains the version written: with the PUT
    * itself up to SINGLE_PUT, else in a request of its own after it (a failure of that one throws, and a
    * later put of the same key finds the object and retains it then).
@@ -159,7 +119,7 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       const body = await whole(sealed.body, sealed.size, what);
       // In the clear, the body's SHA-256 is the one the caller vouches for (meta.sha256): the server checks it.
       const clear = body === input && meta['sha256'] !== undefined;
-      return putWhole(key, body, all, lock, clear ? meta['sha256'] : undefined);
+      return putInOne(client, { bucket, key, body, meta: all, lock, sha256: clear ? meta['sha256'] : undefined });
     }
     const put = await client.putObject(bucket, key, sealed.body, sealed.size, all);
     if (lock) await retain(key, lock, put.versionId);
