@@ -141,3 +141,14 @@ test('CSV: a field a spreadsheet would run as a formula is written to be shown, 
   expect(['+1', '-2+3', '@SUM(A1)'].map(csvField)).toEqual(["'+1", "'-2+3", "'@SUM(A1)"]);
   expect(['طلب إفادة', '2026/000001', 'م/٤٥٢'].map(csvField)).toEqual(['طلب إفادة', '2026/000001', 'م/٤٥٢']);
 });
+
+/** An Arabic subject with a colon and numbers followed by words, which poppler once read with the words carried past them. */
+const NUMBERED = 'طلب نقل موظف: رقم ٤٥ بتاريخ ١٢/٠٣/٢٠٢٦ إلى الإدارة';
+
+test('PDF: pdftotext reads an Arabic subject with a colon and numbers in logical order', async () => {
+  if (!fs.existsSync('/usr/bin/pdftotext')) return;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-book-')), 'book.pdf');
+  fs.writeFileSync(file, await bookPdf(INFO, [{ ...rows(1)[0]!, subject: NUMBERED }]));
+  const text = (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).stdout;
+  expect(text.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')).toContain(NUMBERED);
+});

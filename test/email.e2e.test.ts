@@ -4,6 +4,11 @@
  * attachments linked to the message's document, the subject and sender filling the title and correspondent;
  * the same message again is a duplicate and makes nothing new; a broken message is refused by name.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { bornDigitalPdf } from '../scripts/fixtures/pdfs';
 import { startTestServer, type TestServer } from './helpers';
@@ -18,6 +23,8 @@ const SUBJECT = 'طلب تجديد الترخيص التجاري';
 const SENDER = 'شركة النور للتجارة';
 /** A word of the body only (not in the subject, the sender or the attachments). */
 const BODY_WORD = 'الزعفران';
+/** A line of the body with a colon and numbers followed by words: poppler once carried the words past them. */
+const NUMBERED = 'رقم الطلب: ٤٥ بتاريخ ٢/٣/٢٠٢٦ للمحل الرئيسي';
 
 interface Made {
   id: string;
@@ -39,7 +46,7 @@ beforeAll(async () => {
     subject: SUBJECT,
     date: new Date('2026-03-02T07:30:00Z'),
     messageId: 'renewal-2026-0042@alnoor.test',
-    text: `السلام عليكم ورحمة الله\nنرفق لكم طلب تجديد ترخيص محل بيع ${BODY_WORD} والتوابل مع صورة السجل التجاري.\nمع التحية`,
+    text: `السلام عليكم ورحمة الله\nنرفق لكم طلب تجديد ترخيص محل بيع ${BODY_WORD} والتوابل مع صورة السجل التجاري.\n${NUMBERED}\nمع التحية`,
     attachments: [
       { name: 'الطلب.pdf', mime: 'application/pdf', content: await bornDigitalPdf() },
       { name: 'السجل.png', mime: 'image/png', content: scan },
@@ -76,6 +83,14 @@ test('an .eml with two attachments becomes three documents, the attachments link
   ]);
   // The original is the message as received, byte for byte.
   expect(Buffer.from(await (await server.api(`/api/v1/documents/${mail.id}/original`)).arrayBuffer()).equals(message)).toBe(true);
+  // Its PDF rendition reads in logical order with poppler (most desktop search), a colon and numbers in place.
+  const rendition = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-email-')), 'rendition.pdf');
+  fs.writeFileSync(
+    rendition,
+    Buffer.from(await (await server.api(`/api/v1/documents/${mail.id}/original?part=2`)).arrayBuffer()),
+  );
+  const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', rendition, '-']);
+  expect(stdout.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')).toContain(NUMBERED);
 
   // Each attachment is a document of its own, titled with its file name, the sender as its correspondent too.
   const attachment = (await (await server.api(`/api/v1/documents/${pdf.id}`)).json()) as Record<string, unknown>;

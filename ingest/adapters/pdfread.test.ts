@@ -10,9 +10,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { renderArabicScan, SAMPLE_LINES } from '../../scripts/fixtures/arabicScan';
 import { BORN_DIGITAL_PAGES, bornDigitalPdf, corruptPdf, encryptedPdf, pdfBomb, scannedPdf } from '../../scripts/fixtures/pdfs';
+import fontkit from '@pdf-lib/fontkit';
 import { degrees, PDFDocument } from 'pdf-lib';
 import { normalisePage } from './images';
 import { inspectPdf, pdfPageText, pdfScans, renderPdfPage } from './pdfread';
+import { textLayerFont } from './textFont';
 import { renderDocumentPage, type LocalPart } from '../source';
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
@@ -95,6 +97,57 @@ describe('born-digital PDF', () => {
     expect(wizara.x1).toBeLessThanOrEqual(page.width - 245);
     expect(amal.x1).toBeLessThanOrEqual(wizara.x0 + 5);
     expect(page.words.every(([, x0, y0, x1, y1]) => x0 < x1 && y0 < y1 && x1 <= page.width && y1 <= page.height)).toBe(true);
+  });
+});
+
+/** Lines drawn in visual order below, each with whether it reads right to left. */
+const VISUAL_LINES: Array<[string, boolean]> = [
+  ['الموضوع: طلب نقل موظف', true],
+  ['رقم القيد: ٢٠٢٥/٧١٣١ بتاريخ ١٤٤٦/٠٣/١٢ (المادة ١٢)، يعمل به', true],
+  ['نرجو نقل الطالب zebra123 إلى الصف 5 بتاريخ 12/03 شكرا Hello world', true],
+  ['Dear colleagues, السلام عليكم and thanks for the 12 files', false],
+];
+
+/**
+ * A line as it shows, left to right: in a right-to-left line the runs of Latin and digits (with the
+ * spaces and separators between them) keep their order and all else is turned around, brackets drawn as
+ * they show; in a left-to-right line each Arabic phrase is turned around.
+ */
+function visualOrder(line: string, rtl: boolean): string {
+  const flip = (t: string) => [...t].reverse().map((c) => ({ '(': ')', ')': '(' })[c] ?? c);
+  if (!rtl) return line.replace(/[\u0600-\u06FF]+(?: [\u0600-\u06FF]+)*/gu, (t) => flip(t).join(''));
+  const tokens = line.match(/[A-Za-z0-9\u0660-\u0669]+(?:[ /.:]+[A-Za-z0-9\u0660-\u0669]+)*|[^A-Za-z0-9\u0660-\u0669]+/gu) ?? [];
+  return tokens
+    .reverse()
+    .map((t) => (/^[A-Za-z0-9\u0660-\u0669]/u.test(t) ? t : flip(t).join('')))
+    .join('');
+}
+
+describe('a PDF whose Arabic is drawn in visual order (as Chrome prints it)', () => {
+  let file: string;
+  beforeAll(async () => {
+    const pdf = await PDFDocument.create();
+    pdf.registerFontkit(fontkit);
+    const font = await pdf.embedFont(textLayerFont(), { subset: true });
+    const page = pdf.addPage([595, 842]);
+    // Glyph by glyph from the left, as the line shows: the content's order is not the reading order.
+    VISUAL_LINES.forEach(([line, rtl], i) => {
+      let x = 40;
+      for (const c of visualOrder(line, rtl)) {
+        page.drawText(c, { x, y: 800 - 30 * i, size: 12, font });
+        x += font.widthOfTextAtSize(c, 12);
+      }
+    });
+    file = await save(
+      'visual.pdf',
+      pdf.save().then((b) => Buffer.from(b)),
+    );
+  });
+
+  test('gives each line in logical order, words whole, brackets the right way round', async () => {
+    const page = await pdfPageText(file, 0, 150);
+    expect(page.text.split('\n')).toEqual(VISUAL_LINES.map(([line]) => line));
+    expect(page.words.map((w) => w[0])).toEqual(VISUAL_LINES.flatMap(([line]) => line.split(' ')));
   });
 });
 

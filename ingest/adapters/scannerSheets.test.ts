@@ -37,3 +37,21 @@ test('25 labels are two A4 sheets, every number in the text as written', async (
   expect(text).toContain('٢٠٢٦/١٧');
   expect(text).toContain('الوارد');
 });
+
+test('pdftotext reads the Arabic lines of both sheets in logical order, a number and a colon in place', async () => {
+  if (!fs.existsSync('/usr/bin/pdftotext')) return;
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-sheets-'));
+  const text = async (name: string, pdf: Buffer) => {
+    fs.writeFileSync(path.join(folder, name), pdf);
+    return (await run('pdftotext', ['-enc', 'UTF-8', path.join(folder, name), '-'])).stdout.replace(
+      /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+      '',
+    );
+  };
+  const separator = await text('separator.pdf', await separatorSheetPdf(AT));
+  expect(separator).toContain('صفحة فاصلة — ضعها بين الرسائل عند المسح؛ لا تُؤرشف');
+  const named = { ...NAMES, nameAr: 'وارد الفرع: رقم ٢ جدة' };
+  const labels = await text('labels.pdf', await labelSheetsPdf(refs(1), named, AT));
+  expect(labels).toContain(named.nameAr);
+  expect(labels).toContain('و ٢٠٢٦/١٧');
+});

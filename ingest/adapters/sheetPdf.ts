@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { PDFDocument, PDFString, PDFName, rgb, type PDFPage, type PDFRef } from 'pdf-lib';
 import { drawXObject } from './pdfImages';
 import { textLayerFont } from './textFont';
-import { placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
+import { markFont, placeTextLine, writeInvisibleLines, type PlacedLine, type TextFont } from './textLayer';
 import type { TextPicture } from './sheetText';
 
 export type SheetItem =
@@ -129,6 +129,8 @@ export async function sheetPdf(pages: SheetPage[], info: SheetInfo): Promise<Buf
       font,
       key: page.node.newFontDictionary(font.name, font.ref),
       has: (c) => c === ' ' || kit.hasGlyphForCodePoint(c.codePointAt(0) ?? 0),
+      // Right-to-left marks after a number or a colon, so that poppler reads each Arabic line in logical order.
+      marks: page.node.newFontDictionary('DiwanMarks', markFont(pdf)),
     };
     const y = (top: number) => sheet.height - top;
     const lines: PlacedLine[] = [];

@@ -51,7 +51,7 @@ import {
 } from 'pdf-lib';
 import type { OcrWord } from '../../storage/repos/documents';
 import { isRtlLine, isRtlWord, logicalOrder } from '../ocr/bidi';
-import { ARABIC_DIGIT, blocks, fitLine, MARK, pieceWidth, RLM, sum, type Block, type Piece } from './textLayerLine';
+import { blocks, fitLine, MARK, pieceWidth, RLM, sum, type Block, type Piece } from './textLayerLine';
 import { MARK_GLYPH, TEXT_FONT_METRICS, textLayerFont } from './textFont';
 
 /**
@@ -64,14 +64,6 @@ const MARK_ROOM = 0.02;
 /** The squeeze a mark is drawn with: next to nothing, so that it takes no room on the line for any reader. */
 const MARK_SCALE = 0.01;
 
-/**
- * Arabic-Indic numbers are written a hair larger than the rest of their line. pdf.js joins text drawn on
- * one line into a piece and reorders each piece on its own, taking one with Arabic-Indic digits for right
- * to left: «: ٢٠٢٦/٤٥٧» came back «٢٠٢٦/٤٥٧ :». It ends a piece where the font size changes, so a
- * number is a piece of its own, which keeps its order.
- */
-const NUMERAL_SIZE = 1.001;
-
 /** Invisible direction marks (Intl puts them in dates): no glyph to place, and poppler would count them as letters. */
 const BIDI_CONTROLS = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g;
 
@@ -82,7 +74,8 @@ export interface TextFont {
   /**
    * The page's name for the direction marks' font (markFont). Without it no mark is written, and a
    * right-to-left line is laid by phrases (textLayerLine.ts directions), which poppler may read with a
-   * colon or a space carried past a number.
+   * colon or a space carried past a number. The marks' change of font also ends pdf.js's piece of text
+   * after a number or a colon, so that pdf.js never joins «: ٢٠٢٦/٤٥٧» into one piece and turns it around.
    */
   marks?: PDFName;
 }
@@ -265,11 +258,10 @@ export function writeInvisibleLines(pdf: PDFDocument, f: TextFont, lines: Placed
     if (!fit) continue;
     const { size, k } = fit;
     ops.push(setFontAndSize(f.key, size), setCharacterSqueeze(k * 100));
-    let current = size;
     const placed = layLine(laid, line, lineRtl, size, k);
     placed.forEach(({ piece, x, width }, i) => {
       if (piece.space) {
-        const natural = sum(piece.widths) * current;
+        const natural = sum(piece.widths) * size;
         if (natural > 0)
           ops.push(
             setCharacterSqueeze((width / natural) * 100),
@@ -279,9 +271,7 @@ export function writeInvisibleLines(pdf: PDFDocument, f: TextFont, lines: Placed
           );
         return;
       }
-      const own = !piece.rtl && ARABIC_DIGIT.test(piece.text) ? size * NUMERAL_SIZE : size;
-      if (own !== current) ops.push(setFontAndSize(f.key, (current = own)));
-      ops.push(...writeRun(pdf, f, piece, { x: piece.rtl ? x + width : x, size: own, k, baseline: line.baseline }));
+      ops.push(...writeRun(pdf, f, piece, { x: piece.rtl ? x + width : x, size, k, baseline: line.baseline }));
     });
   }
   ops.push(endText(), popGraphicsState());

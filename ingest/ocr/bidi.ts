@@ -11,7 +11,7 @@
 export const RTL_LETTER =
   /[\u0590-\u05FF\u0620-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/;
 /** A letter or digit that runs left to right (Latin, and digits of every kind). */
-const LTR_STRONG = /[A-Za-z\u00C0-\u024F0-9\u0660-\u0669\u06F0-\u06F9]/;
+export const LTR_STRONG = /[A-Za-z\u00C0-\u024F0-9\u0660-\u0669\u06F0-\u06F9]/;
 
 /** Whether a word reads right to left: it has a right-to-left letter, or no strong letter in a right-to-left line. */
 export function isRtlWord(text: string, lineRtl: boolean): boolean {
