@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import type { AuditorKeys } from '../storage/auditorKeys';
-import { createDatabase, isolatedEnv, runCliWith, startTestServer, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCliWith, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -70,9 +70,7 @@ test('after a restore from offsite, the next checkpoint continues the chain and 
   // The building is lost: a new database and a new, empty primary bucket; the offsite bucket is all there is.
   await server.stop();
   server = undefined;
-  const n = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_audit_restored_${n}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `ar-${n}` };
+  env = await restoreTarget(env, 'audit_restored');
   const restored = await runCliWith(env, ['restore', '--from', 'offsite', '--json']);
   expect(restored.code).toBe(0);
 

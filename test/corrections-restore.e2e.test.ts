@@ -9,9 +9,8 @@
  * again by the machine after a person corrected it gets the person's version
  * back too, kept but not current.
  */
-import crypto from 'node:crypto';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -69,9 +68,7 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${env.MEILI_MASTER_KEY}` },
   });
   expect(meili.status).toBe(202);
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_restored_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  env = await restoreTarget(env, 'restored');
 });
 
 afterAll(async () => {

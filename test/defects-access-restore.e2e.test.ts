@@ -3,11 +3,10 @@
  * installation's, or a row changed by hand) is not brought back in by a
  * restore: the restore refuses it and names it, and restores the rest.
  */
-import crypto from 'node:crypto';
 import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { startWorkers } from '../src/runtime/workers';
-import { createDatabase, isolatedEnv, runCliWith, startTestServer, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCliWith, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -43,9 +42,7 @@ test('#19 restore refuses a document whose manifest carries an unknown classific
   }
 
   // The building is lost; a new database and primary bucket are restored from the offsite copy.
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_restored_${id}`);
-  const restored = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  const restored = await restoreTarget(env, 'restored');
   const { out } = await runCliWith(restored, ['restore', '--from', 'offsite', '--json']);
   const report = JSON.parse(out) as { documents: { found: number; restored: number; failed: number }; problems: string[] };
   expect(report.documents).toMatchObject({ found: 2, restored: 1, failed: 1 });

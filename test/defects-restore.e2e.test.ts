@@ -10,7 +10,7 @@ import { startCore } from '../src/runtime/core';
 import { createObjectStore } from '../storage/objectStore';
 import { loadKeyRing } from '../storage/crypto/keyRing';
 import { restoreArchive } from '../storage/restore/restore';
-import { createDatabase, isolatedEnv, startTestServer, type DocumentJson } from './helpers';
+import { isolatedEnv, restoreTarget, startTestServer, type DocumentJson } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -51,9 +51,7 @@ test('#20 restore refuses a manifest that no ledger entry vouches for, and names
   await offsite.putBufferOnce(`${to}manifest.json`, Buffer.from(JSON.stringify(forged)), 'application/json');
 
   // The building is lost; a new database and primary bucket, restored from offsite.
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_forged_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `f-${id}` };
+  env = await restoreTarget(env, 'forged');
   const core = await startCore(loadConfig(env));
   try {
     const report = await restoreArchive({

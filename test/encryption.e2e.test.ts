@@ -17,8 +17,8 @@ import { readState } from '../storage/state';
 import { createObjectStore, s3Client, UNDECRYPTABLE, type S3Target } from '../storage/objectStore';
 import { restoreArchive } from '../storage/restore/restore';
 import {
-  createDatabase,
   isolatedEnv,
+  restoreTarget,
   runCli,
   runCliWith,
   sha256,
@@ -275,9 +275,7 @@ test('a restore from the offsite bucket with the key file brings the documents b
   expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
   await server!.stop();
   server = undefined;
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_enc_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `e-${id}` };
+  env = await restoreTarget(env, 'enc');
   const core = await startCore(loadConfig(env));
   try {
     const report = await restoreArchive({

@@ -108,6 +108,21 @@ export async function isolatedEnv(
   };
 }
 
+/**
+ * The settings of an empty archive to restore `env`'s offsite copy into: a new, empty database and primary bucket
+ * (and search index, with `index`), the same offsite bucket.
+ */
+export async function restoreTarget(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  opts: { index?: boolean } = {},
+): Promise<NodeJS.ProcessEnv> {
+  const id = crypto.randomBytes(4).toString('hex');
+  const database = await createDatabase(`diwan_${name}_${id}`);
+  const index = opts.index ? { MEILI_INDEX: `${name}_${id}` } : {};
+  return { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}`, ...index };
+}
+
 export async function startTestServer(env?: NodeJS.ProcessEnv): Promise<TestServer> {
   const config = loadConfig(env ?? (await isolatedEnv()));
   const server = await startServer(config);

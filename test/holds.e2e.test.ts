@@ -7,7 +7,6 @@
  * documents it names that are not yet gone. After the building is lost, a restore from the offsite copy
  * brings back the holds as they were and the destroyed letter as its tombstone, its number still used.
  */
-import crypto from 'node:crypto';
 import * as Minio from 'minio';
 import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
@@ -18,8 +17,8 @@ import { parseRegistryNo } from '../kernel/registry';
 import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
 import { restoreArchive } from '../storage/restore/restore';
 import {
-  createDatabase,
   isolatedEnv,
+  restoreTarget,
   runCli,
   runCliWith,
   sha256,
@@ -272,9 +271,7 @@ test('a restore from the offsite copy brings back the tombstone and the holds', 
   await db.end();
   await server!.stop();
   server = undefined;
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_holds_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `rh-${id}` };
+  env = await restoreTarget(env, 'holds');
   const core = await startCore(loadConfig(env));
   db = new pg.Pool({ connectionString: env.DATABASE_URL });
   try {

@@ -5,7 +5,6 @@
  * limit is ended, whole, with office_timeout; what a document only links to (a web address, a local file) is
  * never fetched.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +20,8 @@ import { docxFile, xlsxFile, zipFile } from '../scripts/fixtures/officeFiles';
 import { normalizeArabic } from '../search/normalize';
 import type { Check } from '../src/runtime/doctor';
 import {
-  createDatabase,
   isolatedEnv,
+  restoreTarget,
   runCli,
   runCliWith,
   sha256,
@@ -278,13 +277,11 @@ test('restored from the offsite bucket alone, the document is again an Office or
   expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
   await server!.stop();
   server = undefined;
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_restored_${id}`);
-  const restored = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  const restored = await restoreTarget(env, 'restored');
   const { code, out } = await runCliWith(restored, ['restore', '--from', 'offsite', '--json']);
   expect((JSON.parse(out) as { problems: string[] }).problems).toEqual([]);
   expect(code).toBe(0);
-  const c = new pg.Client({ connectionString: database.owner });
+  const c = new pg.Client({ connectionString: restored.DATABASE_OWNER_URL! });
   await c.connect();
   try {
     const parts = await c.query('SELECT n, ext, page_count, rendition FROM document_parts WHERE document_id = $1 ORDER BY n', [

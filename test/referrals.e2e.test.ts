@@ -10,7 +10,6 @@
  * building is lost, a restore from the offsite copy brings the referrals,
  * their state and the directives back.
  */
-import crypto from 'node:crypto';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
 import { addDays } from '../src/http/referrals';
@@ -20,7 +19,7 @@ import { ledgerForDocument } from '../storage/integrity/ledger';
 import { createDirectivesRepo } from '../storage/repos/directives';
 import { linksOf } from '../storage/repos/links';
 import { restoreArchive } from '../storage/restore/restore';
-import { createDatabase, isolatedEnv, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -297,9 +296,7 @@ test('a restore from the offsite copy brings the referrals, their state and the 
   expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
   await server!.stop();
   server = undefined;
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_referrals_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `rr-${id}` };
+  env = await restoreTarget(env, 'referrals');
   const core = await startCore(loadConfig(env));
   try {
     const report = await restoreArchive({

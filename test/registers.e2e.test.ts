@@ -9,7 +9,6 @@
  * brings back both books' documents, their sequences (the next outgoing number
  * follows on), the added register, the correspondent as edited and the links.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { pdfPageText, renderPdfPage } from '../ingest/adapters/pdfread';
 import { toArabicIndic } from '../kernel/text';
-import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -345,15 +344,7 @@ test('a restore from offsite brings back both books, their sequences, the regist
   expect(status.pending).toBe(0);
   await server!.stop();
   server = undefined;
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_books_${id}`);
-  env = {
-    ...env,
-    DATABASE_URL: database.app,
-    DATABASE_OWNER_URL: database.owner,
-    S3_BUCKET: `b-${id}`,
-    MEILI_INDEX: `books_${id}`,
-  };
+  env = await restoreTarget(env, 'books', { index: true });
   const { code, out } = await runCliWith(env, ['restore', '--from', 'offsite', '--json']);
   const report = JSON.parse(out) as {
     problems: string[];

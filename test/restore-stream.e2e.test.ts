@@ -9,7 +9,6 @@
  * restore (`npm run build` first).
  */
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { startCore, type Core } from '../src/runtime/core';
@@ -17,7 +16,7 @@ import { makeKeyFile } from '../storage/crypto/keyRing';
 import type { Queryable } from '../storage/db';
 import { restoreArchive, type RestoreReport } from '../storage/restore/restore';
 import { seedOffsite, type SeedSizes } from '../scripts/bench/restore';
-import { createDatabase, isolatedEnv } from './helpers';
+import { isolatedEnv, restoreTarget } from './helpers';
 
 jest.setTimeout(600_000);
 
@@ -43,9 +42,7 @@ beforeAll(async () => {
 
 /** Settings for a new machine: an empty database and an empty primary bucket, the same offsite bucket. */
 async function newMachine(): Promise<NodeJS.ProcessEnv> {
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_stream_${id}`);
-  return { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `s-${id}` };
+  return await restoreTarget(env, 'stream');
 }
 
 async function withCore<T>(e: NodeJS.ProcessEnv, fn: (core: Core) => Promise<T>): Promise<T> {

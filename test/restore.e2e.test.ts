@@ -12,7 +12,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig } from '../src/config';
 import { startCore } from '../src/runtime/core';
 import { restoreArchive } from '../storage/restore/restore';
-import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(600_000);
 
@@ -74,9 +74,7 @@ beforeAll(async () => {
   });
   expect(meili.status).toBe(202);
   // Under Object Lock not even we can empty the old primary bucket: the new machine gets a new, empty one.
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_restored_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  env = await restoreTarget(env, 'restored');
 });
 
 afterAll(async () => {

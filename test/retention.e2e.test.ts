@@ -17,7 +17,7 @@ import { createObjectStore, type ObjectStore } from '../storage/objectStore';
 import { EXTEND_STEPS } from '../storage/records/lockExtension';
 import { lockUntilForKey, OWN_FILES_LOCK } from '../storage/records/retention';
 import { readState, writeState } from '../storage/state';
-import { createDatabase, isolatedEnv, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -332,9 +332,7 @@ test('a restore brings the rules, their versions and the closings back, and the 
     method: 'DELETE',
     headers: { authorization: `Bearer ${env.MEILI_MASTER_KEY}` },
   });
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_restored_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `r-${id}` };
+  env = await restoreTarget(env, 'restored');
   const { code, out } = await runCliWith(env, ['restore', '--from', 'offsite', '--json']);
   expect((JSON.parse(out) as { problems: string[] }).problems).toEqual([]);
   expect(code).toBe(0);

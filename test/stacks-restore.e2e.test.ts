@@ -4,14 +4,13 @@
  * from the offsite bucket alone makes the kept stacks again, letters and bytes, while a stack whose file is
  * missing or different there is named as not restored, as a damaged document file is.
  */
-import crypto from 'node:crypto';
 import { scannedPdf } from '../scripts/fixtures/pdfs';
 import { letterPage, PAGE, separatorPage } from '../scripts/fixtures/stackScans';
 import { s3Client } from '../storage/objectStore';
 import { startS3Proxy, type S3Proxy } from './faults/s3Proxy';
 import {
-  createDatabase,
   isolatedEnv,
+  restoreTarget,
   runCli,
   runCliWith,
   sha256,
@@ -137,14 +136,8 @@ test('with the offsite bucket away the stack is received all the same, and a lat
 
 /** A fresh database and primary bucket; `offsiteBucket`: restore from that bucket instead. */
 async function restoreInto(offsiteBucket?: string) {
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_kept_${id}`);
   const target = {
-    ...env,
-    DATABASE_URL: database.app,
-    DATABASE_OWNER_URL: database.owner,
-    S3_BUCKET: `k-${id}`,
-    MEILI_INDEX: `kept_${id}`,
+    ...(await restoreTarget(env, 'kept', { index: true })),
     ...(offsiteBucket ? { OFFSITE_S3_BUCKET: offsiteBucket } : {}),
   };
   const { code, out } = await runCliWith(target, ['restore', '--from', 'offsite', '--json']);
@@ -153,7 +146,7 @@ async function restoreInto(offsiteBucket?: string) {
     documents: { restored: number };
     keptStacks: { restored: number; alreadyPresent: number; failed: number };
   };
-  return { code, report, target, database };
+  return { code, report, target };
 }
 
 test('restored from the offsite bucket alone, each kept stack answers with its letters and gives the same bytes', async () => {

@@ -6,7 +6,6 @@
  * the recipient's receipt, and the letter counts as transferred (a disposal
  * whose rule says 'transfer' may still follow).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import { loadConfig } from '../src/config';
 import { startCore } from '../src/runtime/core';
 import { transferredIds } from '../storage/records/transfers';
 import { restoreArchive } from '../storage/restore/restore';
-import { createDatabase, isolatedEnv, runCli, startTestServer, type TestServer } from './helpers';
+import { isolatedEnv, restoreTarget, runCli, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -67,9 +66,7 @@ test('a restore from the offsite copy brings a complete transfer back', async ()
   await server!.stop();
   server = undefined;
 
-  const id = crypto.randomBytes(4).toString('hex');
-  const database = await createDatabase(`diwan_transfer_${id}`);
-  env = { ...env, DATABASE_URL: database.app, DATABASE_OWNER_URL: database.owner, S3_BUCKET: `tr-${id}` };
+  env = await restoreTarget(env, 'transfer');
   const core = await startCore(loadConfig(env));
   try {
     await restoreArchive({ db: core.db, source: core.offsite, other: core.primary, offsiteName: core.offsite.name });
