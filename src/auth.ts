@@ -8,6 +8,10 @@
  * in `x-csrf-token`, a `_csrf` form field or query parameter. Before sign-in
  * the sign-in form itself uses a double-submit cookie.
  *
+ * A person's API token is answered from the process's cache of tokens it verified lately, which every change
+ * to the person or the token empties at once in every process (storage/repos/tokenCache.ts); sessions are
+ * always checked in the database (they also end after idling, and a browser sends few requests).
+ *
  * A role says which actions a person may take (PERMISSIONS); a clearance how
  * secret a document they may read and file; departments whose documents (null:
  * every department; an empty list: none). Every route's permission is in one

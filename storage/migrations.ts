@@ -2,6 +2,7 @@
 import { RECORDS_MIGRATIONS } from './migrationsRecords';
 import { ACCESS_MIGRATIONS } from './migrationsAccess';
 import { INTAKE_MIGRATIONS } from './migrationsIntake';
+import { TOKEN_MIGRATIONS } from './migrationsTokens';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -778,4 +779,5 @@ CREATE UNIQUE INDEX registers_letter_en_key ON registers (lower(letter_en));
   ...RECORDS_MIGRATIONS,
   ...ACCESS_MIGRATIONS,
   ...INTAKE_MIGRATIONS,
+  ...TOKEN_MIGRATIONS,
 ];

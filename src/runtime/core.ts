@@ -95,6 +95,8 @@ export async function startCore(
     const queue = createJobQueue(config.databaseUrl!, log, { installed: separateOwner, retries: RETRIES });
     await queue.start();
     stops.unshift(() => queue.stop());
+    const users = createUsersRepo(db);
+    stops.unshift(() => users.close());
     return {
       config,
       log,
@@ -102,7 +104,7 @@ export async function startCore(
       documents: createDocumentsRepo(db),
       textVersions: createTextVersionsRepo(db),
       batches: createBatchesRepo(db),
-      users: createUsersRepo(db),
+      users,
       primary,
       offsite,
       keys,

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { inTransaction, type Db } from '../db';
 import { appendLedger } from '../integrity/ledger';
+import { createTokenCache, type TokenCache, type TokenCacheState } from './tokenCache';
 
 export const ROLES = ['clerk', 'official', 'auditor', 'archivist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -114,7 +115,17 @@ export interface DocumentRead {
   payload: Record<string, unknown>;
 }
 
-export function createUsersRepo(db: Db) {
+/** A live token's person, with the token's own role and name: what `byToken` answers and its cache keeps. */
+export type TokenUser = User & { tokenRole: Role; tokenName: string };
+
+/** A token's last use is written when the one recorded is older than this. */
+const LAST_USE_MS = 60_000;
+
+/**
+ * `tokens`: the cache of verified tokens (storage/repos/tokenCache.ts); by default one listening on its own
+ * connection to `db`, opened at the first token checked (a process that checks none never opens it).
+ */
+export function createUsersRepo(db: Db, tokens: TokenCache<TokenUser> = createTokenCache<TokenUser>(db)) {
   return {
     async count(): Promise<number> {
       return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')).rows[0]!.n;
@@ -174,6 +185,8 @@ export function createUsersRepo(db: Db) {
         await db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [r.id]);
         await db.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [r.id]);
       }
+      // Other processes hear of it from the database's notice; this one need not wait for its own.
+      if (r) tokens.forget(r.id);
       return r && toUser(r);
     },
 
@@ -247,28 +260,54 @@ export function createUsersRepo(db: Db) {
     },
 
     async revokeToken(id: string): Promise<boolean> {
-      const res = await db.query('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id]);
-      return (res.rowCount ?? 0) > 0;
+      const res = await db.query<{ user_id: string }>(
+        'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING user_id',
+        [id],
+      );
+      const row = res.rows[0];
+      if (row) tokens.forget(row.user_id);
+      return row !== undefined;
     },
 
     /**
      * The token's user, with the token's role, when the token is live; records its use, to the minute (a
-     * write on every request would cost each search a commit).
+     * write on every request would cost each search a commit). A token verified lately is answered from the
+     * cache without a query, until its recorded use is a minute old (then the query writes it again).
      */
-    async byToken(token: string): Promise<(User & { tokenRole: Role; tokenName: string }) | undefined> {
-      const res = await db.query<UserRow & { token_role: Role; token_name: string }>(
+    async byToken(token: string): Promise<TokenUser | undefined> {
+      const hash = sha256hex(token);
+      const kept = tokens.get(hash);
+      if (kept) return kept;
+      const ticket = tokens.ticket();
+      const res = await db.query<UserRow & { token_role: Role; token_name: string; used_ms: number }>(
         `WITH live AS (
-           SELECT u.*, t.id AS token_id, t.last_used_at AS token_used, t.role AS token_role, t.name AS token_name
+           SELECT u.*, t.id AS token_id, t.role AS token_role, t.name AS token_name,
+                  CASE WHEN t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' THEN 0
+                       ELSE extract(epoch FROM now() - t.last_used_at)::float8 * 1000 END AS used_ms
              FROM api_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL),
          used AS (
            UPDATE api_tokens SET last_used_at = now()
             WHERE id = (SELECT token_id FROM live) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
          SELECT * FROM live`,
-        [sha256hex(token)],
+        [hash],
       );
       const r = res.rows[0];
-      return r && { ...toUser(r), tokenRole: r.token_role, tokenName: r.token_name };
+      if (!r) return undefined;
+      const found = { ...toUser(r), tokenRole: r.token_role, tokenName: r.token_name };
+      // Kept until the recorded use is a minute old (a second more, so that the next query does write it).
+      tokens.keep(ticket, hash, found, LAST_USE_MS + 1000 - r.used_ms);
+      return found;
+    },
+
+    /** Whether this process's token cache is in use (its listening connection up), how often it was lost, its size. */
+    tokenCacheState(): TokenCacheState {
+      return tokens.state();
+    },
+
+    /** Closes the token cache's listening connection (at shutdown). */
+    async close(): Promise<void> {
+      await tokens.stop();
     },
 
     /** Whether the person may still act (exists and is not disabled). */
