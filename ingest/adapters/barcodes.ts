@@ -33,17 +33,15 @@ export interface GreyPicture {
 export async function readQrCodes(picture: GreyPicture): Promise<string[]> {
   await prepare();
   const { grey, width, height } = picture;
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    const v = grey[i]!;
-    rgba[4 * i] = v;
-    rgba[4 * i + 1] = v;
-    rgba[4 * i + 2] = v;
-    rgba[4 * i + 3] = 255;
-  }
+  // The reader takes RGBA: each grey byte becomes one opaque pixel, written as one 32-bit word (little-endian).
+  const words = new Uint32Array(width * height);
+  for (let i = 0; i < words.length; i++) words[i] = (0xff000000 | (grey[i]! * 0x010101)) >>> 0;
+  const rgba = new Uint8ClampedArray(words.buffer);
   const found = await readBarcodes(
     { data: rgba, width, height, colorSpace: 'srgb' } as unknown as Parameters<typeof readBarcodes>[0],
-    { formats: ['QRCode'], tryHarder: true, tryRotate: true, maxNumberOfSymbols: 8 },
+    // The registry's sheets are printed dark on light: inverted codes are not searched for (a page without a
+    // code, most pages, would be searched twice).
+    { formats: ['QRCode'], tryHarder: true, tryRotate: true, tryInvert: false, maxNumberOfSymbols: 8 },
   );
   return found.filter((b) => b.isValid).map((b) => b.text);
 }

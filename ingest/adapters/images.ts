@@ -21,8 +21,12 @@ export interface InspectedImage {
 
 const DECODE_TIMEOUT_S = 60;
 
-/** Reads the header and decodes every page once, so a corrupt or hostile file is refused at the door. */
-export async function inspectImage(file: string, limits: ImageLimits): Promise<InspectedImage> {
+/**
+ * Reads the header and checks it against the limits (size of a page, number of pages), without decoding pages:
+ * the caller decodes each one (inspectImage, or the look at a scan's pages, which decodes each page once for
+ * both), mapping a failure with pageDecodeError.
+ */
+export async function imageHeader(file: string, limits: ImageLimits): Promise<InspectedImage> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
@@ -46,7 +50,19 @@ export async function inspectImage(file: string, limits: ImageLimits): Promise<I
       details: { pages, maxPages: limits.maxPages },
     });
   }
-  for (let page = 0; page < pages; page++) {
+  return { pages, width, height };
+}
+
+/** A page that would not decode (0-based `page`), as the door refuses it. */
+export function pageDecodeError(e: unknown, page: number): DomainError {
+  const m = String((e as Error)?.message ?? e);
+  return new DomainError('corrupt_file', { en: `(page ${page + 1}: ${m})`, details: { page: page + 1 } });
+}
+
+/** Reads the header and decodes every page once, so a corrupt or hostile file is refused at the door. */
+export async function inspectImage(file: string, limits: ImageLimits): Promise<InspectedImage> {
+  const header = await imageHeader(file, limits);
+  for (let page = 0; page < header.pages; page++) {
     try {
       // Decoding to a small thumbnail reads every byte while keeping memory low.
       await sharp(file, { page, limitInputPixels: limits.maxPagePixels, failOn: 'truncated' })
@@ -55,10 +71,10 @@ export async function inspectImage(file: string, limits: ImageLimits): Promise<I
         .raw()
         .toBuffer({ resolveWithObject: false });
     } catch (e) {
-      throw new DomainError('corrupt_file', { en: `(page ${page + 1}: ${(e as Error).message})`, details: { page: page + 1 } });
+      throw pageDecodeError(e, page);
     }
   }
-  return { pages, width, height };
+  return header;
 }
 
 export interface RenderedPage {

@@ -4,7 +4,7 @@
  * pixels on its longer side (an A4 page at about 150 dpi), never enlarged, enough to read a label's QR code
  * and to tell a blank back, at a fraction of the cost of the 300 dpi page the pipeline draws.
  */
-import { asCorruptFile, type ImageLimits } from './images';
+import { asCorruptFile, pageDecodeError, type ImageLimits } from './images';
 import type { GreyPicture } from './barcodes';
 import { sharp } from './sharp';
 
@@ -25,15 +25,31 @@ async function grey(img: sharp.Sharp): Promise<GreyPicture> {
   return { grey: data, width: info.width, height: info.height };
 }
 
+function imagePage(file: string, index: number, limits: ImageLimits): Promise<GreyPicture> {
+  const img = sharp(file, { page: index, limitInputPixels: limits.maxPagePixels, failOn: 'truncated' })
+    .timeout({ seconds: DECODE_TIMEOUT_S })
+    .rotate();
+  return grey(img);
+}
+
 /** Page `index` of an image file (a TIFF's page, or the one page of a JPEG or PNG), upright, as a look. */
 export async function lookAtImagePage(file: string, index: number, limits: ImageLimits): Promise<GreyPicture> {
   try {
-    const img = sharp(file, { page: index, limitInputPixels: limits.maxPagePixels, failOn: 'truncated' })
-      .timeout({ seconds: DECODE_TIMEOUT_S })
-      .rotate();
-    return await grey(img);
+    return await imagePage(file, index, limits);
   } catch (e) {
     throw asCorruptFile(e);
+  }
+}
+
+/**
+ * As lookAtImagePage, where drawing the look is also the door's check that the page decodes (inspectImage's,
+ * done once for both): any failure refuses the file as corrupt and names the page.
+ */
+export async function checkedImagePage(file: string, index: number, limits: ImageLimits): Promise<GreyPicture> {
+  try {
+    return await imagePage(file, index, limits);
+  } catch (e) {
+    throw pageDecodeError(e, index);
   }
 }
 

@@ -34,13 +34,14 @@ import type {
 import { keys } from '../../storage/layout';
 import { withDocumentLock } from '../../storage/locks';
 import type { ObjectStore } from '../../storage/objectStore';
-import { inspectImage, type ImageLimits } from '../adapters/images';
+import { imageHeader, inspectImage, type ImageLimits } from '../adapters/images';
 import type { JobQueue } from '../adapters/queue';
 import { inspectPdf } from '../adapters/pdfread';
 import { moveToPending, pendingFiles } from '../leftovers';
 import type { ArchiveSettings } from '../stages/stage';
 import { firstLetter, registerPages } from './pageStackSeal';
 import { sniff } from './sniff';
+import { checkAndLookAtImagePages, type PageLook } from './stackPages';
 
 /** A file received into the spool dir, hashed while it streamed in. */
 export interface SpooledFile {
@@ -80,6 +81,8 @@ export interface Examined {
   pageCount: number;
   /** A PDF with its own text layer. */
   textLayer: boolean;
+  /** Its pages looked at (an image, when examine was asked to look: the one decode of each page served both). */
+  looks?: PageLook[];
 }
 
 export type AcceptResult =
@@ -89,8 +92,11 @@ export type AcceptResult =
 /** The stage a document reaches when its originals are in object storage. */
 export const STORED = 'stored';
 
-/** Decides whether a file can be archived: what it is (by its bytes) and whether every page decodes within the limits. */
-export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): Promise<Examined> {
+/**
+ * What a file is (by its bytes) and whether every page decodes within the limits; with `look`, an image's
+ * pages are looked at for a stack's plan (stackPages.ts) in that same decode.
+ */
+export async function examine(file: SpooledFile, limits: AcceptDeps['limits'], opts: { look?: boolean } = {}): Promise<Examined> {
   crashPoint('intake.examine');
   if (file.tooLarge) {
     throw new DomainError('file_too_large', {
@@ -104,6 +110,11 @@ export async function examine(file: SpooledFile, limits: AcceptDeps['limits']): 
   if (type.mime === 'application/pdf') {
     const info = await inspectPdf(file.path, limits);
     return { ...type, pageCount: info.pages, textLayer: info.hasTextLayer };
+  }
+  if (opts.look) {
+    const header = await imageHeader(file.path, limits);
+    const looks = await checkAndLookAtImagePages(file.path, header.pages, limits);
+    return { ...type, pageCount: header.pages, textLayer: false, looks };
   }
   const info = await inspectImage(file.path, limits);
   return { ...type, pageCount: info.pages, textLayer: false };

@@ -81,7 +81,8 @@ async function route(file: SpooledFile, ctx: IntakeContext, deps: AcceptDeps): P
     if (office) return acceptOffice(file, office, ctx, deps);
     if (isEmail(file)) return acceptEmail(file, ctx, deps, (part, partCtx) => route(part, partCtx, deps));
   }
-  const examined = await examine(file, deps.limits);
+  // A scan's pages are looked at in the decode that checks them.
+  const examined = await examine(file, deps.limits, { look: true });
   let notes: IntakeNotes = {};
   let label: NewDocument['label'] = null;
   if (!examined.textLayer) {

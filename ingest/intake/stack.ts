@@ -106,7 +106,7 @@ export interface StackSource {
 /**
  * Looks at every page of the files, one file after another (a scan; a batch's page files in the order they
  * came), and plans them as one stack: the same rules whatever file a page came from. Two passes of an odd
- * number of pages are refused before any page is drawn ('passes_uneven'); a stack of nothing but separators
+ * number of pages are refused before any page is drawn here ('passes_uneven'); a stack of nothing but separators
  * and blank pages is 'stack_empty'. The looks come back with the plan, in the stack's order.
  */
 export async function planPages(

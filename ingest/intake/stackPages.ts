@@ -11,7 +11,7 @@ import type { RegistryRef } from '../../kernel/registry';
 import { readQrCodes, type GreyPicture } from '../adapters/barcodes';
 import type { ImageLimits } from '../adapters/images';
 import { pdfScans, renderPdfPage } from '../adapters/pdfread';
-import { lookAtImagePage, lookAtPicture } from '../adapters/stackImages';
+import { checkedImagePage, lookAtImagePage, lookAtPicture } from '../adapters/stackImages';
 import { makeWorkFolder } from '../leftovers';
 import type { Examined, SpooledFile } from './accept';
 import { isBlank } from './blankPage';
@@ -38,8 +38,19 @@ export async function lookAt(picture: GreyPicture): Promise<PageLook> {
   return { separator, label, blank: codes.length === 0 && isBlank(picture) };
 }
 
-/** Every page of the scan, in the file's order. */
+/**
+ * Every page of an image file looked at, each decoded once: that decode is also the door's check that the page
+ * decodes (examine), so a page that will not is refused as corrupt, by its number.
+ */
+export async function checkAndLookAtImagePages(file: string, pages: number, limits: ImageLimits): Promise<PageLook[]> {
+  const looks: PageLook[] = [];
+  for (let i = 0; i < pages; i++) looks.push(await lookAt(await checkedImagePage(file, i, limits)));
+  return looks;
+}
+
+/** Every page of the scan, in the file's order (those examine looked at already, as it saw them). */
 export async function lookAtPages(file: SpooledFile, examined: Examined, limits: ImageLimits): Promise<PageLook[]> {
+  if (examined.looks) return examined.looks;
   const looks: PageLook[] = [];
   if (examined.mime !== 'application/pdf') {
     for (let i = 0; i < examined.pageCount; i++) looks.push(await lookAt(await lookAtImagePage(file.path, i, limits)));

@@ -96,6 +96,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** Where the server's standard output (its log) goes; read and dropped when unset. */
   logFile?: string;
+  /** Arguments to Node itself for the server (`--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -138,6 +140,7 @@ export async function withServices<T>(
         ...opts.env,
       },
       opts.logFile,
+      opts.nodeArgs,
     );
     return await work({ base: `http://127.0.0.1:${port}`, token, pid: server.pid!, config: c, dataDir });
   } finally {
