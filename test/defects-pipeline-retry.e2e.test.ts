@@ -19,8 +19,9 @@ const RETRIES = { limit: 2, delaySeconds: 1, backoff: false };
 
 beforeAll(async () => {
   proxy = await startS3Proxy(process.env.S3_ENDPOINT!);
-  env = await isolatedEnv({ S3_ENDPOINT: proxy.url, DIWAN_SWEEP_SECONDS: '1' });
-  // The queue made before the archive starts keeps these settings (the archive makes it only when it is missing).
+  // An empty database: the queue made before the archive starts keeps these settings (the archive, and the
+  // migrated copy other tests start from, make it only when it is missing).
+  env = await isolatedEnv({ S3_ENDPOINT: proxy.url, DIWAN_SWEEP_SECONDS: '1' }, { emptyDatabase: true });
   await installJobQueue(env.DATABASE_OWNER_URL!, createLogger('silent'), RETRIES);
   server = await startTestServer(env);
 });
