@@ -130,6 +130,8 @@ test('malformed, oversized and overfull requests: a clear 4xx each, nothing regi
   }
   expect(seen).toEqual(wanted);
   expect((await server.core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents')).rows[0]!.n).toBe(before);
+  // Each refusal is answered after what its request brought is settled: nothing of them is left in the spool.
+  expect(fs.readdirSync(server.core.config.spoolDir).filter((f) => f.startsWith('upload-'))).toEqual([]);
   await healthy();
 });
 

@@ -165,12 +165,12 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
     // Every spooled file is already in the chain, which deletes it once received (even if the request fails).
     _removeFile: (_req, _file, cb) => cb(null),
   };
-  const upload = uploadParser({
+  const receiveFiles = uploadParser({
     storage: receiving,
     files: deps.maxFilesPerRequest,
     fields: 20,
     fieldSize: 64 * 1024,
-  });
+  }).array('files');
 
   /** The batch, when it is the caller's own (an administrator sees every batch). */
   const load = async (req: Request, res: Response): Promise<BatchRecord> => {
@@ -222,7 +222,13 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       receipts.set(req, { batch, chain: Promise.resolve(), results: [], failure: undefined });
       next();
     },
-    upload.array('files'),
+    // A refused request (too many files, a broken form) is answered only once the files it had already brought
+    // are settled, each received into the batch or removed, so nothing of it is still in the spool after the answer.
+    (req, res, next) =>
+      receiveFiles(req, res, (err?: unknown) => {
+        if (err) void receipts.get(req)!.chain.then(() => next(err));
+        else next();
+      }),
     async (req, res) => {
       const receipt = receipts.get(req)!;
       await receipt.chain;
