@@ -198,6 +198,15 @@ test('the listening connection killed: requests go on from the database, stay ri
   await cached(b, other.token);
   await heard(b, () => db.query(`UPDATE users SET clearance = 'internal' WHERE username = 'ziad'`));
   expect(await (await me(b, other.token)).json()).toMatchObject({ clearance: 'internal' });
+  // An operator sees all of it in /metrics (read a moment later: the page is shared for a second).
+  await new Promise((r) => setTimeout(r, 1100));
+  const metrics = await (await b.api('/metrics')).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+  expect(gauge('diwan_token_cache_listening')).toBe(1);
+  expect(gauge('diwan_token_cache_losses')).toBeGreaterThan(losses);
+  expect(gauge('diwan_token_cache_entries')).toBeGreaterThan(0);
+  expect(gauge('diwan_token_cache_lookups\\{result="hit"\\}')).toBe(b.core.users.tokenCacheState().hits);
+  expect(gauge('diwan_token_cache_lookups\\{result="miss"\\}')).toBeGreaterThan(0);
 });
 
 describe('the cache alone', () => {

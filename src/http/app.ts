@@ -74,7 +74,12 @@ export interface AppDeps extends AcceptDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
-  const metrics = createMetrics({ db: deps.db, offsiteName: deps.offsite.name, stages: STAGES.map((s) => s.id) });
+  const metrics = createMetrics({
+    db: deps.db,
+    offsiteName: deps.offsite.name,
+    stages: STAGES.map((s) => s.id),
+    tokenCache: () => deps.users.tokenCacheState(),
+  });
   // Second-factor secrets are sealed under a key derived from the signing key (never in the database).
   const secondFactors = createSecondFactorsRepo(deps.db, secondFactorKey(deps.signingKey.privateKey));
   app.disable('x-powered-by');

@@ -12,6 +12,7 @@
 import client from 'prom-client';
 import type { PipelineMetrics } from '../../ingest/stages/stage';
 import type { Db } from '../../storage/db';
+import type { TokenCacheState } from '../../storage/repos/tokenCache';
 import { openFixityProblems } from '../../storage/integrity/fixity';
 import { replicationLag } from '../../storage/integrity/replication';
 import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../../storage/stats';
@@ -116,13 +117,46 @@ function intakeCounters() {
   };
 }
 
+type GaugeOf = (name: string, help: string, labelNames?: string[]) => client.Gauge;
+
+/**
+ * This process's token cache: whether it is in use (its listening connection up; while it is not, every request
+ * asks the database), how often that connection was lost, and how lookups were answered since the start.
+ */
+function tokenCacheGauges(gauge: GaugeOf): (s: TokenCacheState) => void {
+  const listening = gauge('diwan_token_cache_listening', "1 while this process's token cache hears changes and is used, else 0");
+  const losses = gauge(
+    'diwan_token_cache_losses',
+    "Times this process's token cache lost its listening connection since the start",
+  );
+  const entries = gauge('diwan_token_cache_entries', "Tokens this process's cache holds now");
+  const lookups = gauge(
+    'diwan_token_cache_lookups',
+    'Token lookups since the start: from the cache (hit) or the database (miss)',
+    ['result'],
+  );
+  return (s) => {
+    listening.set(s.listening ? 1 : 0);
+    losses.set(s.losses);
+    entries.set(s.entries);
+    lookups.set({ result: 'hit' }, s.hits);
+    lookups.set({ result: 'miss' }, s.misses);
+  };
+}
+
 export interface Metrics {
   contentType: string;
   render(): Promise<string>;
 }
 
 /** The registry, with the database-read gauges refreshed on each scrape. */
-export function createMetrics(deps: { db: Db; offsiteName: string; stages: readonly string[] }): Metrics {
+export function createMetrics(deps: {
+  db: Db;
+  offsiteName: string;
+  stages: readonly string[];
+  /** This process's cache of verified tokens (storage/repos/tokenCache.ts), when it serves the API. */
+  tokenCache?: () => TokenCacheState;
+}): Metrics {
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     (registry.getSingleMetric(name) as client.Gauge | undefined) ??
     new client.Gauge({ name, help, labelNames, registers: [registry] });
@@ -139,6 +173,7 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
   const destroyed = gauge('diwan_documents_destroyed', 'Documents lawfully destroyed (their tombstones kept)');
   const holdSync = gauge('diwan_legal_hold_sync_pending', "Documents whose objects' S3 legal hold is still to be set or lifted");
   const intake = intakeCounters();
+  const tokens = tokenCacheGauges(gauge);
   return {
     contentType: registry.contentType,
     async render() {
@@ -175,6 +210,7 @@ export function createMetrics(deps: { db: Db; offsiteName: string; stages: reado
       holdSync.set(await holdSyncPending(deps.db));
       // What came in: one GROUP BY over the kept daily counts (a few rows a day).
       await intake(deps.db);
+      if (deps.tokenCache) tokens(deps.tokenCache());
       return registry.metrics();
     },
   };
