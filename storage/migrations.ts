@@ -3,6 +3,7 @@ import { RECORDS_MIGRATIONS } from './migrationsRecords';
 import { ACCESS_MIGRATIONS } from './migrationsAccess';
 import { INTAKE_MIGRATIONS } from './migrationsIntake';
 import { TOKEN_MIGRATIONS } from './migrationsTokens';
+import { INDEX_MIGRATIONS } from './migrationsIndexes';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -780,4 +781,5 @@ CREATE UNIQUE INDEX registers_letter_en_key ON registers (lower(letter_en));
   ...ACCESS_MIGRATIONS,
   ...INTAKE_MIGRATIONS,
   ...TOKEN_MIGRATIONS,
+  ...INDEX_MIGRATIONS,
 ];

@@ -256,7 +256,7 @@ export function createDocumentRecords(db: Db) {
         [...params, cap + 1],
       );
       const rows = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC
+        `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC, register DESC
          LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
         params,
       );
