@@ -374,8 +374,18 @@ test('a range lost, or never built, is rebuilt from the ledger with the same roo
     badCheckpoint: number | null;
   };
   expect(ledger).toMatchObject({ checkpoints: 3, badCheckpoint: null });
-  // And a peak of the range altered (node 2, the first checkpoint's left peak) is caught by the server's own check.
+  // A quick check takes only what is new since: none, and the last one found whole again.
+  const quick = (await (await server.api('/api/v1/audit/ledger')).json()) as { checkpoints: number; checkpointsChecked: number };
+  expect(quick).toMatchObject({ checkpoints: 3, checkpointsChecked: 1 });
+  // And a peak of the range altered (node 2, the first checkpoint's left peak) is caught by the server's own deep check…
   await server.core.db.query("UPDATE mmr_nodes SET hash = repeat('0', 64) WHERE pos = 2");
-  const broken = (await (await server.api('/api/v1/audit/ledger')).json()) as { badCheckpoint: number | null };
-  expect(broken.badCheckpoint).toBe(first.id);
+  type Checked = { badCheckpoint: number | null; checkpointsChecked: number };
+  const broken = (await (await server.api('/api/v1/audit/ledger?deep=true')).json()) as Checked;
+  // (Checked in order: the /1 checkpoint, whole, then the first /2 one.)
+  expect(broken).toMatchObject({ badCheckpoint: first.id, checkpointsChecked: 2 });
+  // …after which every quick check takes them all again, and finds it, until one finds them whole.
+  const again = (await (await server.api('/api/v1/audit/ledger')).json()) as Checked;
+  expect(again).toMatchObject({ badCheckpoint: first.id });
+  const report = (await (await server.api('/api/v1/audit/report')).json()) as { ledger: { badCheckpoint: number | null } };
+  expect(report.ledger.badCheckpoint).toBe(first.id);
 });

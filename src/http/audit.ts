@@ -51,10 +51,13 @@ async function documentByIdOrNumber(deps: AuditDeps, ref: string): Promise<Docum
 export function auditRouter(deps: AuditDeps): Router {
   const router = Router();
   // Recompute the ledger's hash chain: the first entry that does not follow from the one before, if any.
-  // Only what is new since the last check that found it whole, unless ?deep=true (old rows rewritten since) or ?full=true.
+  // Only what is new since the last check that found it whole, unless ?deep=true (old rows rewritten since) or ?full=true;
+  // the checkpoints likewise (the new ones), or all of them with either.
   router.get('/audit/ledger', async (req, res) => {
-    const chain = await verifyLedger(deps.db, { full: req.query.full === 'true', deep: req.query.deep === 'true' });
-    res.json({ ...chain, ...(await verifyCheckpoints(deps.db, deps.signingKey.publicKeyPem)) });
+    const full = req.query.full === 'true';
+    const deep = req.query.deep === 'true';
+    const chain = await verifyLedger(deps.db, { full, deep });
+    res.json({ ...chain, ...(await verifyCheckpoints(deps.db, deps.signingKey.publicKeyPem, { all: full || deep })) });
   });
   router.get('/audit/report', async (_req, res) => {
     res.json(await auditReport(deps.db, deps.signingKey.publicKeyPem));

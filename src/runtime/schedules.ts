@@ -9,7 +9,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { sweepUnfinished } from '../../ingest/intake/sweep';
-import { makeCheckpoint, type SigningKey } from '../../storage/integrity/checkpoints';
+import { makeCheckpoint, verifyCheckpoints, type SigningKey } from '../../storage/integrity/checkpoints';
 import { runFixityCycle } from '../../storage/integrity/fixity';
 import { verifyLedger } from '../../storage/integrity/ledger';
 import { retryFailedExport } from '../../storage/integrity/ledgerExport';
@@ -81,6 +81,9 @@ export function startCheckpointSchedule(core: Core, signingKey: SigningKey): { s
     const r = await verifyLedger(core.db, { deep: true });
     if (r.brokenAt !== null) core.log.error('ledger broken', { brokenAt: r.brokenAt, checked: r.checked });
     else core.log.info('ledger deep check', { entries: r.entries, checked: r.checked });
+    const c = await verifyCheckpoints(core.db, signingKey.publicKeyPem, { all: true });
+    if (c.badCheckpoint !== null) core.log.error('ledger checkpoint broken', { checkpoint: c.badCheckpoint });
+    else core.log.info('ledger checkpoints checked', { checkpoints: c.checkpoints });
   });
   const exports = clusterSchedule(core, 'ledger segment export', core.config.sweepSeconds * 1000, false, async () => {
     if (await retryFailedExport(core.db, [core.primary, core.offsite])) core.log.info('ledger segments exported after a failure');

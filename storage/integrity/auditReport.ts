@@ -4,7 +4,7 @@
  * named), the offsite copy's coverage, and the documents by status.
  */
 import { registryNo } from '../../kernel/registry';
-import { listCheckpoints, verifyCheckpoints } from './checkpoints';
+import { latestCheckpoint, verifyCheckpoints } from './checkpoints';
 import { ledgerPrivileges, type Db } from '../db';
 import { archivedFileCounts, documentStatusCounts, failedDocuments, fixityStateCounts, lastFixityCheck } from '../stats';
 import { verifyLedger } from './ledger';
@@ -48,7 +48,7 @@ export async function auditReport(db: Db, publicKeyPem: string): Promise<AuditRe
   const privileges = await ledgerPrivileges(db);
   const checks = await verifyCheckpoints(db, publicKeyPem);
   const exported = await ledgerExportState(db);
-  const last = (await listCheckpoints(db)).at(-1);
+  const last = await latestCheckpoint(db);
   const fx = await fixityStateCounts(db);
   const lastChecked = await lastFixityCheck(db);
   const damaged = await db.query<{

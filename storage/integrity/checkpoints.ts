@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../../kernel/errors';
 import { inTransaction, type Db, type Queryable } from '../db';
+import { readState, writeState } from '../state';
 import { exportStoredHead } from './ledgerExport';
 import { canonicalJson, sha256 } from '../hash';
 import type { ObjectStore } from '../objectStore';
@@ -194,28 +195,60 @@ export async function listCheckpoints(db: Queryable): Promise<Array<Checkpoint &
   return res.rows.map(toCheckpoint);
 }
 
+/** The newest checkpoint (null before the first). */
+export async function latestCheckpoint(db: Queryable): Promise<(Checkpoint & { id: number }) | null> {
+  const res = await db.query<CheckpointRow>('SELECT id, body, signature, object_key FROM checkpoints ORDER BY id DESC LIMIT 1');
+  return res.rows[0] ? toCheckpoint(res.rows[0]) : null;
+}
+
+/** The newest checkpoint a check found whole with all those before it (diwan_state): the next quick check starts there. */
+export const CHECKPOINTS_VERIFIED_KEY = 'checkpoints-verified';
+
 /**
- * Every checkpoint's signature checked with the public key, the ledger entry
- * it names still holding the hash it signed, and (/2) the range's root at its
- * size still the one it signed, once the range has grown that far (after a
- * restore it is rebuilt by the next checkpoint). Returns the id of the first
- * checkpoint that fails, or null.
+ * Checkpoints checked with the public key: each one's signature, the ledger entry it names still holding the
+ * hash it signed, and (/2) the range's root at its size still the one it signed, once the range has grown that
+ * far (after a restore it is rebuilt by the next checkpoint). Returns the id of the first that fails, or null.
+ *
+ * A quick check (an audit page, the report) takes the checkpoints made since the last check found them all
+ * whole, and the last one it found whole again, so its cost is what is new, not the archive's history. `all`
+ * (the scheduled deep check, `diwan audit verify-ledger --deep` or `--full`) takes every checkpoint: a row or a
+ * range node rewritten since is found there, as the ledger's deep check finds a rewritten entry. A failure
+ * forgets the mark, so the next quick check takes them all again.
  */
 export async function verifyCheckpoints(
   db: Db,
   publicKeyPem: string,
-): Promise<{ checkpoints: number; badCheckpoint: number | null }> {
-  const all = await listCheckpoints(db);
+  opts: { all?: boolean } = {},
+): Promise<{ checkpoints: number; badCheckpoint: number | null; checkpointsChecked: number }> {
+  const mark = opts.all ? undefined : await readState<{ id: number } | null>(db, CHECKPOINTS_VERIFIED_KEY);
+  const from = mark?.id ?? 0;
+  const total = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM checkpoints');
+  const checkpoints = total.rows[0]!.n;
+  const res = await db.query<CheckpointRow>(
+    'SELECT id, body, signature, object_key FROM checkpoints WHERE id >= $1 ORDER BY id',
+    [from],
+  );
   const leaves = await leafCount(db);
-  for (const c of all) {
-    if (!verifyCheckpointSignature(c, publicKeyPem)) return { checkpoints: all.length, badCheckpoint: c.id };
-    if (c.body.ledgerSeq > 0) {
-      const e = await db.query<{ entry_hash: string }>('SELECT entry_hash FROM ledger WHERE seq = $1', [c.body.ledgerSeq]);
-      if (e.rows[0]?.entry_hash !== c.body.entryHash) return { checkpoints: all.length, badCheckpoint: c.id };
+  let last = from;
+  for (const [i, c] of res.rows.map(toCheckpoint).entries()) {
+    if (!(await checkpointHolds(db, c, publicKeyPem, leaves))) {
+      await writeState(db, CHECKPOINTS_VERIFIED_KEY, null);
+      return { checkpoints, badCheckpoint: c.id, checkpointsChecked: i + 1 };
     }
-    if (c.body.format === 'diwan-checkpoint/2' && c.body.mmrSize <= leaves) {
-      if ((await rootAt(db, c.body.mmrSize)) !== c.body.merkleRoot) return { checkpoints: all.length, badCheckpoint: c.id };
-    }
+    last = c.id;
   }
-  return { checkpoints: all.length, badCheckpoint: null };
+  await writeState(db, CHECKPOINTS_VERIFIED_KEY, { id: last });
+  return { checkpoints, badCheckpoint: null, checkpointsChecked: res.rows.length };
+}
+
+async function checkpointHolds(db: Queryable, c: Checkpoint, publicKeyPem: string, leaves: number): Promise<boolean> {
+  if (!verifyCheckpointSignature(c, publicKeyPem)) return false;
+  if (c.body.ledgerSeq > 0) {
+    const e = await db.query<{ entry_hash: string }>('SELECT entry_hash FROM ledger WHERE seq = $1', [c.body.ledgerSeq]);
+    if (e.rows[0]?.entry_hash !== c.body.entryHash) return false;
+  }
+  if (c.body.format === 'diwan-checkpoint/2' && c.body.mmrSize <= leaves) {
+    if ((await rootAt(db, c.body.mmrSize)) !== c.body.merkleRoot) return false;
+  }
+  return true;
 }

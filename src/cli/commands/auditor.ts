@@ -255,9 +255,9 @@ export async function auditReport(config: Config, args: CommandInput): Promise<n
 export async function auditVerifyLedger(config: Config, args: CommandInput): Promise<number> {
   const depth = args.flags.has('full') ? '?full=true' : args.flags.has('deep') ? '?deep=true' : '';
   // The answer of GET /audit/ledger: the chain's verification and the checkpoints'.
-  const r = await createClient(config).get<ChainVerification & { checkpoints: number; badCheckpoint: number | null }>(
-    `/audit/ledger${depth}`,
-  );
+  const r = await createClient(config).get<
+    ChainVerification & { checkpoints: number; badCheckpoint: number | null; checkpointsChecked: number }
+  >(`/audit/ledger${depth}`);
   const ok = r.brokenAt === null && r.badCheckpoint === null;
   if (args.flags.has('json')) json(r);
   else {
@@ -279,7 +279,9 @@ export async function auditVerifyLedger(config: Config, args: CommandInput): Pro
       );
     process.stdout.write(
       r.badCheckpoint === null
-        ? `نقاط التحقق سليمة / ${r.checkpoints} checkpoints, every signature valid\n`
+        ? r.checkpointsChecked === r.checkpoints
+          ? `نقاط التحقق سليمة: ${r.checkpoints} / ${r.checkpoints} checkpoints, every one checked and valid\n`
+          : `نقاط التحقق الجديدة سليمة: فُحصت ${r.checkpointsChecked} من ${r.checkpoints} (كلها: --deep) / ${r.checkpointsChecked} of ${r.checkpoints} checkpoints checked, the new ones since the last check (all: --deep)\n`
         : `نقطة التحقق ${r.badCheckpoint} لا تطابق / checkpoint ${r.badCheckpoint} fails its signature or the ledger\n`,
     );
   }

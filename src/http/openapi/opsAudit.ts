@@ -13,6 +13,8 @@ const Chain = z.looseObject({
   deepCheckedAt: instant.nullable(),
   checkpoints: count,
   badCheckpoint: z.number().int().nullable(),
+  /** The checkpoints checked now: those made since the last check found all whole, or every one (deep, full). */
+  checkpointsChecked: count,
 });
 
 const Signed = z.looseObject({ id: z.number().int(), body: z.looseObject({ format: z.string() }), signature: z.string() });
@@ -25,9 +27,12 @@ export const AUDIT_OPS: Operation[] = [
     method: 'get',
     path: '/api/v1/audit/ledger',
     tag: 'audit',
-    summary: ['إعادة حساب سلسلة السجل والتحقق من نقاط التحقق', 'Recompute the ledger’s hash chain and check every checkpoint'],
+    summary: ['إعادة حساب سلسلة السجل والتحقق من نقاط التحقق', 'Recompute the ledger’s hash chain and check the checkpoints'],
     query: z.object({
-      deep: z.enum(['true', 'false']).optional().meta({ description: 'Also old rows rewritten since the last deep check' }),
+      deep: z
+        .enum(['true', 'false'])
+        .optional()
+        .meta({ description: 'Also old rows rewritten since the last deep check, and every checkpoint' }),
       full: z.enum(['true', 'false']).optional().meta({ description: 'The whole chain re-hashed' }),
     }),
     ok: { 200: json(Chain, 'Only what is new since the last check that found it whole, unless deep or full') },
