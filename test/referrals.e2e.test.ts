@@ -17,6 +17,7 @@ import { todayIn } from '../src/http/search';
 import { startCore } from '../src/runtime/core';
 import { ledgerForDocument } from '../storage/integrity/ledger';
 import { createDirectivesRepo } from '../storage/repos/directives';
+import { createReferralsRepo } from '../storage/repos/referrals';
 import { linksOf } from '../storage/repos/links';
 import { restoreArchive } from '../storage/restore/restore';
 import { isolatedEnv, restoreTarget, runCli, sha256, startTestServer, type DocumentJson, type TestServer } from './helpers';
@@ -287,6 +288,29 @@ test('two referrals of one letter closed at once by two replies: each ends close
     'closed',
     'closed',
   ]);
+});
+
+test("the departments a referral may go to: each one referred to before and each person's, once, in order", async () => {
+  const db = server!.core.db;
+  // Beside this file's referrals, a few more to other departments, several to each (removed afterwards).
+  const extra = ['الشؤون القانونية', 'المالية', 'الشؤون القانونية', 'التخطيط', 'المالية', 'المالية'];
+  await db.query(
+    `INSERT INTO referrals (id, document_id, to_department, instruction, due_date, created_at, created_by)
+     SELECT gen_random_uuid(), (SELECT id FROM documents LIMIT 1), d, 'للاطلاع', current_date, now(), 'test'
+     FROM unnest($1::text[]) d`,
+    [extra],
+  );
+  try {
+    const known = await createReferralsRepo(db).knownDepartments();
+    const plain = await db.query<{ d: string }>(
+      `SELECT DISTINCT d FROM (SELECT to_department AS d FROM referrals UNION ALL SELECT unnest(departments) FROM users) x
+       WHERE d IS NOT NULL AND d <> '' ORDER BY d`,
+    );
+    expect(known).toEqual(expect.arrayContaining([...new Set(extra)]));
+    expect(known).toEqual(plain.rows.map((r) => r.d));
+  } finally {
+    await db.query(`DELETE FROM referrals WHERE created_by = 'test'`);
+  }
 });
 
 test('a restore from the offsite copy brings the referrals, their state and the directives back', async () => {

@@ -26,6 +26,7 @@ import {
   createTransfer,
   getTransfer,
   listTransfers,
+  isTransferItem,
   transferDocumentIds,
   type TransferSelection,
 } from '../../storage/records/transfers';
@@ -283,8 +284,7 @@ export function transfersRouter(deps: TransfersDeps): Router {
   router.get('/transfers/:id/documents/:doc/text.txt', async (req, res) => {
     const t = await loadTransfer(deps.db, String(req.params.id));
     const doc = String(req.params.doc);
-    const ids = await transferDocumentIds(deps.db, t.id);
-    if (!ids.includes(doc)) throw new DomainError('not_found');
+    if (!isUuid(doc) || !(await isTransferItem(deps.db, t.id, doc))) throw new DomainError('not_found');
     const [c] = await transferContents(deps.db, [doc]);
     if (!c || !canSee(callerOf(res.locals), c.doc)) throw new DomainError('not_found');
     const text = await documentText(deps.db, doc);

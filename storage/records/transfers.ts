@@ -195,6 +195,12 @@ export async function getTransfer(q: Queryable, id: string): Promise<TransferRec
   return res.rows[0] ? toRecord(res.rows[0]) : undefined;
 }
 
+/** Whether the document is one of the transfer's (one lookup, whatever the transfer's size). */
+export async function isTransferItem(q: Queryable, id: string, documentId: string): Promise<boolean> {
+  const res = await q.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1 AND document_id = $2', [id, documentId]);
+  return res.rows.length > 0;
+}
+
 /** The ids of a transfer's documents, in registry order. */
 export async function transferDocumentIds(q: Queryable, id: string): Promise<string[]> {
   const res = await q.query<{ document_id: string }>(
