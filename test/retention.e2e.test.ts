@@ -15,7 +15,7 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { createObjectStore, type ObjectStore } from '../storage/objectStore';
 import { EXTEND_STEPS } from '../storage/records/lockExtension';
-import { lockUntilForKey, OWN_FILES_LOCK } from '../storage/records/retention';
+import { countTouched, lockUntilForKey, OWN_FILES_LOCK } from '../storage/records/retention';
 import { readState, writeState } from '../storage/state';
 import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type DocumentJson, type TestServer } from './helpers';
 
@@ -563,6 +563,51 @@ test("the extension job's first step reads only its partial indexes", async () =
     expect(plans[0]).toContain('documents_lock_nodue_idx');
     expect(plans[1]).toContain('documents_default_lock_idx');
     expect(plans[2]).toContain('documents_lock_due_idx');
+  } finally {
+    await c.end();
+  }
+});
+
+test('the documents a rule touches are those it gave and those it matches, read from indexes; a retired rule matches none', async () => {
+  // A rule for a type, retired again: it still touches what it gave, and matches nothing new.
+  for (const body of [
+    { code: 'memos', nameAr: 'مذكرات', period: '10y', trigger: 'registered', action: 'destroy', docType: 'مذكرة' },
+    {
+      code: 'everything-secret',
+      nameAr: 'كل سري',
+      period: null,
+      trigger: 'registered',
+      action: 'review',
+      classification: 'secret',
+    },
+  ])
+    expect((await server!.api('/api/v1/records/rules', json(body))).status).toBe(201);
+  expect((await server!.api('/api/v1/records/rules/memos/retire', json({ reason: 'أُدمجت في غيرها' }))).status).toBe(200);
+  // The reference: every document matched against the rules' current versions, as the rule's definition reads.
+  const reference = `SELECT count(*)::int AS n FROM documents t WHERE t.destroyed_at IS NULL AND (
+    t.retention_rule_id IN (SELECT id FROM retention_rules WHERE code = $1)
+    OR EXISTS (SELECT 1 FROM retention_rules_current c WHERE c.code = $1 AND NOT c.retired
+      AND (c.doc_type IS NULL OR c.doc_type = t.doc_type) AND (c.register IS NULL OR c.register = t.register)
+      AND (c.classification IS NULL OR c.classification = t.classification)))`;
+  const db = server!.core.db;
+  const codes = (await db.query<{ code: string }>('SELECT DISTINCT code FROM retention_rules ORDER BY code')).rows.map(
+    (r) => r.code,
+  );
+  expect(codes).toEqual(expect.arrayContaining(['decisions', 'memos', 'everything-secret']));
+  const counts: Record<string, [number, number]> = {};
+  for (const code of codes)
+    counts[code] = [await countTouched(db, code, 1_000_000), (await db.query<{ n: number }>(reference, [code])).rows[0]!.n];
+  for (const [code, [ours, theirs]] of Object.entries(counts)) expect({ code, n: ours }).toEqual({ code, n: theirs });
+  expect(counts['decisions']![0]).toBeGreaterThan(0);
+  // A type's rule is found from the index on type, not by reading every document.
+  const c = new pg.Client({ connectionString: env.DATABASE_OWNER_URL });
+  await c.connect();
+  try {
+    await c.query('SET enable_seqscan = off');
+    const plan = await c.query<{ 'QUERY PLAN': string }>(
+      "EXPLAIN SELECT 1 FROM documents t WHERE t.destroyed_at IS NULL AND (t.retention_rule_id = ANY('{1}'::bigint[]) OR (t.doc_type = 'مذكرة'))",
+    );
+    expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('documents_doc_type_idx');
   } finally {
     await c.end();
   }
