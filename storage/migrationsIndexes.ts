@@ -34,4 +34,18 @@ CREATE INDEX referrals_department_idx ON referrals (to_department);
 CREATE INDEX documents_doc_type_idx ON documents (doc_type) WHERE destroyed_at IS NULL;
 `,
   },
+  {
+    version: 46,
+    sql: `
+-- The copies each target holds, counted as they are written (the kept counts of migration 16): the audit page
+-- and GET /replication counted every replica on each call (60 ms at 400k, seconds at tens of millions).
+CREATE TRIGGER replicas_count_insert AFTER INSERT ON replicas REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('replicas.target', 'target');
+CREATE TRIGGER replicas_count_update AFTER UPDATE ON replicas REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('replicas.target', 'target');
+CREATE TRIGGER replicas_count_delete AFTER DELETE ON replicas REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION stat_count_changes('replicas.target', 'target');
+INSERT INTO stat_totals (metric, label, n) SELECT 'replicas.target', target, count(*) FROM replicas GROUP BY target;
+`,
+  },
 ];

@@ -86,6 +86,11 @@ export async function documentFixityProblems(db: Queryable, documentId: string):
   return rows[0]!.n;
 }
 
+/** How many copies a target holds (its replicas, whatever their state). */
+export async function replicaCount(db: Queryable, target: string): Promise<number> {
+  return (await keptCounts(db, 'replicas.target')).get(target) ?? 0;
+}
+
 /** How many documents are in each status. */
 export async function documentStatusCounts(db: Queryable): Promise<Map<string, number>> {
   return keptCounts(db, 'documents.status');

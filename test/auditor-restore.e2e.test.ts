@@ -63,6 +63,13 @@ test('after a restore from offsite, the next checkpoint continues the chain and 
     if (Date.now() > deadline) throw new Error('the offsite copy did not catch up');
     await new Promise((s) => setTimeout(s, 300));
   }
+  // What the offsite bucket holds is a kept count, and it is the count of its copies.
+  const held = (await (await server.api('/api/v1/replication')).json()) as { objectsReplicated: number };
+  const copies = await server.core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM replicas WHERE target = $1', [
+    server.core.offsite.name,
+  ]);
+  expect(copies.rows[0]!.n).toBeGreaterThan(0);
+  expect(held.objectsReplicated).toBe(copies.rows[0]!.n);
   await checkpoint(server);
   await checkpoint(server);
   const lastBefore = await server.core.offsite.getBuffer('audit/checkpoints/000000000002.json');
