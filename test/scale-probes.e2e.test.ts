@@ -148,6 +148,22 @@ test('/readyz, /metrics and the document list take about as long at 200k documen
   expect((await list('limit=5')).items).toHaveLength(5);
   expect(await list('limit=50&offset=12000')).toMatchObject({ total: 12_050, totalExact: false });
   expect(await list('status=failed')).toMatchObject({ total: 4, totalExact: true });
+  // Deep pages by cursor: the page after a document is the same as by offset, and as quick at the far end as at the start.
+  type Paged = { next: string | null; items: Array<{ registryNo: string }> };
+  const paged = async (q: string) => (await (await server.api(`/api/v1/documents?${q}`)).json()) as Paged;
+  const first = await paged('limit=5');
+  expect(first.next).toBe(first.items[4]!.registryNo);
+  expect((await paged(`limit=5&after=${encodeURIComponent(first.next!)}`)).items).toEqual(
+    (await paged('limit=5&offset=5')).items,
+  );
+  const deep = (await paged('limit=3&offset=199990')).items;
+  const near = await timed(() => paged(`limit=3&after=${encodeURIComponent(first.next!)}`));
+  const far = await timed(() => paged(`limit=3&after=${encodeURIComponent(deep[0]!.registryNo)}`));
+  expect((await paged(`limit=3&after=${encodeURIComponent(deep[0]!.registryNo)}`)).items).toEqual(
+    (await paged('limit=3&offset=199991')).items,
+  );
+  expect(far).toBeLessThanOrEqual(2 * near + 15);
+  expect((await server.api('/api/v1/documents?after=nonsense')).status).toBe(400);
 
   // The copies come back: nothing is pending any more.
   await owner.query(

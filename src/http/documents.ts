@@ -15,6 +15,7 @@ import { identifyFile, verifyDocument } from '../../storage/integrity/recheck';
 import { destroyedEntry } from '../../storage/records/destroyed';
 import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
+import { parseRegistryNo } from '../../kernel/registry';
 import type { UsersRepo } from '../../storage/repos/users';
 import { can, callerOf, canSee, checkMayFile, recordContentRead, type Caller } from '../auth';
 import { tellableError } from './batches';
@@ -44,6 +45,16 @@ const listSchema = z.object({
   needsReview: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** The registry number of the last document of the page before (its `next`): the page after it, however deep. */
+  after: z
+    .string()
+    .max(60)
+    .transform((v, ctx) => {
+      const ref = parseRegistryNo(v);
+      if (!ref) ctx.addIssue({ code: 'custom', message: 'not a registry number' });
+      return ref ?? z.NEVER;
+    })
+    .optional(),
 });
 
 /** The record a client sees: stable field names, registry number in both digit forms. */
@@ -245,11 +256,15 @@ export function documentsRouter(deps: DocumentsRouteDeps): Router {
       reviewBelow: q.needsReview === 'true' ? deps.reviewBelow : undefined,
       limit: q.limit,
       offset: q.offset,
+      after: q.after,
     });
+    const last = page.items.length === q.limit ? page.items.at(-1) : undefined;
     res.json({
       // Counted up to 10,000 (or the page asked for): `totalExact: false` means at least that many.
       total: page.total,
       totalExact: page.totalExact,
+      // The next page: ?after=<next> (null on the last page). Deep pages are read from the index, unlike a deep offset.
+      next: last ? last.registryNo : null,
       items: page.items.map((d) => ({
         id: d.id,
         registryNo: d.registryNo,

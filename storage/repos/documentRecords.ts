@@ -236,6 +236,8 @@ export function createDocumentRecords(db: Db) {
       departments?: string[] | null;
       limit: number;
       offset: number;
+      /** Only documents after this one in the list's order (newest first): the next page, read from the index. */
+      after?: { register: string; year: number; seq: number };
     }): Promise<{ total: number; totalExact: boolean; items: DocumentRecord[] }> {
       const where: string[] = [];
       const params: unknown[] = [];
@@ -255,8 +257,16 @@ export function createDocumentRecords(db: Db) {
         `SELECT count(*)::int AS n FROM (SELECT 1 FROM documents ${cond} LIMIT $${params.length + 1}) c`,
         [...params, cap + 1],
       );
+      const page = [...where];
+      if (opts.after) {
+        const a = opts.after;
+        page.push(
+          `(registry_year, registry_seq, register) < ($${params.push(a.year)}, $${params.push(a.seq)}, $${params.push(a.register)})`,
+        );
+      }
       const rows = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents ${cond} ORDER BY registry_year DESC, registry_seq DESC, register DESC
+        `SELECT ${DOC_COLUMNS} FROM documents ${page.length ? `WHERE ${page.join(' AND ')}` : ''}
+         ORDER BY registry_year DESC, registry_seq DESC, register DESC
          LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
         params,
       );

@@ -42,6 +42,7 @@ export const PAGING_NOTES: Record<Paging, string> = {
   offset: 'Paged with limit and offset.',
   cursor: 'Paged: send the answer’s `next` back as cursor.',
   before: 'Paged: send the answer’s `next` back as before.',
+  after: 'Paged with limit and offset, or (deep pages) by sending the answer’s `next` back as after.',
 };
 
 /** The document's description: the sections, Arabic then English. */

@@ -94,10 +94,10 @@ export const DOCUMENT_OPS: Operation[] = [
     tag: 'documents',
     summary: ['الوثائق التي يراها المستخدم، الأحدث أولًا', 'The documents the caller may see, newest first'],
     query: req.documentList,
-    paging: 'offset',
+    paging: 'after',
     ok: {
       200: json(
-        z.looseObject({ total: count, totalExact: z.boolean(), items: z.array(DocumentSummary) }),
+        z.looseObject({ total: count, totalExact: z.boolean(), next: z.string().nullable(), items: z.array(DocumentSummary) }),
         'Counted up to 10,000 (or the page asked for): totalExact false past that',
       ),
     },

@@ -43,6 +43,7 @@ export const documentList = z.object({
   batchId: z.string().uuid().optional(),
   needsReview: z.enum(['true', 'false']).optional(),
   ...page(200),
+  after: z.string().optional().meta({ description: 'The `next` of the page before (a registry number): the page after it' }),
 });
 export const reocr = z.object({
   layout: z.enum(PAGE_LAYOUTS).default('auto'),

@@ -43,7 +43,7 @@ export interface Answer {
 }
 
 /** How a list is paged, when it is. */
-export type Paging = 'offset' | 'cursor' | 'before';
+export type Paging = 'offset' | 'cursor' | 'before' | 'after';
 
 export interface Operation {
   /** The operationId: unique, camelCase. */
