@@ -64,7 +64,8 @@ test('registry numbers in Arabic-Indic digits come out digit for digit, Latin da
 });
 
 test('numbers read right on faces nothing was fitted to (Noto Kufi Arabic, Scheherazade New), with the number model', async () => {
-  // Held-out faces (scripts/train/faces.ts): neither the digit shapes nor the number model saw them.
+  // Held-out faces (scripts/train/faces.ts): neither the digit shapes nor the number model saw them. Three
+  // light scans of each (seeds fixed beforehand), and the issue's measure: at least 90% of numbers exact.
   const engine = await createOcrEngine({
     cacheDir: process.env.DIWAN_CACHE_DIR!,
     langs: ['ara', 'eng'],
@@ -73,15 +74,25 @@ test('numbers read right on faces nothing was fitted to (Noto Kufi Arabic, Scheh
   });
   try {
     const lines = ['وزارة العمل', 'رقم القيد: ٢٠٢٥/٧١٣١', 'رقم الملف: ٢٠٢٤/٤٠٩٦', 'التاريخ: 14/03/2025'];
+    let exact = 0;
+    let total = 0;
+    const missed: string[] = [];
     for (const face of ['kufi', 'scheherazade'] as const) {
-      const clean = await renderLetter(lines, { id: face, ...fontFile(face) }, 13);
-      const scan = await degrade(clean, degradation('light', 7), 7);
-      const page = await normalisePage(scan, 300, limits);
-      const result = await engine.recognize(await prepareForOcr(page));
-      const numbers = matchNumbers(lines.join('\n'), result.text);
-      expect({ face, exact: numbers.exact, missed: numbers.missed }).toEqual({ face, exact: 3, missed: [] });
-      expect(result.text).toContain('٢٠٢٥/٧١٣١');
+      for (const seed of [7, 8, 9]) {
+        const clean = await renderLetter(lines, { id: face, ...fontFile(face) }, 13);
+        const scan = await degrade(clean, degradation('light', seed), seed);
+        const page = await normalisePage(scan, 300, limits);
+        const result = await engine.recognize(await prepareForOcr(page));
+        const numbers = matchNumbers(lines.join('\n'), result.text);
+        exact += numbers.exact;
+        total += numbers.total;
+        missed.push(...numbers.missed.map((m) => `${face}/${seed}: ${m}`));
+      }
     }
+    process.stderr.write(`held-out numbers: ${exact} of ${total} exact${missed.length ? `; missed ${missed.join(', ')}` : ''}\n`);
+    expect(total).toBe(18);
+    // On failure the object shows which numbers were missed.
+    expect({ atLeast90: exact / total >= 0.9, exact, missed }).toMatchObject({ atLeast90: true });
   } finally {
     await engine.close();
   }

@@ -9,7 +9,7 @@ import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { OcrWord } from '../../storage/repos/documents';
 import type { PageLayout } from '../../storage/repos/textVersions';
 import type { InkImage } from '../adapters/ocrImage';
-import { reviseLines, type Line, type LineWord } from './lines';
+import { reviseLines, type Line, type LineTrace, type LineWord } from './lines';
 import { findTextLines, type Box, type TextLine } from './segment';
 import { prepareLanguageData } from './languages';
 
@@ -21,8 +21,11 @@ export interface OcrPage {
 }
 
 export interface OcrEngine {
-  /** Reads a binarised page (see prepareForOcr), with automatic page layout unless told otherwise. */
-  recognize(image: InkImage, opts?: { layout?: PageLayout }): Promise<OcrPage>;
+  /**
+   * Reads a binarised page (see prepareForOcr), with automatic page layout unless told otherwise;
+   * `trace` is shown what the second look did to each line (for measuring).
+   */
+  recognize(image: InkImage, opts?: { layout?: PageLayout; trace?: (t: LineTrace) => void }): Promise<OcrPage>;
   /** Pages read, workers replaced after `recycleAfterPages`, pages that timed out, and the pool's size. */
   stats(): { pages: number; recycled: number; timeouts: number; workers: number };
   close(): Promise<void>;
@@ -205,15 +208,17 @@ export async function createOcrEngine(opts: {
   /**
    * A recogniser of one language for second readings of short stretches of a
    * line (lines.ts): one worker, started when first needed, one reading at a time.
+   * `psm` is how it takes the stretch: as a line it finds in the crop, or (RAW_LINE)
+   * as the line itself.
    */
-  const secondReader = (lang: string) => {
+  const secondReader = (lang: string, psm: PSM) => {
     let worker: Promise<Worker> | undefined;
     let queue: Promise<unknown> = Promise.resolve();
     const read = (ink: InkImage, box: Box): Promise<LineWord[]> => {
       const run = async (): Promise<LineWord[]> => {
         worker ??= (async () => {
           const w = await createWorker([lang], OEM.LSTM_ONLY, { langPath, cachePath: langPath, cacheMethod: 'none', gzip: true });
-          await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: PSM.SINGLE_LINE });
+          await w.setParameters({ user_defined_dpi: '300', tessedit_pageseg_mode: psm });
           return w;
         })();
         const w = await worker;
@@ -236,8 +241,10 @@ export async function createOcrEngine(opts: {
     };
     return { read, close };
   };
-  const arabic = secondReader('ara');
-  const numbers = opts.numberLang ? secondReader(opts.numberLang) : undefined;
+  const arabic = secondReader('ara', PSM.SINGLE_LINE);
+  // The number model takes the suspect line's crop as the line itself: asked to find the line in the crop, it
+  // returned nothing at all for some lines of small or widely spaced digits (tuning-face pages).
+  const numbers = opts.numberLang ? secondReader(opts.numberLang, PSM.RAW_LINE) : undefined;
 
   return {
     stats: () => ({ ...stats, workers: workers.length }),
@@ -283,7 +290,8 @@ export async function createOcrEngine(opts: {
           image,
           lines,
           (box) => arabic.read(image, box),
-          numbers && ((box) => numbers.read(image, box)),
+          numbers && ((box: Box) => numbers.read(image, box)),
+          opts.trace,
         );
         const words = reread.flatMap((l) => l.words.map((w): OcrWord => [w.text, ...w.box, Math.round(w.confidence)]));
         const text = reread.map((l, i) => (l.paragraph && i > 0 ? `\n${l.text}` : l.text)).join('\n');
