@@ -20,7 +20,11 @@
  *    and overall, writes every page's result as JSON, and the report as
  *    docs/ocr-evaluation.md (or `--report FILE`).
  *
- * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--out DIR | --out FILE.json] [--real DIR] [--report FILE] [--langs ara+eng] [--number-lang diwan_ara|none]
+ * Usage: npm run eval:ocr [-- --pages 36] [--seed 1] [--split all|tuning|held-out] [--out DIR | --out FILE.json]
+ *   [--real DIR|none] [--native none] [--pdf none] [--keep-pages] [--report FILE] [--langs ara+eng] [--number-lang diwan_ara|none]
+ * `--split tuning` renders tuning faces only (what a change may be chosen on), `--split held-out` the
+ * held-out faces only; `--real none`, `--native none` and `--pdf none` leave out the real lines, native Tesseract
+ * and the archive PDFs' text.
  * With a directory (default: a new temp dir) the results go to DIR/results.json;
  * the generated pages, ground truth and both readings are kept beside them in pages/.
  */
@@ -37,7 +41,8 @@ import { loadConfig } from '../../src/config';
 import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
 import { LETTERS } from './corpus';
 import { extractors, extractTextLayer, type ExtractedText } from './pdfText';
-import { loadRealLines, realLinesDir, scoreLine, summariseLines, type LineScore, type RealLine } from './real';
+import { loadRealLines, scoreLine, summariseLines, type LineScore, type RealLine } from './real';
+import { parseArgs, type Options } from './ocrOptions';
 import { writeReport, type Split } from './report';
 import { score, summarise, table, type Row, type Scores, type Summary } from './summary';
 import { degradation, degrade, LEVELS, renderLetter, type Degradation, type FontFace, type Level } from './pages';
@@ -50,52 +55,18 @@ const SIZES_PT = [12, 10, 14, 16, 11, 13, 15];
 /** Debian's packages of the faces not carried by npm. */
 const FONT_PACKAGES = ['fonts-kacst', 'fonts-arabeyes', 'fonts-noto-core', 'fonts-dejavu-core'];
 
-interface Options {
-  pages: number;
-  seed: number;
-  out: string;
-  real: string;
-  report: string;
-  /** The engine's languages, '+'-joined (default: the archive's default, DIWAN_OCR_LANGS). */
-  langs: string[];
-  /** The number model (default: the archive's, DIWAN_OCR_NUMBER_LANG; `--number-lang none` for none). */
-  numberLang?: string;
-}
-
 type EvalFace = FontFace & { split: Split };
-
-function parseArgs(argv: string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const pages = Number(value('pages') ?? 36);
-  const seed = Number(value('seed') ?? 1);
-  if (!Number.isInteger(pages) || pages < 1) throw new Error('--pages must be a positive integer');
-  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  const out = value('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-ocr-eval-'));
-  const root = path.resolve(__dirname, '..', '..', '..');
-  return {
-    pages,
-    seed,
-    out: path.resolve(out),
-    real: realLinesDir(value('real'), root),
-    report: path.resolve(value('report') ?? path.join(root, 'docs', 'ocr-evaluation.md')),
-    langs: (value('langs') ?? loadConfig({}).ocr.langs.join('+')).split('+'),
-    numberLang: value('number-lang') === 'none' ? undefined : (value('number-lang') ?? loadConfig({}).ocr.numberLang),
-  };
-}
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
 /** The tuning faces, then the held-out ones chosen for measuring; Debian's font packages installed when missing. */
-async function faces(notes: string[]): Promise<EvalFace[]> {
+async function faces(notes: string[], which: Options['split']): Promise<EvalFace[]> {
   const wanted = [
     ...FACE_SPLIT.training.map((f) => ({ f, split: 'tuning' as const })),
     ...EVALUATION_FACE_IDS.map((id) => ({ f: FACE_SPLIT.heldOut.find((h) => h.id === id), split: 'held-out' as const })),
-  ];
+  ].filter(({ split }) => which === 'all' || split === which);
   if (wanted.some(({ f }) => f && !faceFile(f))) await aptInstall(FONT_PACKAGES);
   const list: EvalFace[] = [];
   for (const { f, split } of wanted) {
@@ -155,8 +126,10 @@ async function generate(opts: Options, fonts: EvalFace[], dir: string): Promise<
     const name = `${String(n + 1).padStart(3, '0')}-${level}-${face.id}-${sizePt}pt-${letter.id}`;
     const file = path.join(dir, `${name}.jpg`);
     const truth = letter.lines.join('\n');
-    const clean = await renderLetter(letter.lines, face, sizePt);
-    fs.writeFileSync(file, await degrade(clean, d, pageSeed));
+    if (!opts.keepPages || !fs.existsSync(file)) {
+      const clean = await renderLetter(letter.lines, face, sizePt);
+      fs.writeFileSync(file, await degrade(clean, d, pageSeed));
+    }
     fs.writeFileSync(path.join(dir, `${name}.gt.txt`), `${truth}\n`);
     specs.push({ n: n + 1, name, letter: letter.id, font: face.id, split: face.split, sizePt, degradation: d, truth, file });
   }
@@ -290,8 +263,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(pagesDir, { recursive: true });
   const notes: string[] = [];
 
-  const fonts = await faces(notes);
-  const tesseract = await nativeTesseract(notes);
+  const fonts = await faces(notes, opts.split);
+  const tesseract = opts.withNative ? await nativeTesseract(notes) : undefined;
 
   log(`generating ${opts.pages} pages (seed ${opts.seed}) in ${pagesDir}`);
   const t0 = performance.now();
@@ -313,11 +286,11 @@ async function main(): Promise<void> {
   });
   const engineStartMs = Math.round(performance.now() - s0);
   let diwan;
-  const realLines = loadRealLines(opts.real);
+  const realLines = opts.withReal ? loadRealLines(opts.real) : [];
   const realDiwan = new Map<string, LineScore>();
   try {
     const later = new Map<number, () => Promise<ExtractedText>>();
-    diwan = await evaluate(specs, diwanReader(engine, tools, later), pagesDir, 'diwan');
+    diwan = await evaluate(specs, diwanReader(engine, opts.withPdf ? tools : undefined, later), pagesDir, 'diwan');
     log(`archive PDFs: composing ${later.size} and extracting their text`);
     for (const [n, compose] of later) {
       const reading = diwan.readings.get(n);
@@ -342,7 +315,7 @@ async function main(): Promise<void> {
 
   const results = {
     createdAt: new Date().toISOString(),
-    options: { pages: opts.pages, seed: opts.seed },
+    options: { pages: opts.pages, seed: opts.seed, split: opts.split },
     fonts: fonts.map((f) => ({ id: f.id, family: f.family })),
     nativeTesseract: tesseract ?? null,
     notes,
