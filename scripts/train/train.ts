@@ -19,6 +19,10 @@
  *   --seed N         seed for text, faces and degradation (default 1)
  *   --eval-lines N   held-out lines to measure on (default 100; 0 skips)
  *   --iterations N   optional cap on training iterations
+ *   --from FILE      start from this traineddata (plain or .gz, e.g. the shipped
+ *                    ingest/models/diwan_ara.traineddata.gz) instead of Debian's
+ *                    Arabic; its character set and recoder must equal Debian's,
+ *                    which stays the --traineddata (charset, recoder, word lists)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +30,7 @@ import zlib from 'node:zlib';
 import { buildTrainingSet, unicharsetChars } from './dataset';
 import { lstmToFloat } from './int2float';
 import { buildEvalSet, formatScore, recognise, score } from './measure';
-import { COMPONENT, component, readTraineddata } from './tessdata';
+import { COMPONENT, type Traineddata, component, readTraineddata } from './tessdata';
 import { DEBIAN_TESSDATA, missingTools, run, start } from './tools';
 
 const BASE_LANG = 'Arabic';
@@ -40,11 +44,13 @@ interface Options {
   seed: number;
   evalLines: number;
   iterations: number;
+  /** The traineddata to start from; Debian's Arabic when undefined. */
+  from?: string;
 }
 
-function parseOptions(argv: string[]): Options {
+export function parseOptions(argv: string[]): Options {
   const opts: Options = { minutes: 40, lines: 3000, seed: 1, evalLines: 100, iterations: 1_000_000 };
-  const names: Record<string, keyof Options> = {
+  const names: Record<string, Exclude<keyof Options, 'from'>> = {
     '--minutes': 'minutes',
     '--lines': 'lines',
     '--seed': 'seed',
@@ -53,8 +59,14 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split('=');
+    if (flag === '--from') {
+      const file = inline ?? argv[++i];
+      if (!file) throw new Error('--from needs a file');
+      opts.from = file;
+      continue;
+    }
     const key = names[flag as string];
-    if (!key) throw new Error(`unknown option ${argv[i]} (known: ${Object.keys(names).join(', ')})`);
+    if (!key) throw new Error(`unknown option ${argv[i]} (known: ${[...Object.keys(names), '--from'].join(', ')})`);
     const value = Number(inline ?? argv[++i]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} needs a non-negative number`);
     opts[key] = value;
@@ -139,6 +151,27 @@ function shippedModel(tuned: string, dir: string, out: string): string {
   return file;
 }
 
+/**
+ * The --from model, checked to share Debian's character set and recoder, so
+ * that its network's outputs mean the same codes and Debian's file can stay
+ * the --traineddata (it also holds the word lists the shipped form drops).
+ */
+export function startingModel(file: string, base: Traineddata): Traineddata {
+  if (!fs.existsSync(file)) throw new Error(`--from ${file} not found`);
+  const raw = fs.readFileSync(file);
+  const td = readTraineddata(raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw);
+  const slots: [number, string][] = [
+    [COMPONENT.lstmUnicharset, 'lstm-unicharset'],
+    [COMPONENT.lstmRecoder, 'lstm-recoder'],
+  ];
+  for (const [slot, name] of slots) {
+    if (!component(td, slot, name).equals(component(base, slot, name))) {
+      throw new Error(`--from ${file}: its ${name} differs from ${BASE_LANG}.traineddata's`);
+    }
+  }
+  return td;
+}
+
 async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   const missing = missingTools();
@@ -152,10 +185,12 @@ async function main(argv: string[]): Promise<void> {
   fs.mkdirSync(path.join(work, 'ckpt'), { recursive: true });
   const started = Date.now();
 
-  log(`1. converting ${baseFile} to a float model`);
   const base = readTraineddata(fs.readFileSync(baseFile));
-  const floatLstm = path.join(work, `${BASE_LANG}.float.lstm`);
-  fs.writeFileSync(floatLstm, lstmToFloat(component(base, COMPONENT.lstm, 'lstm')));
+  const startFile = opts.from ? path.resolve(opts.from) : baseFile;
+  const startModel = opts.from ? startingModel(startFile, base) : base;
+  log(`1. converting ${startFile} to a float model`);
+  const floatLstm = path.join(work, `${opts.from ? 'from' : BASE_LANG}.float.lstm`);
+  fs.writeFileSync(floatLstm, lstmToFloat(component(startModel, COMPONENT.lstm, 'lstm')));
   const chars = unicharsetChars(component(base, COMPONENT.lstmUnicharset, 'lstm-unicharset').toString('utf8'));
 
   log(`2. rendering ${opts.lines} training lines (seed ${opts.seed})`);
@@ -214,6 +249,7 @@ async function main(argv: string[]): Promise<void> {
   log(`   shipped form (no word lists): ${shipped}, ${fs.statSync(shipped).size} bytes; copy it to ingest/models/ to use it`);
 
   const report: Record<string, unknown> = {
+    from: startFile,
     seed: opts.seed,
     trainingLines: samples.length,
     faces: [...new Set(samples.map((s) => s.face))],
