@@ -85,6 +85,10 @@ const NUMBER = /^(?:[0-9]+(?:[/.-][0-9]+)*|[\u0660-\u0669]+(?:[/.-][\u0660-\u066
 
 const INDIC_NUMBER_PIECE = /^[\u0660-\u0669/]+$/;
 
+/** Whether `w` continues the Arabic-Indic number `prev` ends with: both digits and slashes, closer than 0.8 of `height`. */
+const continuesNumber = (prev: LineWord, w: LineWord, height: number) =>
+  INDIC_NUMBER_PIECE.test(prev.text) && INDIC_NUMBER_PIECE.test(w.text) && w.box[0] - prev.box[2] < height * 0.8;
+
 /** A word read as Arabic with confidence: a word, never a piece of a number. */
 const sure = (w: LineWord, k: Kind | undefined) => k === 'arabic' && w.confidence >= DOUBTFUL_NUMBER;
 
@@ -101,7 +105,7 @@ export function joinNumberPieces(words: LineWord[]): LineWord[] {
   for (const w of tidy.sort((a, b) => a.box[0] - b.box[0])) {
     const prev = out[out.length - 1];
     const height = Math.max(w.box[3] - w.box[1], prev ? prev.box[3] - prev.box[1] : 0);
-    if (prev && INDIC_NUMBER_PIECE.test(prev.text) && INDIC_NUMBER_PIECE.test(w.text) && w.box[0] - prev.box[2] < height * 0.8)
+    if (prev && continuesNumber(prev, w, height))
       out[out.length - 1] = {
         text: prev.text + w.text,
         box: union([prev.box, w.box]),
@@ -166,33 +170,32 @@ export async function reviseLines(
   const out: Line[] = [];
   for (const line of lines) {
     const kinds = line.words.map(kind);
-    const before = out.length;
-    const modelWords = await reviseLine(ink, line, kinds, out, readArabic, readNumber);
-    if (trace) trace({ before: line, kinds, model: modelWords, after: out[before] as Line });
+    const revised = await reviseLine(ink, line, kinds, readArabic, readNumber);
+    out.push(revised.line);
+    if (trace) trace({ before: line, kinds, model: revised.model, after: revised.line });
   }
   return out;
 }
 
-/** Revises one line into `out`; returns the number model's words when it was asked. */
+/** One line revised, with the number model's words when it was asked. */
 async function reviseLine(
   ink: InkImage,
   line: Line,
   kinds: Kind[],
-  out: Line[],
   readArabic: RegionReader,
   readNumber?: RegionReader,
-): Promise<LineWord[] | undefined> {
-  if (!kinds.includes('arabic')) {
-    out.push(line);
-    return undefined;
-  }
+): Promise<{ line: Line; model?: LineWord[] }> {
+  /** The line with these words in reading order (the line itself when its text comes out the same). */
+  const rewritten = (words: LineWord[]): Line => {
+    const ordered = readingOrder(words);
+    const text = ordered.map((w) => w.text).join(' ');
+    return text === line.text ? line : { words: ordered, text, paragraph: line.paragraph };
+  };
+  if (!kinds.includes('arabic')) return { line };
   if (!kinds.includes('suspect')) {
     // The recogniser now and then writes an Arabic line holding a number left to right
     // («09/01/2026 التاريخ:»): the line's text is written again from its words' places.
-    const ordered = readingOrder(line.words);
-    const text = ordered.map((w) => w.text).join(' ');
-    out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
-    return undefined;
+    return { line: rewritten(line.words) };
   }
   // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
   type Read = LineWord & { kind: Kind };
@@ -219,9 +222,7 @@ async function reviseLine(
   const visual: Read[] = [];
   for (const w of [...kept].sort((a, b) => a.box[0] - b.box[0])) {
     const prev = visual[visual.length - 1];
-    const height = w.box[3] - w.box[1];
-    const bothIndic = prev && /^[\u0660-\u0669/]+$/.test(prev.text) && /^[\u0660-\u0669/]+$/.test(w.text);
-    if (prev && bothIndic && w.box[0] - prev.box[2] < height * 0.8) {
+    if (prev && continuesNumber(prev, w, w.box[3] - w.box[1])) {
       prev.text += w.text;
       prev.box = union([prev.box, w.box]);
       prev.confidence = Math.min(prev.confidence, w.confidence);
@@ -245,8 +246,5 @@ async function reviseLine(
     words.push(...(better ? again.filter((a) => !covered(a) && !insideNumber(a)) : run));
     i = j;
   }
-  const ordered = readingOrder(words.map(({ text, box, confidence }) => ({ text, box, confidence })));
-  const text = ordered.map((w) => w.text).join(' ');
-  out.push(text === line.text ? line : { words: ordered, text, paragraph: line.paragraph });
-  return modelWords;
+  return { line: rewritten(words.map(({ text, box, confidence }) => ({ text, box, confidence }))), model: modelWords };
 }
