@@ -25,14 +25,13 @@ import { prepareForOcrWithGeometry } from '../../ingest/adapters/ocrImage';
 import { createOcrEngine } from '../../ingest/ocr/engine';
 import type { LineTrace } from '../../ingest/ocr/lines';
 import { loadConfig } from '../../src/config';
-import { cer, extractNumbers } from './metrics';
+import { cer, extractNumbers, latinDigits as latin } from './metrics';
 
 const LIMITS = { maxPagePixels: 100_000_000, maxPages: 500 };
 const INDIC = /[\u0660-\u0669]/;
 
 export type LossClass = 'segmentation' | 'not-suspect' | 'model-misread' | 'model-missed' | 'placement' | 'look-alike';
 
-const latin = (s: string) => s.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
 const digitsOnly = (s: string) => latin(s).replace(/[^0-9]/g, '');
 
 /** The class of one missed number, from the traces of its page's lines. */
