@@ -96,7 +96,7 @@ async function recomputeBatches(db: Db, where: string, params: unknown[], progre
  * values, so the condition is answered from the indexes on a document's rule and type, not by matching every
  * document against the rules (a second a call at 200k documents).
  */
-async function ruleTouches(q: Queryable, code: string): Promise<{ where: string; params: unknown[] }> {
+export async function ruleTouches(q: Queryable, code: string): Promise<{ where: string; params: unknown[] }> {
   const versions = await q.query<{ id: string }>('SELECT id FROM retention_rules WHERE code = $1', [code]);
   const params: unknown[] = [versions.rows.map((r) => r.id)];
   const parts = ['t.retention_rule_id = ANY($1::bigint[])'];
