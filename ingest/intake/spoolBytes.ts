@@ -64,8 +64,11 @@ export async function spoolStream(
       next(null, chunk);
     },
   });
+  // The file is made before any byte arrives, so a failed stream's file is there to remove: a write stream left
+  // to open it itself may still be opening it when the failure is known, and make it after it was removed.
+  const fd = fs.openSync(file, 'wx', 0o600);
   try {
-    await pipeline(source, tap, fs.createWriteStream(file, { mode: 0o600 }));
+    await pipeline(source, tap, fs.createWriteStream(file, { fd }));
   } catch (e) {
     fs.rmSync(file, { force: true });
     throw e;
