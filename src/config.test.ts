@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(c.inProcessWorkers).toBe(true);
   });
 
+  test('a worker takes twice as many documents at once as it has OCR workers, unless told', () => {
+    expect(loadConfig({ DIWAN_OCR_WORKERS: '2' }).workerConcurrency).toBe(4);
+    expect(loadConfig({ DIWAN_OCR_WORKERS: '8' }).workerConcurrency).toBe(16);
+    expect(loadConfig({ DIWAN_OCR_WORKERS: '8', DIWAN_WORKER_CONCURRENCY: '3' }).workerConcurrency).toBe(3);
+  });
+
   test('external services are taken as given', () => {
     const c = loadConfig({
       PORT: '9000',

@@ -106,8 +106,11 @@ const ownSchema = z.object({
   DIWAN_INPROCESS_WORKERS: boolFlag(true),
   /** `diwan worker` answers GET /metrics and /healthz on this port when set (the API server has /metrics itself). */
   DIWAN_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  /** Jobs one worker process runs at once. */
-  DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Documents one worker process takes through the stages at once; by default twice its OCR workers, so that
+   * while one document is stored, stamped or indexed another's pages keep the OCR pool busy.
+   */
+  DIWAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** Server the CLI talks to, and the token it uses (falls back to <data>/admin-token). */
   DIWAN_URL: z.string().url().default('http://127.0.0.1:8080'),
   DIWAN_TOKEN: optionalString,
@@ -357,7 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sweepSeconds: e.DIWAN_SWEEP_SECONDS,
     inProcessWorkers: e.DIWAN_INPROCESS_WORKERS,
-    workerConcurrency: e.DIWAN_WORKER_CONCURRENCY,
+    workerConcurrency: e.DIWAN_WORKER_CONCURRENCY ?? Math.min(64, 2 * e.DIWAN_OCR_WORKERS),
     metricsPort: e.DIWAN_METRICS_PORT,
     client: { url: e.DIWAN_URL, token: e.DIWAN_TOKEN },
     archive: {
