@@ -4,7 +4,7 @@
  * progress, and once the job is done the checkpoint is signed at once over every document.
  */
 import { createDb, type Db } from '../storage/db';
-import { seedArchive, seedLedger } from '../scripts/bench/scale';
+import { seedArchive, seedLedger } from '../scripts/bench/scaleSeed';
 import { RANGE_BUILT_IN_REQUEST } from '../storage/integrity/mmrStore';
 import { startJobRunner } from '../src/runtime/jobs';
 import { isolatedEnv, startTestServer, type JobJson, type TestServer } from './helpers';

@@ -5,7 +5,8 @@
  * the numbers they report are the same as counting the whole archive.
  */
 import { createDb, type Db } from '../storage/db';
-import { median, seedArchive, seededId, timed } from '../scripts/bench/scale';
+import { median, timed } from '../scripts/bench/scale';
+import { seedArchive, seededId } from '../scripts/bench/scaleSeed';
 import { isolatedEnv, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(180_000);

@@ -126,10 +126,14 @@ async function main(): Promise<void> {
   }
   // With --only, keep the other benchmarks' sections of the existing report.
   if (only && fs.existsSync(out)) {
-    for (const part of fs.readFileSync(out, 'utf8').split('\n## ').slice(1)) {
-      const id = /`npm run bench:([A-Za-z]+)`/.exec(part)?.[1];
+    // A section starts at its own heading (a benchmark's output may print lines that look like headings).
+    for (const part of fs
+      .readFileSync(out, 'utf8')
+      .split(/\n(?=## [^\n]*\(`npm run bench:[A-Za-z]+`\)\n)/)
+      .slice(1)) {
+      const id = /^## [^\n]*`npm run bench:([A-Za-z]+)`/.exec(part)?.[1];
       if (id && !sections.has(id) && BENCHES.some((b) => b.id === id)) {
-        sections.set(id, `## ${part.trimEnd()}\n`);
+        sections.set(id, `${part.trimEnd()}\n`);
         targets.set(id, targetsOf(part));
       }
     }

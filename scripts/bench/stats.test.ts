@@ -1,4 +1,4 @@
-import { holds, median, percentile, targetLine, withSpread } from './stats';
+import { growthTargets, holds, median, percentile, targetLine, withSpread } from './stats';
 import { closedLoop, openLoop } from './searchLoad';
 
 test('median, percentile and spread of a few runs', () => {
@@ -17,6 +17,15 @@ test('a target holds only when its ratio meets the aim and its condition holds',
   expect(holds({ ...t, condition: { ok: false, text: 'CER' } })).toBe(false);
   expect(holds({ ...t, ratio: 1.3, aim: { atMost: 1.2 } })).toBe(false);
   expect(holds({ ...t, ratio: NaN })).toBe(false);
+});
+
+test('a path that must not grow with the archive: its cost at the largest size beside the smallest', () => {
+  const ms: Record<string, number> = { 'a@10': 10, 'a@100': 99, 'a@1000': 14, 'b@10': 5, 'b@1000': 8, 'c@10': 1 };
+  expect(growthTargets(['a', 'b', 'c'], [10, 100, 1000], (name, n) => ms[`${name}@${n}`], 1.5)).toEqual([
+    'target: a at 1000 documents beside 10 | 14.0 ms | 10.0 ms | 1.40× | ≤ 1.5× | holds',
+    'target: b at 1000 documents beside 10 | 8.0 ms | 5.0 ms | 1.60× | ≤ 1.5× | DOES NOT HOLD',
+  ]);
+  expect(growthTargets(['a'], [10], (name, n) => ms[`${name}@${n}`], 1.5)).toEqual([]);
 });
 
 /** A server that answers one request at a time, each in `ms`. */

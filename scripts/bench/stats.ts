@@ -66,6 +66,33 @@ export function targetLine(t: Target): string {
   return `target: ${t.name} | ${t.figure} | ${t.reference} | ${t.ratio.toFixed(2)}${u} | ${aim}${u}${also} | ${holds(t) ? 'holds' : 'DOES NOT HOLD'}`;
 }
 
+/**
+ * The `target:` lines of paths that must not grow with the archive: each one's cost (ms) at the largest size
+ * beside its cost at the smallest, at most `atMost` times it. Paths not measured at both are left out.
+ */
+export function growthTargets(
+  names: string[],
+  sizes: number[],
+  cost: (name: string, size: number) => number | undefined,
+  atMost: number,
+): string[] {
+  const [smallest, largest] = [sizes[0], sizes[sizes.length - 1]];
+  if (smallest === undefined || largest === undefined || smallest === largest) return [];
+  return names.flatMap((name) => {
+    const [small, big] = [cost(name, smallest), cost(name, largest)];
+    if (small === undefined || big === undefined) return [];
+    return [
+      targetLine({
+        name: `${name} at ${largest} documents beside ${smallest}`,
+        figure: `${big.toFixed(1)} ms`,
+        reference: `${small.toFixed(1)} ms`,
+        ratio: big / small,
+        aim: { atMost },
+      }),
+    ];
+  });
+}
+
 /** Runs `work` over items with `count` in flight; returns the wall time in ms. */
 export async function lanes<T>(items: T[], count: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
   let next = 0;
