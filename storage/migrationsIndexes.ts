@@ -48,4 +48,58 @@ CREATE TRIGGER replicas_count_delete AFTER DELETE ON replicas REFERENCING OLD TA
 INSERT INTO stat_totals (metric, label, n) SELECT 'replicas.target', target, count(*) FROM replicas GROUP BY target;
 `,
   },
+  {
+    version: 47,
+    sql: `
+-- Holds at scale. Each hold keeps how many documents it holds (the list of holds counted every hold's documents
+-- on each call: 290-390 ms with a few holds of 50k documents), and each held document how many holds in force
+-- hold it (documents_held), so "is it held" is one key lookup and the /metrics count of held documents a kept
+-- count (a distinct count over every hold's documents: 90-100 ms at 50k held). Links are only ever added (a
+-- hold made, or put back by restore) and holds only ever lifted; the triggers follow both.
+ALTER TABLE legal_holds ADD COLUMN document_count integer NOT NULL DEFAULT 0;
+UPDATE legal_holds h SET document_count = (SELECT count(*) FROM legal_hold_documents l WHERE l.hold_id = h.id);
+CREATE TABLE documents_held (
+  document_id uuid PRIMARY KEY REFERENCES documents(id),
+  holds integer NOT NULL
+);
+CREATE INDEX documents_held_none_idx ON documents_held (document_id) WHERE holds <= 0;
+INSERT INTO documents_held (document_id, holds)
+  SELECT l.document_id, count(*) FROM legal_hold_documents l JOIN legal_holds h ON h.id = l.hold_id
+  WHERE h.lifted_at IS NULL GROUP BY l.document_id;
+INSERT INTO stat_totals (metric, label, n) SELECT 'documents.held', '', count(*) FROM documents_held;
+
+CREATE FUNCTION hold_links_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE legal_holds h SET document_count = h.document_count + n.c
+    FROM (SELECT hold_id, count(*) AS c FROM new_rows GROUP BY hold_id) n WHERE h.id = n.hold_id;
+  WITH added AS (
+    INSERT INTO documents_held (document_id, holds)
+      SELECT n.document_id, count(*) FROM new_rows n JOIN legal_holds h ON h.id = n.hold_id
+      WHERE h.lifted_at IS NULL GROUP BY n.document_id
+    ON CONFLICT (document_id) DO UPDATE SET holds = documents_held.holds + EXCLUDED.holds
+    RETURNING (xmax = 0) AS new_row)
+  INSERT INTO stat_deltas (metric, label, delta)
+    SELECT 'documents.held', '', count(*) FROM added WHERE new_row HAVING count(*) > 0;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER legal_hold_documents_added AFTER INSERT ON legal_hold_documents REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION hold_links_added();
+
+CREATE FUNCTION holds_lifted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE documents_held d SET holds = d.holds - c.n
+    FROM (SELECT l.document_id, count(*) AS n FROM new_rows n JOIN old_rows o ON o.id = n.id
+            JOIN legal_hold_documents l ON l.hold_id = n.id
+          WHERE o.lifted_at IS NULL AND n.lifted_at IS NOT NULL GROUP BY l.document_id) c
+    WHERE d.document_id = c.document_id;
+  WITH gone AS (DELETE FROM documents_held WHERE holds <= 0 RETURNING 1)
+  INSERT INTO stat_deltas (metric, label, delta)
+    SELECT 'documents.held', '', -count(*) FROM gone HAVING count(*) > 0;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER legal_holds_lifted AFTER UPDATE ON legal_holds
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION holds_lifted();
+`,
+  },
 ];

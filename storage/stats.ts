@@ -91,6 +91,11 @@ export async function replicaCount(db: Queryable, target: string): Promise<numbe
   return (await keptCounts(db, 'replicas.target')).get(target) ?? 0;
 }
 
+/** How many documents are under a hold in force now (the metric). */
+export async function heldCount(db: Queryable): Promise<number> {
+  return (await keptCounts(db, 'documents.held')).get('') ?? 0;
+}
+
 /** How many documents are in each status. */
 export async function documentStatusCounts(db: Queryable): Promise<Map<string, number>> {
   return keptCounts(db, 'documents.status');

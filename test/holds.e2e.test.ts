@@ -13,6 +13,7 @@ import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig, type S3Target } from '../src/config';
 import { startCore } from '../src/runtime/core';
 import { DISPOSAL_LOCK_NAMESPACE } from '../storage/records/holds';
+import { heldCount } from '../storage/stats';
 import { parseRegistryNo } from '../kernel/registry';
 import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
 import { restoreArchive } from '../storage/restore/restore';
@@ -41,6 +42,15 @@ let z: [DocumentJson, DocumentJson];
 let caseHold: { id: string };
 let searchHold: { id: string };
 let disposal: { id: string };
+
+/** How many holds in force hold each document, as the triggers keep it. */
+async function holdsOf(...docs: DocumentJson[]): Promise<number[]> {
+  const res = await db.query<{ id: string; holds: number | null }>(
+    'SELECT d.id, h.holds FROM unnest($1::uuid[]) AS d(id) LEFT JOIN documents_held h ON h.document_id = d.id',
+    [docs.map((d) => d.id)],
+  );
+  return docs.map((d) => res.rows.find((r) => r.id === d.id)?.holds ?? 0);
+}
 
 const post = (p: string, body: unknown, token?: string) =>
   server!.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
@@ -148,6 +158,13 @@ test('a held document carries legal hold on every object in both buckets and can
     "SELECT payload FROM ledger WHERE event = 'held' ORDER BY seq",
   );
   expect(held.rows.map((r) => r.payload.documentIds)).toEqual([[x.id], [y.id]]);
+  // Counted as they are held: each hold its documents, the archive its held documents.
+  expect(await holdsOf(x, y, z[0])).toEqual([1, 1, 0]);
+  expect(await heldCount(server!.core.db)).toBe(2);
+  const { holds: listedHolds } = (await (await server!.api('/api/v1/records/holds')).json()) as {
+    holds: Array<{ documentCount: number }>;
+  };
+  expect(listedHolds.map((h) => h.documentCount)).toEqual([1, 1]);
 
   // Due now: the disposal is approved, but both are held.
   const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
@@ -175,6 +192,17 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
   expect(still.primary.every(Boolean) && still.offsite.every(Boolean)).toBe(true);
   // Lifting it again is refused.
   expect((await post(`/records/holds/${caseHold.id}/lift`, { reason: 'مرة ثانية' })).status).toBe(409);
+  expect(await holdsOf(x, y)).toEqual([0, 1]);
+  expect(await heldCount(server!.core.db)).toBe(1);
+  // A second hold on a held document, lifted again: the document stays held by the first, and is counted once.
+  const second = (await (await post('/records/holds', { caseRef: 'تحقيق ٤', reason: 'طلب ثان', documents: [y.id] })).json()) as {
+    id: string;
+  };
+  expect(await holdsOf(y)).toEqual([2]);
+  expect(await heldCount(server!.core.db)).toBe(1);
+  expect((await post(`/records/holds/${second.id}/lift`, { reason: 'انتهى الطلب الثاني' })).status).toBe(200);
+  expect(await holdsOf(y)).toEqual([1]);
+  expect(await heldCount(server!.core.db)).toBe(1);
 
   const run = await runCliWith(
     { DIWAN_URL: server!.url, DIWAN_TOKEN: process.env.DIWAN_TOKEN ?? 'test-admin-token-0123456789' },
@@ -264,6 +292,8 @@ test('a hold placed while a disposal runs stops the documents it names that are 
 test('a restore from the offsite copy brings back the tombstone and the holds', async () => {
   const holdsBefore = (await db.query('SELECT * FROM legal_holds ORDER BY created_at')).rows;
   const linksBefore = (await db.query('SELECT * FROM legal_hold_documents ORDER BY hold_id, document_id')).rows;
+  const heldBefore = (await db.query('SELECT * FROM documents_held ORDER BY document_id')).rows;
+  expect(heldBefore).toHaveLength(2); // y and the second of z
   const disposalBefore = (await db.query('SELECT * FROM disposals ORDER BY requested_at')).rows;
   const seqBefore = (await db.query<{ last_seq: number }>("SELECT last_seq FROM registry_sequences WHERE register = 'incoming'"))
     .rows[0]!;
@@ -284,6 +314,9 @@ test('a restore from the offsite copy brings back the tombstone and the holds', 
     expect(report.registryWork.skipped).toBe(0);
     expect((await core.db.query('SELECT * FROM legal_holds ORDER BY created_at')).rows).toEqual(holdsBefore);
     expect((await core.db.query('SELECT * FROM legal_hold_documents ORDER BY hold_id, document_id')).rows).toEqual(linksBefore);
+    // The kept counts come back with them: each hold's documents (in the rows above) and each document's holds in force.
+    expect((await core.db.query('SELECT * FROM documents_held ORDER BY document_id')).rows).toEqual(heldBefore);
+    expect(await heldCount(core.db)).toBe(2);
     expect((await core.db.query('SELECT * FROM disposals ORDER BY requested_at')).rows).toEqual(disposalBefore);
     const back = await core.db.query<{ status: string; registry_seq: number; destroyed_at: Date | null }>(
       'SELECT status, registry_seq, destroyed_at FROM documents WHERE id = $1',

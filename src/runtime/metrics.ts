@@ -15,10 +15,10 @@ import type { Db } from '../../storage/db';
 import type { TokenCacheState } from '../../storage/repos/tokenCache';
 import { openFixityProblems } from '../../storage/integrity/fixity';
 import { replicationLag } from '../../storage/integrity/replication';
-import { documentStatusCounts, fixityStateCounts, unfinishedStages } from '../../storage/stats';
+import { documentStatusCounts, fixityStateCounts, heldCount, unfinishedStages } from '../../storage/stats';
 import { dueCounts } from '../../storage/records/retention';
 import { transferCounts } from '../../storage/records/transfers';
-import { heldCount, holdSyncPending } from '../../storage/records/holds';
+import { holdSyncPending } from '../../storage/records/holds';
 import { INTAKE_SOURCES, type IntakeKind } from '../../storage/repos/batches';
 import { intakeTotals } from '../../storage/repos/intakeCounts';
 

@@ -54,10 +54,11 @@ interface HoldRow {
   lifted_at: Date | null;
   lifted_by: string | null;
   lift_reason: string | null;
-  n: string;
+  document_count: number;
 }
 
-const SELECT = `SELECT h.*, (SELECT count(*) FROM legal_hold_documents l WHERE l.hold_id = h.id) AS n FROM legal_holds h`;
+/** A hold's row; its documents are counted as they are linked (migration 47). */
+const SELECT = `SELECT h.* FROM legal_holds h`;
 
 function toHold(r: HoldRow): LegalHold {
   return {
@@ -70,7 +71,7 @@ function toHold(r: HoldRow): LegalHold {
     liftedAt: r.lifted_at ? r.lifted_at.toISOString() : null,
     liftedBy: r.lifted_by,
     liftReason: r.lift_reason,
-    documentCount: Number(r.n),
+    documentCount: r.document_count,
   };
 }
 
@@ -109,24 +110,14 @@ export async function isHeld(db: Queryable, id: string): Promise<boolean> {
   return (await heldIds(db, [id])).has(id);
 }
 
-/** Which of these documents are under a hold not lifted. */
+/** Which of these documents are under a hold not lifted (each a key of documents_held, kept by migration 47's triggers). */
 export async function heldIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const res = await db.query<{ document_id: string }>(
-    `SELECT DISTINCT l.document_id FROM legal_hold_documents l JOIN legal_holds h ON h.id = l.hold_id
-     WHERE h.lifted_at IS NULL AND l.document_id = ANY($1::uuid[])`,
+    'SELECT document_id FROM documents_held WHERE document_id = ANY($1::uuid[])',
     [[...new Set(ids)]],
   );
   return new Set(res.rows.map((r) => r.document_id));
-}
-
-/** How many documents are held now (the metric). */
-export async function heldCount(db: Queryable): Promise<number> {
-  const res = await db.query<{ n: string }>(
-    `SELECT count(DISTINCT l.document_id) AS n FROM legal_hold_documents l JOIN legal_holds h ON h.id = l.hold_id
-     WHERE h.lifted_at IS NULL`,
-  );
-  return Number(res.rows[0]?.n ?? 0);
 }
 
 async function documentsOf(db: Queryable, ids: readonly string[]): Promise<HoldDocument[]> {
