@@ -102,4 +102,26 @@ CREATE TRIGGER legal_holds_lifted AFTER UPDATE ON legal_holds
   FOR EACH STATEMENT EXECUTE FUNCTION holds_lifted();
 `,
   },
+  {
+    version: 48,
+    sql: `
+-- A disposal request's items carry their documents' registry numbers (which never change), so the request's
+-- page of items in registry order is read from an index a page at a time: it sorted every item joined to its
+-- document on each page (85-208 ms at 5,000 items). Filled from the document as each item is added.
+ALTER TABLE disposal_items ADD COLUMN register text, ADD COLUMN registry_year integer, ADD COLUMN registry_seq integer;
+UPDATE disposal_items i SET register = d.register, registry_year = d.registry_year, registry_seq = d.registry_seq
+  FROM documents d WHERE d.id = i.document_id;
+ALTER TABLE disposal_items ALTER COLUMN register SET NOT NULL, ALTER COLUMN registry_year SET NOT NULL,
+  ALTER COLUMN registry_seq SET NOT NULL;
+CREATE FUNCTION disposal_item_number() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT d.register, d.registry_year, d.registry_seq INTO NEW.register, NEW.registry_year, NEW.registry_seq
+    FROM documents d WHERE d.id = NEW.document_id;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER disposal_items_number BEFORE INSERT ON disposal_items
+  FOR EACH ROW EXECUTE FUNCTION disposal_item_number();
+CREATE INDEX disposal_items_order_idx ON disposal_items (disposal_id, register, registry_year, registry_seq);
+`,
+  },
 ];

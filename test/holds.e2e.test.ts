@@ -16,6 +16,7 @@ import { DISPOSAL_LOCK_NAMESPACE } from '../storage/records/holds';
 import { heldCount } from '../storage/stats';
 import { parseRegistryNo } from '../kernel/registry';
 import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
+import { ITEMS_PAGE_SQL } from '../storage/records/disposals';
 import { restoreArchive } from '../storage/restore/restore';
 import {
   isolatedEnv,
@@ -229,6 +230,16 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
   const after = await (await server!.api(`/records/disposals/${disposal.id}?after=${encodeURIComponent(x.registryNo)}`)).text();
   expect(after).toContain(y.registryNo);
   expect(after).not.toContain(x.registryNo);
+  // A page of items is read from the items' index in registry order, not sorted from all of the request's items.
+  const ref = parseRegistryNo(x.registryNo)!;
+  const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${ITEMS_PAGE_SQL}`, [
+    disposal.id,
+    ref.register,
+    ref.year,
+    ref.seq,
+    201,
+  ]);
+  expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using disposal_items_order_idx/);
   // A hold's documents by number to an archivist of lower clearance, their titles only to who may read them.
   expect((await post('/users', { username: 'salma', displayName: 'salma', role: 'archivist' })).status).toBe(201);
   const salma = ((await (await post('/tokens', { username: 'salma', name: 'tests' })).json()) as { token: string }).token;

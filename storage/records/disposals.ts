@@ -178,6 +178,17 @@ export const ITEMS_PAGE = 200;
 
 const ITEMS = `SELECT x.*, i.state, i.blocked_reason FROM disposal_items i JOIN (${DOC_RETENTION}) x ON x.document_id = i.document_id`;
 
+/**
+ * One page of a request's items ($1) in registry order after ($2, $3, $4), at most $5: taken from the items' own
+ * numbers in the order of their index (migration 48), then joined to their documents, whatever the request's size.
+ */
+export const ITEMS_PAGE_SQL = `SELECT x.*, i.state, i.blocked_reason FROM
+    (SELECT * FROM disposal_items WHERE disposal_id = $1
+       AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
+     ORDER BY register, registry_year, registry_seq LIMIT $5) i
+  JOIN (${DOC_RETENTION}) x ON x.document_id = i.document_id
+  ORDER BY i.register, i.registry_year, i.registry_seq`;
+
 export function createDisposalsRepo(db: Db) {
   return {
     async get(id: string): Promise<Disposal | undefined> {
@@ -195,11 +206,13 @@ export function createDisposalsRepo(db: Db) {
 
     /** One page of a request's items in registry order, after the item `after` (a registry number's parts). */
     async itemsPage(id: string, after: RegistryRef | undefined, limit = ITEMS_PAGE): Promise<DisposalItem[]> {
-      const res = await db.query<ItemRow>(
-        `${ITEMS} WHERE i.disposal_id = $1 AND ($2::text IS NULL OR (x.register, x.registry_year, x.registry_seq) > ($2, $3, $4))
-         ORDER BY x.register, x.registry_year, x.registry_seq LIMIT $5`,
-        [id, after?.register ?? null, after?.year ?? 0, after?.seq ?? 0, limit],
-      );
+      const res = await db.query<ItemRow>(ITEMS_PAGE_SQL, [
+        id,
+        after?.register ?? null,
+        after?.year ?? 0,
+        after?.seq ?? 0,
+        limit,
+      ]);
       return res.rows.map(toItem);
     },
 
