@@ -125,4 +125,13 @@ CREATE TRIGGER disposal_items_number BEFORE INSERT ON disposal_items
 CREATE INDEX disposal_items_order_idx ON disposal_items (disposal_id, register, registry_year, registry_seq);
 `,
   },
+  {
+    version: 49,
+    sql: `
+-- A correspondent's letters, newest first (its page in the API and the viewer), read from an index in that order:
+-- they were sorted from all of its letters on each page, and a ministry writes to some bodies every day for decades.
+CREATE INDEX documents_correspondent_newest_idx ON documents (correspondent_id, created_at DESC, id DESC)
+  WHERE correspondent_id IS NOT NULL;
+`,
+  },
 ];

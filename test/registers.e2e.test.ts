@@ -17,6 +17,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { pdfPageText, renderPdfPage } from '../ingest/adapters/pdfread';
 import { toArabicIndic } from '../kernel/text';
+import { lettersQueries } from '../storage/repos/correspondents';
 import { isolatedEnv, restoreTarget, runCli, runCliWith, startTestServer, type TestServer } from './helpers';
 
 jest.setTimeout(300_000);
@@ -218,10 +219,15 @@ test('a correspondent is found by its Arabic and Latin names, with its letters t
   const one = (await (await api(`/api/v1/correspondents/${id}`)).json()) as {
     nameEn: string;
     kind: string;
-    letters: { total: number; items: Array<{ id: string }> };
+    letters: { total: number; totalExact: boolean; items: Array<{ id: string }> };
   };
   expect(one).toMatchObject({ nameEn: 'Ministry of Finance', kind: 'ministry' });
   expect(one.letters.total).toBe(3);
+  expect(one.letters.totalExact).toBe(true);
+  // A page of its letters is read newest first from the index in that order, not sorted from all of its letters.
+  const { page } = lettersQueries(id, { classifications: null, departments: null, limit: 50, offset: 0 });
+  const plan = await server!.core.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${page.text}`, page.values);
+  expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using documents_correspondent_newest_idx/);
   expect(one.letters.items.map((d) => d.id)).toEqual([second.id, reply.id, letter.id]);
   // Its Latin name finds its letters in search (they were indexed again by the job).
   const res = (await (await api('/api/v1/search?q=finance')).json()) as { hits: Array<{ id: string }> };

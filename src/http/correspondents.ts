@@ -81,6 +81,7 @@ export function correspondentsRouter(deps: CorrespondentsRouteDeps): Router {
       ...c,
       letters: {
         total: letters.total,
+        totalExact: letters.totalExact,
         limit: page.limit,
         offset: page.offset,
         items: letters.items.map((d) => ({

@@ -11,7 +11,7 @@ import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
-import { DOC_COLUMNS, toRecord, type DocumentRecord, type DocumentRow } from './documentRecords';
+import { DOC_COLUMNS, LIST_COUNT_CAP, toRecord, type DocumentRecord, type DocumentRow } from './documentRecords';
 
 export const CORRESPONDENT_KINDS = ['ministry', 'company', 'person', 'other'] as const;
 export type CorrespondentKind = (typeof CORRESPONDENT_KINDS)[number];
@@ -76,7 +76,9 @@ export function cleanFields(input: Partial<CorrespondentFields>, base?: Correspo
 /** A page of a correspondent's letters, to and from, newest first. */
 export interface CorrespondentLetters {
   items: DocumentRecord[];
+  /** Counted up to 10,000 (or the page asked for); `totalExact` false: at least that many. */
   total: number;
+  totalExact: boolean;
 }
 
 /**
@@ -149,6 +151,27 @@ function reachSql(reach: LetterReach, params: unknown[]): string {
 function knownSql(reach: LetterReach | undefined, params: unknown[]): string {
   if (!reach) return 'TRUE';
   return `(c.first_document_id IS NULL OR EXISTS (SELECT 1 FROM documents d WHERE d.correspondent_id = c.id AND ${reachSql(reach, params)}))`;
+}
+
+/**
+ * The queries of a correspondent's letters within `opts`' reach: their count, up to a bound (as the document list
+ * counts: a ministry writes to some bodies every day for decades), and one page newest first, read from the index
+ * in that order (migration 49) rather than sorted from all of the correspondent's letters.
+ */
+export function lettersQueries(id: string, opts: LetterReach & { limit: number; offset: number }) {
+  const params: unknown[] = [id];
+  const where = `d.correspondent_id = $1 AND ${reachSql(opts, params)}`;
+  const cap = Math.max(LIST_COUNT_CAP, opts.offset + opts.limit);
+  const count = {
+    text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM documents d WHERE ${where} LIMIT $${params.length + 1}) c`,
+    values: [...params, cap + 1],
+  };
+  const page = {
+    text: `SELECT ${DOC_COLUMNS} FROM documents d WHERE ${where} ORDER BY d.correspondent_id, d.created_at DESC, d.id DESC
+           LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    values: [...params, opts.limit, opts.offset],
+  };
+  return { cap, count, page };
 }
 
 export function createCorrespondents(db: Db, normalize: (s: string) => string) {
@@ -245,15 +268,11 @@ export function createCorrespondents(db: Db, normalize: (s: string) => string) {
      * departments (null: every one) given.
      */
     async letters(id: string, opts: LetterReach & { limit: number; offset: number }): Promise<CorrespondentLetters> {
-      const params: unknown[] = [id];
-      const where = `d.correspondent_id = $1 AND ${reachSql(opts, params)}`;
-      const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents d WHERE ${where}`, params);
-      const rows = await db.query<DocumentRow>(
-        `SELECT ${DOC_COLUMNS} FROM documents d WHERE ${where} ORDER BY created_at DESC, id
-         LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
-        params,
-      );
-      return { items: rows.rows.map(toRecord), total: total.rows[0]!.n };
+      const q = lettersQueries(id, opts);
+      const total = await db.query<{ n: number }>(q.count.text, q.count.values);
+      const rows = await db.query<DocumentRow>(q.page.text, q.page.values);
+      const n = total.rows[0]!.n;
+      return { items: rows.rows.map(toRecord), total: Math.min(n, q.cap), totalExact: n <= q.cap };
     },
   };
   return repo;

@@ -85,6 +85,7 @@ export const REGISTRY_OPS: Operation[] = [
         Correspondent.extend({
           letters: z.looseObject({
             total: count,
+            totalExact: z.boolean().meta({ description: 'Counted up to 10,000 (or the page asked for): false past that' }),
             limit: count,
             offset: count,
             items: z.array(z.looseObject({ id: uuid, registryNo })),

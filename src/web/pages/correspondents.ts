@@ -16,6 +16,7 @@ const w = wordsOf({
   search: ['بحث', 'Search'],
   none: ['لا جهات مطابقة.', 'No matching correspondents.'],
   letters: ['المراسلات', 'Letters'],
+  atLeast: ['أكثر من', 'over'],
   noLetters: ['لا مراسلات تراها.', 'No letters you may see.'],
   number: ['رقم القيد', 'Registry no.'],
   title: ['الموضوع', 'Subject'],
@@ -58,7 +59,7 @@ export function correspondentsPage(ctx: PageCtx, q: string, items: Correspondent
 export function correspondentPage(
   ctx: PageCtx,
   c: CorrespondentRecord,
-  letters: { items: DocumentRecord[]; total: number; limit: number; offset: number },
+  letters: { items: DocumentRecord[]; total: number; totalExact: boolean; limit: number; offset: number },
 ): string {
   const { lang } = ctx;
   const rows = letters.items.map(
@@ -75,7 +76,7 @@ export function correspondentPage(
   const nav = joinHtml(
     [
       letters.offset > 0 && html`<a href="${page(Math.max(0, letters.offset - letters.limit))}">${w(lang, 'newer')}</a>`,
-      letters.offset + letters.limit < letters.total &&
+      (letters.offset + letters.limit < letters.total || (!letters.totalExact && letters.items.length === letters.limit)) &&
         html`<a href="${page(letters.offset + letters.limit)}">${w(lang, 'older')}</a>`,
     ],
     ' ',
@@ -94,7 +95,7 @@ export function correspondentPage(
       <p><a href="/search${queryString({ correspondentId: c.id })}" id="correspondent-search">${w(lang, 'searchLetters')}</a></p>
     </section>
     <section class="card">
-      <h2>${w(lang, 'letters')} (${num(lang, letters.total)})</h2>
+      <h2>${w(lang, 'letters')} (${!letters.totalExact && html`${w(lang, 'atLeast')} `}${num(lang, letters.total)})</h2>
       ${
         letters.items.length
           ? scrollBox(
