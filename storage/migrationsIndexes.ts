@@ -128,8 +128,10 @@ CREATE INDEX disposal_items_order_idx ON disposal_items (disposal_id, register, 
   {
     version: 49,
     sql: `
--- A correspondent's letters, newest first (its page in the API and the viewer), read from an index in that order:
--- they were sorted from all of its letters on each page, and a ministry writes to some bodies every day for decades.
+-- A correspondent's letters, newest first (its page in the API and the viewer), read from an index in the page's
+-- whole order, its last key included, so that the page is the index's first rows whatever the correspondent's
+-- size. It takes the place of migration 22's index, which lacked the last key.
+DROP INDEX documents_correspondent_idx;
 CREATE INDEX documents_correspondent_newest_idx ON documents (correspondent_id, created_at DESC, id DESC)
   WHERE correspondent_id IS NOT NULL;
 `,
