@@ -98,6 +98,23 @@ BEGIN
     SELECT 'documents.held', '', -count(*) FROM gone HAVING count(*) > 0;
   RETURN NULL;
 END $$;
+-- A hold's links carry their documents' registry numbers (which never change), so the hold's documents are read
+-- a page at a time in registry order from an index, whatever the hold's size. Filled as each link is added.
+ALTER TABLE legal_hold_documents ADD COLUMN register text, ADD COLUMN registry_year integer, ADD COLUMN registry_seq integer;
+UPDATE legal_hold_documents l SET register = d.register, registry_year = d.registry_year, registry_seq = d.registry_seq
+  FROM documents d WHERE d.id = l.document_id;
+ALTER TABLE legal_hold_documents ALTER COLUMN register SET NOT NULL, ALTER COLUMN registry_year SET NOT NULL,
+  ALTER COLUMN registry_seq SET NOT NULL;
+CREATE FUNCTION hold_link_number() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT d.register, d.registry_year, d.registry_seq INTO NEW.register, NEW.registry_year, NEW.registry_seq
+    FROM documents d WHERE d.id = NEW.document_id;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER legal_hold_documents_number BEFORE INSERT ON legal_hold_documents
+  FOR EACH ROW EXECUTE FUNCTION hold_link_number();
+CREATE INDEX legal_hold_documents_order_idx ON legal_hold_documents (hold_id, register, registry_year, registry_seq);
+
 CREATE TRIGGER legal_holds_lifted AFTER UPDATE ON legal_holds
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION holds_lifted();
@@ -123,6 +140,46 @@ END $$;
 CREATE TRIGGER disposal_items_number BEFORE INSERT ON disposal_items
   FOR EACH ROW EXECUTE FUNCTION disposal_item_number();
 CREATE INDEX disposal_items_order_idx ON disposal_items (disposal_id, register, registry_year, registry_seq);
+-- Each request keeps its counts of items, destroyed and blocked, as its items are added and carried out: the list
+-- of requests counted every item of every request three times on each call.
+ALTER TABLE disposals ADD COLUMN item_count integer NOT NULL DEFAULT 0, ADD COLUMN destroyed_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN blocked_count integer NOT NULL DEFAULT 0;
+UPDATE disposals p SET item_count = c.n, destroyed_count = c.d, blocked_count = c.b
+  FROM (SELECT disposal_id, count(*) AS n, count(*) FILTER (WHERE state = 'destroyed') AS d,
+               count(*) FILTER (WHERE state = 'blocked') AS b
+        FROM disposal_items GROUP BY disposal_id) c
+  WHERE p.id = c.disposal_id;
+CREATE FUNCTION disposal_counts_add(changes jsonb) RETURNS void LANGUAGE sql AS $$
+  UPDATE disposals p SET item_count = p.item_count + c.n, destroyed_count = p.destroyed_count + c.d,
+      blocked_count = p.blocked_count + c.b
+    FROM jsonb_to_recordset(changes) AS c(disposal_id uuid, n int, d int, b int)
+    WHERE p.id = c.disposal_id AND (c.n <> 0 OR c.d <> 0 OR c.b <> 0);
+$$;
+CREATE FUNCTION disposal_items_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- Each branch reads only the transition tables its event has.
+  IF TG_OP = 'INSERT' THEN
+    PERFORM disposal_counts_add((SELECT jsonb_agg(c) FROM
+      (SELECT disposal_id, count(*) AS n, count(*) FILTER (WHERE state = 'destroyed') AS d,
+              count(*) FILTER (WHERE state = 'blocked') AS b FROM new_rows GROUP BY disposal_id) c));
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM disposal_counts_add((SELECT jsonb_agg(c) FROM
+      (SELECT disposal_id, sum(s) AS n, sum(s * (state = 'destroyed')::int) AS d, sum(s * (state = 'blocked')::int) AS b
+       FROM (SELECT disposal_id, state, 1 AS s FROM new_rows UNION ALL SELECT disposal_id, state, -1 FROM old_rows) x
+       GROUP BY disposal_id) c));
+  ELSE
+    PERFORM disposal_counts_add((SELECT jsonb_agg(c) FROM
+      (SELECT disposal_id, -count(*) AS n, -count(*) FILTER (WHERE state = 'destroyed') AS d,
+              -count(*) FILTER (WHERE state = 'blocked') AS b FROM old_rows GROUP BY disposal_id) c));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER disposal_items_counted_insert AFTER INSERT ON disposal_items REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION disposal_items_counted();
+CREATE TRIGGER disposal_items_counted_update AFTER UPDATE ON disposal_items
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION disposal_items_counted();
+CREATE TRIGGER disposal_items_counted_delete AFTER DELETE ON disposal_items REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION disposal_items_counted();
 `,
   },
   {

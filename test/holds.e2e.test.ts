@@ -195,14 +195,26 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
   expect((await post(`/records/holds/${caseHold.id}/lift`, { reason: 'مرة ثانية' })).status).toBe(409);
   expect(await holdsOf(x, y)).toEqual([0, 1]);
   expect(await heldCount(server!.core.db)).toBe(1);
-  // A second hold on a held document, lifted again: the document stays held by the first, and is counted once.
-  const second = (await (await post('/records/holds', { caseRef: 'تحقيق ٤', reason: 'طلب ثان', documents: [y.id] })).json()) as {
-    id: string;
-  };
-  expect(await holdsOf(y)).toEqual([2]);
-  expect(await heldCount(server!.core.db)).toBe(1);
+  // A second hold on a held document and another, lifted again: the document stays held by the first, counted once.
+  const second = (await (
+    await post('/records/holds', { caseRef: 'تحقيق ٤', reason: 'طلب ثان', documents: [z[0].id, y.id] })
+  ).json()) as { id: string; documentCount: number };
+  expect(second.documentCount).toBe(2);
+  expect(await holdsOf(y, z[0])).toEqual([2, 1]);
+  expect(await heldCount(server!.core.db)).toBe(2);
+  // Its documents a page at a time, in registry order.
+  type Page = { documents: Array<{ id: string }>; documentsNext: string | null };
+  const first = (await (await server!.api(`/api/v1/records/holds/${second.id}?limit=1`)).json()) as Page;
+  const [earlier, later] = [y, z[0]].sort((p, q) => parseRegistryNo(p.registryNo)!.seq - parseRegistryNo(q.registryNo)!.seq);
+  expect(first.documents.map((d) => d.id)).toEqual([earlier!.id]);
+  expect(first.documentsNext).toBe(earlier!.registryNo);
+  const rest = (await (
+    await server!.api(`/api/v1/records/holds/${second.id}?limit=1&after=${encodeURIComponent(first.documentsNext!)}`)
+  ).json()) as Page;
+  expect(rest).toMatchObject({ documents: [{ id: later!.id }], documentsNext: null });
+  expect((await server!.api(`/api/v1/records/holds/${second.id}?after=2026-x`)).status).toBe(400);
   expect((await post(`/records/holds/${second.id}/lift`, { reason: 'انتهى الطلب الثاني' })).status).toBe(200);
-  expect(await holdsOf(y)).toEqual([1]);
+  expect(await holdsOf(y, z[0])).toEqual([1, 0]);
   expect(await heldCount(server!.core.db)).toBe(1);
 
   const run = await runCliWith(
@@ -230,6 +242,14 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
   const after = await (await server!.api(`/records/disposals/${disposal.id}?after=${encodeURIComponent(x.registryNo)}`)).text();
   expect(after).toContain(y.registryNo);
   expect(after).not.toContain(x.registryNo);
+  // The API gives the request's items a page at a time too.
+  type Items = { items: Array<{ documentId: string }>; itemsNext: string | null; counts: { items: number; destroyed: number } };
+  const apiFirst = (await (await server!.api(`/api/v1/records/disposals/${disposal.id}?limit=1`)).json()) as Items;
+  expect(apiFirst).toMatchObject({ items: [{ documentId: x.id }], itemsNext: x.registryNo, counts: { items: 2, destroyed: 1 } });
+  const apiRest = (await (
+    await server!.api(`/api/v1/records/disposals/${disposal.id}?limit=1&after=${encodeURIComponent(apiFirst.itemsNext!)}`)
+  ).json()) as Items;
+  expect(apiRest).toMatchObject({ items: [{ documentId: y.id }], itemsNext: null });
   // A page of items is read from the items' index in registry order, not sorted from all of the request's items.
   const ref = parseRegistryNo(x.registryNo)!;
   const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${ITEMS_PAGE_SQL}`, [
@@ -305,7 +325,10 @@ test('a restore from the offsite copy brings back the tombstone and the holds', 
   const linksBefore = (await db.query('SELECT * FROM legal_hold_documents ORDER BY hold_id, document_id')).rows;
   const heldBefore = (await db.query('SELECT * FROM documents_held ORDER BY document_id')).rows;
   expect(heldBefore).toHaveLength(2); // y and the second of z
-  const disposalBefore = (await db.query('SELECT * FROM disposals ORDER BY requested_at')).rows;
+  // A request as it was decided; its kept counts follow its items (a block is a verdict of an execution, not restored).
+  const DISPOSAL_COLUMNS = `id, title, state, requested_at, requested_by, requested_by_user, approving_body, decision_no,
+    decision_date, decided_at, decided_by, done_at, note`;
+  const disposalBefore = (await db.query(`SELECT ${DISPOSAL_COLUMNS} FROM disposals ORDER BY requested_at`)).rows;
   const seqBefore = (await db.query<{ last_seq: number }>("SELECT last_seq FROM registry_sequences WHERE register = 'incoming'"))
     .rows[0]!;
   expect((await runCli(server!, ['audit', 'checkpoint', '--json'])).code).toBe(0);
@@ -328,7 +351,19 @@ test('a restore from the offsite copy brings back the tombstone and the holds', 
     // The kept counts come back with them: each hold's documents (in the rows above) and each document's holds in force.
     expect((await core.db.query('SELECT * FROM documents_held ORDER BY document_id')).rows).toEqual(heldBefore);
     expect(await heldCount(core.db)).toBe(2);
-    expect((await core.db.query('SELECT * FROM disposals ORDER BY requested_at')).rows).toEqual(disposalBefore);
+    expect((await core.db.query(`SELECT ${DISPOSAL_COLUMNS} FROM disposals ORDER BY requested_at`)).rows).toEqual(disposalBefore);
+    const counted = await core.db.query(
+      `SELECT p.item_count, p.destroyed_count, p.blocked_count, count(i.*)::int AS items,
+              (count(*) FILTER (WHERE i.state = 'destroyed'))::int AS destroyed, (count(*) FILTER (WHERE i.state = 'blocked'))::int AS blocked
+       FROM disposals p LEFT JOIN disposal_items i ON i.disposal_id = p.id GROUP BY p.id ORDER BY p.requested_at`,
+    );
+    expect(counted.rows.map((r) => [r.item_count, r.destroyed_count, r.blocked_count])).toEqual(
+      counted.rows.map((r) => [r.items, r.destroyed, r.blocked]),
+    );
+    expect(counted.rows.map((r) => [r.item_count, r.destroyed_count])).toEqual([
+      [2, 1],
+      [2, 1],
+    ]);
     const back = await core.db.query<{ status: string; registry_seq: number; destroyed_at: Date | null }>(
       'SELECT status, registry_seq, destroyed_at FROM documents WHERE id = $1',
       [x.id],

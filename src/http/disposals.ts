@@ -3,7 +3,7 @@
  *
  *   GET  /records/disposals             the requests, newest first ('records')
  *   POST /records/disposals             { title, documents: [id|registry no] | dueBefore: YYYY-MM-DD } ('records')
- *   GET  /records/disposals/:id         a request with its items ('records'; titles only of documents the caller may read)
+ *   GET  /records/disposals/:id         a request with a page of its items (?after=, ?limit=; 'records'; titles only of documents the caller may read)
  *   POST /records/disposals/:id/decide  { approve: true, approvingBody, decisionNo, decisionDate } | { approve: false, note }
  *                                       ('hold': an administrator who is not the requester)
  *   POST /records/disposals/:id/execute destroys the approved items that nothing blocks ('records'); 409 unless approved
@@ -20,7 +20,7 @@ import { isUuid } from '../../kernel/text';
 import { callerOf, canSee, type Caller } from '../auth';
 import { executeDisposal } from '../records/dispose';
 import { refuseUnseen, shownTo } from '../records/visibility';
-import { isoDate, parseOr400, plainText } from './schemas';
+import { isoDate, itemsPageSchema, parseOr400, plainText } from './schemas';
 
 export interface DisposalsApiDeps {
   db: Db;
@@ -86,7 +86,19 @@ export async function decideDisposal(deps: Pick<DisposalsApiDeps, 'db'>, caller:
 export function disposalsRouter(deps: DisposalsApiDeps): Router {
   const router = Router();
   const repo = createDisposalsRepo(deps.db);
-  const itemsFor = async (res: Response, id: string) => shownTo(callerOf(res.locals), await repo.items(id));
+  /**
+   * A page of the request's items in registry order (the first page unless asked for another: ?after=<itemsNext>),
+   * and the next page's cursor (null on the last page): a request may hold tens of thousands of documents.
+   */
+  const itemsFor = async (res: Response, id: string, query: unknown = {}) => {
+    const q = parseOr400(itemsPageSchema, query);
+    const page = await repo.itemsPage(id, q.after, q.limit + 1);
+    const items = page.slice(0, q.limit);
+    return {
+      items: shownTo(callerOf(res.locals), items),
+      itemsNext: page.length > q.limit ? items[items.length - 1]!.registryNo : null,
+    };
+  };
 
   router.get('/records/disposals', async (_req, res) => {
     res.json({ disposals: await repo.list() });
@@ -94,18 +106,18 @@ export function disposalsRouter(deps: DisposalsApiDeps): Router {
 
   router.post('/records/disposals', async (req, res) => {
     const disposal = await requestDisposal(deps, callerOf(res.locals), req.body);
-    res.status(201).json({ ...disposal, items: await itemsFor(res, disposal.id) });
+    res.status(201).json({ ...disposal, ...(await itemsFor(res, disposal.id)) });
   });
 
   router.get('/records/disposals/:id', async (req, res) => {
     const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
     if (!disposal) throw new DomainError('not_found');
-    res.json({ ...disposal, items: await itemsFor(res, disposal.id) });
+    res.json({ ...disposal, ...(await itemsFor(res, disposal.id, req.query)) });
   });
 
   router.post('/records/disposals/:id/decide', async (req, res) => {
     const disposal = await decideDisposal(deps, callerOf(res.locals), String(req.params.id), req.body);
-    res.json({ ...disposal, items: await itemsFor(res, disposal.id) });
+    res.json({ ...disposal, ...(await itemsFor(res, disposal.id)) });
   });
 
   router.post('/records/disposals/:id/execute', async (req, res) => {

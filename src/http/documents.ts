@@ -15,12 +15,11 @@ import { identifyFile, verifyDocument } from '../../storage/integrity/recheck';
 import { destroyedEntry } from '../../storage/records/destroyed';
 import { openVerified } from '../../storage/integrity/verifiedRead';
 import { DomainError } from '../../kernel/errors';
-import { parseRegistryNo } from '../../kernel/registry';
 import type { UsersRepo } from '../../storage/repos/users';
 import { can, callerOf, canSee, checkMayFile, recordContentRead, type Caller } from '../auth';
 import { tellableError } from './batches';
 import { z } from 'zod';
-import { parseOr400, uploadSchema } from './schemas';
+import { parseOr400, registryAfter, uploadSchema } from './schemas';
 import { spoolStorage, type SpooledUpload, uploadParser } from './uploads';
 import { registryView, resolveRegistryFields } from './registryFields';
 import { CLASSIFICATIONS, clearanceRank, isClassification } from '../../kernel/clearance';
@@ -46,15 +45,7 @@ const listSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
   /** The registry number of the last document of the page before (its `next`): the page after it, however deep. */
-  after: z
-    .string()
-    .max(60)
-    .transform((v, ctx) => {
-      const ref = parseRegistryNo(v);
-      if (!ref) ctx.addIssue({ code: 'custom', message: 'not a registry number' });
-      return ref ?? z.NEVER;
-    })
-    .optional(),
+  after: registryAfter,
 });
 
 /** The record a client sees: stable field names, registry number in both digit forms. */

@@ -3,7 +3,7 @@
  *
  *   GET  /records/holds[?active=1]   the holds, those in force first
  *   POST /records/holds              { caseRef, reason, documents: [id|registry no] | correspondentId | query (+ filters) }
- *   GET  /records/holds/:id          a hold with its documents (titles only of those the caller may read)
+ *   GET  /records/holds/:id          a hold with a page of its documents (?after=, ?limit=; titles only of those the caller may read)
  *   POST /records/holds/:id/lift     { reason }
  *   POST /records/holds/sync         sets what the buckets still lack (a bucket was away)
  *   GET  /documents/:id/records      a document's holds, disposals and tombstone (its page's card)
@@ -22,6 +22,7 @@ import { callerOf } from '../auth';
 import { liftHold, placeHold } from '../records/holds';
 import { shownTo } from '../records/visibility';
 import { visibleDocument } from './referrals';
+import { itemsPageSchema, parseOr400 } from './schemas';
 
 export interface HoldsApiDeps {
   db: Db;
@@ -49,7 +50,9 @@ export function holdsRouter(deps: HoldsApiDeps): Router {
   });
 
   router.get('/records/holds/:id', async (req, res) => {
-    const hold = isUuid(req.params.id) ? await holds.get(req.params.id) : undefined;
+    // A page of its documents in registry order (?after=<documentsNext>): a hold may keep tens of thousands.
+    const page = parseOr400(itemsPageSchema, req.query);
+    const hold = isUuid(req.params.id) ? await holds.get(req.params.id, page) : undefined;
     if (!hold) throw new DomainError('not_found');
     res.json({ ...hold, documents: shownTo(callerOf(res.locals), hold.documents) });
   });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../kernel/errors';
 import { isCalendarDate } from '../../kernel/text';
+import { parseRegistryNo } from '../../kernel/registry';
 
 /** Control characters (NUL among them) have no place in a name or a title, and the database refuses NUL. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -49,6 +50,23 @@ export const batchSchema = metaSchema.extend({
   mode: z.enum(['documents', 'pages']).default('documents'),
   duplex,
   source,
+});
+
+/** The registry number of the last item of the page before (its `next`): the page after it, however deep. */
+export const registryAfter = z
+  .string()
+  .max(60)
+  .transform((v, ctx) => {
+    const ref = parseRegistryNo(v);
+    if (!ref) ctx.addIssue({ code: 'custom', message: 'not a registry number' });
+    return ref ?? z.NEVER;
+  })
+  .optional();
+
+/** A page of a request's or a hold's documents, in registry order: at most `limit`, after `after`. */
+export const itemsPageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  after: registryAfter,
 });
 
 /** Parses with `schema` or throws bad_request naming each problem. */

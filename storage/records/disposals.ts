@@ -63,16 +63,15 @@ interface Row {
   decided_by: string | null;
   done_at: Date | null;
   note: string | null;
-  items: string;
-  destroyed: string;
-  blocked: string;
+  /** Kept as the items are added and carried out (migration 48). */
+  items: number;
+  destroyed: number;
+  blocked: number;
 }
 
 const SELECT = `SELECT p.id, p.title, p.state, p.requested_at, p.requested_by, p.requested_by_user, p.approving_body, p.decision_no,
   to_char(p.decision_date, 'YYYY-MM-DD') AS decision_date, p.decided_at, p.decided_by, p.done_at, p.note,
-  (SELECT count(*) FROM disposal_items i WHERE i.disposal_id = p.id) AS items,
-  (SELECT count(*) FROM disposal_items i WHERE i.disposal_id = p.id AND i.state = 'destroyed') AS destroyed,
-  (SELECT count(*) FROM disposal_items i WHERE i.disposal_id = p.id AND i.state = 'blocked') AS blocked
+  p.item_count AS items, p.destroyed_count AS destroyed, p.blocked_count AS blocked
   FROM disposals p`;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -16,7 +16,10 @@ import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import type { ObjectStore } from '../objectStore';
 import { DomainError } from '../../kernel/errors';
-import { registryNo } from '../../kernel/registry';
+import { registryNo, type RegistryRef } from '../../kernel/registry';
+
+/** The documents one page of a hold's view shows, unless asked for fewer or more. */
+export const HOLD_PAGE = 500;
 
 /** What a hold was asked for. */
 export type HoldScope =
@@ -167,19 +170,30 @@ export interface NewHold {
 
 export function createHoldsRepo(db: Db) {
   return {
-    async get(id: string): Promise<(LegalHold & { documents: HoldDocument[] }) | undefined> {
+    /**
+     * A hold with a page of its documents in registry order (the first `limit`, or those after `after`), read from
+     * the links' index (migration 47), and the next page's cursor: null on the last page.
+     */
+    async get(
+      id: string,
+      page: { after?: RegistryRef; limit?: number } = {},
+    ): Promise<(LegalHold & { documents: HoldDocument[]; documentsNext: string | null }) | undefined> {
       const res = await db.query<HoldRow>(`${SELECT} WHERE h.id = $1`, [id]);
       if (!res.rows[0]) return undefined;
-      const ids = await db.query<{ document_id: string }>('SELECT document_id FROM legal_hold_documents WHERE hold_id = $1', [
-        id,
-      ]);
-      return {
-        ...toHold(res.rows[0]),
-        documents: await documentsOf(
-          db,
-          ids.rows.map((r) => r.document_id),
-        ),
-      };
+      const limit = page.limit ?? HOLD_PAGE;
+      const a = page.after;
+      const ids = await db.query<{ document_id: string }>(
+        `SELECT document_id FROM legal_hold_documents WHERE hold_id = $1
+           AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
+         ORDER BY register, registry_year, registry_seq LIMIT $5`,
+        [id, a?.register ?? null, a?.year ?? 0, a?.seq ?? 0, limit + 1],
+      );
+      const documents = await documentsOf(
+        db,
+        ids.rows.slice(0, limit).map((r) => r.document_id),
+      );
+      const more = ids.rows.length > limit;
+      return { ...toHold(res.rows[0]), documents, documentsNext: more ? documents[documents.length - 1]!.registryNo : null };
     },
 
     /** Holds, the ones in force first, newest first. */

@@ -157,7 +157,14 @@ export const RECORDS_OPS: Operation[] = [
     path: '/api/v1/records/holds/{id}',
     tag: 'records',
     summary: ['حجز قانوني ووثائقه', 'A legal hold with its documents'],
-    ok: { 200: json(Hold, 'Titles only of the documents the caller may read') },
+    query: req.itemsPage,
+    paging: 'after',
+    ok: {
+      200: json(
+        Hold,
+        'A page of its documents in registry order (documentsNext: the next page); titles only of those the caller may read',
+      ),
+    },
     errors: ['not_found'],
   },
   {
@@ -202,7 +209,9 @@ export const RECORDS_OPS: Operation[] = [
     path: '/api/v1/records/disposals/{id}',
     tag: 'records',
     summary: ['طلب إتلاف وحالة كل وثيقة فيه', 'A disposal request with each document’s state'],
-    ok: { 200: json(DisposalWithItems, 'The request') },
+    query: req.itemsPage,
+    paging: 'after',
+    ok: { 200: json(DisposalWithItems, 'The request and a page of its items in registry order (itemsNext: the next page)') },
     errors: ['not_found'],
   },
   {

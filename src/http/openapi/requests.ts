@@ -45,6 +45,11 @@ export const documentList = z.object({
   ...page(200),
   after: z.string().optional().meta({ description: 'The `next` of the page before (a registry number): the page after it' }),
 });
+/** A page of a request's or a hold's documents in registry order. */
+export const itemsPage = z.object({
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  after: z.string().optional().meta({ description: 'The `itemsNext` or `documentsNext` of the page before (a registry number)' }),
+});
 export const reocr = z.object({
   layout: z.enum(PAGE_LAYOUTS).default('auto'),
   reason: z.string().trim().min(1).max(500).optional(),

@@ -48,7 +48,9 @@ export const Hold = named(
     createdAt: instant,
     createdBy: text,
     liftedAt: maybe(instant),
+    documentCount: count,
     documents: z.array(obj({ id: uuid, registryNo, title: maybe(text), status: text })).optional(),
+    documentsNext: maybe(text).optional().meta({ description: 'With its documents: the next page (?after=), null on the last' }),
   }),
 );
 
@@ -71,6 +73,7 @@ export const DisposalWithItems = named(
   'DisposalWithItems',
   Disposal.extend({
     items: z.array(obj({ documentId: uuid, registryNo, title: maybe(text), state: text, blockedReason: maybe(text) })),
+    itemsNext: maybe(text).meta({ description: 'The next page of items (?after=), null on the last' }),
   }),
 );
 
