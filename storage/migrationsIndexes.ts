@@ -105,14 +105,15 @@ UPDATE legal_hold_documents l SET register = d.register, registry_year = d.regis
   FROM documents d WHERE d.id = l.document_id;
 ALTER TABLE legal_hold_documents ALTER COLUMN register SET NOT NULL, ALTER COLUMN registry_year SET NOT NULL,
   ALTER COLUMN registry_seq SET NOT NULL;
-CREATE FUNCTION hold_link_number() RETURNS trigger LANGUAGE plpgsql AS $$
+-- (One trigger function for every table whose rows name a document by document_id and keep its number.)
+CREATE FUNCTION copy_document_number() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   SELECT d.register, d.registry_year, d.registry_seq INTO NEW.register, NEW.registry_year, NEW.registry_seq
     FROM documents d WHERE d.id = NEW.document_id;
   RETURN NEW;
 END $$;
 CREATE TRIGGER legal_hold_documents_number BEFORE INSERT ON legal_hold_documents
-  FOR EACH ROW EXECUTE FUNCTION hold_link_number();
+  FOR EACH ROW EXECUTE FUNCTION copy_document_number();
 CREATE INDEX legal_hold_documents_order_idx ON legal_hold_documents (hold_id, register, registry_year, registry_seq);
 
 CREATE TRIGGER legal_holds_lifted AFTER UPDATE ON legal_holds
@@ -125,20 +126,15 @@ CREATE TRIGGER legal_holds_lifted AFTER UPDATE ON legal_holds
     sql: `
 -- A disposal request's items carry their documents' registry numbers (which never change), so the request's
 -- page of items in registry order is read from an index a page at a time: it sorted every item joined to its
--- document on each page (85-208 ms at 5,000 items). Filled from the document as each item is added.
+-- document on each page (85-208 ms at 5,000 items). Filled from the document as each item is added (migration 47's
+-- copy_document_number).
 ALTER TABLE disposal_items ADD COLUMN register text, ADD COLUMN registry_year integer, ADD COLUMN registry_seq integer;
 UPDATE disposal_items i SET register = d.register, registry_year = d.registry_year, registry_seq = d.registry_seq
   FROM documents d WHERE d.id = i.document_id;
 ALTER TABLE disposal_items ALTER COLUMN register SET NOT NULL, ALTER COLUMN registry_year SET NOT NULL,
   ALTER COLUMN registry_seq SET NOT NULL;
-CREATE FUNCTION disposal_item_number() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  SELECT d.register, d.registry_year, d.registry_seq INTO NEW.register, NEW.registry_year, NEW.registry_seq
-    FROM documents d WHERE d.id = NEW.document_id;
-  RETURN NEW;
-END $$;
 CREATE TRIGGER disposal_items_number BEFORE INSERT ON disposal_items
-  FOR EACH ROW EXECUTE FUNCTION disposal_item_number();
+  FOR EACH ROW EXECUTE FUNCTION copy_document_number();
 CREATE INDEX disposal_items_order_idx ON disposal_items (disposal_id, register, registry_year, registry_seq);
 -- Each request keeps its counts of items, destroyed and blocked, as its items are added and carried out: the list
 -- of requests counted every item of every request three times on each call.
