@@ -12,7 +12,7 @@ import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { loadConfig, type S3Target } from '../src/config';
 import { startCore } from '../src/runtime/core';
-import { DISPOSAL_LOCK_NAMESPACE } from '../storage/records/holds';
+import { DISPOSAL_LOCK_NAMESPACE, holdSyncPending } from '../storage/records/holds';
 import { heldCount } from '../storage/stats';
 import { parseRegistryNo } from '../kernel/registry';
 import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
@@ -159,6 +159,8 @@ test('a held document carries legal hold on every object in both buckets and can
     "SELECT payload FROM ledger WHERE event = 'held' ORDER BY seq",
   );
   expect(held.rows.map((r) => r.payload.documentIds)).toEqual([[x.id], [y.id]]);
+  // Both buckets were told at once, so nothing waits for them (the queue empties as each document is done).
+  expect(await holdSyncPending(server!.core.db)).toBe(0);
   // Counted as they are held: each hold its documents, the archive its held documents.
   expect(await holdsOf(x, y, z[0])).toEqual([1, 1, 0]);
   expect(await heldCount(server!.core.db)).toBe(2);

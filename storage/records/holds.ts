@@ -327,14 +327,21 @@ export async function syncLegalHolds(
   let done = 0;
   let failed = 0;
   for (const { document_id: id } of queued.rows) {
-    const seen = await db.query<{ queued_at: Date }>('SELECT queued_at FROM legal_hold_sync WHERE document_id = $1', [id]);
+    // The time as the database keeps it (microseconds): a JavaScript Date keeps milliseconds, and never matched it again.
+    const seen = await db.query<{ queued_at: string }>(
+      'SELECT queued_at::text AS queued_at FROM legal_hold_sync WHERE document_id = $1',
+      [id],
+    );
     try {
       const on = await isHeld(db, id);
       const keys = await objectKeys(db, id, stores.offsite.name);
       for (const key of keys.primary) await stores.primary.setLegalHold?.(key, on);
       for (const key of keys.offsite) await stores.offsite.setLegalHold?.(key, on);
       // Queued again meanwhile (another hold, a lift): left for the next pass.
-      await db.query('DELETE FROM legal_hold_sync WHERE document_id = $1 AND queued_at = $2', [id, seen.rows[0]?.queued_at]);
+      await db.query('DELETE FROM legal_hold_sync WHERE document_id = $1 AND queued_at = $2::timestamptz', [
+        id,
+        seen.rows[0]?.queued_at,
+      ]);
       done++;
     } catch (e) {
       await db.query('UPDATE legal_hold_sync SET last_error = $2 WHERE document_id = $1', [id, String(e).slice(0, 500)]);
