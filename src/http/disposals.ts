@@ -16,6 +16,7 @@ import type { ObjectStore } from '../../storage/objectStore';
 import type { DocumentsRepo } from '../../storage/repos/documents';
 import { createDisposalsRepo, dueForDisposal } from '../../storage/records/disposals';
 import { DomainError } from '../../kernel/errors';
+import { pageOf } from '../../kernel/paging';
 import { isUuid } from '../../kernel/text';
 import { callerOf, canSee, type Caller } from '../auth';
 import { executeDisposal } from '../records/dispose';
@@ -92,12 +93,8 @@ export function disposalsRouter(deps: DisposalsApiDeps): Router {
    */
   const itemsFor = async (res: Response, id: string, query: unknown = {}) => {
     const q = parseOr400(itemsPageSchema, query);
-    const page = await repo.itemsPage(id, q.after, q.limit + 1);
-    const items = page.slice(0, q.limit);
-    return {
-      items: shownTo(callerOf(res.locals), items),
-      itemsNext: page.length > q.limit ? items[items.length - 1]!.registryNo : null,
-    };
+    const page = pageOf(await repo.itemsPage(id, q.after, q.limit + 1), q.limit, (i) => i.registryNo);
+    return { items: shownTo(callerOf(res.locals), page.items), itemsNext: page.next };
   };
 
   router.get('/records/disposals', async (_req, res) => {

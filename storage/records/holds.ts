@@ -16,6 +16,7 @@ import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import type { ObjectStore } from '../objectStore';
 import { DomainError } from '../../kernel/errors';
+import { pageOf } from '../../kernel/paging';
 import { registryNo, type RegistryRef } from '../../kernel/registry';
 
 /** The documents one page of a hold's view shows, unless asked for fewer or more. */
@@ -188,12 +189,15 @@ export function createHoldsRepo(db: Db) {
          ORDER BY register, registry_year, registry_seq LIMIT $5`,
         [id, a?.register ?? null, a?.year ?? 0, a?.seq ?? 0, limit + 1],
       );
-      const documents = await documentsOf(
-        db,
-        ids.rows.slice(0, limit).map((r) => r.document_id),
+      const shown = pageOf(
+        await documentsOf(
+          db,
+          ids.rows.map((r) => r.document_id),
+        ),
+        limit,
+        (d) => d.registryNo,
       );
-      const more = ids.rows.length > limit;
-      return { ...toHold(res.rows[0]), documents, documentsNext: more ? documents[documents.length - 1]!.registryNo : null };
+      return { ...toHold(res.rows[0]), documents: shown.items, documentsNext: shown.next };
     },
 
     /** Holds, the ones in force first, newest first. */
