@@ -79,13 +79,19 @@ export async function requestJob(
       [kind, JSON.stringify(params), requestedBy],
     );
     if (made.rows[0]) return { job: toJob(made.rows[0]), created: true };
-    const open = await db.query<Row>(
-      `SELECT ${COLUMNS} FROM jobs WHERE kind = $1 AND params = $2::jsonb AND state IN ('queued', 'running')`,
-      [kind, JSON.stringify(params)],
-    );
+    const open = await openJob(db, kind, params);
     // The open one may have finished in between: then a new one is made.
-    if (open.rows[0]) return { job: toJob(open.rows[0]), created: false };
+    if (open) return { job: open, created: false };
   }
+}
+
+/** The job of a kind and parameters that is waiting or running, if there is one. */
+export async function openJob(db: Queryable, kind: string, params: Record<string, unknown>): Promise<Job | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM jobs WHERE kind = $1 AND params = $2::jsonb AND state IN ('queued', 'running')`,
+    [kind, JSON.stringify(params)],
+  );
+  return rows[0] ? toJob(rows[0]) : undefined;
 }
 
 /**

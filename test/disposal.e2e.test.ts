@@ -196,7 +196,10 @@ test('nothing is destroyed without the approving body decision, and never by its
   const result = JSON.parse(run.out) as {
     state: string;
     items: Array<{ registryNo: string; state: string; blockedReason: string | null }>;
+    outcome: { destroyed: number; blocked: number; reasons: Record<string, number> };
   };
+  // Carried out by a job on the server: what this run did, counted, beside the request as it now stands.
+  expect(result.outcome).toEqual({ disposalId: p.id, destroyed: 2, blocked: 1, reasons: { locked: 1 } });
   const itemOf = (d: DocumentJson) => result.items.find((i) => i.registryNo === d.registryNo)!;
   expect(itemOf(a)).toMatchObject({ state: 'destroyed' });
   expect(itemOf(b)).toMatchObject({ state: 'destroyed' });
@@ -326,10 +329,18 @@ test("a rule changed after the approval keeps the document ('not-due'); titles o
   // The rule now asks for review rather than destruction: its due date and its (past) lock stay as they were.
   const changed = await post('/records/rules/circulars', { action: 'review', reason: 'تُراجع التعاميم قبل إتلافها' });
   expect(changed.status).toBe(200);
-  const run = (await (await post(`/records/disposals/${p.id}/execute`, {})).json()) as {
-    items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
-  };
-  expect(run.items).toEqual([{ documentId: c.id, registryNo: c.registryNo, state: 'blocked', blockedReason: 'not-due' }]);
+  const job = await server!.job(`/api/v1/records/disposals/${p.id}/execute`, { headers: json, body: '{}' });
+  expect(job).toMatchObject({
+    kind: 'disposal-execute',
+    state: 'done',
+    result: { destroyed: 0, blocked: 1, reasons: { 'not-due': 1 } },
+  });
+  // The job is the administrator's: a records manager (no audit permission) follows only the jobs they asked for.
+  expect((await server!.api(`/api/v1/jobs/${job.id}`, { token: archivist })).status).toBe(403);
+  const run = await getJson<{ items: Array<{ documentId: string; state: string; blockedReason: string | null }> }>(
+    `/records/disposals/${p.id}`,
+  );
+  expect(run.items).toMatchObject([{ documentId: c.id, registryNo: c.registryNo, state: 'blocked', blockedReason: 'not-due' }]);
   expect((await versions(server!.config.s3!, c.registryNo)).length).toBeGreaterThan(3);
   expect((await versions(server!.config.offsite!, c.registryNo)).length).toBeGreaterThan(3);
 

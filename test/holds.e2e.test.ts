@@ -17,6 +17,7 @@ import { heldCount } from '../storage/stats';
 import { parseRegistryNo } from '../kernel/registry';
 import { LINK_DISPOSALS_SQL, LINK_HOLDS_SQL } from '../storage/records/destroyed';
 import { ITEMS_PAGE_SQL } from '../storage/records/disposals';
+import { csrfForSession } from '../src/auth';
 import { restoreArchive } from '../storage/restore/restore';
 import {
   isolatedEnv,
@@ -175,7 +176,9 @@ test('a held document carries legal hold on every object in both buckets and can
   disposal = (await (await post('/records/disposals', { title: 'إتلاف', documents: [x.id, y.id] })).json()) as { id: string };
   const approval = { approve: true, approvingBody: 'المحفوظات الوطنية', decisionNo: '٩', decisionDate: '2026-12-02' };
   expect((await post(`/records/disposals/${disposal.id}/decide`, approval, karim)).status).toBe(200);
-  const run = (await (await post(`/records/disposals/${disposal.id}/execute`, {})).json()) as {
+  const job = await server!.job(`/api/v1/records/disposals/${disposal.id}/execute`, { headers: json, body: '{}' });
+  expect(job.result).toEqual({ disposalId: disposal.id, destroyed: 0, blocked: 2, reasons: { held: 2 } });
+  const run = (await (await server!.api(`/api/v1/records/disposals/${disposal.id}`)).json()) as {
     items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
   };
   expect(run.items.map((i) => [i.state, i.blockedReason])).toEqual([
@@ -282,6 +285,11 @@ test('lifting the hold turns legal hold off, and the disposal then proceeds', as
 
 test('a hold placed while a disposal runs stops the documents it names that are not yet gone', async () => {
   const [first, second] = z;
+  // A records manager signed in to the viewer.
+  expect((await post('/users', { username: 'huda', displayName: 'هدى', role: 'archivist' })).status).toBe(201);
+  const hudaId = (await db.query<{ id: string }>("SELECT id FROM users WHERE username = 'huda'")).rows[0]!.id;
+  const session = await server!.core.users.startSession(hudaId, 3600_000);
+  const cookie = `diwan_session=${session}`;
   const p = (await (await post('/records/disposals', { title: 'إتلاف الجرد', documents: [first.id, second.id] })).json()) as {
     id: string;
   };
@@ -291,7 +299,8 @@ test('a hold placed while a disposal runs stops the documents it names that are 
   const other = await db.connect();
   try {
     await other.query('SELECT pg_advisory_lock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, first.id]);
-    const running = post(`/records/disposals/${p.id}/execute`, {});
+    // Carried out by a job (the test server runs jobs), which is asked for here and followed to its end below.
+    const running = server!.job(`/api/v1/records/disposals/${p.id}/execute`, { headers: json, body: '{}' });
     const waiting = async () =>
       (
         await db.query<{ n: number }>(
@@ -302,6 +311,25 @@ test('a hold placed while a disposal runs stops the documents it names that are 
       ).rows[0]!.n;
     for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await waiting()).toBe(1);
+    // The request's page in the viewer says it is being carried out, in place of its button; the form asks for the
+    // same job again rather than a second one.
+    const page = async () => (await fetch(`${server!.url}/records/disposals/${p.id}`, { headers: { cookie } })).text();
+    const shown = await page();
+    expect(shown).toContain('id="disposal-running"');
+    expect(shown).toContain('يُنفَّذ الإتلاف الآن');
+    expect(shown).not.toContain(`action="/records/disposals/${p.id}/execute"`);
+    const form = await fetch(`${server!.url}/records/disposals/${p.id}/execute`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrfForSession(session) }),
+    });
+    expect([form.status, form.headers.get('location')]).toEqual([303, `/records/disposals/${p.id}`]);
+    const jobs = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM jobs WHERE kind = 'disposal-execute' AND params->>'disposalId' = $1",
+      [p.id],
+    );
+    expect(jobs.rows[0]!.n).toBe(1);
     // Meanwhile a court case holds the second one.
     const hold = await post('/records/holds', {
       caseRef: 'دعوى ٢٠٢٦/٩٠',
@@ -310,11 +338,13 @@ test('a hold placed while a disposal runs stops the documents it names that are 
     });
     expect(hold.status).toBe(201);
     await other.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DISPOSAL_LOCK_NAMESPACE, first.id]);
-    const run = (await (await running).json()) as {
+    expect((await running).result).toEqual({ disposalId: p.id, destroyed: 1, blocked: 1, reasons: { held: 1 } });
+    const run = (await (await server!.api(`/api/v1/records/disposals/${p.id}`)).json()) as {
       items: Array<{ documentId: string; state: string; blockedReason: string | null }>;
     };
     expect(run.items.find((i) => i.documentId === first.id)).toMatchObject({ state: 'destroyed' });
     expect(run.items.find((i) => i.documentId === second.id)).toMatchObject({ state: 'blocked', blockedReason: 'held' });
+    expect(await page()).not.toContain('id="disposal-running"');
   } finally {
     other.release();
   }

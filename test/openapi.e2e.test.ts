@@ -265,7 +265,7 @@ test('#22 every route answers as the contract says', async () => {
     token: second.token,
     json: { approve: true, approvingBody: 'لجنة الإتلاف', decisionNo: '7', decisionDate: today },
   });
-  await expectCall(200, 'POST', `/api/v1/records/disposals/${disposal.id}/execute`);
+  await expectCall(202, 'POST', `/api/v1/records/disposals/${disposal.id}/execute`);
   // Refusals, as problem details: no token, a wrong id, a bad body.
   await expectCall(401, 'GET', '/api/v1/me', pub);
   await expectCall(404, 'GET', `/api/v1/jobs/${a.id}`);

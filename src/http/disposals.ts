@@ -6,7 +6,8 @@
  *   GET  /records/disposals/:id         a request with a page of its items (?after=, ?limit=; 'records'; titles only of documents the caller may read)
  *   POST /records/disposals/:id/decide  { approve: true, approvingBody, decisionNo, decisionDate } | { approve: false, note }
  *                                       ('hold': an administrator who is not the requester)
- *   POST /records/disposals/:id/execute destroys the approved items that nothing blocks ('records'); 409 unless approved
+ *   POST /records/disposals/:id/execute 202 with the job 'disposal-execute' that destroys the approved items nothing
+ *                                       blocks ('records'; GET /jobs/:id follows it); 404, or 409 unless approved
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
@@ -19,8 +20,9 @@ import { DomainError } from '../../kernel/errors';
 import { pageOf } from '../../kernel/paging';
 import { isUuid } from '../../kernel/text';
 import { callerOf, canSee, type Caller } from '../auth';
-import { executeDisposal } from '../records/dispose';
+import { executable } from '../records/dispose';
 import { refuseUnseen, shownTo } from '../records/visibility';
+import { startJob } from './jobs';
 import { isoDate, itemsPageSchema, parseOr400, plainText } from './schemas';
 
 export interface DisposalsApiDeps {
@@ -118,8 +120,8 @@ export function disposalsRouter(deps: DisposalsApiDeps): Router {
   });
 
   router.post('/records/disposals/:id/execute', async (req, res) => {
-    if (!isUuid(req.params.id)) throw new DomainError('not_found');
-    res.json(await executeDisposal(deps, req.params.id, callerOf(res.locals).name));
+    const disposal = await executable(deps.db, String(req.params.id));
+    await startJob(deps.db, res, 'disposal-execute', { disposalId: disposal.id });
   });
 
   return router;

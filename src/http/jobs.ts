@@ -9,7 +9,7 @@ import { getJob, listJobs, requestJob, type Job } from '../../storage/jobs';
 import { DomainError } from '../../kernel/errors';
 import { isUuid } from '../../kernel/text';
 import type { JobKind } from '../runtime/jobs';
-import { callerOf } from '../auth';
+import { callerOf, can } from '../auth';
 
 /** Records the job (or finds the same one already open) and answers 202 with it. */
 export async function startJob(db: Db, res: Response, kind: JobKind, params: Record<string, unknown>): Promise<void> {
@@ -34,6 +34,10 @@ export function jobsRouter(deps: { db: Db }): Router {
   router.get('/jobs/:id', async (req, res) => {
     const job = isUuid(req.params.id) ? await getJob(deps.db, req.params.id) : undefined;
     if (!job) throw new DomainError('not_found');
+    // Followed by an auditor, or by the person who asked for it (a records manager carrying out a disposal).
+    const caller = callerOf(res.locals);
+    if (!can(caller, 'audit') && job.requestedBy !== caller.name)
+      throw new DomainError('forbidden', { ar: '(يلزم إذن audit)', en: '(needs the audit permission)' });
     res.json(view(job));
   });
   return router;

@@ -20,7 +20,14 @@ import type { SearchIndex } from '../../search/searchIndex';
 import type { Db } from '../../storage/db';
 import { ObjectLockedError, type ObjectStore } from '../../storage/objectStore';
 import { documentPrefix } from '../../storage/layout';
-import { blockItem, createDisposalsRepo, notDue, type Disposal, type DisposalItem } from '../../storage/records/disposals';
+import {
+  blockItem,
+  createDisposalsRepo,
+  notDue,
+  undestroyedItems,
+  type Disposal,
+  type DisposalItem,
+} from '../../storage/records/disposals';
 import { isHeld, withDisposalLock } from '../../storage/records/holds';
 import { transferredIds } from '../../storage/records/transfers';
 import {
@@ -35,7 +42,8 @@ import {
   type Tombstone,
 } from '../../storage/records/destroyed';
 import { DomainError } from '../../kernel/errors';
-import { parseRegistryNo } from '../../kernel/registry';
+import { parseRegistryNo, type RegistryRef } from '../../kernel/registry';
+import { isUuid } from '../../kernel/text';
 
 export interface DisposeDeps {
   db: Db;
@@ -46,44 +54,68 @@ export interface DisposeDeps {
 
 export type BlockReason = 'held' | 'not-due' | 'locked' | 'not-transferred' | 'unreachable' | 'destroyed-by-another';
 
-export interface ExecutionResult {
-  disposal: Disposal;
-  items: Array<{ documentId: string; registryNo: string; state: string; blockedReason: string | null }>;
+/** What one execution did: documents destroyed, and those blocked by each reason (tried again by the next one). */
+export interface ExecutionOutcome {
+  disposalId: string;
+  destroyed: number;
+  blocked: number;
+  reasons: Partial<Record<BlockReason, number>>;
 }
 
-/** Runs an approved disposal (409 when not approved); returns each item's outcome. */
-export async function executeDisposal(deps: DisposeDeps, disposalId: string, by: string): Promise<ExecutionResult> {
-  const repo = createDisposalsRepo(deps.db);
-  const disposal = await repo.get(disposalId);
+/** How many items one read of a request takes while it is carried out. */
+const PAGE = 200;
+
+/** A disposal that may be carried out now: 404 when there is none, 409 unless it is approved (or done). */
+export async function executable(db: Db, disposalId: string): Promise<Disposal> {
+  const disposal = isUuid(disposalId) ? await createDisposalsRepo(db).get(disposalId) : undefined;
   if (!disposal) throw new DomainError('not_found');
   if (disposal.state !== 'approved' && disposal.state !== 'done') {
     throw new DomainError('disposal_not_approved', { ar: `(${stateAr[disposal.state]})`, en: `(${disposal.state})` });
   }
-  const todo = (await repo.items(disposalId)).filter((i) => i.state !== 'destroyed');
-  for (const { documentId } of todo) {
-    await withDisposalLock(deps.db, documentId, async () => {
-      // Read again under the lock: a hold placed, a rule changed or another run finished since the list was read.
-      const item = await repo.item(disposalId, documentId);
-      if (!item || item.state === 'destroyed') return;
-      const reason = await blocker(deps, item);
-      if (reason) {
-        await blockItem(deps.db, disposalId, documentId, reason);
-        return;
-      }
-      const outcome = await destroyOne(deps, disposalId, item, by);
-      if (outcome !== 'destroyed') await blockItem(deps.db, disposalId, documentId, outcome);
-    });
-  }
-  const after = await repo.items(disposalId);
-  return {
-    disposal: (await repo.get(disposalId))!,
-    items: after.map((i) => ({
-      documentId: i.documentId,
-      registryNo: i.registryNo,
-      state: i.state,
-      blockedReason: i.blockedReason,
-    })),
+  return disposal;
+}
+
+/**
+ * Carries out an approved disposal: the job 'disposal-execute' (src/runtime/jobs.ts), so no request waits for a
+ * request of thousands of documents. Its items are read a page at a time, in registry order; `progress`
+ * counts the documents tried out of those not destroyed when it began. Run again, it finishes what it left.
+ */
+export async function executeDisposal(
+  deps: DisposeDeps,
+  disposalId: string,
+  by: string,
+  progress: (done: number, total: number) => void = () => undefined,
+): Promise<ExecutionOutcome> {
+  const disposal = await executable(deps.db, disposalId);
+  const repo = createDisposalsRepo(deps.db);
+  const total = disposal.counts.items - disposal.counts.destroyed;
+  const outcome: ExecutionOutcome = { disposalId, destroyed: 0, blocked: 0, reasons: {} };
+  const blocked = async (documentId: string, reason: BlockReason) => {
+    await blockItem(deps.db, disposalId, documentId, reason);
+    outcome.blocked++;
+    outcome.reasons[reason] = (outcome.reasons[reason] ?? 0) + 1;
   };
+  let tried = 0;
+  progress(tried, total);
+  for (let after: RegistryRef | null = null; ;) {
+    const page = await undestroyedItems(deps.db, disposalId, after, PAGE);
+    if (page.length === 0) break;
+    for (const { documentId } of page) {
+      await withDisposalLock(deps.db, documentId, async () => {
+        // Read again under the lock: a hold placed, a rule changed or another run finished since the page was read.
+        const item = await repo.item(disposalId, documentId);
+        if (!item || item.state === 'destroyed') return;
+        const reason = await blocker(deps, item);
+        if (reason) return blocked(documentId, reason);
+        const result = await destroyOne(deps, disposalId, item, by);
+        if (result === 'destroyed') outcome.destroyed++;
+        else await blocked(documentId, result);
+      });
+      progress(++tried, Math.max(total, tried));
+    }
+    after = page[page.length - 1]!.at;
+  }
+  return outcome;
 }
 
 const stateAr: Record<string, string> = { requested: 'لم يُقرَّر بعد', refused: 'رُفض', approved: 'موافق عليه', done: 'نُفّذ' };

@@ -3,8 +3,9 @@
  * process looks for a waiting job now and then, takes one at a time, and
  * writes its progress (which is also its heartbeat) as it goes. What each kind
  * of job does is in `jobHandlers`: a fixity sweep, a rebuild of the search
- * index, the checkpoints' range built when much is missing from it, and a
- * correspondent's letters indexed again after its names changed.
+ * index, the checkpoints' range built when much is missing from it, a
+ * correspondent's letters indexed again after its names changed, an approved
+ * disposal carried out.
  */
 import os from 'node:os';
 import { rebuildIndex, reindexLetters } from '../../search/reindex';
@@ -14,6 +15,7 @@ import { appendArchived } from '../../storage/integrity/mmrStore';
 import { crashPoint } from '../../kernel/crashPoints';
 import { recomputeForRule } from '../../storage/records/retention';
 import { extendLocks } from '../../storage/records/lockExtension';
+import { executeDisposal } from '../records/dispose';
 import { failJob, finishJob, releaseJob, reportProgress, takeJob } from '../../storage/jobs';
 import type { Core } from './core';
 
@@ -25,11 +27,13 @@ export const JOB_KINDS = [
   'reindex-letters',
   'retention-recompute',
   'lock-extension',
+  'disposal-execute',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 type Progress = (done: number, total: number | null) => void;
-type Handler = (core: Core, params: Record<string, unknown>, progress: Progress) => Promise<unknown>;
+/** `by`: who asked for the job (the name the ledger records for what it does). */
+type Handler = (core: Core, params: Record<string, unknown>, progress: Progress, by: string) => Promise<unknown>;
 
 export const jobHandlers: Record<JobKind, Handler> = {
   fixity: (core, params, progress) =>
@@ -62,6 +66,8 @@ export const jobHandlers: Record<JobKind, Handler> = {
       },
       (done) => progress(done, null),
     ),
+  // An approved disposal carried out, document by document.
+  'disposal-execute': (core, params, progress, by) => executeDisposal(core, String(params.disposalId), by, progress),
 };
 
 /** How often an idle process looks for work. */
@@ -127,10 +133,15 @@ async function runOne(core: Core, hand: { job?: string }): Promise<boolean> {
     await writing;
   };
   try {
-    const result = await handler(core, job.params, (done, total) => {
-      last = { done, total };
-      if (Date.now() - written >= PROGRESS_MS) write();
-    });
+    const result = await handler(
+      core,
+      job.params,
+      (done, total) => {
+        last = { done, total };
+        if (Date.now() - written >= PROGRESS_MS) write();
+      },
+      job.requestedBy ?? 'system',
+    );
     await stopBeating();
     await reportProgress(core.db, job.id, OWNER, last.done, last.total);
     await finishJob(core.db, job.id, OWNER, result);

@@ -195,14 +195,6 @@ export function createDisposalsRepo(db: Db) {
       return res.rows[0] ? toDisposal(res.rows[0]) : undefined;
     },
 
-    async items(id: string): Promise<DisposalItem[]> {
-      const res = await db.query<ItemRow>(
-        `${ITEMS} WHERE i.disposal_id = $1 ORDER BY x.register, x.registry_year, x.registry_seq`,
-        [id],
-      );
-      return res.rows.map(toItem);
-    },
-
     /** One page of a request's items in registry order, after the item `after` (a registry number's parts). */
     async itemsPage(id: string, after: RegistryRef | undefined, limit = ITEMS_PAGE): Promise<DisposalItem[]> {
       const res = await db.query<ItemRow>(ITEMS_PAGE_SQL, [
@@ -302,6 +294,26 @@ export function createDisposalsRepo(db: Db) {
 }
 
 export type DisposalsRepo = ReturnType<typeof createDisposalsRepo>;
+
+/** A request's documents not yet destroyed, in registry order after `after`, at most `limit` (from migration 48's index). */
+export async function undestroyedItems(
+  db: Queryable,
+  disposalId: string,
+  after: RegistryRef | null,
+  limit: number,
+): Promise<Array<{ documentId: string; at: RegistryRef }>> {
+  const res = await db.query<{ document_id: string; register: string; registry_year: number; registry_seq: number }>(
+    `SELECT document_id, register, registry_year, registry_seq FROM disposal_items
+      WHERE disposal_id = $1 AND state <> 'destroyed'
+        AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
+      ORDER BY register, registry_year, registry_seq LIMIT $5`,
+    [disposalId, after?.register ?? null, after?.year ?? 0, after?.seq ?? 0, limit],
+  );
+  return res.rows.map((r) => ({
+    documentId: r.document_id,
+    at: { register: r.register, year: r.registry_year, seq: r.registry_seq },
+  }));
+}
 
 /** Marks an item blocked with its reason (held, locked, not-transferred); it may be executed again later. */
 export async function blockItem(db: Queryable, disposalId: string, documentId: string, reason: string): Promise<void> {

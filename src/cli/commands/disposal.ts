@@ -2,12 +2,14 @@
  * Legal holds and lawful disposal from the command line, through the API:
  *   diwan holds add --case REF --reason TEXT (--ids ID,..|--correspondent ID|--query Q) | list [--active] | lift ID --reason TEXT | sync
  *   diwan disposals request --title T (--ids ID,..|--due-before YYYY-MM-DD) | decide ID (--approve --body B
- *     --decision-no N --decision-date D | --refuse --note TEXT) | execute ID | list | show ID
+ *     --decision-no N --decision-date D | --refuse --note TEXT) | execute ID [--no-wait] | list | show ID
  */
 import type { Config } from '../../config';
 import { UsageError, type CommandInput } from '../input';
 import { createClient } from '../client';
+import { jobLine, runJob } from '../jobs';
 import { json } from '../output';
+import { quietOf } from '../progress';
 
 interface HoldView {
   id: string;
@@ -34,6 +36,14 @@ interface DisposalView {
   note: string | null;
   counts: { items: number; destroyed: number; blocked: number; pending: number };
   items?: Array<{ registryNo: string; state: string; blockedReason: string | null; title?: string | null }>;
+}
+
+/** What one execution did (the job's result). */
+interface ExecutionOutcome {
+  disposalId: string;
+  destroyed: number;
+  blocked: number;
+  reasons: Record<string, number>;
 }
 
 const holdLine = (h: HoldView) =>
@@ -146,15 +156,34 @@ export async function disposalsDecide(config: Config, args: CommandInput): Promi
   return print(args, d, printDisposal);
 }
 
-/** `diwan disposals execute ID`: the approved disposal carried out; a tombstone stays for each document. */
+/**
+ * `diwan disposals execute ID [--no-wait]`: the approved disposal carried out by a job on the server, followed
+ * with a progress bar; then the request as it stands (a tombstone stays for each document destroyed).
+ */
 export async function disposalsExecute(config: Config, args: CommandInput): Promise<number> {
   const [id] = args.positionals;
   if (!id) throw new UsageError('disposals execute needs ID');
-  const res = await createClient(config).post<{ disposal: DisposalView; items: DisposalView['items'] }>(
-    `/records/disposals/${encodeURIComponent(id)}/execute`,
+  const client = createClient(config);
+  const path = `/records/disposals/${encodeURIComponent(id)}`;
+  const run = await runJob<ExecutionOutcome>(
+    client,
+    `${path}/execute`,
     {},
+    {
+      label: 'الإتلاف / disposal',
+      wait: !args.flags.has('no-wait'),
+      quiet: quietOf(args),
+    },
   );
-  return print(args, { ...res.disposal, items: res.items }, printDisposal);
+  if ('job' in run) return print(args, run.job, (j) => process.stdout.write(`${jobLine(j)}\n`));
+  const d = await client.get<DisposalView>(path);
+  return print(args, { ...d, outcome: run.result }, (v) => {
+    printDisposal(v);
+    const reasons = Object.entries(v.outcome.reasons).map(([r, n]) => `${r} ${n}`);
+    process.stdout.write(
+      `this run: ${v.outcome.destroyed} destroyed, ${v.outcome.blocked} blocked${reasons.length ? ` (${reasons.join(', ')})` : ''}\n`,
+    );
+  });
 }
 
 export async function disposalsShow(config: Config, args: CommandInput): Promise<number> {

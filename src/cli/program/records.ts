@@ -166,8 +166,15 @@ export function declareRecords(program: Command, act: Act): void {
     .option('--note <TEXT>', bi('ملاحظة (مطلوبة عند الرفض)', 'a note (required to refuse)'))
     .option(...JSON_OPTION)
     .action(act(disposalsDecide));
-  about(disposals.command('execute'), { ar: 'تنفيذ إتلاف موافق عليه.', en: 'carry out an approved disposal.' })
+  about(disposals.command('execute'), {
+    ar: 'تنفيذ إتلاف موافق عليه.',
+    en: 'carry out an approved disposal.',
+    arMore: 'مهمة على الخادم يتبعها شريط تقدم؛ ثم الطلب وحال كل وثيقة فيه.',
+    enMore: 'A job on the server, followed with a progress bar; then the request and each of its documents.',
+  })
     .argument(...ID)
+    .option(...NO_WAIT_OPTION)
+    .option(...QUIET_OPTION)
     .option(...JSON_OPTION)
     .action(act(disposalsExecute));
   about(disposals.command('list'), { ar: 'قائمة طلبات الإتلاف.', en: 'list the disposals.' })

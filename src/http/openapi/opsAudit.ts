@@ -192,9 +192,9 @@ export const AUDIT_OPS: Operation[] = [
     method: 'get',
     path: '/api/v1/jobs/{id}',
     tag: 'jobs',
-    summary: ['مهمة واحدة ونتيجتها', 'One job and its result'],
+    summary: ['مهمة واحدة ونتيجتها (للمدقق، أو لمن طلبها)', 'One job and its result (for an auditor, or whoever asked for it)'],
     ok: { 200: json(Job, 'The job') },
-    errors: ['not_found'],
+    errors: ['not_found', 'forbidden'],
   },
   {
     id: 'me',

@@ -231,9 +231,9 @@ export const RECORDS_OPS: Operation[] = [
     tag: 'records',
     summary: ['تنفيذ إتلاف موافَق عليه', 'Carry out an approved disposal'],
     ok: {
-      200: json(
-        z.looseObject({ disposal: Disposal, items: z.array(z.looseObject({ documentId: uuid, registryNo, state: z.string() })) }),
-        'Each document destroyed, or blocked and why',
+      202: json(
+        JobStarted,
+        "The job 'disposal-execute' (the same one while it runs); its result counts the documents destroyed and blocked by reason, and the request's items show each one's state",
       ),
     },
     errors: ['not_found', 'disposal_not_approved'],

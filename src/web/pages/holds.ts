@@ -7,6 +7,7 @@
 import type { Disposal, DisposalItem } from '../../../storage/records/disposals';
 import type { LegalHold } from '../../../storage/records/holds';
 import type { Tombstone } from '../../../storage/records/destroyed';
+import type { Job } from '../../../storage/jobs';
 import { ERROR_MESSAGES, type ErrorCode } from '../../../kernel/errors';
 import { html, joinHtml, type SafeHtml } from '../html';
 import { dateInput, docTitle, scrollBox } from '../fields';
@@ -51,6 +52,9 @@ const w = wordsOf({
   decisionDate: ['تاريخ القرار', 'Decision date'],
   note: ['ملاحظة', 'Note'],
   execute: ['تنفيذ الإتلاف', 'Carry out'],
+  running: ['يُنفَّذ الإتلاف الآن: عولجت', 'Being carried out now: done'],
+  runningOf: ['من', 'of'],
+  runningMore: ['وثيقة. أعد تحميل الصفحة لمتابعته.', 'documents. Reload the page to follow it.'],
   requested: ['بانتظار القرار', 'awaiting decision'],
   approved: ['موافق عليه', 'approved'],
   refused: ['مرفوض', 'refused'],
@@ -154,8 +158,17 @@ export function holdsPage(ctx: PageCtx, d: { holds: LegalHold[]; syncPending: nu
   return layout(ctx, 'records', w(lang, 'holds'), body);
 }
 
-function decideForms(ctx: PageCtx, p: Disposal): SafeHtml | '' {
+/** What an execution in progress has done so far (its job), in place of the button that started it. */
+function runningNotice(ctx: PageCtx, job: Job): SafeHtml {
   const { lang } = ctx;
+  return html`<p class="verdict info" id="disposal-running" data-job="${job.id}">
+    ${w(lang, 'running')} ${num(lang, job.done)} ${w(lang, 'runningOf')} ${num(lang, job.total ?? 0)} ${w(lang, 'runningMore')}
+  </p>`;
+}
+
+function decideForms(ctx: PageCtx, p: Disposal, running: Job | null): SafeHtml | '' {
+  const { lang } = ctx;
+  if (running) return runningNotice(ctx, running);
   if (p.state === 'requested' && ctx.can.hold) {
     return html`<form method="post" action="/records/disposals/${p.id}/decide" class="decide">
         ${csrf(ctx)}
@@ -219,7 +232,7 @@ export function disposalsPage(ctx: PageCtx, d: { disposals: Disposal[]; error: s
             <p>
               <a href="/records/disposals/${p.id}" class="open-disposal">${w(lang, 'open')} (${num(lang, p.counts.items)})</a>
             </p>
-            ${decideForms(ctx, p)}
+            ${decideForms(ctx, p, null)}
           </article> `,
       )
     : html`<p class="muted">${w(lang, 'noDisposals')}</p>`;
@@ -248,7 +261,7 @@ function disposalHeader(ctx: PageCtx, p: Disposal): SafeHtml {
 /** One request's own page: its decision forms and its documents, a page at a time (`next`: the link to the next page). */
 export function disposalPage(
   ctx: PageCtx,
-  d: { disposal: Disposal; items: ShownItem[]; next: string | null; error: string | null },
+  d: { disposal: Disposal; items: ShownItem[]; next: string | null; running: Job | null; error: string | null },
 ): string {
   const { lang } = ctx;
   const p = d.disposal;
@@ -257,7 +270,7 @@ export function disposalPage(
     <h1>${w(lang, 'disposals')}</h1>
     ${errorNotice(ctx, d.error)}
     <article class="card disposal" id="disposal" data-id="${p.id}" data-state="${p.state}">
-      ${disposalHeader(ctx, p)} ${decideForms(ctx, p)}
+      ${disposalHeader(ctx, p)} ${decideForms(ctx, p, d.running)}
     </article>
     <section class="card" id="disposal-items">
       <h2>${w(lang, 'items')}</h2>

@@ -9,12 +9,13 @@ import express, { type Request, type Response, type Router } from 'express';
 import { destroyedEntry } from '../../../storage/records/destroyed';
 import { createDisposalsRepo, ITEMS_PAGE } from '../../../storage/records/disposals';
 import { createHoldsRepo, holdSyncPending } from '../../../storage/records/holds';
+import { openJob, requestJob } from '../../../storage/jobs';
 import { DomainError, isDomainError } from '../../../kernel/errors';
 import { parseRegistryNo } from '../../../kernel/registry';
 import { isUuid } from '../../../kernel/text';
 import { callerOf, type Caller, type Permission } from '../../auth';
 import { decideDisposal, requestDisposal } from '../../http/disposals';
-import { executeDisposal } from '../../records/dispose';
+import { executable } from '../../records/dispose';
 import { liftHold, placeHold } from '../../records/holds';
 import { shownTo } from '../../records/visibility';
 import { disposalPage, disposalsPage, holdsCard, holdsPage } from '../pages/holds';
@@ -122,6 +123,7 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
         disposal,
         items: shownTo(caller, items.slice(0, ITEMS_PAGE)),
         next,
+        running: (await openJob(deps.db, 'disposal-execute', { disposalId: disposal.id })) ?? null,
         error: errorOf(req),
       }),
     );
@@ -151,9 +153,10 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
   );
 
   router.post('/records/disposals/:id/execute', holdFormBody, (req, res) =>
-    formAction(deps, req, res, 'records', disposalBack(req), (caller) =>
-      executeDisposal(deps, String(req.params.id), caller.name),
-    ),
+    formAction(deps, req, res, 'records', disposalBack(req), async (caller) => {
+      const disposal = await executable(deps.db, String(req.params.id));
+      return requestJob(deps.db, 'disposal-execute', { disposalId: disposal.id }, caller.name);
+    }),
   );
 
   return router;
