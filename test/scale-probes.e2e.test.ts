@@ -176,3 +176,60 @@ test('/readyz, /metrics and the document list take about as long at 200k documen
   const after = (await (await fetch(`${server.url}/readyz`)).json()) as Ready;
   expect(after.replication).toEqual({ pending: 0, bytesPending: 0, oldestPendingSeconds: 0 });
 });
+
+test('a correspondent of 12,000 letters: counted up to 10,000, a page newest first as quick as for one of 100', async () => {
+  const make = async (nameAr: string) => {
+    const res = await server.api('/api/v1/correspondents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nameAr, kind: 'ministry' }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const [big, small] = [await make('ديوان المحاسبة'), await make('مديرية الأوقاف')];
+  // Letters spread over the whole archive (ids are random, so the first 12,000 by id come from every year), and a hundred for the other.
+  await owner.query('UPDATE documents SET correspondent_id = $1 WHERE id IN (SELECT id FROM documents ORDER BY id LIMIT 12000)', [
+    big,
+  ]);
+  const bigCount = 12_000;
+  await owner.query(
+    `UPDATE documents SET correspondent_id = $1 WHERE id IN (SELECT id FROM documents WHERE correspondent_id IS NULL ORDER BY id DESC LIMIT 100)`,
+    [small],
+  );
+  await owner.query('VACUUM ANALYZE documents');
+
+  type Letters = { letters: { total: number; totalExact: boolean; items: Array<{ id: string }> } };
+  const letters = async (id: string, q = '') =>
+    ((await (await server.api(`/api/v1/correspondents/${id}?${q}`)).json()) as Letters).letters;
+  const newest = async (id: string, limit: number, offset = 0) =>
+    (
+      await owner.query<{ id: string }>(
+        'SELECT id FROM documents WHERE correspondent_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3',
+        [id, limit, offset],
+      )
+    ).rows.map((r) => r.id);
+
+  const first = await letters(big, 'limit=20');
+  expect(first).toMatchObject({ total: 10_000, totalExact: false });
+  expect(first.items.map((i) => i.id)).toEqual(await newest(big, 20));
+  // A page past the cap is counted up to itself: the last page counts them all, exactly.
+  const last = await letters(big, `limit=50&offset=${bigCount - 10}`);
+  expect(last).toMatchObject({ total: bigCount, totalExact: true });
+  expect(last.items.map((i) => i.id)).toEqual(await newest(big, 50, bigCount - 10));
+  expect(await letters(small, 'limit=20')).toMatchObject({ total: 100, totalExact: true });
+
+  const bigMs = median(await times(() => letters(big, 'limit=20')));
+  const smallMs = median(await times(() => letters(small, 'limit=20')));
+  process.stderr.write(
+    `correspondent's first page, median ms: 12k letters ${bigMs.toFixed(1)}, 100 letters ${smallMs.toFixed(1)}\n`,
+  );
+  expect(bigMs).toBeLessThanOrEqual(2 * smallMs + 15);
+});
+
+/** Seven timings of one call, in ms. */
+async function times(f: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < 7; i++) out.push(await timed(f));
+  return out;
+}
