@@ -10,7 +10,7 @@
  *   as exported; 10k, then 100k, then 1M (`--sizes 10000,100000,1000000`).
  * - At each size times /readyz, /metrics, the document list API, the audit report API,
  *   verify-ledger of 100 new entries (`diwan audit verify-ledger`: /audit/ledger) and a
- *   checkpoint of 100 new entries (POST /audit/checkpoint), median of 3 each (the probes
+ *   checkpoint of 100 new entries (POST /audit/checkpoint), median of 7 each with its range (the probes
  *   1.1 s apart, past their shared answer; one checkpoint and one full verification first,
  *   untimed here, the full one's time printed), and the streamed audit export
  *   (/audit/export?format=ndjson, read and dropped by a client in this process): its time,
@@ -23,7 +23,7 @@
  *   The export is run up to --export-max documents (100k): it looks up each document's clearance
  *   one query at a time, which at 1M takes far longer than the rest of the step.
  *
- * Usage: npm run bench:scale [-- --sizes 10000,100000,1000000 --restore-sizes 1000,5000 --export-max 100000]
+ * Usage: npm run bench:scale [-- --sizes 10000,100000,1000000 --restore-sizes 1000,5000 --export-max 100000 --repeat 7]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -152,6 +152,8 @@ async function main(): Promise<void> {
   const restoreSizes = listArg('restore-sizes', [1000, 5000]);
   // The export reads every document's clearance row by row (src/http/auditExport.ts): hours at 1M, so it stops here.
   const exportMax = numberArg('export-max', 100_000);
+  // Each timed path this many times, its median kept with its range (the probes answer in milliseconds: one slow call is noise).
+  const repeat = Math.max(3, numberArg('repeat', 7));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-scale-'));
   fs.chmodSync(dataDir, 0o755);
   const token = 'bench-scale-admin-token-0123456789';
@@ -194,6 +196,7 @@ async function main(): Promise<void> {
     },
   ];
   const results = new Map<string, number>();
+  const spreads = new Map<string, [number, number]>();
   const exportRuns = new Map<number, { ms: number; heap: number; rss: number; bytes: number }>();
   const fullVerify = new Map<number, number>();
   const firstCheckpoint = new Map<number, number | string>();
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
         if (op.name.startsWith('checkpoint') && typeof first !== 'number') continue;
         const ms: number[] = [];
         try {
-          for (let k = 0; k < 3; k++) {
+          for (let k = 0; k < repeat; k++) {
             if (op.probe) await sleep(1100);
             await op.before?.();
             ms.push(await timed(op.fn));
@@ -233,7 +236,8 @@ async function main(): Promise<void> {
           continue;
         }
         results.set(`${op.name}@${size}`, median(ms));
-        log(`  ${op.name} at ${size}: ${median(ms).toFixed(1)} ms`);
+        spreads.set(`${op.name}@${size}`, [Math.min(...ms), Math.max(...ms)]);
+        log(`  ${op.name} at ${size}: ${median(ms).toFixed(1)} ms (${ms.map((x) => x.toFixed(1)).join(', ')})`);
       }
       if (size > exportMax) continue;
       const ex = await memoryDuring(async () => {
@@ -250,11 +254,16 @@ async function main(): Promise<void> {
     }
     const cell = (v: number, base: number, digits = 1) =>
       v.toFixed(digits).padStart(12) + `${(v / base).toFixed(2)}×`.padStart(8);
-    const head1 = `${'operation (median of 3, ms)'.padEnd(34)}${sizes.map((n) => `${n}`.padStart(12) + 'ratio'.padStart(8)).join('')}`;
+    const head1 = `${'operation'.padEnd(34)}${sizes.map((n) => `${n}`.padStart(12) + 'ratio'.padStart(8)).join('')}`;
     const lines = ops.map((op) => {
       const base = results.get(`${op.name}@${sizes[0]}`) ?? NaN;
       const v = (n: number) => results.get(`${op.name}@${n}`);
       return `${op.name.padEnd(34)}${sizes.map((n) => (v(n) === undefined ? 'not run'.padStart(20) : cell(v(n)!, base))).join('')}`;
+    });
+    // Each median's range (min–max of its calls), under the table.
+    const ranges = ops.map((op) => {
+      const r = (n: number) => spreads.get(`${op.name}@${n}`);
+      return `${op.name.padEnd(34)}${sizes.map((n) => (r(n) ? `${r(n)![0].toFixed(1)}–${r(n)![1].toFixed(1)}` : '').padStart(20)).join('')}`;
     });
     // Every path an operator or a probe touches: its cost at the largest size beside the smallest, at most 1.5×.
     const targets = growthTargets(
@@ -277,12 +286,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `Scale, documents seeded by SQL (3 ledger entries each), ${os.cpus().length} cores`,
+        `Scale, documents seeded by SQL (3 ledger entries each), ${os.cpus().length} cores; median of ${repeat} calls, ms`,
         head1,
         ...lines,
         '',
+        `range of the ${repeat} calls (min–max, ms):`,
+        ...ranges,
+        '',
         'O(archive) by nature, for scale (one run each):',
-        head1.replace('operation (median of 3, ms)', 'operation'.padEnd(27)),
+        head1,
         row('full ledger re-check, ms', (n) => fullVerify.get(n)!, 0),
         row('first checkpoint after seeding, ms', (n) => {
           const f = firstCheckpoint.get(n);

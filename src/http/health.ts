@@ -58,17 +58,23 @@ export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
   // Documents that failed for good wait for a person (`diwan rerun`): counted here, never a reason to be unready.
-  const wholeArchive = sharedFor(WHOLE_ARCHIVE_TTL_MS, async () => ({
-    damaged: await openFixityProblems(deps.db).catch(() => null),
-    replication: await replicationLag(deps.db, deps.offsite.name).catch(() => null),
-    failed: await failedDocuments(deps.db, 0).catch(() => null),
-  }));
+  // The three reads go at once (each on its own connection), not one after another.
+  const wholeArchive = sharedFor(WHOLE_ARCHIVE_TTL_MS, async () => {
+    const [damaged, replication, failed] = await Promise.all([
+      openFixityProblems(deps.db).catch(() => null),
+      replicationLag(deps.db, deps.offsite.name).catch(() => null),
+      failedDocuments(deps.db, 0).catch(() => null),
+    ]);
+    return { damaged, replication, failed };
+  });
   const metricsText = sharedFor(WHOLE_ARCHIVE_TTL_MS, () => deps.metrics.render());
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.get('/readyz', async (_req, res) => {
+    // The database's reads start with the pings: used only when PostgreSQL answered its ping.
+    const archive = wholeArchive().catch(() => ({ damaged: null, replication: null, failed: null }));
     const [postgres, minioPrimary, minioOffsite, meilisearch] = await Promise.all([
       check(() => pingDb(deps.db)),
       check(() => deps.primary.ping()),
@@ -82,7 +88,7 @@ export function healthRouter(deps: HealthDeps): Router {
     // queue and catches up. The node says it is degraded, and the lag below grows until the copy returns.
     const ready = postgres === 'up' && minioPrimary === 'up' && meilisearch === 'up';
     const { damaged, replication, failed } =
-      postgres === 'up' ? await wholeArchive() : { damaged: null, replication: null, failed: null };
+      postgres === 'up' ? await archive : { damaged: null, replication: null, failed: null };
     res.status(ready ? 200 : 503).json({
       status: ready ? (minioOffsite === 'up' ? 'ready' : 'degraded') : 'not_ready',
       checks,
