@@ -11,7 +11,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { renderArabicScan } from '../../scripts/fixtures/arabicScan';
 import { labelCode, parseSheetCode, SEPARATOR_CODE } from '../intake/sheetCodes';
-import { readQrCodes, type GreyPicture } from './barcodes';
+import { readBarcodes } from 'zxing-wasm/reader';
+import { readQrCodes, readsGreyDirectly, type GreyPicture } from './barcodes';
 import { renderPdfPage } from './pdfread';
 import { qrModules } from './qr';
 import { LABEL_GRID, labelSheetsPdf, separatorSheetPdf } from './scannerSheets';
@@ -156,3 +157,28 @@ test('a letter with no code, and one with a code of its own, give no separator a
   }
   expect(parseSheetCode(` ${SEPARATOR_CODE}\n`)).toEqual({ kind: 'separator' });
 });
+
+test("the grey bytes go to the reader as they are, and it finds what the package's own RGBA call finds", async () => {
+  expect(await readsGreyDirectly()).toBe(true);
+  for (const [, scan] of SCANS) {
+    for (const page of [separator, labelled]) {
+      const g = await grey(await scan(page));
+      const rgba = new Uint8ClampedArray(g.grey.length * 4);
+      for (let i = 0; i < g.grey.length; i++) {
+        rgba.fill(g.grey[i]!, 4 * i, 4 * i + 3);
+        rgba[4 * i + 3] = 255;
+      }
+      const own = await readBarcodes(
+        { data: rgba, width: g.width, height: g.height, colorSpace: 'srgb' } as unknown as Parameters<typeof readBarcodes>[0],
+        {
+          formats: ['QRCode'],
+          tryHarder: true,
+          tryRotate: true,
+          tryInvert: false,
+          maxNumberOfSymbols: 8,
+        },
+      );
+      expect(await readQrCodes(g)).toEqual(own.filter((b) => b.isValid).map((b) => b.text));
+    }
+  }
+}, 120_000);
