@@ -1,5 +1,6 @@
 import type { OcrWord } from '../storage/repos/documents';
-import { matchBoxes, queryTerms, snippet } from './highlight';
+import { matchBoxes, matches, queryTerms, snippet } from './highlight';
+import { escapeHtml } from '../kernel/text';
 import { asRegistryNo, filterFor, registryKeys } from './searchIndex';
 
 test('snippets mark the words as printed, however the query spelled them, and are safe in HTML', () => {
@@ -55,4 +56,31 @@ test("the caller's clearance is always in the filter; values are quoted", () => 
     'needsReview = true',
     `docDate >= ${Date.parse('2026-01-01T00:00:00Z')}`,
   ]);
+});
+
+/** The snippet as it was first written: the page split whole, then cut (what the word-by-word reading must equal). */
+function snippetWhole(text: string, terms: string[], width = 16): string {
+  const tokens = text.split(/\s+/).filter((t) => t !== '');
+  const first = terms.length === 0 ? -1 : tokens.findIndex((t) => matches(t, terms));
+  const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
+  const end = Math.min(tokens.length, start + width);
+  const body = tokens
+    .slice(start, end)
+    .map((t) => (first >= 0 && matches(t, terms) ? `<mark>${escapeHtml(t)}</mark>` : escapeHtml(t)))
+    .join(' ');
+  return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
+}
+
+test('the snippet read word by word equals the page split whole, wherever the match falls', () => {
+  const vocabulary = ['الموازنة', 'قرار', 'وزارة', 'المالية', 'طلب', '<b>', 'الإجازة', '2026/000123', 'نص'];
+  let x = 7;
+  const next = () => ((x = (x * 1103515245 + 12345) % 2147483648), x);
+  for (let n = 0; n < 400; n++) {
+    const words = Array.from({ length: next() % 40 }, () => vocabulary[next() % vocabulary.length]!);
+    const text = (next() % 2 ? '  ' : '') + words.join(next() % 3 ? ' ' : ' \n\t ') + (next() % 2 ? '\n' : '');
+    for (const q of ['', 'موازنة', 'اجازه', 'قرار المالية', 'غائب']) {
+      for (const width of [1, 3, 10, 16])
+        expect(snippet(text, queryTerms(q), width)).toBe(snippetWhole(text, queryTerms(q), width));
+    }
+  }
 });

@@ -36,18 +36,40 @@ export function matches(token: string, terms: string[]): boolean {
   return f !== '' && terms.some((t) => f === t || (t.length >= 3 && f.startsWith(t)));
 }
 
-/** About `width` words of `text` around the first match, matches marked; the start of the page when nothing matches. */
+/**
+ * About `width` words of `text` around the first match, matches marked; the start of the page when nothing
+ * matches. The page is read word by word only up to the first match and the words shown (a page has hundreds,
+ * and most of a search's hits match early), not split whole.
+ */
 export function snippet(text: string, terms: string[], width = 16): string {
-  const tokens = text.split(/\s+/).filter((t) => t !== '');
-  // Only the words up to the first match and those shown are matched (a page has hundreds).
-  const first = terms.length === 0 ? -1 : tokens.findIndex((t) => matches(t, terms));
-  const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
-  const end = Math.min(tokens.length, start + width);
-  const body = tokens
-    .slice(start, end)
-    .map((t) => (first >= 0 && matches(t, terms) ? `<mark>${safe(t)}</mark>` : safe(t)))
-    .join(' ');
-  return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
+  const lead = Math.floor(width / 3);
+  const word = /\S+/g;
+  let m: RegExpExecArray | null;
+  // Where the last `lead` + 1 words read began: the snippet starts `lead` words before the first match.
+  const starts: number[] = [];
+  let first = -1;
+  for (let i = 0; terms.length > 0 && (m = word.exec(text)) !== null; i++) {
+    starts.push(m.index);
+    if (starts.length > lead + 1) starts.shift();
+    if (matches(m[0], terms)) {
+      first = i;
+      break;
+    }
+  }
+  const start = first < 0 ? 0 : first - (starts.length - 1);
+  word.lastIndex = first < 0 ? 0 : starts[0]!;
+  const shown: string[] = [];
+  let ended = false;
+  while (shown.length < width) {
+    m = word.exec(text);
+    if (m === null) {
+      ended = true;
+      break;
+    }
+    shown.push(first >= 0 && matches(m[0], terms) ? `<mark>${safe(m[0])}</mark>` : safe(m[0]));
+  }
+  const more = !ended && word.exec(text) !== null;
+  return `${start > 0 ? '… ' : ''}${shown.join(' ')}${more ? ' …' : ''}`;
 }
 
 /** The whole text, safe in HTML, every matching word marked; line breaks kept. */

@@ -112,11 +112,12 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authenticate(deps.adminToken, deps.users));
   api.use(express.json({ limit: '256kb' }));
   api.use(authorize(deps.users));
+  // First: the call made for every person's query, which then passes no other router's routes.
+  api.use(searchRouter(deps));
   api.use(usersRouter(deps.users));
   api.use(secondFactorRouter({ users: deps.users, secondFactors }));
   api.use(documentsRouter(deps));
   api.use(batchesRouter(deps));
-  api.use(searchRouter(deps));
   api.use(auditRouter(deps));
   api.use(jobsRouter(deps));
   api.use(referralsRouter(deps));
