@@ -6,7 +6,14 @@ import { Readable } from 'node:stream';
 import { BAGIT_TXT, BagWriter, FingerprintMismatch, bagInfoTxt, bagSize, dublinCoreXml, isBagPath, manifestTxt } from './bagit';
 
 const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bagit-'));
+/** A temporary folder of this test, removed when the file's tests end. */
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bagit-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('tag files', () => {
   it('bagit.txt is the version 1.0 declaration in UTF-8', () => {
