@@ -41,6 +41,7 @@ import {
   type RemovedFile,
   type Tombstone,
 } from '../../storage/records/destroyed';
+import { crashPoint } from '../../kernel/crashPoints';
 import { DomainError } from '../../kernel/errors';
 import { parseRegistryNo, type RegistryRef } from '../../kernel/registry';
 import { isUuid } from '../../kernel/text';
@@ -216,6 +217,8 @@ async function destroyOne(
     }
     await recordRemoved(deps.db, disposalId, item.documentId, o.file);
   }
+  // Its objects gone, its destruction not yet recorded: the next run reads the tombstone back and records it.
+  crashPoint('disposal.after-remove');
   await deps.search.indexDocument(item.documentId, []);
   const body = tombstoneBytes(tombstone);
   await recordDestroyed(deps.db, {
