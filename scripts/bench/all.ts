@@ -144,8 +144,8 @@ async function main(): Promise<void> {
     ? [
         '## Targets',
         '',
-        'Each figure beside its reference, measured in the same run (the sections below say how). Other work shared the',
-        "machine's 2 cores while these ran: the ratios hold within one run, the absolute figures move between runs.",
+        'Each figure beside its reference, measured in the same run (the sections below say how, and when each ran).',
+        'The ratios hold within one run; the absolute figures move between runs and between machines.',
         '',
         '| benchmark | what | figure | reference | ratio | aim | |',
         '| --- | --- | --- | --- | --- | --- | --- |',
