@@ -93,7 +93,14 @@ maybe('many machines', () => {
     );
     for (const name of ['w1', 'w2']) {
       const host = network.hosts.get(name)!;
-      const settings = { DIWAN_SWEEP_SECONDS: '2', DIWAN_HOST: host.address, DIWAN_METRICS_PORT: String(METRICS_PORT) };
+      // One document at a time on each host (the default is twice its OCR workers): the batch goes in rounds, so a
+      // host cut once the first document is archived is cut mid-batch, not after the last round.
+      const settings = {
+        DIWAN_SWEEP_SECONDS: '2',
+        DIWAN_HOST: host.address,
+        DIWAN_METRICS_PORT: String(METRICS_PORT),
+        DIWAN_WORKER_CONCURRENCY: '1',
+      };
       children.push(host.spawn(process.execPath, [CLI, 'worker'], hostEnv(name, settings)));
     }
   });
