@@ -14,6 +14,7 @@ import { inTransaction, type Db, type Queryable, type Tx } from '../db';
 import { appendLedger, type LedgerEntry } from '../integrity/ledger';
 import { DomainError } from '../../kernel/errors';
 import { registryNo, type RegistryRef } from '../../kernel/registry';
+import { AFTER_IN_REGISTRY_ORDER, afterParams } from '../registryOrder';
 
 export type DisposalState = 'requested' | 'approved' | 'refused' | 'done';
 export type ItemState = 'pending' | 'destroyed' | 'blocked';
@@ -182,9 +183,7 @@ const ITEMS = `SELECT x.*, i.state, i.blocked_reason FROM disposal_items i JOIN 
  * numbers in the order of their index (migration 48), then joined to their documents, whatever the request's size.
  */
 export const ITEMS_PAGE_SQL = `SELECT x.*, i.state, i.blocked_reason FROM
-    (SELECT * FROM disposal_items WHERE disposal_id = $1
-       AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
-     ORDER BY register, registry_year, registry_seq LIMIT $5) i
+    (SELECT * FROM disposal_items WHERE disposal_id = $1 AND ${AFTER_IN_REGISTRY_ORDER}) i
   JOIN (${DOC_RETENTION}) x ON x.document_id = i.document_id
   ORDER BY i.register, i.registry_year, i.registry_seq`;
 
@@ -197,13 +196,7 @@ export function createDisposalsRepo(db: Db) {
 
     /** One page of a request's items in registry order, after the item `after` (a registry number's parts). */
     async itemsPage(id: string, after: RegistryRef | undefined, limit = ITEMS_PAGE): Promise<DisposalItem[]> {
-      const res = await db.query<ItemRow>(ITEMS_PAGE_SQL, [
-        id,
-        after?.register ?? null,
-        after?.year ?? 0,
-        after?.seq ?? 0,
-        limit,
-      ]);
+      const res = await db.query<ItemRow>(ITEMS_PAGE_SQL, [id, ...afterParams(after), limit]);
       return res.rows.map(toItem);
     },
 
@@ -304,10 +297,8 @@ export async function undestroyedItems(
 ): Promise<Array<{ documentId: string; at: RegistryRef }>> {
   const res = await db.query<{ document_id: string; register: string; registry_year: number; registry_seq: number }>(
     `SELECT document_id, register, registry_year, registry_seq FROM disposal_items
-      WHERE disposal_id = $1 AND state <> 'destroyed'
-        AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
-      ORDER BY register, registry_year, registry_seq LIMIT $5`,
-    [disposalId, after?.register ?? null, after?.year ?? 0, after?.seq ?? 0, limit],
+      WHERE disposal_id = $1 AND state <> 'destroyed' AND ${AFTER_IN_REGISTRY_ORDER}`,
+    [disposalId, ...afterParams(after), limit],
   );
   return res.rows.map((r) => ({
     documentId: r.document_id,

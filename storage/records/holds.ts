@@ -18,6 +18,7 @@ import type { ObjectStore } from '../objectStore';
 import { DomainError } from '../../kernel/errors';
 import { pageOf } from '../../kernel/paging';
 import { registryNo, type RegistryRef } from '../../kernel/registry';
+import { AFTER_IN_REGISTRY_ORDER, afterParams } from '../registryOrder';
 
 /** The documents one page of a hold's view shows, unless asked for fewer or more. */
 export const HOLD_PAGE = 500;
@@ -182,12 +183,9 @@ export function createHoldsRepo(db: Db) {
       const res = await db.query<HoldRow>(`${SELECT} WHERE h.id = $1`, [id]);
       if (!res.rows[0]) return undefined;
       const limit = page.limit ?? HOLD_PAGE;
-      const a = page.after;
       const ids = await db.query<{ document_id: string }>(
-        `SELECT document_id FROM legal_hold_documents WHERE hold_id = $1
-           AND ($2::text IS NULL OR (register, registry_year, registry_seq) > ($2, $3, $4))
-         ORDER BY register, registry_year, registry_seq LIMIT $5`,
-        [id, a?.register ?? null, a?.year ?? 0, a?.seq ?? 0, limit + 1],
+        `SELECT document_id FROM legal_hold_documents WHERE hold_id = $1 AND ${AFTER_IN_REGISTRY_ORDER}`,
+        [id, ...afterParams(page.after), limit + 1],
       );
       const shown = pageOf(
         await documentsOf(
