@@ -58,7 +58,7 @@ export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   // Damaged objects do not take this node out of service (it serves the healthy copy), but they are raised here.
   // Documents that failed for good wait for a person (`diwan rerun`): counted here, never a reason to be unready.
-  // The three reads go at once (each on its own connection), not one after another.
+  // The three reads go at once (each on its own connection), not one after another; each one failing is unknown (null).
   const wholeArchive = sharedFor(WHOLE_ARCHIVE_TTL_MS, async () => {
     const [damaged, replication, failed] = await Promise.all([
       openFixityProblems(deps.db).catch(() => null),
@@ -74,7 +74,7 @@ export function healthRouter(deps: HealthDeps): Router {
 
   router.get('/readyz', async (_req, res) => {
     // The database's reads start with the pings: used only when PostgreSQL answered its ping.
-    const archive = wholeArchive().catch(() => ({ damaged: null, replication: null, failed: null }));
+    const archive = wholeArchive();
     const [postgres, minioPrimary, minioOffsite, meilisearch] = await Promise.all([
       check(() => pingDb(deps.db)),
       check(() => deps.primary.ping()),

@@ -11,6 +11,7 @@ import { createDisposalsRepo, ITEMS_PAGE } from '../../../storage/records/dispos
 import { createHoldsRepo, holdSyncPending } from '../../../storage/records/holds';
 import { openJob, requestJob } from '../../../storage/jobs';
 import { DomainError, isDomainError } from '../../../kernel/errors';
+import { pageOf } from '../../../kernel/paging';
 import { parseRegistryNo } from '../../../kernel/registry';
 import { isUuid } from '../../../kernel/text';
 import { callerOf, type Caller, type Permission } from '../../auth';
@@ -113,15 +114,12 @@ export function holdsViewerRouter(deps: ViewerDeps): Router {
     const disposal = isUuid(req.params.id) ? await repo.get(req.params.id) : undefined;
     if (!disposal) throw new DomainError('not_found');
     const after = typeof req.query.after === 'string' ? parseRegistryNo(req.query.after) : undefined;
-    const items = await repo.itemsPage(disposal.id, after, ITEMS_PAGE + 1);
-    const next =
-      items.length > ITEMS_PAGE
-        ? `/records/disposals/${disposal.id}?after=${encodeURIComponent(items[ITEMS_PAGE - 1]!.registryNo)}`
-        : null;
+    const page = pageOf(await repo.itemsPage(disposal.id, after, ITEMS_PAGE + 1), ITEMS_PAGE, (i) => i.registryNo);
+    const next = page.next && `/records/disposals/${disposal.id}?after=${encodeURIComponent(page.next)}`;
     res.type('html').send(
       disposalPage(pageCtx(deps, req, res, caller), {
         disposal,
-        items: shownTo(caller, items.slice(0, ITEMS_PAGE)),
+        items: shownTo(caller, page.items),
         next,
         running: (await openJob(deps.db, 'disposal-execute', { disposalId: disposal.id })) ?? null,
         error: errorOf(req),
