@@ -5,19 +5,23 @@
  * tombstone already stored, and destroys the rest. Each document is destroyed once: one 'destroyed' ledger
  * entry, nothing left in either bucket but its tombstone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import * as Minio from 'minio';
 import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import type { S3Target } from '../src/config';
 import { documentPrefix } from '../storage/layout';
 import { parseRegistryNo } from '../kernel/registry';
-import { isolatedEnv, startTestServer, type DocumentJson, type JobJson, type TestServer } from './helpers';
+import {
+  isolatedEnv,
+  objectVersions,
+  startJobWorker,
+  startTestServer,
+  untilAllDue,
+  type DocumentJson,
+  type JobJson,
+  type TestServer,
+} from './helpers';
 
 jest.setTimeout(300_000);
 
-const CLI = path.resolve(__dirname, '..', 'bin', 'diwan.js');
 const json = { 'content-type': 'application/json' };
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -26,31 +30,6 @@ let docs: DocumentJson[];
 
 const post = (p: string, body: unknown, token?: string) =>
   server.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
-
-function startWorker(extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, DIWAN_LOG: 'silent', DIWAN_JOBS: 'true', ...extra },
-    stdio: 'ignore',
-  });
-}
-
-/** Every version of every object under a document's prefix in one bucket, as the bucket lists them. */
-async function versions(t: S3Target, registryNo: string): Promise<string[]> {
-  const client = new Minio.Client({
-    endPoint: t.endPoint,
-    port: t.port,
-    useSSL: t.useSSL,
-    accessKey: t.accessKey,
-    secretKey: t.secretKey,
-  });
-  const out: string[] = [];
-  for await (const item of client.listObjects(t.bucket, documentPrefix(parseRegistryNo(registryNo)!), true, {
-    IncludeVersion: true,
-  })) {
-    out.push((item as { name: string }).name);
-  }
-  return out.sort();
-}
 
 beforeAll(async () => {
   // This server takes no jobs itself: the workers below do. A due record is kept locked seconds at a time here.
@@ -79,8 +58,7 @@ beforeAll(async () => {
   expect(docs.map((d) => d.status)).toEqual(['archived', 'archived', 'archived']);
   docs.sort((p, q) => parseRegistryNo(p.registryNo)!.seq - parseRegistryNo(q.registryNo)!.seq);
   // Due, and their locks ended.
-  const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
-  await new Promise((r) => setTimeout(r, Math.max(0, due.rows[0]!.due.getTime() - Date.now()) + 3000));
+  await untilAllDue(db);
 });
 
 afterAll(async () => {
@@ -102,13 +80,13 @@ test('a worker killed in the middle of a disposal delays it; another finishes it
   const jobNow = async () => (await (await server.api(`/api/v1/jobs/${job.id}`, { token: amal })).json()) as JobJson;
 
   // Killed just after the first document's objects were removed, before its destruction was recorded.
-  const doomed = startWorker({ DIWAN_CRASH_AT: 'disposal.after-remove' });
+  const doomed = startJobWorker(env, { DIWAN_CRASH_AT: 'disposal.after-remove' });
   const signal = await new Promise<string | null>((r) => doomed.once('exit', (_code, s) => r(s)));
   expect(signal).toBe('SIGKILL');
   expect(await jobNow()).toMatchObject({ state: 'running', attempts: 1 });
   const first = docs[0]!;
   const prefix = (d: DocumentJson) => documentPrefix(parseRegistryNo(d.registryNo)!);
-  expect(await versions(server.config.s3!, first.registryNo)).toEqual([`${prefix(first)}tombstone.json`]);
+  expect(await objectVersions(server.config.s3!, first.registryNo)).toEqual([`${prefix(first)}tombstone.json`]);
   const recorded = async (d: DocumentJson) =>
     (
       await db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger WHERE event = 'destroyed' AND document_id = $1", [
@@ -116,10 +94,10 @@ test('a worker killed in the middle of a disposal delays it; another finishes it
       ])
     ).rows[0]!.n;
   expect(await recorded(first)).toBe(0);
-  expect((await versions(server.config.s3!, docs[1]!.registryNo)).length).toBeGreaterThan(1);
+  expect((await objectVersions(server.config.s3!, docs[1]!.registryNo)).length).toBeGreaterThan(1);
 
   // Another worker takes the job again once its heartbeat is old, and finishes it.
-  const worker = startWorker();
+  const worker = startJobWorker(env);
   try {
     const deadline = Date.now() + 120_000;
     let now = await jobNow();
@@ -139,7 +117,7 @@ test('a worker killed in the middle of a disposal delays it; another finishes it
   for (const d of docs) {
     expect(await recorded(d)).toBe(1);
     for (const t of [server.config.s3!, server.config.offsite!])
-      expect(await versions(t, d.registryNo)).toEqual([`${prefix(d)}tombstone.json`]);
+      expect(await objectVersions(t, d.registryNo)).toEqual([`${prefix(d)}tombstone.json`]);
   }
   const after = (await (await server.api(`/api/v1/records/disposals/${id}`)).json()) as {
     state: string;

@@ -17,14 +17,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import * as Minio from 'minio';
 import pg from 'pg';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
-import type { S3Target } from '../src/config';
 import { documentPrefix } from '../storage/layout';
 import { parseRegistryNo } from '../kernel/registry';
 import { csrfForSession } from '../src/auth';
-import { isolatedEnv, runCli, runCliWith, sha256, startTestServer, TOKEN, type DocumentJson, type TestServer } from './helpers';
+import {
+  isolatedEnv,
+  objectVersions,
+  runCli,
+  runCliWith,
+  sha256,
+  startTestServer,
+  TOKEN,
+  untilAllDue,
+  type DocumentJson,
+  type TestServer,
+} from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -43,17 +52,6 @@ const post = (p: string, body: unknown, token?: string) =>
   server!.api(`/api/v1${p}`, { method: 'POST', headers: json, body: JSON.stringify(body), token });
 const getJson = async <T>(p: string, token?: string): Promise<T> =>
   (await (await server!.api(`/api/v1${p}`, { token })).json()) as T;
-
-const client = (t: S3Target) =>
-  new Minio.Client({ endPoint: t.endPoint, port: t.port, useSSL: t.useSSL, accessKey: t.accessKey, secretKey: t.secretKey });
-
-/** Every version of every object under a document's prefix in one bucket, as the bucket lists them. */
-async function versions(t: S3Target, registryNo: string): Promise<string[]> {
-  const out: string[] = [];
-  const stream = client(t).listObjects(t.bucket, documentPrefix(parseRegistryNo(registryNo)!), true, { IncludeVersion: true });
-  for await (const item of stream) out.push((item as { name: string }).name);
-  return out.sort();
-}
 
 async function upload(lines: string[], seed: number, fields: Record<string, string>): Promise<DocumentJson> {
   const res = await server!.upload(await renderArabicScan(lines, { seed }), `letter-${seed}.jpg`, fields);
@@ -101,8 +99,7 @@ beforeAll(async () => {
     }),
   ]);
   // Wait until the three are due and the short locks have ended.
-  const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
-  await new Promise((r) => setTimeout(r, Math.max(0, due.rows[0]!.due.getTime() - Date.now()) + 3000));
+  await untilAllDue(db);
 });
 
 afterAll(async () => {
@@ -123,7 +120,7 @@ test('nothing is destroyed without the approving body decision, and never by its
   const body = (await early.json()) as { error: string; message: string; messageEn: string };
   expect(body.error).toBe('disposal_not_approved');
   expect(body.message).toContain('موافقة');
-  expect((await versions(server!.config.s3!, a.registryNo)).length).toBeGreaterThan(3);
+  expect((await objectVersions(server!.config.s3!, a.registryNo)).length).toBeGreaterThan(3);
 
   // The records manager cannot decide; an administrator cannot decide their own request.
   const approval = {
@@ -140,7 +137,7 @@ test('nothing is destroyed without the approving body decision, and never by its
   // Refused by another administrator: executing it is refused too.
   expect((await post(`/records/disposals/${own.id}/decide`, { approve: false, note: 'لا حاجة' }, karim)).status).toBe(200);
   expect((await post(`/records/disposals/${own.id}/execute`, {})).status).toBe(409);
-  expect((await versions(server!.config.offsite!, a.registryNo)).length).toBeGreaterThan(3);
+  expect((await objectVersions(server!.config.offsite!, a.registryNo)).length).toBeGreaterThan(3);
 
   // Nor through another of their own doors: asked with an API token, decided in a browser session.
   const karimId = (await db.query<{ id: string }>("SELECT id FROM users WHERE username = 'karim'")).rows[0]!.id;
@@ -211,7 +208,7 @@ test('nothing is destroyed without the approving body decision, and never by its
 test('a destroyed letter: no version left in either bucket but its tombstone, which verifies', async () => {
   const prefix = documentPrefix(parseRegistryNo(a.registryNo)!);
   for (const t of [server!.config.s3!, server!.config.offsite!]) {
-    expect(await versions(t, a.registryNo)).toEqual([`${prefix}tombstone.json`]);
+    expect(await objectVersions(t, a.registryNo)).toEqual([`${prefix}tombstone.json`]);
   }
   const lockedKeys = (await db.query<{ key: string }>('SELECT key FROM artefacts WHERE document_id = $1', [locked.id])).rows;
   expect(lockedKeys.length).toBeGreaterThan(3);
@@ -341,8 +338,8 @@ test("a rule changed after the approval keeps the document ('not-due'); titles o
     `/records/disposals/${p.id}`,
   );
   expect(run.items).toMatchObject([{ documentId: c.id, registryNo: c.registryNo, state: 'blocked', blockedReason: 'not-due' }]);
-  expect((await versions(server!.config.s3!, c.registryNo)).length).toBeGreaterThan(3);
-  expect((await versions(server!.config.offsite!, c.registryNo)).length).toBeGreaterThan(3);
+  expect((await objectVersions(server!.config.s3!, c.registryNo)).length).toBeGreaterThan(3);
+  expect((await objectVersions(server!.config.offsite!, c.registryNo)).length).toBeGreaterThan(3);
 
   // And it cannot be put up again: a real document, no longer due (409 not_due naming it).
   const again = await post('/records/disposals', { title: 'مرة أخرى', documents: [c.id] });

@@ -2,12 +2,16 @@
  * Test helpers: a Diwan server of its own for each test file, on the shared
  * real services but with its own database, buckets and index, on port 0.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig, type Config, type S3Target } from '../src/config';
+import { s3Client } from '../storage/objectStore';
+import { documentPrefix } from '../storage/layout';
+import { parseRegistryNo } from '../kernel/registry';
 import { startServer, type Server } from '../src/runtime/server';
 import { main } from '../src/cli/main';
 import { TEMPLATE_DATABASE } from './setup/template';
@@ -187,4 +191,29 @@ export async function runCliWith(env: NodeJS.ProcessEnv, args: string[]): Promis
     write.mockRestore();
     process.env = saved;
   }
+}
+
+/** A `diwan worker` process on the settings `env` (and `extra`) that takes jobs, silent. */
+export function startJobWorker(env: NodeJS.ProcessEnv, extra: Record<string, string> = {}): ChildProcess {
+  const cli = path.resolve(__dirname, '..', 'bin', 'diwan.js');
+  return spawn(process.execPath, [cli, 'worker'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, DIWAN_LOG: 'silent', DIWAN_JOBS: 'true', ...extra },
+    stdio: 'ignore',
+  });
+}
+
+/** Every version of every object under a document's prefix in one bucket, as the bucket lists them, sorted. */
+export async function objectVersions(t: S3Target, registryNo: string): Promise<string[]> {
+  const out: string[] = [];
+  const prefix = documentPrefix(parseRegistryNo(registryNo)!);
+  for await (const item of s3Client(t).listObjects(t.bucket, prefix, true, { IncludeVersion: true })) {
+    out.push((item as { name: string }).name);
+  }
+  return out.sort();
+}
+
+/** Waits until every document of the archive is due under its rule, and 3 s more (their short locks ended). */
+export async function untilAllDue(db: pg.Pool): Promise<void> {
+  const due = await db.query<{ due: Date }>('SELECT max(retention_due) AS due FROM documents');
+  await new Promise((r) => setTimeout(r, Math.max(0, due.rows[0]!.due.getTime() - Date.now()) + 3000));
 }

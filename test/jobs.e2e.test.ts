@@ -6,15 +6,12 @@
  * is built aside while the old one answers, and what changed meanwhile is in
  * the new one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Meilisearch } from 'meilisearch';
 import { renderArabicScan } from '../scripts/fixtures/arabicScan';
 import { rebuildIndex } from '../search/reindex';
 import { finishJob, getJob, releaseJob, reportProgress, requestJob, takeJob } from '../storage/jobs';
-import { isolatedEnv, runCli, startTestServer, type JobJson, type TestServer } from './helpers';
-
-const CLI = path.resolve(__dirname, '..', 'bin', 'diwan.js');
+import { isolatedEnv, runCli, startJobWorker, startTestServer, type JobJson, type TestServer } from './helpers';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -40,13 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-function startWorker(extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, DIWAN_LOG: 'silent', DIWAN_JOBS: 'true', ...extra },
-    stdio: 'ignore',
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -83,13 +73,13 @@ test('a rebuild asked for answers 202 at once; a worker killed as it takes it de
   expect(again).toMatchObject({ created: false, job: { id: job.id } });
 
   // A worker that dies (SIGKILL) right after taking the job leaves it running, with a heartbeat that stops.
-  const doomed = startWorker({ DIWAN_CRASH_AT: 'job.taken' });
+  const doomed = startJobWorker(env, { DIWAN_CRASH_AT: 'job.taken' });
   const died = await new Promise<string | null>((r) => doomed.once('exit', (_code, signal) => r(signal)));
   expect(died).toBe('SIGKILL');
   expect(await jobOf(job.id)).toMatchObject({ state: 'running', attempts: 1 });
 
   // Another worker takes it again once the heartbeat is older than DIWAN_JOB_STALE_SECONDS, and finishes it.
-  const worker = startWorker();
+  const worker = startJobWorker(env);
   try {
     const done = await until(
       'the job',
