@@ -3,7 +3,7 @@
  * and the header check of the object store need.
  */
 import crypto from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { sha256Stream } from '../hash';
 import { DecryptionError, decryptStream, keyIdOf, MAGIC, type KeyLookup } from './envelope';
 
@@ -22,9 +22,10 @@ function tap(into: crypto.Hash, count: { size: number }): Transform {
 }
 
 /**
- * The plaintext's SHA-256 and size, and the stored bytes' (`stored`), from one read of `raw`. Bytes that do
- * not authenticate (or lack the envelope when `written` encrypted) give UNDECRYPTABLE, with the stored bytes'
- * hash from a second read (`again`); a key the ring lacks throws.
+ * The plaintext's SHA-256 and size, and the stored bytes' (`stored`), from one read of `raw`. An object in
+ * the clear is its own plaintext: it is hashed once. Bytes that do not authenticate (or lack the envelope
+ * when `written` encrypted) give UNDECRYPTABLE, with the stored bytes' hash from a second read (`again`); a
+ * key the ring lacks throws.
  */
 export async function hashBoth(
   raw: Readable,
@@ -34,10 +35,39 @@ export async function hashBoth(
   again: () => Promise<Readable>,
   written = false,
 ): Promise<{ sha256: string; size: number; stored: { sha256: string; size: number } }> {
+  const chunks = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // The first bytes say whether the object is sealed (the envelope's magic), as decryptStream reads them.
+  let head: Buffer = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < MAGIC.length && !ended) {
+    const n = await chunks.next();
+    if (n.done) ended = true;
+    else head = head.length === 0 ? n.value : Buffer.concat([head, n.value]);
+  }
+  const rest = async function* () {
+    yield head;
+    for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+  };
+  const sealed = written || (head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC));
+  if (!sealed) {
+    const h = crypto.createHash('sha256');
+    let size = 0;
+    for await (const c of rest()) {
+      h.update(c);
+      size += c.length;
+    }
+    const sha256 = h.digest('hex');
+    return { sha256, size, stored: { sha256, size } };
+  }
   const storedHash = crypto.createHash('sha256');
   const count = { size: 0 };
   try {
-    const opened = pipeline(raw, tap(storedHash, count), decryptStream(keys, label, file, written), () => undefined);
+    const opened = pipeline(
+      Readable.from(rest(), { objectMode: false }),
+      tap(storedHash, count),
+      decryptStream(keys, label, file, written),
+      () => undefined,
+    );
     const plain = await sha256Stream(opened);
     return { ...plain, stored: { sha256: storedHash.digest('hex'), size: count.size } };
   } catch (e) {

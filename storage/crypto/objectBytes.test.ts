@@ -1,0 +1,61 @@
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { encryptBuffer, MAGIC, MissingKeyError, type MasterKey } from './envelope';
+import { hashBoth, UNDECRYPTABLE } from './objectBytes';
+
+const master: MasterKey = { id: 'k20260101-test', key: crypto.randomBytes(32) };
+const ring = { get: (id: string) => (id === master.id ? master.key : undefined) };
+const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** `bytes` as a GET would give them, in pieces of `step` bytes (1: the magic arrives a byte at a time). */
+function body(bytes: Buffer, step: number): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += step) parts.push(bytes.subarray(i, i + step));
+  return Readable.from(parts, { objectMode: false });
+}
+
+const noSecondRead = () => Promise.reject(new Error('a second read was not expected'));
+
+test.each([
+  [0, 1],
+  [3, 1],
+  [200_000, 1000],
+  [200_000, 65536],
+])('an object in the clear (%i bytes, pieces of %i) hashes to its bytes, stored and plain alike', async (n, step) => {
+  const plain = crypto.randomBytes(n);
+  const h = await hashBoth(body(plain, step), ring, 'o', undefined, noSecondRead);
+  expect(h).toEqual({ sha256: sha(plain), size: n, stored: { sha256: sha(plain), size: n } });
+});
+
+test('a short object in the clear that begins like the magic is still its own plaintext', async () => {
+  const plain = MAGIC.subarray(0, 5);
+  const h = await hashBoth(body(plain, 1), ring, 'o', undefined, noSecondRead);
+  expect(h.sha256).toBe(sha(plain));
+});
+
+test.each([1, 7, 65536])('a sealed object (pieces of %i) gives its plaintext fingerprint and its stored bytes', async (step) => {
+  const plain = crypto.randomBytes(150_000);
+  const sealed = encryptBuffer(plain, master);
+  const h = await hashBoth(body(sealed, step), ring, 'o', undefined, noSecondRead);
+  expect(h).toEqual({ sha256: sha(plain), size: plain.length, stored: { sha256: sha(sealed), size: sealed.length } });
+});
+
+test('a damaged sealed object is undecryptable, its stored hash read again', async () => {
+  const sealed = encryptBuffer(crypto.randomBytes(100_000), master);
+  sealed[sealed.length - 100] ^= 1;
+  const h = await hashBoth(body(sealed, 4096), ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
+  expect(h).toEqual({ sha256: UNDECRYPTABLE, size: 0, stored: { sha256: sha(sealed), size: sealed.length } });
+});
+
+test('bytes in the clear where the metadata says written encrypted are refused, not taken as plaintext', async () => {
+  const plain = crypto.randomBytes(5000);
+  const h = await hashBoth(body(plain, 512), ring, 'o', undefined, () => Promise.resolve(body(plain, 512)), true);
+  expect(h.sha256).toBe(UNDECRYPTABLE);
+  expect(h.stored.sha256).toBe(sha(plain));
+});
+
+test('a key the ring lacks throws', async () => {
+  const other: MasterKey = { id: 'k-elsewhere', key: crypto.randomBytes(32) };
+  const sealed = encryptBuffer(crypto.randomBytes(1000), other);
+  await expect(hashBoth(body(sealed, 100), ring, 'o', undefined, noSecondRead)).rejects.toBeInstanceOf(MissingKeyError);
+});
