@@ -33,16 +33,19 @@ test('a short object in the clear that begins like the magic is still its own pl
   expect(h.sha256).toBe(sha(plain));
 });
 
-test.each([1, 7, 65536])('a sealed object (pieces of %i) gives its plaintext fingerprint and its stored bytes', async (step) => {
-  const plain = crypto.randomBytes(150_000);
-  const sealed = encryptBuffer(plain, master);
-  const h = await hashBoth(body(sealed, step), ring, 'o', undefined, noSecondRead);
-  expect(h).toEqual({ sha256: sha(plain), size: plain.length, stored: { sha256: sha(sealed), size: sealed.length } });
-});
+test.each([5, 4096, 65536])(
+  'a sealed object (pieces of %i) gives its plaintext fingerprint and its stored bytes',
+  async (step) => {
+    const plain = crypto.randomBytes(150_000);
+    const sealed = encryptBuffer(plain, master);
+    const h = await hashBoth(body(sealed, step), ring, 'o', undefined, noSecondRead);
+    expect(h).toEqual({ sha256: sha(plain), size: plain.length, stored: { sha256: sha(sealed), size: sealed.length } });
+  },
+);
 
 test('a damaged sealed object is undecryptable, its stored hash read again', async () => {
   const sealed = encryptBuffer(crypto.randomBytes(100_000), master);
-  sealed[sealed.length - 100] ^= 1;
+  sealed[sealed.length - 100] = sealed[sealed.length - 100]! ^ 1;
   const h = await hashBoth(body(sealed, 4096), ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
   expect(h).toEqual({ sha256: UNDECRYPTABLE, size: 0, stored: { sha256: sha(sealed), size: sealed.length } });
 });

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { sha256Stream } from '../hash';
+import { sha256OnThread } from '../hashThread';
 import { DecryptionError, decryptStream, keyIdOf, MAGIC, type KeyLookup } from './envelope';
 
 /** What hash() gives as the plaintext fingerprint of an encrypted object that does not authenticate. */
@@ -50,13 +51,7 @@ export async function hashBoth(
   };
   const sealed = written || (head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC));
   if (!sealed) {
-    const h = crypto.createHash('sha256');
-    let size = 0;
-    for await (const c of rest()) {
-      h.update(c);
-      size += c.length;
-    }
-    const sha256 = h.digest('hex');
+    const { sha256, size } = await sha256OnThread(rest());
     return { sha256, size, stored: { sha256, size } };
   }
   const storedHash = crypto.createHash('sha256');
