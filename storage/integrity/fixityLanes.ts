@@ -4,7 +4,8 @@
  * object's copies read together (fixityCheck.ts), paced to a share of the
  * disks' bandwidth. There is no barrier between batches: as soon as
  * `batchSize` copies have been read, their state is written in one
- * transaction (fixityState.ts) while the lanes go on reading.
+ * transaction (fixityState.ts) while the lanes go on reading, and the next
+ * page is asked for before the queue runs dry.
  *
  *   source page ──> queue ──> lanes (read, hash, repair; ledger entries as they happen)
  *                                  │ every batchSize copies read
@@ -54,19 +55,30 @@ export async function checkAll(
 ): Promise<void> {
   const startedAt = Date.now();
   const batchSize = opts.batchSize ?? 200;
+  const lanes = Math.max(1, opts.concurrency ?? 1);
   const queue: Work[] = [];
   let exhausted = false;
+  let sourceError: { e: unknown } | undefined;
   let fetching: Promise<void> | undefined;
   const refill = () =>
     (fetching ??= source()
-      .then((page) => {
-        if (page === null) exhausted = true;
-        else queue.push(...page);
-      })
+      .then(
+        (page) => {
+          if (page === null) exhausted = true;
+          else queue.push(...page);
+        },
+        (e: unknown) => {
+          sourceError = { e };
+          exhausted = true;
+        },
+      )
       .finally(() => (fetching = undefined)));
   let failed = false;
   const take = async (): Promise<Work | undefined> => {
     while (queue.length === 0 && !exhausted && !failed) await refill();
+    if (queue.length === 0 && sourceError) throw sourceError.e;
+    // The next page is asked for while the lanes still have work, so that none waits for it.
+    if (queue.length <= lanes && !exhausted) void refill();
     return failed ? undefined : queue.shift();
   };
 
@@ -74,7 +86,7 @@ export async function checkAll(
   let batch = 0;
   let writing: Promise<void> = Promise.resolve();
   // Writes are chained, so that batches are written in turn and a failed write stops the run.
-  const write = (): Promise<void> => {
+  const write = (): void => {
     const done = state;
     const n = ++batch;
     state = newBatchState();
@@ -86,7 +98,8 @@ export async function checkAll(
       });
       opts.onWritten?.(done.read.length);
     });
-    return writing;
+    // Awaited at the end; a failure meanwhile stops the lanes (`failed`), not the process.
+    writing.catch(() => undefined);
   };
   const pace = async () => {
     if (!opts.maxBytesPerSecond) return;
@@ -112,10 +125,11 @@ export async function checkAll(
         });
       }
       merge(state, mine);
-      if (state.read.length >= batchSize) await write();
+      // The batch is written while this lane reads on.
+      if (state.read.length >= batchSize) write();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, lane));
-  if (state.read.length > 0 || state.rows.size > 0) await write();
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (state.read.length > 0 || state.rows.size > 0) write();
   await writing;
 }
