@@ -47,7 +47,8 @@ const BENCHES: Array<{ id: string; title: string; reference: string; args: strin
   {
     id: 'fixity',
     title: 'Fixity re-hashing',
-    reference: 'the lesser of raw parallel reads of both copies and `openssl dgst -sha256` over the same objects, cold and warm',
+    reference:
+      'the lesser of bare parallel GETs of both copies and `openssl dgst -sha256` over the same objects as stored, cold and warm; the mix stored in the clear, then encrypted (the default)',
     args: [],
   },
   { id: 'restore', title: 'Restore', reference: '`rclone sync` of the same bucket between the same servers', args: [] },
