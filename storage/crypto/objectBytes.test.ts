@@ -62,3 +62,12 @@ test('a key the ring lacks throws', async () => {
   const sealed = encryptBuffer(crypto.randomBytes(1000), other);
   await expect(hashBoth(body(sealed, 100), ring, 'o', undefined, noSecondRead)).rejects.toBeInstanceOf(MissingKeyError);
 });
+
+test('a read given up on before its end closes the GET it came from', async () => {
+  const sealed = encryptBuffer(crypto.randomBytes(300_000), master);
+  sealed[100] = sealed[100]! ^ 1; // the first chunk does not authenticate
+  const get = body(sealed, 4096);
+  const h = await hashBoth(get, ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
+  expect(h.sha256).toBe(UNDECRYPTABLE);
+  expect(get.destroyed).toBe(true);
+});

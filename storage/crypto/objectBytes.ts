@@ -46,8 +46,15 @@ export async function hashBoth(
     else head = head.length === 0 ? n.value : Buffer.concat([head, n.value]);
   }
   const rest = async function* () {
-    yield head;
-    for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+    let done = false;
+    try {
+      yield head;
+      for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+      done = true;
+    } finally {
+      // Given up on before its end (a chunk that does not authenticate): the GET is closed, not left open.
+      if (!done) await chunks.return?.();
+    }
   };
   const sealed = written || (head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC));
   if (!sealed) {
