@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { sha256OnThread } from './hashThread';
+import { sha256OfBuffer, sha256OnThread } from './hashThread';
 
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -32,4 +32,14 @@ test('a stream that fails midway fails its hash, and the thread goes on with the
   await expect(sha256OnThread(broken())).rejects.toThrow('connection reset');
   const data = crypto.randomBytes(100_000);
   expect((await sha256OnThread(pieces(data, 4096, true))).sha256).toBe(sha(data));
+});
+
+test('a buffer held whole is hashed on the thread from a copy: the caller keeps it as it was', async () => {
+  for (const n of [0, 1000, 5_000_000]) {
+    const b = crypto.randomBytes(n);
+    const before = sha(b);
+    expect(await sha256OfBuffer(b)).toBe(before);
+    expect(b.length).toBe(n);
+    expect(sha(b)).toBe(before);
+  }
 });

@@ -8,6 +8,7 @@
  * serves every stream of the process, and keeps the process alive only while
  * it has a stream to finish.
  */
+import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 /** Runs on the thread: one hash per stream id, its digest sent back at the end. */
@@ -119,4 +120,19 @@ export async function sha256OnThread(chunks: AsyncIterable<Buffer>): Promise<{ s
     if (forget(id) && worker === w) w.postMessage({ id });
     throw e;
   }
+}
+
+/** Below this, a buffer is hashed where it is: handing it over would cost about as much. */
+const INLINE_BELOW = 1 << 20;
+
+/**
+ * The SHA-256 of a buffer held whole (the caller keeps it): one copy goes to the thread, so that the main
+ * thread, which copies objects between buckets, is not also the one hashing them.
+ */
+export async function sha256OfBuffer(b: Buffer): Promise<string> {
+  if (b.length < INLINE_BELOW) return crypto.createHash('sha256').update(b).digest('hex');
+  async function* copy(): AsyncGenerator<Buffer> {
+    yield Buffer.from(b);
+  }
+  return (await sha256OnThread(copy())).sha256;
 }

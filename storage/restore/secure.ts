@@ -20,7 +20,7 @@
  * hashed on the source first and copied after, as before.
  */
 import { Readable } from 'node:stream';
-import { sha256 } from '../hash';
+import { sha256OfBuffer } from '../hashThread';
 import type { ObjectStore } from '../objectStore';
 import { limiter } from './pool';
 import type { RestoreReport } from './report';
@@ -105,12 +105,12 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
       if (!(await streamed(w, problems))) return { ok: false };
     } else {
       const mine = have ?? (await readable(source, w.key));
-      if (mine && sha256(mine) === w.sha256) {
+      if (mine && (await sha256OfBuffer(mine)) === w.sha256) {
         bytes = mine;
         await fillOther(w, mine, known.inOther);
       } else {
         const theirs = await readable(other, w.key);
-        if (!theirs || sha256(theirs) !== w.sha256) {
+        if (!theirs || (await sha256OfBuffer(theirs)) !== w.sha256) {
           problems.push(`${w.key}: no copy with SHA-256 ${w.sha256} in either bucket`);
           return { ok: false };
         }
