@@ -21,7 +21,8 @@ parentPort.on('message', (m) => {
   if (!h) { h = crypto.createHash('sha256'); hashes.set(m.id, h); }
   if (m.chunk) {
     h.update(m.chunk);
-    parentPort.postMessage({ id: m.id, done: m.chunk.byteLength });
+    // The chunk's memory goes back: freed by the main thread's collector, which runs often, not left here.
+    parentPort.postMessage({ id: m.id, done: m.chunk.byteLength, back: m.chunk }, [m.chunk.buffer]);
   } else {
     hashes.delete(m.id);
     parentPort.postMessage({ id: m.id, sha256: h.digest('hex') });
@@ -102,10 +103,11 @@ export async function sha256OnThread(chunks: AsyncIterable<Buffer>): Promise<{ s
       if (c.length === 0) continue;
       size += c.length;
       s.waiting += c.length;
-      // A chunk that is its own whole memory moves to the thread; a slice of shared memory is copied.
+      // A chunk that is its own whole memory moves to the thread; a slice of larger memory (a pooled buffer, a
+      // part of a whole object) is copied to memory of its own first, so that only its bytes travel.
       const owns = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && !(c.buffer instanceof SharedArrayBuffer);
-      const view = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-      w.postMessage({ id, chunk: view }, owns ? [c.buffer as ArrayBuffer] : []);
+      const view = owns ? new Uint8Array(c.buffer, 0, c.byteLength) : new Uint8Array(c);
+      w.postMessage({ id, chunk: view }, [view.buffer as ArrayBuffer]);
       if (s.waiting >= WINDOW) await new Promise<void>((resume) => (s.resume = resume));
     }
     const sha256 = await new Promise<string>((resolve, reject) => {
@@ -132,7 +134,8 @@ const INLINE_BELOW = 1 << 20;
 export async function sha256OfBuffer(b: Buffer): Promise<string> {
   if (b.length < INLINE_BELOW) return crypto.createHash('sha256').update(b).digest('hex');
   async function* copy(): AsyncGenerator<Buffer> {
-    yield Buffer.from(b);
+    const own = new Uint8Array(b); // a copy in memory of its own (the caller's stays where it is)
+    yield Buffer.from(own.buffer, 0, own.byteLength);
   }
   return (await sha256OnThread(copy())).sha256;
 }

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import { sha256OfBuffer } from './hashThread';
+import { sha256 } from './hash';
 
 /** Objects stored up to this size go in one PUT, held whole (as the S3 client holds a single part anyway). */
 export const SINGLE_PUT = 16 * 1024 * 1024;
@@ -39,7 +39,7 @@ export async function putInOne(
     headers['x-amz-object-lock-retain-until-date'] = put.lock.toISOString();
   }
   if (!client.enableSHA256) headers['Content-MD5'] = crypto.createHash('md5').update(put.body).digest('base64');
-  const sum = client.enableSHA256 ? (put.sha256 ?? (await sha256OfBuffer(put.body))) : '';
+  const sum = client.enableSHA256 ? (put.sha256 ?? sha256(put.body)) : '';
   const res = await client.makeRequestStreamAsync(
     { method: 'PUT', bucketName: put.bucket, objectName: put.key, headers },
     put.body,
