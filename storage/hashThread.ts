@@ -1,15 +1,16 @@
 /**
  * SHA-256 of streams on a thread of its own. Fixity reads many copies at once
- * on the main thread, which parses their HTTP answers; hashing them there too
- * made that one thread the bottleneck while a core stood idle. Each chunk is
+ * on the main thread, which parses their HTTP answers, and restore copies
+ * objects on it; hashing them there too made that one thread the bottleneck
+ * while a core stood idle. Each chunk is
  * handed over (moved, not copied, when it owns its memory) and hashed in order;
  * at most WINDOW bytes of a stream wait on the thread, so memory stays flat
  * however large the object or slow the thread. One thread, made on first use,
  * serves every stream of the process, and keeps the process alive only while
  * it has a stream to finish.
  */
-import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { sha256 } from './hash';
 
 /** Runs on the thread: one hash per stream id, its digest sent back at the end. */
 const THREAD = `
@@ -132,7 +133,7 @@ const INLINE_BELOW = 1 << 20;
  * thread, which copies objects between buckets, is not also the one hashing them.
  */
 export async function sha256OfBuffer(b: Buffer): Promise<string> {
-  if (b.length < INLINE_BELOW) return crypto.createHash('sha256').update(b).digest('hex');
+  if (b.length < INLINE_BELOW) return sha256(b);
   async function* copy(): AsyncGenerator<Buffer> {
     const own = new Uint8Array(b); // a copy in memory of its own (the caller's stays where it is)
     yield Buffer.from(own.buffer, 0, own.byteLength);
