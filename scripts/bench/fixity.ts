@@ -38,7 +38,7 @@ import { isKept } from '../../storage/layout';
 import { createObjectStore, s3Client, type ObjectStore } from '../../storage/objectStore';
 import { loadKeyRing, makeKeyFile, type KeyRing } from '../../storage/crypto/keyRing';
 import { startEmbeddedServices } from '../../src/runtime/services/embedded';
-import { lanes, median, numberArg, targetLine, withSpread } from './stats';
+import { choiceArg, lanes, median, numberArg, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -126,9 +126,8 @@ async function main(): Promise<void> {
   const scale = numberArg('scale', 1);
   const concurrency = numberArg('concurrency', loadConfig({}).fixityCycle.concurrency);
   const runs = numberArg('runs', 3);
-  const i = process.argv.indexOf('--mode');
-  const asked = i >= 0 ? process.argv[i + 1] : 'both';
-  const modes: Mode[] = asked === 'clear' || asked === 'encrypted' ? [asked] : ['clear', 'encrypted'];
+  const asked = choiceArg('mode', ['both', 'clear', 'encrypted'] as const);
+  const modes: Mode[] = asked === 'both' ? ['clear', 'encrypted'] : [asked];
   for (const mode of modes) process.stdout.write(await measure(mode, scale, concurrency, runs));
 }
 
@@ -163,6 +162,11 @@ async function measure(mode: Mode, scale: number, concurrency: number, runs: num
     ];
     const fileBytes = files.reduce((a, f) => a + fs.statSync(f).size, 0);
 
+    // The reference's bare GETs of the bytes as stored (no decryption, no hashing), on clients kept for every run as the stores keep theirs.
+    const bare = [
+      { client: s3Client(c.s3!), bucket: c.s3!.bucket },
+      { client: s3Client(c.offsite!), bucket: c.offsite!.bucket },
+    ];
     const readers: Record<string, () => Promise<{ bytes: number; ms: number }>> = {
       diwan: async () => {
         await db.query(`UPDATE fixity_cycle SET checked_at = '-infinity'`);
@@ -192,11 +196,6 @@ async function measure(mode: Mode, scale: number, concurrency: number, runs: num
       },
       raw: async () => {
         let read = 0;
-        // Bare GETs of the bytes as stored: no decryption, no hashing.
-        const bare = [
-          { client: s3Client(c.s3!), bucket: c.s3!.bucket },
-          { client: s3Client(c.offsite!), bucket: c.offsite!.bucket },
-        ];
         const drain = async (b: (typeof bare)[number], key: string) => {
           for await (const chunk of await b.client.getObject(b.bucket, key)) read += (chunk as Buffer).length;
         };

@@ -108,6 +108,14 @@ export async function lanes<T>(items: T[], count: number, work: (item: T, i: num
   return performance.now() - t0;
 }
 
+/** An option `--name VALUE` from the command line, one of `allowed` (the first when it is not given). */
+export function choiceArg<T extends string>(name: string, allowed: readonly T[]): T {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : allowed[0];
+  if (!allowed.includes(v as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
 /** A whole-number option `--name N` from the command line. */
 export function numberArg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
