@@ -25,7 +25,7 @@
  * OCR-only and native runs are made between the end-to-end runs, so a change
  * in the machine's load falls on all of them.
  *
- * Usage: npm run bench:ocr [-- --pages 48] [--runs 3] [--long-pages 50] [--pool-pages 200] [--workers N]
+ * Usage: npm run bench:ocr [-- --pages 48] [--runs 3] [--long-pages 50] [--pool-pages 200] [--workers N] [--profile DIR]
  */
 import { aptInstall } from '../eval/apt';
 import { execFile } from 'node:child_process';
@@ -166,6 +166,12 @@ interface Reading {
   texts: string[];
 }
 
+/** `--profile DIR`: the end-to-end server (and each of its threads) runs under Node's CPU profiler, writing into DIR. */
+function profileDir(): string | undefined {
+  const i = process.argv.indexOf('--profile');
+  return i > 0 ? path.resolve(process.argv[i + 1] ?? 'profiles') : undefined;
+}
+
 async function main(): Promise<void> {
   const count = numberArg('pages', 48);
   const longPages = numberArg('long-pages', 50);
@@ -216,7 +222,9 @@ async function main(): Promise<void> {
   };
 
   log(`end to end: ${count} pages as ${Math.ceil(count / 3)} documents of 3 pages, ${runs} runs, then one of ${longPages} pages`);
-  const e2e = await endToEnd(pages, { perDocument: 3, runs, longPages, maxSeconds: 1800, between: ocrOnly });
+  const profile = profileDir();
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const e2e = await endToEnd(pages, { perDocument: 3, runs, longPages, maxSeconds: 1800, between: ocrOnly, nodeArgs });
   const batch = medianBy(e2e.batches, (b) => b.pagesPerMinute);
   const ocrPeak = peak;
 

@@ -9,6 +9,9 @@ export interface LocalMeili {
   url: string;
 }
 
+/** The indexer's memory bound (see the command line below). */
+const MAX_INDEXING_MEMORY = '1Gb';
+
 export async function startMeilisearch(opts: { dataDir: string; cacheDir: string; masterKey: string }): Promise<LocalMeili> {
   const bin = await ensureBinary(MEILISEARCH, opts.cacheDir);
   const port = await freePort();
@@ -30,6 +33,11 @@ export async function startMeilisearch(opts: { dataDir: string; cacheDir: string
       'production',
       '--no-analytics',
       '--experimental-reduce-indexing-memory-usage',
+      // A bound on the indexer's buffers. Left unset, each small addition (one document's pages, as the
+      // pipeline sends them) cost 0.15 s of CPU, and every few additions 3-6 s, on a 24 GiB machine;
+      // bounded (256 MB to 12 GB alike), 0.02 s, with bulk additions as fast as before.
+      '--max-indexing-memory',
+      MAX_INDEXING_MEMORY,
     ],
     // The key goes in the environment, which other local users cannot read (a command line they can).
     env: { MEILI_MASTER_KEY: opts.masterKey },
