@@ -320,6 +320,17 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (version)
+    lines.push(
+      targetLine({
+        name: 'end to end vs native Tesseract, models loaded once, OCR only on the scans',
+        figure: `${median(e2ePerMin).toFixed(1)} pages/min archived`,
+        reference: `${median(nativeRaw.perMin).toFixed(1)} pages/min`,
+        ratio: median(e2ePerMin) / median(nativeRaw.perMin),
+        aim: { atLeast: 0.5 },
+        condition: { ok: median(e2ePerMin) >= 40, text: 'at least 40 pages/min archived' },
+      }),
+    );
   lines.push(
     targetLine({
       name: 'end to end vs OCR only',
