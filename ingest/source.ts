@@ -11,7 +11,7 @@ import type { PartRecord } from '../storage/repos/documents';
 import type { ObjectStore } from '../storage/objectStore';
 import { archiveImage, normalisePage, renderPage, scannedPage, type ImageLimits, type RenderedPage } from './adapters/images';
 import type { PageSource } from './adapters/pdf';
-import { copyPdfPages, pdfPageText, pdfScans, renderPdfPage, type ScannedPdfPage } from './adapters/pdfread';
+import { copyPdfPages, pdfPageText, pdfScans, pdfScansAndCopy, renderPdfPage, type ScannedPdfPage } from './adapters/pdfread';
 
 /** PDF pages are rasterised at this resolution for OCR and the archive copy. */
 export const PDF_DPI = 300;
@@ -44,11 +44,27 @@ export function locatePage<T extends Pick<PartRecord, 'pageCount'>>(parts: T[], 
 /** Each PDF part's scanned pages (pdfScans), looked for once per part and run. */
 const scansOf = new WeakMap<LocalPart, Promise<Array<ScannedPdfPage | null>>>();
 
+/**
+ * The part's scanned pages. The plain copy of its pages (pagesCopy) is made by
+ * the same reading process when it has not been asked for yet, since the
+ * pipeline needs both; when that call fails in any way, each is made alone, as
+ * if it had not been tried.
+ */
 function scannedPages(part: LocalPart, limits: ImageLimits): Promise<Array<ScannedPdfPage | null>> {
   let found = scansOf.get(part);
   if (!found) {
     const dir = fs.mkdtempSync(path.join(path.dirname(part.path), `scans-${part.n}-`));
-    found = pdfScans(part.path, dir, { maxPagePixels: limits.maxPagePixels }).catch(() => []);
+    const alone = () => pdfScans(part.path, dir, { maxPagePixels: limits.maxPagePixels }).catch(() => []);
+    if (copiesOf.has(part)) found = alone();
+    else {
+      const file = copyFileOf(part);
+      const both = pdfScansAndCopy(part.path, dir, file, { maxPagePixels: limits.maxPagePixels }).catch(() => undefined);
+      copiesOf.set(
+        part,
+        both.then((b) => (b?.copied ? file : copyAlone(part, file))),
+      );
+      found = both.then((b) => b?.scans ?? alone());
+    }
     scansOf.set(part, found);
   }
   return found;
@@ -89,11 +105,18 @@ const copiesOf = new WeakMap<LocalPart, Promise<string>>();
 function pagesCopy(part: LocalPart): Promise<string> {
   let copy = copiesOf.get(part);
   if (!copy) {
-    const file = path.join(path.dirname(part.path), `pages-${part.n}.pdf`);
-    copy = copyPdfPages(part.path, file).then(() => file);
+    copy = copyAlone(part, copyFileOf(part));
     copiesOf.set(part, copy);
   }
   return copy;
+}
+
+function copyFileOf(part: LocalPart): string {
+  return path.join(path.dirname(part.path), `pages-${part.n}.pdf`);
+}
+
+function copyAlone(part: LocalPart, file: string): Promise<string> {
+  return copyPdfPages(part.path, file).then(() => file);
 }
 
 /**

@@ -13,7 +13,7 @@ import { BORN_DIGITAL_PAGES, bornDigitalPdf, corruptPdf, encryptedPdf, pdfBomb, 
 import fontkit from '@pdf-lib/fontkit';
 import { degrees, PDFDocument } from 'pdf-lib';
 import { normalisePage } from './images';
-import { inspectPdf, pdfPageText, pdfScans, renderPdfPage } from './pdfread';
+import { inspectPdf, pdfPageText, pdfScans, pdfScansAndCopy, renderPdfPage } from './pdfread';
 import { textLayerFont } from './textFont';
 import { renderDocumentPage, type LocalPart } from '../source';
 
@@ -206,6 +206,22 @@ describe('scanned PDF', () => {
     let diff = 0;
     for (let k = 0; k < a.length; k++) diff += Math.abs(a[k]! - b[k]!);
     expect(diff / a.length).toBeLessThan(2); // grey levels out of 255: resampling differs, the picture does not
+  });
+
+  test('scans and the plain copy from one process: the same scans as alone, a copy with every page; a copy it cannot make is not made', async () => {
+    const out = fs.mkdtempSync(path.join(dir, 'scans-'));
+    const copy = path.join(out, 'pages.pdf');
+    const both = await pdfScansAndCopy(file, out, copy, { maxPagePixels: LIMITS.maxPagePixels });
+    expect(both.copied).toBe(true);
+    const alone = await pdfScans(file, fs.mkdtempSync(path.join(dir, 'scans-')), { maxPagePixels: LIMITS.maxPagePixels });
+    expect(both.scans.map((s) => s && sha256(fs.readFileSync(s.file)))).toEqual(
+      alone.map((s) => s && sha256(fs.readFileSync(s.file))),
+    );
+    expect((await PDFDocument.load(fs.readFileSync(copy))).getPageCount()).toBe(2);
+    const broken = await save('not-a-pdf-inside.pdf', Promise.resolve(Buffer.from('%PDF-1.7\nnothing here\n')));
+    const none = await pdfScansAndCopy(broken, out, path.join(out, 'none.pdf'), { maxPagePixels: LIMITS.maxPagePixels });
+    expect(none).toEqual({ scans: [], copied: false });
+    expect(fs.existsSync(path.join(out, 'none.pdf'))).toBe(false);
   });
 
   test('draws every page that is more than one scan: text over it, a turned page, a born-digital page, too many pixels', async () => {

@@ -152,11 +152,46 @@ export async function copyPdfPages(
   outFile: string,
   opts: PdfCallLimits = {},
 ): Promise<{ pages: number; objects: number; bytes: number }> {
-  const maxBytes = Math.max(32 * 1024 * 1024, 4 * fs.statSync(file).size);
   return runWorker(
-    { op: 'copy', file: path.resolve(file), outFile: path.resolve(outFile), maxObjects: MAX_COPY_OBJECTS, maxBytes },
+    {
+      op: 'copy',
+      file: path.resolve(file),
+      outFile: path.resolve(outFile),
+      maxObjects: MAX_COPY_OBJECTS,
+      maxBytes: copyBound(file),
+    },
     opts,
   );
+}
+
+/**
+ * pdfScans and copyPdfPages in one reading process (pdf-lib loaded once), for
+ * the pipeline, which needs both of every PDF. `copied` is false when the copy
+ * could not be made: the caller then calls copyPdfPages alone, for its error.
+ */
+export async function pdfScansAndCopy(
+  file: string,
+  outDir: string,
+  outFile: string,
+  opts: { maxPagePixels: number } & PdfCallLimits,
+): Promise<{ scans: Array<ScannedPdfPage | null>; copied: boolean }> {
+  return runWorker(
+    {
+      op: 'scansAndCopy',
+      file: path.resolve(file),
+      outDir: path.resolve(outDir),
+      maxPagePixels: opts.maxPagePixels,
+      outFile: path.resolve(outFile),
+      maxObjects: MAX_COPY_OBJECTS,
+      maxBytes: copyBound(file),
+    },
+    opts,
+  );
+}
+
+/** The most bytes a plain copy of a PDF's pages may take: four times the original, at least 32 MB. */
+function copyBound(file: string): number {
+  return Math.max(32 * 1024 * 1024, 4 * fs.statSync(file).size);
 }
 
 type WorkerRequest =
@@ -164,7 +199,16 @@ type WorkerRequest =
   | { op: 'text'; file: string; index: number; dpi: number }
   | { op: 'render'; file: string; index: number; dpi: number; maxPagePixels: number }
   | { op: 'scans'; file: string; outDir: string; maxPagePixels: number }
-  | { op: 'copy'; file: string; outFile: string; maxObjects: number; maxBytes: number };
+  | { op: 'copy'; file: string; outFile: string; maxObjects: number; maxBytes: number }
+  | {
+      op: 'scansAndCopy';
+      file: string;
+      outDir: string;
+      maxPagePixels: number;
+      outFile: string;
+      maxObjects: number;
+      maxBytes: number;
+    };
 
 type WorkerAnswer =
   | { ok: true; result: unknown }

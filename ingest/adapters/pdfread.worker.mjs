@@ -2,7 +2,7 @@
  * Runs pdf.js for ingest/pdfread.ts in a child process, one request per
  * process: plain JavaScript loaded by Node itself, because pdf.js is an ES
  * module and the rest of the project is CommonJS. The request is the JSON in
- * argv[2] ({ op: 'inspect' | 'text' | 'render' | 'scans' | 'copy', file, ... }); the answer is one
+ * argv[2] ({ op: 'inspect' | 'text' | 'render' | 'scans' | 'copy' | 'scansAndCopy', file, ... }); the answer is one
  * IPC message, `{ ok: true, result }` or `{ ok: false, code?, en?, details?, message }`
  * where `code` is a DomainError code, after which the process exits. Fonts,
  * CMaps and decoders come from the installed pdfjs-dist package; nothing is fetched.
@@ -291,7 +291,21 @@ async function copy({ file, outFile, maxObjects, maxBytes }) {
   return copyPages({ bytes, outFile, maxObjects, maxBytes });
 }
 
-const OPS = { inspect, text: pageText, render, scans: scanPages, copy };
+/**
+ * Both of the above from one process, as the pipeline needs both of a PDF: pdf-lib is loaded once.
+ * A copy that fails is reported as not made (the caller copies again alone, for its error).
+ */
+async function scansAndCopy(request) {
+  const scans = await scanPages(request);
+  try {
+    await copy(request);
+    return { scans, copied: true };
+  } catch {
+    return { scans, copied: false };
+  }
+}
+
+const OPS = { inspect, text: pageText, render, scans: scanPages, copy, scansAndCopy };
 
 async function answer(request) {
   try {
