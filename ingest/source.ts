@@ -48,7 +48,8 @@ const scansOf = new WeakMap<LocalPart, Promise<Array<ScannedPdfPage | null>>>();
  * The part's scanned pages. The plain copy of its pages (pagesCopy) is made by
  * the same reading process when it has not been asked for yet, since the
  * pipeline needs both; when that call fails in any way, each is made alone, as
- * if it had not been tried.
+ * if it had not been tried (the copy only when it is asked for, so its error
+ * reaches the stage that needs it).
  */
 function scannedPages(part: LocalPart, limits: ImageLimits): Promise<Array<ScannedPdfPage | null>> {
   let found = scansOf.get(part);
@@ -57,11 +58,11 @@ function scannedPages(part: LocalPart, limits: ImageLimits): Promise<Array<Scann
     const alone = () => pdfScans(part.path, dir, { maxPagePixels: limits.maxPagePixels }).catch(() => []);
     if (copiesOf.has(part)) found = alone();
     else {
-      const file = copyFileOf(part);
-      const both = pdfScansAndCopy(part.path, dir, file, { maxPagePixels: limits.maxPagePixels }).catch(() => undefined);
-      copiesOf.set(
+      const opts = { maxPagePixels: limits.maxPagePixels };
+      const both = pdfScansAndCopy(part.path, dir, copyFileOf(part), opts).catch(() => undefined);
+      copiedWithScans.set(
         part,
-        both.then((b) => (b?.copied ? file : copyAlone(part, file))),
+        both.then((b) => b?.copied === true),
       );
       found = both.then((b) => b?.scans ?? alone());
     }
@@ -102,10 +103,16 @@ export async function documentPageText(parts: LocalPart[], n: number) {
 /** Each PDF part's pages copied into a plain PDF (copyPdfPages), made once per part and run; its path. */
 const copiesOf = new WeakMap<LocalPart, Promise<string>>();
 
+/** Whether scannedPages made a part's plain copy along with its scans (never rejects). */
+const copiedWithScans = new WeakMap<LocalPart, Promise<boolean>>();
+
 function pagesCopy(part: LocalPart): Promise<string> {
   let copy = copiesOf.get(part);
   if (!copy) {
-    copy = copyAlone(part, copyFileOf(part));
+    const file = copyFileOf(part);
+    copy = (copiedWithScans.get(part) ?? Promise.resolve(false)).then((made) =>
+      made ? file : copyPdfPages(part.path, file).then(() => file),
+    );
     copiesOf.set(part, copy);
   }
   return copy;
@@ -113,10 +120,6 @@ function pagesCopy(part: LocalPart): Promise<string> {
 
 function copyFileOf(part: LocalPart): string {
   return path.join(path.dirname(part.path), `pages-${part.n}.pdf`);
-}
-
-function copyAlone(part: LocalPart, file: string): Promise<string> {
-  return copyPdfPages(part.path, file).then(() => file);
 }
 
 /**
