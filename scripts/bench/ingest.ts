@@ -34,7 +34,7 @@ import { s3Client } from '../../storage/objectStore';
 import { cpuBelow, cpuSince } from './procs';
 import { renderArabicScan, SAMPLE_LINES } from '../fixtures/arabicScan';
 import { CLI, personToken, withServices } from './serve';
-import { median, numberArg, targetLine, withSpread } from './stats';
+import { median, numberArg, profilerArgs, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -166,15 +166,8 @@ interface Round {
   counts: Record<string, number>;
 }
 
-/** `--profile DIR`: the server runs under Node's CPU profiler and writes a profile a round into DIR. */
-function profileDir(): string | undefined {
-  const i = process.argv.indexOf('--profile');
-  return i > 0 ? path.resolve(process.argv[i + 1] ?? 'profiles') : undefined;
-}
-
 async function round(r: number, scansDir: string, files: string[]): Promise<Round> {
-  const profile = profileDir();
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const nodeArgs = profilerArgs(); // --profile DIR: the server writes a profile a round into DIR
   return withServices('diwan-bench-ingest-', { env: { DIWAN_INPROCESS_WORKERS: 'false' }, nodeArgs }, async (s) => {
     const clerk = await personToken(s.base, s.token, {
       username: `clerk${r}`,

@@ -42,7 +42,7 @@ import { charErrors, rate } from '../eval/metrics';
 import { degradation, degrade, LEVELS, renderLetter, type FontFace } from '../eval/pages';
 import { faceFile, FACE_SPLIT } from '../train/faces';
 import { endToEnd, type BenchPage } from './ocrEndToEnd';
-import { lanes, median, medianBy, numberArg, targetLine, withSpread } from './stats';
+import { lanes, median, medianBy, numberArg, profilerArgs, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
 const LIMITS: ImageLimits = { maxPagePixels: 100_000_000, maxPages: 500 };
@@ -166,12 +166,6 @@ interface Reading {
   texts: string[];
 }
 
-/** `--profile DIR`: the end-to-end server (and each of its threads) runs under Node's CPU profiler, writing into DIR. */
-function profileDir(): string | undefined {
-  const i = process.argv.indexOf('--profile');
-  return i > 0 ? path.resolve(process.argv[i + 1] ?? 'profiles') : undefined;
-}
-
 async function main(): Promise<void> {
   const count = numberArg('pages', 48);
   const longPages = numberArg('long-pages', 50);
@@ -222,8 +216,8 @@ async function main(): Promise<void> {
   };
 
   log(`end to end: ${count} pages as ${Math.ceil(count / 3)} documents of 3 pages, ${runs} runs, then one of ${longPages} pages`);
-  const profile = profileDir();
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  // --profile DIR: the end-to-end server runs under Node's CPU profiler.
+  const nodeArgs = profilerArgs();
   const e2e = await endToEnd(pages, { perDocument: 3, runs, longPages, maxSeconds: 1800, between: ocrOnly, nodeArgs });
   const batch = medianBy(e2e.batches, (b) => b.pagesPerMinute);
   const ocrPeak = peak;

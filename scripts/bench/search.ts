@@ -46,7 +46,7 @@ import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { freePort } from '../../src/runtime/services/util';
 import { personToken, serveChild, stopChild } from './serve';
 import { closedLoop, compareSearch } from './searchLoad';
-import { numberArg, percentile } from './stats';
+import { numberArg, percentile, profilerArgs } from './stats';
 import { cpuBelow } from './procs';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
@@ -176,8 +176,6 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, numberArg('rounds', 3));
   const perDoc = 10;
   const docs = Math.ceil(pages / perDoc);
-  const at = process.argv.indexOf('--profile');
-  const profileDir = at > 0 ? path.resolve(process.argv[at + 1] ?? 'search-profile') : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'diwan-bench-search-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ DIWAN_DATA_DIR: dataDir, DIWAN_LOG: 'silent' });
@@ -207,7 +205,7 @@ async function main(): Promise<void> {
         MEILI_MASTER_KEY: c.meili!.key,
       },
       path.join(dataDir, 'server.log'),
-      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      profilerArgs(),
     );
 
     log(`seeding ${docs} documents × ${perDoc} pages into PostgreSQL and Meilisearch…`);

@@ -8,6 +8,7 @@
  * `target: upload | 71.0 MB/s | bare PUT 88.0 MB/s | 0.81× | ≥ 0.75× | holds`.
  * Any benchmark may print them (`targetLine` writes one).
  */
+import path from 'node:path';
 
 /** The lower middle of the values. */
 export function median(values: number[]): number {
@@ -114,6 +115,16 @@ export function choiceArg<T extends string>(name: string, allowed: readonly T[])
   const v = i >= 0 ? process.argv[i + 1] : allowed[0];
   if (!allowed.includes(v as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
   return v as T;
+}
+
+/**
+ * `--profile DIR`: the arguments that make a Node process it starts run under Node's CPU profiler (each of its
+ * threads writes a profile into DIR when it ends); none without the option.
+ */
+export function profilerArgs(): string[] {
+  const i = process.argv.indexOf('--profile');
+  if (i < 0) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.argv[i + 1] ?? 'profiles')}`];
 }
 
 /** A whole-number option `--name N` from the command line. */
