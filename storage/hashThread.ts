@@ -2,8 +2,8 @@
  * SHA-256 of streams on a thread of its own. Fixity reads many copies at once
  * on the main thread, which parses their HTTP answers, and restore copies
  * objects on it; hashing them there too made that one thread the bottleneck
- * while a core stood idle. Each chunk is
- * handed over (moved, not copied, when it owns its memory) and hashed in order;
+ * while a core stood idle. Each chunk is handed over (moved, not copied, when
+ * it owns its memory) and hashed in order;
  * at most WINDOW bytes of a stream wait on the thread, so memory stays flat
  * however large the object or slow the thread. One thread, made on first use,
  * serves every stream of the process, and keeps the process alive only while

@@ -35,7 +35,7 @@ export async function startMeilisearch(opts: { dataDir: string; cacheDir: string
       '--experimental-reduce-indexing-memory-usage',
       // A bound on the indexer's buffers. Left unset, each small addition (one document's pages, as the
       // pipeline sends them) cost 0.15 s of CPU, and every few additions 3-6 s, on a 24 GiB machine;
-      // bounded (256 MB to 12 GB alike), 0.02 s, with bulk additions as fast as before.
+      // bounded (256 MB to 4 GB alike; 8-16 GB in between), 0.02 s, with bulk additions as fast as before.
       '--max-indexing-memory',
       MAX_INDEXING_MEMORY,
     ],
