@@ -277,8 +277,8 @@ async function render({ file, index, dpi, maxPagePixels }) {
 /** The pages that are one scanned JPEG each, copied out (pdfscans.mjs); a file pdf-lib cannot open has none. */
 async function scanPages({ file, outDir, maxPagePixels }) {
   try {
-    const { scans } = await import('./pdfscans.mjs');
-    return await scans({ file, outDir, maxPagePixels });
+    const { openPdf, scans } = await import('./pdfscans.mjs');
+    return scans({ source: await openPdf(readFile(file)), outDir, maxPagePixels });
   } catch {
     return [];
   }
@@ -286,22 +286,34 @@ async function scanPages({ file, outDir, maxPagePixels }) {
 
 /** The pages copied into a plain PDF for the compose stage (pdfscans.mjs `copyPages`); a file pdf-lib cannot copy so is corrupt. */
 async function copy({ file, outFile, maxObjects, maxBytes }) {
-  const bytes = readFile(file);
-  const { copyPages } = await import('./pdfscans.mjs');
-  return copyPages({ bytes, outFile, maxObjects, maxBytes });
+  const { openPdf, copyPages } = await import('./pdfscans.mjs');
+  return copyPages({ source: await openPdf(readFile(file)), outFile, maxObjects, maxBytes });
 }
 
 /**
- * Both of the above from one process, as the pipeline needs both of a PDF: pdf-lib is loaded once.
- * A copy that fails is reported as not made (the caller copies again alone, for its error).
+ * Both of the above from one reading and parse of the file, as the pipeline needs both of a PDF.
+ * A file pdf-lib cannot open has no scans and no copy; a copy that fails is reported as not made
+ * (the caller copies again alone, for its error).
  */
-async function scansAndCopy(request) {
-  const scans = await scanPages(request);
+async function scansAndCopy({ file, outDir, maxPagePixels, outFile, maxObjects, maxBytes }) {
+  const { openPdf, scans, copyPages } = await import('./pdfscans.mjs');
+  let source;
   try {
-    await copy(request);
-    return { scans, copied: true };
+    source = await openPdf(readFile(file));
   } catch {
-    return { scans, copied: false };
+    return { scans: [], copied: false };
+  }
+  let found;
+  try {
+    found = scans({ source, outDir, maxPagePixels });
+  } catch {
+    found = [];
+  }
+  try {
+    await copyPages({ source, outFile, maxObjects, maxBytes });
+    return { scans: found, copied: true };
+  } catch {
+    return { scans: found, copied: false };
   }
 }
 

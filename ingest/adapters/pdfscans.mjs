@@ -146,14 +146,18 @@ function colourComponents(cs, context) {
   return undefined;
 }
 
+/** A PDF's bytes parsed by pdf-lib, for `scans` and `copyPages` (which only read it). */
+export function openPdf(bytes) {
+  return PDFDocument.load(bytes, { updateMetadata: false });
+}
+
 /**
- * For each page, the file its scanned JPEG was copied to (in `outDir`) with
- * the image's size in pixels and components and the page's size in points, or
- * null when the page must be drawn.
+ * For each page of `source` (openPdf), the file its scanned JPEG was copied to
+ * (in `outDir`) with the image's size in pixels and components and the page's
+ * size in points, or null when the page must be drawn.
  */
-export async function scans({ file, outDir, maxPagePixels }) {
-  const doc = await PDFDocument.load(fs.readFileSync(file), { updateMetadata: false });
-  return doc.getPages().map((page, i) => {
+export function scans({ source, outDir, maxPagePixels }) {
+  return source.getPages().map((page, i) => {
     let scan;
     try {
       scan = scanOf(page);
@@ -169,7 +173,7 @@ export async function scans({ file, outDir, maxPagePixels }) {
 }
 
 /**
- * The PDF's pages copied into a new file (`outFile`) for the compose stage,
+ * The pages of `source` (openPdf) copied into a new file (`outFile`) for the compose stage,
  * which embeds them in the archive PDF in the worker itself: only what the
  * pages use, without object streams, and at most `maxObjects` objects and
  * `maxBytes` bytes, so that reading the copy there costs what its size says.
@@ -177,8 +181,7 @@ export async function scans({ file, outDir, maxPagePixels }) {
  * inflate to millions of objects) is parsed here, under this process's limits.
  * The copy is read back once before it counts. Throws when a limit is passed.
  */
-export async function copyPages({ bytes, outFile, maxObjects, maxBytes }) {
-  const source = await PDFDocument.load(bytes, { updateMetadata: false });
+export async function copyPages({ source, outFile, maxObjects, maxBytes }) {
   const copy = await PDFDocument.create({ updateMetadata: false });
   for (const page of await copy.copyPages(source, source.getPageIndices())) copy.addPage(page);
   const objects = copy.context.enumerateIndirectObjects().length;
