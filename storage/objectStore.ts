@@ -245,21 +245,21 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     throw new ObjectConflictError(`${name}:${bucket}/${key} already holds different bytes (${existing.sha256 ?? 'unknown'})`);
   };
 
-  /** Write-once put from a stream opened only when needed, and always closed. */
+  /** Write-once put from a body (a stream, or bytes read whole) opened only when needed; a stream is always closed. */
   const putOpened = async (
     key: string,
-    open: () => Readable,
+    open: () => Readable | Promise<Buffer>,
     size: number,
     contentType: string,
     expectedSha256: string,
     absent = false,
   ) => {
     if (!absent && (await alreadyThere(key, expectedSha256))) return { key, sha256: expectedSha256, size };
-    const stream = open();
+    const body = await open();
     try {
-      await write(key, stream, size, { 'Content-Type': contentType, sha256: expectedSha256 });
+      await write(key, body, size, { 'Content-Type': contentType, sha256: expectedSha256 });
     } finally {
-      stream.destroy();
+      if (!Buffer.isBuffer(body)) body.destroy();
     }
     return { key, sha256: expectedSha256, size };
   };
@@ -319,8 +319,12 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       await client.bucketExists(bucket);
       return true;
     },
-    putFile: (key, file, contentType, expectedSha256) =>
-      putOpened(key, () => fs.createReadStream(file), fs.statSync(file).size, contentType, expectedSha256),
+    putFile(key, file, contentType, expectedSha256) {
+      const size = fs.statSync(file).size;
+      // A file one PUT takes is read in one call (a stream reads it 64 KB at a time: a 9 MB scan 5-10 times slower).
+      const open = () => (size <= SINGLE_PUT ? fs.promises.readFile(file) : fs.createReadStream(file));
+      return putOpened(key, open, size, contentType, expectedSha256);
+    },
     async putBufferOnce(key, data, contentType) {
       const existing = await stat(key);
       if (existing?.sha256) {
