@@ -167,6 +167,14 @@ describe('a mixed batch', () => {
     }
   });
 
+  test('the good files are numbered in the order they were sent, though each was checked before its turn', () => {
+    // Each file's pages are checked while the file before it is stored; registration still goes in upload order.
+    const numbers = good.map((g) => view.files.find((x) => x.name === g.name)!.registryNo!);
+    const sequence = numbers.map((r) => Number(r.split('/')[1]));
+    expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
+    expect(new Set(sequence).size).toBe(good.length);
+  });
+
   test('the born-digital PDF keeps its own text layer, Arabic in logical order', async () => {
     const f = view.files.find((x) => x.name === 'قرار رقمي.pdf')!;
     const d = await doc(f.documentId!);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { DomainError, isDomainError } from '../../kernel/errors';
 import { batchMeta, type BatchRecord, type IntakeKind, type IntakeNotes, type NewBatchFile } from '../../storage/repos/batches';
-import { examine, stagePage, type AcceptDeps, type SpooledFile } from './accept';
+import { examine, stagePage, type AcceptDeps, type Examined, type SpooledFile } from './accept';
 import { intakeFile } from './route';
 
 export interface ReceivedFile {
@@ -30,8 +30,16 @@ type Row = NewBatchFile & { registryNo: string | null };
 
 const asError = (e: DomainError) => ({ code: e.code, message: e.messageAr, messageEn: e.messageEn });
 
-/** The rows a received file leaves in its batch: one per document it became or part refused, or its refusal. */
-async function rowsFor(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<Row[]> {
+/**
+ * The rows a received file leaves in its batch: one per document it became or part refused, or its refusal.
+ * `ahead`: its examination already begun (route.ts examineAhead), for a batch of documents.
+ */
+async function rowsFor(
+  batch: BatchRecord,
+  file: SpooledFile,
+  deps: AcceptDeps,
+  ahead?: Promise<Examined | undefined>,
+): Promise<Row[]> {
   const base = { name: file.originalName, size: file.size, sha256: file.sha256, registryNo: null };
   try {
     if (batch.mode === 'pages' && batch.sealedAt) {
@@ -43,7 +51,7 @@ async function rowsFor(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps):
       return [{ ...base, outcome: 'staged', mime: examined.mime, stagedKey, pageCount: examined.pageCount }];
     }
     const ctx = { batch, meta: batchMeta(batch, null), source: batch.source, duplex: batch.duplex };
-    const outcome = await intakeFile(file, ctx, deps);
+    const outcome = await intakeFile(file, ctx, deps, ahead);
     const made: Row[] = outcome.documents.map((d) => ({
       ...base,
       name: d.name,
@@ -75,9 +83,14 @@ async function rowsFor(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps):
   }
 }
 
-export async function receiveFile(batch: BatchRecord, file: SpooledFile, deps: AcceptDeps): Promise<ReceivedFile[]> {
+export async function receiveFile(
+  batch: BatchRecord,
+  file: SpooledFile,
+  deps: AcceptDeps,
+  ahead?: Promise<Examined | undefined>,
+): Promise<ReceivedFile[]> {
   const received: ReceivedFile[] = [];
-  for (let row of await rowsFor(batch, file, deps)) {
+  for (let row of await rowsFor(batch, file, deps, ahead)) {
     let id = await deps.batches.addFile(batch.id, row);
     if (!id) {
       // The batch was sealed while this page was on its way.

@@ -9,9 +9,10 @@ import type { DomainError } from '../../kernel/errors';
 import type { BatchRecord, Duplex, IntakeKind, IntakeNotes, IntakeSource } from '../../storage/repos/batches';
 import { countIntake } from '../../storage/repos/intakeCounts';
 import type { NewDocument } from '../../storage/repos/documents';
-import { acceptDocument, examine, type AcceptDeps, type AcceptResult, type SpooledFile } from './accept';
+import { acceptDocument, examine, type AcceptDeps, type AcceptResult, type Examined, type SpooledFile } from './accept';
 import { acceptEmail, isEmail } from './email';
 import { acceptOffice, officeType } from './office';
+import { sniff } from './sniff';
 import { planStack } from './stack';
 import { splitStack } from './stackSplit';
 
@@ -64,25 +65,47 @@ export function oneDocument(result: AcceptResult, kind: IntakeKind, name: string
 }
 
 /**
- * Receives one spooled file (removed by the caller afterwards) as whatever it is. A file refused whole throws
- * its DomainError; a part refused inside a stack or a message is in `rejected`.
+ * A scan's or a PDF's examination (every page decoded and looked at), begun before its turn to be registered:
+ * a batch's next file is checked while the one before it is registered and stored (src/http/batches.ts).
+ * Only reads the spooled file. Undefined for a file that is none of these (an Office file, a message, an
+ * unknown type), which intakeFile takes as it comes; a refusal is thrown when intakeFile reaches it.
  */
-export async function intakeFile(file: SpooledFile, ctx: IntakeContext, deps: AcceptDeps): Promise<IntakeOutcome> {
-  const outcome = await route(file, ctx, deps);
+export async function examineAhead(file: SpooledFile, limits: AcceptDeps['limits']): Promise<Examined | undefined> {
+  if (file.tooLarge || file.size === 0 || !sniff(file.head)) return undefined;
+  return examine(file, limits, { look: true });
+}
+
+/**
+ * Receives one spooled file (removed by the caller afterwards) as whatever it is. A file refused whole throws
+ * its DomainError; a part refused inside a stack or a message is in `rejected`. `ahead`: its examineAhead,
+ * already begun.
+ */
+export async function intakeFile(
+  file: SpooledFile,
+  ctx: IntakeContext,
+  deps: AcceptDeps,
+  ahead?: Promise<Examined | undefined>,
+): Promise<IntakeOutcome> {
+  const outcome = await route(file, ctx, deps, ahead);
   await countIntake(deps.db, ctx.source, outcome, deps.archive?.timeZone).catch((e: unknown) =>
     deps.log.warn('could not count an intake', { error: String(e) }),
   );
   return outcome;
 }
 
-async function route(file: SpooledFile, ctx: IntakeContext, deps: AcceptDeps): Promise<IntakeOutcome> {
+async function route(
+  file: SpooledFile,
+  ctx: IntakeContext,
+  deps: AcceptDeps,
+  ahead?: Promise<Examined | undefined>,
+): Promise<IntakeOutcome> {
   if (!file.tooLarge && file.size > 0) {
     const office = await officeType(file);
     if (office) return acceptOffice(file, office, ctx, deps);
     if (isEmail(file)) return acceptEmail(file, ctx, deps, (part, partCtx) => route(part, partCtx, deps));
   }
   // A scan's pages are looked at in the decode that checks them.
-  const examined = await examine(file, deps.limits, { look: true });
+  const examined = (await ahead) ?? (await examine(file, deps.limits, { look: true }));
   let notes: IntakeNotes = {};
   let label: NewDocument['label'] = null;
   if (!examined.textLayer) {

@@ -1,7 +1,8 @@
 /** Routes for batches: create, upload many files, seal a page batch, follow progress (also as Server-Sent Events). */
 import { Router, type Request, type Response } from 'express';
-import { sealPagesBatch, type AcceptDeps } from '../../ingest/intake/accept';
+import { sealPagesBatch, type AcceptDeps, type Examined } from '../../ingest/intake/accept';
 import { receiveFile, type ReceivedFile } from '../../ingest/intake/batch';
+import { examineAhead } from '../../ingest/intake/route';
 import type { BatchRecord, BatchesRepo, BatchFileView, FileStatus } from '../../storage/repos/batches';
 import type { UsersRepo } from '../../storage/repos/users';
 import { DomainError, ERROR_MESSAGES, type ErrorCode } from '../../kernel/errors';
@@ -18,6 +19,8 @@ import { batchOriginals } from '../../storage/repos/intakeOriginals';
 interface Receipt {
   batch: BatchRecord;
   chain: Promise<void>;
+  /** The files' examinations begun ahead of their turn, one after another in upload order (never rejects). */
+  looking: Promise<void>;
   results: ReceivedFile[];
   failure: unknown;
 }
@@ -139,7 +142,9 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
   const router = Router();
   /**
    * Each file is received as soon as it is spooled, while the next one is
-   * still arriving: upload and checking overlap, one file at a time, in order.
+   * still arriving: upload and checking overlap. In a batch of documents a
+   * file's pages are also checked while the file before it is registered and
+   * stored. Files are registered one at a time, in upload order.
    */
   const spool = spoolStorage(deps.spoolDir, deps.limits.maxFileBytes);
   const receiving: StorageEngine = {
@@ -152,11 +157,24 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
           cb(error, info);
         });
       });
+      // A batch of documents: the file's pages are checked while the file before it is registered and stored.
+      let ahead: Promise<Examined | undefined> | undefined;
+      if (receipt.batch.mode === 'documents') {
+        ahead = receipt.looking.then(async () => {
+          const f = await spooled;
+          return f ? examineAhead(f, deps.limits) : undefined;
+        });
+        // Its refusal is the file's answer when its turn comes (receiveFile awaits it); the next one goes on.
+        receipt.looking = ahead.then(
+          () => undefined,
+          () => undefined,
+        );
+      }
       receipt.chain = receipt.chain.then(async () => {
         const f = await spooled;
         if (!f) return; // spooling failed: multer answers for the request
         try {
-          receipt.results.push(...(await receiveFile(receipt.batch, f, deps)));
+          receipt.results.push(...(await receiveFile(receipt.batch, f, deps, ahead)));
         } catch (e) {
           receipt.failure ??= e;
         }
@@ -219,7 +237,7 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
           ar: '(أرسل الملفات على عدة طلبات)',
         });
       }
-      receipts.set(req, { batch, chain: Promise.resolve(), results: [], failure: undefined });
+      receipts.set(req, { batch, chain: Promise.resolve(), looking: Promise.resolve(), results: [], failure: undefined });
       next();
     },
     // A refused request (too many files, a broken form) is answered only once the files it had already brought
