@@ -106,10 +106,20 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
    * itself up to SINGLE_PUT, else in a request of its own after it (a failure of that one throws, and a
    * later put of the same key finds the object and retains it then).
    */
-  const write = async (key: string, plain: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
+  const write = async (
+    key: string,
+    plain: Readable | Buffer,
+    size: number,
+    meta: Record<string, string>,
+    /** `plain` is another bucket's stored bytes, kept as they are (putStored), with this SHA-256. */
+    asStored?: string,
+  ): Promise<void> => {
     // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
     const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
     const lock = until !== null && until > Date.now() ? new Date(until) : null;
+    if (asStored !== undefined && Buffer.isBuffer(plain)) {
+      return putInOne(client, { bucket, key, body: plain, meta, lock, sha256: asStored });
+    }
     const what = `${name}:${bucket}/${key}`;
     // Held whole before sealing, so a small object is sealed in one pass over a buffer, not chunk by chunk.
     const input = size <= SINGLE_PUT ? await whole(plain, size, what) : plain;
@@ -337,6 +347,21 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     },
     putStream,
     get: async (key) => cipher.open(key, await client.getObject(bucket, key)),
+    async readStored(key) {
+      const raw = await client.getObject(bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const c of raw) chunks.push(c as Buffer);
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      return { bytes, ...(await cipher.openWhole(key, bytes, raw)) };
+    },
+    async putStored(key, copy, contentType, opts) {
+      const kept = cipher.keepsAs(key, copy.keyId, copy.size);
+      if (!kept || copy.bytes.length > SINGLE_PUT || copy.sha256 === UNDECRYPTABLE) return false;
+      if (!opts?.absent && (await alreadyThere(key, copy.sha256))) return true;
+      // No sealing again: the copy's envelope is what this store would write; its own SHA-256 is the PUT's checksum.
+      await write(key, copy.bytes, copy.size, { 'Content-Type': contentType, sha256: copy.sha256, ...kept }, copy.stored.sha256);
+      return true;
+    },
     async getBuffer(key) {
       const chunks: Buffer[] = [];
       for await (const c of cipher.open(key, await client.getObject(bucket, key))) chunks.push(c as Buffer);

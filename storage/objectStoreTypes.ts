@@ -36,6 +36,22 @@ export interface LockSeen {
   retainUntil: number | null;
 }
 
+/**
+ * An object read whole as its bucket holds it, opened and fingerprinted (ObjectStore.readStored): restore copies
+ * such bytes to the other bucket as they are, without encrypting them again.
+ */
+export interface StoredCopy {
+  /** The bytes as stored (the envelope, for an encrypted object). */
+  bytes: Buffer;
+  stored: StoredBytes;
+  /** The plaintext, its SHA-256 (UNDECRYPTABLE when it does not authenticate) and size. */
+  plain: Buffer;
+  sha256: string;
+  size: number;
+  /** The key it is encrypted under; null for an object in the clear. */
+  keyId: string | null;
+}
+
 export interface ObjectStore {
   /** A name for logs and replicas ("primary", "offsite"). */
   readonly name: string;
@@ -62,6 +78,15 @@ export interface ObjectStore {
     opts?: { absent?: boolean },
   ): Promise<StoredObject>;
   get(key: string): Promise<Readable>;
+  /** An object held whole (up to SINGLE_PUT bytes), read once as stored and opened; throws as get does. */
+  readStored?(key: string): Promise<StoredCopy>;
+  /**
+   * Writes a copy read from another bucket as it is (its envelope kept, under the key it names), when this store
+   * would hold the key in that form: encrypted under a key its ring holds, or in the clear where it writes in the
+   * clear. False, with nothing written, when it would not (the caller then writes the plaintext). `opts.absent`
+   * as for putStream.
+   */
+  putStored?(key: string, copy: StoredCopy, contentType: string, opts?: { absent?: boolean }): Promise<boolean>;
   getBuffer(key: string): Promise<Buffer>;
   /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;

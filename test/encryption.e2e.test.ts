@@ -296,9 +296,24 @@ test('a restore from the offsite bucket with the key file brings the documents b
   expect(hits.hits.map((h) => h.registryNo)).toEqual([second.registryNo]);
   const back = (await (await server.api(`/api/v1/documents/${first.id}`)).json()) as DocumentJson;
   expect(back).toMatchObject({ registryNo: first.registryNo, sha256: first.sha256 });
-  // The new primary bucket is encrypted too (under the current key).
+  // The new primary bucket is encrypted too (under the current key): the first document's objects, written
+  // under the old key, are encrypted again; the second's, under the current key already, are copied as stored.
   const f = (await server.core.documents.artefacts(first.id))[0]!;
   expect(keyIdOf(await raw(server.config.s3!, f.key))).toBe(newKey);
+  expect((await raw(server.config.s3!, f.key)).equals(await raw(server.config.offsite!, f.key))).toBe(false);
+  // (Its manifest, read first to be checked against the ledger, is written from its plaintext.)
+  const kept = (await server.core.documents.artefacts(second.id)).filter((a) => !a.key.endsWith('/manifest.json'));
+  expect(kept.length).toBeGreaterThan(2);
+  for (const a of kept) {
+    const primary = await raw(server.config.s3!, a.key);
+    expect({ key: a.key, keyId: keyIdOf(primary) }).toEqual({ key: a.key, keyId: newKey });
+    expect({ key: a.key, asStored: primary.equals(await raw(server.config.offsite!, a.key)) }).toEqual({
+      key: a.key,
+      asStored: true,
+    });
+  }
+  // Through Diwan the copies kept as stored read back to their fingerprints.
+  for (const a of kept) expect(sha256(await server.core.primary.getBuffer(a.key))).toBe(a.sha256);
 });
 
 test('with the old key gone from the key file, its objects fail to read (not wrong bytes) and the archive refuses to start', async () => {

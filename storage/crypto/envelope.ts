@@ -188,10 +188,10 @@ export function encryptBuffer(plain: Buffer, master: MasterKey): Buffer {
   return Buffer.concat(out);
 }
 
-/** `stored` decrypted whole (or as it is, when written before encryption). */
-export function decryptBuffer(stored: Buffer, keys: KeyLookup, label: string): Promise<Buffer> {
+/** `stored` decrypted whole (or as it is, when written before encryption); `file`, `written` as for decryptStream. */
+export function decryptBuffer(stored: Buffer, keys: KeyLookup, label: string, file?: string, written = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const d = decryptStream(keys, label);
+    const d = decryptStream(keys, label, file, written);
     const out: Buffer[] = [];
     d.on('data', (c: Buffer) => out.push(c));
     d.on('error', reject);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { encryptBuffer, MAGIC, MissingKeyError, type MasterKey } from './envelope';
-import { hashBoth, UNDECRYPTABLE } from './objectBytes';
+import { hashBoth, openStored, UNDECRYPTABLE } from './objectBytes';
 
 const master: MasterKey = { id: 'k20260101-test', key: crypto.randomBytes(32) };
 const ring = { get: (id: string) => (id === master.id ? master.key : undefined) };
@@ -70,4 +70,43 @@ test('a read given up on before its end closes the GET it came from', async () =
   const h = await hashBoth(get, ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
   expect(h.sha256).toBe(UNDECRYPTABLE);
   expect(get.destroyed).toBe(true);
+});
+
+describe('openStored: an object read whole as stored, opened (what restore copies as it is)', () => {
+  test('an encrypted object gives its plaintext, both fingerprints and the key it names', async () => {
+    const plain = crypto.randomBytes(200_000);
+    const sealed = encryptBuffer(plain, master);
+    const o = await openStored(sealed, ring, 'o', undefined, true);
+    expect(o.plain.equals(plain)).toBe(true);
+    expect(o).toMatchObject({ sha256: sha(plain), size: plain.length, keyId: master.id });
+    expect(o.stored).toEqual({ sha256: sha(sealed), size: sealed.length });
+  });
+
+  test('an object in the clear is its own plaintext, under no key', async () => {
+    const plain = crypto.randomBytes(1000);
+    const o = await openStored(plain, ring, 'o', undefined);
+    expect(o).toMatchObject({ sha256: sha(plain), size: 1000, keyId: null, stored: { sha256: sha(plain), size: 1000 } });
+  });
+
+  test('a damaged byte, a cut header, or plain bytes where the metadata says encrypted: undecryptable, never plaintext', async () => {
+    const sealed = encryptBuffer(crypto.randomBytes(100_000), master);
+    const damaged = Buffer.from(sealed);
+    damaged[damaged.length - 100]! ^= 1;
+    const cut = sealed.subarray(0, MAGIC.length + 4);
+    const clear = crypto.randomBytes(5000);
+    for (const [bytes, written] of [
+      [damaged, true],
+      [cut, false],
+      [clear, true],
+    ] as const) {
+      const o = await openStored(bytes, ring, 'o', undefined, written);
+      expect({ sha256: o.sha256, plain: o.plain.length }).toEqual({ sha256: UNDECRYPTABLE, plain: 0 });
+      expect(o.stored.sha256).toBe(sha(bytes));
+    }
+  });
+
+  test('a key the ring lacks throws, naming it', async () => {
+    const other: MasterKey = { id: 'k20990101-gone', key: crypto.randomBytes(32) };
+    await expect(openStored(encryptBuffer(Buffer.from('x'), other), ring, 'o', undefined, true)).rejects.toThrow(MissingKeyError);
+  });
 });

@@ -1,12 +1,12 @@
 /**
- * Reading an object's bytes as the bucket holds them and as they were written, in one pass: what hash()
- * and the header check of the object store need.
+ * Reading an object's bytes as the bucket holds them and as they were written, in one pass: what hash(),
+ * the header check and restore's copies as stored (readStored) need.
  */
 import crypto from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
-import { sha256Stream } from '../hash';
+import { sha256, sha256Stream } from '../hash';
 import { sha256OnThread } from '../hashThread';
-import { DecryptionError, decryptStream, keyIdOf, MAGIC, type KeyLookup } from './envelope';
+import { DecryptionError, decryptBuffer, decryptStream, keyIdOf, MAGIC, type KeyLookup } from './envelope';
 
 /** What hash() gives as the plaintext fingerprint of an encrypted object that does not authenticate. */
 export const UNDECRYPTABLE = 'undecryptable';
@@ -84,4 +84,29 @@ export async function keyIdOfHead(head: Readable): Promise<string | null> {
   for await (const c of head) parts.push(c as Buffer);
   const b = Buffer.concat(parts);
   return b.subarray(0, MAGIC.length).equals(MAGIC) ? (keyIdOf(b) ?? null) : null;
+}
+
+/**
+ * A whole object's bytes as stored, opened: its plaintext, both fingerprints, and the key it names (null in the
+ * clear). Bytes that do not authenticate (or lack the envelope when `written` encrypted) give UNDECRYPTABLE and
+ * an empty plaintext; a key the ring lacks throws.
+ */
+export async function openStored(
+  bytes: Buffer,
+  keys: KeyLookup,
+  label: string,
+  file: string | undefined,
+  written = false,
+): Promise<{ stored: { sha256: string; size: number }; plain: Buffer; sha256: string; size: number; keyId: string | null }> {
+  const stored = { sha256: sha256(bytes), size: bytes.length };
+  const sealed = written || bytes.subarray(0, MAGIC.length).equals(MAGIC);
+  if (!sealed) return { stored, plain: bytes, sha256: stored.sha256, size: bytes.length, keyId: null };
+  const keyId = keyIdOf(bytes) ?? null;
+  try {
+    const plain = await decryptBuffer(bytes, keys, label, file, written);
+    return { stored, plain, sha256: sha256(plain), size: plain.length, keyId };
+  } catch (e) {
+    if (!(e instanceof DecryptionError)) throw e;
+    return { stored, plain: Buffer.alloc(0), sha256: UNDECRYPTABLE, size: 0, keyId };
+  }
 }

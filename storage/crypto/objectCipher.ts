@@ -9,7 +9,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { isClearKey } from '../layout';
 import { decryptStream, encryptBuffer, encryptedSize, encryptStream } from './envelope';
 import type { KeyRing } from './keyRing';
-import { hashBoth, keyIdOfHead } from './objectBytes';
+import { hashBoth, keyIdOfHead, openStored } from './objectBytes';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -49,6 +49,13 @@ export interface ObjectCipher {
   hash(key: string, raw: Readable, again: () => Promise<Readable>): ReturnType<typeof hashBoth>;
   /** The key id an object's first bytes name, or null when it is stored in the clear. */
   keyIdOf(head: Readable): Promise<string | null>;
+  /** A whole object's stored bytes (`raw`: its GET, already read), opened (see openStored). */
+  openWhole(key: string, bytes: Buffer, raw: Readable): ReturnType<typeof openStored>;
+  /**
+   * The metadata for bytes stored under `keyId` (null: in the clear) of `size` plaintext bytes, when this store
+   * would write `key` in just that form (encrypted under its current key, or in the clear); else undefined.
+   */
+  keepsAs(key: string, keyId: string | null, size: number): Record<string, string> | undefined;
 }
 
 /** `label`: how an object is named in errors; without `keys`, nothing is encrypted and encrypted objects cannot be read. */
@@ -70,5 +77,13 @@ export function objectCipher(label: (key: string) => string, keys?: KeyRing): Ob
       pipeline(raw, decryptStream(lookup, label(key), keys?.file, writtenEncrypted(headersOf(raw))), () => undefined),
     hash: (key, raw, again) => hashBoth(raw, lookup, label(key), keys?.file, again, writtenEncrypted(headersOf(raw))),
     keyIdOf: keyIdOfHead,
+    openWhole: (key, bytes, raw) => openStored(bytes, lookup, label(key), keys?.file, writtenEncrypted(headersOf(raw))),
+    keepsAs(key, keyId, size) {
+      const master = isClearKey(key) ? undefined : keys?.current();
+      if ((master?.id ?? null) !== keyId) return undefined;
+      const meta: Record<string, string> = { plainsize: String(size) };
+      if (master) meta[ENCRYPTED_META] = master.id;
+      return meta;
+    },
   };
 }

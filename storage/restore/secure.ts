@@ -9,7 +9,10 @@
  * payload's own checksum (the signed SHA-256 of the body over HTTP, its MD5
  * over HTTPS), which the server checks before it stores anything, and those
  * are computed over the bytes whose SHA-256 was just compared (in the clear,
- * the signed SHA-256 is the recorded one itself). It is one request, its
+ * the signed SHA-256 is the recorded one itself). An object the source holds
+ * encrypted under the other bucket's current key goes across as it is stored:
+ * decrypted once to be fingerprinted, never encrypted again, its stored bytes'
+ * SHA-256 (taken in the same read) the write's checksum. It is one request, its
  * retention in its headers, and no existence check before it: the document's
  * keys in the other bucket were listed with its batch. A copy the
  * other bucket already held is re-hashed there, and a repair reads its result
@@ -22,6 +25,7 @@
 import { Readable } from 'node:stream';
 import { sha256OfBuffer } from '../hashThread';
 import type { ObjectStore } from '../objectStore';
+import type { StoredCopy } from '../objectStoreTypes';
 import { limiter } from './pool';
 import type { RestoreReport } from './report';
 
@@ -63,12 +67,27 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
   const readable = async (store: ObjectStore, key: string) => store.getBuffer(key).catch(() => undefined);
   const hashOf = async (store: ObjectStore, key: string) => (await store.hash(key).catch(() => undefined))?.sha256;
 
+  /**
+   * The object as the source holds it: read once as stored and opened where the store can (its copy then goes
+   * to the other bucket as it is stored, not encrypted again), else its plaintext.
+   */
+  const read = async (key: string): Promise<{ plain: Buffer; copy?: StoredCopy } | undefined> => {
+    if (!source.readStored) {
+      const plain = await readable(source, key);
+      return plain && { plain };
+    }
+    const copy = await source.readStored(key).catch(() => undefined);
+    return copy && { plain: copy.plain, copy };
+  };
+
   /** The other bucket holds `good` at w.key afterwards: written when absent, mended when damaged. */
-  const fillOther = async (w: Wanted, good: Buffer, inOther: boolean | undefined): Promise<void> => {
+  const fillOther = async (w: Wanted, good: Buffer, inOther: boolean | undefined, copy?: StoredCopy): Promise<void> => {
     const there = inOther ?? (await other.stat(w.key).catch(() => undefined));
     if (!there) {
-      // Just listed (or looked up) and absent: no second look before the write.
-      await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256, { absent: true });
+      // Just listed (or looked up) and absent: no second look before the write. The source's stored bytes go
+      // as they are when the other bucket would write them so (encrypted under its current key, or in the clear).
+      const kept = copy && other.putStored ? await other.putStored(w.key, copy, w.contentType, { absent: true }) : false;
+      if (!kept) await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256, { absent: true });
     } else {
       if ((await hashOf(other, w.key)) === w.sha256) return;
       await other.repair(w.key, bodyOf(good), good.length, w.contentType, w.sha256);
@@ -104,10 +123,12 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
     if (!have && w.size > BUFFER_LIMIT) {
       if (!(await streamed(w, problems))) return { ok: false };
     } else {
-      const mine = have ?? (await readable(source, w.key));
-      if (mine && (await sha256OfBuffer(mine)) === w.sha256) {
-        bytes = mine;
-        await fillOther(w, mine, known.inOther);
+      const mine = have ? { plain: have } : await read(w.key);
+      // A copy read as stored was fingerprinted as it was opened; bytes given or read plain are hashed here.
+      const sum = mine && (mine.copy ? mine.copy.sha256 : await sha256OfBuffer(mine.plain));
+      if (mine && sum === w.sha256) {
+        bytes = mine.plain;
+        await fillOther(w, mine.plain, known.inOther, mine.copy);
       } else {
         const theirs = await readable(other, w.key);
         if (!theirs || (await sha256OfBuffer(theirs)) !== w.sha256) {
