@@ -43,9 +43,21 @@ test.each([5, 4096, 65536])(
   },
 );
 
-test('a damaged sealed object is undecryptable, its stored hash read again', async () => {
-  const sealed = encryptBuffer(crypto.randomBytes(100_000), master);
-  sealed[sealed.length - 100] = sealed[sealed.length - 100]! ^ 1;
+test.each([
+  [
+    'a damaged byte in its last chunk',
+    (b: Buffer) =>
+      Buffer.concat([b.subarray(0, b.length - 100), Buffer.from([b[b.length - 100]! ^ 1]), b.subarray(b.length - 99)]),
+  ],
+  [
+    'a damaged byte in its first chunk',
+    (b: Buffer) => Buffer.concat([b.subarray(0, 200), Buffer.from([b[200]! ^ 1]), b.subarray(201)]),
+  ],
+  ['its body cut short', (b: Buffer) => b.subarray(0, b.length - 5000)],
+  ['its body cut at a chunk boundary', (b: Buffer) => b.subarray(0, b.length - (100_000 - 65_536) - 16)],
+  ['its body extended', (b: Buffer) => Buffer.concat([b, crypto.randomBytes(20)])],
+])('a sealed object with %s is undecryptable, with its stored bytes hash', async (_what, spoil) => {
+  const sealed = spoil(encryptBuffer(crypto.randomBytes(100_000), master));
   const h = await hashBoth(body(sealed, 4096), ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
   expect(h).toEqual({ sha256: UNDECRYPTABLE, size: 0, stored: { sha256: sha(sealed), size: sealed.length } });
 });
@@ -70,6 +82,37 @@ test('a read given up on before its end closes the GET it came from', async () =
   const h = await hashBoth(get, ring, 'o', undefined, () => Promise.resolve(body(sealed, 4096)));
   expect(h.sha256).toBe(UNDECRYPTABLE);
   expect(get.destroyed).toBe(true);
+});
+
+test('a header whose data key does not open: the read is given up, the GET closed, the stored hash read again', async () => {
+  const sealed = encryptBuffer(crypto.randomBytes(300_000), master);
+  sealed[11 + master.id.length + 20] = sealed[11 + master.id.length + 20]! ^ 1; // inside the wrapped data key
+  const get = body(sealed, 4096);
+  let again = 0;
+  const h = await hashBoth(get, ring, 'o', undefined, () => {
+    again++;
+    return Promise.resolve(body(sealed, 4096));
+  });
+  expect(h).toEqual({ sha256: UNDECRYPTABLE, size: 0, stored: { sha256: sha(sealed), size: sealed.length } });
+  expect(again).toBe(1);
+  expect(get.destroyed).toBe(true);
+});
+
+test('a sealed object cut short inside its header is undecryptable', async () => {
+  const sealed = encryptBuffer(crypto.randomBytes(1000), master).subarray(0, 30);
+  const h = await hashBoth(body(sealed, 7), ring, 'o', undefined, () => Promise.resolve(body(sealed, 7)));
+  expect(h).toEqual({ sha256: UNDECRYPTABLE, size: 0, stored: { sha256: sha(sealed), size: 30 } });
+});
+
+test('many sealed objects at once, of sizes around the chunk size, each open to its own plaintext', async () => {
+  const sizes = [0, 1, 65_535, 65_536, 65_537, 2 * 65_536, 1_000_000];
+  const plains = sizes.map((n) => crypto.randomBytes(n));
+  const hs = await Promise.all(
+    plains.map((p, i) =>
+      hashBoth(body(encryptBuffer(p, master), [1000, 65536, 70000][i % 3]!), ring, 'o', undefined, noSecondRead),
+    ),
+  );
+  expect(hs.map((h) => [h.sha256, h.size])).toEqual(plains.map((p) => [sha(p), p.length]));
 });
 
 describe('openStored: an object read whole as stored, opened (what restore copies as it is)', () => {
