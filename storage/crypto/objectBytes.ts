@@ -11,6 +11,11 @@ import { DecryptionError, decryptBuffer, decryptStream, keyIdOf, MAGIC, type Key
 /** What hash() gives as the plaintext fingerprint of an encrypted object that does not authenticate. */
 export const UNDECRYPTABLE = 'undecryptable';
 
+/** Whether an object is to be opened as sealed: written encrypted (its metadata), or its first bytes are the magic. */
+function isSealed(head: Buffer, written: boolean): boolean {
+  return written || (head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC));
+}
+
 /** Passes bytes on while hashing them (the stored bytes, on their way to decryption). */
 function tap(into: crypto.Hash, count: { size: number }): Transform {
   return new Transform({
@@ -56,7 +61,7 @@ export async function hashBoth(
       if (!done) await chunks.return?.();
     }
   };
-  const sealed = written || (head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC));
+  const sealed = isSealed(head, written);
   if (!sealed) {
     const { sha256, size } = await sha256OnThread(rest());
     return { sha256, size, stored: { sha256, size } };
@@ -99,7 +104,7 @@ export async function openStored(
   written = false,
 ): Promise<{ stored: { sha256: string; size: number }; plain: Buffer; sha256: string; size: number; keyId: string | null }> {
   const stored = { sha256: sha256(bytes), size: bytes.length };
-  const sealed = written || bytes.subarray(0, MAGIC.length).equals(MAGIC);
+  const sealed = isSealed(bytes, written);
   if (!sealed) return { stored, plain: bytes, sha256: stored.sha256, size: bytes.length, keyId: null };
   const keyId = keyIdOf(bytes) ?? null;
   try {

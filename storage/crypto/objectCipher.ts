@@ -61,13 +61,18 @@ export interface ObjectCipher {
 /** `label`: how an object is named in errors; without `keys`, nothing is encrypted and encrypted objects cannot be read. */
 export function objectCipher(label: (key: string) => string, keys?: KeyRing): ObjectCipher {
   const lookup = keys ?? { get: () => undefined };
+  /** The key `key` is written under (none: in the clear), and the metadata saying so. */
+  const writing = (key: string, size: number) => {
+    const master = isClearKey(key) ? undefined : keys?.current();
+    // The plaintext's size stays in the metadata (stat), beside its fingerprint.
+    const meta: Record<string, string> = { plainsize: String(size) };
+    if (master) meta[ENCRYPTED_META] = master.id;
+    return { master, meta };
+  };
   return {
     seal(key, plain, size) {
-      const master = isClearKey(key) ? undefined : keys?.current();
-      // The plaintext's size stays in the metadata (stat), beside its fingerprint.
-      const meta: Record<string, string> = { plainsize: String(size) };
+      const { master, meta } = writing(key, size);
       if (!master) return { body: plain, size, meta };
-      meta[ENCRYPTED_META] = master.id;
       const body = Buffer.isBuffer(plain)
         ? encryptBuffer(plain, master)
         : pipeline(plain, encryptStream(master), () => undefined);
@@ -79,11 +84,8 @@ export function objectCipher(label: (key: string) => string, keys?: KeyRing): Ob
     keyIdOf: keyIdOfHead,
     openWhole: (key, bytes, raw) => openStored(bytes, lookup, label(key), keys?.file, writtenEncrypted(headersOf(raw))),
     keepsAs(key, keyId, size) {
-      const master = isClearKey(key) ? undefined : keys?.current();
-      if ((master?.id ?? null) !== keyId) return undefined;
-      const meta: Record<string, string> = { plainsize: String(size) };
-      if (master) meta[ENCRYPTED_META] = master.id;
-      return meta;
+      const { master, meta } = writing(key, size);
+      return (master?.id ?? null) === keyId ? meta : undefined;
     },
   };
 }
