@@ -79,14 +79,14 @@ export interface ObjectStore {
   ): Promise<StoredObject>;
   get(key: string): Promise<Readable>;
   /** An object held whole (up to SINGLE_PUT bytes), read once as stored and opened; throws as get does. */
-  readStored?(key: string): Promise<StoredCopy>;
+  readStored(key: string): Promise<StoredCopy>;
   /**
    * Writes a copy read from another bucket as it is (its envelope kept, under the key it names), when this store
    * would hold the key in that form: encrypted under a key its ring holds, or in the clear where it writes in the
    * clear. False, with nothing written, when it would not (the caller then writes the plaintext). `opts.absent`
    * as for putStream.
    */
-  putStored?(key: string, copy: StoredCopy, contentType: string, opts?: { absent?: boolean }): Promise<boolean>;
+  putStored(key: string, copy: StoredCopy, contentType: string, opts?: { absent?: boolean }): Promise<boolean>;
   getBuffer(key: string): Promise<Buffer>;
   /** Size and recorded SHA-256 (from metadata), or undefined when absent. */
   stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined>;

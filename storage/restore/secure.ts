@@ -67,26 +67,13 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
   const readable = async (store: ObjectStore, key: string) => store.getBuffer(key).catch(() => undefined);
   const hashOf = async (store: ObjectStore, key: string) => (await store.hash(key).catch(() => undefined))?.sha256;
 
-  /**
-   * The object as the source holds it: read once as stored and opened where the store can (its copy then goes
-   * to the other bucket as it is stored, not encrypted again), else its plaintext.
-   */
-  const read = async (key: string): Promise<{ plain: Buffer; copy?: StoredCopy } | undefined> => {
-    if (!source.readStored) {
-      const plain = await readable(source, key);
-      return plain && { plain };
-    }
-    const copy = await source.readStored(key).catch(() => undefined);
-    return copy && { plain: copy.plain, copy };
-  };
-
   /** The other bucket holds `good` at w.key afterwards: written when absent, mended when damaged. */
   const fillOther = async (w: Wanted, good: Buffer, inOther: boolean | undefined, copy?: StoredCopy): Promise<void> => {
     const there = inOther ?? (await other.stat(w.key).catch(() => undefined));
     if (!there) {
       // Just listed (or looked up) and absent: no second look before the write. The source's stored bytes go
       // as they are when the other bucket would write them so (encrypted under its current key, or in the clear).
-      const kept = copy && other.putStored ? await other.putStored(w.key, copy, w.contentType, { absent: true }) : false;
+      const kept = copy ? await other.putStored(w.key, copy, w.contentType, { absent: true }) : false;
       if (!kept) await other.putStream(w.key, bodyOf(good), good.length, w.contentType, w.sha256, { absent: true });
     } else {
       if ((await hashOf(other, w.key)) === w.sha256) return;
@@ -123,12 +110,13 @@ export function securer(source: ObjectStore, other: ObjectStore, counts: Restore
     if (!have && w.size > BUFFER_LIMIT) {
       if (!(await streamed(w, problems))) return { ok: false };
     } else {
-      const mine = have ? { plain: have } : await read(w.key);
-      // A copy read as stored was fingerprinted as it was opened; bytes given or read plain are hashed here.
-      const sum = mine && (mine.copy ? mine.copy.sha256 : await sha256OfBuffer(mine.plain));
+      // Read once as stored and opened (fingerprinted as it was opened), unless the caller has the bytes already.
+      const copy = have ? undefined : await source.readStored(w.key).catch(() => undefined);
+      const mine = have ?? copy?.plain;
+      const sum = copy ? copy.sha256 : mine && (await sha256OfBuffer(mine));
       if (mine && sum === w.sha256) {
-        bytes = mine.plain;
-        await fillOther(w, mine.plain, known.inOther, mine.copy);
+        bytes = mine;
+        await fillOther(w, mine, known.inOther, copy);
       } else {
         const theirs = await readable(other, w.key);
         if (!theirs || (await sha256OfBuffer(theirs)) !== w.sha256) {

@@ -26,6 +26,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { ObjectConflictError, type ObjectStore, type StoredObject } from '../../storage/objectStore';
+import type { StoredCopy } from '../../storage/objectStoreTypes';
 
 interface Version {
   versionId: string;
@@ -161,6 +162,20 @@ export class MemoryObjectStore implements ObjectStore {
 
   async getBuffer(key: string): Promise<Buffer> {
     return Buffer.from(this.current(key).bytes);
+  }
+
+  /** Objects here are in the clear: their stored bytes are their plaintext. */
+  async readStored(key: string): Promise<StoredCopy> {
+    const bytes = Buffer.from(this.current(key).bytes);
+    const h = { sha256: sha256(bytes), size: bytes.length };
+    return { bytes, stored: h, plain: bytes, ...h, keyId: null };
+  }
+
+  /** A copy in the clear is written as putStream writes it; an encrypted one is not this store's form. */
+  async putStored(key: string, copy: StoredCopy, contentType: string): Promise<boolean> {
+    if (copy.keyId !== null) return false;
+    await this.putStream(key, Readable.from([copy.bytes]), copy.size, contentType, copy.sha256);
+    return true;
   }
 
   async stat(key: string): Promise<{ size: number; sha256: string | undefined; contentType: string | undefined } | undefined> {
