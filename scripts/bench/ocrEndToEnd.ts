@@ -156,66 +156,62 @@ export async function endToEnd(
     nodeArgs?: string[];
   },
 ): Promise<{ batches: EndToEnd[]; long?: LongDocument }> {
-  return withServer(
-    'diwan-bench-e2e-',
-    async ({ base, token, pid }) => {
-      const client = api(base, token);
-      const jpegs = pages.map((p) => fs.readFileSync(p.file));
+  return withServer('diwan-bench-e2e-', { nodeArgs: opts.nodeArgs }, async ({ base, token, pid }) => {
+    const client = api(base, token);
+    const jpegs = pages.map((p) => fs.readFileSync(p.file));
 
-      // Warm-up: one page through every stage, so model loading and first-use costs stay out of the figure.
-      await archive(client, 'warm-up', [[jpegs[0]!]], 300);
+    // Warm-up: one page through every stage, so model loading and first-use costs stay out of the figure.
+    await archive(client, 'warm-up', [[jpegs[0]!]], 300);
 
-      // Each run groups the pages differently (shifted by the run's number), so no document repeats an earlier one.
-      const runs: EndToEnd[] = [];
-      for (let r = 0; r < opts.runs; r++) {
-        const order = pages.map((_, i) => (i + r) % pages.length);
-        const groups: number[][] = [];
-        for (let i = 0; i < order.length; i += opts.perDocument) groups.push(order.slice(i, i + opts.perDocument));
-        const before = await stageSeconds(base);
-        const cpuBefore = cpuByKind(pid);
-        const { seconds, batch } = await archive(
-          client,
-          `pages-${r + 1}`,
-          groups.map((g) => g.map((i) => jpegs[i]!)),
-          opts.maxSeconds,
-        );
-        const after = await stageSeconds(base);
-        const cpuAfter = cpuByKind(pid);
-        const texts: string[] = new Array<string>(pages.length).fill('');
-        let flagged = 0;
-        for (const [d, f] of batch.files.entries()) {
-          const doc = await client.json<DocumentView>('GET', `/api/v1/documents/${f.documentId}`);
-          for (const p of doc.pages) {
-            texts[groups[d]![p.n - 1]!] = p.text;
-            if (p.needsReview) flagged++;
-          }
+    // Each run groups the pages differently (shifted by the run's number), so no document repeats an earlier one.
+    const runs: EndToEnd[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const order = pages.map((_, i) => (i + r) % pages.length);
+      const groups: number[][] = [];
+      for (let i = 0; i < order.length; i += opts.perDocument) groups.push(order.slice(i, i + opts.perDocument));
+      const before = await stageSeconds(base);
+      const cpuBefore = cpuByKind(pid);
+      const { seconds, batch } = await archive(
+        client,
+        `pages-${r + 1}`,
+        groups.map((g) => g.map((i) => jpegs[i]!)),
+        opts.maxSeconds,
+      );
+      const after = await stageSeconds(base);
+      const cpuAfter = cpuByKind(pid);
+      const texts: string[] = new Array<string>(pages.length).fill('');
+      let flagged = 0;
+      for (const [d, f] of batch.files.entries()) {
+        const doc = await client.json<DocumentView>('GET', `/api/v1/documents/${f.documentId}`);
+        for (const p of doc.pages) {
+          texts[groups[d]![p.n - 1]!] = p.text;
+          if (p.needsReview) flagged++;
         }
-        runs.push({
-          pagesPerMinute: (pages.length * 60) / seconds,
-          seconds,
-          documents: groups.length,
-          texts,
-          flagged,
-          stageSeconds: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
-          cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
-        });
-        await opts.between?.(r);
       }
-      const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
-      if (opts.longPages > 0) {
-        const long = Array.from({ length: opts.longPages }, (_, i) => jpegs[i % jpegs.length]!);
-        const cpu0 = cpuSeconds(pid);
-        const run = await archive(client, 'long', [long], opts.maxSeconds);
-        const cpu = cpuSeconds(pid) - cpu0;
-        result.long = {
-          pages: opts.longPages,
-          seconds: run.seconds,
-          pagesPerMinute: (opts.longPages * 60) / run.seconds,
-          coresUsed: cpu / run.seconds,
-        };
-      }
-      return result;
-    },
-    opts.nodeArgs,
-  );
+      runs.push({
+        pagesPerMinute: (pages.length * 60) / seconds,
+        seconds,
+        documents: groups.length,
+        texts,
+        flagged,
+        stageSeconds: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
+        cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
+      });
+      await opts.between?.(r);
+    }
+    const result: { batches: EndToEnd[]; long?: LongDocument } = { batches: runs };
+    if (opts.longPages > 0) {
+      const long = Array.from({ length: opts.longPages }, (_, i) => jpegs[i % jpegs.length]!);
+      const cpu0 = cpuSeconds(pid);
+      const run = await archive(client, 'long', [long], opts.maxSeconds);
+      const cpu = cpuSeconds(pid) - cpu0;
+      result.long = {
+        pages: opts.longPages,
+        seconds: run.seconds,
+        pagesPerMinute: (opts.longPages * 60) / run.seconds,
+        coresUsed: cpu / run.seconds,
+      };
+    }
+    return result;
+  });
 }

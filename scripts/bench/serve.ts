@@ -69,7 +69,11 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
  * `diwan serve` on a fresh data directory with an admin token, for the time of
  * `work`; stopped, and its data removed, afterwards.
  */
-export async function withServer<T>(prefix: string, work: (served: Served) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
+export async function withServer<T>(
+  prefix: string,
+  opts: { nodeArgs?: string[] },
+  work: (served: Served) => Promise<T>,
+): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.chmodSync(dataDir, 0o755);
   const port = await freePort();
@@ -79,7 +83,7 @@ export async function withServer<T>(prefix: string, work: (served: Served) => Pr
     server = await serveChild(
       { DIWAN_DATA_DIR: dataDir, PORT: String(port), DIWAN_ADMIN_TOKEN: token, DIWAN_LOG: 'silent' },
       undefined,
-      nodeArgs,
+      opts.nodeArgs ?? [],
     );
     return await work({ base: `http://127.0.0.1:${port}`, token, pid: server.pid! });
   } finally {
