@@ -95,3 +95,23 @@ test('the number model is asked once for a line with a suspect word, and its num
   // A model that reads nothing leaves the line's words as they were read.
   expect((await reviseLines(blank, [line()], nothing, jest.fn(nothing)))[0]!.text).toBe('رقم الملف: Y-YO');
 });
+
+test('a piece cut from a misread number goes with it when the number model reads the number; a number beside it stays', async () => {
+  const line = (extra: LineWord[]): Line => ({
+    words: [word('رقم', 900, 1000), word('القيد:', 750, 880), word('4', 690, 712, 81), word('٠١76/1/7', 500, 708, 63), ...extra],
+    text: 'رقم القيد: 4 ٠١76/1/7',
+    paragraph: false,
+  });
+  // The model's number is boxed a little short of the misread's right edge, where the stray «4» stands.
+  const readNumber = async (): Promise<LineWord[]> => [word('٢٠٢٥/٧٣٤', 480, 688, 80)];
+  const nothing = async (): Promise<LineWord[]> => [];
+  expect((await reviseLines(blank, [line([])], nothing, readNumber))[0]!.text).toBe('رقم القيد: ٢٠٢٥/٧٣٤');
+  // A date apart from the misread is a number of its own.
+  const dated = await reviseLines(
+    blank,
+    [line([word('بتاريخ', 400, 470), word('2026/01/09', 200, 380, 90)])],
+    nothing,
+    readNumber,
+  );
+  expect(dated[0]!.text).toBe('رقم القيد: ٢٠٢٥/٧٣٤ بتاريخ 2026/01/09');
+});

@@ -198,7 +198,8 @@ async function reviseLine(
     return { line: rewritten(line.words) };
   }
   // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
-  type Read = LineWord & { kind: Kind };
+  /** `from`: where the recogniser's misread of a number stood, when the number replaced it. */
+  type Read = LineWord & { kind: Kind; from?: [number, number, number, number] };
   const read: Read[] = [];
   const { found, modelWords } = await modelNumbers(line, kinds, readNumber);
   for (const [i, w] of line.words.entries()) {
@@ -206,14 +207,18 @@ async function reviseLine(
     const n = k === 'suspect' ? (found[i] ?? (await readArabicIndicNumber(ink, w.box))) : undefined;
     // A number boxed over words read as Arabic with confidence keeps its own word's place.
     const box = n && line.words.some((a, j) => sure(a, kinds[j]) && overlap(n.box, a.box) > 0.4 * area(a.box)) ? w.box : n?.box;
-    read.push(n && box ? { text: n.text, box, confidence: n.confidence, kind: 'number' } : { ...w, kind: k });
+    read.push(n && box ? { text: n.text, box, confidence: n.confidence, kind: 'number', from: w.box } : { ...w, kind: k });
   }
   // A number followed past its word covers the neighbours it took in: the same number found twice, or a stray piece.
   const numbers = read.filter((r) => r.kind === 'number');
   // Of two readings of one number, the wider one (it followed the number further) stays.
   const wider = (n: Read, r: Read) =>
     area(n.box) > area(r.box) || (area(n.box) === area(r.box) && numbers.indexOf(n) < numbers.indexOf(r));
-  const covered = (r: { box: [number, number, number, number]; kind?: Kind }) =>
+  // A word lying mostly on the ink of a misread a number replaced is a piece of that misread («4» cut from «٢٠٢٥/٧٣٤»).
+  const onMisread = (r: { box: [number, number, number, number]; from?: unknown }) =>
+    r.from === undefined && numbers.some((n) => n.from && overlap(n.from, r.box) > 0.4 * area(r.box));
+  const covered = (r: { box: [number, number, number, number]; kind?: Kind; from?: unknown }) =>
+    onMisread(r) ||
     numbers.some((n) => n !== r && overlap(n.box, r.box) > 0.4 * area(r.box) && (r.kind !== 'number' || wider(n, r as Read)));
   const insideNumber = (a: LineWord) =>
     numbers.some((n) => n !== a && (a.box[0] + a.box[2]) / 2 > n.box[0] && (a.box[0] + a.box[2]) / 2 < n.box[2]);
