@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       [
         `## ${b.title} (\`npm run bench:${b.id}\`)`,
         '',
-        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s` : `**Failed (exit ${r.code})**`}, on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s` : `**Failed (exit ${r.code})**`}, on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${cpu}).`,
         '',
         '```',
         r.out.trim(),
@@ -161,7 +161,8 @@ async function main(): Promise<void> {
     'reference measured in the same run on the same machine, so the comparison holds even where the machine is',
     'slow. Timed assertions are never used in the tests; these are the numbers to read.',
     '',
-    `- Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
+    // Sections kept by --only may come from another machine: each names its own processor.
+    `- Machine of this write: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; written on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (each section says when it ran: \`--only\` runs some and keeps the others)`,
     '',
     ...summary,
