@@ -18,7 +18,6 @@
  * Only for tuning-face runs while choosing a change.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { normalisePage } from '../../ingest/adapters/images';
 import { prepareForOcrWithGeometry } from '../../ingest/adapters/ocrImage';
@@ -26,6 +25,7 @@ import { createOcrEngine } from '../../ingest/ocr/engine';
 import type { LineTrace } from '../../ingest/ocr/lines';
 import { loadConfig } from '../../src/config';
 import { cer, extractNumbers, latinDigits as latin } from './metrics';
+import { evalCacheDir } from './ocrOptions';
 
 const LIMITS = { maxPagePixels: 100_000_000, maxPages: 500 };
 const INDIC = /[\u0660-\u0669]/;
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.jpg'))
     .map((f) => f.replace(/\.jpg$/, ''));
   const engine = await createOcrEngine({
-    cacheDir: path.join(os.tmpdir(), 'diwan-ocr-eval-cache'),
+    cacheDir: evalCacheDir(),
     langs: loadConfig({}).ocr.langs,
     numberLang,
     workers: 1,

@@ -31,7 +31,6 @@
 import { aptInstall } from './apt';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { normalisePage, pagePng } from '../../ingest/adapters/images';
@@ -42,7 +41,7 @@ import { EVALUATION_FACE_IDS, faceFile, FACE_SPLIT } from '../train/faces';
 import { LETTERS } from './corpus';
 import { extractors, extractTextLayer, type ExtractedText } from './pdfText';
 import { loadRealLines, scoreLine, summariseLines, type LineScore, type RealLine } from './real';
-import { parseArgs, type Options } from './ocrOptions';
+import { evalCacheDir, parseArgs, type Options } from './ocrOptions';
 import { writeReport, type Split } from './report';
 import { score, summarise, table, type Row, type Scores, type Summary } from './summary';
 import { degradation, degrade, LEVELS, renderLetter, type Degradation, type FontFace, type Level } from './pages';
@@ -279,7 +278,7 @@ async function main(): Promise<void> {
   );
   const s0 = performance.now();
   const engine = await createOcrEngine({
-    cacheDir: path.join(os.tmpdir(), 'diwan-ocr-eval-cache'),
+    cacheDir: evalCacheDir(),
     langs: opts.langs,
     numberLang: opts.numberLang,
     workers: WORKERS,

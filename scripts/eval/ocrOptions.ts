@@ -1,7 +1,9 @@
 /** The options of `npm run eval:ocr` (scripts/eval/ocr.ts), parsed once. */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { projectScript } from '../../ingest/adapters/files';
 import { loadConfig } from '../../src/config';
 import { realLinesDir } from './real';
 import type { Split } from './report';
@@ -55,4 +57,14 @@ export function parseArgs(argv: string[]): Options {
     langs: (value('langs') ?? loadConfig({}).ocr.langs.join('+')).split('+'),
     numberLang: value('number-lang') === 'none' ? undefined : (value('number-lang') ?? loadConfig({}).ocr.numberLang),
   };
+}
+
+/**
+ * Where this checkout's evaluations keep their copies of the OCR models: a folder of its own (named by the
+ * checkout's path), so that two checkouts measuring different models at once never load each other's. The number
+ * model is loaded when first needed, so a shared copy replaced mid-run would be read in place of this checkout's.
+ */
+export function evalCacheDir(root = path.dirname(projectScript('package.json'))): string {
+  const id = crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `diwan-ocr-eval-cache-${id}`);
 }
