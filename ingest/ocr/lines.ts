@@ -69,7 +69,9 @@ function readingOrder(words: LineWord[]): LineWord[] {
   return logicalOrder(placed, true).map((p) => p.w);
 }
 
-const union = (boxes: Array<[number, number, number, number]>): [number, number, number, number] => [
+type Box = LineWord['box'];
+
+const union = (boxes: Box[]): Box => [
   Math.min(...boxes.map((b) => b[0])),
   Math.min(...boxes.map((b) => b[1])),
   Math.max(...boxes.map((b) => b[2])),
@@ -198,8 +200,8 @@ async function reviseLine(
     return { line: rewritten(line.words) };
   }
   // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
-  /** `from`: where the recogniser's misread of a number stood, when the number replaced it. */
-  type Read = LineWord & { kind: Kind; from?: [number, number, number, number] };
+  /** `from`: where the misread stood that this number (from the number model or the digit shapes) replaced. */
+  type Read = LineWord & { kind: Kind; from?: Box };
   const read: Read[] = [];
   const { found, modelWords } = await modelNumbers(line, kinds, readNumber);
   for (const [i, w] of line.words.entries()) {
@@ -214,12 +216,24 @@ async function reviseLine(
   // Of two readings of one number, the wider one (it followed the number further) stays.
   const wider = (n: Read, r: Read) =>
     area(n.box) > area(r.box) || (area(n.box) === area(r.box) && numbers.indexOf(n) < numbers.indexOf(r));
-  // A word lying mostly on the ink of a misread a number replaced is a piece of that misread («4» cut from «٢٠٢٥/٧٣٤»).
-  const onMisread = (r: { box: [number, number, number, number]; from?: unknown }) =>
-    r.from === undefined && numbers.some((n) => n.from && overlap(n.from, r.box) > 0.4 * area(r.box));
-  const covered = (r: { box: [number, number, number, number]; kind?: Kind; from?: unknown }) =>
-    onMisread(r) ||
-    numbers.some((n) => n !== r && overlap(n.box, r.box) > 0.4 * area(r.box) && (r.kind !== 'number' || wider(n, r as Read)));
+  /**
+   * The misread a number replaced, when the number spans most of its width: there, the misread's box is the number's
+   * ink, and a piece the recogniser cut from it («4» beside «٢٠٢٥/٧٣٤») lies on it. A misread boxed over much of the
+   * line, around a small number, says nothing of the words beside that number.
+   */
+  const misreadOf = (n: Read): Box | undefined =>
+    n.from && across(n.from, n.box) >= 0.5 * (n.from[2] - n.from[0]) ? n.from : undefined;
+  /** More than 0.4 of box `b` lies on `on`. */
+  const liesOn = (b: Box, on: Box) => overlap(on, b) > 0.4 * area(b);
+  // A word is covered by a number when it lies on the number, or (where it stood when read) on the misread the number
+  // replaced; a number gives way only to a wider one.
+  const covered = (r: Pick<Read, 'box'> & Partial<Pick<Read, 'kind' | 'from'>>) =>
+    numbers.some((n) => {
+      if (n === r) return false;
+      const misread = misreadOf(n);
+      const on = liesOn(r.box, n.box) || (misread !== undefined && liesOn(r.from ?? r.box, misread));
+      return on && (r.kind !== 'number' || wider(n, r as Read));
+    });
   const insideNumber = (a: LineWord) =>
     numbers.some((n) => n !== a && (a.box[0] + a.box[2]) / 2 > n.box[0] && (a.box[0] + a.box[2]) / 2 < n.box[2]);
   // A word read as Arabic with confidence is a word, never part of a number, however wide the number's box.
