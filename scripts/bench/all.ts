@@ -102,7 +102,8 @@ function run(file: string, args: string[]): Promise<{ code: number; out: string;
 async function main(): Promise<void> {
   const only = option('only')?.split(',');
   const out = path.resolve(option('out') ?? path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md'));
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'})`;
+  const now = () => `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const sections = new Map<string, string>();
   const targets = new Map<string, string[][]>();
   let failed = 0;
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       [
         `## ${b.title} (\`npm run bench:${b.id}\`)`,
         '',
-        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s` : `**Failed (exit ${r.code})**`}, on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${cpu}).`,
+        `Reference in the same run: ${b.reference}. ${r.code === 0 ? `Took ${Math.round(r.seconds)} s` : `**Failed (exit ${r.code})**`}, on ${now()}, ${machine}.`,
         '',
         '```',
         r.out.trim(),
@@ -162,8 +163,8 @@ async function main(): Promise<void> {
     'slow. Timed assertions are never used in the tests; these are the numbers to read.',
     '',
     // Sections kept by --only may come from another machine: each names its own processor.
-    `- Machine of this write: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
-    `- Node.js ${process.version}; written on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (each section says when it ran: \`--only\` runs some and keeps the others)`,
+    `- Machine that wrote this report: ${machine}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
+    `- Node.js ${process.version}; written on ${now()} (each section says when and where it ran: \`--only\` runs some and keeps the others)`,
     '',
     ...summary,
     ...ordered,

@@ -1,4 +1,4 @@
-/** The options of `npm run eval:ocr` (scripts/eval/ocr.ts), parsed once. */
+/** The options of `npm run eval:ocr` (scripts/eval/ocr.ts), parsed once, and where the OCR evaluations keep their models. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -63,6 +63,7 @@ export function parseArgs(argv: string[]): Options {
  * Where this checkout's evaluations keep their copies of the OCR models: a folder of its own (named by the
  * checkout's path), so that two checkouts measuring different models at once never load each other's. The number
  * model is loaded when first needed, so a shared copy replaced mid-run would be read in place of this checkout's.
+ * Each folder holds a few MB and stays in the temporary directory after the checkout is gone.
  */
 export function evalCacheDir(root = path.dirname(projectScript('package.json'))): string {
   const id = crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12);
