@@ -101,25 +101,20 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
     });
   };
 
+  /** The retention a version of `key` written now gets in its PUT's headers (null: none). */
+  const lockFor = async (key: string): Promise<Date | null> => {
+    // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
+    const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
+    return until !== null && until > Date.now() ? new Date(until) : null;
+  };
+
   /**
    * Writes one object and, where the bucket has Object Lock, retains the version written: with the PUT
    * itself up to SINGLE_PUT, else in a request of its own after it (a failure of that one throws, and a
    * later put of the same key finds the object and retains it then).
    */
-  const write = async (
-    key: string,
-    plain: Readable | Buffer,
-    size: number,
-    meta: Record<string, string>,
-    /** `plain` is another bucket's stored bytes, kept as they are (putStored), with this SHA-256. */
-    asStored?: string,
-  ): Promise<void> => {
-    // Read before the put: a bucket whose lock state cannot be read gets nothing it would leave unretained.
-    const until = retention?.applies(key) && (await isLocked()) ? await lockTarget(key, Date.now()) : null;
-    const lock = until !== null && until > Date.now() ? new Date(until) : null;
-    if (asStored !== undefined && Buffer.isBuffer(plain)) {
-      return putInOne(client, { bucket, key, body: plain, meta, lock, sha256: asStored });
-    }
+  const write = async (key: string, plain: Readable | Buffer, size: number, meta: Record<string, string>): Promise<void> => {
+    const lock = await lockFor(key);
     const what = `${name}:${bucket}/${key}`;
     // Held whole before sealing, so a small object is sealed in one pass over a buffer, not chunk by chunk.
     const input = size <= SINGLE_PUT ? await whole(plain, size, what) : plain;
@@ -359,7 +354,8 @@ export function createObjectStore(name: string, target: S3Target, retention?: Re
       if (!kept || copy.bytes.length > SINGLE_PUT || copy.sha256 === UNDECRYPTABLE) return false;
       if (!opts?.absent && (await alreadyThere(key, copy.sha256))) return true;
       // No sealing again: the copy's envelope is what this store would write; its own SHA-256 is the PUT's checksum.
-      await write(key, copy.bytes, copy.size, { 'Content-Type': contentType, sha256: copy.sha256, ...kept }, copy.stored.sha256);
+      const meta = { 'Content-Type': contentType, sha256: copy.sha256, ...kept };
+      await putInOne(client, { bucket, key, body: copy.bytes, meta, lock: await lockFor(key), sha256: copy.stored.sha256 });
       return true;
     },
     async getBuffer(key) {
