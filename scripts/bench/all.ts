@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { machineName } from './stats';
 
 const BENCHES: Array<{ id: string; title: string; reference: string; args: string[] }> = [
   {
@@ -102,7 +103,7 @@ function run(file: string, args: string[]): Promise<{ code: number; out: string;
 async function main(): Promise<void> {
   const only = option('only')?.split(',');
   const out = path.resolve(option('out') ?? path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md'));
-  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'})`;
+  const machine = machineName();
   const now = () => `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const sections = new Map<string, string>();
   const targets = new Map<string, string[][]>();

@@ -42,7 +42,7 @@ import { charErrors, rate } from '../eval/metrics';
 import { degradation, degrade, LEVELS, renderLetter, type FontFace } from '../eval/pages';
 import { faceFile, FACE_SPLIT } from '../train/faces';
 import { endToEnd, type BenchPage } from './ocrEndToEnd';
-import { lanes, median, medianBy, numberArg, profilerArgs, targetLine, withSpread } from './stats';
+import { lanes, machineName, median, medianBy, numberArg, profilerArgs, targetLine, withSpread } from './stats';
 
 const run = promisify(execFile);
 const LIMITS: ImageLimits = { maxPagePixels: 100_000_000, maxPages: 500 };
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
   const width = Math.max(...rows.map((r) => r[0]!.length));
   const lines = [
     '',
-    `OCR speed and accuracy on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${count} generated pages in the tuning faces (not the held-out evaluation set), ${workers} lanes each`,
+    `OCR speed and accuracy on ${machineName()}, ${count} generated pages in the tuning faces (not the held-out evaluation set), ${workers} lanes each`,
     `${'reader'.padEnd(width)}  ${'pages/min (range)'.padStart(22)}       CER`,
     ...rows.map((r) => `${r[0]!.padEnd(width)}  ${r[1]!.padStart(22)} ${r[2]!.padStart(9)}`),
     '',

@@ -46,7 +46,7 @@ import { startEmbeddedServices } from '../../src/runtime/services/embedded';
 import { freePort } from '../../src/runtime/services/util';
 import { personToken, serveChild, stopChild } from './serve';
 import { closedLoop, compareSearch } from './searchLoad';
-import { numberArg, percentile, profilerArgs } from './stats';
+import { machineName, numberArg, percentile, profilerArgs } from './stats';
 import { cpuBelow } from './procs';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `Search, ${pages.toLocaleString('en')} pages indexed, an official's token (clearance and department filters), request logging on, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? ''})`,
+        `Search, ${pages.toLocaleString('en')} pages indexed, an official's token (clearance and department filters), request logging on, ${machineName()}`,
         ...table,
         '',
         ...viewer,

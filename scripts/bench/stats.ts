@@ -8,6 +8,7 @@
  * `target: upload | 71.0 MB/s | bare PUT 88.0 MB/s | 0.81× | ≥ 0.75× | holds`.
  * Any benchmark may print them (`targetLine` writes one).
  */
+import os from 'node:os';
 import path from 'node:path';
 
 /** The lower middle of the values. */
@@ -133,4 +134,9 @@ export function numberArg(name: string, dflt: number): number {
   const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number`);
   return v;
+}
+
+/** The machine a figure was measured on, as reports name it: "2 cores (its processor)". */
+export function machineName(): string {
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'})`;
 }

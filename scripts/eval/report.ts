@@ -5,7 +5,7 @@
  * real scanned lines with native Tesseract beside Diwan.
  */
 import fs from 'node:fs';
-import os from 'node:os';
+import { machineName } from '../bench/stats';
 import { score, summarise, type Summary } from './summary';
 
 export type Split = 'tuning' | 'held-out';
@@ -191,7 +191,7 @@ export function renderReport(r: ReportInput): string {
     '',
     '## Speed (OCR only, 2 workers, same pages)',
     '',
-    `On ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}); the figures move between machines, their ratio less.`,
+    `On ${machineName()}; the figures move between machines, their ratio less.`,
     '',
     `Diwan ${r.speed.diwanPagesPerMinute.toFixed(1)} pages/min (cleaning the scan included); native Tesseract (2 single-threaded processes) ${
       r.speed.nativePagesPerMinute === null ? 'n/a' : `${r.speed.nativePagesPerMinute.toFixed(1)} pages/min`
