@@ -95,37 +95,3 @@ test('the number model is asked once for a line with a suspect word, and its num
   // A model that reads nothing leaves the line's words as they were read.
   expect((await reviseLines(blank, [line()], nothing, jest.fn(nothing)))[0]!.text).toBe('رقم الملف: Y-YO');
 });
-
-test('a piece cut from a misread number goes with it when the number model reads the number; a number beside it stays', async () => {
-  const line = (piece: LineWord, extra: LineWord[] = []): Line => ({
-    words: [word('رقم', 900, 1000), word('القيد:', 750, 880), piece, word('٠١76/1/7', 500, 708, 63), ...extra],
-    text: 'رقم القيد: 4 ٠١76/1/7',
-    paragraph: false,
-  });
-  // The model's number is boxed a little short of the misread's right edge, where the stray «4» stands.
-  const readNumber = async (): Promise<LineWord[]> => [word('٢٠٢٥/٧٣٤', 480, 688, 80)];
-  const nothing = async (): Promise<LineWord[]> => [];
-  const revised = async (l: Line) => (await reviseLines(blank, [l], nothing, readNumber))[0]!.text;
-  expect(await revised(line(word('4', 690, 712, 81)))).toBe('رقم القيد: ٢٠٢٥/٧٣٤');
-  // Read with little confidence, the piece is a suspect of its own that nothing reads again: it goes too.
-  expect(await revised(line(word('4', 690, 712, 50)))).toBe('رقم القيد: ٢٠٢٥/٧٣٤');
-  // A date apart from the misread, and one that touches it (under 0.4 of its box on it), are numbers of their own.
-  expect(await revised(line(word('4', 690, 712, 81), [word('بتاريخ', 400, 470), word('2026/01/09', 200, 380, 90)]))).toBe(
-    'رقم القيد: ٢٠٢٥/٧٣٤ بتاريخ 2026/01/09',
-  );
-  const touching = line(word('4', 690, 712, 81), [word('2026/01/09', 330, 510, 90)]);
-  const [kept] = await reviseLines(blank, [touching], nothing, readNumber);
-  expect(kept!.words.map((w) => w.text).sort()).toEqual(['2026/01/09', 'القيد:', 'رقم', '٢٠٢٥/٧٣٤'].sort());
-});
-
-test('a misread boxed over much of the line, around a small number, takes none of the words beside the number', async () => {
-  const line: Line = {
-    words: [word('رقم', 1050, 1150), word('Y-YO lw, ٥', 200, 1000, 20), word('الملف', 700, 800, 45), word('.', 610, 620, 50)],
-    text: 'رقم Y-YO lw, ٥ الملف .',
-    paragraph: false,
-  };
-  const readNumber = async (): Promise<LineWord[]> => [word('٤٠٩٦', 300, 420, 80)];
-  const readArabic = async (): Promise<LineWord[]> => [];
-  const [out] = await reviseLines(blank, [line], readArabic, readNumber);
-  expect(out!.words.map((w) => w.text).sort()).toEqual(['.', 'الملف', 'رقم', '٤٠٩٦'].sort());
-});

@@ -69,9 +69,7 @@ function readingOrder(words: LineWord[]): LineWord[] {
   return logicalOrder(placed, true).map((p) => p.w);
 }
 
-type Box = LineWord['box'];
-
-const union = (boxes: Box[]): Box => [
+const union = (boxes: Array<[number, number, number, number]>): [number, number, number, number] => [
   Math.min(...boxes.map((b) => b[0])),
   Math.min(...boxes.map((b) => b[1])),
   Math.max(...boxes.map((b) => b[2])),
@@ -200,8 +198,7 @@ async function reviseLine(
     return { line: rewritten(line.words) };
   }
   // 1. Numbers in Arabic-Indic digits; pieces of one number the recogniser cut apart are joined.
-  /** `from`: where the misread stood that this number (from the number model or the digit shapes) replaced. */
-  type Read = LineWord & { kind: Kind; from?: Box };
+  type Read = LineWord & { kind: Kind };
   const read: Read[] = [];
   const { found, modelWords } = await modelNumbers(line, kinds, readNumber);
   for (const [i, w] of line.words.entries()) {
@@ -209,31 +206,15 @@ async function reviseLine(
     const n = k === 'suspect' ? (found[i] ?? (await readArabicIndicNumber(ink, w.box))) : undefined;
     // A number boxed over words read as Arabic with confidence keeps its own word's place.
     const box = n && line.words.some((a, j) => sure(a, kinds[j]) && overlap(n.box, a.box) > 0.4 * area(a.box)) ? w.box : n?.box;
-    read.push(n && box ? { text: n.text, box, confidence: n.confidence, kind: 'number', from: w.box } : { ...w, kind: k });
+    read.push(n && box ? { text: n.text, box, confidence: n.confidence, kind: 'number' } : { ...w, kind: k });
   }
   // A number followed past its word covers the neighbours it took in: the same number found twice, or a stray piece.
   const numbers = read.filter((r) => r.kind === 'number');
   // Of two readings of one number, the wider one (it followed the number further) stays.
   const wider = (n: Read, r: Read) =>
     area(n.box) > area(r.box) || (area(n.box) === area(r.box) && numbers.indexOf(n) < numbers.indexOf(r));
-  /**
-   * The misread a number replaced, when the number spans most of its width: there, the misread's box is the number's
-   * ink, and a piece the recogniser cut from it («4» beside «٢٠٢٥/٧٣٤») lies on it. A misread boxed over much of the
-   * line, around a small number, says nothing of the words beside that number.
-   */
-  const misreadOf = (n: Read): Box | undefined =>
-    n.from && across(n.from, n.box) >= 0.5 * (n.from[2] - n.from[0]) ? n.from : undefined;
-  /** More than 0.4 of box `b` lies on `on`. */
-  const liesOn = (b: Box, on: Box) => overlap(on, b) > 0.4 * area(b);
-  // A word is covered by a number when it lies on the number, or (where it stood when read) on the misread the number
-  // replaced; a number gives way only to a wider one.
-  const covered = (r: Pick<Read, 'box'> & Partial<Pick<Read, 'kind' | 'from'>>) =>
-    numbers.some((n) => {
-      if (n === r) return false;
-      const misread = misreadOf(n);
-      const on = liesOn(r.box, n.box) || (misread !== undefined && liesOn(r.from ?? r.box, misread));
-      return on && (r.kind !== 'number' || wider(n, r as Read));
-    });
+  const covered = (r: { box: [number, number, number, number]; kind?: Kind }) =>
+    numbers.some((n) => n !== r && overlap(n.box, r.box) > 0.4 * area(r.box) && (r.kind !== 'number' || wider(n, r as Read)));
   const insideNumber = (a: LineWord) =>
     numbers.some((n) => n !== a && (a.box[0] + a.box[2]) / 2 > n.box[0] && (a.box[0] + a.box[2]) / 2 < n.box[2]);
   // A word read as Arabic with confidence is a word, never part of a number, however wide the number's box.
